@@ -1,0 +1,106 @@
+"""Gettext-style message catalog shared by the engine and the Qt views.
+
+Catalogs are ``resources/translations/<lang>.po`` (English is the source language).
+The engine marks user text with ``_("...")``; ``ui/`` uses Qt's ``tr()``, which a
+QTranslator in ``ui/i18n.py`` answers from this same catalog, so one file per language
+holds every string.  The language follows the system unless settings pin one.
+"""
+from __future__ import annotations
+
+import locale
+import os
+import threading
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "resources" / "translations"
+SOURCE_LANGUAGE = "en"
+# Language code -> the language's own name (shown in the settings picker untranslated).
+LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
+
+_lock = threading.Lock()
+_catalogs: dict[str, dict[str, str]] = {}
+_current = SOURCE_LANGUAGE
+
+
+def _load_catalog(language: str) -> dict[str, str]:
+    with _lock:
+        if language in _catalogs:
+            return _catalogs[language]
+        messages: dict[str, str] = {}
+        path = TRANSLATIONS_DIR / f"{language}.po"
+        if path.exists():
+            with path.open("rb") as handle:
+                catalog = read_po(handle)
+            for message in catalog:
+                if message.id and message.string and not message.fuzzy:
+                    key = message.id if isinstance(message.id, str) else message.id[0]
+                    text = message.string if isinstance(message.string, str) else message.string[0]
+                    if text:
+                        messages[key] = text
+        _catalogs[language] = messages
+        return messages
+
+
+def system_language() -> str:
+    """Best match among shipped languages for the OS setting (LANGUAGE/LC_ALL/LANG)."""
+    candidates = []
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            candidates.extend(value.split(":"))
+    try:
+        loc = locale.getlocale()[0]
+        if loc:
+            candidates.append(loc)
+    except ValueError:
+        pass
+    return match_language(candidates)
+
+
+def match_language(candidates: list[str]) -> str:
+    for raw in candidates:
+        code = raw.split(".")[0].split("@")[0].replace("-", "_")
+        if not code or code in ("C", "POSIX"):
+            continue
+        if code in LANGUAGES:
+            return code
+        base = code.split("_")[0].lower()
+        if base == "zh":
+            # zh_TW/zh_HK readers get Simplified until Traditional ships; better than English.
+            return "zh_CN"
+        if base in LANGUAGES:
+            return base
+    return SOURCE_LANGUAGE
+
+
+def set_language(language: str | None) -> str:
+    """Switch the catalog; ``None`` or ``"system"`` follows the OS.  Returns the code in use."""
+    global _current
+    code = system_language() if language in (None, "", "system") else match_language([language])
+    _load_catalog(code)
+    _current = code
+    return code
+
+
+def current_language() -> str:
+    return _current
+
+
+def gettext(message: str) -> str:
+    if _current == SOURCE_LANGUAGE:
+        return message
+    return _load_catalog(_current).get(message, message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return gettext(singular if n == 1 else plural)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet (translate at display time)."""
+    return message
+
+
+_ = gettext

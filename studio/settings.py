@@ -1,0 +1,111 @@
+"""Typed, versioned settings stored in the platform's config directory.
+
+``BRIDGECAST_CONFIG_DIR`` overrides the location (tests always set it).  Older files are
+migrated step by step; a broken file is kept aside (never deleted) and defaults are used.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from studio.i18n import _
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+APP_NAME = "bridgecast"
+
+
+class VideoSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    canvas_width: int = Field(1920, ge=160, le=7680)
+    canvas_height: int = Field(1080, ge=160, le=7680)
+    fps: int = Field(30, ge=1, le=120)
+    transition: Literal["cut", "fade"] = "fade"
+    transition_ms: int = Field(300, ge=0, le=10_000)
+    latency_probe: bool = False
+
+
+class AudioSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    block_ms: Literal[10, 20] = 20
+    # sounddevice device name; None = the system default input, "" = no microphone.
+    microphone: str | None = None
+
+
+class UiSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    preview_fps: int = Field(30, ge=1, le=60)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    schema_version: int = SCHEMA_VERSION
+    language: str = "system"  # "system" or a code from studio.i18n.LANGUAGES
+    video: VideoSettings = Field(default_factory=VideoSettings)
+    audio: AudioSettings = Field(default_factory=AudioSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
+    scene_collection: str | None = None  # path of the last opened collection
+
+
+# version N -> function turning a version-N dict into version N+1
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def config_dir() -> Path:
+    override = os.environ.get("BRIDGECAST_CONFIG_DIR")
+    path = Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
+    return path
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    version = int(data.get("schema_version", 0) or 0)
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is not None:
+            data = step(data)
+        version += 1
+        data["schema_version"] = version
+    return data
+
+
+def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
+    """Load settings; returns (settings, warning-or-None).  Never raises for a bad file."""
+    path = path or settings_path()
+    if not path.exists():
+        return Settings(), None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        if int(data.get("schema_version", 0) or 0) > SCHEMA_VERSION:
+            return Settings(), _("Settings were written by a newer Bridgecast; using defaults without overwriting them.")
+        return Settings.model_validate(migrate(data)), None
+    except (ValueError, ValidationError, OSError) as exc:
+        kept = path.with_name(f"{path.name}.broken-{int(time.time())}")
+        try:
+            path.replace(kept)
+        except OSError:
+            kept = path
+        log.warning("settings file %s unreadable (%s); kept as %s", path, exc, kept)
+        return Settings(), _("Settings file was unreadable; defaults are in use. The old file is kept as {path}.").format(path=kept)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically (temp file + rename) so a crash never leaves half a file."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(settings.model_dump_json(indent=2), encoding="utf-8")
+    os.replace(tmp, path)

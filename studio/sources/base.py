@@ -1,0 +1,137 @@
+"""Video source base: one capture thread per source, latest-frame hand-off, drops counted.
+
+A source subclass implements ``_capture(stop)``: a loop that calls ``self._publish(image,
+capture_ns)`` until ``stop`` is set.  The base class runs it on its own thread, catches and
+logs anything unexpected, reports state changes, and restarts after a failure (devices
+come back; the program never stops because one source failed).
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from studio.clock import now_ns
+from studio.events import Signal
+from studio.frame import LatestSlot, VideoFrame
+
+log = logging.getLogger(__name__)
+
+RESTART_DELAY_S = 1.0
+
+
+class SourceState(str, enum.Enum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    ACTIVE = "active"
+    NO_SIGNAL = "no_signal"  # device/file gone; slate shown, reopening in the background
+    FAILED = "failed"  # configuration can never work (message says why)
+
+
+class VideoSource(ABC):
+    """Base for every picture source (camera, media file, image, test pattern)."""
+
+    kind: ClassVar[str] = ""
+
+    def __init__(self, source_id: str, name: str, settings: dict[str, Any] | None = None) -> None:
+        self.source_id = source_id
+        self.name = name
+        self.settings: dict[str, Any] = dict(settings or {})
+        self.slot: LatestSlot[VideoFrame] = LatestSlot()
+        self.state = SourceState.STOPPED
+        self.state_message = ""
+        self.state_changed = Signal()  # emit(source=self, state=SourceState, message=str)
+        self.frames_captured = 0
+        self._sequence = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._set_state(SourceState.STARTING)
+        self._thread = threading.Thread(target=self._thread_main, name=f"source:{self.source_id}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                log.warning("source %s did not stop within %.1fs", self.source_id, timeout)
+        self._thread = None
+        self.slot.close()
+        self._set_state(SourceState.STOPPED)
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _thread_main(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._capture(self._stop)
+                if not self._stop.is_set() and self.state is not SourceState.FAILED:
+                    # The loop ended by itself (device gone, file ended without loop).
+                    self._set_state(SourceState.NO_SIGNAL, self.state_message)
+            except Exception as exc:  # log with traceback; keep the show going
+                log.exception("source %s (%s) failed", self.source_id, self.kind)
+                self._set_state(SourceState.NO_SIGNAL, str(exc))
+            if self.state is SourceState.FAILED:
+                break
+            self._stop.wait(self.restart_delay_s())
+
+    def restart_delay_s(self) -> float:
+        return RESTART_DELAY_S
+
+    @abstractmethod
+    def _capture(self, stop: threading.Event) -> None:
+        """Produce frames until ``stop`` is set; return or raise when the input is gone."""
+
+    # -- helpers for subclasses -----------------------------------------------------------
+    def _publish(self, image: np.ndarray, capture_ns: int | None = None) -> None:
+        if self.state is not SourceState.ACTIVE:
+            self._set_state(SourceState.ACTIVE)
+        self._sequence += 1
+        self.frames_captured += 1
+        self.slot.put(VideoFrame(image=image, capture_ns=capture_ns if capture_ns is not None else now_ns(), sequence=self._sequence))
+
+    def _set_state(self, state: SourceState, message: str = "") -> None:
+        if state is self.state and message == self.state_message:
+            return
+        self.state = state
+        self.state_message = message
+        self.state_changed.emit(source=self, state=state, message=message)
+
+    # -- reading ---------------------------------------------------------------------------
+    def latest_frame(self) -> VideoFrame | None:
+        return self.slot.latest()
+
+    @property
+    def dropped_frames(self) -> int:
+        return self.slot.dropped
+
+    def natural_size(self) -> tuple[int, int] | None:
+        """The source's picture size if known (for fitting a new layer)."""
+        frame = self.slot.latest()
+        return (frame.width, frame.height) if frame is not None else None
+
+    def describe(self) -> dict[str, Any]:
+        return {"id": self.source_id, "kind": self.kind, "name": self.name, "settings": dict(self.settings)}
+
+    def update_settings(self, settings: dict[str, Any]) -> None:
+        """Apply new settings by restarting the capture thread (cheap for every kind)."""
+        was_running = self.is_running
+        if was_running:
+            self.stop()
+            self.slot = LatestSlot()
+        self.settings.update(settings)
+        if was_running:
+            self.start()

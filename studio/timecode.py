@@ -1,0 +1,71 @@
+"""The time-code strip (latency probe) from shared/CONTRACTS.md.
+
+Canvas width W; cell size c = round(W/48).  34 square cells from (c, c): cell 0 white,
+cells 1..32 the bits of T (wall-clock ms mod 2**32, MSB first, white = 1), cell 33 black.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+CELLS = 34
+BITS = 32
+MODULO = 1 << BITS
+
+
+def cell_size(width: int) -> int:
+    return max(1, round(width / 48))
+
+
+def strip_bounds(width: int) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the whole strip on a canvas of ``width``."""
+    c = cell_size(width)
+    return c, c, CELLS * c, c
+
+
+def draw_strip(image: np.ndarray, timestamp_ms: int) -> None:
+    """Stamp ``timestamp_ms`` into ``image`` (H×W×3 or ×4 uint8) in place."""
+    width = image.shape[1]
+    c = cell_size(width)
+    value = int(timestamp_ms) % MODULO
+    # Row of cell values, then expand to pixels with one repeat (fast, no Python per-pixel loop).
+    bits = [(value >> (BITS - 1 - i)) & 1 for i in range(BITS)]
+    cells = np.array([1, *bits, 0], dtype=np.uint8) * 255
+    row = np.repeat(cells, c)
+    x0, y0 = c, c
+    x1 = min(width, x0 + row.size)
+    y1 = min(image.shape[0], y0 + c)
+    if x1 <= x0 or y1 <= y0:
+        return
+    region = image[y0:y1, x0:x1]
+    region[...] = row[: x1 - x0][None, :, None]
+    if image.shape[2] == 4:
+        region[..., 3] = 255
+
+
+def read_strip(image: np.ndarray) -> int | None:
+    """Decode T from a received frame (BGR/RGB/gray); ``None`` if the guards don't match."""
+    if image.ndim == 3:
+        luma = image[..., :3].mean(axis=2)
+    else:
+        luma = image.astype(np.float32)
+    width = image.shape[1]
+    c = width / 48.0
+    values = []
+    for i in range(CELLS):
+        x0 = c + i * c
+        cx0, cx1 = int(round(x0 + c / 4)), int(round(x0 + 3 * c / 4))
+        cy0, cy1 = int(round(c + c / 4)), int(round(c + 3 * c / 4))
+        if cx1 <= cx0 or cy1 <= cy0 or cx1 > width or cy1 > image.shape[0]:
+            return None
+        values.append(luma[cy0:cy1, cx0:cx1].mean() > 128)
+    if not values[0] or values[-1]:
+        return None
+    result = 0
+    for bit in values[1:33]:
+        result = (result << 1) | int(bit)
+    return result
+
+
+def latency_ms(receive_ms: int, stamped: int) -> int:
+    """Glass-to-glass latency: (receive − T) mod 2**32."""
+    return (int(receive_ms) - int(stamped)) % MODULO
