@@ -1,6 +1,7 @@
 """Gettext-style message catalog shared by the engine and the Qt views.
 
-Catalogs are ``resources/translations/<lang>.po`` (English is the source language).
+Catalogs are ``resources/translations/<lang>/*.po`` (one file per area, merged; English
+is the source language).
 The engine marks user text with ``_("...")``; ``ui/`` uses Qt's ``tr()``, which a
 QTranslator in ``ui/i18n.py`` answers from this same catalog, so one file per language
 holds every string.  The language follows the system unless settings pin one.
@@ -29,8 +30,7 @@ def _load_catalog(language: str) -> dict[str, str]:
         if language in _catalogs:
             return _catalogs[language]
         messages: dict[str, str] = {}
-        path = TRANSLATIONS_DIR / f"{language}.po"
-        if path.exists():
+        for path in sorted((TRANSLATIONS_DIR / language).glob("*.po")):
             with path.open("rb") as handle:
                 catalog = read_po(handle)
             for message in catalog:

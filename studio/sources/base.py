@@ -97,11 +97,12 @@ class VideoSource(ABC):
 
     # -- helpers for subclasses -----------------------------------------------------------
     def _publish(self, image: np.ndarray, capture_ns: int | None = None) -> None:
-        if self.state is not SourceState.ACTIVE:
-            self._set_state(SourceState.ACTIVE)
         self._sequence += 1
         self.frames_captured += 1
         self.slot.put(VideoFrame(image=image, capture_ns=capture_ns if capture_ns is not None else now_ns(), sequence=self._sequence))
+        if self.state is not SourceState.ACTIVE:
+            # After the put, so listeners reacting to ACTIVE can already read the frame.
+            self._set_state(SourceState.ACTIVE)
 
     def _set_state(self, state: SourceState, message: str = "") -> None:
         if state is self.state and message == self.state_message:

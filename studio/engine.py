@@ -1,0 +1,396 @@
+"""Wires one show: sources → compositor → consumers (preview, encoders, recorder), plus audio.
+
+``Studio`` is the engine's single entry point for the UI, the CLI and tests.  Its methods
+are called from one controlling thread (the GUI thread in the app); none of them waits for
+media: sources start and stop on their own threads, the compositor reads an immutable
+render plan swapped in atomically, and files are read by callers off that thread
+(``read_collection``) before ``apply_collection`` swaps them in.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+from studio import scene as scene_io
+from studio.clock import now_ns
+from studio.compositor import Compositor, LayerPlan
+from studio.events import Signal
+from studio.i18n import _
+from studio.overlays import Overlay
+from studio.scene import Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, fit_rect
+from studio.settings import Settings
+from studio.sources import create_source
+from studio.sources.base import SourceState, VideoSource
+
+log = logging.getLogger(__name__)
+
+
+def default_collection(canvas: Canvas | None = None, transition: Transition | None = None) -> SceneCollection:
+    """The collection a first start opens with: a test-pattern scene that always works."""
+    canvas = canvas or Canvas()
+    pattern = SourceSpec(kind="testpattern", name=_("Test pattern"), settings={"width": canvas.width, "height": canvas.height, "fps": canvas.fps})
+    main = Scene(name=_("Main"), items=[SceneItem(source_id=pattern.id, width=canvas.width, height=canvas.height)])
+    return SceneCollection(
+        name=_("My show"),
+        canvas=canvas,
+        transition=transition or Transition(),
+        sources=[pattern],
+        scenes=[main],
+        current_scene=main.id,
+    )
+
+
+class Studio:
+    """One show's engine.  Create, ``start()``, drive with methods, ``stop()``."""
+
+    def __init__(self, settings: Settings | None = None, collection: SceneCollection | None = None) -> None:
+        self.settings = settings or Settings()
+        if collection is None:
+            video = self.settings.video
+            canvas = Canvas(width=video.canvas_width, height=video.canvas_height, fps=video.fps)
+            collection = default_collection(canvas, Transition(kind=video.transition, duration_ms=video.transition_ms))
+        self.collection = collection
+        self.sources: dict[str, VideoSource] = {}
+        self._pending_fit: set[tuple[str, str]] = set()  # (scene_id, item_id) to refit on first frame
+        self._lock = threading.RLock()
+        self.compositor = self._make_compositor(collection.canvas)
+        self.compositor.is_latency_probe_on = self.settings.video.latency_probe
+        self.collection_changed = Signal()  # emit(what=str)
+        self.current_scene_changed = Signal()  # emit(scene_id=str)
+        self.source_state_changed = Signal()  # emit(source_id, state, message)
+        self._is_started = False
+        self._process = psutil.Process(os.getpid())
+        self._process.cpu_percent(None)
+
+    def _make_compositor(self, canvas: Canvas) -> Compositor:
+        return Compositor(canvas.width, canvas.height, canvas.fps, self.sources.get)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            for spec in self.collection.sources:
+                self._start_source(spec)
+            self._is_started = True
+            self._update_plan(transition=False)
+        self.compositor.start()
+
+    def stop(self) -> None:
+        """Stop everything and join every thread (blocking; used at exit and in tests)."""
+        self.compositor.stop()
+        with self._lock:
+            sources = list(self.sources.values())
+            self.sources.clear()
+            self._is_started = False
+        for source in sources:
+            source._stop.set()
+        for source in sources:
+            source.stop()
+
+    @property
+    def is_started(self) -> bool:
+        return self._is_started
+
+    def _start_source(self, spec: SourceSpec) -> VideoSource:
+        source = create_source(spec.kind, spec.id, spec.name, spec.settings)
+        source.state_changed.connect(self._on_source_state)
+        self.sources[spec.id] = source
+        source.start()
+        return source
+
+    def _retire_source(self, source: VideoSource) -> None:
+        """Stop a source without making the caller wait for its capture thread."""
+        source.state_changed.disconnect(self._on_source_state)
+        source._stop.set()
+        threading.Thread(target=source.stop, name=f"retire:{source.source_id}", daemon=True).start()
+
+    def _on_source_state(self, source: VideoSource, state: SourceState, message: str) -> None:
+        if state is SourceState.ACTIVE:
+            self._refit_pending(source)
+        self.source_state_changed.emit(source_id=source.source_id, state=state, message=message)
+
+    # -- render plan -------------------------------------------------------------------------
+    def current_scene(self) -> Scene | None:
+        current = self.collection.current_scene
+        return self.collection.scene(current) if current else None
+
+    def _plan_for(self, scene: Scene | None) -> tuple[LayerPlan, ...]:
+        if scene is None:
+            return ()
+        return tuple(
+            LayerPlan(
+                item_id=item.id,
+                source_id=item.source_id,
+                x=item.x,
+                y=item.y,
+                width=item.width,
+                height=item.height,
+                crop=(item.crop.left, item.crop.top, item.crop.right, item.crop.bottom),
+                opacity=item.opacity,
+            )
+            for item in scene.items
+            if item.is_visible and item.opacity > 0
+        )
+
+    def _update_plan(self, transition: bool) -> None:
+        plan = self._plan_for(self.current_scene())
+        t = self.collection.transition
+        if transition:
+            self.compositor.set_plan(plan, t.kind, t.duration_ms)
+        else:
+            self.compositor.set_plan(plan)
+
+    # -- scenes ------------------------------------------------------------------------------
+    def add_scene(self, name: str) -> Scene:
+        with self._lock:
+            scene = Scene(name=name)
+            self.collection.scenes.append(scene)
+            if self.collection.current_scene is None:
+                self.collection.current_scene = scene.id
+                self._update_plan(transition=False)
+        self.collection_changed.emit(what="scenes")
+        return scene
+
+    def remove_scene(self, scene_id: str) -> None:
+        with self._lock:
+            scenes = self.collection.scenes
+            index = next((i for i, s in enumerate(scenes) if s.id == scene_id), None)
+            if index is None:
+                return
+            scenes.pop(index)
+            if self.collection.current_scene == scene_id:
+                self.collection.current_scene = scenes[min(index, len(scenes) - 1)].id if scenes else None
+                self._update_plan(transition=False)
+                self.current_scene_changed.emit(scene_id=self.collection.current_scene)
+        self.collection_changed.emit(what="scenes")
+
+    def rename_scene(self, scene_id: str, name: str) -> None:
+        with self._lock:
+            scene = self.collection.scene(scene_id)
+            if scene is None or not name.strip():
+                return
+            scene.name = name.strip()
+        self.collection_changed.emit(what="scenes")
+
+    def switch_scene(self, scene_id: str, transition: str | None = None, duration_ms: int | None = None) -> None:
+        """Make ``scene_id`` the program; ``transition`` overrides the collection's (cut/fade)."""
+        with self._lock:
+            if self.collection.scene(scene_id) is None or scene_id == self.collection.current_scene:
+                return
+            self.collection.current_scene = scene_id
+            t = self.collection.transition
+            kind = transition or t.kind
+            duration = t.duration_ms if duration_ms is None else duration_ms
+            self.compositor.set_plan(self._plan_for(self.current_scene()), kind, duration)
+        self.current_scene_changed.emit(scene_id=scene_id)
+
+    def set_transition(self, kind: str, duration_ms: int) -> None:
+        with self._lock:
+            self.collection.transition = Transition(kind=kind, duration_ms=duration_ms)
+        self.collection_changed.emit(what="transition")
+
+    # -- sources and items -----------------------------------------------------------------------
+    def add_source(self, kind: str, name: str, settings: dict[str, Any] | None = None, scene_id: str | None = None) -> tuple[SourceSpec, SceneItem | None]:
+        """Create a source and place it full-canvas in a scene (refitted to its aspect on its first frame)."""
+        with self._lock:
+            canvas = self.collection.canvas
+            settings = dict(settings or {})
+            if kind == "testpattern":
+                settings.setdefault("width", canvas.width)
+                settings.setdefault("height", canvas.height)
+                settings.setdefault("fps", canvas.fps)
+            spec = SourceSpec(kind=kind, name=name, settings=settings)
+            if self._is_started:
+                self._start_source(spec)  # raises SourceError for an unknown kind before the model changes
+            self.collection.sources.append(spec)
+            item = None
+            scene = self.collection.scene(scene_id or self.collection.current_scene or "")
+            if scene is not None:
+                item = SceneItem(source_id=spec.id, width=canvas.width, height=canvas.height)
+                scene.items.append(item)
+                self._pending_fit.add((scene.id, item.id))
+                self._update_plan(transition=False)
+        self.collection_changed.emit(what="sources")
+        source = self.sources.get(spec.id)
+        if source is not None and source.state is SourceState.ACTIVE:
+            self._refit_pending(source)
+        return spec, item
+
+    def add_item(self, scene_id: str, source_id: str) -> SceneItem | None:
+        """Show an existing source in another scene too."""
+        with self._lock:
+            scene = self.collection.scene(scene_id)
+            if scene is None or self.collection.source(source_id) is None:
+                return None
+            canvas = self.collection.canvas
+            item = SceneItem(source_id=source_id, width=canvas.width, height=canvas.height)
+            scene.items.append(item)
+            self._pending_fit.add((scene.id, item.id))
+            self._update_plan(transition=False)
+        self.collection_changed.emit(what="items")
+        return item
+
+    def _refit_pending(self, source: VideoSource) -> None:
+        size = source.natural_size()
+        if size is None:
+            return
+        changed = False
+        with self._lock:
+            for scene in self.collection.scenes:
+                for item in scene.items:
+                    key = (scene.id, item.id)
+                    if item.source_id == source.source_id and key in self._pending_fit:
+                        self._pending_fit.discard(key)
+                        canvas = self.collection.canvas
+                        x, y, w, h = fit_rect(size[0], size[1], canvas.width, canvas.height)
+                        item.x, item.y, item.width, item.height = x, y, w, h
+                        changed = True
+            if changed:
+                self._update_plan(transition=False)
+        if changed:
+            self.collection_changed.emit(what="items")
+
+    def remove_source(self, source_id: str) -> None:
+        with self._lock:
+            spec = self.collection.source(source_id)
+            if spec is None:
+                return
+            for scene in self.collection.scenes:
+                scene.items = [item for item in scene.items if item.source_id != source_id]
+            self.collection.sources.remove(spec)
+            self._update_plan(transition=False)
+            source = self.sources.pop(source_id, None)
+        if source is not None:
+            self._retire_source(source)
+        self.collection_changed.emit(what="sources")
+
+    def update_source(self, source_id: str, name: str | None = None, settings: dict[str, Any] | None = None) -> None:
+        """Rename and/or reconfigure (e.g. a capture-card mode); the capture thread restarts."""
+        with self._lock:
+            spec = self.collection.source(source_id)
+            if spec is None:
+                return
+            if name:
+                spec.name = name
+            if settings is not None:
+                spec.settings = {**spec.settings, **settings}
+                old = self.sources.pop(source_id, None)
+                if old is not None:
+                    self._retire_source(old)
+                if self._is_started:
+                    self._start_source(spec)
+            elif name and source_id in self.sources:
+                self.sources[source_id].name = name
+        self.collection_changed.emit(what="sources")
+
+    def update_item(self, scene_id: str, item_id: str, **fields: Any) -> None:
+        """Change an item's x, y, width, height, crop, opacity or is_visible (validated)."""
+        with self._lock:
+            scene = self.collection.scene(scene_id)
+            item = next((i for i in scene.items if i.id == item_id), None) if scene else None
+            if item is None:
+                return
+            updated = item.model_copy(update=fields)
+            SceneItem.model_validate(updated.model_dump())  # raises ValidationError before anything changes
+            scene.items[scene.items.index(item)] = updated
+            self._pending_fit.discard((scene_id, item_id))
+            if scene_id == self.collection.current_scene:
+                self._update_plan(transition=False)
+        self.collection_changed.emit(what="items")
+
+    def move_item(self, scene_id: str, item_id: str, steps: int) -> None:
+        """Change z-order: positive moves towards the top."""
+        with self._lock:
+            scene = self.collection.scene(scene_id)
+            if scene is None:
+                return
+            index = next((i for i, item in enumerate(scene.items) if item.id == item_id), None)
+            if index is None:
+                return
+            target = max(0, min(len(scene.items) - 1, index + steps))
+            scene.items.insert(target, scene.items.pop(index))
+            if scene_id == self.collection.current_scene:
+                self._update_plan(transition=False)
+        self.collection_changed.emit(what="items")
+
+    def remove_item(self, scene_id: str, item_id: str) -> None:
+        with self._lock:
+            scene = self.collection.scene(scene_id)
+            if scene is None:
+                return
+            scene.items = [item for item in scene.items if item.id != item_id]
+            if scene_id == self.collection.current_scene:
+                self._update_plan(transition=False)
+        self.collection_changed.emit(what="items")
+
+    # -- overlays ------------------------------------------------------------------------------
+    def set_overlay(self, overlay_id: str, rgba: np.ndarray, x: int, y: int, z: int = 0, opacity: float = 1.0) -> None:
+        self.compositor.set_overlay(Overlay(overlay_id, rgba, x=x, y=y, z=z, opacity=opacity))
+
+    def remove_overlay(self, overlay_id: str) -> None:
+        self.compositor.remove_overlay(overlay_id)
+
+    def set_latency_probe(self, is_on: bool) -> None:
+        self.compositor.is_latency_probe_on = bool(is_on)
+        self.settings.video.latency_probe = bool(is_on)
+
+    # -- collections -------------------------------------------------------------------------------
+    @staticmethod
+    def read_collection(path: str | os.PathLike[str]) -> SceneCollection:
+        """Read and validate a file (call off the GUI thread); raises SceneFileError in words."""
+        return scene_io.load_collection(path)
+
+    def apply_collection(self, collection: SceneCollection) -> None:
+        """Swap in an already validated collection; the old one keeps running until then."""
+        was_started = self._is_started
+        with self._lock:
+            old_sources = list(self.sources.values())
+            self.sources.clear()
+            canvas_changed = collection.canvas != self.collection.canvas
+            self.collection = collection
+            self._pending_fit.clear()
+        for source in old_sources:
+            self._retire_source(source)
+        if canvas_changed:
+            self.compositor.stop()
+            probe = self.compositor.is_latency_probe_on
+            self.compositor = self._make_compositor(collection.canvas)
+            self.compositor.is_latency_probe_on = probe
+        with self._lock:
+            if was_started:
+                for spec in collection.sources:
+                    self._start_source(spec)
+            self._update_plan(transition=False)
+        if was_started and canvas_changed:
+            self.compositor.start()
+        self.collection_changed.emit(what="collection")
+        self.current_scene_changed.emit(scene_id=collection.current_scene)
+
+    def save_collection(self, path: str | os.PathLike[str]) -> None:
+        with self._lock:
+            snapshot = self.collection.model_copy(deep=True)
+        scene_io.save_collection(snapshot, Path(path))
+
+    def snapshot_collection(self) -> SceneCollection:
+        with self._lock:
+            return self.collection.model_copy(deep=True)
+
+    # -- stats -----------------------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Numbers for the status bar: fps, render time, late ticks, dropped frames, CPU."""
+        renders = sorted(self.compositor.render_ms)
+        source_drops = sum(s.dropped_frames for s in self.sources.values())
+        return {
+            "fps_target": self.compositor.fps,
+            "ticks": self.compositor.ticks,
+            "render_ms_p50": renders[len(renders) // 2] if renders else None,
+            "late_ticks": self.compositor.late_ticks,
+            "dropped_frames": source_drops + self.compositor.consumer_drops(),
+            "cpu_percent": self._process.cpu_percent(None),
+            "t_ns": now_ns(),
+        }

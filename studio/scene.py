@@ -1,0 +1,170 @@
+"""Scene collections: sources, scenes of layers, canvas and transition — versioned JSON.
+
+Layers are drawn in list order (first = bottom).  Loading validates everything before
+anything changes, and errors name the offending field (``scenes[0].items[1].opacity``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from studio.errors import SceneFileError
+from studio.i18n import _
+
+COLLECTION_SCHEMA_VERSION = 1
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Crop(_Model):
+    """Pixels cut from each edge of the source picture."""
+
+    left: int = Field(0, ge=0)
+    top: int = Field(0, ge=0)
+    right: int = Field(0, ge=0)
+    bottom: int = Field(0, ge=0)
+
+
+class SceneItem(_Model):
+    """One layer: a source placed on the canvas."""
+
+    id: str = Field(default_factory=lambda: new_id("item"))
+    source_id: str
+    x: int = 0
+    y: int = 0
+    width: int = Field(..., gt=0, le=16384)
+    height: int = Field(..., gt=0, le=16384)
+    crop: Crop = Field(default_factory=Crop)
+    opacity: float = Field(1.0, ge=0.0, le=1.0)
+    is_visible: bool = True
+
+
+class Scene(_Model):
+    id: str = Field(default_factory=lambda: new_id("scene"))
+    name: str = Field(..., min_length=1, max_length=200)
+    items: list[SceneItem] = Field(default_factory=list)
+
+
+class SourceSpec(_Model):
+    id: str = Field(default_factory=lambda: new_id("src"))
+    kind: str = Field(..., min_length=1)
+    name: str = Field(..., min_length=1, max_length=200)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class Canvas(_Model):
+    width: int = Field(1920, ge=160, le=7680)
+    height: int = Field(1080, ge=160, le=7680)
+    fps: int = Field(30, ge=1, le=120)
+
+    @model_validator(mode="after")
+    def _even(self) -> "Canvas":
+        # 4:2:0 encoders need even dimensions.
+        if self.width % 2 or self.height % 2:
+            raise ValueError("width and height must be even")
+        return self
+
+
+class Transition(_Model):
+    kind: Literal["cut", "fade"] = "fade"
+    duration_ms: int = Field(300, ge=0, le=10_000)
+
+
+class SceneCollection(_Model):
+    schema_version: int = COLLECTION_SCHEMA_VERSION
+    name: str = "Untitled"
+    canvas: Canvas = Field(default_factory=Canvas)
+    transition: Transition = Field(default_factory=Transition)
+    sources: list[SourceSpec] = Field(default_factory=list)
+    scenes: list[Scene] = Field(default_factory=list)
+    current_scene: str | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> "SceneCollection":
+        source_ids = [s.id for s in self.sources]
+        if len(set(source_ids)) != len(source_ids):
+            raise ValueError("source ids must be unique")
+        known = set(source_ids)
+        for scene_index, scene in enumerate(self.scenes):
+            for item_index, item in enumerate(scene.items):
+                if item.source_id not in known:
+                    raise ValueError(f"scenes[{scene_index}].items[{item_index}].source_id: no source with id “{item.source_id}”")
+        scene_ids = {s.id for s in self.scenes}
+        if self.current_scene is not None and self.current_scene not in scene_ids:
+            raise ValueError(f"current_scene: no scene with id “{self.current_scene}”")
+        return self
+
+    # -- lookups -------------------------------------------------------------------------
+    def scene(self, scene_id: str) -> Scene | None:
+        return next((s for s in self.scenes if s.id == scene_id), None)
+
+    def source(self, source_id: str) -> SourceSpec | None:
+        return next((s for s in self.sources if s.id == source_id), None)
+
+
+def _format_location(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or _("(file)")
+
+
+def parse_collection(data: Any) -> SceneCollection:
+    """Validate a decoded JSON document; raise SceneFileError naming the first bad field."""
+    if not isinstance(data, dict):
+        raise SceneFileError(_("Scene collection must be a JSON object."))
+    version = data.get("schema_version", COLLECTION_SCHEMA_VERSION)
+    if isinstance(version, int) and version > COLLECTION_SCHEMA_VERSION:
+        raise SceneFileError(_("This scene collection was saved by a newer Bridgecast (format {version}).").format(version=version))
+    try:
+        return SceneCollection.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = _format_location(tuple(first.get("loc", ())))
+        message = first.get("msg", "invalid")
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        raise SceneFileError(_("Invalid scene collection: {field}: {problem}").format(field=where, problem=message)) from None
+
+
+def load_collection(path: str | os.PathLike[str]) -> SceneCollection:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SceneFileError(_("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SceneFileError(_("{path} is not valid JSON (line {line}, column {column}).").format(path=path.name, line=exc.lineno, column=exc.colno)) from None
+    return parse_collection(data)
+
+
+def save_collection(collection: SceneCollection, path: str | os.PathLike[str]) -> None:
+    """Atomic write: a crash never leaves a half-written collection."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(collection.model_dump_json(indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def fit_rect(src_w: int, src_h: int, box_w: int, box_h: int) -> tuple[int, int, int, int]:
+    """Largest rect with the source's aspect inside the box, centred: (x, y, w, h)."""
+    scale = min(box_w / src_w, box_h / src_h)
+    w, h = max(2, round(src_w * scale)), max(2, round(src_h * scale))
+    return (box_w - w) // 2, (box_h - h) // 2, w, h
