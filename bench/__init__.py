@@ -1,0 +1,14 @@
+"""Benchmarks: ``bridgecast bench NAME --json`` prints one JSON object on the last line."""
+from __future__ import annotations
+
+import importlib
+
+BENCHMARKS = {"compositor": "bench.compositor"}
+
+
+def run_benchmark(name: str, argv: list[str]) -> int:
+    module_name = BENCHMARKS.get(name)
+    if module_name is None:
+        raise KeyError(name)
+    module = importlib.import_module(module_name)
+    return int(module.main(argv) or 0)

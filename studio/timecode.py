@@ -42,26 +42,51 @@ def draw_strip(image: np.ndarray, timestamp_ms: int) -> None:
         region[..., 3] = 255
 
 
-def read_strip(image: np.ndarray) -> int | None:
-    """Decode T from a received frame (BGR/RGB/gray); ``None`` if the guards don't match."""
-    if image.ndim == 3:
-        luma = image[..., :3].mean(axis=2)
-    else:
-        luma = image.astype(np.float32)
-    width = image.shape[1]
-    c = width / 48.0
-    values = []
+def _sample_cells(luma: np.ndarray, c: float) -> np.ndarray | None:
+    """Mean luma of the central half of each of the 34 cells for cell size ``c``."""
+    height, width = luma.shape
+    means = np.empty(CELLS, np.float32)
+    cy0, cy1 = int(round(c + c / 4)), int(round(c + 3 * c / 4))
+    if cy1 <= cy0 or cy1 > height:
+        return None
     for i in range(CELLS):
         x0 = c + i * c
         cx0, cx1 = int(round(x0 + c / 4)), int(round(x0 + 3 * c / 4))
-        cy0, cy1 = int(round(c + c / 4)), int(round(c + 3 * c / 4))
-        if cx1 <= cx0 or cy1 <= cy0 or cx1 > width or cy1 > image.shape[0]:
+        if cx1 <= cx0 or cx1 > width:
             return None
-        values.append(luma[cy0:cy1, cx0:cx1].mean() > 128)
-    if not values[0] or values[-1]:
+        means[i] = luma[cy0:cy1, cx0:cx1].mean()
+    return means
+
+
+def read_strip(image: np.ndarray) -> int | None:
+    """Decode T from a received frame (BGR/RGB/gray); ``None`` if the guards don't match.
+
+    The contract reads with c' = W'/48.  A strip drawn with c = round(W/48) on a canvas
+    whose width is not a multiple of 48 (e.g. 1280) drifts against that grid by the last
+    cells, so the grids such a drawing can have after scaling are tried too, and the one
+    whose cells are most clearly black or white wins.
+    """
+    luma = image[..., :3].mean(axis=2) if image.ndim == 3 else image.astype(np.float32)
+    width = image.shape[1]
+    exact = width / 48.0
+    candidates = {exact, float(round(exact))}
+    for scale in (2, 3, 4):  # a layer 1/2, 1/3 or 1/4 the size of the canvas that drew it
+        candidates.add(round(width * scale / 48) / scale)
+    best: tuple[float, np.ndarray] | None = None
+    for c in sorted(candidates, key=lambda value: value != exact):
+        means = _sample_cells(luma, c)
+        if means is None:
+            continue
+        margin = float(np.abs(means - 128.0).min())
+        if best is None or margin > best[0] + 1e-6:
+            best = (margin, means)
+    if best is None:
+        return None
+    bits = best[1] > 128
+    if not bits[0] or bits[-1]:
         return None
     result = 0
-    for bit in values[1:33]:
+    for bit in bits[1:33]:
         result = (result << 1) | int(bit)
     return result
 

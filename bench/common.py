@@ -1,0 +1,79 @@
+"""Shared helpers for benchmarks: percentiles, CPU accounting, test media, JSON output."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import resource
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable
+
+import av
+import numpy as np
+
+
+def percentile(values: Iterable[float], q: float) -> float | None:
+    data = sorted(values)
+    if not data:
+        return None
+    index = min(len(data) - 1, max(0, math.ceil(q / 100.0 * len(data)) - 1))
+    return round(float(data[index]), 3)
+
+
+class CpuMeter:
+    """CPU time of this whole process (all threads) over a wall-clock window, in % of one core."""
+
+    def __enter__(self) -> "CpuMeter":
+        self._cpu0 = _process_cpu_s()
+        self._wall0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cpu_s = _process_cpu_s() - self._cpu0
+        self.wall_s = time.perf_counter() - self._wall0
+
+    @property
+    def percent_of_one_core(self) -> float:
+        return round(100.0 * self.cpu_s / self.wall_s, 1) if self.wall_s > 0 else 0.0
+
+
+def _process_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def make_test_video(path: Path, width: int, height: int, seconds: float, fps: int = 30) -> Path:
+    """Encode a moving test pattern with libx264 (so decode cost is realistic)."""
+    from studio.sources.testpattern import TestPatternSource, make_background
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    background = make_background(width, height)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "23"}
+        stream.codec_context.time_base = Fraction(1, fps)
+        for index in range(int(seconds * fps)):
+            image = background.copy()
+            TestPatternSource.render_motion(image, index / fps, max(16, height // 6))
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts = index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def machine() -> dict[str, Any]:
+    return {"cores": os.cpu_count(), "python": sys.version.split()[0], "numpy": np.__version__, "av": av.__version__}
+
+
+def emit(result: dict[str, Any], as_json: bool) -> None:
+    if not as_json:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    print(json.dumps(result, ensure_ascii=False))

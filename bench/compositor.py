@@ -1,0 +1,192 @@
+"""Compositor benchmark: 1920x1080 @ 30 fps, full-frame video, picture-in-picture, two RGBA
+overlays and the latency-probe strip.
+
+Ours: the real Studio engine (capture threads + compositor thread) running in real time;
+``ms_per_frame`` is the compositor's render time per tick, CPU is the whole process
+(capture + decode + composite) over the measured window.  Peer: the same picture made by
+FFmpeg's overlay filter graph through PyAV from the same input frames, in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image, ImageDraw
+
+from bench.common import CpuMeter, emit, machine, make_test_video, percentile
+from studio.engine import Studio
+from studio.fonts import ui_font
+from studio.scene import Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition
+from studio.timecode import draw_strip
+
+WIDTH, HEIGHT, FPS = 1920, 1080, 30
+PIP = (1240, 60, 640, 360)
+CARD = (80, 760)
+BADGE = (1480, 820)
+
+
+def make_card(width: int, height: int, title: str, price: str, colour: tuple[int, int, int]) -> np.ndarray:
+    """A product-card-like RGBA picture with soft transparency (what the live panel shows)."""
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=height // 5, fill=(*colour, 215))
+    draw.text((height // 5, height // 8), title, font=ui_font(height // 4), fill=(255, 255, 255, 255))
+    draw.text((height // 5, height // 2), price, font=ui_font(height // 3), fill=(255, 230, 80, 255))
+    return np.asarray(image).copy()
+
+
+def build_collection(video_path: Path) -> SceneCollection:
+    main_video = SourceSpec(id="video", kind="media_file", name="video", settings={"path": str(video_path), "loop": True})
+    camera = SourceSpec(id="pip", kind="testpattern", name="pip", settings={"width": PIP[2], "height": PIP[3], "fps": FPS, "timecode": False})
+    scene = Scene(
+        id="show",
+        name="show",
+        items=[
+            SceneItem(source_id="video", x=0, y=0, width=WIDTH, height=HEIGHT),
+            SceneItem(source_id="pip", x=PIP[0], y=PIP[1], width=PIP[2], height=PIP[3]),
+        ],
+    )
+    return SceneCollection(
+        canvas=Canvas(width=WIDTH, height=HEIGHT, fps=FPS),
+        transition=Transition(kind="cut", duration_ms=0),
+        sources=[main_video, camera],
+        scenes=[scene],
+        current_scene="show",
+    )
+
+
+def run_ours(video_path: Path, seconds: float, overlays: list[tuple[np.ndarray, tuple[int, int]]]) -> tuple[dict, list[np.ndarray], list[np.ndarray]]:
+    studio = Studio(collection=build_collection(video_path))
+    for index, (rgba, (x, y)) in enumerate(overlays):
+        studio.set_overlay(f"overlay{index}", rgba, x, y)
+    studio.set_latency_probe(True)
+    studio.start()
+    try:
+        deadline = time.monotonic() + 10
+        while any(s.latest_frame() is None for s in studio.sources.values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # warm-up: caches, decoder threads, allocator
+        compositor = studio.compositor
+        ticks0, late0 = compositor.ticks, compositor.late_ticks
+        compositor.render_ms.clear()
+        with CpuMeter() as cpu:
+            time.sleep(seconds)
+        samples = list(compositor.render_ms)
+        ticks, late = compositor.ticks - ticks0, compositor.late_ticks - late0
+        # Inputs for the peer: the same sources' frames.
+        mains, pips = [], []
+        for _ in range(30):
+            mains.append(studio.sources["video"].latest_frame().image)
+            pips.append(studio.sources["pip"].latest_frame().image)
+            time.sleep(1 / FPS)
+        drops = sum(s.dropped_frames for s in studio.sources.values())
+    finally:
+        studio.stop()
+    result = {
+        "ms_per_frame_p50": percentile(samples, 50),
+        "ms_per_frame_p99": percentile(samples, 99),
+        "cpu_percent_of_one_core": cpu.percent_of_one_core,
+        "fps": round(ticks / cpu.wall_s, 2),
+        "late_ticks": late,
+        "source_frames_dropped": drops,
+        "frames_measured": len(samples),
+    }
+    return result, mains, pips
+
+
+def run_ffmpeg_overlay(mains: list[np.ndarray], pips: list[np.ndarray], overlays: list[tuple[np.ndarray, tuple[int, int]]], frames: int) -> dict:
+    """FFmpeg's overlay filter graph (libavfilter via PyAV) producing the same BGR program frame."""
+    graph = av.filter.Graph()
+    time_base = Fraction(1, FPS)
+    main_in = graph.add_buffer(width=WIDTH, height=HEIGHT, format="bgr24", time_base=time_base)
+    pip_in = graph.add_buffer(width=PIP[2], height=PIP[3], format="bgr24", time_base=time_base)
+    overlay_ins = [graph.add_buffer(width=rgba.shape[1], height=rgba.shape[0], format="rgba", time_base=time_base) for rgba, _ in overlays]
+    chain = graph.add("overlay", f"x={PIP[0]}:y={PIP[1]}:format=rgb")
+    main_in.link_to(chain, 0, 0)
+    pip_in.link_to(chain, 0, 1)
+    for node, (_, (x, y)) in zip(overlay_ins, overlays):
+        step = graph.add("overlay", f"x={x}:y={y}:format=rgb")
+        chain.link_to(step, 0, 0)
+        node.link_to(step, 0, 1)
+        chain = step
+    to_bgr = graph.add("format", "bgr24")
+    chain.link_to(to_bgr)
+    sink = graph.add("buffersink")
+    to_bgr.link_to(sink)
+    graph.configure()
+    overlay_frames = [av.VideoFrame.from_ndarray(rgba, format="rgba") for rgba, _ in overlays]
+    samples = []
+    with CpuMeter() as cpu:
+        for index in range(frames):
+            started = time.perf_counter()
+            main = av.VideoFrame.from_ndarray(mains[index % len(mains)], format="bgr24")
+            pip = av.VideoFrame.from_ndarray(pips[index % len(pips)], format="bgr24")
+            for frame in (main, pip, *overlay_frames):
+                frame.pts = index
+                frame.time_base = time_base
+            main_in.push(main)
+            pip_in.push(pip)
+            for node, frame in zip(overlay_ins, overlay_frames):
+                node.push(frame)
+            out = sink.pull().to_ndarray(format="bgr24")
+            draw_strip(out, int(time.time() * 1000))
+            samples.append((time.perf_counter() - started) * 1000)
+    return {"name": "ffmpeg overlay filter graph (libavfilter via PyAV)", "ms_per_frame_p50": percentile(samples, 50), "ms_per_frame_p99": percentile(samples, 99), "busy_cpu_percent": cpu.percent_of_one_core}
+
+
+def run_naive_opencv(mains: list[np.ndarray], pips: list[np.ndarray], overlays: list[tuple[np.ndarray, tuple[int, int]]], frames: int) -> dict:
+    """The obvious float full-frame approach: every layer becomes a canvas-sized float image."""
+    samples = []
+    for index in range(frames):
+        started = time.perf_counter()
+        canvas = mains[index % len(mains)].astype(np.float32)
+        layer = np.zeros_like(canvas)
+        mask = np.zeros(canvas.shape[:2] + (1,), np.float32)
+        layer[PIP[1] : PIP[1] + PIP[3], PIP[0] : PIP[0] + PIP[2]] = pips[index % len(pips)]
+        mask[PIP[1] : PIP[1] + PIP[3], PIP[0] : PIP[0] + PIP[2]] = 1.0
+        canvas = canvas * (1 - mask) + layer * mask
+        for rgba, (x, y) in overlays:
+            layer = np.zeros_like(canvas)
+            mask = np.zeros(canvas.shape[:2] + (1,), np.float32)
+            h, w = rgba.shape[:2]
+            layer[y : y + h, x : x + w] = rgba[..., 2::-1]
+            mask[y : y + h, x : x + w, 0] = rgba[..., 3] / 255.0
+            canvas = canvas * (1 - mask) + layer * mask
+        out = canvas.astype(np.uint8)
+        draw_strip(out, int(time.time() * 1000))
+        samples.append((time.perf_counter() - started) * 1000)
+    return {"name": "naive full-frame float blend (NumPy)", "ms_per_frame_p50": percentile(samples, 50)}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bridgecast bench compositor")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured real-time window")
+    parser.add_argument("--peer-frames", type=int, default=300)
+    args = parser.parse_args(argv)
+    overlays = [
+        (make_card(600, 200, "Silk scarf", "$29.99", (180, 30, 60)), CARD),
+        (make_card(360, 140, "COUPON -20%", "SAVE20", (20, 120, 80)), BADGE),
+    ]
+    with tempfile.TemporaryDirectory(prefix="bridgecast-bench-") as tmp:
+        video = make_test_video(Path(tmp) / "main_1080p.mp4", WIDTH, HEIGHT, seconds=4)
+        ours, mains, pips = run_ours(video, args.seconds, overlays)
+    peer = run_ffmpeg_overlay(mains, pips, overlays, args.peer_frames)
+    naive = run_naive_opencv(mains, pips, overlays, max(30, args.peer_frames // 5))
+    result = {
+        "bench": "compositor",
+        "canvas": f"{WIDTH}x{HEIGHT}@{FPS}",
+        **ours,
+        "peer": {"name": peer["name"], "ms_per_frame_p50": peer["ms_per_frame_p50"], "ms_per_frame_p99": peer["ms_per_frame_p99"]},
+        "ratio_vs_peer": round(ours["ms_per_frame_p50"] / peer["ms_per_frame_p50"], 3) if ours["ms_per_frame_p50"] and peer["ms_per_frame_p50"] else None,
+        "other_peers": [naive],
+        "targets": {"ms_per_frame_p50": 6.0, "ms_per_frame_p99": 12.0, "cpu_percent_of_one_core": 25.0},
+        "machine": machine(),
+    }
+    emit(result, args.json)
+    return 0

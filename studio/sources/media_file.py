@@ -1,0 +1,277 @@
+"""Media file source: decode a video file with PyAV and play it in real time on the media clock."""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import av
+import av.error
+import numpy as np
+
+from studio.clock import NS_PER_S, now_ns
+from studio.i18n import _
+from studio.sources import register
+from studio.sources.base import SourceState, VideoSource
+
+log = logging.getLogger(__name__)
+
+# Later than this behind the timeline (a stall, a slow disk, a decoder slower than real
+# time) and the timeline is moved instead of rushing through frames to catch up.
+RESYNC_LATENESS_S = 0.25
+# Per-packet decode errors tolerated before a file that never produced a picture is
+# declared unplayable.
+MAX_DECODE_ERRORS_BEFORE_PICTURE = 32
+DEFAULT_FPS = 30.0
+_FINISHED_POLL_S = 0.2
+
+# FFmpeg's AVCOL_SPC_* → the matrices swscale knows (others fall back to its BT.601 default).
+_COLORSPACE_FOR_MATRIX = {1: 1, 4: 4, 5: 5, 6: 5, 7: 7, 9: 9, 10: 9}
+_AVCOL_SPC_UNSPECIFIED = 2
+_AV_TIME_BASE = 1_000_000
+
+
+class _Unplayable(Exception):
+    """The file can never play (not a video, no video track, undecodable)."""
+
+
+def _colorspace_for(frame: av.VideoFrame) -> int | None:
+    matrix = int(frame.colorspace)
+    if matrix == _AVCOL_SPC_UNSPECIFIED:
+        # FFmpeg's own convention for untagged video: HD is BT.709, SD is BT.601.
+        return 1 if frame.height >= 720 else None
+    return _COLORSPACE_FOR_MATRIX.get(matrix)
+
+
+def frame_to_bgr(frame: av.VideoFrame) -> np.ndarray:
+    """A decoded frame as a C-contiguous H×W×3 uint8 BGR array (correct YUV matrix)."""
+    colorspace = _colorspace_for(frame)
+    if colorspace is None:
+        image = frame.to_ndarray(format="bgr24")
+    else:
+        image = frame.to_ndarray(format="bgr24", src_colorspace=colorspace)
+    return np.ascontiguousarray(image)
+
+
+@register
+class MediaFileSource(VideoSource):
+    """A video file played in real time, looping by default.
+
+    Settings: ``path`` (str, a file or URL FFmpeg can open), ``loop`` (bool, default true).
+    Frames are due at their presentation time on the media clock and published with that
+    time as ``capture_ns``; a loop continues the timeline without a gap or a jump.
+    Missing file → NO_SIGNAL and retried; not a video / no video track / undecodable →
+    FAILED.  Without ``loop`` the source shows NO_SIGNAL ("ended") after the last frame
+    until ``replay()`` or a restart.
+    """
+
+    kind = "media_file"
+
+    def __init__(self, source_id: str, name: str, settings: dict | None = None) -> None:
+        super().__init__(source_id, name, settings)
+        self.duration_s: float | None = None  # whole file, when the container says
+        self.frame_size: tuple[int, int] | None = None  # (width, height) of the video track
+        self.frame_rate: float | None = None  # nominal frames per second of the video track
+        self.loops_completed = 0
+        self.decode_errors = 0
+        self.resyncs = 0  # times the timeline was moved because playback fell behind
+        self.is_finished = False  # played to the end without loop
+        self._position_s = 0.0
+        self._replay_requested = threading.Event()
+
+    @property
+    def position_s(self) -> float:
+        """Time of the newest published frame from the start of the file (this loop)."""
+        return self._position_s
+
+    def replay(self) -> None:
+        """Play again from the start after a non-looping file ended."""
+        self._replay_requested.set()
+
+    # -- capture thread -------------------------------------------------------------------
+    def _capture(self, stop: threading.Event) -> None:
+        raw_path = str(self.settings.get("path") or "").strip()
+        if not raw_path:
+            self._set_state(SourceState.FAILED, _("No video file chosen."))
+            return
+        is_url = "://" in raw_path
+        path = raw_path if is_url else str(Path(raw_path).expanduser())
+        is_looping = bool(self.settings.get("loop", True))
+        self._replay_requested.clear()
+        self.is_finished = False
+
+        container = self._open(path)
+        if container is None:
+            return
+        try:
+            stream = self._video_stream(container, path)
+            pass_origin_ns: int | None = None  # media-clock time of this pass's first frame
+            has_picture = False
+            while not stop.is_set():
+                result = self._play_pass(container, stream, pass_origin_ns, stop, has_picture, path)
+                if result is None:  # stopped
+                    return
+                pass_origin_ns, pass_length_ns, frame_count = result
+                if frame_count == 0:
+                    if not has_picture:
+                        raise _Unplayable(_("“{path}” contains no picture that can be decoded.").format(path=path))
+                    return  # a pass with nothing in it: reopen through the base's retry
+                has_picture = True
+                if not is_looping:
+                    self._finish(stop)
+                    return
+                self.loops_completed += 1
+                # Next pass starts exactly one frame after the last one of this pass.
+                pass_origin_ns += pass_length_ns
+                if not self._rewind(container):
+                    container.close()
+                    container = self._open(path)
+                    if container is None:
+                        return
+                    stream = self._video_stream(container, path)
+        except _Unplayable as exc:
+            self._set_state(SourceState.FAILED, str(exc))
+        finally:
+            container.close()
+
+    def _open(self, path: str) -> av.container.InputContainer | None:
+        """Open the container, or set the state saying why not and return None."""
+        try:
+            return av.open(path, mode="r", metadata_errors="ignore")
+        except FileNotFoundError:
+            self._set_state(SourceState.NO_SIGNAL, _("Video file not found: {path}").format(path=path))
+        except IsADirectoryError:
+            self._set_state(SourceState.FAILED, _("“{path}” is a folder, not a video file.").format(path=path))
+        except PermissionError:
+            self._set_state(SourceState.NO_SIGNAL, _("No permission to read the video file {path}.").format(path=path))
+        except av.error.InvalidDataError:
+            self._set_state(
+                SourceState.FAILED,
+                _("“{path}” is not a video file Bridgecast can read (unknown format or damaged file).").format(path=path),
+            )
+        except (av.error.DemuxerNotFoundError, av.error.ProtocolNotFoundError):
+            self._set_state(SourceState.FAILED, _("The format of “{path}” is not supported.").format(path=path))
+        except OSError as exc:
+            # Network and I/O trouble (URLs, removable drives) can pass: retry.
+            self._set_state(
+                SourceState.NO_SIGNAL,
+                _("Cannot open the video {path} ({detail}).").format(path=path, detail=exc.strerror or exc),
+            )
+        except av.FFmpegError as exc:
+            self._set_state(
+                SourceState.FAILED,
+                _("Cannot play “{path}” ({detail}).").format(path=path, detail=exc.strerror or exc),
+            )
+        return None
+
+    def _video_stream(self, container: av.container.InputContainer, path: str) -> av.video.stream.VideoStream:
+        if not container.streams.video:
+            raise _Unplayable(_("“{path}” has no video track.").format(path=path))
+        stream = container.streams.video[0]
+        if getattr(stream, "codec_context", None) is None:
+            raise _Unplayable(
+                _("The video in “{path}” uses a codec Bridgecast cannot decode.").format(path=path)
+            )
+        stream.thread_type = "AUTO"
+        if container.duration is not None:
+            self.duration_s = container.duration / _AV_TIME_BASE
+        elif stream.duration is not None and stream.time_base is not None:
+            self.duration_s = float(stream.duration * stream.time_base)
+        rate = stream.average_rate or stream.guessed_rate
+        self.frame_rate = float(rate) if rate else None
+        width, height = stream.codec_context.width, stream.codec_context.height
+        self.frame_size = (width, height) if width and height else None
+        return stream
+
+    def _play_pass(
+        self,
+        container: av.container.InputContainer,
+        stream: av.video.stream.VideoStream,
+        origin_ns: int | None,
+        stop: threading.Event,
+        has_picture: bool,
+        path: str,
+    ) -> tuple[int, int, int] | None:
+        """Play the file once from where it stands.
+
+        Returns ``(origin_ns, length_ns, frame_count)``: the media-clock time the pass's
+        first frame was due (moved by resyncs), the pass's length up to the end of its last
+        frame, and how many frames it showed.  ``None`` when stopped.
+        """
+        nominal_interval_s = 1.0 / (self.frame_rate or DEFAULT_FPS)
+        first_time_s: float | None = None
+        last_rel_s = 0.0
+        last_duration_s = nominal_interval_s
+        frame_count = 0
+        errors_without_picture = 0
+        for packet in container.demux(stream):
+            if stop.is_set():
+                return None
+            try:
+                frames = packet.decode()
+            except av.FFmpegError as exc:
+                self.decode_errors += 1
+                if not has_picture and frame_count == 0:
+                    errors_without_picture += 1
+                    if errors_without_picture > MAX_DECODE_ERRORS_BEFORE_PICTURE:
+                        raise _Unplayable(
+                            _("The video in “{path}” cannot be decoded ({detail}).").format(
+                                path=path, detail=getattr(exc, "strerror", None) or exc
+                            )
+                        ) from None
+                continue
+            for frame in frames:
+                if stop.is_set():
+                    return None
+                time_s = frame.time
+                if time_s is None:
+                    rel_s = last_rel_s + (last_duration_s if frame_count else 0.0)
+                else:
+                    if first_time_s is None:
+                        first_time_s = time_s
+                    rel_s = time_s - first_time_s
+                    if frame_count and rel_s <= last_rel_s:
+                        # Broken or repeated timestamps: never step back in time.
+                        rel_s = last_rel_s + nominal_interval_s
+                if frame.duration and frame.time_base is not None:
+                    last_duration_s = float(frame.duration * frame.time_base)
+                elif frame_count:
+                    last_duration_s = max(rel_s - last_rel_s, 1e-3)
+                if origin_ns is None:
+                    origin_ns = now_ns()
+                due_ns = origin_ns + int(rel_s * NS_PER_S)
+                lateness_ns = now_ns() - due_ns
+                if lateness_ns > RESYNC_LATENESS_S * NS_PER_S:
+                    origin_ns += lateness_ns
+                    due_ns += lateness_ns
+                    self.resyncs += 1
+                image = frame_to_bgr(frame)  # convert first so the frame is out on time
+                wait_ns = due_ns - now_ns()
+                if wait_ns > 0 and stop.wait(wait_ns / NS_PER_S):
+                    return None
+                self._position_s = rel_s + (first_time_s or 0.0)
+                self._publish(image, due_ns)
+                last_rel_s = rel_s
+                frame_count += 1
+        if origin_ns is None:
+            origin_ns = now_ns()
+        length_ns = int((last_rel_s + last_duration_s) * NS_PER_S)
+        return origin_ns, length_ns, frame_count
+
+    @staticmethod
+    def _rewind(container: av.container.InputContainer) -> bool:
+        try:
+            container.seek(0)  # also flushes the decoder
+            return True
+        except (av.FFmpegError, OSError, ValueError):
+            log.debug("seek to start failed; reopening", exc_info=True)
+            return False
+
+    def _finish(self, stop: threading.Event) -> None:
+        """Hold the ended state until stopped or ``replay()`` is called."""
+        self.is_finished = True
+        self._set_state(SourceState.NO_SIGNAL, _("The video has ended."))
+        while not stop.wait(_FINISHED_POLL_S):
+            if self._replay_requested.is_set():
+                # Returning lets the base restart the capture, which plays from the start.
+                return

@@ -1,0 +1,134 @@
+"""The ``bridgecast`` command: the desktop app, plus headless sub-commands.
+
+Lives in ``ui/`` because it may import both the engine and the Qt views; headless
+commands import Qt only when they need it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+from studio import __version__
+from studio.i18n import _, set_language
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=None))
+
+
+def qt_row() -> dict[str, Any]:
+    """Can Qt open a window here?  Checked without creating an application."""
+    try:
+        import PySide6
+        from PySide6 import QtCore  # noqa: F401  (proves the Qt core library loads)
+    except ImportError as exc:
+        return {"check": _("Qt (PySide6)"), "ok": False, "detail": str(exc), "fix": _("pip install pyside6")}
+    platform_name = os.environ.get("QT_QPA_PLATFORM")
+    if not platform_name:
+        if sys.platform.startswith("linux"):
+            platform_name = "wayland" if os.environ.get("WAYLAND_DISPLAY") else ("xcb" if os.environ.get("DISPLAY") else "")
+        else:
+            platform_name = {"win32": "windows", "darwin": "cocoa"}.get(sys.platform, "")
+    ok = bool(platform_name)
+    detail = _("PySide6 {version}, platform “{platform}”").format(version=PySide6.__version__, platform=platform_name or _("none"))
+    fix = _("No display: run inside a desktop session, or use xvfb-run; for tests set QT_QPA_PLATFORM=offscreen")
+    if ok and platform_name == "xcb":
+        import ctypes.util
+
+        if ctypes.util.find_library("xcb-cursor") is None:
+            return {"check": _("Qt (PySide6)"), "ok": False, "detail": detail, "fix": _("Qt needs libxcb-cursor0: sudo apt-get install libxcb-cursor0")}
+    return {"check": _("Qt (PySide6)"), "ok": ok, "detail": detail, "fix": None if ok else fix}
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from studio.doctor import run_checks
+
+    rows = run_checks([qt_row()])
+    if args.json:
+        _print_json(rows)
+        return 0
+    for row in rows:
+        mark = "✔" if row["ok"] else "✘"
+        print(f"{mark} {row['check']}: {row['detail']}")
+        if row.get("fix"):
+            print(f"    → {row['fix']}")
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from studio.audio.devices import list_input_devices
+    from studio.sources.devices import list_video_devices
+
+    result = {"video": list_video_devices(), "audio": list_input_devices()}
+    if args.json:
+        _print_json(result)
+        return 0
+    print(_("Video devices:"))
+    for device in result["video"] or []:
+        print(f"  {device['id']}: {device['name']} ({device['backend']}), {len(device['modes'])} " + _("modes"))
+    if not result["video"]:
+        print("  " + _("none found"))
+    print(_("Audio inputs:"))
+    for device in result["audio"] or []:
+        print(f"  {device['id']}: {device['name']} ({device['channels']} ch, {device['sample_rate']} Hz)")
+    if not result["audio"]:
+        print("  " + _("none found"))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
+    from bench import BENCHMARKS, run_benchmark
+
+    if args.name not in BENCHMARKS:
+        print(_("error: unknown benchmark “{name}” (known: {known})").format(name=args.name, known=", ".join(sorted(BENCHMARKS))), file=sys.stderr)
+        return 2
+    return run_benchmark(args.name, (["--json"] if args.json else []) + rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bridgecast", description=_("Bridgecast Studio: go live to WebRTC platforms and run the show."))
+    parser.add_argument("--version", action="version", version=f"bridgecast {__version__}")
+    parser.add_argument("--verbose", "-v", action="store_true", help=_("log more detail"))
+    sub = parser.add_subparsers(dest="command")
+    doctor = sub.add_parser("doctor", help=_("report what this machine offers and how to fix what is missing"))
+    doctor.add_argument("--json", action="store_true")
+    devices = sub.add_parser("devices", help=_("list cameras, capture cards and microphones"))
+    devices.add_argument("--json", action="store_true")
+    bench = sub.add_parser("bench", help=_("run a benchmark"))
+    bench.add_argument("name")
+    bench.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    set_language(_settings_language())
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "bench":
+        return cmd_bench(args, rest)
+    if rest:
+        parser.error(_("unrecognized arguments: {args}").format(args=" ".join(rest)))
+    if args.command == "doctor":
+        return cmd_doctor(args)
+    if args.command == "devices":
+        return cmd_devices(args)
+    from ui.app import run_app
+
+    return run_app([sys.argv[0], *argv])
+
+
+def _settings_language() -> str | None:
+    from studio.settings import load_settings
+
+    settings, _warning = load_settings()
+    return settings.language
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Qt's ``tr()`` answered from the engine's gettext catalogs, so one .po file per language
+holds every string of the program (engine and views alike).
+
+``install(app)`` once at start; ``switch_language(code)`` afterwards.  Switching re-installs
+the translator, which makes Qt send ``QEvent.LanguageChange`` to every widget; each view
+answers it in ``changeEvent`` by calling its ``retranslate()``.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+from studio import i18n
+
+log = logging.getLogger(__name__)
+
+
+class CatalogTranslator(QTranslator):
+    """A QTranslator whose messages come from ``studio.i18n.gettext`` (context ignored).
+
+    Returns an empty string for unknown messages so that Qt keeps asking the next
+    translator (Qt's own ``qtbase`` catalog for dialog buttons and the like).
+    """
+
+    def translate(self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1) -> str:  # noqa: D102
+        if not source_text or i18n.current_language() == i18n.SOURCE_LANGUAGE:
+            return ""
+        text = i18n.gettext(source_text)
+        return "" if text == source_text else text
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
+        # Qt sends no LanguageChange for a translator that says it is empty.
+        return False
+
+    def language(self) -> str:
+        return i18n.current_language()
+
+
+_catalog_translator: CatalogTranslator | None = None
+_qt_translator: QTranslator | None = None
+
+
+def install(app: QCoreApplication, language: str | None = "system") -> str:
+    """Choose the language, install the catalog translator; returns the code in use."""
+    return switch_language(language, app)
+
+
+def switch_language(language: str | None, app: QCoreApplication | None = None) -> str:
+    """Set the catalog language ("system" or a code) and make every view retranslate."""
+    global _catalog_translator, _qt_translator
+    app = app or QCoreApplication.instance()
+    code = i18n.set_language(language)
+    if app is None:
+        return code
+    if _qt_translator is not None:
+        app.removeTranslator(_qt_translator)
+        _qt_translator = None
+    if code != i18n.SOURCE_LANGUAGE:
+        # Qt's own strings (file dialog buttons, "OK", "Cancel") from the catalogs Qt ships.
+        qt_translator = QTranslator(app)
+        directory = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if qt_translator.load(QLocale(code), "qtbase", "_", directory):
+            app.installTranslator(qt_translator)
+            _qt_translator = qt_translator
+        else:
+            log.info("no Qt translation for %s in %s", code, directory)
+    if _catalog_translator is None:
+        _catalog_translator = CatalogTranslator(app)
+    else:
+        app.removeTranslator(_catalog_translator)
+    # Installed last so it is asked first; installing sends LanguageChange to all widgets.
+    app.installTranslator(_catalog_translator)
+    QLocale.setDefault(QLocale(code))
+    return code

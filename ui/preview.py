@@ -1,0 +1,113 @@
+"""The program preview: repaints on its own timer, decoupled from the compositor's clock.
+
+Each tick peeks at the newest program frame (``Compositor.latest_program()`` never waits)
+and, only if it is a new frame, wraps its BGR buffer in a QImage without copying and asks
+for a repaint.  Nothing here waits for media, so a stalled compositor can never freeze
+the window.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from studio.engine import Studio
+
+
+class ProgramPreview(QWidget):
+    """Shows the program picture scaled to fit, letterboxed, at ``preview_fps``."""
+
+    def __init__(self, studio: Studio, preview_fps: int = 30, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.setObjectName("programPreview")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 180)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._image: QImage | None = None
+        self._buffer: np.ndarray | None = None  # keeps the QImage's memory alive
+        self._frame_key: tuple[int, int] | None = None
+        self.frames_shown = 0
+        self._placeholder = ""
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self.tick)
+        self.set_preview_fps(preview_fps)
+        self.retranslate()
+
+    def set_preview_fps(self, fps: int) -> None:
+        self._timer.setInterval(max(1, round(1000 / max(1, fps))))
+
+    @property
+    def image(self) -> QImage | None:
+        """The QImage currently shown (None before the first program frame)."""
+        return self._image
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(960, 540)
+
+    # -- timer ---------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802
+        self._timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        # A hidden preview costs nothing.
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def tick(self) -> None:
+        """Pick up the newest program frame if there is one; never waits."""
+        frame = self.studio.compositor.latest_program()
+        if frame is None:
+            if self._image is not None and not self.studio.compositor.is_running:
+                self._image = None
+                self._buffer = None
+                self._frame_key = None
+                self.update()
+            return
+        key = (id(frame.image), frame.sequence)
+        if key == self._frame_key:
+            return
+        image = frame.image
+        if not image.flags.c_contiguous:
+            image = np.ascontiguousarray(image)
+        height, width = image.shape[:2]
+        self._buffer = image
+        self._image = QImage(image.data, width, height, int(image.strides[0]), QImage.Format.Format_BGR888)
+        self._frame_key = key
+        self.frames_shown += 1
+        self.update()
+
+    # -- painting -----------------------------------------------------------------------------
+    def target_rect(self) -> QRect:
+        """Where the picture goes: the largest rect with its aspect, centred."""
+        if self._image is None:
+            return QRect()
+        size = self._image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        x = (self.width() - size.width()) // 2
+        y = (self.height() - size.height()) // 2
+        return QRect(x, y, size.width(), size.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(16, 17, 20))
+        if self._image is None:
+            painter.setPen(QColor(150, 155, 170))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
+        else:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(self.target_rect(), self._image)
+        painter.end()
+
+    # -- language -------------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self._placeholder = self.tr("No program picture yet")
+        self.setToolTip(self.tr("Program: what viewers see"))
+        self.update()

@@ -1,0 +1,214 @@
+"""The scenes dock: the show's scenes; a click puts one on the program with the transition."""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.engine import Studio
+from ui.bridge import StudioBridge
+from ui.icons import icon
+
+SCENE_ID_ROLE = Qt.ItemDataRole.UserRole
+TRANSITION_KINDS = ("cut", "fade")
+
+
+class ScenesDock(QDockWidget):
+    """List of scenes (add, remove, rename with double-click/F2) plus the transition controls."""
+
+    def __init__(self, studio: Studio, bridge: StudioBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.setObjectName("scenesDock")
+        self.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+
+        self.list = QListWidget(body)
+        self.list.setObjectName("sceneList")
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list.currentItemChanged.connect(self._on_current_item_changed)
+        self.list.itemChanged.connect(self._on_item_renamed)
+        layout.addWidget(self.list, 1)
+
+        buttons = QHBoxLayout()
+        buttons.setSpacing(2)
+        self.add_action = QAction(icon("add"), "", self)
+        self.add_action.triggered.connect(self.add_scene)
+        self.remove_action = QAction(icon("remove"), "", self)
+        self.remove_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.remove_action.triggered.connect(self.remove_selected_scene)
+        self.rename_action = QAction(icon("rename"), "", self)
+        self.rename_action.triggered.connect(self.rename_selected_scene)
+        self.list.addAction(self.remove_action)
+        for action in (self.add_action, self.remove_action, self.rename_action):
+            button = QToolButton(body)
+            button.setDefaultAction(action)
+            button.setAutoRaise(True)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        transition_row = QHBoxLayout()
+        self.transition_label = QLabel(body)
+        self.transition_combo = QComboBox(body)
+        self.transition_combo.setObjectName("transitionCombo")
+        for kind in TRANSITION_KINDS:
+            self.transition_combo.addItem("", kind)
+        self.duration_spin = QSpinBox(body)
+        self.duration_spin.setObjectName("transitionDuration")
+        self.duration_spin.setRange(0, 10_000)
+        self.duration_spin.setSingleStep(50)
+        self.transition_label.setBuddy(self.transition_combo)
+        transition_row.addWidget(self.transition_label)
+        transition_row.addWidget(self.transition_combo, 1)
+        transition_row.addWidget(self.duration_spin)
+        layout.addLayout(transition_row)
+        self.transition_combo.currentIndexChanged.connect(self._on_transition_edited)
+        self.duration_spin.valueChanged.connect(self._on_transition_edited)
+
+        self.setWidget(body)
+        bridge.collection_changed.connect(self._on_collection_changed)
+        bridge.current_scene_changed.connect(self._on_current_scene_changed)
+        self.retranslate()
+        self.refresh()
+
+    # -- model → view ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Rebuild the list and the transition controls from the collection."""
+        collection = self.studio.collection
+        with QSignalBlocker(self.list):
+            self.list.clear()
+            for scene in collection.scenes:
+                item = QListWidgetItem(scene.name)
+                item.setData(SCENE_ID_ROLE, scene.id)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+                self.list.addItem(item)
+                if scene.id == collection.current_scene:
+                    self.list.setCurrentItem(item)
+        self._show_transition()
+        self._update_actions()
+
+    def _show_transition(self) -> None:
+        transition = self.studio.collection.transition
+        with QSignalBlocker(self.transition_combo), QSignalBlocker(self.duration_spin):
+            self.transition_combo.setCurrentIndex(max(0, TRANSITION_KINDS.index(transition.kind) if transition.kind in TRANSITION_KINDS else 0))
+            self.duration_spin.setValue(transition.duration_ms)
+            self.duration_spin.setEnabled(transition.kind != "cut")
+
+    def _on_collection_changed(self, what: str) -> None:
+        if what in ("scenes", "collection"):
+            self.refresh()
+        elif what == "transition":
+            self._show_transition()
+
+    def _on_current_scene_changed(self, scene_id: str) -> None:
+        with QSignalBlocker(self.list):
+            for row in range(self.list.count()):
+                item = self.list.item(row)
+                if item.data(SCENE_ID_ROLE) == scene_id:
+                    self.list.setCurrentItem(item)
+                    break
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        has_selection = self.list.currentItem() is not None
+        self.remove_action.setEnabled(has_selection and self.list.count() > 1)
+        self.rename_action.setEnabled(has_selection)
+
+    # -- view → model ----------------------------------------------------------------------------
+    def item_for_scene(self, scene_id: str) -> QListWidgetItem | None:
+        for row in range(self.list.count()):
+            if self.list.item(row).data(SCENE_ID_ROLE) == scene_id:
+                return self.list.item(row)
+        return None
+
+    def _on_current_item_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if current is not None:
+            self.switch_to(current.data(SCENE_ID_ROLE))
+        self._update_actions()
+
+    def switch_to(self, scene_id: str) -> None:
+        """Put ``scene_id`` on the program with the transition chosen in this dock."""
+        kind = self.transition_combo.currentData() or "fade"
+        self.studio.switch_scene(scene_id, transition=kind, duration_ms=self.duration_spin.value())
+
+    def _on_item_renamed(self, item: QListWidgetItem) -> None:
+        scene_id = item.data(SCENE_ID_ROLE)
+        name = item.text().strip()
+        scene = self.studio.collection.scene(scene_id)
+        if scene is None:
+            return
+        if not name:
+            with QSignalBlocker(self.list):
+                item.setText(scene.name)  # an empty name is refused; show the old one again
+            return
+        if name != scene.name:
+            self.studio.rename_scene(scene_id, name)
+
+    def _on_transition_edited(self, *_args: object) -> None:
+        kind = self.transition_combo.currentData() or "fade"
+        self.duration_spin.setEnabled(kind != "cut")
+        self.studio.set_transition(kind, self.duration_spin.value())
+
+    def add_scene(self) -> None:
+        """Add a scene with a free default name and open its name for editing."""
+        names = {scene.name for scene in self.studio.collection.scenes}
+        number = len(self.studio.collection.scenes) + 1
+        while self.tr("Scene {number}").format(number=number) in names:
+            number += 1
+        scene = self.studio.add_scene(self.tr("Scene {number}").format(number=number))
+        item = self.item_for_scene(scene.id)
+        if item is not None:
+            self.list.scrollToItem(item)
+            if self.isVisible():
+                self.list.editItem(item)
+
+    def remove_selected_scene(self) -> None:
+        item = self.list.currentItem()
+        if item is None or self.list.count() <= 1:
+            return  # a show always keeps one scene for the program
+        self.studio.remove_scene(item.data(SCENE_ID_ROLE))
+
+    def rename_selected_scene(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.list.editItem(item)
+
+    # -- language -------------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Scenes"))
+        self.add_action.setText(self.tr("Add scene"))
+        self.add_action.setToolTip(self.tr("Add a scene"))
+        self.remove_action.setText(self.tr("Remove scene"))
+        self.remove_action.setToolTip(self.tr("Remove the selected scene"))
+        self.rename_action.setText(self.tr("Rename scene"))
+        self.rename_action.setToolTip(self.tr("Rename the selected scene (F2 or double-click)"))
+        self.transition_label.setText(self.tr("&Transition"))
+        self.transition_combo.setItemText(0, self.tr("Cut"))
+        self.transition_combo.setItemText(1, self.tr("Fade"))
+        self.duration_spin.setSuffix(self.tr(" ms"))
+        self.duration_spin.setToolTip(self.tr("Fade duration in milliseconds"))
+        self.list.setToolTip(self.tr("Click a scene to put it on the program"))

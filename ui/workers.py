@@ -1,0 +1,86 @@
+"""Run a blocking call on Qt's thread pool and get its result back on the GUI thread.
+
+Files and device lists are read here, never on the GUI thread.  The result travels through
+a small relay QObject owned by the receiver: if the receiver is gone by the time the work
+ends, the relay is gone too and the result is dropped instead of reaching a dead widget.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, on_done: Callable[[Any], None], on_error: Callable[[BaseException], None] | None, parent: QObject) -> None:
+        super().__init__(parent)
+        self._on_done = on_done
+        self._on_error = on_error
+        # Queued explicitly: the relay lives on the GUI thread, so the slots run there.
+        self.done.connect(self._deliver_done, Qt.ConnectionType.QueuedConnection)
+        self.failed.connect(self._deliver_failed, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _deliver_done(self, result: Any) -> None:
+        try:
+            self._on_done(result)
+        finally:
+            self.deleteLater()
+
+    @Slot(object)
+    def _deliver_failed(self, error: BaseException) -> None:
+        try:
+            if self._on_error is not None:
+                self._on_error(error)
+            else:
+                log.error("background task failed: %s", error)
+        finally:
+            self.deleteLater()
+
+
+class _Task(QRunnable):
+    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._work = work
+        self._relay = relay
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self._work()
+        except Exception as exc:  # handed to the GUI thread, which shows it in words
+            if not isinstance(exc, ValueError | OSError):
+                log.exception("background task failed")
+            self._emit(self._relay.failed, exc)
+        else:
+            self._emit(self._relay.done, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            pass  # the receiver (and its relay) was deleted meanwhile: nobody wants the result
+
+
+def run_in_background(
+    work: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None] | None = None,
+    receiver: QObject | None = None,
+    pool: QThreadPool | None = None,
+) -> None:
+    """Call ``work()`` on a pool thread; ``on_done(result)``/``on_error(exc)`` run on the GUI thread.
+
+    ``receiver`` owns the hand-off: delete it and the callbacks are never called.
+    """
+    if receiver is None:
+        raise ValueError("run_in_background needs a receiver QObject living on the GUI thread")
+    relay = _Relay(on_done, on_error, receiver)
+    (pool or QThreadPool.globalInstance()).start(_Task(work, relay))
