@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian/Ubuntu machine: installs what it needs, then runs
+# the engine/UI import contract and pytest.  Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh test
+export QT_QPA_PLATFORM=offscreen
+echo "== import contract (engine never imports Qt or ui/)"
+.venv/bin/lint-imports
+echo "== tests"
+.venv/bin/python -m pytest "$@"
