@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = {"compositor": "bench.compositor"}
+BENCHMARKS = {"compositor": "bench.compositor", "encode": "bench.encode"}
 
 
 def run_benchmark(name: str, argv: list[str]) -> int:

@@ -80,6 +80,20 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_encoders(args: argparse.Namespace) -> int:
+    from encoders.probe import probe_encoders
+
+    rows = [row.as_dict() for row in probe_encoders(use_cache=not args.fresh)]
+    if args.json:
+        _print_json(rows)
+        return 0
+    for row in rows:
+        mark = "✔" if row["available"] else "✘"
+        kind = _("hardware") if row["hardware"] else _("software")
+        print(f"{mark} {row['name']} ({row['codec']}, {kind})" + (f": {row['reason']}" if row["reason"] else ""))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
     from bench import BENCHMARKS, run_benchmark
 
@@ -98,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true")
     devices = sub.add_parser("devices", help=_("list cameras, capture cards and microphones"))
     devices.add_argument("--json", action="store_true")
+    encoders = sub.add_parser("encoders", help=_("probe which video encoders work on this machine"))
+    encoders.add_argument("--json", action="store_true")
+    encoders.add_argument("--fresh", action="store_true", help=_("ignore the cached probe result"))
     bench = sub.add_parser("bench", help=_("run a benchmark"))
     bench.add_argument("name")
     bench.add_argument("--json", action="store_true")
@@ -118,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_doctor(args)
     if args.command == "devices":
         return cmd_devices(args)
+    if args.command == "encoders":
+        return cmd_encoders(args)
     from ui.app import run_app
 
     return run_app([sys.argv[0], *argv])
