@@ -84,6 +84,9 @@ class MediaFileSource(VideoSource):
         """Time of the newest published frame from the start of the file (this loop)."""
         return self._position_s
 
+    def natural_size(self) -> tuple[int, int] | None:
+        return super().natural_size() or self.frame_size
+
     def replay(self) -> None:
         """Play again from the start after a non-looping file ended."""
         self._replay_requested.set()
@@ -118,6 +121,7 @@ class MediaFileSource(VideoSource):
                     return  # a pass with nothing in it: reopen through the base's retry
                 has_picture = True
                 if not is_looping:
+                    container.close()  # don't hold the file (Windows would lock it) while ended
                     self._finish(stop)
                     return
                 self.loops_completed += 1
@@ -125,14 +129,15 @@ class MediaFileSource(VideoSource):
                 pass_origin_ns += pass_length_ns
                 if not self._rewind(container):
                     container.close()
-                    container = self._open(path)
-                    if container is None:
+                    reopened = self._open(path)
+                    if reopened is None:
                         return
+                    container = reopened
                     stream = self._video_stream(container, path)
         except _Unplayable as exc:
             self._set_state(SourceState.FAILED, str(exc))
         finally:
-            container.close()
+            container.close()  # closing twice is harmless
 
     def _open(self, path: str) -> av.container.InputContainer | None:
         """Open the container, or set the state saying why not and return None."""

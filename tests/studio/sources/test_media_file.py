@@ -80,6 +80,13 @@ def test_without_loop_ends_in_no_signal_and_stays(clip, started):
     assert wait_until(lambda: source.frames_captured > 15, 3.0)
 
 
+def test_loops_by_reopening_when_seeking_fails(clip, started, monkeypatch):
+    monkeypatch.setattr(MediaFileSource, "_rewind", staticmethod(lambda container: False))
+    source = started(MediaFileSource("m", "Unseekable", {"path": str(clip)}))
+    assert wait_until(lambda: source.loops_completed >= 2, 3.0)
+    assert source.state is SourceState.ACTIVE
+
+
 @pytest.mark.parametrize(
     ("content", "words"),
     [
