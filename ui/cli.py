@@ -69,7 +69,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
         return 0
     print(_("Video devices:"))
     for device in result["video"] or []:
-        print(f"  {device['id']}: {device['name']} ({device['backend']}), {len(device['modes'])} " + _("modes"))
+        print(f"  {device['id']}: {device['name']} ({device['backend']}), " + _("{count} modes").format(count=len(device["modes"])))
     if not result["video"]:
         print("  " + _("none found"))
     print(_("Audio inputs:"))
