@@ -18,12 +18,13 @@ import numpy as np
 import psutil
 
 from studio import scene as scene_io
+from studio.audio import AudioInput, AudioMixer, create_input, list_input_devices
 from studio.clock import now_ns
 from studio.compositor import Compositor, LayerPlan
 from studio.events import Signal
 from studio.i18n import _
 from studio.overlays import Overlay
-from studio.scene import Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, fit_rect
+from studio.scene import AudioInputSpec, Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, fit_rect
 from studio.settings import Settings
 from studio.sources import create_source
 from studio.sources.base import SourceState, VideoSource
@@ -31,9 +32,16 @@ from studio.sources.base import SourceState, VideoSource
 log = logging.getLogger(__name__)
 
 
-def default_collection(canvas: Canvas | None = None, transition: Transition | None = None) -> SceneCollection:
-    """The collection a first start opens with: a test-pattern scene that always works."""
+def default_collection(canvas: Canvas | None = None, transition: Transition | None = None, microphone: str | None | bool = False) -> SceneCollection:
+    """The collection a first start opens with: a test-pattern scene that always works.
+
+    ``microphone``: False = no audio input; None = the system default input; a string =
+    that device.
+    """
     canvas = canvas or Canvas()
+    audio_inputs = []
+    if microphone is not False:
+        audio_inputs.append(AudioInputSpec(kind="device", name=_("Microphone"), settings={"device_id": microphone}))
     pattern = SourceSpec(kind="testpattern", name=_("Test pattern"), settings={"width": canvas.width, "height": canvas.height, "fps": canvas.fps})
     main = Scene(name=_("Main"), items=[SceneItem(source_id=pattern.id, width=canvas.width, height=canvas.height)])
     return SceneCollection(
@@ -41,6 +49,7 @@ def default_collection(canvas: Canvas | None = None, transition: Transition | No
         canvas=canvas,
         transition=transition or Transition(),
         sources=[pattern],
+        audio_inputs=audio_inputs,
         scenes=[main],
         current_scene=main.id,
     )
@@ -54,8 +63,9 @@ class Studio:
         if collection is None:
             video = self.settings.video
             canvas = Canvas(width=video.canvas_width, height=video.canvas_height, fps=video.fps)
-            collection = default_collection(canvas, Transition(kind=video.transition, duration_ms=video.transition_ms))
+            collection = default_collection(canvas, Transition(kind=video.transition, duration_ms=video.transition_ms), self._default_microphone())
         self.collection = collection
+        self.mixer = AudioMixer(block_ms=self.settings.audio.block_ms)
         self.sources: dict[str, VideoSource] = {}
         self._pending_fit: set[tuple[str, str]] = set()  # (scene_id, item_id) to refit on first frame
         self._lock = threading.RLock()
@@ -68,6 +78,19 @@ class Studio:
         self._process = psutil.Process(os.getpid())
         self._process.cpu_percent(None)
 
+    def _default_microphone(self) -> str | None | bool:
+        """The configured microphone, the system default if any input exists, else none."""
+        chosen = self.settings.audio.microphone
+        if chosen == "":
+            return False
+        if chosen is not None:
+            return chosen
+        try:
+            return None if list_input_devices() else False
+        except Exception:  # PortAudio missing: the app still opens, without a microphone
+            log.warning("no audio input devices available", exc_info=True)
+            return False
+
     def _make_compositor(self, canvas: Canvas) -> Compositor:
         return Compositor(canvas.width, canvas.height, canvas.fps, self.sources.get)
 
@@ -78,11 +101,14 @@ class Studio:
                 self._start_source(spec)
             self._is_started = True
             self._update_plan(transition=False)
+            self._load_audio_inputs(self.collection.audio_inputs)
         self.compositor.start()
+        self.mixer.start()
 
     def stop(self) -> None:
         """Stop everything and join every thread (blocking; used at exit and in tests)."""
         self.compositor.stop()
+        self.mixer.stop()
         with self._lock:
             sources = list(self.sources.values())
             self.sources.clear()
@@ -113,6 +139,40 @@ class Studio:
         if state is SourceState.ACTIVE:
             self._refit_pending(source)
         self.source_state_changed.emit(source_id=source.source_id, state=state, message=message)
+
+    # -- audio -----------------------------------------------------------------------------
+    def _load_audio_inputs(self, specs: list[AudioInputSpec]) -> None:
+        for audio_input in self.mixer.inputs:
+            self.mixer.remove_input(audio_input)
+            audio_input.stop()
+        for spec in specs:
+            try:
+                self.mixer.add_input(create_input(spec.kind, spec.id, spec.name, **spec.settings))
+            except (ValueError, TypeError) as exc:  # a bad entry must not stop the others
+                log.warning("audio input %s skipped: %s", spec.id, exc)
+
+    def add_audio_input(self, kind: str, name: str, **settings: Any) -> AudioInput:
+        """Add a microphone ("device", ``device_id=None`` = default) or a test tone ("tone")."""
+        spec = AudioInputSpec(kind=kind, name=name, settings=settings)
+        audio_input = create_input(spec.kind, spec.id, spec.name, **spec.settings)
+        self.mixer.add_input(audio_input)
+        self.collection_changed.emit(what="audio")
+        return audio_input
+
+    def remove_audio_input(self, input_id: str) -> None:
+        removed = self.mixer.remove_input(input_id)
+        if removed is not None:
+            threading.Thread(target=removed.stop, name=f"retire:{input_id}", daemon=True).start()
+            self.collection_changed.emit(what="audio")
+
+    def _audio_specs(self) -> list[AudioInputSpec]:
+        """The mixer's inputs as saved data (their strips change directly from the mixer UI)."""
+        specs = []
+        for audio_input in self.mixer.inputs:
+            data = audio_input.describe()
+            kind, input_id, name = data.pop("kind"), data.pop("id"), data.pop("name")
+            specs.append(AudioInputSpec(id=input_id, kind=kind, name=name, settings=data))
+        return specs
 
     # -- render plan -------------------------------------------------------------------------
     def current_scene(self) -> Scene | None:
@@ -366,19 +426,23 @@ class Studio:
                 for spec in collection.sources:
                     self._start_source(spec)
             self._update_plan(transition=False)
+            if was_started:
+                self._load_audio_inputs(collection.audio_inputs)
         if was_started and canvas_changed:
             self.compositor.start()
         self.collection_changed.emit(what="collection")
         self.current_scene_changed.emit(scene_id=collection.current_scene)
 
     def save_collection(self, path: str | os.PathLike[str]) -> None:
-        with self._lock:
-            snapshot = self.collection.model_copy(deep=True)
-        scene_io.save_collection(snapshot, Path(path))
+        scene_io.save_collection(self.snapshot_collection(), Path(path))
 
     def snapshot_collection(self) -> SceneCollection:
+        """A deep copy of the show as it is now, audio strips included."""
         with self._lock:
-            return self.collection.model_copy(deep=True)
+            snapshot = self.collection.model_copy(deep=True)
+        if self._is_started:
+            snapshot.audio_inputs = self._audio_specs()
+        return snapshot
 
     # -- stats -----------------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:

@@ -63,6 +63,19 @@ class SourceSpec(_Model):
     settings: dict[str, Any] = Field(default_factory=dict)
 
 
+class AudioInputSpec(_Model):
+    """An audio input of the show: ``kind`` "device" (microphone, capture card audio) or "tone".
+
+    ``settings`` are the keyword arguments of ``studio.audio.create_input`` (device_id,
+    gain_db, is_muted, sync_offset_ms, gate, limiter, frequency_hz, level_dbfs …).
+    """
+
+    id: str = Field(default_factory=lambda: new_id("audio"))
+    kind: Literal["device", "tone"]
+    name: str = Field(..., min_length=1, max_length=200)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
 class Canvas(_Model):
     width: int = Field(1920, ge=160, le=7680)
     height: int = Field(1080, ge=160, le=7680)
@@ -87,6 +100,7 @@ class SceneCollection(_Model):
     canvas: Canvas = Field(default_factory=Canvas)
     transition: Transition = Field(default_factory=Transition)
     sources: list[SourceSpec] = Field(default_factory=list)
+    audio_inputs: list[AudioInputSpec] = Field(default_factory=list)
     scenes: list[Scene] = Field(default_factory=list)
     current_scene: str | None = None
 

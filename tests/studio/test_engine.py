@@ -122,3 +122,28 @@ def test_stats(studio):
     assert wait_until(lambda: studio.compositor.ticks > 5)
     stats = studio.stats()
     assert stats["render_ms_p50"] is not None and stats["late_ticks"] >= 0
+
+
+def test_audio_inputs_saved_and_restored(studio, tmp_path):
+    tone = studio.add_audio_input("tone", "Tone", frequency_hz=440.0, level_dbfs=-18.0)
+    tone.gain_db = -6.0
+    tone.is_muted = True
+    path = tmp_path / "show.json"
+    studio.save_collection(path)
+    studio.apply_collection(Studio.read_collection(path))
+    restored = studio.mixer.get_input(tone.input_id)
+    assert restored is not None and restored is not tone
+    assert (restored.gain_db, restored.is_muted, restored.frequency_hz) == (-6.0, True, 440.0)
+
+
+def test_muted_tone_gives_silent_program_audio(studio):
+    tone = studio.add_audio_input("tone", "Tone", level_dbfs=-12.0)
+    subscription = studio.mixer.subscribe()
+    try:
+        assert wait_until(lambda: studio.mixer.last_levels.rms_dbfs > -20)
+        tone.is_muted = True
+        assert wait_until(lambda: studio.mixer.last_levels.peak_dbfs < -90)
+        block = subscription.get(1.0)
+        assert block is not None and block.samples.shape == (960, 2)
+    finally:
+        studio.mixer.unsubscribe(subscription)
