@@ -21,6 +21,7 @@ from studio import scene as scene_io
 from studio.audio import AudioInput, AudioMixer, create_input, list_input_devices
 from studio.clock import now_ns
 from studio.compositor import Compositor, LayerPlan
+from studio.errors import SourceError
 from studio.events import Signal
 from studio.i18n import _
 from studio.overlays import Overlay
@@ -424,7 +425,10 @@ class Studio:
         with self._lock:
             if was_started:
                 for spec in collection.sources:
-                    self._start_source(spec)
+                    try:
+                        self._start_source(spec)
+                    except SourceError as exc:  # its layers show the "source missing" slate
+                        log.warning("source %s not started: %s", spec.id, exc)
             self._update_plan(transition=False)
             if was_started:
                 self._load_audio_inputs(collection.audio_inputs)

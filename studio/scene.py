@@ -145,7 +145,7 @@ def parse_collection(data: Any) -> SceneCollection:
     if isinstance(version, int) and version > COLLECTION_SCHEMA_VERSION:
         raise SceneFileError(_("This scene collection was saved by a newer Bridgecast (format {version}).").format(version=version))
     try:
-        return SceneCollection.model_validate(data)
+        collection = SceneCollection.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = _format_location(tuple(first.get("loc", ())))
@@ -153,6 +153,17 @@ def parse_collection(data: Any) -> SceneCollection:
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         raise SceneFileError(_("Invalid scene collection: {field}: {problem}").format(field=where, problem=message)) from None
+    from studio.sources import source_kinds  # late: sources import this module's neighbours
+
+    known = source_kinds()
+    for index, spec in enumerate(collection.sources):
+        if spec.kind not in known:
+            raise SceneFileError(
+                _("Invalid scene collection: {field}: {problem}").format(
+                    field=f"sources[{index}].kind", problem=_("unknown source type “{kind}”").format(kind=spec.kind)
+                )
+            )
+    return collection
 
 
 def load_collection(path: str | os.PathLike[str]) -> SceneCollection:

@@ -19,15 +19,16 @@ log = logging.getLogger(__name__)
 class CatalogTranslator(QTranslator):
     """A QTranslator whose messages come from ``studio.i18n.gettext`` (context ignored).
 
-    Returns an empty string for unknown messages so that Qt keeps asking the next
-    translator (Qt's own ``qtbase`` catalog for dialog buttons and the like).
+    Returns ``None`` (a null QString) for unknown messages so that Qt keeps asking the
+    next translator (Qt's own ``qtbase`` catalog for dialog buttons and the like) and
+    finally shows the source text; an empty string would count as a translation.
     """
 
-    def translate(self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1) -> str:  # noqa: D102
+    def translate(self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1) -> str | None:  # noqa: D102
         if not source_text or i18n.current_language() == i18n.SOURCE_LANGUAGE:
-            return ""
+            return None
         text = i18n.gettext(source_text)
-        return "" if text == source_text else text
+        return None if text == source_text else text
 
     def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
         # Qt sends no LanguageChange for a translator that says it is empty.

@@ -67,6 +67,7 @@ class ScenesDock(QDockWidget):
         layout.addLayout(buttons)
 
         transition_row = QHBoxLayout()
+        transition_row.setSpacing(6)
         self.transition_label = QLabel(body)
         self.transition_combo = QComboBox(body)
         self.transition_combo.setObjectName("transitionCombo")
@@ -92,16 +93,27 @@ class ScenesDock(QDockWidget):
 
     # -- model → view ------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Rebuild the list and the transition controls from the collection."""
+        """Make the list match the collection, updating rows in place when only names changed.
+
+        In place matters: a rename arrives while Qt is still inside the edited row's
+        ``setData``, and deleting that row then would pull it out from under Qt.
+        """
         collection = self.studio.collection
+        scene_ids = [scene.id for scene in collection.scenes]
+        shown_ids = [self.list.item(row).data(SCENE_ID_ROLE) for row in range(self.list.count())]
         with QSignalBlocker(self.list):
-            self.list.clear()
-            for scene in collection.scenes:
-                item = QListWidgetItem(scene.name)
-                item.setData(SCENE_ID_ROLE, scene.id)
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
-                self.list.addItem(item)
-                if scene.id == collection.current_scene:
+            if shown_ids != scene_ids:
+                self.list.clear()
+                for scene in collection.scenes:
+                    item = QListWidgetItem(scene.name)
+                    item.setData(SCENE_ID_ROLE, scene.id)
+                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+                    self.list.addItem(item)
+            for row, scene in enumerate(collection.scenes):
+                item = self.list.item(row)
+                if item.text() != scene.name:
+                    item.setText(scene.name)
+                if scene.id == collection.current_scene and self.list.currentItem() is not item:
                     self.list.setCurrentItem(item)
         self._show_transition()
         self._update_actions()

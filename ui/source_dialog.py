@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -89,6 +89,7 @@ class SourceDialog(QDialog):
         self.kind = kind
         self.is_new = is_new
         self.setObjectName("sourceDialog")
+        self.setMinimumWidth(460)
         self._settings = dict(settings or {})
         self._devices: list[dict[str, Any]] = []
         self._device_error = ""
@@ -100,6 +101,7 @@ class SourceDialog(QDialog):
         self.name_label = QLabel(self)
         self.name_edit = QLineEdit(name or kind_label(kind), self)
         self.name_edit.setObjectName("nameEdit")
+        self.name_label.setBuddy(self.name_edit)
         self.form.addRow(self.name_label, self.name_edit)
         self._rows: list[tuple[QLabel, str]] = []  # label and its untranslated text
 

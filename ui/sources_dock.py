@@ -113,23 +113,34 @@ class SourcesDock(QDockWidget):
         return self.studio.collection.current_scene
 
     def refresh(self) -> None:
-        """Rebuild the rows from the current scene (top layer first), keeping the selection."""
+        """Make the rows match the current scene (top layer first), in place when possible.
+
+        In place matters: a checkbox click arrives while Qt is inside that row's
+        ``setData``; deleting the row then would pull it out from under Qt.
+        """
+        scene = self.studio.current_scene()
+        items = list(reversed(scene.items)) if scene is not None else []
+        wanted = [(item.id, item.source_id) for item in items]
+        shown = [(self.list.item(i).data(ITEM_ID_ROLE), self.list.item(i).data(SOURCE_ID_ROLE)) for i in range(self.list.count())]
         current = self.list.currentItem()
         selected_item_id = current.data(ITEM_ID_ROLE) if current is not None else None
-        scene = self.studio.current_scene()
         with QSignalBlocker(self.list):
-            self.list.clear()
-            if scene is not None:
-                for scene_item in reversed(scene.items):
+            if shown != wanted:
+                self.list.clear()
+                for scene_item in items:
                     row = QListWidgetItem()
                     row.setData(ITEM_ID_ROLE, scene_item.id)
                     row.setData(SOURCE_ID_ROLE, scene_item.source_id)
                     row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                    row.setCheckState(Qt.CheckState.Checked if scene_item.is_visible else Qt.CheckState.Unchecked)
                     self.list.addItem(row)
-                    self._show_row(row)
                     if scene_item.id == selected_item_id:
                         self.list.setCurrentItem(row)
+            for index, scene_item in enumerate(items):
+                row = self.list.item(index)
+                state = Qt.CheckState.Checked if scene_item.is_visible else Qt.CheckState.Unchecked
+                if row.checkState() != state:
+                    row.setCheckState(state)
+                self._show_row(row)
         self._update_actions()
 
     def _show_row(self, row: QListWidgetItem) -> None:

@@ -27,11 +27,9 @@ class ItemTransformDialog(QDialog):
         self.height_spin = self._spin(1, 16384, item.height)
         self.opacity_spin = self._spin(0, 100, round(item.opacity * 100))
         self.labels = {key: QLabel(self) for key in ("x", "y", "width", "height", "opacity", "left", "top", "right", "bottom")}
-        form.addRow(self.labels["x"], self.x_spin)
-        form.addRow(self.labels["y"], self.y_spin)
-        form.addRow(self.labels["width"], self.width_spin)
-        form.addRow(self.labels["height"], self.height_spin)
-        form.addRow(self.labels["opacity"], self.opacity_spin)
+        for key, spin in (("x", self.x_spin), ("y", self.y_spin), ("width", self.width_spin), ("height", self.height_spin), ("opacity", self.opacity_spin)):
+            self.labels[key].setBuddy(spin)  # a label shows its "&" shortcut only with a buddy
+            form.addRow(self.labels[key], spin)
         layout.addWidget(self.place_box)
 
         self.crop_box = QGroupBox(self)

@@ -69,3 +69,11 @@ def test_vertical_canvas_accepted():
 def test_fit_rect():
     assert fit_rect(640, 480, 1920, 1080) == (240, 0, 1440, 1080)
     assert fit_rect(1920, 1080, 1080, 1920) == (0, 656, 1080, 608)
+
+
+def test_unknown_source_kind_named():
+    data = default_collection().model_dump()
+    data["sources"][0]["kind"] = "hologram"
+    with pytest.raises(SceneFileError) as err:
+        parse_collection(data)
+    assert "sources[0].kind" in str(err.value) and "hologram" in str(err.value)

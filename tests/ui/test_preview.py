@@ -1,0 +1,74 @@
+"""The preview never waits: its tick only peeks at the newest program frame."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from studio.engine import Studio
+from studio.frame import LatestSlot, VideoFrame
+from studio.settings import Settings
+from ui.preview import ProgramPreview
+
+
+def _forbid_blocking(monkeypatch):
+    def blocked(*_args, **_kwargs):
+        raise AssertionError("the preview tick called a blocking function")
+
+    monkeypatch.setattr(LatestSlot, "take", blocked)
+    monkeypatch.setattr(threading.Event, "wait", blocked)
+    monkeypatch.setattr(threading.Condition, "wait", blocked)
+    monkeypatch.setattr(threading.Condition, "wait_for", blocked)
+    monkeypatch.setattr(time, "sleep", blocked)
+
+
+def test_tick_returns_at_once_without_any_frame(qtbot, monkeypatch):
+    studio = Studio(Settings())  # never started: the compositor has no frame at all
+    preview = ProgramPreview(studio, preview_fps=30)
+    qtbot.addWidget(preview)
+    with monkeypatch.context() as patch:
+        _forbid_blocking(patch)
+        started = time.perf_counter()
+        for _ in range(200):
+            preview.tick()
+        elapsed_s = time.perf_counter() - started
+    assert preview.image is None
+    assert elapsed_s < 0.1  # 200 ticks: well under a millisecond each
+    preview.resize(320, 180)
+    preview.repaint()  # painting the "no picture" placeholder works too
+
+
+def test_tick_shows_new_frames_only_and_keeps_the_buffer(qtbot, monkeypatch):
+    studio = Studio(Settings())
+    preview = ProgramPreview(studio, preview_fps=30)
+    qtbot.addWidget(preview)
+    preview.resize(480, 270)
+    image = np.zeros((180, 320, 3), np.uint8)
+    image[:, :, 2] = 255  # red in BGR
+    studio.compositor.publish(VideoFrame(image=image, capture_ns=0, sequence=1))
+    with monkeypatch.context() as patch:
+        _forbid_blocking(patch)
+        preview.tick()
+        preview.tick()  # same frame: nothing new to do
+    assert preview.frames_shown == 1
+    assert preview.image.pixelColor(5, 5).red() == 255 and preview.image.pixelColor(5, 5).blue() == 0
+    preview.show()
+    qtbot.waitExposed(preview)
+    painted = preview.grab().toImage()
+    rect = preview.target_rect()
+    assert painted.pixelColor(rect.center()).red() > 240
+    assert rect.width() == 480 and rect.height() == 270
+
+
+def test_preview_timer_follows_visibility(qtbot):
+    studio = Studio(Settings())
+    preview = ProgramPreview(studio, preview_fps=25)
+    qtbot.addWidget(preview)
+    assert preview._timer.interval() == 40
+    assert not preview._timer.isActive()
+    preview.show()
+    qtbot.waitExposed(preview)
+    assert preview._timer.isActive()
+    preview.hide()
+    assert not preview._timer.isActive()

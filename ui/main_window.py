@@ -1,0 +1,315 @@
+"""The main window: composes the preview, the docks, the status bar and the menus.
+
+It holds no show state of its own: each view presents the ``Studio`` it is given, and the
+window only wires menus to engine commands.  Scene collection files are read on a pool
+thread and applied here on the GUI thread; a file that fails to load changes nothing.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMessageBox, QWidget
+
+from studio import i18n
+from studio.engine import Studio
+from studio.errors import StudioError
+from studio.scene import SceneCollection
+from studio.settings import Settings, config_dir, save_settings
+from ui import i18n as ui_i18n
+from ui.bridge import StudioBridge
+from ui.collection_files import read_collection
+from ui.icons import icon
+from ui.mixer_dock import MixerDock
+from ui.preview import ProgramPreview
+from ui.scenes_dock import ScenesDock
+from ui.sources_dock import SourcesDock
+from ui.status import StudioStatusBar
+from ui.workers import run_in_background
+
+log = logging.getLogger(__name__)
+
+WINDOW_STATE_VERSION = 1
+COLLECTION_FILTER_PATTERN = "*.json"
+
+
+def window_settings() -> QSettings:
+    """Window geometry and dock layout only (everything else is in the typed settings)."""
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    """Bridgecast's main window for one ``Studio`` and its ``Settings``."""
+
+    def __init__(self, studio: Studio, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.settings = settings
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(icon("bridgecast"))
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowNestedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        self.error_box: QMessageBox | None = None  # the last error shown (tests read it)
+        self._load_request = 0  # newest "open collection" request wins
+
+        self.bridge = StudioBridge(studio, self)
+        self.preview = ProgramPreview(studio, settings.ui.preview_fps, self)
+        self.setCentralWidget(self.preview)
+        self.scenes_dock = ScenesDock(studio, self.bridge, self)
+        self.sources_dock = SourcesDock(studio, self.bridge, self)
+        self.mixer_dock = MixerDock(studio, self)
+        self.docks: list[QDockWidget] = [self.scenes_dock, self.sources_dock, self.mixer_dock]
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.scenes_dock)
+        self.splitDockWidget(self.scenes_dock, self.sources_dock, Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.sources_dock, self.mixer_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks([self.scenes_dock, self.sources_dock, self.mixer_dock], [260, 340, 560], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.scenes_dock], [300], Qt.Orientation.Vertical)
+        self.status = StudioStatusBar(studio, self)
+        self.setStatusBar(self.status)
+
+        self._build_menus()
+        self._default_state = self.saveState(WINDOW_STATE_VERSION)
+        self.bridge.collection_changed.connect(self._on_collection_changed)
+        self.retranslate()
+        self._show_transition_in_menu()
+        self.restore_layout()
+
+    # -- menus ------------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.open_action = QAction(self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.choose_collection_to_open)
+        self.save_as_action = QAction(self)
+        self.save_as_action.setShortcut(QKeySequence.StandardKey.SaveAs)
+        self.save_as_action.triggered.connect(self.choose_collection_to_save)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.open_action)
+        self.file_menu.addAction(self.save_as_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+
+        self.settings_menu = bar.addMenu("")
+        self.language_menu = self.settings_menu.addMenu("")
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code in ("system", *i18n.LANGUAGES):
+            action = QAction(self)
+            action.setCheckable(True)
+            action.setData(code)
+            action.setChecked(code == (self.settings.language or "system"))
+            action.triggered.connect(lambda _checked=False, code=code: self.set_language(code))
+            self.language_group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+        self.transition_menu = self.settings_menu.addMenu("")
+        self.transition_group = QActionGroup(self)
+        self.transition_actions: dict[str, QAction] = {}
+        for kind in ("cut", "fade"):
+            action = QAction(self)
+            action.setCheckable(True)
+            action.triggered.connect(lambda _checked=False, kind=kind: self.studio.set_transition(kind, self.studio.collection.transition.duration_ms))
+            self.transition_group.addAction(action)
+            self.transition_menu.addAction(action)
+            self.transition_actions[kind] = action
+        self.transition_menu.addSeparator()
+        self.duration_action = QAction(self)
+        self.duration_action.triggered.connect(self.choose_transition_duration)
+        self.transition_menu.addAction(self.duration_action)
+        self.probe_action = QAction(self)
+        self.probe_action.setCheckable(True)
+        self.probe_action.setChecked(self.studio.compositor.is_latency_probe_on)
+        self.probe_action.toggled.connect(self.set_latency_probe)
+        self.settings_menu.addAction(self.probe_action)
+
+        self.view_menu = bar.addMenu("")
+        for dock in self.docks:
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.reset_layout_action = QAction(self)
+        self.reset_layout_action.triggered.connect(self.reset_layout)
+        self.view_menu.addAction(self.reset_layout_action)
+
+    # -- scene collection files ------------------------------------------------------------------------
+    def choose_collection_to_open(self) -> None:
+        start = self.settings.scene_collection or str(Path.home())
+        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Open scene collection"), start, self._collection_filter())
+        if path:
+            self.open_collection(path)
+
+    def choose_collection_to_save(self) -> None:
+        start = self.settings.scene_collection or str(Path.home() / "scenes.json")
+        path, _filter = QFileDialog.getSaveFileName(self, self.tr("Save scene collection"), start, self._collection_filter())
+        if path:
+            self.save_collection(path)
+
+    def _collection_filter(self) -> str:
+        return self.tr("Scene collections ({patterns})").format(patterns=COLLECTION_FILTER_PATTERN) + ";;" + self.tr("All files (*)")
+
+    def open_collection(self, path: str | Path) -> None:
+        """Read ``path`` on a pool thread, then apply it here; on failure nothing changes."""
+        self._load_request += 1
+        request = self._load_request
+        path = Path(path)
+        self.statusBar().showMessage(self.tr("Opening {name}…").format(name=path.name), 5000)
+        run_in_background(
+            lambda: read_collection(path),
+            lambda collection: self._on_collection_read(request, path, collection),
+            lambda error: self._on_collection_failed(request, path, error),
+            receiver=self,
+        )
+
+    def _on_collection_read(self, request: int, path: Path, collection: SceneCollection) -> None:
+        if request != self._load_request:
+            return  # a newer open request is under way
+        try:
+            self.studio.apply_collection(collection)
+        except StudioError as exc:
+            self._on_collection_failed(request, path, exc)
+            return
+        self.settings.scene_collection = str(path)
+        self._save_settings()
+        self.statusBar().showMessage(self.tr("Opened {name}").format(name=path.name), 5000)
+
+    def _on_collection_failed(self, request: int, path: Path, error: BaseException) -> None:
+        if request != self._load_request:
+            return
+        self.statusBar().clearMessage()
+        reason = str(error) if isinstance(error, StudioError) else self.tr("Unexpected error: {reason}").format(reason=error)
+        self.show_error(self.tr("Could not open the scene collection"), self.tr("{path}\n\n{reason}\n\nThe scenes you have open are unchanged.").format(path=path, reason=reason))
+
+    def save_collection(self, path: str | Path) -> None:
+        path = Path(path)
+        try:
+            self.studio.save_collection(path)
+        except OSError as exc:
+            self.show_error(self.tr("Could not save the scene collection"), self.tr("{path}\n\n{reason}").format(path=path, reason=exc.strerror or exc))
+            return
+        self.settings.scene_collection = str(path)
+        self._save_settings()
+        self.statusBar().showMessage(self.tr("Saved {name}").format(name=path.name), 5000)
+
+    def show_error(self, title: str, text: str) -> QMessageBox:
+        """A window-modal message that does not block the event loop."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: self._forget_error(box))
+        self.error_box = box
+        box.open()
+        return box
+
+    def _forget_error(self, box: QMessageBox) -> None:
+        if self.error_box is box:
+            self.error_box = None
+
+    # -- settings -------------------------------------------------------------------------------------
+    def set_language(self, code: str) -> None:
+        """Switch the language of every view now ("system" follows the OS)."""
+        self.settings.language = code
+        action = self.language_actions.get(code)
+        if action is not None:
+            action.setChecked(True)
+        ui_i18n.switch_language(code)
+        self._save_settings()
+
+    def set_latency_probe(self, is_on: bool) -> None:
+        self.studio.set_latency_probe(is_on)
+        self._save_settings()
+
+    def choose_transition_duration(self) -> None:
+        dialog = QInputDialog(self)
+        dialog.setObjectName("durationDialog")
+        dialog.setInputMode(QInputDialog.InputMode.IntInput)
+        dialog.setIntRange(0, 10_000)
+        dialog.setIntStep(50)
+        dialog.setIntValue(self.studio.collection.transition.duration_ms)
+        dialog.setWindowTitle(self.tr("Transition duration"))
+        dialog.setLabelText(self.tr("Fade duration in milliseconds:"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.intValueSelected.connect(lambda value: self.studio.set_transition(self.studio.collection.transition.kind, value))
+        dialog.open()
+
+    def _on_collection_changed(self, what: str) -> None:
+        if what in ("transition", "collection"):
+            self._show_transition_in_menu()
+            transition = self.studio.collection.transition
+            # The next new show starts with the transition last chosen.
+            self.settings.video.transition = transition.kind
+            self.settings.video.transition_ms = transition.duration_ms
+        if what == "collection":
+            self._update_title()
+
+    def _show_transition_in_menu(self) -> None:
+        kind = self.studio.collection.transition.kind
+        if kind in self.transition_actions:
+            self.transition_actions[kind].setChecked(True)
+
+    def _save_settings(self) -> None:
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            log.warning("could not save settings: %s", exc)
+
+    # -- layout --------------------------------------------------------------------------------------
+    def restore_layout(self) -> None:
+        stored = window_settings()
+        geometry = stored.value("geometry")
+        state = stored.value("state")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, WINDOW_STATE_VERSION)
+
+    def save_layout(self) -> None:
+        stored = window_settings()
+        stored.setValue("geometry", self.saveGeometry())
+        stored.setValue("state", self.saveState(WINDOW_STATE_VERSION))
+        stored.sync()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, WINDOW_STATE_VERSION)
+        for dock in self.docks:
+            dock.show()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_layout()
+        self.bridge.detach()
+        self.mixer_dock.detach()
+        super().closeEvent(event)
+
+    # -- language -------------------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(self.tr("Bridgecast Studio — {collection}").format(collection=self.studio.collection.name))
+
+    def retranslate(self) -> None:
+        self._update_title()
+        self.file_menu.setTitle(self.tr("&File"))
+        self.open_action.setText(self.tr("&Open scene collection…"))
+        self.save_as_action.setText(self.tr("Save scene collection &as…"))
+        self.quit_action.setText(self.tr("&Quit"))
+        self.settings_menu.setTitle(self.tr("&Settings"))
+        self.language_menu.setTitle(self.tr("&Language"))
+        for code, action in self.language_actions.items():
+            # Each language in its own name, so anyone can find theirs.
+            action.setText(self.tr("System language") if code == "system" else i18n.LANGUAGES[code])
+        self.transition_menu.setTitle(self.tr("&Transition"))
+        self.transition_actions["cut"].setText(self.tr("Cut"))
+        self.transition_actions["fade"].setText(self.tr("Fade"))
+        self.duration_action.setText(self.tr("Fade &duration…"))
+        self.probe_action.setText(self.tr("Latency &probe (time-code strip)"))
+        self.probe_action.setToolTip(self.tr("Stamp a time-code strip on the program to measure end-to-end latency"))
+        self.view_menu.setTitle(self.tr("&View"))
+        self.reset_layout_action.setText(self.tr("&Reset layout"))
