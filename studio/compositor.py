@@ -57,10 +57,22 @@ class _Fade:
 
 
 @dataclass(slots=True)
+class _Picture:
+    """A layer's pixels at layer size; ``weights`` = (alpha, 1 − alpha) float32 for transparent sources."""
+
+    image: np.ndarray
+    weights: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def is_opaque(self) -> bool:
+        return self.weights is None
+
+
+@dataclass(slots=True)
 class _LayerCache:
     frame_key: tuple[int, int]  # (id of frame image, sequence)
     geometry: tuple[int, int, tuple[int, int, int, int]]
-    picture: np.ndarray
+    picture: _Picture
 
 
 class Compositor:
@@ -207,16 +219,24 @@ class Compositor:
         pictures = [(layer, picture) for layer, picture in pictures if picture is not None]
         if len(pictures) == 1 and not writable:
             layer, picture = pictures[0]
-            if layer.opacity >= 1.0 and layer.x == 0 and layer.y == 0 and picture.shape[:2] == (self.height, self.width):
+            if picture.is_opaque and layer.opacity >= 1.0 and layer.x == 0 and layer.y == 0 and picture.image.shape[:2] == (self.height, self.width):
                 # One full-canvas opaque layer and nothing on top: the source's own frame is
                 # the program frame — no copy at all.
-                return picture
+                return picture.image
         canvas: np.ndarray | None = None
-        for index, (layer, picture) in enumerate(pictures):
+        for layer, picture in pictures:
             if canvas is None:
-                covers = layer.opacity >= 1.0 and layer.x <= 0 and layer.y <= 0 and layer.x + picture.shape[1] >= self.width and layer.y + picture.shape[0] >= self.height
+                image = picture.image
+                covers = (
+                    picture.is_opaque
+                    and layer.opacity >= 1.0
+                    and layer.x <= 0
+                    and layer.y <= 0
+                    and layer.x + image.shape[1] >= self.width
+                    and layer.y + image.shape[0] >= self.height
+                )
                 if covers:
-                    canvas = np.array(picture[-layer.y : -layer.y + self.height, -layer.x : -layer.x + self.width])
+                    canvas = np.array(image[-layer.y : -layer.y + self.height, -layer.x : -layer.x + self.width])
                     continue
                 canvas = np.zeros((self.height, self.width, 3), np.uint8)
             self._place(canvas, layer, picture)
@@ -224,14 +244,14 @@ class Compositor:
             canvas = np.zeros((self.height, self.width, 3), np.uint8)
         return canvas
 
-    def _layer_picture(self, layer: LayerPlan) -> np.ndarray | None:
+    def _layer_picture(self, layer: LayerPlan) -> _Picture | None:
         """The layer's source picture cropped and scaled to the layer size (cached per frame)."""
         source = self._lookup(layer.source_id)
         frame = source.latest_frame() if source is not None else None
         if source is None or source.state in (SourceState.NO_SIGNAL, SourceState.FAILED) or (frame is None and source.state is SourceState.STOPPED):
             name = source.name if source is not None else layer.source_id
             detail = (source.state_message if source is not None and source.state_message else _("Reconnecting…")) if source is not None else _("Source missing")
-            return render_slate(layer.width, layer.height, _("No signal — {name}").format(name=name), detail[:120])
+            return _Picture(render_slate(layer.width, layer.height, _("No signal — {name}").format(name=name), detail[:120]))
         if frame is None:
             return None
         frame_key = (id(frame.image), frame.sequence)
@@ -239,7 +259,20 @@ class Compositor:
         cached = self._cache.get(layer.item_id)
         if cached is not None and cached.frame_key == frame_key and cached.geometry == geometry:
             return cached.picture
-        image = frame.image
+        image = self._fit(frame.image, layer)
+        weights = None
+        if frame.alpha is not None:
+            alpha = self._fit(frame.alpha, layer).astype(np.float32) * (1.0 / 255.0)
+            weights = (alpha, 1.0 - alpha)
+        picture = _Picture(image, weights)
+        self._cache[layer.item_id] = _LayerCache(frame_key, geometry, picture)
+        if len(self._cache) > 256:
+            self._cache.clear()
+        return picture
+
+    @staticmethod
+    def _fit(image: np.ndarray, layer: LayerPlan) -> np.ndarray:
+        """Crop then scale a source picture (or its alpha plane) to the layer's size."""
         left, top, right, bottom = layer.crop
         if left or top or right or bottom:
             h, w = image.shape[:2]
@@ -247,20 +280,25 @@ class Compositor:
         if image.shape[1] != layer.width or image.shape[0] != layer.height:
             shrinking = image.shape[1] > layer.width and image.shape[0] > layer.height
             image = cv2.resize(image, (layer.width, layer.height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-        self._cache[layer.item_id] = _LayerCache(frame_key, geometry, image)
-        if len(self._cache) > 256:
-            self._cache.clear()
         return image
 
-    def _place(self, canvas: np.ndarray, layer: LayerPlan, picture: np.ndarray) -> None:
+    def _place(self, canvas: np.ndarray, layer: LayerPlan, picture: _Picture) -> None:
         x0, y0 = layer.x, layer.y
+        image = picture.image
         cx0, cy0 = max(0, x0), max(0, y0)
-        cx1, cy1 = min(self.width, x0 + picture.shape[1]), min(self.height, y0 + picture.shape[0])
+        cx1, cy1 = min(self.width, x0 + image.shape[1]), min(self.height, y0 + image.shape[0])
         if cx1 <= cx0 or cy1 <= cy0 or layer.opacity <= 0.0:
             return
-        part = picture[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+        rows, cols = slice(cy0 - y0, cy1 - y0), slice(cx0 - x0, cx1 - x0)
+        part = image[rows, cols]
         roi = canvas[cy0:cy1, cx0:cx1]
-        if layer.opacity >= 1.0:
+        if picture.weights is not None:
+            alpha, inverse = picture.weights
+            if layer.opacity < 1.0:
+                alpha = alpha * layer.opacity
+                inverse = 1.0 - alpha
+            roi[...] = cv2.blendLinear(part, roi, np.ascontiguousarray(alpha[rows, cols]), np.ascontiguousarray(inverse[rows, cols]))
+        elif layer.opacity >= 1.0:
             np.copyto(roi, part)
         else:
             cv2.addWeighted(part, layer.opacity, roi, 1.0 - layer.opacity, 0.0, dst=roi)

@@ -14,13 +14,15 @@ T = TypeVar("T")
 class VideoFrame:
     """One picture on the media clock.
 
-    ``image`` is H×W×3 uint8 BGR (OpenCV order), C-contiguous.  Frames are shared between
+    ``image`` is H×W×3 uint8 BGR (OpenCV order), C-contiguous, straight (not premultiplied)
+    colour when ``alpha`` is set.  Frames are shared between
     threads without copying, so nobody writes into ``image`` after publishing it.
     """
 
     image: np.ndarray
     capture_ns: int
     sequence: int = 0
+    alpha: np.ndarray | None = None  # H×W uint8 coverage for pictures with transparency; None = opaque
 
     @property
     def width(self) -> int:

@@ -96,10 +96,10 @@ class VideoSource(ABC):
         """Produce frames until ``stop`` is set; return or raise when the input is gone."""
 
     # -- helpers for subclasses -----------------------------------------------------------
-    def _publish(self, image: np.ndarray, capture_ns: int | None = None) -> None:
+    def _publish(self, image: np.ndarray, capture_ns: int | None = None, alpha: np.ndarray | None = None) -> None:
         self._sequence += 1
         self.frames_captured += 1
-        self.slot.put(VideoFrame(image=image, capture_ns=capture_ns if capture_ns is not None else now_ns(), sequence=self._sequence))
+        self.slot.put(VideoFrame(image=image, capture_ns=capture_ns if capture_ns is not None else now_ns(), sequence=self._sequence, alpha=alpha))
         if self.state is not SourceState.ACTIVE:
             # After the put, so listeners reacting to ACTIVE can already read the frame.
             self._set_state(SourceState.ACTIVE)

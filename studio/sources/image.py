@@ -31,8 +31,8 @@ def _file_signature(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-def _to_bgr(image: Image.Image) -> np.ndarray:
-    """Any Pillow image → H×W×3 uint8 BGR, transparency composited over black."""
+def _to_bgr_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """Any Pillow image → (H×W×3 uint8 BGR straight colour, H×W uint8 alpha or None if opaque)."""
     image = ImageOps.exif_transpose(image)
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         # High bit-depth greyscale: stretch to 8 bits instead of letting convert() clip.
@@ -41,21 +41,34 @@ def _to_bgr(image: Image.Image) -> np.ndarray:
         if top <= 255.0:
             top = 255.0
         grey = np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
+        return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2)), None
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in _ALPHA_MODES:
-        rgba = np.asarray(image.convert("RGBA"), dtype=np.uint16)
-        alpha = rgba[:, :, 3:4]
-        rgb = (rgba[:, :, :3] * alpha + 127) // 255
-        return np.ascontiguousarray(rgb[:, :, ::-1].astype(np.uint8))
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.uint8)
+        alpha = rgba[:, :, 3]
+        bgr = np.ascontiguousarray(rgba[:, :, 2::-1])
+        return bgr, (None if bool((alpha == 255).all()) else np.ascontiguousarray(alpha))
     # CMYK, YCbCr, LAB, palette, 1-bit, greyscale: Pillow's own conversions.
     rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
-    return np.ascontiguousarray(rgb[:, :, ::-1])
+    return np.ascontiguousarray(rgb[:, :, ::-1]), None
 
 
 def load_image_bgr(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read a picture file as BGR uint8; raise ``ImageUnavailable`` with a reason in words."""
+    """Read a picture file as BGR uint8 (transparency over black); ``ImageUnavailable`` in words."""
+    bgr, alpha = load_image(path)
+    return _premultiply(bgr, alpha)
+
+
+def _premultiply(bgr: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    if alpha is None:
+        return bgr
+    premultiplied = (bgr.astype(np.uint16) * alpha[:, :, None].astype(np.uint16) + 127) // 255
+    return np.ascontiguousarray(premultiplied.astype(np.uint8))
+
+
+def load_image(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Read a picture file as (BGR straight colour, alpha or None); ``ImageUnavailable`` in words."""
     path = Path(path)
     shown = str(path)
     try:
@@ -64,7 +77,7 @@ def load_image_bgr(path: str | os.PathLike[str]) -> np.ndarray:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 image.load()
-                return _to_bgr(image)
+                return _to_bgr_alpha(image)
     except FileNotFoundError:
         raise ImageUnavailable(_("Image file not found: {path}").format(path=shown)) from None
     except IsADirectoryError:
@@ -112,21 +125,21 @@ class ImageSource(VideoSource):
         while not stop.is_set():
             try:
                 signature = _file_signature(path)
-                image = load_image_bgr(path)
+                image, alpha = load_image(path)
             except (ImageUnavailable, OSError) as exc:
                 # Returning hands over to the base's retry loop (every RECHECK_INTERVAL_S).
                 self._set_state(SourceState.NO_SIGNAL, self._reason(exc, path))
                 return
             self.image_size = (int(image.shape[1]), int(image.shape[0]))
-            if not self._show_until_changed(image, path, signature, stop):
+            if not self._show_until_changed(image, alpha, path, signature, stop):
                 return
 
     def _show_until_changed(
-        self, image: np.ndarray, path: Path, signature: tuple[int, int], stop: threading.Event
+        self, image: np.ndarray, alpha: np.ndarray | None, path: Path, signature: tuple[int, int], stop: threading.Event
     ) -> bool:
         """Publish ``image`` until the file changes (→ True, reload) or vanishes/stop (→ False)."""
         while not stop.is_set():
-            self._publish(image)
+            self._publish(image, alpha=alpha)
             # Look at the file more often than we republish so edits show up quickly.
             waited_s = 0.0
             while waited_s < REPUBLISH_INTERVAL_S:

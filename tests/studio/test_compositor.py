@@ -126,3 +126,26 @@ def test_thread_delivers_to_every_consumer_and_counts_drops():
     finally:
         comp.stop()
     assert comp.ticks >= 10
+
+
+def test_transparent_picture_blends_by_its_alpha():
+    class AlphaSource(StillSource):
+        def set(self, colour, size=(320, 180)):
+            image = np.zeros((size[1], size[0], 3), np.uint8)
+            image[:] = colour
+            alpha = np.zeros((size[1], size[0]), np.uint8)
+            alpha[:, size[0] // 2 :] = 255  # right half opaque, left half transparent
+            self._sequence += 1
+            self.slot.put(VideoFrame(image, 0, self._sequence, alpha=alpha))
+            self.state = SourceState.ACTIVE
+
+    sources = {"bg": StillSource((50, 50, 50)), "card": AlphaSource((0, 0, 250), (100, 50))}
+    comp = make(sources)
+    comp.set_plan([LayerPlan("i1", "bg", 0, 0, 320, 180), LayerPlan("i2", "card", 100, 100, 100, 50)])
+    image = comp.render().image
+    assert tuple(image[120, 110]) == (50, 50, 50)  # transparent half shows the background
+    assert tuple(image[120, 190]) == (0, 0, 250)  # opaque half shows the card
+    # Alone on the canvas, a transparent full-size picture is still blended (never zero-copy).
+    comp.set_plan([LayerPlan("i3", "card", 0, 0, 320, 180)])
+    image = comp.render().image
+    assert tuple(image[10, 10]) == (0, 0, 0) and tuple(image[10, 300]) == (0, 0, 250)

@@ -148,3 +148,21 @@ def test_empty_path_fails(started):
     source = started(ImageSource("img", "Nothing", {"path": ""}))
     assert wait_until(lambda: source.state is SourceState.FAILED, 2.0)
     assert source.state_message
+
+
+def test_png_transparency_is_kept_as_alpha(tmp_path):
+    from PIL import Image
+
+    from studio.sources.image import load_image, load_image_bgr
+
+    rgba = Image.new("RGBA", (4, 2), (255, 0, 0, 0))
+    rgba.putpixel((3, 1), (0, 255, 0, 255))
+    path = tmp_path / "card.png"
+    rgba.save(path)
+    bgr, alpha = load_image(path)
+    assert alpha is not None and alpha[1, 3] == 255 and alpha[0, 0] == 0
+    assert tuple(bgr[1, 3]) == (0, 255, 0)
+    assert tuple(load_image_bgr(path)[0, 0]) == (0, 0, 0)  # flattened over black for callers that want BGR only
+    opaque = tmp_path / "opaque.png"
+    Image.new("RGBA", (4, 2), (1, 2, 3, 255)).save(opaque)
+    assert load_image(opaque)[1] is None
