@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh test
+bash tools/setup_sfu.sh   # Janus, simple-whip-server, Chromium: the real SFU the WHIP tests publish to
 export QT_QPA_PLATFORM=offscreen
 echo "== import contract (engine never imports Qt or ui/)"
 .venv/bin/lint-imports

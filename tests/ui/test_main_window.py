@@ -20,7 +20,8 @@ def test_opens_with_defaults_and_previews_the_test_pattern(window, qtbot):
     studio = window.studio
     assert [scene.name for scene in studio.collection.scenes] == ["Main"]
     assert window.scenes_dock.list.count() == 1
-    assert window.sources_dock.list.item(0).text() == "Test pattern"
+    # "— starting…" until the first frame arrives, then just the name.
+    qtbot.waitUntil(lambda: window.sources_dock.list.item(0).text() == "Test pattern", timeout=5000)
     qtbot.waitUntil(lambda: window.preview.image is not None and window.preview.frames_shown >= 3, timeout=5000)
 
     frame = studio.compositor.latest_program()
