@@ -1,0 +1,1 @@
+"""Outputs consume the program: the WHIP publisher, the rehearsal receiver, the recorder."""
