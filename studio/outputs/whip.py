@@ -1,0 +1,546 @@
+"""WHIP client (RFC 9725): the HTTP half of publishing — POST the offer, PATCH, DELETE.
+
+The media half (aiortc, simulcast senders) lives elsewhere; this module only speaks HTTP
+and turns every failure into an :class:`~studio.outputs.errors.OutputError` with a typed
+reason.  Every request has a time-out.  The bearer token never reaches a log line or an
+error message: messages built from server responses go through ``redact`` and a filter on
+this module's logger scrubs every token a live client holds.
+
+Use one client from one asyncio loop (its aiohttp session is bound to the loop it was
+first used in)::
+
+    async with WhipClient(url, token) as client:
+        resource = await client.publish(offer_sdp)
+        ...
+        await client.delete(resource)
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import email.utils
+import json
+import logging
+import threading
+import time
+import urllib.parse
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import aiohttp
+from aiortc import RTCIceServer
+
+from studio import __version__
+from studio.i18n import _
+from studio.outputs.errors import OutputError, StopReason, redact
+from studio.outputs.sdp import AnswerInfo, offered_codec_names, parse_answer, validate_answer
+
+logger = logging.getLogger(__name__)
+
+SDP_CONTENT_TYPE = "application/sdp"
+SDPFRAG_CONTENT_TYPE = "application/trickle-ice-sdpfrag"
+DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_MAX_REDIRECTS = 5
+DEFAULT_USER_AGENT = f"Bridgecast/{__version__}"
+_MAX_DETAIL_CHARS = 160
+
+
+# ------------------------------------------------------------------------------------------
+# Keeping tokens out of the log
+class _SecretFilter(logging.Filter):
+    """Rewrites each record of this module's logger with every registered secret redacted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._secrets: collections.Counter[str] = collections.Counter()
+
+    def add(self, secret: str | None) -> None:
+        if secret:
+            with self._lock:
+                self._secrets[secret] += 1
+
+    def discard(self, secret: str | None) -> None:
+        if secret:
+            with self._lock:
+                self._secrets[secret] -= 1
+                if self._secrets[secret] <= 0:
+                    del self._secrets[secret]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            secrets = list(self._secrets)
+        if secrets:
+            record.msg = redact(record.getMessage(), secrets)
+            record.args = None
+        return True
+
+
+_secret_filter = _SecretFilter()
+logger.addFilter(_secret_filter)
+
+
+# ------------------------------------------------------------------------------------------
+# Link headers (RFC 8288) and ICE servers (RFC 9725 §4.6)
+@dataclass
+class Link:
+    """One link of a ``Link`` header: target URL (resolved), its relation types, parameters."""
+
+    url: str
+    rel: list[str]
+    params: dict[str, str] = field(default_factory=dict)
+
+    def has_rel(self, relation: str) -> bool:
+        return relation.lower() in self.rel
+
+    def __repr__(self) -> str:
+        # TURN credentials ride in link parameters: keep them out of reprs and logs.
+        shown = {k: ("***" if k == "credential" else v) for k, v in self.params.items()}
+        return f"Link(url={self.url!r}, rel={self.rel!r}, params={shown!r})"
+
+
+@dataclass
+class IceServer:
+    """A STUN/TURN server the WHIP endpoint told us to use."""
+
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = field(default=None, repr=False)
+
+    def to_aiortc(self) -> RTCIceServer:
+        return RTCIceServer(urls=list(self.urls), username=self.username, credential=self.credential, credentialType="password")
+
+
+def parse_link_header(values: Iterable[str], base_url: str | None = None) -> list[Link]:
+    """Every link in one or more ``Link`` header values (several links per value allowed).
+
+    Targets without a scheme are resolved against ``base_url``; ``stun:``/``turn:`` URIs are
+    kept as they are.  Parameter names are lower-cased; the first occurrence wins (RFC 8288 §3).
+    """
+    links: list[Link] = []
+    for value in values:
+        links.extend(_parse_link_value(value, base_url))
+    return links
+
+
+def _parse_link_value(text: str, base_url: str | None) -> list[Link]:
+    links: list[Link] = []
+    pos, size = 0, len(text)
+    while pos < size:
+        while pos < size and text[pos] in " \t,":
+            pos += 1
+        if pos >= size:
+            break
+        if text[pos] != "<":
+            pos = _skip_to_next_link(text, pos)  # not a link: skip it
+            continue
+        close = text.find(">", pos)
+        if close == -1:
+            break
+        target = text[pos + 1:close].strip()
+        pos = close + 1
+        params: dict[str, str] = {}
+        while True:
+            while pos < size and text[pos] in " \t":
+                pos += 1
+            if pos >= size or text[pos] != ";":
+                break
+            pos += 1
+            while pos < size and text[pos] in " \t":
+                pos += 1
+            start = pos
+            while pos < size and text[pos] not in "=;, \t":
+                pos += 1
+            name = text[start:pos].lower()
+            while pos < size and text[pos] in " \t":
+                pos += 1
+            param = ""
+            if pos < size and text[pos] == "=":
+                pos += 1
+                while pos < size and text[pos] in " \t":
+                    pos += 1
+                if pos < size and text[pos] == '"':
+                    pos, param = _quoted_string(text, pos)
+                else:
+                    start = pos
+                    while pos < size and text[pos] not in ";, \t":
+                        pos += 1
+                    param = text[start:pos]
+            if name and name not in params:
+                params[name] = param
+        if pos < size and text[pos] not in ",":
+            pos = _skip_to_next_link(text, pos)
+        url = target
+        if base_url and not urllib.parse.urlsplit(target).scheme:
+            url = urllib.parse.urljoin(base_url, target)
+        rel = [r.lower() for r in params.get("rel", "").split()]
+        links.append(Link(url, rel, params))
+    return links
+
+
+def _quoted_string(text: str, pos: int) -> tuple[int, str]:
+    """Parse a quoted-string starting at ``text[pos] == '"'``; returns (end, unescaped)."""
+    pos += 1
+    chars = []
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\" and pos + 1 < len(text):
+            chars.append(text[pos + 1])
+            pos += 2
+            continue
+        if char == '"':
+            return pos + 1, "".join(chars)
+        chars.append(char)
+        pos += 1
+    return pos, "".join(chars)
+
+
+def _skip_to_next_link(text: str, pos: int) -> int:
+    is_quoted = False
+    while pos < len(text):
+        char = text[pos]
+        if char == '"':
+            is_quoted = not is_quoted
+        elif char == "\\" and is_quoted:
+            pos += 1
+        elif char == "," and not is_quoted:
+            return pos
+        pos += 1
+    return pos
+
+
+def ice_servers_from_links(links: Iterable[Link]) -> list[IceServer]:
+    """The ``rel="ice-server"`` links as ICE servers (password credentials only, RFC 9725 §4.6)."""
+    servers = []
+    for link in links:
+        if not link.has_rel("ice-server"):
+            continue
+        credential_type = link.params.get("credential-type", "password").lower()
+        if credential_type != "password":
+            logger.info("ignoring ICE server %s: credential type %r is not supported", link.url, credential_type)
+            continue
+        servers.append(IceServer([link.url], link.params.get("username"), link.params.get("credential")))
+    return servers
+
+
+def parse_retry_after(value: str | None, *, now_s: float | None = None) -> float | None:
+    """Retry-After as seconds from now: delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now_s = time.time() if now_s is None else now_s
+    return max(0.0, when.timestamp() - now_s)
+
+
+# ------------------------------------------------------------------------------------------
+@dataclass
+class WhipResource:
+    """The session a WHIP endpoint created: where to PATCH/DELETE it and what it answered."""
+
+    url: str  # absolute
+    etag: str | None
+    answer_sdp: str = field(repr=False)
+    ice_servers: list[IceServer]
+    links: list[Link]
+    answer: AnswerInfo | None = field(default=None, repr=False)
+    endpoint_url: str | None = None  # the endpoint that answered, after redirects
+
+    @property
+    def accepted_rids(self) -> list[str] | None:
+        return self.answer.accepted_rids if self.answer is not None else None
+
+
+@dataclass
+class _Response:
+    status: int
+    headers: Mapping[str, str]
+    link_headers: list[str]
+    content_type: str
+    text: str
+
+
+class WhipClient:
+    """Talks WHIP to one endpoint.  Failures raise :class:`OutputError` (``publish``/``patch``);
+    ``delete`` never raises, so stopping always finishes."""
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        token: str | None = None,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        user_agent: str = DEFAULT_USER_AGENT,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.token = token or None
+        parts = urllib.parse.urlsplit(endpoint_url or "")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise OutputError(
+                StopReason.NOT_FOUND,
+                _("The WHIP URL is not a valid http:// or https:// address: {url}").format(
+                    url=redact(endpoint_url or "", [self.token])
+                ),
+            )
+        self.endpoint_url = endpoint_url
+        self.timeout_s = float(timeout_s)
+        self.max_redirects = int(max_redirects)
+        self.user_agent = user_agent
+        self._session = session
+        self._owns_session = session is None
+        self._is_closed = False
+        _secret_filter.add(self.token)
+        # Unregister the token once, on close() or when the client is dropped unclosed.
+        self._forget_token = weakref.finalize(self, _secret_filter.discard, self.token)
+
+    def __repr__(self) -> str:
+        return f"WhipClient({redact(self.endpoint_url, [self.token])!r}, token={'***' if self.token else None})"
+
+    async def __aenter__(self) -> "WhipClient":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    # -- public API ----------------------------------------------------------------------------
+    async def publish(self, offer_sdp: str) -> WhipResource:
+        """POST the offer; returns the created resource, or raises OutputError."""
+        url = self.endpoint_url
+        visited = [url]
+        redirects = 0
+        while True:
+            response = await self._request("POST", url, body=offer_sdp, content_type=SDP_CONTENT_TYPE)
+            if response.status not in (307, 308):
+                break
+            location = response.headers.get("Location")
+            if not location:
+                raise OutputError.malformed_answer(_("a redirect without a Location header"), status=response.status)
+            next_url = urllib.parse.urljoin(url, location.strip())
+            redirects += 1
+            if next_url in visited or redirects > self.max_redirects:
+                raise OutputError.redirect_loop(redirects)
+            self._check_redirect_target(url, next_url)
+            logger.info("WHIP endpoint redirected (%d) to %s", response.status, self._safe(next_url))
+            visited.append(next_url)
+            url = next_url
+
+        if response.status != 201:
+            self._raise_for_status(response, expected="201 Created")
+        location = response.headers.get("Location")
+        if not location:
+            raise OutputError.malformed_answer(_("the answer has no Location header"), status=response.status)
+        resource_url = urllib.parse.urljoin(url, location.strip())
+        links = parse_link_header(response.link_headers, url)
+        resource = WhipResource(
+            url=resource_url,
+            etag=response.headers.get("ETag"),
+            answer_sdp=response.text,
+            ice_servers=ice_servers_from_links(links),
+            links=links,
+            endpoint_url=url,
+        )
+        try:
+            if response.content_type != SDP_CONTENT_TYPE:
+                raise OutputError.malformed_answer(
+                    _("the answer's content type is {content_type}, expected application/sdp").format(
+                        content_type=self._safe(response.content_type or "none")
+                    ),
+                    status=response.status,
+                )
+            resource.answer = parse_answer(response.text)
+            validate_answer(resource.answer, offered_codec_names(offer_sdp))
+        except OutputError:
+            # The server already made a session for us: give it back before reporting.
+            await self.delete(resource)
+            raise
+        logger.info(
+            "WHIP session created at %s (ETag %s, %d ICE server(s): %s)",
+            self._safe(resource.url),
+            resource.etag,
+            len(resource.ice_servers),
+            ", ".join(self._safe(u) for server in resource.ice_servers for u in server.urls) or "none",
+        )
+        return resource
+
+    async def patch(self, resource: WhipResource, sdpfrag: str, if_match: str | None = None) -> str | None:
+        """PATCH a trickle-ICE/ICE-restart fragment (RFC 9725 §4.3); returns the answer
+        fragment (200) or None (204).  ``if_match`` defaults to the resource's ETag; pass
+        ``"*"`` for an ICE restart.  A new ETag in the response updates ``resource.etag``.
+        405/501 raise OutputError(SERVER_ERROR) with ``is_patch_unsupported``."""
+        if_match = if_match if if_match is not None else resource.etag
+        headers = {"If-Match": if_match} if if_match else {}
+        response = await self._request("PATCH", resource.url, body=sdpfrag, content_type=SDPFRAG_CONTENT_TYPE, headers=headers)
+        if response.status in (405, 501):
+            raise OutputError.patch_unsupported(response.status)
+        if response.status not in (200, 204):
+            self._raise_for_status(response, expected="200 OK / 204 No Content")
+        if response.headers.get("ETag"):
+            resource.etag = response.headers["ETag"]
+        if response.status == 204 or not response.text:
+            return None
+        return response.text
+
+    async def delete(self, resource: WhipResource | str) -> bool:
+        """DELETE the session.  Never raises (bar cancellation): stopping must finish.
+        True when the server confirmed or the session was already gone."""
+        url = resource.url if isinstance(resource, WhipResource) else resource
+        try:
+            response = await self._request("DELETE", url)
+        except OutputError as error:
+            logger.warning("WHIP DELETE of %s failed: %s", self._safe(url), error)
+            return False
+        except Exception as error:  # noqa: BLE001 - stopping must finish whatever went wrong
+            logger.warning("WHIP DELETE of %s failed: %s", self._safe(url), self._safe(repr(error)))
+            return False
+        if 200 <= response.status < 300:
+            logger.info("WHIP session %s deleted (%d)", self._safe(url), response.status)
+            return True
+        if response.status in (404, 405):
+            logger.info("WHIP session %s already gone or not deletable (%d)", self._safe(url), response.status)
+            return True
+        logger.warning("WHIP DELETE of %s answered %d", self._safe(url), response.status)
+        return False
+
+    async def close(self) -> None:
+        """Close the HTTP session (when the client made it).  Safe to call twice."""
+        if self._is_closed:
+            return
+        self._is_closed = True
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+        self._session = None
+        self._forget_token()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _safe(self, text: str) -> str:
+        return redact(text, [self.token])
+
+    def _check_redirect_target(self, current: str, target: str) -> None:
+        scheme = urllib.parse.urlsplit(target).scheme
+        if scheme not in ("http", "https"):
+            raise OutputError(StopReason.SERVER_ERROR, detail=_("redirect to an address that is not http(s)"))
+        if self.token and urllib.parse.urlsplit(current).scheme == "https" and scheme == "http":
+            # Following would send the bearer token in clear text.
+            raise OutputError(StopReason.SERVER_ERROR, detail=_("redirect from https to insecure http refused"))
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._is_closed:
+            raise RuntimeError("WhipClient is closed")
+        if self._session is None:
+            self._session = aiohttp.ClientSession(headers={"User-Agent": self.user_agent})
+        return self._session
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: str | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> _Response:
+        request_headers = dict(headers or {})
+        if self.token:
+            request_headers["Authorization"] = f"Bearer {self.token}"
+        if content_type:
+            request_headers["Content-Type"] = content_type
+        session = self._get_session()
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                async with session.request(
+                    method,
+                    url,
+                    data=body.encode("utf-8") if body is not None else None,
+                    headers=request_headers,
+                    allow_redirects=False,
+                    timeout=aiohttp.ClientTimeout(total=self.timeout_s),
+                ) as resp:
+                    raw = await resp.read()
+                    charset = resp.charset or "utf-8"
+                    response = _Response(
+                        status=resp.status,
+                        headers=resp.headers,
+                        link_headers=list(resp.headers.getall("Link", [])),
+                        content_type=(resp.content_type or "").lower(),
+                        text=raw.decode(charset, errors="replace"),
+                    )
+        except TimeoutError:  # also aiohttp's ServerTimeoutError family
+            logger.warning("WHIP %s %s: no answer within %.1f s", method, self._safe(url), self.timeout_s)
+            raise OutputError.timeout(self.timeout_s) from None
+        except aiohttp.ClientError as error:
+            detail = self._connection_problem(error)
+            logger.warning("WHIP %s %s failed: %s", method, self._safe(url), detail)
+            raise OutputError.unreachable(detail) from None
+        except OSError as error:
+            detail = self._safe(error.strerror or str(error))
+            logger.warning("WHIP %s %s failed: %s", method, self._safe(url), detail)
+            raise OutputError.unreachable(detail) from None
+        logger.info(
+            "WHIP %s %s -> %d (%.0f ms)", method, self._safe(url), response.status, (time.monotonic() - started) * 1000
+        )
+        return response
+
+    def _connection_problem(self, error: aiohttp.ClientError) -> str:
+        """A short phrase for why a request got no HTTP answer."""
+        if isinstance(error, aiohttp.ClientConnectorDNSError):
+            return _("host name not found")
+        if isinstance(error, aiohttp.ClientConnectorCertificateError):
+            return _("the server's TLS certificate is not trusted")
+        if isinstance(error, aiohttp.ClientSSLError):
+            return _("TLS handshake failed")
+        if isinstance(error, aiohttp.ClientConnectorError):
+            os_error = error.os_error
+            if isinstance(os_error, ConnectionRefusedError):
+                return _("connection refused")
+            return self._safe(os_error.strerror or str(os_error))
+        if isinstance(error, aiohttp.ServerDisconnectedError):
+            return _("the server closed the connection")
+        if isinstance(error, aiohttp.InvalidURL):
+            return _("invalid URL")
+        return self._safe(str(error) or type(error).__name__)
+
+    def _raise_for_status(self, response: _Response, *, expected: str) -> None:
+        status = response.status
+        if 200 <= status < 300:
+            raise OutputError.malformed_answer(
+                _("expected {expected}, got {status}").format(expected=expected, status=status), status=status
+            )
+        retry_after_s = parse_retry_after(response.headers.get("Retry-After"))
+        error = OutputError.for_status(status, retry_after_s=retry_after_s, detail=self._body_detail(response))
+        logger.warning("WHIP server refused (%d): %s", status, error)
+        raise error
+
+    def _body_detail(self, response: _Response) -> str | None:
+        """A short, redacted reason from an error body (plain text or problem+json), if any."""
+        text = response.text.strip()
+        if not text:
+            return None
+        detail = None
+        if response.content_type == "text/plain":
+            detail = text.splitlines()[0]
+        elif response.content_type in ("application/json", "application/problem+json"):
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                for key in ("detail", "title", "error", "message"):
+                    if isinstance(data.get(key), str):
+                        detail = data[key]
+                        break
+        if not detail:
+            return None
+        detail = self._safe(detail.strip())
+        if len(detail) > _MAX_DETAIL_CHARS:
+            detail = detail[: _MAX_DETAIL_CHARS - 1] + "…"
+        return detail
