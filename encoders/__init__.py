@@ -1,0 +1,22 @@
+"""Video encoders: program frames in, WebRTC-ready packets out (never imports Qt).
+
+- ``encoders.base``: ``EncoderSettings``, ``EncodedPacket``, the ``Encoder`` contract and registry
+- ``encoders.backends``: the PyAV/FFmpeg backends (NVENC, QSV, AMF, VAAPI, VideoToolbox, Media
+  Foundation, V4L2 M2M, libx264, libvpx) with WebRTC-safe settings
+- ``encoders.probe``: which encoders work here (cached), ``pick_encoder``
+- ``encoders.ladder``: the simulcast ladder (``LayerSpec``, ``default_ladder``, ``Ladder``)
+- ``encoders.errors``: ``EncoderUnavailable``, ``EncoderFailed``
+"""
+from encoders.base import EncodedPacket, Encoder, EncoderSettings, create_encoder, register_encoder
+from encoders.errors import EncoderError, EncoderFailed, EncoderUnavailable
+
+__all__ = [
+    "EncodedPacket",
+    "Encoder",
+    "EncoderError",
+    "EncoderFailed",
+    "EncoderSettings",
+    "EncoderUnavailable",
+    "create_encoder",
+    "register_encoder",
+]
