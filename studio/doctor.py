@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ctypes.util
 import platform
-from fractions import Fraction
 from typing import Any, Callable
 
 from studio.i18n import _
@@ -56,36 +55,26 @@ def check_video_devices() -> Row:
     )
 
 
-def _encoder_opens(name: str) -> tuple[bool, str]:
-    import av
-    import numpy as np
-
-    try:
-        context = av.CodecContext.create(name, "w")
-        context.width, context.height, context.pix_fmt = 256, 144, "yuv420p"
-        context.time_base = Fraction(1, 30)
-        context.open()
-        frame = av.VideoFrame.from_ndarray(np.zeros((144, 256, 3), np.uint8), format="bgr24").reformat(format="yuv420p")
-        frame.pts = 0
-        context.encode(frame)
-        context.encode(None)
-        return True, ""
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        return False, str(exc).splitlines()[0][:160]
-
-
 def check_encoders() -> Row:
-    results = {name: _encoder_opens(name) for name in ("h264_nvenc", "h264_qsv", "h264_amf", "h264_vaapi", "libx264")}
-    hardware = [name for name in ("h264_nvenc", "h264_qsv", "h264_amf", "h264_vaapi") if results[name][0]]
-    has_software = results["libx264"][0]
+    from encoders.probe import probe_encoders
+
+    rows = probe_encoders()
+    hardware = [row.name for row in rows if row.hardware and row.available]
+    software = [row.name for row in rows if not row.hardware and row.available]
     if hardware:
         detail = _("hardware: {names}").format(names=", ".join(hardware))
-    elif has_software:
-        detail = _("software only (libx264); no GPU encoder opened")
+    elif software:
+        detail = _("software only ({names}); no GPU encoder opened").format(names=", ".join(software))
     else:
         detail = _("no H.264 encoder could be opened")
+    reasons = "; ".join(f"{row.name}: {row.reason}" for row in rows if row.hardware and not row.available and row.reason)
     fix = _("Install the GPU driver (NVIDIA: libcuda; Intel: intel-media-va-driver + libmfx); for VAAPI build PyAV from source against a system FFmpeg with VAAPI")
-    return _row(_("Video encoders"), has_software or bool(hardware), detail, fix) | {"hardware_ok": bool(hardware)}
+    row = _row(_("Video encoders"), bool(hardware or software), detail, fix)
+    row["hardware_ok"] = bool(hardware)
+    row["hardware_reasons"] = reasons or None
+    if not hardware:
+        row["fix"] = fix  # software works, but the host should know how to get a GPU encoder
+    return row
 
 
 def check_text_shaping() -> Row:
