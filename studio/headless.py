@@ -1,0 +1,127 @@
+"""Headless go-live (``bridgecast live``): build a show from options, publish, write stats.
+
+The CLI in ``ui/cli.py`` only parses arguments into ``LiveOptions`` and calls
+``run_live``; everything that runs lives here so tests and benchmarks use the same path.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from studio.clock import NS_PER_S, now_ns
+from studio.errors import StudioError
+from studio.i18n import _
+from studio.scene import Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, load_collection
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "BRIDGECAST_WHIP_TOKEN"
+
+
+class OptionError(StudioError, ValueError):
+    """A command-line option is unusable; the message says which and why."""
+
+
+@dataclass
+class LiveOptions:
+    source: str | None = "testpattern"  # testpattern | file:PATH | camera:ID
+    scene: Path | None = None
+    canvas: tuple[int, int] = (1920, 1080)
+    fps: int = 30
+    whip: str | None = None  # None: the built-in rehearsal receiver
+    token: str | None = None
+    layers: tuple[str, ...] = ("h", "m", "l")
+    encoder: str = "auto"
+    codec: str = "h264"
+    duration_s: float | None = None
+    stats_jsonl: Path | None = None
+    has_audio: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def resolved_token(self) -> str | None:
+        return self.token or os.environ.get(TOKEN_ENV) or None
+
+
+def parse_canvas(text: str) -> tuple[int, int]:
+    try:
+        width_text, height_text = text.lower().split("x")
+        width, height = int(width_text), int(height_text)
+    except ValueError:
+        raise OptionError(_("--canvas must look like 1920x1080, not “{value}”").format(value=text)) from None
+    if width < 160 or height < 160 or width % 2 or height % 2:
+        raise OptionError(_("--canvas needs even sizes of at least 160 pixels, not “{value}”").format(value=text))
+    return width, height
+
+
+def parse_layers(text: str) -> tuple[str, ...]:
+    layers = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not layers or any(rid not in ("h", "m", "l") for rid in layers) or len(set(layers)) != len(layers):
+        raise OptionError(_("--layers takes a comma-separated subset of h,m,l, not “{value}”").format(value=text))
+    return tuple(rid for rid in ("h", "m", "l") if rid in layers)
+
+
+def build_collection(options: LiveOptions) -> SceneCollection:
+    """The show to publish: a scene file, or one full-canvas source from ``--source``."""
+    if options.scene is not None:
+        return load_collection(options.scene)
+    width, height = options.canvas
+    canvas = Canvas(width=width, height=height, fps=options.fps)
+    source = options.source or "testpattern"
+    if source == "testpattern":
+        spec = SourceSpec(kind="testpattern", name=_("Test pattern"), settings={"width": width, "height": height, "fps": options.fps})
+    elif source.startswith("file:"):
+        path = Path(source[5:]).expanduser()
+        if not path.is_file():
+            raise OptionError(_("--source file not found: {path}").format(path=path))
+        kind = "image" if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff") else "media_file"
+        spec = SourceSpec(kind=kind, name=path.name, settings={"path": str(path), "loop": True})
+    elif source.startswith("camera:"):
+        spec = SourceSpec(kind="camera", name=_("Camera {id}").format(id=source[7:]), settings={"device": source[7:], "width": width, "height": height, "fps": options.fps})
+    else:
+        raise OptionError(_("--source must be testpattern, file:PATH or camera:ID, not “{value}”").format(value=source))
+    scene = Scene(name=_("Main"), items=[SceneItem(source_id=spec.id, width=width, height=height)])
+    return SceneCollection(canvas=canvas, transition=Transition(kind="cut", duration_ms=0), sources=[spec], scenes=[scene], current_scene=scene.id)
+
+
+class StatsWriter:
+    """Appends one JSON object per line; flushed every line so a crash keeps what was written."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._handle = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = path.open("a", encoding="utf-8")
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._handle is not None:
+            self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def every_second(stop: threading.Event, duration_s: float | None, tick: Callable[[], bool]) -> None:
+    """Call ``tick`` once per second on the media clock until it returns False, ``stop`` is set
+    or ``duration_s`` has passed."""
+    started = now_ns()
+    next_ns = started + NS_PER_S
+    while not stop.is_set():
+        deadline_ns = started + int(duration_s * NS_PER_S) if duration_s is not None else None
+        wake_ns = next_ns if deadline_ns is None else min(next_ns, deadline_ns)
+        if stop.wait(max(0.0, (wake_ns - now_ns()) / NS_PER_S)):
+            return
+        if deadline_ns is not None and now_ns() >= deadline_ns:
+            tick()
+            return
+        if now_ns() >= next_ns:
+            next_ns += NS_PER_S
+            if not tick():
+                return
