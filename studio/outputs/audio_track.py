@@ -1,0 +1,150 @@
+"""Program sound for a WHIP session: mixer blocks → Opus packets, on a thread of its own.
+
+The mixer hands out a 20 ms block (960 stereo float32 frames at 48 kHz) every 20 ms of
+real time; this thread encodes each one with PyAV's libopus as soon as it arrives and gives
+the packet, stamped with the block's capture time, to ``on_packet``.  So audio leaves paced
+by the mixer's clock (browsers need it in real time to sync) and no encoding happens on the
+network loop.  One packet per block: libopus in ``lowdelay`` mode answers every 20 ms frame
+at once, so the block → packet mapping (and its capture time) is exact.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from fractions import Fraction
+from typing import Any, Callable
+
+import av
+import numpy as np
+
+from studio.outputs.aiortc_adapter.send import PacketItem, audio_level_dbov
+
+log = logging.getLogger(__name__)
+
+OPUS_SAMPLE_RATE = 48_000
+OPUS_FRAME_SAMPLES = 960  # 20 ms
+DEFAULT_AUDIO_BITRATE_BPS = 96_000
+# RFC 6464 voice-activity flag: a block louder than this (−dBov) counts as "voice".
+VOICE_LEVEL_DBOV = 50
+
+
+class OpusBlockEncoder:
+    """Encodes 20 ms stereo float blocks into Opus packets (one packet per block)."""
+
+    def __init__(self, bitrate_bps: int = DEFAULT_AUDIO_BITRATE_BPS) -> None:
+        codec = av.CodecContext.create("libopus", "w")
+        codec.sample_rate = OPUS_SAMPLE_RATE
+        codec.layout = "stereo"
+        codec.format = "s16"
+        codec.bit_rate = int(bitrate_bps)
+        codec.time_base = Fraction(1, OPUS_SAMPLE_RATE)
+        codec.options = {"application": "lowdelay", "frame_duration": "20"}
+        codec.open()
+        self._codec = codec
+        self._pts = 0
+
+    def encode(self, samples: np.ndarray) -> list[av.Packet]:
+        """``samples`` (frames, 2) float32 in [−1, 1]; frames must be a multiple of 960."""
+        pcm = np.clip(samples, -1.0, 1.0)
+        interleaved = (pcm * 32767.0).astype(np.int16).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(interleaved, format="s16", layout="stereo")
+        frame.sample_rate = OPUS_SAMPLE_RATE
+        frame.pts = self._pts
+        frame.time_base = Fraction(1, OPUS_SAMPLE_RATE)
+        self._pts += samples.shape[0]
+        return list(self._codec.encode(frame))
+
+    def close(self) -> None:
+        self._codec = None  # type: ignore[assignment]
+
+
+class MixerOpusSource:
+    """A thread pulling the mixer's blocks, encoding Opus and calling ``on_packet(item)``.
+
+    ``on_packet`` receives a :class:`PacketItem` (capture time = the block's first sample,
+    audio level for the RFC 6464 header extension).  ``start``/``stop`` (joins the thread).
+    """
+
+    def __init__(
+        self,
+        mixer: Any,
+        on_packet: Callable[[PacketItem], Any],
+        *,
+        bitrate_bps: int = DEFAULT_AUDIO_BITRATE_BPS,
+        name: str = "bridgecast-whip-audio",
+    ) -> None:
+        if getattr(mixer, "sample_rate", OPUS_SAMPLE_RATE) != OPUS_SAMPLE_RATE:
+            raise ValueError("Opus publishing needs the mixer at 48 kHz")
+        self.mixer = mixer
+        self.on_packet = on_packet
+        self.bitrate_bps = int(bitrate_bps)
+        self.name = name
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._subscription: Any = None
+        self.blocks = 0
+        self.packets = 0
+        self.errors = 0
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._subscription = self.mixer.subscribe(max_blocks=10)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        self._stop.set()
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            self.mixer.unsubscribe(subscription)  # also wakes a waiting get()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
+            if thread.is_alive():
+                log.warning("audio encoder thread did not stop within %.1f s", timeout_s)
+
+    @property
+    def dropped_blocks(self) -> int:
+        subscription = self._subscription
+        return int(getattr(subscription, "dropped_blocks", 0)) if subscription is not None else 0
+
+    def _run(self) -> None:
+        subscription = self._subscription
+        encoder: OpusBlockEncoder | None = None
+        try:
+            encoder = OpusBlockEncoder(self.bitrate_bps)
+            while not self._stop.is_set():
+                block = subscription.get(timeout=0.2)
+                if block is None:
+                    if subscription.is_closed:
+                        break
+                    continue
+                self.blocks += 1
+                try:
+                    packets = encoder.encode(block.samples)
+                except av.FFmpegError:
+                    self.errors += 1
+                    log.exception("Opus encoding failed")
+                    continue
+                level = audio_level_dbov(block.samples)
+                for packet in packets:
+                    self.packets += 1
+                    item = PacketItem(
+                        packet=packet,
+                        capture_ns=int(block.capture_ns),
+                        audio_level=level,
+                        is_voice=level < VOICE_LEVEL_DBOV,
+                        encoder="libopus",
+                    )
+                    try:
+                        self.on_packet(item)
+                    except Exception:  # the consumer's bug must not stop the sound
+                        log.exception("audio packet hand-off failed")
+        except Exception:
+            log.exception("audio encoder thread stopped")
+        finally:
+            if encoder is not None:
+                encoder.close()
+            log.debug("audio encoder thread ended")

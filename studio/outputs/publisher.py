@@ -1,0 +1,886 @@
+"""The WHIP output: publishes encoded layers (simulcast) and the program sound over WebRTC.
+
+:class:`WhipPublisher` owns one asyncio loop thread (``bridgecast-whip``) holding the
+``RTCPeerConnection``: it makes the offer (rid simulcast added), POSTs it with
+:class:`~studio.outputs.whip.WhipClient`, applies the answer (publishing exactly the layers it
+accepted), waits for ICE and DTLS, and reports ``live``.  Encoder threads hand packets in
+through :meth:`WhipPublisher.on_packet` (``Ladder(on_packet=publisher.on_packet)``) into
+bounded per-layer mailboxes; the Opus thread of :mod:`studio.outputs.audio_track` does the
+same for sound.  Keyframe requests from the server (PLI) come back out through
+``on_keyframe_request(rid)``; the ladder rate-limits them.
+
+:class:`LiveSession` is the one object a "Go live" button or ``bridgecast live`` needs: it
+subscribes to the compositor and the mixer, owns the encoder ladder and the publisher, and
+tears everything down on :meth:`LiveSession.stop`.
+
+States: ``connecting`` → ``live`` (→ ``reconnecting`` → ``live`` …) → ``stopped``, or
+``failed`` with :attr:`WhipPublisher.failure` (an :class:`~studio.outputs.errors.OutputError`
+whose ``str()`` is the reason in words).  ``on_state.emit(state=..., failure=...)`` runs on
+the network thread; ``ui/`` forwards it queued.  The token never reaches a log line.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import statistics
+import threading
+import time
+from typing import Any, Callable, Iterable, Sequence
+
+from encoders.base import EncodedPacket
+from encoders.ladder import Ladder, LayerSpec, default_ladder
+from studio.clock import now_ns
+from studio.events import Signal
+from studio.i18n import N_, _
+from studio.outputs.aiortc_adapter.send import (
+    AUDIO_CLOCK_RATE,
+    RID_URI,
+    EncodedAudioTrack,
+    PacketItem,
+    PacketSender,
+    RtpClock,
+    SimulcastVideo,
+    WallClock,
+    attach_packet_sender,
+    check_internals,
+    codec_preferences,
+    install_codecs,
+)
+from studio.outputs.errors import OutputError, StopReason
+
+log = logging.getLogger(__name__)
+
+CONNECTING = "connecting"
+LIVE = "live"
+RECONNECTING = "reconnecting"
+STOPPED = "stopped"
+FAILED = "failed"
+STATES = (CONNECTING, LIVE, RECONNECTING, STOPPED, FAILED)
+STATE_LABELS = {
+    CONNECTING: N_("Connecting"),
+    LIVE: N_("Live"),
+    RECONNECTING: N_("Reconnecting"),
+    STOPPED: N_("Stopped"),
+    FAILED: N_("Failed"),
+}
+SIMULCAST_MODES = ("rid", "ssrc", "off")
+
+DEFAULT_ICE_TIMEOUT_S = 15.0
+DEFAULT_DTLS_TIMEOUT_S = 10.0
+DEFAULT_STOP_TIMEOUT_S = 5.0
+DELETE_TIMEOUT_S = 2.0
+CLOSE_TIMEOUT_S = 2.0
+STATS_INTERVAL_S = 1.0
+RECONNECT_BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
+
+
+def _median(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return round(statistics.median(values), 1) if values else None
+
+
+def state_label(state: str) -> str:
+    """The state in words, translated (for the Go-live button and the CLI)."""
+    return _(STATE_LABELS.get(state, state))
+
+
+def _default_client_factory(url: str, token: str | None, timeout_s: float) -> Any:
+    from studio.outputs.whip import WhipClient
+
+    return WhipClient(url, token, timeout_s=timeout_s)
+
+
+class WhipPublisher:
+    """Publishes encoded video layers (and Opus from ``audio``, an ``AudioMixer``) over WHIP.
+
+    ``layers`` highest quality first; ``simulcast``: ``"rid"`` (default), ``"ssrc"``
+    (SSRC-group SIM, for servers that want it) or ``"off"`` (top layer only).
+    ``on_keyframe_request(rid)`` is called (network or encoder thread) when a layer needs a
+    keyframe; ``client_factory(url, token, timeout_s)`` makes the WHIP client (tests wrap it).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        layers: Sequence[LayerSpec],
+        codec: str = "h264",
+        audio: Any = None,
+        on_state: Signal | None = None,
+        on_keyframe_request: Callable[[str | None], Any] | None = None,
+        simulcast: str = "rid",
+        ice_servers: Iterable[Any] | None = None,
+        request_timeout_s: float = 10.0,
+        ice_timeout_s: float = DEFAULT_ICE_TIMEOUT_S,
+        dtls_timeout_s: float = DEFAULT_DTLS_TIMEOUT_S,
+        stop_timeout_s: float = DEFAULT_STOP_TIMEOUT_S,
+        reconnect_attempts: int = 3,
+        audio_bitrate_bps: int = 96_000,
+        client_factory: Callable[[str, str | None, float], Any] | None = None,
+        thread_name: str = "bridgecast-whip",
+    ) -> None:
+        if not layers:
+            raise ValueError("a publisher needs at least one layer")
+        if simulcast not in SIMULCAST_MODES:
+            raise ValueError(f"simulcast must be one of {SIMULCAST_MODES}, got {simulcast!r}")
+        if codec not in ("h264", "vp8"):
+            raise ValueError(f"cannot publish {codec!r} (h264 or vp8)")
+        check_internals()  # an aiortc that changed under us fails here, loudly, before any thread
+        self.url = url
+        self._token = token or None
+        self.layers = list(layers)
+        self.rids = [layer.rid for layer in self.layers]
+        self.codec = codec
+        self.audio = audio
+        self.on_state = on_state if on_state is not None else Signal()
+        self.notices = Signal()  # emit(code=str, message=str): things the user should know
+        self.on_keyframe_request = on_keyframe_request
+        self.simulcast = simulcast if len(self.layers) > 1 else "off"
+        self.ice_servers = list(ice_servers or [])
+        self.request_timeout_s = float(request_timeout_s)
+        self.ice_timeout_s = float(ice_timeout_s)
+        self.dtls_timeout_s = float(dtls_timeout_s)
+        self.stop_timeout_s = float(stop_timeout_s)
+        self.reconnect_attempts = int(reconnect_attempts)
+        self.audio_bitrate_bps = int(audio_bitrate_bps)
+        self._client_factory = client_factory or _default_client_factory
+        self.thread_name = thread_name
+        self.available_bitrate_bps: int | None = None  # set by a bandwidth estimator, never guessed
+
+        self._state = STOPPED
+        self.failure: OutputError | None = None
+        self.accepted_rids: list[str] | None = None  # what the answer accepted (None: no simulcast)
+        self.published_rids: list[str] = []  # what goes out
+        self.resource_url: str | None = None
+        self.negotiated_codec: dict[str, Any] | None = None  # {"mimeType", "payloadType", "parameters"}
+        self.sessions = 0
+        self.reconnects = 0
+        self.keyframe_requests: dict[str | None, int] = {}
+        self.packets_before_live = 0
+        self.unknown_rid_packets = 0
+
+        self._state_lock = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._is_stop_requested = False
+        self._wall_clock: WallClock | None = None
+        self._video: SimulcastVideo | None = None
+        self._audio_track: EncodedAudioTrack | None = None
+        self._audio_sender: PacketSender | None = None
+        self._audio_source: Any = None
+        self._pc: Any = None
+        self._remote_stats: dict[int, dict[str, Any]] = {}  # ssrc -> {rtt_s, fraction_lost, packets_lost}
+        self._learned_ice_servers: list[Any] = []
+        self._live_since: float | None = None
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def is_live(self) -> bool:
+        return self._state == LIVE
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _set_state(self, state: str, failure: OutputError | None = None) -> None:
+        with self._state_lock:
+            if state == self._state and failure is None:
+                return
+            self._state = state
+            if failure is not None:
+                self.failure = failure
+            self._state_lock.notify_all()
+        if state == FAILED and failure is not None:
+            log.warning("WHIP publishing failed (%s): %s", failure.reason.value, failure)
+        else:
+            log.info("WHIP publisher %s", state)
+        self.on_state.emit(state=state, failure=self.failure if state == FAILED else None)
+
+    def wait_for_state(self, *states: str, timeout: float | None = None) -> bool:
+        """Block until the state is one of ``states``; False on time-out."""
+        with self._state_lock:
+            return self._state_lock.wait_for(lambda: self._state in states, timeout)
+
+    def wait_live(self, timeout: float | None = None) -> bool:
+        """Block until live (True) or failed/stopped/time-out (False)."""
+        self.wait_for_state(LIVE, FAILED, STOPPED, timeout=timeout)
+        return self._state == LIVE
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Start the network thread; returns at once (watch ``on_state`` or ``wait_live``).
+
+        The thread is created from the calling thread (it inherits e.g. its network namespace).
+        """
+        if self._thread is not None:
+            raise RuntimeError("a WhipPublisher starts once; make a new one to publish again")
+        install_codecs()
+        self.failure = None
+        self._is_stop_requested = False
+        self._wall_clock = WallClock()
+        self._set_state(CONNECTING)
+        if self.audio is not None:
+            from studio.outputs.audio_track import MixerOpusSource
+
+            self._audio_source = MixerOpusSource(self.audio, self._on_audio_item, bitrate_bps=self.audio_bitrate_bps)
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._thread_main, args=(ready,), name=self.thread_name, daemon=True)
+        self._thread.start()
+        ready.wait(5.0)
+        if self._audio_source is not None:
+            self._audio_source.start()
+
+    def stop(self, timeout_s: float | None = None) -> None:
+        """Send the WHIP DELETE, close the connection and join every thread.
+
+        Finishes within about ``stop_timeout_s`` even when the server is gone.  Idempotent.
+        """
+        timeout_s = self.stop_timeout_s if timeout_s is None else float(timeout_s)
+        self._is_stop_requested = True
+        if self._audio_source is not None:
+            self._audio_source.stop()
+        loop, event = self._loop, self._stop_event
+        if loop is not None and event is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(event.set)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s + 1.0)
+            if thread.is_alive():
+                log.error("WHIP network thread did not stop within %.1f s", timeout_s + 1.0)
+        if self._state not in (FAILED, STOPPED):
+            self._set_state(STOPPED)
+
+    def __enter__(self) -> "WhipPublisher":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ input (any thread)
+
+    def on_packet(self, packet: EncodedPacket) -> None:
+        """Take one encoded frame (``Ladder(on_packet=...)``); never blocks.
+
+        Packets arriving while not live are counted and dropped; a full layer mailbox drops
+        non-keyframes and asks for a keyframe (see ``EncodedVideoTrack``).
+        """
+        video = self._video
+        if video is None:
+            self.packets_before_live += 1
+            return
+        track = video.tracks.get(packet.rid) if packet.rid is not None else video.tracks.get(video.rids[0])
+        if track is None:
+            self.unknown_rid_packets += 1
+            return
+        item = PacketItem(
+            packet=packet.to_av_packet(),
+            capture_ns=packet.capture_ns if packet.capture_ns is not None else now_ns(),
+            is_keyframe=packet.is_keyframe,
+            width=packet.width,
+            height=packet.height,
+            encoder=packet.encoder_name,
+        )
+        track.put(item)
+
+    feed = on_packet
+
+    def _on_audio_item(self, item: PacketItem) -> None:
+        track = self._audio_track
+        if track is not None:
+            track.put(item)
+
+    def _keyframe_request(self, rid: str | None) -> None:
+        self.keyframe_requests[rid] = self.keyframe_requests.get(rid, 0) + 1
+        callback = self.on_keyframe_request
+        if callback is not None:
+            try:
+                callback(rid)
+            except Exception:
+                log.exception("keyframe request for layer %s failed", rid)
+
+    def set_layer_bitrate(self, rid: str, bitrate_bps: int) -> None:
+        """The layer's encoder target changed: pace its packets for the new rate."""
+        video = self._video
+        if video is not None:
+            video.set_bitrate(rid, bitrate_bps)
+        for index, layer in enumerate(self.layers):
+            if layer.rid == rid:
+                self.layers[index] = LayerSpec(layer.rid, layer.width, layer.height, int(bitrate_bps), layer.fps)
+
+    # ------------------------------------------------------------------ the network thread
+
+    def _thread_main(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            self._stop_event = asyncio.Event()
+            ready.set()
+            loop.run_until_complete(self._main())
+        except Exception as exc:  # never leave the caller without a final state
+            log.exception("WHIP network thread crashed")
+            self._set_state(FAILED, OutputError(StopReason.SERVER_ERROR, detail=type(exc).__name__))
+        finally:
+            ready.set()
+            try:
+                pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    loop.run_until_complete(asyncio.wait(pending, timeout=2.0))
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            except Exception:
+                log.exception("WHIP loop clean-up failed")
+            finally:
+                asyncio.set_event_loop(None)
+                loop.close()
+
+    async def _main(self) -> None:
+        assert self._stop_event is not None
+        stop_waiter = asyncio.ensure_future(self._stop_event.wait())
+        attempt = 0
+        has_been_live = False
+        ice_retry_done = False
+        try:
+            while not self._is_stop_requested:
+                session = asyncio.ensure_future(self._session())
+                done, _pending = await asyncio.wait({session, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+                if session not in done:  # stop requested: the session tears down in its finally
+                    session.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await asyncio.wait_for(session, DELETE_TIMEOUT_S + CLOSE_TIMEOUT_S + 2.0)
+                    break
+                error = session.exception()
+                if error is None or self._is_stop_requested:
+                    break
+                if not isinstance(error, OutputError):
+                    log.error("WHIP session failed unexpectedly", exc_info=error)
+                    error = OutputError(StopReason.SERVER_ERROR, detail=type(error).__name__)
+                has_been_live = has_been_live or self._live_since is not None
+                if self._live_since is not None:
+                    attempt = 0
+                self._live_since = None
+                if (
+                    error.reason is StopReason.ICE_FAILED
+                    and not ice_retry_done
+                    and self._learned_ice_servers
+                    and not self.ice_servers
+                ):
+                    # The endpoint named STUN/TURN servers in its answer: one more try through them.
+                    ice_retry_done = True
+                    self.ice_servers = list(self._learned_ice_servers)
+                    log.info("ICE failed; retrying with the %d ICE server(s) the endpoint named", len(self.ice_servers))
+                    continue
+                if has_been_live and attempt < self.reconnect_attempts and error.is_retryable:
+                    delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
+                    if error.retry_after_s is not None:
+                        delay = max(delay, min(error.retry_after_s, 30.0))
+                    attempt += 1
+                    self.reconnects += 1
+                    self._set_state(RECONNECTING)
+                    log.info("reconnecting in %.1f s (%s)", delay, error.reason.value)
+                    try:
+                        await asyncio.wait_for(asyncio.shield(stop_waiter), delay)
+                        break  # stop requested while waiting
+                    except asyncio.TimeoutError:
+                        continue
+                self._set_state(FAILED, error)
+                return
+        finally:
+            stop_waiter.cancel()
+        if self._state != FAILED:
+            self._set_state(STOPPED)
+
+    async def _session(self) -> None:
+        """One WHIP session: offer, POST, answer, connect, live until stop or loss."""
+        from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+        from aiortc.rtcconfiguration import RTCBundlePolicy
+
+        assert self._wall_clock is not None
+        self.sessions += 1
+        ice_servers = [server.to_aiortc() if hasattr(server, "to_aiortc") else server for server in self.ice_servers]
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+        self._pc = pc
+        client = None
+        resource = None
+        video: SimulcastVideo | None = None
+        audio_track: EncodedAudioTrack | None = None
+        stats_task: asyncio.Task | None = None
+        try:
+            if self.audio is not None:
+                audio_track = EncodedAudioTrack()
+                transceiver, self._audio_sender = attach_packet_sender(
+                    pc, audio_track, rtp_clock=RtpClock(AUDIO_CLOCK_RATE), wall_clock=self._wall_clock
+                )
+                transceiver.setCodecPreferences(codec_preferences("opus"))
+            video = SimulcastVideo(
+                pc,
+                self.rids,
+                self.codec,
+                wall_clock=self._wall_clock,
+                bitrates_bps={layer.rid: layer.bitrate_bps for layer in self.layers},
+                mode=self.simulcast,
+                on_keyframe_request=self._keyframe_request,
+            )
+            await pc.setLocalDescription(await pc.createOffer())
+            offer = video.munge_offer(pc.localDescription.sdp)
+
+            client = self._client_factory(self.url, self._token, self.request_timeout_s)
+            resource = await client.publish(offer)
+            self.resource_url = resource.url
+            if resource.ice_servers:
+                self._learned_ice_servers = list(resource.ice_servers)
+            answer = resource.answer
+            if answer is None:
+                from studio.outputs.sdp import parse_answer
+
+                answer = parse_answer(resource.answer_sdp)
+            video_info = answer.video
+            rid_extension_id = video_info.extmap.get(RID_URI) if video_info is not None else None
+            self.accepted_rids = list(answer.accepted_rids) if answer.accepted_rids is not None else None
+            self.published_rids = video.apply_answer(self.accepted_rids, rid_extension_id)
+            self._announce_layers(video)
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=resource.answer_sdp, type="answer"))
+            except OutputError:
+                raise
+            except Exception as exc:
+                text = str(exc)
+                if "send parameters" in text or "codec" in text.lower():
+                    from studio.outputs.sdp import offered_codec_names
+
+                    raise OutputError.no_common_codec(offered_codec_names(offer)) from None
+                raise OutputError.malformed_answer(type(exc).__name__) from None
+            self.negotiated_codec = self._negotiated_codec(video, video_info)
+            # Only now may encoder packets flow in (each track still refuses until its sender starts).
+            self._video, self._audio_track = video, audio_track
+            await self._wait_connected(pc)
+            self._live_since = time.monotonic()
+            stats_task = asyncio.ensure_future(self._collect_stats(pc, video))
+            self._set_state(LIVE)
+            await self._wait_until_lost(pc, video)
+        finally:
+            self._video, self._audio_track = None, None
+            if stats_task is not None:
+                stats_task.cancel()
+            if video is not None:
+                video.stop_tracks()
+            if audio_track is not None:
+                audio_track.stop()
+            await self._teardown(pc, client, resource)
+
+    @staticmethod
+    def _negotiated_codec(video: SimulcastVideo, video_info: Any) -> dict[str, Any] | None:
+        """The codec in use, with the answer's own fmtp (aiortc keeps its table entry's, which
+        for H.264 matches by profile only: the answer's level is what was agreed)."""
+        codec = video.negotiated_codec()
+        if codec is not None and video_info is not None:
+            answered = next((c for c in video_info.codecs if c.payload_type == codec["payloadType"]), None)
+            if answered is not None and answered.fmtp:
+                codec["parameters"] = dict(answered.fmtp)
+        return codec
+
+    def _announce_layers(self, video: SimulcastVideo) -> None:
+        published, offered = self.published_rids, self.rids
+        if self.simulcast == "off" or published == offered:
+            return
+        if not video.is_rid_stamped:  # no simulcast in the answer (or no rid extension)
+            message = _("The server did not accept simulcast; sending one quality layer ({rid}).").format(rid=published[0])
+            code = "simulcast_refused"
+        else:
+            message = _("The server accepted {count} of {total} quality layers ({rids}).").format(
+                count=len(published), total=len(offered), rids=", ".join(published)
+            )
+            code = "layers_reduced"
+        log.info("%s", message)
+        self.notices.emit(code=code, message=message)
+
+    async def _wait_connected(self, pc: Any) -> None:
+        """ICE within ``ice_timeout_s``, then DTLS within ``dtls_timeout_s``, or OutputError."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.ice_timeout_s
+        while pc.iceConnectionState not in ("completed", "connected"):
+            if pc.iceConnectionState in ("failed", "closed") or loop.time() > deadline:
+                raise OutputError(StopReason.ICE_FAILED)
+            await asyncio.sleep(0.02)
+        deadline = loop.time() + self.dtls_timeout_s
+        while pc.connectionState != "connected":
+            if pc.connectionState in ("failed", "closed") or loop.time() > deadline:
+                if pc.iceConnectionState == "failed":
+                    raise OutputError(StopReason.ICE_FAILED)
+                raise OutputError(StopReason.DTLS_FAILED)
+            await asyncio.sleep(0.02)
+
+    async def _wait_until_lost(self, pc: Any, video: SimulcastVideo) -> None:
+        """Return never while healthy; raise DISCONNECTED when the connection goes."""
+        while True:
+            if pc.connectionState in ("failed", "closed") or pc.iceConnectionState in ("failed", "closed"):
+                raise OutputError(StopReason.DISCONNECTED)
+            await asyncio.sleep(0.1)
+
+    async def _teardown(self, pc: Any, client: Any, resource: Any) -> None:
+        """DELETE the resource, close the connection and the HTTP client, each time-boxed."""
+        if client is not None and resource is not None:
+            try:
+                await asyncio.wait_for(client.delete(resource), DELETE_TIMEOUT_S)
+            except (asyncio.TimeoutError, Exception) as exc:  # stopping must finish
+                log.warning("WHIP DELETE did not complete: %s", type(exc).__name__)
+        try:
+            await asyncio.wait_for(pc.close(), CLOSE_TIMEOUT_S)
+        except (asyncio.TimeoutError, Exception) as exc:
+            log.warning("closing the peer connection did not complete: %s", type(exc).__name__)
+        if client is not None:
+            try:
+                await asyncio.wait_for(client.close(), 1.0)
+            except (asyncio.TimeoutError, Exception) as exc:
+                log.warning("closing the WHIP client did not complete: %s", type(exc).__name__)
+        self._pc = None
+        self._audio_sender = None
+
+    async def _collect_stats(self, pc: Any, video: SimulcastVideo) -> None:
+        """Every second: RTT and loss per SSRC from aiortc's sender stats (for ``stats()``)."""
+        while True:
+            senders = [plan.sender for plan in video.published]
+            if self._audio_sender is not None:
+                senders.append(self._audio_sender)
+            for sender in senders:
+                try:
+                    report = await sender.getStats()
+                except Exception:  # a sender that just stopped
+                    continue
+                for entry in report.values():
+                    if getattr(entry, "type", None) == "remote-inbound-rtp":
+                        self._remote_stats[sender.ssrc] = {
+                            "rtt_s": entry.roundTripTime,
+                            "fraction_lost": (entry.fractionLost or 0) / 256.0,
+                            "packets_lost": entry.packetsLost,
+                            "jitter": entry.jitter,
+                        }
+            await asyncio.sleep(STATS_INTERVAL_S)
+
+    # ------------------------------------------------------------------ stats
+
+    def stats(self) -> dict[str, Any]:
+        """A snapshot in the ``--stats-jsonl`` schema (unknown fields are None, never guessed),
+        plus publisher details: accepted/published rids, per-layer keyframe requests, drops."""
+        video = self._video
+        layers = []
+        rtts: list[float] = []
+        losses: list[float] = []
+        dropped = 0
+        encoder = None
+        for spec in self.layers:
+            plan = video.layer(spec.rid) if video is not None else None
+            track = video.tracks.get(spec.rid) if video is not None else None
+            sender = plan.sender if plan is not None else None
+            bitrate_bps, fps = sender.recent_rates() if sender is not None else (None, None)
+            counters = sender.counters if sender is not None else None
+            remote = self._remote_stats.get(sender.ssrc) if sender is not None else None
+            if remote is not None:
+                if remote["rtt_s"] is not None:
+                    rtts.append(remote["rtt_s"] * 1000.0)
+                losses.append(remote["fraction_lost"])
+            if track is not None:
+                dropped += track.dropped
+            if counters is not None and counters.encoder and encoder is None:
+                encoder = counters.encoder
+            layers.append(
+                {
+                    "rid": spec.rid,
+                    "width": (counters.width if counters and counters.width else spec.width),
+                    "height": (counters.height if counters and counters.height else spec.height),
+                    "fps": fps,
+                    "bitrate_bps": bitrate_bps,
+                    "keyframes": counters.keyframes if counters is not None else 0,
+                    "active": bool(sender is not None and sender.is_sending and fps),
+                    "frames_sent": counters.frames if counters is not None else 0,
+                    "keyframe_requests": counters.keyframe_requests if counters is not None else 0,
+                    "dropped": track.dropped if track is not None else 0,
+                    "skipped_before_keyframe": track.skipped_before_keyframe if track is not None else 0,
+                    "queued": track.queued if track is not None else 0,
+                    "rtt_ms": round(remote["rtt_s"] * 1000.0, 1) if remote and remote["rtt_s"] is not None else None,
+                    "loss_fraction": round(remote["fraction_lost"], 4) if remote else None,
+                    "remb_bps": counters.remb_bps if counters is not None else None,
+                    "capture_to_send_ms_p50": _median(sender.send_delay_ms) if sender is not None else None,
+                }
+            )
+        audio = None
+        if self._audio_sender is not None:
+            sender = self._audio_sender
+            bitrate_bps, packet_rate = sender.recent_rates()
+            audio = {"packets_sent": sender.counters.packets, "bitrate_bps": bitrate_bps, "packet_rate": packet_rate}
+            remote = self._remote_stats.get(sender.ssrc)
+            if remote is not None and remote["rtt_s"] is not None:
+                rtts.append(remote["rtt_s"] * 1000.0)
+        return {
+            "t": time.time(),
+            "state": self._state,
+            "layers": layers,
+            "rtt_ms": round(statistics.median(rtts), 1) if rtts else None,
+            "loss_fraction": round(max(losses), 4) if losses else None,
+            "available_bitrate_bps": self.available_bitrate_bps,
+            "dropped_frames": dropped,
+            "encoder": encoder,
+            "accepted_rids": self.accepted_rids,
+            "published_rids": list(self.published_rids),
+            "audio": audio,
+            "failure": self.failure.reason.value if self.failure is not None else None,
+            "failure_message": str(self.failure) if self.failure is not None else None,
+            "reconnects": self.reconnects,
+        }
+
+
+# ----------------------------------------------------------------------------------------------
+class LiveSession:
+    """Go live: compositor → encoder ladder → WHIP publisher, plus the mixer's sound.
+
+    ``source`` is a ``Studio`` (anything with ``.compositor`` and ``.mixer``), a
+    ``(compositor, mixer)`` pair (mixer may be None) or a bare compositor.  ``layers``
+    defaults to :func:`~encoders.ladder.default_ladder` for the compositor's canvas.
+    The studio must be running; :meth:`stop` leaves it running.  ``start`` never raises for
+    a publishing problem: the state becomes ``failed`` with :attr:`failure` in words.
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        url: str,
+        token: str | None = None,
+        layers: Sequence[LayerSpec] | None = None,
+        codec: str = "h264",
+        encoder: str = "auto",
+        *,
+        has_audio: bool = True,
+        simulcast: str = "rid",
+        on_state: Signal | None = None,
+        keyframe_interval_s: float = 2.0,
+        preset: str = "fastest",
+        **publisher_options: Any,
+    ) -> None:
+        self.compositor, self.mixer = self._resolve(source)
+        if not has_audio:
+            self.mixer = None
+        if layers is None:
+            layers = default_ladder(self.compositor.width, self.compositor.height, self.compositor.fps)
+        self.layers = list(layers)
+        self.url = url
+        self._token = token
+        self.codec = codec
+        self.encoder = encoder
+        self.simulcast = simulcast
+        self.keyframe_interval_s = keyframe_interval_s
+        self.preset = preset
+        self.on_state = on_state if on_state is not None else Signal()
+        self.notices = Signal()
+        self._publisher_options = publisher_options
+        self.publisher: WhipPublisher | None = None
+        self.ladder: Ladder | None = None
+        self._slot: Any = None
+        self._failure: OutputError | None = None
+        self._lock = threading.Lock()
+        self.started_at: float | None = None
+
+    @staticmethod
+    def _resolve(source: Any) -> tuple[Any, Any]:
+        if isinstance(source, tuple):
+            compositor, mixer = (source + (None,))[:2]
+            return compositor, mixer
+        if hasattr(source, "compositor"):
+            return source.compositor, getattr(source, "mixer", None)
+        return source, None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Open the encoders, subscribe to the program and start publishing (returns at once)."""
+        with self._lock:
+            if self.publisher is not None:
+                raise RuntimeError("a LiveSession starts once")
+            self.publisher = WhipPublisher(
+                self.url,
+                self._token,
+                layers=self.layers,
+                codec=self.codec,
+                audio=self.mixer,
+                on_state=self.on_state,
+                on_keyframe_request=self._on_keyframe_request,
+                simulcast=self.simulcast,
+                **self._publisher_options,
+            )
+            self.publisher.notices.connect(self._forward_notice)
+            self.on_state.connect(self._on_publisher_state)
+            self._slot = self.compositor.subscribe()
+            self.ladder = Ladder(
+                self.layers,
+                codec=self.codec,
+                encoder=self.encoder,
+                keyframe_interval_s=self.keyframe_interval_s,
+                preset=self.preset,
+                on_packet=self.publisher.on_packet,
+                source=self._slot,
+            )
+            self.ladder.notices.connect(self._forward_notice)
+            try:
+                self.ladder.start()
+            except Exception as exc:  # EncoderUnavailable: nothing can encode this codec here
+                from encoders.errors import EncoderError
+
+                detail = exc.reason if isinstance(exc, EncoderError) else type(exc).__name__
+                self._failure = OutputError(StopReason.ENCODE_ERROR, detail=detail)
+                self._release_slot()
+                self.publisher._set_state(FAILED, self._failure)
+                return
+            self.started_at = time.monotonic()
+            try:
+                self.publisher.start()
+            except BaseException:
+                self.ladder.stop()
+                self._release_slot()
+                raise
+
+    def stop(self) -> None:
+        """Stop publishing (WHIP DELETE), stop the encoders, unsubscribe; joins every thread."""
+        with self._lock:
+            publisher, ladder = self.publisher, self.ladder
+        if publisher is not None:
+            publisher.stop()
+        if ladder is not None:
+            ladder.stop()
+        self._release_slot()
+        self.on_state.disconnect(self._on_publisher_state)
+
+    def _release_slot(self) -> None:
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            self.compositor.unsubscribe(slot)
+
+    def __enter__(self) -> "LiveSession":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def state(self) -> str:
+        if self._failure is not None:
+            return FAILED
+        return self.publisher.state if self.publisher is not None else STOPPED
+
+    @property
+    def failure(self) -> OutputError | None:
+        if self._failure is not None:
+            return self._failure
+        return self.publisher.failure if self.publisher is not None else None
+
+    @property
+    def is_live(self) -> bool:
+        return self.state == LIVE
+
+    @property
+    def elapsed_s(self) -> float | None:
+        return None if self.started_at is None else time.monotonic() - self.started_at
+
+    def wait_live(self, timeout: float | None = None) -> bool:
+        return self.publisher.wait_live(timeout) if self.publisher is not None else False
+
+    def set_bitrate(self, rid: str, bitrate_bps: int) -> None:
+        """New target for one layer: the encoder and the pacing follow."""
+        if self.ladder is not None:
+            self.ladder.set_bitrate(rid, bitrate_bps)
+        if self.publisher is not None:
+            self.publisher.set_layer_bitrate(rid, bitrate_bps)
+
+    def _on_keyframe_request(self, rid: str | None) -> None:
+        ladder = self.ladder
+        if ladder is not None and ladder.is_running:
+            ladder.request_keyframe(rid)
+
+    def _on_publisher_state(self, state: str, failure: OutputError | None = None) -> None:
+        # Encode only what goes out: layers the answer left out are paused (saves the CPU).
+        ladder, publisher = self.ladder, self.publisher
+        if state != LIVE or ladder is None or publisher is None:
+            return
+        published = set(publisher.published_rids)
+        for layer in self.layers:
+            if layer.rid in published:
+                ladder.resume(layer.rid)
+            else:
+                ladder.pause(layer.rid)
+
+    def _forward_notice(self, **payload: Any) -> None:
+        self.notices.emit(code=payload.get("code"), message=payload.get("message"))
+
+    def stats(self) -> dict[str, Any]:
+        """The ``--stats-jsonl`` object: the publisher's view (what went out) with the encoder's
+        (what was encoded): drops of both, the encoder in use, encoded keyframes per layer."""
+        publisher, ladder = self.publisher, self.ladder
+        if publisher is None:
+            return {"t": time.time(), "state": STOPPED, "layers": [], "rtt_ms": None, "loss_fraction": None,
+                    "available_bitrate_bps": None, "dropped_frames": 0, "encoder": None}
+        data = publisher.stats()
+        data["state"] = self.state
+        if self._failure is not None:
+            data["failure"] = self._failure.reason.value
+            data["failure_message"] = str(self._failure)
+        if ladder is not None:
+            encoded = {layer.rid: layer for layer in ladder.stats()}
+            ladder_dropped = ladder.input_dropped
+            for entry in data["layers"]:
+                layer = encoded.get(entry["rid"])
+                if layer is None:
+                    continue
+                ladder_dropped += layer.dropped
+                entry["encoded_fps"] = layer.output_fps
+                entry["encoded_keyframes"] = layer.keyframes
+                entry["encoder"] = layer.encoder
+                entry["encoder_keyframe_requests"] = layer.keyframe_requests
+                entry["active"] = bool(entry["active"] and layer.is_active and not layer.is_failed)
+            data["dropped_frames"] = data["dropped_frames"] + ladder_dropped
+            names = [layer.encoder for layer in encoded.values() if layer.encoder]
+            data["encoder"] = names[0] if names and len(set(names)) == 1 else (", ".join(dict.fromkeys(names)) or ladder.chosen_encoder)
+        data["elapsed_s"] = round(self.elapsed_s, 1) if self.elapsed_s is not None else None
+        return data
+
+
+def run_publish(
+    source: Any,
+    url: str,
+    token: str | None = None,
+    *,
+    duration_s: float,
+    layers: Sequence[LayerSpec] | None = None,
+    codec: str = "h264",
+    encoder: str = "auto",
+    on_stats: Callable[[dict[str, Any]], Any] | None = None,
+    **options: Any,
+) -> LiveSession:
+    """Publish ``source`` for ``duration_s`` seconds (blocking), calling ``on_stats`` once a
+    second; always stops (WHIP DELETE) before returning.  Check ``session.failure``."""
+    session = LiveSession(source, url, token, layers, codec, encoder, **options)
+    session.start()
+    try:
+        deadline = time.monotonic() + duration_s
+        next_stats = time.monotonic() + 1.0
+        while time.monotonic() < deadline and session.state != FAILED:
+            time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+            if on_stats is not None and time.monotonic() >= next_stats:
+                next_stats += 1.0
+                on_stats(session.stats())
+    finally:
+        session.stop()
+    return session
