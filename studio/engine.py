@@ -21,7 +21,7 @@ from studio import scene as scene_io
 from studio.audio import AudioInput, AudioMixer, create_input, list_input_devices
 from studio.clock import now_ns
 from studio.compositor import Compositor, LayerPlan
-from studio.errors import SourceError
+from studio.errors import SourceError, StudioError
 from studio.events import Signal
 from studio.i18n import _
 from studio.overlays import Overlay
@@ -76,6 +76,7 @@ class Studio:
         self.current_scene_changed = Signal()  # emit(scene_id=str)
         self.source_state_changed = Signal()  # emit(source_id, state, message)
         self._is_started = False
+        self._canvas_holders: set[object] = set()  # outputs whose encoders depend on the canvas size
         self._process = psutil.Process(os.getpid())
         self._process.cpu_percent(None)
 
@@ -406,8 +407,21 @@ class Studio:
         """Read and validate a file (call off the GUI thread); raises SceneFileError in words."""
         return scene_io.load_collection(path)
 
+    def hold_canvas(self, holder: object) -> None:
+        """An output (e.g. a live stream) needs the canvas size and compositor to stay put."""
+        self._canvas_holders.add(holder)
+
+    def release_canvas(self, holder: object) -> None:
+        self._canvas_holders.discard(holder)
+
     def apply_collection(self, collection: SceneCollection) -> None:
-        """Swap in an already validated collection; the old one keeps running until then."""
+        """Swap in an already validated collection; the old one keeps running until then.
+
+        Raises ``StudioError`` (nothing changes) when the canvas size would change while an
+        output such as a live stream holds it.
+        """
+        if self._canvas_holders and collection.canvas != self.collection.canvas:
+            raise StudioError(_("Stop the live stream before opening a show with a different canvas size or frame rate."))
         was_started = self._is_started
         with self._lock:
             old_sources = list(self.sources.values())

@@ -7,6 +7,9 @@ import time
 
 import pytest
 
+# The real-SFU fixtures (Janus + WHIP server in a network namespace) for any test folder.
+pytest_plugins = ["tests.sfu.fixtures"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # Threads owned by libraries that live for the whole process (not ours to stop).

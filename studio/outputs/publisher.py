@@ -670,6 +670,7 @@ class LiveSession:
         **publisher_options: Any,
     ) -> None:
         self.compositor, self.mixer = self._resolve(source)
+        self._studio = source if hasattr(source, "hold_canvas") else None
         if not has_audio:
             self.mixer = None
         if layers is None:
@@ -721,6 +722,8 @@ class LiveSession:
             )
             self.publisher.notices.connect(self._forward_notice)
             self.on_state.connect(self._on_publisher_state)
+            if self._studio is not None:
+                self._studio.hold_canvas(self)  # the ladder is sized for this compositor
             self._slot = self.compositor.subscribe()
             self.ladder = Ladder(
                 self.layers,
@@ -759,6 +762,8 @@ class LiveSession:
         if ladder is not None:
             ladder.stop()
         self._release_slot()
+        if self._studio is not None:
+            self._studio.release_canvas(self)
         self.on_state.disconnect(self._on_publisher_state)
 
     def _release_slot(self) -> None:

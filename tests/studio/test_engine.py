@@ -147,3 +147,18 @@ def test_muted_tone_gives_silent_program_audio(studio):
         assert block is not None and block.samples.shape == (960, 2)
     finally:
         studio.mixer.unsubscribe(subscription)
+
+
+def test_canvas_change_refused_while_an_output_holds_it(studio, tmp_path):
+    from studio.errors import StudioError
+
+    other = default_collection(Canvas(width=320, height=180, fps=30))
+    holder = object()
+    studio.hold_canvas(holder)
+    before = studio.snapshot_collection()
+    with pytest.raises(StudioError, match="Stop the live stream"):
+        studio.apply_collection(other)
+    assert studio.snapshot_collection() == before
+    studio.release_canvas(holder)
+    studio.apply_collection(other)
+    assert studio.collection.canvas.width == 320

@@ -23,7 +23,6 @@ from studio.outputs.aiortc_adapter import send
 from studio.outputs.errors import StopReason
 from studio.sources.testpattern import TestPatternSource
 from studio.timecode import latency_ms, read_strip
-from tests.sfu.conftest import sfu, sfu_stack, whip_endpoint  # noqa: F401  (fixtures)
 from tests.sfu.harness import JanusSubscriber, call_in_netns
 from tests.studio.outputs.whip_test_server import ThreadedWhipTestServer, answer_for_offer
 
