@@ -45,6 +45,20 @@ class UiSettings(BaseModel):
     preview_fps: int = Field(30, ge=1, le=60)
 
 
+class Destination(BaseModel):
+    """A platform to go live to.  The token is kept by ``studio.secrets_store`` under
+    ``token_ref``, never in this file."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    name: str = Field(..., min_length=1, max_length=200)
+    whip_url: str = Field(..., min_length=1)
+    token_ref: str | None = None
+    codec: Literal["h264", "vp8"] = "h264"
+    layers: list[Literal["h", "m", "l"]] = Field(default_factory=lambda: ["h", "m", "l"])
+    simulcast: Literal["rid", "ssrc", "off"] = "rid"
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore")
     schema_version: int = SCHEMA_VERSION
@@ -53,6 +67,9 @@ class Settings(BaseModel):
     audio: AudioSettings = Field(default_factory=AudioSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     scene_collection: str | None = None  # path of the last opened collection
+    destinations: list[Destination] = Field(default_factory=list)
+    destination: str | None = None  # id of the chosen destination; None = built-in rehearsal receiver
+    encoder: str = "auto"  # "auto" or a pinned encoder name from `bridgecast encoders`
 
 
 # version N -> function turning a version-N dict into version N+1

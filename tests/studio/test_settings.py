@@ -47,3 +47,20 @@ def test_unversioned_file_migrates():
     path.write_text(json.dumps({"language": "en"}))
     loaded, warning = load_settings()
     assert warning is None and loaded.schema_version == SCHEMA_VERSION and loaded.language == "en"
+
+
+def test_destination_token_never_in_settings_file():
+    from studio.secrets_store import get_secret, set_secret
+    from studio.settings import Destination
+
+    settings = Settings(destinations=[Destination(id="tt", name="TikTok", whip_url="https://example.invalid/whip", token_ref="dest:tt")], destination="tt")
+    set_secret("dest:tt", "s3cr3t-token")
+    save_settings(settings)
+    assert "s3cr3t" not in settings_path().read_text()
+    assert get_secret("dest:tt") == "s3cr3t-token"
+    secrets_file = settings_path().parent / "secrets.json"
+    assert secrets_file.stat().st_mode & 0o077 == 0  # owner-only
+    set_secret("dest:tt", None)
+    assert get_secret("dest:tt") is None
+    loaded, _ = load_settings()
+    assert loaded.destinations[0].name == "TikTok" and loaded.destination == "tt"
