@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -125,3 +127,67 @@ def every_second(stop: threading.Event, duration_s: float | None, tick: Callable
             next_ns += NS_PER_S
             if not tick():
                 return
+
+
+def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Callable[[str], None] | None = None) -> int:
+    """Go live headless until ``duration_s`` passes or ``stop`` is set; returns the exit code.
+
+    Without ``whip`` the stream goes to the built-in rehearsal receiver.  Exit 0 after a
+    normal stop (the WHIP DELETE sent); 1 with one line ``error: <reason in words>`` on a
+    fatal error.
+    """
+    from encoders.ladder import default_ladder
+    from studio.engine import Studio
+    from studio.outputs.publisher import FAILED, LiveSession
+    from studio.outputs.rehearsal import RehearsalReceiver
+    from studio.settings import Settings
+
+    stop = stop or threading.Event()
+    report = err or (lambda line: print(line, file=sys.stderr, flush=True))
+    collection = build_collection(options)
+    settings = Settings()
+    settings.audio.microphone = ""  # headless: audio inputs come from the scene file only
+    studio = Studio(settings=settings, collection=collection)
+    canvas = collection.canvas
+    layers = [layer for layer in default_ladder(canvas.width, canvas.height, canvas.fps) if layer.rid in options.layers]
+    receiver = None
+    session = None
+    writer = StatsWriter(options.stats_jsonl)
+    exit_code = 0
+    try:
+        if options.has_audio and not collection.audio_inputs:
+            # Nothing to hear in a test pattern; a quiet tone keeps the audio path honest.
+            studio.add_audio_input("tone", _("Test tone"), level_dbfs=-30.0)
+        studio.start()
+        url = options.whip
+        if url is None:
+            receiver = RehearsalReceiver().start()
+            url = receiver.url
+        session = LiveSession(studio, url, options.resolved_token(), layers=layers, codec=options.codec, encoder=options.encoder, has_audio=options.has_audio)
+        session.start()
+
+        def tick() -> bool:
+            record = session.stats()
+            record["t"] = round(time.time(), 3)
+            writer.write(record)
+            return session.state != FAILED
+
+        every_second(stop, options.duration_s, tick)
+        if session.state == FAILED:
+            exit_code = 1
+            report(_("error: {reason}").format(reason=session.failure or _("the stream failed")))
+    except StudioError as exc:
+        report(_("error: {reason}").format(reason=exc))
+        exit_code = 1
+    finally:
+        if session is not None:
+            session.stop()  # sends the WHIP DELETE
+            final = session.stats()
+            final["t"] = round(time.time(), 3)
+            final["state"] = "failed" if exit_code else "stopped"
+            writer.write(final)
+        writer.close()
+        studio.stop()
+        if receiver is not None:
+            receiver.stop()
+    return exit_code

@@ -94,6 +94,37 @@ def cmd_encoders(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_live(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    from pathlib import Path
+
+    from studio.headless import LiveOptions, OptionError, parse_canvas, parse_layers, run_live
+
+    try:
+        options = LiveOptions(
+            source=args.source,
+            scene=Path(args.scene) if args.scene else None,
+            canvas=parse_canvas(args.canvas),
+            fps=args.fps,
+            whip=args.whip,
+            token=args.token,
+            layers=parse_layers(args.layers),
+            encoder=args.encoder,
+            codec=args.codec,
+            duration_s=args.duration,
+            stats_jsonl=Path(args.stats_jsonl) if args.stats_jsonl else None,
+            has_audio=not args.no_audio,
+        )
+    except OptionError as exc:
+        print(_("error: {reason}").format(reason=exc), file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_args: stop.set())
+    return run_live(options, stop)
+
+
 def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
     from bench import BENCHMARKS, run_benchmark
 
@@ -115,6 +146,20 @@ def build_parser() -> argparse.ArgumentParser:
     encoders = sub.add_parser("encoders", help=_("probe which video encoders work on this machine"))
     encoders.add_argument("--json", action="store_true")
     encoders.add_argument("--fresh", action="store_true", help=_("ignore the cached probe result"))
+    live = sub.add_parser("live", help=_("go live headless (no window) to a WHIP server or the built-in rehearsal receiver"))
+    source = live.add_mutually_exclusive_group()
+    source.add_argument("--source", default="testpattern", help=_("testpattern, file:PATH or camera:ID"))
+    source.add_argument("--scene", help=_("a scene collection file to publish"))
+    live.add_argument("--canvas", default="1920x1080", help=_("canvas size, e.g. 1920x1080 or 1080x1920"))
+    live.add_argument("--fps", type=int, default=30)
+    live.add_argument("--whip", help=_("WHIP endpoint URL (default: the built-in rehearsal receiver)"))
+    live.add_argument("--token", help=_("WHIP bearer token (or the environment variable BRIDGECAST_WHIP_TOKEN)"))
+    live.add_argument("--layers", default="h,m,l", help=_("simulcast layers to send: h,m,l (h alone = no simulcast)"))
+    live.add_argument("--encoder", default="auto", help=_("auto or an encoder name from `bridgecast encoders`"))
+    live.add_argument("--codec", default="h264", choices=["h264", "vp8"])
+    live.add_argument("--duration", type=float, help=_("seconds to stay live, then stop cleanly"))
+    live.add_argument("--stats-jsonl", help=_("write one JSON stats line per second to this file"))
+    live.add_argument("--no-audio", action="store_true", help=_("publish video only"))
     bench = sub.add_parser("bench", help=_("run a benchmark"))
     bench.add_argument("name")
     bench.add_argument("--json", action="store_true")
@@ -126,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     set_language(_settings_language())
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Headless `live` promises one error line on stderr; its warnings show with --verbose.
+    quiet_level = logging.ERROR if args.command == "live" else logging.WARNING
+    logging.basicConfig(level=logging.DEBUG if args.verbose else quiet_level, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "bench":
         return cmd_bench(args, rest)
     if rest:
@@ -137,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_devices(args)
     if args.command == "encoders":
         return cmd_encoders(args)
+    if args.command == "live":
+        return cmd_live(args)
     from ui.app import run_app
 
     return run_app([sys.argv[0], *argv])

@@ -47,6 +47,7 @@ from studio.outputs.aiortc_adapter.send import (
     codec_preferences,
     install_codecs,
 )
+from studio.outputs.aiortc_adapter.receive import loopback_candidates
 from studio.outputs.errors import OutputError, StopReason
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class WhipPublisher:
         audio_bitrate_bps: int = 96_000,
         client_factory: Callable[[str, str | None, float], Any] | None = None,
         thread_name: str = "bridgecast-whip",
+        allow_loopback: bool | None = None,
     ) -> None:
         if not layers:
             raise ValueError("a publisher needs at least one layer")
@@ -147,6 +149,9 @@ class WhipPublisher:
         self.audio_bitrate_bps = int(audio_bitrate_bps)
         self._client_factory = client_factory or _default_client_factory
         self.thread_name = thread_name
+        # Loopback ICE candidates: needed when the WHIP server is on this machine (the built-in
+        # rehearsal receiver), harmless otherwise.  None = decide from the URL's host.
+        self.allow_loopback = _is_loopback_url(url) if allow_loopback is None else bool(allow_loopback)
         self.available_bitrate_bps: int | None = None  # set by a bandwidth estimator, never guessed
 
         self._state = STOPPED
@@ -434,7 +439,8 @@ class WhipPublisher:
                 mode=self.simulcast,
                 on_keyframe_request=self._keyframe_request,
             )
-            await pc.setLocalDescription(await pc.createOffer())
+            with loopback_candidates(self.allow_loopback):
+                await pc.setLocalDescription(await pc.createOffer())
             offer = video.munge_offer(pc.localDescription.sdp)
 
             client = self._client_factory(self.url, self._token, self.request_timeout_s)
@@ -640,6 +646,19 @@ class WhipPublisher:
             "failure_message": str(self.failure) if self.failure is not None else None,
             "reconnects": self.reconnects,
         }
+
+
+def _is_loopback_url(url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 # ----------------------------------------------------------------------------------------------
