@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = {"compositor": "bench.compositor", "encode": "bench.encode"}
+BENCHMARKS = {
+    "compositor": "bench.compositor",
+    "encode": "bench.encode",
+    "latency": "bench.latency",
+    "pipeline": "bench.pipeline",
+    "cover": "bench.cover",
+}
 
 
 def run_benchmark(name: str, argv: list[str]) -> int:
