@@ -44,11 +44,26 @@ def kind_label(kind: str) -> str:
     return labels.get(kind, kind)
 
 
-def list_video_devices() -> list[dict[str, Any]]:
+def video_device_names() -> list[str] | None:
+    """Camera names from Qt Multimedia, in OpenCV's index order on Windows/macOS (DirectShow /
+    AVFoundation enumerate in the same order).  Linux names come from V4L2 sysfs: None.
+    Call on the GUI thread (cheap: Qt caches the device list)."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        return None
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+    except ImportError:  # Qt Multimedia missing: the engine names devices "Camera N"
+        return None
+    return [device.description() for device in QMediaDevices.videoInputs()]
+
+
+def list_video_devices(names: list[str] | None = None) -> list[dict[str, Any]]:
     """Camera devices from the engine (blocking; call on a pool thread)."""
     from studio.sources.devices import list_video_devices as engine_list
 
-    return list(engine_list())
+    return list(engine_list(names=names))
 
 
 def format_mode(mode: dict[str, Any]) -> str:
@@ -175,7 +190,8 @@ class SourceDialog(QDialog):
         self.device_combo.clear()
         self.device_combo.setEnabled(False)
         self._show_device_status()
-        run_in_background(list_video_devices, self._on_devices_listed, self._on_devices_failed, receiver=self)
+        names = video_device_names()
+        run_in_background(lambda: list_video_devices(names), self._on_devices_listed, self._on_devices_failed, receiver=self)
 
     def _on_devices_listed(self, devices: list[dict[str, Any]]) -> None:
         self._is_listing_devices = False

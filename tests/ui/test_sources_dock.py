@@ -64,7 +64,7 @@ def test_camera_dialog_lists_devices_off_the_gui_thread(window, qtbot, monkeypat
 
     calls = []
 
-    def fake_devices():
+    def fake_devices(names=None):
         calls.append(threading.current_thread() is threading.main_thread())
         return [{"id": "/dev/video0", "name": "HDMI capture", "backend": "v4l2", "modes": [
             {"width": 1920, "height": 1080, "fps": 30.0, "pixel_format": "MJPG"},
