@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMessageBox, QToolBar, QWidget
 
 from studio import i18n
 from studio.engine import Studio
@@ -21,9 +21,13 @@ from studio.settings import Settings, config_dir, save_settings
 from ui import i18n as ui_i18n
 from ui.bridge import StudioBridge
 from ui.collection_files import read_collection
+from ui.destinations_dialog import DestinationsDialog
+from ui.golive import GoLiveController, GoLiveWidget
+from ui.health_dock import HealthDock
 from ui.icons import icon
 from ui.mixer_dock import MixerDock
 from ui.preview import ProgramPreview
+from ui.rehearsal_dock import RehearsalDock
 from ui.scenes_dock import ScenesDock
 from ui.sources_dock import SourcesDock
 from ui.status import StudioStatusBar
@@ -65,6 +69,20 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.sources_dock, self.mixer_dock, Qt.Orientation.Horizontal)
         self.resizeDocks([self.scenes_dock, self.sources_dock, self.mixer_dock], [260, 340, 560], Qt.Orientation.Horizontal)
         self.resizeDocks([self.scenes_dock], [300], Qt.Orientation.Vertical)
+        # Go live: the controller owns the session; the button, health and rehearsal views present it.
+        self.golive = GoLiveController(studio, settings, self)
+        self.golive_widget = GoLiveWidget(self.golive, self)
+        self.golive_toolbar = QToolBar(self)
+        self.golive_toolbar.setObjectName("goLiveToolBar")
+        self.golive_toolbar.setMovable(False)
+        self.golive_toolbar.addWidget(self.golive_widget)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.golive_toolbar)
+        self.health_dock = HealthDock(self.golive, self)
+        self.rehearsal_dock = RehearsalDock(self.golive, self)
+        self.docks.extend([self.health_dock, self.rehearsal_dock])
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.health_dock)
+        self.splitDockWidget(self.health_dock, self.rehearsal_dock, Qt.Orientation.Vertical)
+        self.destinations_dialog: DestinationsDialog | None = None
         self.status = StudioStatusBar(studio, self)
         self.setStatusBar(self.status)
 
@@ -126,6 +144,9 @@ class MainWindow(QMainWindow):
         self.probe_action.setChecked(self.studio.compositor.is_latency_probe_on)
         self.probe_action.toggled.connect(self.set_latency_probe)
         self.settings_menu.addAction(self.probe_action)
+        self.destinations_action = QAction(self)
+        self.destinations_action.triggered.connect(self.open_destinations)
+        self.settings_menu.addAction(self.destinations_action)
 
         self.view_menu = bar.addMenu("")
         for dock in self.docks:
@@ -279,7 +300,20 @@ class MainWindow(QMainWindow):
         for dock in self.docks:
             dock.show()
 
+    def open_destinations(self) -> None:
+        """Settings → Destinations…: edit the platform profiles (non-modal, one at a time)."""
+        if self.destinations_dialog is not None:
+            self.destinations_dialog.raise_()
+            return
+        dialog = DestinationsDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.golive_widget.reload_destinations)
+        dialog.destroyed.connect(lambda *_args: setattr(self, "destinations_dialog", None))
+        self.destinations_dialog = dialog
+        dialog.open()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.golive.shutdown()  # WHIP DELETE and every output thread joined before the engine stops
         self.save_layout()
         self.bridge.detach()
         self.mixer_dock.detach()
@@ -311,5 +345,7 @@ class MainWindow(QMainWindow):
         self.duration_action.setText(self.tr("Fade &duration…"))
         self.probe_action.setText(self.tr("Latency &probe (time-code strip)"))
         self.probe_action.setToolTip(self.tr("Stamp a time-code strip on the program to measure end-to-end latency"))
+        self.destinations_action.setText(self.tr("&Destinations…"))
+        self.golive_toolbar.setWindowTitle(self.tr("Go live"))
         self.view_menu.setTitle(self.tr("&View"))
         self.reset_layout_action.setText(self.tr("&Reset layout"))
