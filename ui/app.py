@@ -6,6 +6,8 @@ joined), then settings and the collection are saved for the next start.
 
 ``BRIDGECAST_SCREENSHOT=path.png`` saves a picture of the window after
 ``BRIDGECAST_QUIT_AFTER_S`` seconds (default 3) and quits — for docs and visual checks.
+``BRIDGECAST_GO_LIVE_ON_START=1`` presses "Go live" once the window is up (to the chosen
+destination, the built-in rehearsal receiver by default).
 """
 from __future__ import annotations
 
@@ -176,6 +178,8 @@ def run_app(argv: Sequence[str] | None = None) -> int:
             if warning:
                 window.show_error(QApplication.translate("App", "Bridgecast Studio"), warning)
         _schedule_screenshot(app, window)
+        if os.environ.get("BRIDGECAST_GO_LIVE_ON_START") == "1":
+            QTimer.singleShot(500, window.golive.go_live)
         # Ctrl+C in the terminal quits cleanly; the timer lets Python run its signal handler.
         previous_handler = signal.signal(signal.SIGINT, lambda *_args: app.quit())
         wake = QTimer()

@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.health_dock)
         self.splitDockWidget(self.health_dock, self.rehearsal_dock, Qt.Orientation.Vertical)
         self.destinations_dialog: DestinationsDialog | None = None
+        self.golive.notice.connect(lambda message: self.statusBar().showMessage(message, 15_000))
         self.status = StudioStatusBar(studio, self)
         self.setStatusBar(self.status)
 

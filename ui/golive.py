@@ -1,0 +1,475 @@
+"""Go live: the controller that starts/stops a ``LiveSession`` and the button that shows it.
+
+:class:`GoLiveController` is the only place in ``ui/`` that owns a live session.  Every call
+that can wait (opening encoders, starting the rehearsal receiver, reading the token from the
+keyring, the WHIP DELETE on stop) runs on a worker thread; the session's ``on_state`` arrives
+on the network thread and is re-emitted as a queued Qt signal, so the GUI thread only ever
+reads snapshots.  :class:`GoLiveWidget` is the view: destination combo, the button
+(Go live → Connecting… → Live 00:12:34 → Reconnecting… → Stop) and the state/reason label.
+
+With no platform destination chosen (``settings.destination is None``) "Go live" starts the
+built-in :class:`~studio.outputs.rehearsal.RehearsalReceiver` and publishes to its loopback
+URL; the publisher gathers loopback ICE candidates for loopback URLs by itself.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QWidget
+
+from encoders.ladder import LayerSpec, default_ladder
+from studio.events import Signal as EngineSignal
+from studio.settings import Destination, Settings, save_settings
+
+log = logging.getLogger(__name__)
+
+IDLE = "idle"
+CONNECTING = "connecting"
+LIVE = "live"
+RECONNECTING = "reconnecting"
+STOPPING = "stopping"
+FAILED = "failed"
+ELAPSED_TICK_MS = 500
+SHUTDOWN_TIMEOUT_S = 15.0
+
+
+def token_ref_for(destination_id: str) -> str:
+    """The secrets-store name under which a destination's token is kept."""
+    return f"destination:{destination_id}"
+
+
+def find_destination(settings: Settings, destination_id: str | None) -> Destination | None:
+    if destination_id is None:
+        return None
+    return next((d for d in settings.destinations if d.id == destination_id), None)
+
+
+def layers_for(canvas_width: int, canvas_height: int, fps: float, rids: list[str] | None) -> list[LayerSpec]:
+    """The default ladder for the canvas, restricted to ``rids`` (all when None/empty)."""
+    ladder = default_ladder(canvas_width, canvas_height, fps)
+    wanted = set(rids or ("h", "m", "l"))
+    chosen = [layer for layer in ladder if layer.rid in wanted]
+    return chosen or ladder[:1]
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class GoLiveController(QObject):
+    """Starts and stops one live session at a time; ``changed`` fires on every state change.
+
+    ``state``: idle → connecting → live ⇄ reconnecting → stopping → idle, or → failed (with
+    ``failure_text`` in words; the session is torn down in the background and "Go live" works
+    again).  ``session``/``receiver`` are the engine objects while they exist (views read their
+    ``stats()``, which are in-memory snapshots).
+    """
+
+    changed = Signal()
+    notice = Signal(str)  # something the host should know (e.g. the server took fewer layers), in words
+    _notice = Signal(str)  # from engine threads; re-emitted as ``notice`` on the GUI thread
+    _engine_state = Signal(int, str, str)  # generation, engine state, failure in words
+    _worker_done = Signal(int, str, object)  # generation, what finished, error or None
+
+    def __init__(self, studio: Any, settings: Settings, parent: QObject | None = None,
+                 session_factory: Callable[..., Any] | None = None,
+                 receiver_factory: Callable[[], Any] | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.settings = settings
+        self.state = IDLE
+        self.failure_text: str | None = None
+        self.destination_name: str | None = None  # None = the rehearsal receiver
+        self.live_since: float | None = None
+        self.session: Any = None
+        self.receiver: Any = None
+        self._session_factory = session_factory
+        self._receiver_factory = receiver_factory
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._stop_after_start = False
+        self._is_starting = False
+        self._is_tearing_down = False
+        self._engine_state.connect(self._on_engine_state, Qt.ConnectionType.QueuedConnection)
+        self._worker_done.connect(self._on_worker_done, Qt.ConnectionType.QueuedConnection)
+        self._notice.connect(self._relay_notice, Qt.ConnectionType.QueuedConnection)
+
+    # -- queries -------------------------------------------------------------------------------
+    @property
+    def is_busy(self) -> bool:
+        """A start or a tear-down is under way on a worker thread."""
+        return self._is_starting or self._is_tearing_down
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (CONNECTING, LIVE, RECONNECTING)
+
+    @property
+    def is_rehearsal(self) -> bool:
+        return self.receiver is not None
+
+    @property
+    def elapsed_s(self) -> float | None:
+        return None if self.live_since is None else time.monotonic() - self.live_since
+
+    def stats(self) -> dict[str, Any] | None:
+        session = self.session
+        return session.stats() if session is not None else None
+
+    # -- commands ------------------------------------------------------------------------------
+    def go_live(self) -> bool:
+        """Start publishing to the chosen destination; False if a session is still running."""
+        if self.is_active or self.state == STOPPING or self.is_busy:
+            return False
+        destination = find_destination(self.settings, self.settings.destination)
+        self._generation += 1
+        generation = self._generation
+        self.failure_text = None
+        self.live_since = None
+        self.destination_name = destination.name if destination is not None else None
+        self._stop_after_start = False
+        self._is_starting = True
+        self._set_state(CONNECTING)
+        self._spawn("golive-start", generation, "started", lambda: self._start_work(generation, destination))
+        return True
+
+    def stop(self) -> None:
+        """Stop (or cancel a connection under way): WHIP DELETE and every thread joined, off the GUI thread."""
+        if not self.is_active:
+            return
+        self._set_state(STOPPING)
+        self._tear_down()
+
+    def shutdown(self, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
+        """Blocking stop for application exit: waits for workers, then stops what is left."""
+        deadline = time.monotonic() + timeout_s
+        for thread in list(self._threads):
+            thread.join(max(0.1, deadline - time.monotonic()))
+        self._stop_now()
+        for thread in list(self._threads):
+            thread.join(max(0.1, deadline - time.monotonic()))
+        self._threads = [t for t in self._threads if t.is_alive()]
+        self.state = IDLE if self.state != FAILED else FAILED
+
+    # -- workers -------------------------------------------------------------------------------
+    def _spawn(self, name: str, generation: int, what: str, work: Callable[[], None]) -> None:
+        def run() -> None:
+            error: BaseException | None = None
+            try:
+                work()
+            except Exception as exc:  # shown to the user in words
+                error = exc
+                if not _is_expected(exc):
+                    log.exception("go-live %s failed", what)
+            try:
+                self._worker_done.emit(generation, what, error)
+            except RuntimeError:
+                pass  # the controller is gone (application exit)
+
+        self._threads = [t for t in self._threads if t.is_alive()]
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _start_work(self, generation: int, destination: Destination | None) -> None:
+        from studio.outputs.publisher import LiveSession
+
+        receiver = None
+        token = None
+        if destination is None:
+            if self._receiver_factory is not None:
+                receiver = self._receiver_factory()
+            else:
+                from studio.outputs.rehearsal import RehearsalReceiver
+
+                receiver = RehearsalReceiver()
+            with self._lock:
+                self.receiver = receiver
+            receiver.start()
+            url, codec, simulcast, rids = receiver.url, "h264", "rid", None
+        else:
+            if destination.token_ref:
+                from studio.secrets_store import get_secret
+
+                token = get_secret(destination.token_ref)
+            url, codec, simulcast, rids = destination.whip_url, destination.codec, destination.simulcast, list(destination.layers)
+        compositor = self.studio.compositor
+        layers = layers_for(compositor.width, compositor.height, compositor.fps, rids)
+        if simulcast == "off":
+            layers = layers[:1]
+        on_state = EngineSignal()
+
+        def forward(state: str, failure: Any = None, **_extra: Any) -> None:
+            try:
+                self._engine_state.emit(generation, str(state), str(failure) if failure is not None else "")
+            except RuntimeError:
+                pass
+
+        on_state.connect(forward)
+        factory = self._session_factory or LiveSession
+        session = factory(self.studio, url, token, layers=layers, codec=codec,
+                          encoder=getattr(self.settings, "encoder", "auto") or "auto",
+                          simulcast=simulcast, on_state=on_state)
+        def forward_notice(code: Any = None, message: Any = None, **_extra: Any) -> None:
+            if message:
+                try:
+                    self._notice.emit(str(message))
+                except RuntimeError:
+                    pass
+
+        session.notices.connect(forward_notice)
+        with self._lock:
+            self.session = session
+        session.start()
+
+    def _stop_now(self) -> None:
+        with self._lock:
+            session, receiver = self.session, self.receiver
+        if session is not None:
+            try:
+                session.stop()
+            except Exception:
+                log.exception("stopping the live session failed")
+        if receiver is not None:
+            try:
+                receiver.stop()
+            except Exception:
+                log.exception("stopping the rehearsal receiver failed")
+        with self._lock:
+            if self.session is session:
+                self.session = None
+            if self.receiver is receiver:
+                self.receiver = None
+
+    def _tear_down(self) -> None:
+        if self._is_starting:
+            self._stop_after_start = True  # the start worker still owns the objects
+            return
+        if self._is_tearing_down:
+            return
+        self._is_tearing_down = True
+        self.changed.emit()
+        self._spawn("golive-stop", self._generation, "stopped", self._stop_now)
+
+    # -- GUI-thread hand-offs ----------------------------------------------------------------------
+    def _relay_notice(self, message: str) -> None:
+        self.notice.emit(message)
+
+    def _on_worker_done(self, generation: int, what: str, error: object) -> None:
+        if what == "started":
+            self._is_starting = False
+            if error is not None and self.state != FAILED:
+                self.failure_text = _describe(error)
+                self._set_state(FAILED)
+                self._stop_after_start = True
+            if self._stop_after_start or self.state in (STOPPING, FAILED):
+                self._stop_after_start = False
+                self._tear_down()
+            else:
+                self.changed.emit()
+        elif what == "stopped":
+            self._is_tearing_down = False
+            if self.state != FAILED:
+                self.live_since = None
+                self._set_state(IDLE)
+            else:
+                self.changed.emit()
+
+    def _on_engine_state(self, generation: int, state: str, failure: str) -> None:
+        if generation != self._generation or self.state in (STOPPING, IDLE):
+            return
+        if state == LIVE:
+            if self.live_since is None:
+                self.live_since = time.monotonic()
+            self._set_state(LIVE)
+        elif state in (CONNECTING, RECONNECTING):
+            self._set_state(CONNECTING if self.live_since is None else RECONNECTING)
+        elif state == FAILED:
+            if self.state == FAILED:
+                return
+            self.failure_text = failure or self.tr("The stream stopped for an unknown reason.")
+            self._set_state(FAILED)
+            self._tear_down()
+        elif state == "stopped" and self.is_active:
+            self._set_state(STOPPING)
+            self._tear_down()
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.changed.emit()
+
+
+def _is_expected(error: BaseException) -> bool:
+    from studio.errors import StudioError
+
+    return isinstance(error, StudioError | OSError | ValueError)
+
+
+def _describe(error: object) -> str:
+    from studio.errors import StudioError
+
+    if isinstance(error, StudioError):
+        return str(error)
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return str(error) or type(error).__name__
+
+
+class GoLiveWidget(QWidget):
+    """Destination combo + Go-live/Stop button + state label (the reason in words on failure)."""
+
+    destinations_requested = Signal()
+
+    def __init__(self, controller: GoLiveController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("goLiveWidget")
+        self.confirm_box: QMessageBox | None = None  # the open "stop the stream?" question (tests read it)
+        self.destination_combo = QComboBox(self)
+        self.destination_combo.setObjectName("destinationCombo")
+        self.destination_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.destination_combo.activated.connect(self._on_destination_chosen)
+        self.button = QPushButton(self)
+        self.button.setObjectName("goLiveButton")
+        self.button.setMinimumWidth(170)
+        self.button.setMinimumHeight(30)
+        self.button.clicked.connect(self._on_clicked)
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("goLiveStateLabel")
+        self.state_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(8)
+        self.destination_caption = QLabel(self)
+        layout.addWidget(self.destination_caption)
+        layout.addWidget(self.destination_combo)
+        layout.addWidget(self.button)
+        layout.addWidget(self.state_label, 1)
+        self._timer = QTimer(self)
+        self._timer.setInterval(ELAPSED_TICK_MS)
+        self._timer.timeout.connect(self.refresh)
+        controller.changed.connect(self.refresh)
+        self.reload_destinations()
+        self.retranslate()
+
+    # -- destinations ------------------------------------------------------------------------------
+    def reload_destinations(self) -> None:
+        settings = self.controller.settings
+        self.destination_combo.blockSignals(True)
+        self.destination_combo.clear()
+        self.destination_combo.addItem(self.tr("Rehearsal (built-in)"), None)
+        for destination in settings.destinations:
+            self.destination_combo.addItem(destination.name, destination.id)
+        index = self.destination_combo.findData(settings.destination) if settings.destination else 0
+        if index < 0:  # the chosen profile was removed: back to the rehearsal receiver
+            settings.destination = None
+            index = 0
+        self.destination_combo.setCurrentIndex(index)
+        self.destination_combo.blockSignals(False)
+        self.destination_combo.adjustSize()
+
+    def _on_destination_chosen(self, index: int) -> None:
+        settings = self.controller.settings
+        settings.destination = self.destination_combo.itemData(index)
+        try:
+            save_settings(settings)
+        except OSError as exc:
+            log.warning("could not save settings: %s", exc)
+
+    # -- the button --------------------------------------------------------------------------------
+    def _on_clicked(self) -> None:
+        controller = self.controller
+        if controller.state == LIVE or controller.state == RECONNECTING:
+            self.ask_to_stop()
+        elif controller.state == CONNECTING:
+            controller.stop()  # cancel
+        elif not controller.is_busy and controller.state in (IDLE, FAILED):
+            controller.go_live()
+
+    def ask_to_stop(self) -> None:
+        """The stream is watched: confirm before stopping it (non-blocking question)."""
+        if self.confirm_box is not None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Stop the stream?"),
+                          self.tr("Viewers will stop seeing you. Stop the stream now?"),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("stopConfirmBox")
+        stop_button = box.addButton(self.tr("Stop streaming"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(self.tr("Keep streaming"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(QMessageBox.StandardButton.NoButton)
+
+        def finished(_result: int) -> None:
+            self.confirm_box = None
+            if box.clickedButton() is stop_button:
+                self.controller.stop()
+            box.deleteLater()
+
+        box.finished.connect(finished)
+        self.confirm_box = box
+        box.open()
+
+    def refresh(self) -> None:
+        controller = self.controller
+        state = controller.state
+        self.destination_combo.setEnabled(state in (IDLE, FAILED) and not controller.is_busy)
+        self.button.setEnabled(True)
+        where = controller.destination_name or self.tr("Rehearsal (built-in)")
+        tooltip = ""
+        if state == CONNECTING:
+            text, label, style = self.tr("Connecting… (cancel)"), self.tr("Connecting to {where}…").format(where=where), "connecting"
+        elif state == LIVE:
+            text = self.tr("Stop · Live {elapsed}").format(elapsed=format_elapsed(controller.elapsed_s or 0))
+            label, style = self.tr("Live on {where}").format(where=where), "live"
+        elif state == RECONNECTING:
+            text = self.tr("Stop · Reconnecting…")
+            label, style = self.tr("Connection lost, reconnecting to {where}…").format(where=where), "reconnecting"
+        elif state == STOPPING:
+            text, label, style = self.tr("Stopping…"), self.tr("Stopping the stream…"), "stopping"
+            self.button.setEnabled(False)
+        elif state == FAILED:
+            text, style = self.tr("Go live"), "failed"
+            label = self.tr("Failed: {reason}").format(reason=controller.failure_text or "")
+            tooltip = label
+            self.button.setEnabled(not controller.is_busy)
+        else:
+            text, label, style = self.tr("Go live"), "", "idle"
+            self.button.setEnabled(not controller.is_busy)
+        self.button.setText(text)
+        self.button.setProperty("liveState", style)
+        self.button.setStyleSheet(_BUTTON_STYLES.get(style, ""))
+        self.state_label.setText(label)
+        self.state_label.setToolTip(tooltip)
+        self.button.setToolTip(tooltip or label)
+        self.state_label.setStyleSheet("color: #ff6b6b;" if style == "failed" else "")
+        if state in (LIVE, RECONNECTING, CONNECTING):
+            if not self._timer.isActive():
+                self._timer.start()
+        else:
+            self._timer.stop()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.destination_caption.setText(self.tr("Destination:"))
+        self.destination_combo.setItemText(0, self.tr("Rehearsal (built-in)"))
+        self.refresh()
+
+
+_BUTTON_STYLES = {
+    "idle": "QPushButton { background: #1f6feb; color: white; font-weight: bold; border-radius: 4px; padding: 4px 14px; }",
+    "failed": "QPushButton { background: #1f6feb; color: white; font-weight: bold; border-radius: 4px; padding: 4px 14px; }",
+    "connecting": "QPushButton { background: #9a6700; color: white; font-weight: bold; border-radius: 4px; padding: 4px 14px; }",
+    "live": "QPushButton { background: #d1242f; color: white; font-weight: bold; border-radius: 4px; padding: 4px 14px; }",
+    "reconnecting": "QPushButton { background: #bc4c00; color: white; font-weight: bold; border-radius: 4px; padding: 4px 14px; }",
+    "stopping": "QPushButton { background: #3a3f48; color: #b9bec8; font-weight: bold; border-radius: 4px; padding: 4px 14px; }",
+}

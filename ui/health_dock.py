@@ -1,0 +1,249 @@
+"""The stream-health dock: per-layer rows, network figures, two small live graphs, a verdict.
+
+Reads ``controller.stats()`` (the session's in-memory snapshot in the ``--stats-jsonl`` schema)
+on a 1 s timer.  Unknown figures are shown as "unknown", never guessed.  The verdict says in
+plain words what a viewer gets.
+"""
+from __future__ import annotations
+
+import collections
+from typing import Any, Iterable
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.golive import CONNECTING, FAILED, LIVE, RECONNECTING, GoLiveController
+
+STATS_INTERVAL_MS = 1000
+HISTORY_S = 60
+ROW_HEIGHT_PX = 22
+LOSS_LIMITING_FRACTION = 0.05  # above this, loss is what viewers notice
+
+
+class SparkGraph(QWidget):
+    """A small line graph of the last ``HISTORY_S`` samples (None = gap), painted with QPainter."""
+
+    def __init__(self, colour: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.samples: collections.deque[float | None] = collections.deque(maxlen=HISTORY_S)
+        self.colour = QColor(colour)
+        self.title = ""
+        self.unit_formatter = lambda value: f"{value:g}"
+        self.setMinimumHeight(54)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def add(self, value: float | None) -> None:
+        self.samples.append(value)
+        self.update()
+
+    def clear(self) -> None:
+        self.samples.clear()
+        self.update()
+
+    def paintEvent(self, _event: Any) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.fillRect(rect, QColor("#1a1c21"))
+        painter.setPen(QPen(QColor("#33373f"), 1))
+        painter.drawRect(rect)
+        known = [v for v in self.samples if v is not None]
+        top = max(known) * 1.15 if known and max(known) > 0 else 1.0
+        plot = rect.adjusted(2, 16, -2, -3)
+        step = plot.width() / max(1, HISTORY_S - 1)
+        offset = HISTORY_S - len(self.samples)
+        path = QPainterPath()
+        is_drawing = False
+        for index, value in enumerate(self.samples):
+            if value is None:
+                is_drawing = False
+                continue
+            point = QPointF(plot.left() + (offset + index) * step, plot.bottom() - plot.height() * min(1.0, value / top))
+            if is_drawing:
+                path.lineTo(point)
+            else:
+                path.moveTo(point)
+                is_drawing = True
+        painter.setPen(QPen(self.colour, 1.6))
+        painter.drawPath(path)
+        painter.setPen(QColor("#b9bec8"))
+        last = next((v for v in reversed(self.samples) if v is not None), None)
+        caption = self.title + ": " + (self.unit_formatter(last) if last is not None else self.tr("unknown"))
+        painter.drawText(rect.adjusted(5, 1, -5, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, caption)
+        painter.end()
+
+
+def format_bitrate(bitrate_bps: float | None) -> str | None:
+    if bitrate_bps is None:
+        return None
+    if bitrate_bps >= 1_000_000:
+        return f"{bitrate_bps / 1_000_000:.2f} Mbit/s"
+    return f"{bitrate_bps / 1000:.0f} kbit/s"
+
+
+def viewer_height(layers: Iterable[dict[str, Any]]) -> int | None:
+    """The best picture a viewer can get: the tallest layer that is actually sending."""
+    heights = [layer.get("height") or 0 for layer in layers if layer.get("active")]
+    return max(heights) if heights and max(heights) > 0 else None
+
+
+class HealthDock(QDockWidget):
+    """Stream health for the controller's session, refreshed once a second."""
+
+    COLUMNS = 4
+
+    def __init__(self, controller: GoLiveController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("healthDock")
+        self.last_stats: dict[str, Any] | None = None
+        self._verdict_kind = "neutral"
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.verdict_label = QLabel(body)
+        self.verdict_label.setObjectName("healthVerdict")
+        self.verdict_label.setWordWrap(True)
+        layout.addWidget(self.verdict_label)
+        self.table = QTableWidget(0, self.COLUMNS, body)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT_PX)
+        self.table.verticalHeader().setMinimumSectionSize(ROW_HEIGHT_PX)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # Room for the three layers of the ladder without a scroll bar.
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 3 * ROW_HEIGHT_PX + 2 * self.table.frameWidth() + 2)
+        layout.addWidget(self.table)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        self.rtt_label, self.loss_label, self.estimate_label, self.dropped_label, self.encoder_label = (QLabel(body) for _ in range(5))
+        self.rtt_caption, self.loss_caption, self.estimate_caption, self.dropped_caption, self.encoder_caption = (QLabel(body) for _ in range(5))
+        for caption, value in ((self.rtt_caption, self.rtt_label), (self.loss_caption, self.loss_label),
+                               (self.estimate_caption, self.estimate_label), (self.dropped_caption, self.dropped_label),
+                               (self.encoder_caption, self.encoder_label)):
+            form.addRow(caption, value)
+        layout.addLayout(form)
+        self.bitrate_graph = SparkGraph("#3fb950", body)
+        self.bitrate_graph.unit_formatter = lambda value: format_bitrate(value) or ""
+        self.rtt_graph = SparkGraph("#58a6ff", body)
+        self.rtt_graph.unit_formatter = lambda value: f"{value:.0f} ms"
+        layout.addWidget(self.bitrate_graph)
+        layout.addWidget(self.rtt_graph)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self._timer = QTimer(self)
+        self._timer.setInterval(STATS_INTERVAL_MS)
+        self._timer.timeout.connect(self.update_stats)
+        self._timer.start()
+        controller.changed.connect(self._on_state_changed)
+        self.retranslate()
+        self.update_stats()
+
+    def _on_state_changed(self) -> None:
+        if self.controller.state == CONNECTING and self.controller.live_since is None:
+            self.bitrate_graph.clear()
+            self.rtt_graph.clear()
+        self.update_stats(sample=False)
+
+    def update_stats(self, sample: bool = True) -> None:
+        stats = self.controller.stats() if self.controller.is_active else None
+        self.last_stats = stats
+        layers = list(stats.get("layers") or []) if stats else []
+        self.table.setRowCount(len(layers))
+        unknown = self.tr("unknown")
+        for row, layer in enumerate(layers):
+            size = f"{layer['width']}×{layer['height']}" if layer.get("width") and layer.get("height") else unknown
+            fps = f"{layer['fps']:.1f}" if layer.get("fps") is not None else unknown
+            bitrate = format_bitrate(layer.get("bitrate_bps")) or unknown
+            name = layer.get("rid", "")
+            if not layer.get("active"):
+                name = self.tr("{rid} (paused)").format(rid=name)
+            for column, text in enumerate((name, size, fps, bitrate)):
+                item = self.table.item(row, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.table.setItem(row, column, item)
+                item.setText(text)
+        rtt = stats.get("rtt_ms") if stats else None
+        loss = stats.get("loss_fraction") if stats else None
+        estimate = stats.get("available_bitrate_bps") if stats else None
+        self.rtt_label.setText(f"{rtt:.0f} ms" if rtt is not None else unknown)
+        self.loss_label.setText(f"{loss * 100:.1f} %" if loss is not None else unknown)
+        self.estimate_label.setText(format_bitrate(estimate) or unknown)
+        self.dropped_label.setText(str(stats.get("dropped_frames", 0)) if stats else unknown)
+        self.encoder_label.setText(str(stats.get("encoder")) if stats and stats.get("encoder") else unknown)
+        if sample:
+            if stats is not None and self.controller.state in (LIVE, RECONNECTING):
+                rates = [layer.get("bitrate_bps") for layer in layers if layer.get("bitrate_bps") is not None]
+                self.bitrate_graph.add(float(sum(rates)) if rates else None)
+                self.rtt_graph.add(float(rtt) if rtt is not None else None)
+        verdict = self.verdict(stats)
+        self.verdict_label.setText(verdict)
+        self.verdict_label.setStyleSheet(_VERDICT_STYLES[self._verdict_kind])
+
+    def verdict(self, stats: dict[str, Any] | None) -> str:
+        """The plain-language line: what a viewer gets, and what limits it."""
+        state = self.controller.state
+        self._verdict_kind = "bad" if state in (FAILED, RECONNECTING) else "neutral"
+        if state == FAILED:
+            return self.tr("Not live: {reason}").format(reason=self.controller.failure_text or "")
+        if state == CONNECTING:
+            return self.tr("Connecting…")
+        if state == RECONNECTING:
+            return self.tr("Reconnecting: viewers see a frozen picture")
+        if state != LIVE or stats is None:
+            return self.tr("Not live")
+        layers = list(stats.get("layers") or [])
+        height = viewer_height(layers)
+        if height is None:
+            return self.tr("Live, but no picture is going out yet")
+        offered = max((layer.get("height") or 0 for layer in layers), default=0)
+        loss = stats.get("loss_fraction")
+        estimate = stats.get("available_bitrate_bps")
+        sending = sum(layer.get("bitrate_bps") or 0 for layer in layers if layer.get("active"))
+        is_limited = height < offered or (loss is not None and loss > LOSS_LIMITING_FRACTION) or (
+            estimate is not None and sending > 0 and estimate < sending * 0.9)
+        self._verdict_kind = "limited" if is_limited else "good"
+        if is_limited:
+            return self.tr("Network is limiting quality: viewers get {height}p").format(height=height)
+        return self.tr("Healthy: viewers get {height}p").format(height=height)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Stream health"))
+        self.table.setHorizontalHeaderLabels([self.tr("Layer"), self.tr("Resolution"), self.tr("FPS"), self.tr("Bitrate")])
+        self.rtt_caption.setText(self.tr("Round trip:"))
+        self.loss_caption.setText(self.tr("Packet loss:"))
+        self.estimate_caption.setText(self.tr("Available bandwidth:"))
+        self.dropped_caption.setText(self.tr("Dropped frames:"))
+        self.encoder_caption.setText(self.tr("Encoder:"))
+        self.bitrate_graph.title = self.tr("Bitrate")
+        self.rtt_graph.title = self.tr("Round trip")
+        self.update_stats(sample=False)
+
+
+_VERDICT_STYLES = {
+    "neutral": "font-weight: bold; color: #b9bec8;",
+    "good": "font-weight: bold; color: #3fb950;",
+    "limited": "font-weight: bold; color: #d29922;",
+    "bad": "font-weight: bold; color: #ff6b6b;",
+}
