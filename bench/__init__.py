@@ -7,6 +7,7 @@ BENCHMARKS = {
     "compositor": "bench.compositor",
     "encode": "bench.encode",
     "latency": "bench.latency",
+    "latency-browser": "bench.latency_browser",
     "pipeline": "bench.pipeline",
     "cover": "bench.cover",
 }
