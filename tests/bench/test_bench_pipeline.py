@@ -1,0 +1,22 @@
+"""Smoke test of ``bridgecast bench pipeline``: a short run at 640x360 through the real SFU
+test bed, ours and the FFmpeg-WHIP peer; checks the JSON contract, not the timings."""
+from __future__ import annotations
+
+from tests.bench.test_bench_latency import run_bench
+from tests.sfu.fixtures import require_sfu
+
+
+def test_pipeline_bench_measures_ours_and_the_ffmpeg_whip_peer():
+    require_sfu()
+    result = run_bench("pipeline", "--seconds", "4", "--canvas", "640x360")
+    assert {"fps", "cpu_percent_of_one_core", "peer", "ratio_vs_peer"} <= set(result)
+    assert isinstance(result["fps"], (int, float)) and result["fps"] > 0
+    assert isinstance(result["cpu_percent_of_one_core"], (int, float)) and result["cpu_percent_of_one_core"] > 0
+    peer = result["peer"]
+    assert {"name", "cpu_percent_of_one_core"} <= set(peer)
+    assert "WHIP" in peer["name"]
+    assert peer["error"] is None, peer["error"]
+    assert isinstance(peer["cpu_percent_of_one_core"], (int, float)) and peer["cpu_percent_of_one_core"] > 0
+    assert isinstance(result["ratio_vs_peer"], (int, float))
+    assert [layer["rid"] for layer in result["layers"]] == ["h", "m", "l"]
+    assert result["errors"] == {}
