@@ -160,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--duration", type=float, help=_("seconds to stay live, then stop cleanly"))
     live.add_argument("--stats-jsonl", help=_("write one JSON stats line per second to this file"))
     live.add_argument("--no-audio", action="store_true", help=_("publish video only"))
+    sub.add_parser("cover", help=_("render, lint and batch-export cover images (see `bridgecast cover --help`)"), add_help=False)
     bench = sub.add_parser("bench", help=_("run a benchmark"))
     bench.add_argument("name")
     bench.add_argument("--json", action="store_true")
@@ -176,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else quiet_level, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "bench":
         return cmd_bench(args, rest)
+    if args.command == "cover":
+        from cover_designer.cli import main as cover_main
+
+        return cover_main(argv[argv.index("cover") + 1 :])
     if rest:
         parser.error(_("unrecognized arguments: {args}").format(args=" ".join(rest)))
     if args.command == "doctor":

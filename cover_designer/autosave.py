@@ -1,0 +1,61 @@
+"""Saving cover documents safely, with an autosave copy for recovery after a crash.
+
+``save`` writes atomically (temp file + rename) so the user's file is never half-written.
+``autosave`` keeps ``<name>.autosave.json`` next to it; ``recover`` returns that copy when it is
+newer than the saved file (the editor offers it on the next start); a clean save removes it.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .document import CoverDocument, load_document
+from .errors import DocumentError
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=".cover-", suffix=".tmp", dir=str(path.parent))
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+def autosave_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(path.stem + ".autosave.json")
+
+
+def save(doc: CoverDocument, path: str | Path) -> None:
+    """Save the document and drop its autosave copy."""
+    path = Path(path)
+    _write_atomic(path, doc.to_json() + "\n")
+    autosave_path(path).unlink(missing_ok=True)
+
+
+def autosave(doc: CoverDocument, path: str | Path) -> Path:
+    target = autosave_path(path)
+    _write_atomic(target, doc.to_json() + "\n")
+    return target
+
+
+def recover(path: str | Path) -> CoverDocument | None:
+    """The autosaved document if it is newer than the saved one (and readable), else None."""
+    path = Path(path)
+    backup = autosave_path(path)
+    if not backup.exists():
+        return None
+    if path.exists() and path.stat().st_mtime_ns >= backup.stat().st_mtime_ns:
+        return None
+    try:
+        return load_document(backup)
+    except DocumentError:
+        return None

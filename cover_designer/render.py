@@ -1,0 +1,573 @@
+"""Render a cover document to an RGBA image with Pillow.
+
+Each layer renders to its own RGBA tile (cached by a hash of its content, frame and inputs) and
+tiles are stacked with ``alpha_composite``.  Problems with one layer (a corrupt image, a bad
+price) are recorded and that layer is skipped; the rest of the cover still renders.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import threading
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from PIL import Image, ImageDraw, ImageFilter
+
+from studio.i18n import _
+
+from . import text as textlib
+from .document import ANCHOR_POINTS, MIRRORED_ANCHOR, CoverDocument, Frame, fill
+from .errors import CoverError, ImageLoadError
+from .presets import Preset, Rect, get_preset
+
+# Larger images are refused before decoding (decompression bombs); 40 MP is ~7700x5200.
+MAX_IMAGE_PIXELS = 40_000_000
+MAX_IMAGE_BYTES = 60 * 1024 * 1024
+REFERENCE_SIDE = 1080.0
+SAFE_MARGIN = 0.035
+
+
+def parse_color(value: str) -> tuple[int, int, int, int]:
+    value = value.lstrip("#")
+    r, g, b = int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+    a = int(value[6:8], 16) if len(value) == 8 else 255
+    return r, g, b, a
+
+
+@dataclass
+class Problem:
+    """Something that went wrong while rendering one layer (shown to the user; the cover goes on)."""
+
+    layer_id: str
+    path: str
+    message: str
+
+
+@dataclass
+class LayerInfo:
+    """Where a layer ended up: its frame and the real ink bounds (alpha > 0) in canvas pixels."""
+
+    layer_id: str
+    index: int
+    type: str
+    frame: Rect
+    ink: Rect | None
+    text: str = ""
+    font_px: int = 0
+    text_fits: bool = True
+    missing_glyphs: list[str] = field(default_factory=list)
+    has_stroke: bool = False
+    has_plate: bool = False
+    color: tuple[int, int, int, int] | None = None
+    stroke_color: tuple[int, int, int, int] | None = None
+    language: str | None = None
+    role: str = ""
+    face_box: Rect | None = None
+    ink_pixels: int = 0
+    glyph_ink: Rect | None = None
+
+
+@dataclass
+class RenderResult:
+    image: Image.Image
+    preset: Preset
+    layers: list[LayerInfo]
+    problems: list[Problem]
+    # Composite of every layer below a given layer id (for contrast checks); filled on request.
+    below: dict[str, Image.Image] = field(default_factory=dict)
+
+
+@dataclass
+class Tile:
+    image: Image.Image | None
+    x: int
+    y: int
+    info: dict
+
+
+_cache: "OrderedDict[str, Tile]" = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_TILES = 256
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def resolve_frame(frame: Frame, preset: Preset, mirror: bool) -> Rect:
+    """Frame fractions → canvas pixels (mirrored horizontally for right-to-left layouts)."""
+    if frame.relative_to == "safe":
+        # A small margin inside the safe area keeps strokes and shadows off the edges.
+        safe = preset.safe_rect()
+        margin = SAFE_MARGIN * min(preset.width, preset.height)
+        area = Rect(safe.x + margin, safe.y + margin, safe.w - 2 * margin, safe.h - 2 * margin)
+    else:
+        area = Rect(0, 0, preset.width, preset.height)
+    anchor = MIRRORED_ANCHOR[frame.anchor] if mirror else frame.anchor
+    dx = -frame.dx if mirror else frame.dx
+    ax, ay = ANCHOR_POINTS[anchor]
+    w, h = frame.w * area.w, frame.h * area.h
+    if frame.aspect:
+        if w / h > frame.aspect:
+            w = h * frame.aspect
+        else:
+            h = w / frame.aspect
+    px = area.x + ax * area.w + dx * area.w
+    py = area.y + ay * area.h + frame.dy * area.h
+    return Rect(px - ax * w, py - ay * h, w, h)
+
+
+def layer_frame(layer, preset: Preset, doc: CoverDocument) -> Rect:
+    frame = layer.frame_by_aspect.get(preset.aspect_class, layer.frame)
+    return resolve_frame(frame, preset, doc.direction == "rtl" and not layer.mirror_exempt)
+
+
+# ---------------------------------------------------------------- images
+_image_cache: "OrderedDict[tuple, Image.Image]" = OrderedDict()
+
+
+def load_image(path: str) -> Image.Image:
+    """Open an image safely: size and pixel limits first, then decode; RGBA out."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        raise ImageLoadError(_("Image file not found: {path}").format(path=path)) from None
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    with _cache_lock:
+        if key in _image_cache:
+            _image_cache.move_to_end(key)
+            return _image_cache[key]
+    if stat.st_size > MAX_IMAGE_BYTES:
+        raise ImageLoadError(_("Image file is too large ({megabytes} MB): {path}").format(
+            megabytes=stat.st_size // (1024 * 1024), path=path))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as probe:
+                width, height = probe.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ImageLoadError(_("Image is too large to open safely ({width}×{height} pixels): {path}").format(
+                        width=width, height=height, path=path))
+                probe.load()
+                image = probe.convert("RGBA")
+                if image.getchannel("A").getextrema() == (255, 255):
+                    # Opaque photos stay RGB: resizing RGBA costs a premultiply round trip.
+                    image = image.convert("RGB")
+    except ImageLoadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageLoadError(_("Image is too large to open safely: {path}").format(path=path)) from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageLoadError(_("Image file is damaged or not an image: {path} ({reason})").format(
+            path=path, reason=exc)) from None
+    with _cache_lock:
+        _image_cache[key] = image
+        while len(_image_cache) > 16:
+            _image_cache.popitem(last=False)
+    return image
+
+
+def remove_background(image: Image.Image) -> Image.Image:
+    """Local background removal with OpenCV GrabCut (subject assumed inside a 5% margin)."""
+    import cv2
+    import numpy as np
+
+    small = image.copy()
+    small.thumbnail((320, 320))
+    rgb = np.array(small.convert("RGB"))[:, :, ::-1].copy()
+    h, w = rgb.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    rect = (max(1, w // 20), max(1, h // 20), max(2, w - w // 10), max(2, h - h // 10))
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.grabCut(rgb, mask, rect, bgd, fgd, 3, cv2.GC_INIT_WITH_RECT)
+    alpha = np.where((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD), 255, 0).astype("uint8")
+    alpha_img = Image.fromarray(alpha, "L").resize(image.size, Image.BILINEAR).filter(ImageFilter.GaussianBlur(1))
+    out = image.convert("RGBA")
+    out.putalpha(Image.fromarray(np.minimum(np.array(out.getchannel("A")), np.array(alpha_img)), "L"))
+    return out
+
+
+def _fit_image(source: Image.Image, w: int, h: int, mode: str, fx: float, fy: float) -> Image.Image:
+    sw, sh = source.size
+    if mode == "fit":
+        scale = min(w / sw, h / sh)
+        resized = source.resize((max(1, round(sw * scale)), max(1, round(sh * scale))), Image.BILINEAR, reducing_gap=2.0)
+        out = Image.new("RGBA", (w, h))
+        out.alpha_composite(resized.convert("RGBA"), ((w - resized.width) // 2, (h - resized.height) // 2))
+        return out
+    scale = max(w / sw, h / sh) if mode == "fill" else 1.0
+    cw, ch = w / scale, h / scale
+    left = min(max(0.0, fx * sw - cw / 2), max(0.0, sw - cw))
+    top = min(max(0.0, fy * sh - ch / 2), max(0.0, sh - ch))
+    box = (left, top, left + min(cw, sw), top + min(ch, sh))
+    cropped = source.resize((max(1, round((box[2] - box[0]) * scale)), max(1, round((box[3] - box[1]) * scale))),
+                            Image.BILINEAR, box=box, reducing_gap=2.0)
+    if cropped.size == (w, h):
+        return cropped.convert("RGBA")
+    out = Image.new("RGBA", (w, h))
+    out.alpha_composite(cropped.convert("RGBA"), ((w - cropped.width) // 2, (h - cropped.height) // 2))
+    return out
+
+
+def _render_image(layer, frame: Rect, values: dict, base_dir: str | None) -> Tile:
+    w, h = max(1, round(frame.w)), max(1, round(frame.h))
+    src = fill(layer.src, values).strip()
+    if not src or "{" in src:
+        tile = Image.new("RGBA", (w, h), parse_color(layer.placeholder_color))
+    else:
+        path = src if os.path.isabs(src) or not base_dir else os.path.join(base_dir, src)
+        source = load_image(path)
+        if layer.remove_background:
+            source = remove_background(source)
+        tile = _fit_image(source, w, h, layer.fit, layer.focal_x, layer.focal_y)
+    if layer.corner_radius:
+        mask = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(mask).rounded_rectangle([0, 0, w - 1, h - 1], radius=layer.corner_radius * min(w, h), fill=255)
+        alpha = tile.getchannel("A")
+        tile.putalpha(Image.composite(alpha, mask, mask) if alpha.getextrema() != (255, 255) else mask)
+    info: dict = {}
+    if layer.face:
+        fx, fy, fw, fh = layer.face
+        info["face_box"] = Rect(frame.x + fx * frame.w, frame.y + fy * frame.h, fw * frame.w, fh * frame.h)
+    return Tile(tile, round(frame.x), round(frame.y), info)
+
+
+# ---------------------------------------------------------------- text
+def _scale(preset: Preset) -> float:
+    # Geometric mean of the sides: tall 9:16 canvases get proportionally larger type than 16:9 ones.
+    return math.sqrt(preset.width * preset.height) / REFERENCE_SIDE
+
+
+def _text_tile(content: str, frame: Rect, preset: Preset, font, color: str, language: str | None, direction: str,
+               align: str, valign: str, max_lines: int, auto_fit: bool, stroke=None, shadow=None, plate=None,
+               extra_info: dict | None = None, legible_floor: bool = True) -> Tile:
+    scale = _scale(preset)
+    size_px = round(font.size * scale)
+    floor_px = round(font.min_size * scale)
+    if legible_floor:
+        # Auto-fit never shrinks text below what L2 calls legible; it overflows instead (L8 reports it).
+        floor_px = min(size_px, max(floor_px, round(preset.min_text_height_px() + 0.5)))
+    layout = textlib.layout_text(content, frame.w, frame.h, size_px, floor_px,
+                                 font.weight, language, direction, max_lines, auto_fit)
+    stroke_px = round(stroke.width * scale) if stroke and stroke.width else 0
+    pad = round(layout.size_px * 0.6) + stroke_px + (round(abs(shadow.dx) + abs(shadow.dy) + shadow.blur * 2) if shadow else 0)
+    w, h = round(frame.w) + 2 * pad, round(frame.h) + 2 * pad
+    top = pad + {"top": 0, "middle": (frame.h - layout.height) / 2, "bottom": frame.h - layout.height}[valign]
+    align = textlib.resolve_align(align, layout.direction)
+    glyphs = Image.new("RGBA", (w, h))
+    draw = ImageDraw.Draw(glyphs)
+    textlib.draw_layout(draw, layout, pad, top, frame.w, align, parse_color(color), language, stroke_px,
+                        parse_color(stroke.color) if stroke_px else None)
+    glyph_alpha = glyphs.getchannel("A")
+    ink_box = glyph_alpha.getbbox()
+    glyph_pixels = glyph_alpha.point(lambda v: 255 if v > 96 else 0).histogram()[255] if ink_box else 0
+    tile = Image.new("RGBA", (w, h))
+    if plate and ink_box:
+        pad_px = plate.padding * layout.size_px
+        ImageDraw.Draw(tile).rounded_rectangle(
+            [ink_box[0] - pad_px, ink_box[1] - pad_px, ink_box[2] + pad_px, ink_box[3] + pad_px],
+            radius=plate.radius * layout.size_px, fill=parse_color(plate.color))
+    if shadow and ink_box:
+        alpha = glyphs.getchannel("A")
+        shade = Image.new("RGBA", (w, h), parse_color(shadow.color)[:3] + (0,))
+        shade_alpha = alpha.point(lambda v, a=parse_color(shadow.color)[3]: v * a // 255)
+        shade.putalpha(shade_alpha)
+        shade = shade.transform((w, h), Image.AFFINE, (1, 0, -shadow.dx * scale, 0, 1, -shadow.dy * scale))
+        if shadow.blur:
+            shade = shade.filter(ImageFilter.GaussianBlur(shadow.blur * scale))
+        tile.alpha_composite(shade)
+    tile.alpha_composite(glyphs)
+    info = {
+        "text": content, "font_px": layout.size_px, "text_fits": layout.fits, "missing_glyphs": layout.missing,
+        "has_stroke": bool(stroke_px), "has_plate": plate is not None,
+        "stroke_color": parse_color(stroke.color) if stroke_px else None, "color": parse_color(color),
+        "language": language, "glyph_pixels": glyph_pixels,
+        # Letters (+ stroke) only, without plate or shadow: what L8 measures.
+        "glyph_ink": Rect(round(frame.x) - pad + ink_box[0], round(frame.y) - pad + ink_box[1],
+                          ink_box[2] - ink_box[0], ink_box[3] - ink_box[1]) if ink_box else None,
+    }
+    info.update(extra_info or {})
+    return Tile(tile, round(frame.x) - pad, round(frame.y) - pad, info)
+
+
+def _render_text(layer, frame: Rect, preset: Preset, doc: CoverDocument, values: dict) -> Tile:
+    content = fill(layer.text, values)
+    if layer.uppercase:
+        content = content.upper()
+    direction = layer.direction
+    language = layer.language or doc.language
+    align = layer.align
+    if doc.direction == "rtl" and not layer.mirror_exempt and align in ("left", "right"):
+        align = "right" if align == "left" else "left"
+    return _text_tile(content, frame, preset, layer.font, layer.color, language, direction, align, layer.valign,
+                      layer.max_lines, layer.auto_fit, layer.stroke, layer.shadow, layer.plate, {"role": layer.role})
+
+
+def _star(cx: float, cy: float, outer: float, inner: float, points: int) -> list[tuple[float, float]]:
+    out = []
+    for i in range(points * 2):
+        radius = outer if i % 2 == 0 else inner
+        angle = math.pi * i / points - math.pi / 2
+        out.append((cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
+    return out
+
+
+def _render_shape(layer, frame: Rect, preset: Preset, doc: CoverDocument, values: dict) -> Tile:
+    w, h = max(1, round(frame.w)), max(1, round(frame.h))
+    tile = Image.new("RGBA", (w, h))
+    draw = ImageDraw.Draw(tile)
+    fill_rgba = parse_color(layer.fill)
+    outline = parse_color(layer.outline) if layer.outline else None
+    width = round(layer.outline_width * _scale(preset))
+    inner = Rect(0, 0, w, h)
+    if layer.shape == "rect":
+        draw.rectangle([0, 0, w - 1, h - 1], fill=fill_rgba, outline=outline, width=width)
+    elif layer.shape == "pill":
+        draw.rounded_rectangle([0, 0, w - 1, h - 1], radius=min(w, h) / 2, fill=fill_rgba, outline=outline, width=width)
+        inner = Rect(h * 0.3, 0, max(1, w - h * 0.6), h)
+    elif layer.shape == "circle":
+        draw.ellipse([0, 0, w - 1, h - 1], fill=fill_rgba, outline=outline, width=width)
+        inner = Rect(w * 0.15, h * 0.15, w * 0.7, h * 0.7)
+    elif layer.shape == "burst":
+        draw.polygon(_star(w / 2, h / 2, min(w, h) / 2, min(w, h) * 0.40, 16), fill=fill_rgba, outline=outline)
+        inner = Rect(w * 0.2, h * 0.2, w * 0.6, h * 0.6)
+    elif layer.shape == "ribbon":
+        notch = h * 0.35
+        draw.polygon([(0, 0), (w, 0), (w - notch, h / 2), (w, h), (0, h), (notch, h / 2)], fill=fill_rgba, outline=outline)
+        inner = Rect(notch, 0, max(1, w - 2 * notch), h)
+    info: dict = {"role": "badge", "has_plate": True, "color": None, "text": ""}
+    content = fill(layer.text, values)
+    if content.strip():
+        sub = Rect(frame.x + inner.x, frame.y + inner.y, inner.w, inner.h)
+        text_tile = _text_tile(content, sub, preset, layer.font, layer.text_color, layer.language or doc.language,
+                               "auto", "center", "middle", 2, True)
+        tile_full = Image.new("RGBA", (w + 2 * 400, h + 2 * 400))
+        tile_full.alpha_composite(tile, (400, 400))
+        ox, oy = text_tile.x - round(frame.x) + 400, text_tile.y - round(frame.y) + 400
+        if ox >= 0 and oy >= 0 and ox + text_tile.image.width <= tile_full.width and oy + text_tile.image.height <= tile_full.height:
+            tile_full.alpha_composite(text_tile.image, (ox, oy))
+        bbox = tile_full.getbbox() or (400, 400, 400 + w, 400 + h)
+        tile = tile_full.crop(bbox)
+        info = dict(text_tile.info, role="badge", has_plate=True)
+        return Tile(tile, round(frame.x) - 400 + bbox[0], round(frame.y) - 400 + bbox[1], info)
+    return Tile(tile, round(frame.x), round(frame.y), info)
+
+
+def format_price(amount: str, currency: str, locale: str) -> str:
+    """Amount + ISO currency formatted by CLDR (Babel) for a locale."""
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import UnknownCurrencyError, format_currency
+
+    try:
+        number = Decimal(str(amount).strip().replace(",", "")) if str(amount).strip() else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise CoverError(_("“{amount}” is not a price (use digits, e.g. 1299.99).").format(amount=amount))
+    try:
+        Locale.parse(locale.replace("-", "_"))
+        return format_currency(number, currency.upper(), locale=locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        raise CoverError(_("Unknown locale “{locale}” for prices.").format(locale=locale)) from None
+    except UnknownCurrencyError:
+        raise CoverError(_("Unknown currency “{currency}”.").format(currency=currency)) from None
+
+
+def _render_price(layer, frame: Rect, preset: Preset, doc: CoverDocument, values: dict) -> Tile:
+    currency = fill(layer.currency, values).strip() or "USD"
+    locale = fill(layer.locale, values).strip() or "en_US"
+    price = format_price(fill(layer.amount, values), currency, locale)
+    original_text = fill(layer.original, values).strip() if layer.original else ""
+    original = format_price(original_text, currency, locale) if original_text and "{" not in original_text else ""
+    language = locale.replace("_", "-").split("-")[0]
+    main_frame = Rect(frame.x, frame.y + (frame.h * 0.32 if original else 0), frame.w, frame.h * (0.68 if original else 1))
+    main = _text_tile(price, main_frame, preset, layer.font, layer.color, language, "auto", layer.align, "middle", 1, True,
+                      plate=layer.plate, extra_info={"role": "price"})
+    if not original:
+        return main
+    small_font = layer.font.model_copy(update={"size": layer.font.size * 0.45, "min_size": layer.font.min_size * 0.45,
+                                               "weight": "regular"})
+    orig_frame = Rect(frame.x, frame.y, frame.w, frame.h * 0.30)
+    orig = _text_tile(original, orig_frame, preset, small_font, layer.original_color, language, "auto", layer.align,
+                      "bottom", 1, True, legible_floor=False)
+    # Strike through the original price across its ink.
+    draw = ImageDraw.Draw(orig.image)
+    box = orig.image.getchannel("A").getbbox()
+    if box:
+        mid = (box[1] + box[3]) / 2
+        draw.line([box[0] - 4, mid, box[2] + 4, mid], fill=parse_color(layer.original_color),
+                  width=max(2, orig.info["font_px"] // 12))
+    left, top = min(main.x, orig.x), min(main.y, orig.y)
+    right = max(main.x + main.image.width, orig.x + orig.image.width)
+    bottom = max(main.y + main.image.height, orig.y + orig.image.height)
+    combined = Image.new("RGBA", (right - left, bottom - top))
+    combined.alpha_composite(orig.image, (orig.x - left, orig.y - top))
+    combined.alpha_composite(main.image, (main.x - left, main.y - top))
+    info = dict(main.info, text=f"{original} {price}")
+    return Tile(combined, left, top, info)
+
+
+def _render_qr(layer, frame: Rect, values: dict) -> Tile:
+    import qrcode
+
+    data = fill(layer.data, values).strip()
+    side = max(1, round(min(frame.w, frame.h)))
+    if not data or "{" in data:
+        raise CoverError(_("The QR code has no link (set {variable}).").format(variable="{share_url}"))
+    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(data)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    n = len(matrix)
+    small = Image.new("RGBA", (n, n), parse_color(layer.background))
+    fg = parse_color(layer.foreground)
+    pixels = small.load()
+    for y, row in enumerate(matrix):
+        for x, dark in enumerate(row):
+            if dark:
+                pixels[x, y] = fg
+    tile = small.resize((side, side), Image.NEAREST)
+    return Tile(tile, round(frame.x + (frame.w - side) / 2), round(frame.y + (frame.h - side) / 2), {})
+
+
+# ---------------------------------------------------------------- the document
+def _tile_key(layer, frame: Rect, preset: Preset, doc: CoverDocument, values: dict, base_dir: str | None) -> str:
+    payload = {
+        "layer": layer.model_dump(mode="json"), "frame": [round(frame.x, 2), round(frame.y, 2), round(frame.w, 2), round(frame.h, 2)],
+        "canvas": [preset.width, preset.height], "values": values, "language": doc.language, "dir": doc.direction,
+        "base": base_dir,
+    }
+    src = getattr(layer, "src", "")
+    if src:
+        path = fill(src, values)
+        if base_dir and not os.path.isabs(path):
+            path = os.path.join(base_dir, path)
+        try:
+            stat = os.stat(path)
+            payload["mtime"] = [stat.st_mtime_ns, stat.st_size]
+        except OSError:
+            payload["mtime"] = None
+    return hashlib.sha1(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def render_layer(layer, preset: Preset, doc: CoverDocument, values: dict, base_dir: str | None = None) -> Tile:
+    """One layer on its own (RGBA tile + canvas offset), cached by content hash."""
+    frame = layer_frame(layer, preset, doc)
+    key = _tile_key(layer, frame, preset, doc, values, base_dir)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    if layer.type in ("image", "logo"):
+        tile = _render_image(layer, frame, values, base_dir)
+    elif layer.type == "text":
+        tile = _render_text(layer, frame, preset, doc, values)
+    elif layer.type == "shape":
+        tile = _render_shape(layer, frame, preset, doc, values)
+    elif layer.type == "price":
+        tile = _render_price(layer, frame, preset, doc, values)
+    elif layer.type == "qr":
+        tile = _render_qr(layer, frame, values)
+    else:  # pragma: no cover - the schema forbids other types
+        raise CoverError(_("Unknown layer type “{type}”.").format(type=layer.type))
+    if tile.image is not None and layer.opacity < 1:
+        alpha = tile.image.getchannel("A").point(lambda v: round(v * layer.opacity))
+        tile.image.putalpha(alpha)
+    tile.info["frame"] = frame
+    with _cache_lock:
+        _cache[key] = tile
+        while len(_cache) > CACHE_TILES:
+            _cache.popitem(last=False)
+    return tile
+
+
+def _background(doc: CoverDocument, preset: Preset) -> Image.Image:
+    import numpy as np
+
+    start = parse_color(doc.background.color)
+    if not doc.background.gradient_to:
+        return Image.new("RGBA", preset.size, start)
+    end = parse_color(doc.background.gradient_to)
+    full_w, full_h = preset.size
+    angle = math.radians(doc.background.gradient_angle)
+    a, b = np.array(start, np.float32), np.array(end, np.float32)
+    if abs(math.cos(angle)) < 1e-6:
+        # Vertical ramp (the common case): one column, broadcast across the width.
+        t = np.linspace(0, 1, full_h, dtype=np.float32)
+        if math.sin(angle) < 0:
+            t = t[::-1]
+        column = (a * (1 - t[:, None]) + b * t[:, None] + 0.5).astype(np.uint8)
+        pixels = np.ascontiguousarray(np.broadcast_to(column[:, None, :], (full_h, full_w, 4)))
+        return Image.fromarray(pixels, "RGBA")
+    # Any other angle: compute at 1/8 size in RGB and let bilinear resampling fill in (much cheaper).
+    w, h = max(2, full_w // 8), max(2, full_h // 8)
+    xs = (np.arange(w, dtype=np.float32) / max(1, w - 1) - 0.5) * math.cos(angle)
+    ys = (np.arange(h, dtype=np.float32) / max(1, h - 1) - 0.5) * math.sin(angle)
+    span = abs(math.cos(angle)) + abs(math.sin(angle)) or 1.0
+    t = np.clip((ys[:, None] + xs[None, :]) / span + 0.5, 0, 1)[..., None]
+    pixels = (a * (1 - t) + b * t + 0.5).astype(np.uint8)
+    if start[3] == 255 and end[3] == 255:
+        return Image.fromarray(np.ascontiguousarray(pixels[..., :3]), "RGB").resize((full_w, full_h), Image.BILINEAR).convert("RGBA")
+    return Image.fromarray(pixels, "RGBA").resize((full_w, full_h), Image.BILINEAR)
+
+
+def _paste(canvas: Image.Image, tile: Tile) -> None:
+    """alpha_composite a tile at its offset, clipped to the canvas."""
+    image = tile.image
+    if image is None:
+        return
+    x, y = tile.x, tile.y
+    left, top = max(0, -x), max(0, -y)
+    right, bottom = min(image.width, canvas.width - x), min(image.height, canvas.height - y)
+    if right <= left or bottom <= top:
+        return
+    part = image if (left, top, right, bottom) == (0, 0, image.width, image.height) else image.crop((left, top, right, bottom))
+    canvas.alpha_composite(part, (x + left, y + top))
+
+
+def render(doc: CoverDocument, preset: Preset | str | None = None, values: dict | None = None,
+           base_dir: str | None = None, keep_below: bool = False) -> RenderResult:
+    """Render ``doc`` at a preset (default: the document's own).  Never raises for one bad layer."""
+    preset = get_preset(preset or doc.preset) if not isinstance(preset, Preset) else preset
+    merged = dict(doc.variables)
+    merged.update({k: str(v) for k, v in (values or {}).items()})
+    canvas = _background(doc, preset)
+    infos: list[LayerInfo] = []
+    problems: list[Problem] = []
+    below: dict[str, Image.Image] = {}
+    index_of = {id(layer): i for i, layer in enumerate(doc.layers)}
+    for layer in doc.ordered_layers():
+        index = index_of[id(layer)]
+        if layer.hidden:
+            continue
+        try:
+            tile = render_layer(layer, preset, doc, merged, base_dir)
+        except CoverError as exc:
+            field_name = {"image": "src", "logo": "src", "price": "amount", "qr": "data"}.get(layer.type, "")
+            problems.append(Problem(layer.id, f"layers[{index}]" + (f".{field_name}" if field_name else ""), exc.message))
+            continue
+        if keep_below:
+            below[layer.id] = canvas.copy()
+        _paste(canvas, tile)
+        ink = None
+        ink_pixels = 0
+        if tile.image is not None:
+            box = tile.image.getchannel("A").getbbox()
+            if box:
+                ink = Rect(tile.x + box[0], tile.y + box[1], box[2] - box[0], box[3] - box[1])
+        info = tile.info
+        ink_pixels = int(info.get("glyph_pixels", 0))
+        infos.append(LayerInfo(
+            layer_id=layer.id, index=index, type=layer.type, frame=info["frame"], ink=ink, text=info.get("text", ""),
+            font_px=info.get("font_px", 0), text_fits=info.get("text_fits", True),
+            missing_glyphs=list(info.get("missing_glyphs", [])), has_stroke=info.get("has_stroke", False),
+            has_plate=info.get("has_plate", False), color=info.get("color"), stroke_color=info.get("stroke_color"),
+            language=info.get("language"), role=info.get("role", ""), face_box=info.get("face_box"),
+            ink_pixels=ink_pixels, glyph_ink=info.get("glyph_ink")))
+    return RenderResult(canvas, preset, infos, problems, below)

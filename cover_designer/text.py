@@ -1,0 +1,421 @@
+"""Text: font discovery, per-run font fallback, shaping with raqm, line layout and auto-fit.
+
+Pillow has no font fallback, so a string is split into runs by font coverage (read from each
+font's cmap with fontTools) and each run is shaped on its own with raqm (Arabic joined and
+right-to-left, Thai and Vietnamese marks placed, CJK by language face).  Neutral characters
+(spaces, digits, punctuation) and combining marks stay in the run they follow so Arabic words
+are not broken apart.
+"""
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import ImageFont, features
+
+from studio.i18n import _
+
+RESOURCE_FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
+CJK_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk", "/usr/share/fonts/google-noto-cjk")
+CJK_FACE = {"ja": 0, "ko": 1, "zh-hans": 2, "zh": 2, "zh-cn": 2, "zh-sg": 2, "zh-hant": 3, "zh-tw": 3, "zh-hk": 3}
+WEIGHT_VALUE = {"regular": 400, "medium": 500, "bold": 700, "black": 900}
+RTL_LANGUAGES = {"ar", "fa", "ur", "he"}
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """One font file (+ face index in a collection) and what it is for."""
+
+    key: str
+    path: str
+    index: int = 0
+    bold_path: str | None = None  # static bold file for non-variable families (CJK)
+
+
+def _package_font(module: str, name: str) -> str | None:
+    try:
+        mod = __import__(module)
+    except ImportError:
+        return None
+    path = Path(mod.ROOT) / "files" / name
+    return str(path) if path.exists() else None
+
+
+def _resource_or_package(stem: str, module: str, name: str) -> str | None:
+    for path in sorted(RESOURCE_FONTS.glob(f"{stem}*.tt[fc]")):
+        return str(path)
+    return _package_font(module, name)
+
+
+@functools.lru_cache(maxsize=1)
+def available_faces() -> dict[str, FontFace]:
+    """Every font the cover designer can use, by key: latin, thai, arabic, cjk-ja/ko/sc/tc, dejavu."""
+    faces: dict[str, FontFace] = {}
+    latin = _resource_or_package("NotoSans-", "fontpkg_noto_sans", "NotoSans[wdth,wght].ttf")
+    if latin:
+        faces["latin"] = FontFace("latin", latin)
+    thai = _resource_or_package("NotoSansThai", "fontpkg_noto_sans_thai", "NotoSansThai[wdth,wght].ttf")
+    if thai:
+        faces["thai"] = FontFace("thai", thai)
+    arabic = _resource_or_package("NotoSansArabic", "fontpkg_noto_sans_arabic", "NotoSansArabic[wdth,wght].ttf")
+    if arabic:
+        faces["arabic"] = FontFace("arabic", arabic)
+    for directory in CJK_DIRS:
+        regular = Path(directory) / "NotoSansCJK-Regular.ttc"
+        if regular.exists():
+            bold = Path(directory) / "NotoSansCJK-Bold.ttc"
+            for key, index in (("cjk-ja", 0), ("cjk-ko", 1), ("cjk-sc", 2), ("cjk-tc", 3)):
+                faces[key] = FontFace(key, str(regular), index, str(bold) if bold.exists() else None)
+            break
+    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if dejavu.exists():
+        faces["dejavu"] = FontFace("dejavu", str(dejavu), 0,
+                                   str(dejavu.with_name("DejaVuSans-Bold.ttf")) if dejavu.with_name("DejaVuSans-Bold.ttf").exists() else None)
+    return faces
+
+
+@functools.lru_cache(maxsize=16)
+def coverage(path: str, index: int) -> frozenset[int]:
+    """Code points a font maps (its best cmap)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, fontNumber=index, lazy=True) if path.endswith((".ttc", ".otc")) else TTFont(path, lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
+
+
+def _cjk_key(language: str | None) -> str:
+    lang = (language or "").lower()
+    index = CJK_FACE.get(lang, CJK_FACE.get(lang.split("-")[0], 2))
+    return ("cjk-ja", "cjk-ko", "cjk-sc", "cjk-tc")[index]
+
+
+def fallback_chain(language: str | None) -> list[FontFace]:
+    """Fonts to try, in order, for text in ``language``."""
+    faces = available_faces()
+    base = (language or "en").lower().split("-")[0]
+    order: list[str]
+    if base in RTL_LANGUAGES:
+        order = ["arabic", "latin"]
+    elif base == "th":
+        order = ["thai", "latin"]
+    elif base in ("ja", "ko", "zh"):
+        order = [_cjk_key(language), "latin"]
+    else:
+        order = ["latin"]
+    order += ["arabic", "thai", _cjk_key(language), "cjk-sc", "cjk-ja", "cjk-ko", "dejavu"]
+    seen: list[FontFace] = []
+    for key in order:
+        if key in faces and faces[key] not in seen:
+            seen.append(faces[key])
+    return seen
+
+
+@functools.lru_cache(maxsize=256)
+def load_font(face: FontFace, size_px: int, weight: str = "regular") -> ImageFont.FreeTypeFont:
+    """A Pillow font at a pixel size and weight (variable fonts get their weight axis set)."""
+    wanted = WEIGHT_VALUE.get(weight, 400)
+    path = face.bold_path if (face.bold_path and wanted >= 700) else face.path
+    font = ImageFont.truetype(path, max(1, int(size_px)), index=face.index, layout_engine=ImageFont.Layout.RAQM
+                              if features.check("raqm") else ImageFont.Layout.BASIC)
+    try:
+        axes = font.get_variation_axes()
+    except (OSError, AttributeError):
+        axes = []
+    if axes:
+        values = []
+        for axis in axes:
+            name = axis["name"].decode() if isinstance(axis["name"], bytes) else str(axis["name"])
+            if name.lower().startswith("weight"):
+                values.append(max(axis["minimum"], min(axis["maximum"], wanted)))
+            else:
+                values.append(axis["default"])
+        font.set_variation_by_axes(values)
+    return font
+
+
+def is_neutral(char: str) -> bool:
+    """Spaces, digits, punctuation and symbols: they join whichever run they follow."""
+    category = unicodedata.category(char)
+    return category[0] in "ZPNS" or category == "Cc" or category == "Cf"
+
+
+def is_mark(char: str) -> bool:
+    return unicodedata.category(char).startswith("M")
+
+
+def is_rtl_char(char: str) -> bool:
+    return unicodedata.bidirectional(char) in ("R", "AL")
+
+
+COMPLEX_RANGES = ((0x0590, 0x08FF), (0x0900, 0x0DFF), (0x0E00, 0x0EFF), (0x0F00, 0x109F), (0x1780, 0x17FF),
+                  (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+
+
+def needs_complex_shaping(text: str) -> bool:
+    """Arabic, Hebrew, Indic, Thai, Lao, Khmer … cannot be drawn right without raqm."""
+    return any(lo <= ord(c) <= hi for c in text for lo, hi in COMPLEX_RANGES)
+
+
+def is_cjk_char(char: str) -> bool:
+    code = ord(char)
+    return (0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
+            or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF or 0x20000 <= code <= 0x2FFFF)
+
+
+@dataclass
+class Run:
+    text: str
+    face: FontFace | None  # None: no font has these characters (L5)
+
+
+def split_runs(text: str, language: str | None) -> list[Run]:
+    """Split ``text`` into runs that one font can draw each (per-run fallback)."""
+    chain = fallback_chain(language)
+    runs: list[Run] = []
+    for char in text:
+        code = ord(char)
+        current = runs[-1] if runs else None
+        if current is not None and current.face is not None and (is_mark(char) or is_neutral(char)) \
+                and code in coverage(current.face.path, current.face.index):
+            current.text += char
+            continue
+        face = next((f for f in chain if code in coverage(f.path, f.index)), None)
+        if face is None and (is_mark(char) or char in "\u200b\u200c\u200d\u200e\u200f") and current is not None:
+            current.text += char
+            continue
+        if current is not None and current.face == face:
+            current.text += char
+        else:
+            runs.append(Run(char, face))
+    return runs
+
+
+def missing_characters(text: str, language: str | None) -> list[str]:
+    out: list[str] = []
+    for run in split_runs(text, language):
+        if run.face is None:
+            out.extend(c for c in run.text if not c.isspace() and c not in out)
+    return out
+
+
+def paragraph_direction(text: str, direction: str, language: str | None) -> str:
+    if direction in ("ltr", "rtl"):
+        return direction
+    for char in text:
+        bidi = unicodedata.bidirectional(char)
+        if bidi in ("R", "AL"):
+            return "rtl"
+        if bidi == "L":
+            return "ltr"
+    return "rtl" if (language or "").split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+@dataclass
+class PlacedRun:
+    text: str
+    font: ImageFont.FreeTypeFont | None
+    x: float  # left edge of the run within the line
+    width: float
+    direction: str
+
+
+@dataclass
+class Line:
+    runs: list[PlacedRun]
+    width: float
+    ascent: float
+    descent: float
+
+
+@dataclass
+class TextLayout:
+    """Lines at one font size; ``fits`` tells whether the box holds them."""
+
+    size_px: int
+    lines: list[Line]
+    width: float
+    height: float
+    line_gap: float
+    direction: str
+    fits: bool = True
+    missing: list[str] = field(default_factory=list)
+
+
+_RAQM = None
+
+
+def has_raqm() -> bool:
+    global _RAQM
+    if _RAQM is None:
+        _RAQM = bool(features.check("raqm"))
+    return _RAQM
+
+
+def _shape_kwargs(direction: str, language: str | None) -> dict:
+    if not has_raqm():
+        return {}
+    kwargs = {"direction": direction}
+    if language:
+        kwargs["language"] = language
+    return kwargs
+
+
+def _layout_line(text: str, size_px: int, weight: str, language: str | None, direction: str) -> Line:
+    runs: list[Run] = []
+    for run in split_runs(text, language):
+        # Spaces after an opposite-direction run belong to the paragraph's direction, or they end up
+        # on the wrong side ("تخفيضات Giảm" would touch).
+        stripped = run.text.rstrip(" ")
+        opposite = any(is_rtl_char(c) for c in run.text) != (direction == "rtl")
+        if run.face is not None and opposite and stripped and stripped != run.text:
+            runs.append(Run(stripped, run.face))
+            runs.append(Run(run.text[len(stripped):], run.face))
+        else:
+            runs.append(run)
+    placed: list[PlacedRun] = []
+    ascent = descent = 0.0
+    # Visual order: right-to-left paragraphs place runs from the right.
+    ordered = list(reversed(runs)) if direction == "rtl" else runs
+    x = 0.0
+    for run in ordered:
+        if run.face is None:
+            font = None
+            width = size_px * 0.6 * len(run.text)
+        else:
+            font = load_font(run.face, size_px, weight)
+            run_dir = "rtl" if (direction == "rtl" or any(is_rtl_char(c) for c in run.text)) else "ltr"
+            kwargs = _shape_kwargs(run_dir, language)
+            width = font.getlength(run.text, **kwargs)
+            # Real glyph bounds, not the font's line metrics: Noto Sans Arabic's metrics are ~2 em tall,
+            # while Vietnamese/Thai stacked marks can rise above the nominal ascent.
+            if run.text.strip():
+                _left, top, _right, bottom = font.getbbox(run.text, anchor="ls", **kwargs)
+                ascent, descent = max(ascent, -top), max(descent, bottom)
+        placed.append(PlacedRun(run.text, font, x, width, "rtl" if direction == "rtl" else "ltr"))
+        x += width
+    # Keep a steady rhythm between lines whatever the letters (no jumping baselines for "ace" vs "Ấy").
+    ascent, descent = max(ascent, size_px * 0.8), max(descent, size_px * 0.22)
+    return Line(placed, x, ascent, descent)
+
+
+def _wrap_units(text: str) -> list[str]:
+    """Break opportunities: after spaces; between CJK characters only when the text has no spaces
+    (a spaced Japanese phrase such as "本日限定セール 送料無料" breaks at its space)."""
+    if " " in text.strip():
+        parts = text.split(" ")
+        return [part + " " for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    units: list[str] = []
+    buffer = ""
+    for char in text:
+        if char == " ":
+            buffer += char
+            units.append(buffer)
+            buffer = ""
+        elif is_cjk_char(char) and buffer and not buffer.endswith(" ") and unicodedata.category(char)[0] != "P":
+            units.append(buffer)
+            buffer = char
+        else:
+            buffer += char
+    if buffer:
+        units.append(buffer)
+    return units
+
+
+def _cjk_units(text: str) -> list[str]:
+    units: list[str] = []
+    for char in text:
+        if units and (not is_cjk_char(char) or unicodedata.category(char)[0] == "P") and not units[-1].endswith(" "):
+            units[-1] += char  # keep Latin words and closing punctuation with what precedes them
+        else:
+            units.append(char)
+    return units
+
+
+def layout_text(text: str, box_w: float, box_h: float, size_px: int, min_size_px: int, weight: str,
+                language: str | None, direction: str, max_lines: int, auto_fit: bool) -> TextLayout:
+    """Lay ``text`` out in a box, shrinking from ``size_px`` to ``min_size_px`` until it fits."""
+    par_dir = paragraph_direction(text, direction, language)
+    missing = missing_characters(text, language)
+    size = max(1, int(size_px))
+    floor = max(1, int(min(min_size_px, size_px)))
+    while True:
+        layout = _layout_at(text, box_w, size, weight, language, par_dir, max_lines)
+        layout.missing = missing
+        layout.fits = layout.width <= box_w + 0.5 and layout.height <= box_h + 0.5 and len(layout.lines) <= max_lines
+        if layout.fits or not auto_fit or size <= floor:
+            return layout
+        size = max(floor, int(size * 0.92))
+
+
+def _layout_at(text: str, box_w: float, size: int, weight: str, language: str | None, direction: str,
+               max_lines: int) -> TextLayout:
+    paragraphs = text.split("\n")
+    lines: list[Line] = []
+    for paragraph in paragraphs:
+        units = []
+        for unit in _wrap_units(paragraph):
+            # A single spaced chunk wider than the box may still break between CJK characters.
+            if any(is_cjk_char(c) for c in unit) and _layout_line(unit.rstrip(), size, weight, language, direction).width > box_w:
+                units.extend(_cjk_units(unit))
+            else:
+                units.append(unit)
+        current = ""
+        for unit in units:
+            trial = current + unit
+            if current and _layout_line(trial.rstrip(), size, weight, language, direction).width > box_w:
+                lines.append(_layout_line(current.rstrip(), size, weight, language, direction))
+                current = unit
+            else:
+                current = trial
+        lines.append(_layout_line(current.rstrip(), size, weight, language, direction))
+    gap = size * 0.12
+    height = sum(line.ascent + line.descent for line in lines) + gap * (len(lines) - 1)
+    width = max((line.width for line in lines), default=0.0)
+    return TextLayout(size, lines, width, height, gap, direction)
+
+
+def draw_layout(draw, layout: TextLayout, origin_x: float, origin_y: float, box_w: float, align: str,
+                fill, language: str | None, stroke_width: int = 0, stroke_fill=None) -> None:
+    """Draw laid-out lines with their top-left box corner at ``origin``."""
+    y = origin_y
+    for line in layout.lines:
+        if align == "center":
+            x0 = origin_x + (box_w - line.width) / 2
+        elif align == "right":
+            x0 = origin_x + box_w - line.width
+        else:
+            x0 = origin_x
+        baseline = y + line.ascent
+        for run in line.runs:
+            if run.font is None:
+                # No font has these characters: draw boxes (tofu) so the gap is visible; lint L5 errors.
+                step = layout.size_px * 0.6
+                for i, _char in enumerate(run.text):
+                    left = x0 + run.x + i * step
+                    draw.rectangle([left + 2, baseline - layout.size_px * 0.7, left + step - 4, baseline], outline=fill,
+                                   width=max(1, layout.size_px // 20))
+                continue
+            kwargs = _shape_kwargs(run.direction, language)
+            run_dir = "rtl" if any(is_rtl_char(c) for c in run.text) or run.direction == "rtl" else "ltr"
+            if kwargs:
+                kwargs["direction"] = run_dir
+            draw.text((x0 + run.x, baseline), run.text, font=run.font, fill=fill, anchor="ls",
+                      stroke_width=stroke_width, stroke_fill=stroke_fill, **kwargs)
+        y += line.ascent + line.descent + layout.line_gap
+
+
+def resolve_align(align: str, direction: str) -> str:
+    if align == "start":
+        return "right" if direction == "rtl" else "left"
+    if align == "end":
+        return "left" if direction == "rtl" else "right"
+    return align
+
+
+def no_fonts_message() -> str:
+    return _("No usable fonts found; install the Noto font packages (see the set-up notes).")
