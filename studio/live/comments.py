@@ -1,0 +1,164 @@
+"""Inbound comment adapters: generic JSON (a platform webhook/WebSocket) and a rehearsal simulator."""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from typing import Any, Callable
+
+from studio.i18n import _
+from studio.live.errors import LiveError
+
+log = logging.getLogger(__name__)
+CommentSink = Callable[[dict[str, Any]], Any]
+
+# Words that make a comment worth the assistant's attention (buying intent).
+DEFAULT_KEYWORDS = ("price", "how much", "size", "shipping", "discount", "coupon", "stock", "color",
+                    "多少钱", "价格", "尺码", "包邮", "优惠", "库存")
+
+
+def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
+    """Map one platform JSON comment to ``{"id","user","text","t"}`` (tolerant of common field names)."""
+    if not isinstance(payload, dict):
+        raise LiveError(_("A comment must be a JSON object."))
+    text = payload.get("text") or payload.get("message") or payload.get("content") or payload.get("comment")
+    user = payload.get("user") or payload.get("author") or payload.get("username") or payload.get("nickname")
+    if isinstance(user, dict):
+        user = user.get("name") or user.get("id")
+    if not isinstance(text, str) or not text.strip():
+        raise LiveError(_("A comment needs a text."))
+    if not user:
+        raise LiveError(_("A comment needs a user."))
+    comment_id = str(payload.get("id") or payload.get("comment_id") or uuid.uuid4().hex)
+    t = payload.get("t") or payload.get("timestamp")
+    return {"id": comment_id, "user": str(user)[:64], "text": text.strip()[:500], "t": float(t) if isinstance(t, (int, float)) else time.time()}
+
+
+class CommentAdapter:
+    """Base: an adapter pushes parsed comments into ``sink`` until stopped."""
+
+    def start(self, sink: CommentSink) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+
+class CommentSimulator(CommentAdapter):
+    """Rehearsal comments at ``per_minute``; a seeded RNG makes runs repeatable."""
+
+    SAMPLES = ("How much is this?", "What size should I get?", "Is shipping free to Canada?", "Love it!",
+               "Does it come in red?", "Hello from Manila", "discount code please", "多少钱？", "包邮吗", "wow")
+
+    def __init__(self, per_minute: float = 60.0, seed: int = 1) -> None:
+        self.per_minute = per_minute
+        self._rng = random.Random(seed)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._count = 0
+
+    def make_comment(self) -> dict[str, Any]:
+        self._count += 1
+        return {"id": f"sim-{self._count}", "user": f"viewer{self._rng.randint(1, 500)}", "text": self._rng.choice(self.SAMPLES), "t": time.time()}
+
+    def start(self, sink: CommentSink) -> None:
+        self._stop.clear()
+
+        def run() -> None:
+            interval = 60.0 / max(self.per_minute, 0.001)
+            while not self._stop.wait(interval):
+                try:
+                    sink(self.make_comment())
+                except Exception:
+                    log.exception("comment simulator sink failed")
+
+        self._thread = threading.Thread(target=run, name="comment-simulator", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2.0)
+            self._thread = None
+
+
+class WebSocketCommentAdapter(CommentAdapter):
+    """Read a platform's comment stream from a WebSocket: one JSON comment (or a list) per message.
+
+    Reconnects with backoff on its own thread/loop; bad messages are logged and skipped.
+    """
+
+    def __init__(self, url: str, headers: dict[str, str] | None = None, max_backoff_s: float = 10.0) -> None:
+        self.url = url
+        self._headers = headers or {}
+        self.max_backoff_s = max_backoff_s
+        self._thread: threading.Thread | None = None
+        self._loop: Any = None
+        self._stopping = threading.Event()
+        self.received = 0
+        self.rejected = 0
+
+    def start(self, sink: CommentSink) -> None:
+        import asyncio
+
+        self._stopping.clear()
+        self._loop = asyncio.new_event_loop()
+        self._task = None
+
+        def run() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._task = self._loop.create_task(self._main(sink))
+            try:
+                self._loop.run_until_complete(self._task)
+            except asyncio.CancelledError:
+                pass
+            finally:
+                self._loop.close()
+
+        self._thread = threading.Thread(target=run, name="comment-websocket", daemon=True)
+        self._thread.start()
+
+    async def _main(self, sink: CommentSink) -> None:
+        import asyncio
+        import json
+
+        import aiohttp
+
+        backoff = 0.2
+        async with aiohttp.ClientSession() as session:
+            while not self._stopping.is_set():
+                try:
+                    async with session.ws_connect(self.url, headers=self._headers, heartbeat=20) as ws:
+                        backoff = 0.2
+                        async for message in ws:
+                            if message.type != aiohttp.WSMsgType.TEXT:
+                                continue
+                            try:
+                                data = json.loads(message.data)
+                            except json.JSONDecodeError:
+                                self.rejected += 1
+                                continue
+                            for item in data if isinstance(data, list) else [data]:
+                                try:
+                                    sink(item)
+                                    self.received += 1
+                                except LiveError:
+                                    self.rejected += 1
+                except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as err:
+                    log.info("comment stream unavailable (%s); retrying in %.1f s", type(err).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        loop, task = self._loop, getattr(self, "_task", None)
+        if loop is not None and task is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:
+                pass
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None

@@ -1,0 +1,105 @@
+"""SQLite (WAL) store: the current live state plus an append-only event journal.
+
+Every change is written as one transaction holding the journal row and the new state
+rows, so a SIGKILL at any moment leaves either the old or the new state, never a mix.
+Countdowns are stored as absolute wall-clock deadlines, so a restart recomputes the
+right remaining time.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    t REAL NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS comments (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS comments_seq ON comments(seq);
+"""
+SCHEMA_VERSION = 1
+
+
+class LiveStore:
+    """One show database.  Thread-safe; each ``append`` is durable on return (WAL, NORMAL sync)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a process crash (SIGKILL); only power loss may drop the tail.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._db.execute("PRAGMA user_version=%d" % SCHEMA_VERSION)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @property
+    def journal_mode(self) -> str:
+        with self._lock:
+            return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
+
+    def append(self, event_type: str, data: dict[str, Any], state: dict[str, Any] | None = None,
+               comment: dict[str, Any] | None = None, t: float | None = None) -> dict[str, Any]:
+        """Journal one event and apply its state changes atomically; returns the event."""
+        t = time.time() if t is None else t
+        data_json = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                seq = db.execute("INSERT INTO events (t, type, data) VALUES (?, ?, ?)", (t, event_type, data_json)).lastrowid
+                for key, value in (state or {}).items():
+                    db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+                               (key, json.dumps(value, ensure_ascii=False, separators=(",", ":"))))
+                if comment is not None:
+                    db.execute("INSERT OR REPLACE INTO comments (id, seq, value) VALUES (?, ?, ?)",
+                               (comment["id"], seq, json.dumps(comment, ensure_ascii=False, separators=(",", ":"))))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return {"seq": int(seq), "t": t, "type": event_type, "data": data}
+
+    def load_state(self) -> dict[str, Any]:
+        with self._lock:
+            rows = self._db.execute("SELECT key, value FROM state").fetchall()
+        return {key: json.loads(value) for key, value in rows}
+
+    def load_comments(self, limit: int = 5000) -> list[dict[str, Any]]:
+        """The newest ``limit`` comments, oldest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT value FROM comments ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        return [json.loads(value) for (value,) in reversed(rows)]
+
+    def events(self, since_seq: int = 0, event_type: str | None = None) -> Iterator[dict[str, Any]]:
+        with self._lock:
+            if event_type is None:
+                rows = self._db.execute("SELECT seq, t, type, data FROM events WHERE seq > ? ORDER BY seq", (since_seq,)).fetchall()
+            else:
+                rows = self._db.execute("SELECT seq, t, type, data FROM events WHERE seq > ? AND type = ? ORDER BY seq",
+                                        (since_seq, event_type)).fetchall()
+        for seq, t, event_type_, data in rows:
+            yield {"seq": seq, "t": t, "type": event_type_, "data": json.loads(data)}
+
+    def count_events(self, event_type: str | None = None) -> int:
+        with self._lock:
+            if event_type is None:
+                return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+            return int(self._db.execute("SELECT COUNT(*) FROM events WHERE type = ?", (event_type,)).fetchone()[0])

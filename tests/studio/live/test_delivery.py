@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import threading
+import time
+
+from aiohttp import web
+
+from studio.live import LiveShow
+from studio.live.delivery import WebhookDelivery
+
+
+class FlakyPlatform:
+    """A real HTTP server on its own loop thread that refuses the first ``failures`` requests."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.received: list[tuple[dict, dict]] = []
+        self.ready = threading.Event()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, name="fake-platform")
+        self.port = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if self.failures > 0:
+            self.failures -= 1
+            return web.Response(status=503)
+        self.received.append((json.loads(body), dict(request.headers), body))
+        return web.Response(status=204)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        app = web.Application()
+        app.router.add_post("/hook", self.handle)
+        runner = web.AppRunner(app, access_log=None)
+        self.loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]
+        self.runner = runner
+        self.ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(runner.cleanup())
+        self.loop.close()
+
+    def __enter__(self):
+        self.thread.start()
+        self.ready.wait(5)
+        return self
+
+    def __exit__(self, *exc):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+def test_webhook_retries_and_signs(tmp_path, catalog_csv, clock):
+    show = LiveShow(None, tmp_path / "show.db", catalog=catalog_csv, clock=clock)
+    with FlakyPlatform(failures=2) as platform:
+        delivery = WebhookDelivery(f"http://127.0.0.1:{platform.port}/hook", secret="s3cret", first_backoff_s=0.01).attach(show)
+        try:
+            show.pin("SKU-1")
+            show.unpin()
+            deadline = time.monotonic() + 10
+            while len(platform.received) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            delivery.stop()
+            show.stop()
+    assert [event["type"] for event, _h, _b in platform.received] == ["product.pinned", "product.unpinned"]
+    event, headers, body = platform.received[0]
+    assert headers["X-Bridgecast-Signature"] == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert delivery.delivered == 2 and delivery.failed == 0
+
+
+def test_unreachable_webhook_never_blocks_the_show(tmp_path, catalog_csv, clock):
+    show = LiveShow(None, tmp_path / "show.db", catalog=catalog_csv, clock=clock)
+    delivery = WebhookDelivery("http://127.0.0.1:9/hook", max_attempts=2, first_backoff_s=0.01, timeout_s=0.5).attach(show)
+    try:
+        started = time.perf_counter()
+        for i in range(200):
+            show.add_comment({"id": str(i), "user": "u", "text": "hi"})
+        assert time.perf_counter() - started < 2.0
+        assert show.store.count_events("comment.received") == 200
+    finally:
+        delivery.stop(drain_timeout_s=0.1)
+        show.stop()
+    assert delivery.delivered == 0 and delivery.failed + delivery.dropped == 200
