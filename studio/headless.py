@@ -43,6 +43,11 @@ class LiveOptions:
     duration_s: float | None = None
     stats_jsonl: Path | None = None
     has_audio: bool = True
+    catalog: Path | None = None  # product catalog (CSV/JSON) for the live panel
+    control_port: int | None = None  # serve the control API on 127.0.0.1:PORT (0 = any free port)
+    control_host: str = "127.0.0.1"
+    control_token: str | None = None  # else env BRIDGECAST_CONTROL_TOKEN, else a random one
+    show_db: Path | None = None  # live-show state + journal (default: config dir)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolved_token(self) -> str | None:
@@ -152,6 +157,7 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
     layers = [layer for layer in default_ladder(canvas.width, canvas.height, canvas.fps) if layer.rid in options.layers]
     receiver = None
     session = None
+    control = None
     writer = StatsWriter(options.stats_jsonl)
     exit_code = 0
     try:
@@ -164,6 +170,15 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
             receiver = RehearsalReceiver().start()
             url = receiver.url
         session = LiveSession(studio, url, options.resolved_token(), layers=layers, codec=options.codec, encoder=options.encoder, has_audio=options.has_audio)
+        if options.catalog is not None or options.control_port is not None:
+            from studio.control import LiveControl
+
+            control = LiveControl(studio, options.show_db, options.catalog, port=options.control_port, host=options.control_host, token=options.control_token)
+            control.live.stream_state = lambda: session.state
+            control.start()
+            if control.url:
+                # Where the assistant's tablet connects; the token stays in its own variable.
+                print(_("control API: {url}").format(url=control.url), flush=True)
         session.start()
 
         def tick() -> bool:
@@ -180,6 +195,8 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
         report(_("error: {reason}").format(reason=exc))
         exit_code = 1
     finally:
+        if control is not None:
+            control.stop()
         if session is not None:
             session.stop()  # sends the WHIP DELETE
             final = session.stats()

@@ -57,3 +57,55 @@ def test_unreachable_server_is_one_line_in_words_without_the_token():
 def test_bad_option_named():
     result = live("--layers", "h,x")
     assert result.returncode == 2 and "--layers" in result.stderr
+
+
+def test_live_with_catalog_and_control_api(tmp_path):
+    """The contract: `bridgecast live --catalog FILE --control-port P`; pin needs the token."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("sku,title,price,currency,stock\nSCARF-1,Silk scarf,29.99,USD,40\nMUG-2,Travel mug,12.50,USD,100\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = "ctl-token-123"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "live", "--canvas", "640x360", "--duration", "25", "--no-audio",
+         "--catalog", str(catalog), "--control-port", str(port), "--show-db", str(tmp_path / "show.db")],
+        cwd=ROOT, env=dict(os.environ, BRIDGECAST_CONTROL_TOKEN=token), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}/api/v1"
+
+    def call(method, path, with_token=True):
+        request = urllib.request.Request(base + path, method=method, data=b"" if method == "POST" else None)
+        if with_token:
+            request.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read() or b"null")
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, products = call("GET", "/products")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "control API never came up"
+                time.sleep(0.3)
+        assert status == 200 and {p["sku"] for p in products} == {"SCARF-1", "MUG-2"}
+        try:
+            call("POST", "/products/SCARF-1/pin", with_token=False)
+            raise AssertionError("pin without a token must be refused")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 401
+        assert call("GET", "/state")[1]["pinned_sku"] is None  # the refused request changed nothing
+        assert call("POST", "/products/SCARF-1/pin")[0] == 200
+        assert call("GET", "/state")[1]["pinned_sku"] == "SCARF-1"
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert token not in out + err

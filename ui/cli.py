@@ -115,6 +115,11 @@ def cmd_live(args: argparse.Namespace) -> int:
             duration_s=args.duration,
             stats_jsonl=Path(args.stats_jsonl) if args.stats_jsonl else None,
             has_audio=not args.no_audio,
+            catalog=Path(args.catalog) if args.catalog else None,
+            control_port=args.control_port,
+            control_host="0.0.0.0" if args.control_lan else "127.0.0.1",
+            control_token=args.control_token,
+            show_db=Path(args.show_db) if args.show_db else None,
         )
     except OptionError as exc:
         print(_("error: {reason}").format(reason=exc), file=sys.stderr)
@@ -160,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--duration", type=float, help=_("seconds to stay live, then stop cleanly"))
     live.add_argument("--stats-jsonl", help=_("write one JSON stats line per second to this file"))
     live.add_argument("--no-audio", action="store_true", help=_("publish video only"))
+    live.add_argument("--catalog", help=_("product catalog (CSV or JSON) for the live panel"))
+    live.add_argument("--control-port", type=int, help=_("serve the control API for assistant devices on this port"))
+    live.add_argument("--control-token", help=_("control API token (or the environment variable BRIDGECAST_CONTROL_TOKEN)"))
+    live.add_argument("--control-lan", action="store_true", help=_("let devices on the local network reach the control API"))
+    live.add_argument("--show-db", help=_("file keeping the live show's state and journal"))
     sub.add_parser("cover", help=_("render, lint and batch-export cover images (see `bridgecast cover --help`)"), add_help=False)
     bench = sub.add_parser("bench", help=_("run a benchmark"))
     bench.add_argument("name")

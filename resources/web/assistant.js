@@ -113,7 +113,7 @@ async function connect(candidate) {
     const products = await api("GET", "/api/v1/products");
     sessionStorage.setItem("bridgecast-token", token);
     $("#login").hidden = true; $("#app").hidden = false;
-    renderProducts(products.products);
+    renderProducts(products);
     renderState(await api("GET", "/api/v1/state"));
     refreshComments();
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";

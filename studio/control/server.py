@@ -237,6 +237,7 @@ class ControlServer:
         r.add_get("/assets/{name}", self._asset)
         r.add_get("/api/v1/state", self._state)
         r.add_get("/api/v1/products", self._products)
+        r.add_get("/api/v1/catalog/errors", self._catalog_errors)
         r.add_post("/api/v1/products/unpin", self._call(lambda live, body, m: live.unpin()))
         r.add_post("/api/v1/products/{sku}/pin", self._call(lambda live, body, m: live.pin(m["sku"])))
         r.add_get("/api/v1/program.jpg", self._program)
@@ -309,8 +310,11 @@ class ControlServer:
         return web.json_response(await self._offload(self.live.snapshot))
 
     async def _products(self, request: web.Request) -> web.Response:
-        return web.json_response({"products": await self._offload(self.live.products_json),
-                                  "errors": self.live.catalog_errors})
+        # The contract's body is the catalog itself: a JSON array of products.
+        return web.json_response(await self._offload(self.live.products_json))
+
+    async def _catalog_errors(self, request: web.Request) -> web.Response:
+        return web.json_response({"errors": self.live.catalog_errors})
 
     async def _comments(self, request: web.Request) -> web.Response:
         only_questions = request.query.get("questions") in ("1", "true")

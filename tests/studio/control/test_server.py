@@ -30,7 +30,7 @@ def test_contract_endpoints_and_pin_reaches_program(server, live, studio):
     status, state = run(_request("GET", server.url + "/api/v1/state", AUTH))
     assert status == 200 and state["pinned_sku"] is None and "stream_state" in state and "segment" in state
     status, products = run(_request("GET", server.url + "/api/v1/products", AUTH))
-    assert [p["sku"] for p in products["products"]] == ["SKU-1", "SKU-2"]
+    assert [p["sku"] for p in products] == ["SKU-1", "SKU-2"]
     status, body = run(_request("POST", server.url + "/api/v1/products/SKU-1/pin", AUTH))
     assert status == 200 and body["event"]["type"] == "product.pinned"
     # The overlay is set before the response is sent: two ticks later it must be on the program.
