@@ -68,6 +68,18 @@ def make_test_video(path: Path, width: int, height: int, seconds: float, fps: in
     return path
 
 
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def subprocess_env() -> dict[str, str]:
+    """This environment with the checkout first on PYTHONPATH (benchmarks run children from it)."""
+    env = dict(os.environ)
+    root = str(repo_root())
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
 def machine() -> dict[str, Any]:
     return {"cores": os.cpu_count(), "python": sys.version.split()[0], "numpy": np.__version__, "av": av.__version__}
 

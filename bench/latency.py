@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, machine, percentile
+from bench.common import emit, machine, percentile, repo_root, subprocess_env
 
 FPS = 30
 TARGETS = {"p50_ms": 150, "p95_ms": 250}
@@ -41,17 +41,6 @@ MEASURES = (
     "aiortc's decoder path holds each frame until the next arrives (≈ one frame interval, 33 ms at "
     "30 fps), which a browser would not add; all on one machine (publisher, Janus, subscriber share the cores)"
 )
-
-
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    root = str(_repo_root())
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -230,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             duration = args.seconds + 60  # stopped with SIGTERM (same clean stop) once measured
             cmd = [sys.executable, "-m", "ui.cli", "live", "--source", "testpattern", "--canvas", f"{width}x{height}",
                    "--fps", str(FPS), "--whip", url, "--duration", str(duration), "--stats-jsonl", str(stats_path)]
-            popen = popen_in_netns(stack.client_ns, cmd, cwd=str(_repo_root()), env=_env(),
+            popen = popen_in_netns(stack.client_ns, cmd, cwd=str(repo_root()), env=subprocess_env(),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 deadline = time.monotonic() + 30

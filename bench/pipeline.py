@@ -36,22 +36,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, machine
+from bench.common import emit, machine, repo_root, subprocess_env
 
 FPS = 30
 WARMUP_S = 5.0
 PEER_NAME = "FFmpeg WHIP muxer via PyAV (libx264 ultrafast zerolatency, 1 layer + Opus)"
-
-
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    root = str(_repo_root())
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
 
 
 # ----------------------------------------------------------------------------------------------
@@ -301,7 +290,7 @@ def run_ours(stack: Any, workdir: Path, width: int, height: int, seconds: float)
     duration = WARMUP_S + seconds + 3
     cmd = [sys.executable, "-m", "ui.cli", "live", "--source", "testpattern", "--canvas", f"{width}x{height}",
            "--fps", str(FPS), "--whip", url, "--duration", str(duration), "--stats-jsonl", str(stats_path)]
-    popen = popen_in_netns(stack.client_ns, cmd, cwd=str(_repo_root()), env=_env(),
+    popen = popen_in_netns(stack.client_ns, cmd, cwd=str(repo_root()), env=subprocess_env(),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def ready() -> bool:
@@ -365,7 +354,7 @@ def run_peer(stack: Any, workdir: Path, width: int, height: int, seconds: float,
     cmd = [sys.executable, "-m", "bench.pipeline", "--peer-child", url, "--canvas", f"{width}x{height}",
            "--seconds", str(duration), "--bitrate", str(bitrate_bps), "--report", str(report),
            "--cert", str(cert), "--key", str(key)]
-    popen = popen_in_netns(stack.client_ns, cmd, cwd=str(_repo_root()), env=_env(),
+    popen = popen_in_netns(stack.client_ns, cmd, cwd=str(repo_root()), env=subprocess_env(),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def ready() -> bool:

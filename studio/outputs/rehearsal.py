@@ -461,7 +461,6 @@ class _Session:
         return sum(layer.packets_received for r in self.receivers for layer in r.layers.values())
 
     def snapshot(self) -> dict[str, Any]:
-        is_active = self.state != "ended"
         video = self.plan.video
         audio = self.plan.audio
         return {
