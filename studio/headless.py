@@ -48,6 +48,7 @@ class LiveOptions:
     control_host: str = "127.0.0.1"
     control_token: str | None = None  # else env BRIDGECAST_CONTROL_TOKEN, else a random one
     show_db: Path | None = None  # live-show state + journal (default: config dir)
+    record: Path | None = None  # local Matroska recording of the top layer + audio
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolved_token(self) -> str | None:
@@ -169,7 +170,16 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
         if url is None:
             receiver = RehearsalReceiver().start()
             url = receiver.url
-        session = LiveSession(studio, url, options.resolved_token(), layers=layers, codec=options.codec, encoder=options.encoder, has_audio=options.has_audio)
+        session = LiveSession(
+            studio, url, options.resolved_token(), layers=layers, codec=options.codec, encoder=options.encoder, has_audio=options.has_audio, record_path=options.record
+        )
+
+        def on_recording(state: str, message: str | None = None, **_ignored: Any) -> None:
+            # A failed recording is reported, the stream goes on, the exit code is unchanged.
+            if state == "failed" and message:
+                report(_("warning: recording stopped: {reason}").format(reason=message))
+
+        session.recording_state.connect(on_recording)
         if options.catalog is not None or options.control_port is not None:
             from studio.control import LiveControl
 

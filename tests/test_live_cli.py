@@ -109,3 +109,27 @@ def test_live_with_catalog_and_control_api(tmp_path):
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert token not in out + err
+
+
+def test_live_records_the_top_layer_while_streaming(tmp_path):
+    import av
+
+    recording = tmp_path / "show.mkv"
+    result = live("--canvas", "640x360", "--duration", "6", "--record", str(recording))
+    assert result.returncode == 0, result.stderr
+    with av.open(str(recording)) as container:
+        video = container.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height) == (640, 360)  # the h layer, not a re-encode
+        assert container.streams.audio, "audio recorded too"
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames >= 60  # several seconds at 30 fps
+
+
+def test_recording_to_an_impossible_path_warns_and_streaming_goes_on(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    stats = tmp_path / "s.jsonl"
+    result = live("--canvas", "640x360", "--duration", "5", "--record", str(blocker / "show.mkv"), "--stats-jsonl", str(stats))
+    assert result.returncode == 0, result.stderr
+    assert "recording stopped" in result.stderr
+    assert any('"live"' in line for line in stats.read_text().splitlines())

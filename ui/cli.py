@@ -120,6 +120,7 @@ def cmd_live(args: argparse.Namespace) -> int:
             control_host="0.0.0.0" if args.control_lan else "127.0.0.1",
             control_token=args.control_token,
             show_db=Path(args.show_db) if args.show_db else None,
+            record=Path(args.record) if args.record else None,
         )
     except OptionError as exc:
         print(_("error: {reason}").format(reason=exc), file=sys.stderr)
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--duration", type=float, help=_("seconds to stay live, then stop cleanly"))
     live.add_argument("--stats-jsonl", help=_("write one JSON stats line per second to this file"))
     live.add_argument("--no-audio", action="store_true", help=_("publish video only"))
+    live.add_argument("--record", help=_("also record the top layer and audio to this Matroska file (no second encode)"))
     live.add_argument("--catalog", help=_("product catalog (CSV or JSON) for the live panel"))
     live.add_argument("--control-port", type=int, help=_("serve the control API for assistant devices on this port"))
     live.add_argument("--control-token", help=_("control API token (or the environment variable BRIDGECAST_CONTROL_TOKEN)"))

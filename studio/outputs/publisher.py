@@ -49,6 +49,7 @@ from studio.outputs.aiortc_adapter.send import (
 )
 from studio.outputs.aiortc_adapter.receive import loopback_candidates
 from studio.outputs.errors import OutputError, StopReason
+from studio.outputs.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ class WhipPublisher:
         client_factory: Callable[[str, str | None, float], Any] | None = None,
         thread_name: str = "bridgecast-whip",
         allow_loopback: bool | None = None,
+        on_audio_packet: Callable[[PacketItem], Any] | None = None,
     ) -> None:
         if not layers:
             raise ValueError("a publisher needs at least one layer")
@@ -149,6 +151,7 @@ class WhipPublisher:
         self.audio_bitrate_bps = int(audio_bitrate_bps)
         self._client_factory = client_factory or _default_client_factory
         self.thread_name = thread_name
+        self.on_audio_packet = on_audio_packet  # e.g. the recorder: fed even while reconnecting
         # Loopback ICE candidates: needed when the WHIP server is on this machine (the built-in
         # rehearsal receiver), harmless otherwise.  None = decide from the URL's host.
         self.allow_loopback = _is_loopback_url(url) if allow_loopback is None else bool(allow_loopback)
@@ -301,6 +304,11 @@ class WhipPublisher:
     feed = on_packet
 
     def _on_audio_item(self, item: PacketItem) -> None:
+        if self.on_audio_packet is not None:
+            try:
+                self.on_audio_packet(item)
+            except Exception:  # a broken consumer must not cost the stream its audio
+                log.exception("audio packet consumer failed")
         track = self._audio_track
         if track is not None:
             track.put(item)
@@ -686,6 +694,7 @@ class LiveSession:
         on_state: Signal | None = None,
         keyframe_interval_s: float = 2.0,
         preset: str = "fastest",
+        record_path: Any = None,
         **publisher_options: Any,
     ) -> None:
         self.compositor, self.mixer = self._resolve(source)
@@ -707,6 +716,11 @@ class LiveSession:
         self._publisher_options = publisher_options
         self.publisher: WhipPublisher | None = None
         self.ladder: Ladder | None = None
+        # The local recording (safety net): its own state signal, because a failed recording
+        # (disk full) must never read as a failed stream.
+        self.record_path = record_path
+        self.recorder: Recorder | None = None
+        self.recording_state = Signal()
         self._slot: Any = None
         self._failure: OutputError | None = None
         self._lock = threading.Lock()
@@ -728,6 +742,9 @@ class LiveSession:
         with self._lock:
             if self.publisher is not None:
                 raise RuntimeError("a LiveSession starts once")
+            if self.record_path is not None:
+                self.recorder = Recorder(self.record_path, video_rid=self.layers[0].rid, has_audio=self.mixer is not None, on_state=self.recording_state)
+                self.recorder.start()
             self.publisher = WhipPublisher(
                 self.url,
                 self._token,
@@ -737,6 +754,7 @@ class LiveSession:
                 on_state=self.on_state,
                 on_keyframe_request=self._on_keyframe_request,
                 simulcast=self.simulcast,
+                on_audio_packet=self.recorder.on_audio_packet if self.recorder is not None else None,
                 **self._publisher_options,
             )
             self.publisher.notices.connect(self._forward_notice)
@@ -750,7 +768,7 @@ class LiveSession:
                 encoder=self.encoder,
                 keyframe_interval_s=self.keyframe_interval_s,
                 preset=self.preset,
-                on_packet=self.publisher.on_packet,
+                on_packet=self._fan_out(self.publisher.on_packet, self.recorder),
                 source=self._slot,
             )
             self.ladder.notices.connect(self._forward_notice)
@@ -780,10 +798,24 @@ class LiveSession:
             publisher.stop()
         if ladder is not None:
             ladder.stop()
+        if self.recorder is not None:
+            self.recorder.stop()  # after the ladder: it flushes its last packets on stop
         self._release_slot()
         if self._studio is not None:
             self._studio.release_canvas(self)
         self.on_state.disconnect(self._on_publisher_state)
+
+    @staticmethod
+    def _fan_out(publish: Callable[[EncodedPacket], Any], recorder: "Recorder | None") -> Callable[[EncodedPacket], Any]:
+        """One encode feeds both the stream and the recording (the top layer's packets)."""
+        if recorder is None:
+            return publish
+
+        def both(packet: EncodedPacket) -> None:
+            publish(packet)
+            recorder.on_video_packet(packet)
+
+        return both
 
     def _release_slot(self) -> None:
         slot, self._slot = self._slot, None
@@ -878,6 +910,8 @@ class LiveSession:
             names = [layer.encoder for layer in encoded.values() if layer.encoder]
             data["encoder"] = names[0] if names and len(set(names)) == 1 else (", ".join(dict.fromkeys(names)) or ladder.chosen_encoder)
         data["elapsed_s"] = round(self.elapsed_s, 1) if self.elapsed_s is not None else None
+        if self.recorder is not None:
+            data["recording"] = self.recorder.stats()
         return data
 
 
