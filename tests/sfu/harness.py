@@ -1163,6 +1163,19 @@ class SfuStack:
         if not self.janus.running or not self.whip.running:
             raise RuntimeError(f"SFU stack died:\n{self.logs()}")
 
+    def shaper(self, direction: str = "up") -> "Any":
+        """A link shaper (netem stand-in) on the publisher→Janus ("up") or Janus→publisher
+        ("down") side.  Needs ``sfu_stack(..., split=True)``: unsplit, traffic uses ``lo``."""
+        from tests.sfu.shaper import LinkShaper
+
+        if self.client_ns == self.ns:
+            raise RuntimeError("shaping needs sfu_stack(split=True); in one namespace the traffic never crosses the veth")
+        if direction == "up":
+            return LinkShaper(self.client_ns, CLIENT_IF)
+        if direction == "down":
+            return LinkShaper(self.ns, SERVER_IF)
+        raise ValueError(f"direction must be 'up' or 'down', not {direction!r}")
+
 
 @contextlib.contextmanager
 def sfu_stack(workdir: Path, *, split: bool = False, rooms: dict[int, dict[str, Any]] | None = None,
