@@ -70,6 +70,9 @@ class Settings(BaseModel):
     destinations: list[Destination] = Field(default_factory=list)
     destination: str | None = None  # id of the chosen destination; None = built-in rehearsal receiver
     encoder: str = "auto"  # "auto" or a pinned encoder name from `bridgecast encoders`
+    control_port: int = Field(0, ge=0, le=65535)  # control API for assistant devices; 0 = any free port
+    control_lan: bool = False  # serve the control API beyond 127.0.0.1
+    locale: str | None = None  # overlay prices/dates locale (Babel), e.g. "en_US", "de_DE", "ar_SA"
 
 
 # version N -> function turning a version-N dict into version N+1

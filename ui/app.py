@@ -17,9 +17,9 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from studio.engine import Studio
@@ -32,8 +32,13 @@ from ui.collection_files import read_collection
 from ui.icons import icon
 from ui.main_window import MainWindow
 from ui.style import apply_style
+from ui.workers import run_in_background
+
+if TYPE_CHECKING:
+    from studio.control.launch import LiveControl
 
 log = logging.getLogger(__name__)
+CONTROL_TOKEN_SECRET = "control-api-token"
 
 AUTOSAVE_NAME = "scenes.json"
 AUTOSAVE_DELAY_MS = 2000
@@ -68,6 +73,31 @@ def create_studio(settings: Settings, collection: SceneCollection | None = None)
     studio = Studio(settings, collection)
     studio.start()
     return studio
+
+
+def create_live_control(studio: Studio, settings: Settings) -> LiveControl:
+    """The show's live state and control API (127.0.0.1; port from settings, else any free one).
+
+    Constructing opens the show database; ``start()`` (which binds the port) runs off the GUI thread.
+    """
+    from studio.control.launch import LiveControl
+
+    return LiveControl(studio, db_path=config_dir() / "live" / "show.db", port=settings.control_port,
+                       host="0.0.0.0" if settings.control_lan else "127.0.0.1",
+                       settings_token=control_token(), locale=settings.locale or "en_US")
+
+
+def control_token() -> str:
+    """The control API token, kept in the secrets store so a paired tablet stays paired."""
+    import secrets
+
+    from studio.secrets_store import get_secret, set_secret
+
+    token = get_secret(CONTROL_TOKEN_SECRET)
+    if not token:
+        token = secrets.token_urlsafe(24)
+        set_secret(CONTROL_TOKEN_SECRET, token)
+    return token
 
 
 def shutdown(studio: Studio, settings: Settings, save: bool = True) -> None:
@@ -170,10 +200,15 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     ui_i18n.install(app, settings.language)
     collection, collection_warning = load_autosaved_collection()
     studio = create_studio(settings, collection)
+    live_control = None
     try:
+        live_control = create_live_control(studio, settings)
         window = MainWindow(studio, settings)
+        live_panel = window.mount_live_panel(live_control)
         autosaver = Autosaver(studio, window.bridge, parent=window)
         window.show()
+        run_in_background(live_control.start, lambda _result: live_panel.refresh(),
+                          lambda error: window.show_error(QApplication.translate("App", "Live panel"), str(error)), receiver=window)
         for warning in (settings_warning, collection_warning):
             if warning:
                 window.show_error(QApplication.translate("App", "Bridgecast Studio"), warning)
@@ -192,6 +227,13 @@ def run_app(argv: Sequence[str] | None = None) -> int:
             autosaver.stop()
             signal.signal(signal.SIGINT, previous_handler)
             window.close()
+            QThreadPool.globalInstance().waitForDone(15_000)  # the control's start, if still under way
+            live_panel.detach()
     finally:
+        if live_control is not None:
+            try:
+                live_control.stop()  # its overlays and threads go before the engine's
+            except Exception:
+                log.exception("could not stop the live control")
         shutdown(studio, settings)
     return int(code)

@@ -156,6 +156,36 @@ class MainWindow(QMainWindow):
         self.reset_layout_action = QAction(self)
         self.reset_layout_action.triggered.connect(self.reset_layout)
         self.view_menu.addAction(self.reset_layout_action)
+        self.view_menu.addSeparator()
+        self.cover_designer_action = QAction(self)
+        self.cover_designer_action.triggered.connect(self.open_cover_designer)
+        self.view_menu.addAction(self.cover_designer_action)
+
+    def mount_live_panel(self, control: object) -> QDockWidget:
+        """Add the Live panel dock for a ``LiveControl`` (the app owns and stops the control)."""
+        from ui.live_panel import LivePanelDock
+
+        self.live_panel = LivePanelDock(control, self)
+        self.docks.append(self.live_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.live_panel)
+        self.tabifyDockWidget(self.health_dock, self.live_panel)
+        self.live_panel.raise_()
+        state = window_settings().value("state")  # where the user left the dock last time
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, WINDOW_STATE_VERSION)
+        self.view_menu.insertAction(self.view_menu.actions()[len(self.docks) - 1], self.live_panel.toggleViewAction())
+        return self.live_panel
+
+    def open_cover_designer(self) -> None:
+        """Show the cover designer window (one per main window; it opens on a template)."""
+        from ui.cover_editor import CoverEditorWindow
+
+        if getattr(self, "cover_editor", None) is None:
+            self.cover_editor = CoverEditorWindow(self)
+            self.cover_editor.setWindowFlag(Qt.WindowType.Window)
+            self.cover_editor.open_template("na_eu-apparel", "youtube")
+        self.cover_editor.show()
+        self.cover_editor.raise_()
 
     # -- scene collection files ------------------------------------------------------------------------
     def choose_collection_to_open(self) -> None:
@@ -350,3 +380,4 @@ class MainWindow(QMainWindow):
         self.golive_toolbar.setWindowTitle(self.tr("Go live"))
         self.view_menu.setTitle(self.tr("&View"))
         self.reset_layout_action.setText(self.tr("&Reset layout"))
+        self.cover_designer_action.setText(self.tr("&Cover designer…"))

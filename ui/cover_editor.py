@@ -1,0 +1,1226 @@
+"""The cover designer window: canvas, layers, properties, lint, templates, export, phone preview.
+
+The views present a ``CoverEditorModel`` (the open document, the preset and the selection) and
+send it commands through a ``QUndoStack``; every edit is a command holding the document before
+and after, so undo restores it exactly.  Rendering follows the studio's rule: snapshot the
+document, render and lint it on a pool thread, apply the result on the GUI thread; only the
+newest request's result is shown.  Templates are read and covers exported off the GUI thread too.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import shiboken6
+from PIL import Image
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QImage, QPixmap, QKeySequence, QPainter, QPen, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDockWidget, QDoubleSpinBox, QFileDialog,
+    QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QPushButton,
+    QScrollArea, QSizePolicy, QToolBar, QVBoxLayout, QWidget,
+)
+
+from cover_designer.document import CoverDocument, Frame
+from cover_designer.presets import PRESETS, Preset, Rect
+from ui.workers import run_in_background
+
+log = logging.getLogger(__name__)
+
+SNAP_DISTANCE_PX = 8  # on screen
+AUTOSAVE_DELAY_MS = 2000  # after the last edit
+HANDLE_PX = 10  # on screen
+THUMBNAIL_PX = 96  # template gallery pictures
+
+
+# ---------------------------------------------------------------- pure helpers (no widgets)
+def frame_key(layer, preset: Preset) -> str | None:
+    """Which frame the preset uses: a ``frame_by_aspect`` entry, or ``None`` for the base frame."""
+    return preset.aspect_class if preset.aspect_class in layer.frame_by_aspect else None
+
+
+def active_frame(layer, preset: Preset) -> Frame:
+    key = frame_key(layer, preset)
+    return layer.frame_by_aspect[key] if key else layer.frame
+
+
+def reference_area(frame: Frame, preset: Preset) -> Rect:
+    """The canvas or safe area that the frame's fractions refer to, in canvas pixels."""
+    from cover_designer.render import resolve_frame
+
+    probe = Frame(anchor="top_left", w=1, h=1, relative_to=frame.relative_to)
+    return resolve_frame(probe, preset, False)
+
+
+def with_frame(doc: CoverDocument, layer_id: str, preset: Preset, frame: Frame) -> CoverDocument:
+    """A copy of ``doc`` with one layer's active frame replaced."""
+    new = doc.model_copy(deep=True)
+    for layer in new.layers:
+        if layer.id == layer_id:
+            key = frame_key(layer, preset)
+            if key:
+                frames = dict(layer.frame_by_aspect)
+                frames[key] = frame
+                layer.frame_by_aspect = frames
+            else:
+                layer.frame = frame
+    return new
+
+
+def moved_frame(frame: Frame, preset: Preset, mirror: bool, dx_px: float, dy_px: float) -> Frame:
+    """The frame moved by a canvas-pixel delta (offsets are fractions of the reference area)."""
+    area = reference_area(frame, preset)
+    sign = -1.0 if mirror else 1.0
+    dx = max(-1.0, min(1.0, frame.dx + sign * dx_px / area.w))
+    dy = max(-1.0, min(1.0, frame.dy + dy_px / area.h))
+    return frame.model_copy(update={"dx": round(dx, 5), "dy": round(dy, 5)})
+
+
+def resized_frame(frame: Frame, preset: Preset, mirror: bool, rect: Rect, dw_px: float, dh_px: float) -> Frame:
+    """The frame grown from its bottom-right corner, its top-left corner staying put."""
+    from cover_designer.document import ANCHOR_POINTS, MIRRORED_ANCHOR
+
+    area = reference_area(frame, preset)
+    scale_w = max(0.05, (rect.w + dw_px) / rect.w)
+    scale_h = max(0.05, (rect.h + dh_px) / rect.h)
+    if frame.aspect:  # the box keeps its aspect, so grow both sides alike
+        scale_w = scale_h = max(scale_w, scale_h)
+    w = max(0.01, min(2.0, frame.w * scale_w))
+    h = max(0.01, min(2.0, frame.h * scale_h))
+    ax, ay = ANCHOR_POINTS[MIRRORED_ANCHOR[frame.anchor] if mirror else frame.anchor]
+    # Real pixel growth of the box (aspect-limited boxes grow with the same factor).
+    grow_x = rect.w * (w / frame.w - 1.0)
+    grow_y = rect.h * (h / frame.h - 1.0)
+    sign = -1.0 if mirror else 1.0
+    dx = max(-1.0, min(1.0, frame.dx + sign * ax * grow_x / area.w))
+    dy = max(-1.0, min(1.0, frame.dy + ay * grow_y / area.h))
+    return frame.model_copy(update={"w": round(w, 5), "h": round(h, 5), "dx": round(dx, 5), "dy": round(dy, 5)})
+
+
+def snap_offset(rect: Rect, width: float, height: float, tolerance: float,
+                safe: Rect | None = None) -> tuple[float, float, list[tuple[str, float]]]:
+    """Shift that puts the box's edge/centre on the canvas' (or safe area's) edge/centre within ``tolerance``."""
+    guides: list[tuple[str, float]] = []
+    xs = [0.0, width / 2, float(width)] + ([safe.x, safe.right] if safe else [])
+    ys = [0.0, height / 2, float(height)] + ([safe.y, safe.bottom] if safe else [])
+    best_x: float | None = None
+    gx = gy = 0.0
+    for edge in (rect.x, rect.x + rect.w / 2, rect.right):
+        for target in xs:
+            if abs(target - edge) <= tolerance and (best_x is None or abs(target - edge) < abs(best_x)):
+                best_x, gx = target - edge, target
+    best_y: float | None = None
+    for edge in (rect.y, rect.y + rect.h / 2, rect.bottom):
+        for target in ys:
+            if abs(target - edge) <= tolerance and (best_y is None or abs(target - edge) < abs(best_y)):
+                best_y, gy = target - edge, target
+    if best_x is not None:
+        guides.append(("x", gx))
+    if best_y is not None:
+        guides.append(("y", gy))
+    return best_x or 0.0, best_y or 0.0, guides
+
+
+def _qimage(image: Image.Image) -> QImage:
+    """PIL → QImage (a deep copy, safe to hand to the GUI thread)."""
+    rgba = image.convert("RGBA")
+    data = rgba.tobytes()
+    return QImage(data, rgba.width, rgba.height, rgba.width * 4, QImage.Format.Format_RGBA8888).copy()
+
+
+@dataclass
+class RenderOutput:
+    """What the pool thread hands back: the picture, the layer boxes, the lint findings."""
+
+    request: int
+    image: QImage
+    thumbnail: QImage
+    boxes: dict[str, Rect]
+    findings: list
+    problems: list
+
+
+def render_snapshot(request: int, doc: CoverDocument, preset: Preset, thumb_width: int,
+                    base_dir: str | None = None) -> RenderOutput:
+    """Runs on a pool thread: render, lint, scale the phone thumbnail."""
+    from cover_designer.lint import lint
+    from cover_designer.render import render
+    from cover_designer.resize import for_preset
+
+    target = for_preset(doc, preset)
+    result = render(target, preset, base_dir=base_dir, keep_below=True)
+    findings = lint(target, preset, base_dir=base_dir, result=result, check_file_size=False)
+    thumb_height = max(1, round(preset.height * thumb_width / preset.width))
+    thumbnail = result.image.resize((thumb_width, thumb_height), Image.Resampling.LANCZOS)
+    boxes = {info.layer_id: info.frame for info in result.layers}
+    return RenderOutput(request, _qimage(result.image), _qimage(thumbnail), boxes, findings, result.problems)
+
+
+def template_thumbnail(template_id: str, preset_id: str, side_px: int) -> QImage:
+    """Runs on a pool thread: a template rendered at a preset, shrunk to fit a square of ``side_px``."""
+    from cover_designer.render import render
+    from cover_designer.resize import for_preset
+    from cover_designer.templates import load_template
+
+    preset = PRESETS[preset_id]
+    image = render(for_preset(load_template(template_id), preset), preset).image
+    image.thumbnail((side_px, side_px), Image.Resampling.LANCZOS)
+    return _qimage(image)
+
+
+def export_covers(doc: CoverDocument, preset_ids: list[str], folder: Path, fmt: str,
+                  base_dir: str | None = None) -> list[tuple[str, str, str]]:
+    """Runs on a pool thread: one file per preset; returns (preset, path or "", error or "")."""
+    from cover_designer.errors import CoverError
+    from cover_designer.export import export
+    from cover_designer.lint import lint
+    from cover_designer.render import render
+    from cover_designer.resize import for_preset
+
+    rows = []
+    suffix = "jpg" if fmt == "jpeg" else fmt
+    for preset_id in preset_ids:
+        preset = PRESETS[preset_id]
+        path = folder / f"{doc.id or 'cover'}-{preset_id}.{suffix}"
+        try:
+            target = for_preset(doc, preset)
+            result = render(target, preset, base_dir=base_dir, keep_below=True)
+            blocking = [f for f in lint(target, preset, base_dir=base_dir, result=result, check_file_size=False) if f.rule in ("L6", "L7")
+                        and f.severity == "error"]
+            if blocking:
+                rows.append((preset_id, "", blocking[0].message))
+                continue
+            export(result.image, path, preset, fmt)
+        except CoverError as exc:
+            rows.append((preset_id, "", exc.message))
+        except OSError as exc:
+            rows.append((preset_id, "", str(exc)))
+        else:
+            rows.append((preset_id, str(path), ""))
+    return rows
+
+
+# ---------------------------------------------------------------- model and commands
+class CoverEditorModel(QObject):
+    """The open cover, the preset it is shown at and the selected layer (no widgets)."""
+
+    document_changed = Signal()
+    selection_changed = Signal(str)
+    preset_changed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = CoverDocument()
+        self.preset: Preset = PRESETS["youtube"]
+        self.selected: str = ""
+
+    def set_document(self, doc: CoverDocument) -> None:
+        self.document = doc
+        if self.selected and self.layer(self.selected) is None:
+            self.select("")
+        self.document_changed.emit()
+
+    def set_preset(self, preset_id: str) -> None:
+        if preset_id in PRESETS and PRESETS[preset_id] is not self.preset:
+            self.preset = PRESETS[preset_id]
+            self.preset_changed.emit(preset_id)
+            self.document_changed.emit()
+
+    def select(self, layer_id: str) -> None:
+        if layer_id != self.selected:
+            self.selected = layer_id
+            self.selection_changed.emit(layer_id)
+
+    def layer(self, layer_id: str):
+        return next((layer for layer in self.document.layers if layer.id == layer_id), None)
+
+    def is_mirrored(self, layer) -> bool:
+        return self.document.direction == "rtl" and not layer.mirror_exempt
+
+
+class DocumentCommand(QUndoCommand):
+    """One edit: the whole document before and after (documents are small; undo is exact)."""
+
+    def __init__(self, model: CoverEditorModel, before: CoverDocument, after: CoverDocument, text: str) -> None:
+        super().__init__(text)
+        self.model = model
+        self.before = before.model_copy(deep=True)
+        self.after = after.model_copy(deep=True)
+
+    def redo(self) -> None:
+        self.model.set_document(self.after.model_copy(deep=True))
+
+    def undo(self) -> None:
+        self.model.set_document(self.before.model_copy(deep=True))
+
+
+def edit_layer(doc: CoverDocument, layer_id: str, **fields) -> CoverDocument:
+    """A copy of ``doc`` with fields of one layer replaced (validated by the document model)."""
+    new = doc.model_copy(deep=True)
+    for index, layer in enumerate(new.layers):
+        if layer.id == layer_id:
+            data = layer.model_dump()
+            for name, value in fields.items():
+                if name == "font_size":
+                    data["font"]["size"] = value
+                elif name == "font_weight":
+                    data["font"]["weight"] = value
+                else:
+                    data[name] = value
+            new.layers[index] = type(layer).model_validate(data)
+    return new
+
+
+# ---------------------------------------------------------------- canvas
+class CoverCanvas(QWidget):
+    """Shows the rendered cover; click selects, drag moves, the corner handle resizes."""
+
+    def __init__(self, editor: "CoverEditorWindow") -> None:
+        super().__init__(editor)
+        self.editor = editor
+        self.model = editor.model
+        self.image: QImage | None = None
+        self.boxes: dict[str, Rect] = {}
+        self.show_safe_zones = True
+        self.snapping = True
+        self._drag: dict | None = None
+        self._guides: list[tuple[str, float]] = []
+        self.setMinimumSize(420, 300)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.model.selection_changed.connect(lambda _id: self.update())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(900, 620)
+
+    def set_render(self, image: QImage, boxes: dict[str, Rect]) -> None:
+        self.image = image
+        self.boxes = boxes
+        self.update()
+
+    # -- geometry: canvas pixels <-> widget pixels
+    def _scale_origin(self) -> tuple[float, float, float]:
+        preset = self.model.preset
+        margin = 16
+        scale = min((self.width() - 2 * margin) / preset.width, (self.height() - 2 * margin) / preset.height)
+        scale = max(scale, 0.01)
+        ox = (self.width() - preset.width * scale) / 2
+        oy = (self.height() - preset.height * scale) / 2
+        return scale, ox, oy
+
+    def to_widget(self, rect: Rect) -> QRectF:
+        scale, ox, oy = self._scale_origin()
+        return QRectF(ox + rect.x * scale, oy + rect.y * scale, rect.w * scale, rect.h * scale)
+
+    def to_canvas(self, point: QPointF) -> tuple[float, float]:
+        scale, ox, oy = self._scale_origin()
+        return (point.x() - ox) / scale, (point.y() - oy) / scale
+
+    def layer_at(self, x: float, y: float) -> str:
+        """The topmost visible layer whose box holds the canvas point."""
+        for layer in reversed(self.model.document.ordered_layers()):
+            box = self.boxes.get(layer.id)
+            if box and not layer.hidden and box.x <= x <= box.right and box.y <= y <= box.bottom:
+                return layer.id
+        return ""
+
+    def _handle_rect(self, box: Rect) -> QRectF:
+        r = self.to_widget(box)
+        return QRectF(r.right() - HANDLE_PX / 2, r.bottom() - HANDLE_PX / 2, HANDLE_PX, HANDLE_PX)
+
+    # -- mouse
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        selected = self.model.layer(self.model.selected)
+        box = self.boxes.get(self.model.selected)
+        on_handle = bool(selected and box and not selected.locked and self._handle_rect(box).contains(event.position()))
+        x, y = self.to_canvas(event.position())
+        layer_id = self.model.selected if on_handle else self.layer_at(x, y)
+        self.model.select(layer_id)
+        layer = self.model.layer(layer_id)
+        if layer is None or layer.locked or layer_id not in self.boxes:
+            self._drag = None
+            return
+        self._drag = {"layer": layer_id, "start": (x, y), "before": self.model.document.model_copy(deep=True),
+                      "frame": active_frame(layer, self.model.preset), "box": self.boxes[layer_id],
+                      "resize": on_handle, "moved": False}
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._drag is None:
+            box = self.boxes.get(self.model.selected)
+            over_handle = box is not None and self._handle_rect(box).contains(event.position())
+            self.setCursor(Qt.CursorShape.SizeFDiagCursor if over_handle else Qt.CursorShape.ArrowCursor)
+            return
+        x, y = self.to_canvas(event.position())
+        drag = self._drag
+        dx, dy = x - drag["start"][0], y - drag["start"][1]
+        box: Rect = drag["box"]
+        preset = self.model.preset
+        layer = drag["before"].layers[[l.id for l in drag["before"].layers].index(drag["layer"])]
+        mirror = drag["before"].direction == "rtl" and not layer.mirror_exempt
+        scale, _ox, _oy = self._scale_origin()
+        self._guides = []
+        if drag["resize"]:
+            frame = resized_frame(drag["frame"], preset, mirror, box, dx, dy)
+        else:
+            if self.snapping:
+                moved = Rect(box.x + dx, box.y + dy, box.w, box.h)
+                sx, sy, self._guides = snap_offset(moved, preset.width, preset.height, SNAP_DISTANCE_PX / scale,
+                                                   preset.safe_rect() if preset.unsafe else None)
+                dx, dy = dx + sx, dy + sy
+            frame = moved_frame(drag["frame"], preset, mirror, dx, dy)
+        drag["moved"] = True
+        drag["after"] = with_frame(drag["before"], drag["layer"], preset, frame)
+        # Live feedback without an undo step per mouse move; one command on release.
+        self.model.set_document(drag["after"])
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        drag, self._drag = self._drag, None
+        self._guides = []
+        self.update()
+        if drag and drag["moved"]:
+            text = self.tr("Resize layer") if drag["resize"] else self.tr("Move layer")
+            self.editor.undo_stack.push(DocumentCommand(self.model, drag["before"], drag["after"], text))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        """Arrow keys nudge the selected layer by one canvas pixel (ten with Shift); one undo step each."""
+        steps = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+        layer = self.model.layer(self.model.selected)
+        if event.key() not in steps or layer is None or layer.locked:
+            super().keyPressEvent(event)
+            return
+        factor = 10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1
+        dx, dy = (value * factor for value in steps[event.key()])
+        preset = self.model.preset
+        frame = moved_frame(active_frame(layer, preset), preset, self.model.is_mirrored(layer), dx, dy)
+        after = with_frame(self.model.document, layer.id, preset, frame)
+        self.editor.undo_stack.push(DocumentCommand(self.model, self.model.document, after, self.tr("Move layer")))
+
+    # -- painting
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#2B2D31"))
+        preset = self.model.preset
+        full = self.to_widget(Rect(0, 0, preset.width, preset.height))
+        if self.image is not None and self.image.width() == preset.width and self.image.height() == preset.height:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(full, self.image)
+        else:
+            painter.fillRect(full, QColor("#3A3D42"))
+            painter.setPen(QColor("#C8CCD2"))
+            painter.drawText(full, Qt.AlignmentFlag.AlignCenter, self.tr("Rendering…"))
+        if self.show_safe_zones:
+            for _name, zone in preset.unsafe:
+                painter.fillRect(self.to_widget(zone), QColor(229, 57, 53, 70))
+            pen = QPen(QColor("#FFD54F"), 1, Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawRect(self.to_widget(preset.safe_rect()))
+        scale, ox, oy = self._scale_origin()
+        painter.setPen(QPen(QColor("#00E5FF"), 1))
+        for axis, value in self._guides:
+            if axis == "x":
+                painter.drawLine(QPointF(ox + value * scale, full.top()), QPointF(ox + value * scale, full.bottom()))
+            else:
+                painter.drawLine(QPointF(full.left(), oy + value * scale), QPointF(full.right(), oy + value * scale))
+        box = self.boxes.get(self.model.selected)
+        if box is not None:
+            painter.setPen(QPen(QColor("#2979FF"), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(self.to_widget(box))
+            layer = self.model.layer(self.model.selected)
+            if layer is not None and not layer.locked:
+                painter.setBrush(QColor("#FFFFFF"))
+                painter.drawRect(self._handle_rect(box))
+        painter.end()
+
+
+# ---------------------------------------------------------------- phone preview
+class PhoneFeedPreview(QWidget):
+    """The cover at the size a viewer sees it in a phone feed (the preset's smallest display width)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.thumbnail: QImage | None = None
+        self.caption = ""
+        self.setMinimumSize(260, 220)
+
+    def set_thumbnail(self, image: QImage, caption: str) -> None:
+        self.thumbnail = image
+        self.caption = caption
+        self.setMinimumHeight(image.height() + 64)
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#F2F3F5"))
+        painter.setPen(QColor("#202124"))
+        if self.thumbnail is None:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("Rendering…"))
+            painter.end()
+            return
+        painter.drawText(QRectF(8, 6, self.width() - 16, 36), Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
+                         self.caption)
+        x = (self.width() - self.thumbnail.width()) // 2
+        # Drawn 1:1 in device-independent pixels: this is the real thumbnail size.
+        painter.fillRect(QRectF(x - 6, 42, self.thumbnail.width() + 12, self.thumbnail.height() + 12), QColor("#FFFFFF"))
+        painter.drawImage(QPointF(x, 48), self.thumbnail)
+        painter.end()
+
+
+# ---------------------------------------------------------------- template gallery
+class TemplateGallery(QDialog):
+    """Templates filtered by region and category, opened at the chosen platform preset."""
+
+    def __init__(self, parent: QWidget | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Template gallery"))
+        self.rows: list[dict] = []
+        self.region = QComboBox()
+        self.category = QComboBox()
+        self.platform = QComboBox()
+        self.region.addItem(self.tr("All regions"), "")
+        for key, label in _region_labels(self).items():
+            self.region.addItem(label, key)
+        self.category.addItem(self.tr("All categories"), "")
+        for key, label in _category_labels(self).items():
+            self.category.addItem(label, key)
+        for preset in PRESETS.values():
+            self.platform.addItem(preset.name, preset.id)
+        self.list = QListWidget()
+        self.status = QLabel(self.tr("Loading templates…"))
+        self.thumbnails: dict[tuple[str, str], QImage] = {}
+        self._thumbnail_busy = False
+        self._pool = pool
+        self.list.setIconSize(QSize(THUMBNAIL_PX, THUMBNAIL_PX))
+        self.platform.currentIndexChanged.connect(self._refilter)
+        filters = QHBoxLayout()
+        for label, combo in ((self.tr("Region"), self.region), (self.tr("Category"), self.category),
+                             (self.tr("Platform"), self.platform)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(combo)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.list.itemDoubleClicked.connect(lambda _item: self.accept())
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.list)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self.region.currentIndexChanged.connect(self._refilter)
+        self.category.currentIndexChanged.connect(self._refilter)
+        self.resize(620, 460)
+        from cover_designer.templates import list_templates
+
+        run_in_background(list_templates, self._on_rows, self._on_failed, receiver=self, pool=pool)
+
+    def _on_rows(self, rows: list[dict]) -> None:
+        self.rows = rows
+        self.status.setText("")
+        self._refilter()
+
+    def _next_thumbnail(self) -> None:
+        """Render the first listed template without a picture; one at a time, so closing stops the chain."""
+        if self._thumbnail_busy:
+            return
+        preset_id = self.platform.currentData()
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            key = (item.data(Qt.ItemDataRole.UserRole), preset_id)
+            if key in self.thumbnails:
+                item.setIcon(QIcon(QPixmap.fromImage(self.thumbnails[key])))
+                continue
+            self._thumbnail_busy = True
+            run_in_background(lambda key=key: (key, template_thumbnail(*key, THUMBNAIL_PX)), self._on_thumbnail,
+                              lambda _error: None, receiver=self, pool=self._pool)
+            return
+
+    def _on_thumbnail(self, result) -> None:
+        key, image = result
+        self._thumbnail_busy = False
+        self.thumbnails[key] = image
+        self._next_thumbnail()
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.status.setText(self.tr("Could not read the templates: {reason}").format(reason=error))
+
+    def _refilter(self) -> None:
+        region, category = self.region.currentData(), self.category.currentData()
+        self.list.clear()
+        regions, categories = _region_labels(self), _category_labels(self)
+        for row in self.rows:
+            if (region and row["region"] != region) or (category and row["category"] != category):
+                continue
+            item = QListWidgetItem(f"{row['name']}\n{categories.get(row['category'], row['category'])} · {row['language']}")
+            item.setToolTip(f"{regions.get(row['region'], row['region'])} · {row['id']}")
+            item.setData(Qt.ItemDataRole.UserRole, row["id"])
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        self._next_thumbnail()
+
+    def chosen(self) -> tuple[str, str]:
+        item = self.list.currentItem()
+        return (item.data(Qt.ItemDataRole.UserRole) if item else ""), self.platform.currentData()
+
+
+def _region_labels(widget: QObject) -> dict[str, str]:
+    return {"na_eu": widget.tr("North America / Europe"), "sea": widget.tr("Southeast Asia"),
+            "middle_east": widget.tr("Middle East"), "latam": widget.tr("Latin America"),
+            "jp_kr": widget.tr("Japan / Korea")}
+
+
+def _category_labels(widget: QObject) -> dict[str, str]:
+    return {"apparel": widget.tr("Apparel"), "beauty": widget.tr("Beauty"), "electronics": widget.tr("Electronics"),
+            "home": widget.tr("Home"), "food": widget.tr("Food")}
+
+
+# ---------------------------------------------------------------- the window
+class CoverEditorWindow(QMainWindow):
+    """The cover designer: one window, docks around the canvas."""
+
+    export_finished = Signal(list)
+    saved = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = CoverEditorModel(self)
+        self.undo_stack = QUndoStack(self)
+        # A pool of our own: closing the window waits for it, so no render outlives the editor.
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self._request = 0
+        self._in_flight = False
+        self._pending = False
+        self._exporting = False
+        self.findings: list = []
+        self.export_rows: list[tuple[str, str, str]] = []
+        self.export_folder = str(Path.home())
+        self.path: Path | None = None  # the file the cover was opened from or saved to
+        self.base_dir: str | None = None  # relative image paths in the cover resolve here
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
+        self._autosave_timer.timeout.connect(self._autosave)
+
+        self.canvas = CoverCanvas(self)
+        self.setCentralWidget(self.canvas)
+        self._build_toolbar()
+        self._build_layers_dock()
+        self._build_properties_dock()
+        self._build_lint_dock()
+        self._build_preview_dock()
+        self._build_export_dock()
+
+        self.model.document_changed.connect(self._on_document_changed)
+        self.model.selection_changed.connect(self._on_selection_changed)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.retranslate()
+        self.resize(1500, 920)
+        self.resizeDocks([self.lint_dock, self.export_dock], [190, 190], Qt.Orientation.Vertical)
+        self.resizeDocks([self.layers_dock, self.properties_dock], [240, 320], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.properties_dock, self.preview_dock], [360, 300], Qt.Orientation.Vertical)
+
+    # -- building
+    def _build_toolbar(self) -> None:
+        bar = QToolBar(self)
+        bar.setObjectName("cover_toolbar")
+        self.addToolBar(bar)
+        self.toolbar = bar
+        self.templates_action = QAction(self)
+        self.templates_action.triggered.connect(self.choose_template)
+        self.open_action = QAction(self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.choose_file_to_open)
+        self.save_action = QAction(self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self.save)
+        self.save_as_action = QAction(self)
+        self.save_as_action.setShortcut(QKeySequence.StandardKey.SaveAs)
+        self.save_as_action.triggered.connect(self.choose_file_to_save)
+        self.undo_action = self.undo_stack.createUndoAction(self)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self)
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.preset_label = QLabel()
+        self.preset_combo = QComboBox()
+        for preset in PRESETS.values():
+            self.preset_combo.addItem(_preset_label(preset), preset.id)
+        self.preset_combo.currentIndexChanged.connect(lambda _i: self.model.set_preset(self.preset_combo.currentData()))
+        self.model.preset_changed.connect(self._show_preset)
+        self.safe_check = QCheckBox()
+        self.safe_check.setChecked(True)
+        self.safe_check.toggled.connect(self._toggle_safe_zones)
+        self.snap_check = QCheckBox()
+        self.snap_check.setChecked(True)
+        self.snap_check.toggled.connect(lambda on: setattr(self.canvas, "snapping", on))
+        bar.addAction(self.templates_action)
+        bar.addAction(self.open_action)
+        bar.addAction(self.save_action)
+        bar.addAction(self.save_as_action)
+        bar.addSeparator()
+        bar.addAction(self.undo_action)
+        bar.addAction(self.redo_action)
+        bar.addSeparator()
+        bar.addWidget(self.preset_label)
+        bar.addWidget(self.preset_combo)
+        bar.addWidget(self.safe_check)
+        bar.addWidget(self.snap_check)
+
+    def _dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_layers_dock(self) -> None:
+        panel = QWidget()
+        self.layer_list = QListWidget()
+        self.layer_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.layer_list.currentItemChanged.connect(self._on_layer_row)
+        self.layer_list.itemChanged.connect(self._on_layer_item_changed)
+        self.lock_button = QPushButton()
+        self.lock_button.setCheckable(True)
+        self.lock_button.clicked.connect(self._toggle_lock)
+        self.up_button = QPushButton()
+        self.up_button.clicked.connect(lambda: self.move_layer(+1))
+        self.down_button = QPushButton()
+        self.down_button.clicked.connect(lambda: self.move_layer(-1))
+        buttons = QHBoxLayout()
+        for button in (self.up_button, self.down_button, self.lock_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(panel)
+        layout.addWidget(self.layer_list)
+        layout.addLayout(buttons)
+        self.layers_dock = self._dock("cover_layers", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+    def _build_properties_dock(self) -> None:
+        panel = QWidget()
+        form = QFormLayout(panel)
+        self.prop_labels: dict[str, QLabel] = {}
+        self.name_edit = QLineEdit()
+        self.text_edit = QLineEdit()
+        self.font_size = QDoubleSpinBox()
+        self.font_size.setRange(1, 1000)
+        self.font_size.setDecimals(0)
+        self.color_edit = QLineEdit()
+        self.color_edit.setPlaceholderText("#RRGGBB")
+        self.weight_combo = QComboBox()
+        for weight in ("regular", "medium", "bold", "black"):
+            self.weight_combo.addItem("", weight)
+        self.weight_combo.activated.connect(lambda _i: self._commit("font_weight", self.weight_combo.currentData()))
+        self.align_combo = QComboBox()
+        for align in ("start", "left", "center", "right", "end"):
+            self.align_combo.addItem("", align)
+        self.align_combo.activated.connect(lambda _i: self._commit("align", self.align_combo.currentData()))
+        self.opacity = QDoubleSpinBox()
+        self.opacity.setRange(0, 1)
+        self.opacity.setSingleStep(0.05)
+        self.frame_spins: dict[str, QDoubleSpinBox] = {}
+        for key, low, high in (("dx", -1, 1), ("dy", -1, 1), ("w", 0.01, 2), ("h", 0.01, 2)):
+            spin = QDoubleSpinBox()
+            spin.setRange(low, high)
+            spin.setDecimals(3)
+            spin.setSingleStep(0.01)
+            spin.editingFinished.connect(lambda key=key: self._commit_frame(key))
+            self.frame_spins[key] = spin
+        self.name_edit.editingFinished.connect(lambda: self._commit("name", self.name_edit.text()))
+        self.text_edit.editingFinished.connect(lambda: self._commit("text", self.text_edit.text()))
+        self.font_size.editingFinished.connect(lambda: self._commit("font_size", self.font_size.value()))
+        self.color_edit.editingFinished.connect(self._commit_color)
+        self.opacity.editingFinished.connect(lambda: self._commit("opacity", round(self.opacity.value(), 3)))
+        rows = [("name", self.name_edit), ("text", self.text_edit), ("font_size", self.font_size),
+                ("font_weight", self.weight_combo), ("align", self.align_combo), ("color", self.color_edit), ("opacity", self.opacity)] + list(self.frame_spins.items())
+        for key, widget in rows:
+            label = QLabel()
+            self.prop_labels[key] = label
+            form.addRow(label, widget)
+        self.prop_error = QLabel()
+        self.prop_error.setWordWrap(True)
+        self.prop_error.setStyleSheet("color: #C62828")
+        form.addRow(self.prop_error)
+        self.properties_panel = panel
+        panel.setMinimumWidth(280)
+        self.properties_dock = self._dock("cover_properties", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+
+    def _build_lint_dock(self) -> None:
+        self.lint_list = QListWidget()
+        self.lint_list.setWordWrap(True)
+        self.lint_list.itemClicked.connect(self._on_finding_clicked)
+        self.lint_dock = self._dock("cover_lint", self.lint_list, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    def _build_preview_dock(self) -> None:
+        self.phone_preview = PhoneFeedPreview()
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setWidget(self.phone_preview)
+        self.preview_dock = self._dock("cover_phone", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
+
+    def _build_export_dock(self) -> None:
+        panel = QWidget()
+        self.export_presets = QListWidget()
+        for preset in PRESETS.values():
+            item = QListWidgetItem(_preset_label(preset))
+            item.setData(Qt.ItemDataRole.UserRole, preset.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.export_presets.addItem(item)
+        self.export_format = QComboBox()
+        for fmt in ("jpeg", "png", "webp"):
+            self.export_format.addItem(fmt.upper(), fmt)
+        self.folder_button = QPushButton()
+        self.folder_button.clicked.connect(self._choose_folder)
+        self.export_button = QPushButton()
+        self.export_button.clicked.connect(self.export_checked)
+        self.export_status = QLabel()
+        self.export_status.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.export_format)
+        row.addWidget(self.folder_button)
+        row.addWidget(self.export_button)
+        layout = QVBoxLayout(panel)
+        layout.addWidget(self.export_presets)
+        layout.addLayout(row)
+        layout.addWidget(self.export_status)
+        self.export_dock = self._dock("cover_export", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    # -- opening
+    def open_document(self, doc: CoverDocument, preset_id: str | None = None, path: Path | None = None) -> None:
+        """Show ``doc`` (a fresh undo history) at ``preset_id`` or the document's own preset."""
+        self.undo_stack.clear()
+        self.path = path
+        self.base_dir = str(path.resolve().parent) if path else None
+        preset_id = preset_id or doc.preset
+        self.model.selected = ""
+        self.model.document = doc
+        if preset_id in PRESETS:
+            index = self.preset_combo.findData(preset_id)
+            self.preset_combo.blockSignals(True)
+            self.preset_combo.setCurrentIndex(index)
+            self.preset_combo.blockSignals(False)
+            self.model.preset = PRESETS[preset_id]
+            self._show_preset(preset_id)
+        self.model.set_document(doc)
+        self.model.selection_changed.emit("")
+        self._update_title()
+
+    def open_template(self, template_id: str, preset_id: str | None = None) -> None:
+        """Read a template on a pool thread, then open it."""
+        from cover_designer.templates import load_template
+
+        run_in_background(lambda: load_template(template_id), lambda doc: self.open_document(doc, preset_id),
+                          lambda error: self._show_problem(str(getattr(error, "message", error))), receiver=self,
+                          pool=self.pool)
+
+    def choose_template(self) -> None:
+        gallery = TemplateGallery(self, self.pool)
+        index = gallery.platform.findData(self.model.preset.id)
+        gallery.platform.setCurrentIndex(max(0, index))
+        if gallery.exec() == QDialog.DialogCode.Accepted:
+            template_id, preset_id = gallery.chosen()
+            if template_id:
+                self.open_template(template_id, preset_id)
+        gallery.deleteLater()
+
+    def choose_file_to_open(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Open cover"), str(self.path or Path.home()),
+                                                    self.tr("Cover files (*.json)"))
+        if path:
+            self.open_file(Path(path))
+
+    def open_file(self, path: Path) -> None:
+        """Read a cover file (or its newer autosave copy) on a pool thread, then open it."""
+        from cover_designer.autosave import recover
+        from cover_designer.document import load_document
+
+        def read() -> tuple[CoverDocument, bool]:
+            recovered = recover(path)
+            return (recovered, True) if recovered is not None else (load_document(path), False)
+
+        def opened(result: tuple[CoverDocument, bool]) -> None:
+            doc, was_recovered = result
+            self.open_document(doc, None, path)
+            if was_recovered:
+                self._show_problem(self.tr("Recovered changes that were not saved before the program stopped."))
+
+        run_in_background(read, opened, self._on_file_failed, receiver=self, pool=self.pool)
+
+    def save(self) -> None:
+        if self.path is None:
+            self.choose_file_to_save()
+        else:
+            self.save_to(self.path)
+
+    def choose_file_to_save(self) -> None:
+        suggested = self.path or Path.home() / f"{self.model.document.id or 'cover'}.json"
+        path, _filter = QFileDialog.getSaveFileName(self, self.tr("Save cover as"), str(suggested),
+                                                    self.tr("Cover files (*.json)"))
+        if path:
+            self.save_to(Path(path))
+
+    def save_to(self, path: Path) -> None:
+        """Write the cover atomically on a pool thread; the undo history is marked clean when done."""
+        from cover_designer.autosave import save
+
+        doc = self.model.document.model_copy(deep=True)
+        index = self.undo_stack.index()
+        self._autosave_timer.stop()
+
+        def saved(_result) -> None:
+            self.path = path
+            self.base_dir = self.base_dir or str(path.resolve().parent)
+            if self.undo_stack.index() == index:
+                self.undo_stack.setClean()
+            self._update_title()
+            self._show_problem(self.tr("Saved {path}").format(path=path))
+            self.saved.emit(str(path))
+
+        run_in_background(lambda: save(doc, path), saved, self._on_file_failed, receiver=self, pool=self.pool)
+
+    def _autosave(self) -> None:
+        from cover_designer.autosave import autosave
+
+        if self.path is not None and not self.undo_stack.isClean():
+            doc, path = self.model.document.model_copy(deep=True), self.path
+            run_in_background(lambda: autosave(doc, path), lambda _result: None, self._on_file_failed,
+                              receiver=self, pool=self.pool)
+
+    def _on_file_failed(self, error: BaseException) -> None:
+        self._show_problem(self.tr("The cover file could not be used: {reason}").format(
+            reason=getattr(error, "message", None) or error))
+
+    def _show_problem(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    # -- rendering (newest request wins)
+    def request_render(self) -> None:
+        self._request += 1
+        if self._in_flight:
+            self._pending = True  # the running job's result is dropped; one more job follows it
+            return
+        self._start_render()
+
+    def _start_render(self) -> None:
+        self._in_flight = True
+        self._pending = False
+        request = self._request
+        doc = self.model.document.model_copy(deep=True)
+        preset = self.model.preset
+        width = preset.smallest_display_width_px
+        base_dir = self.base_dir
+        run_in_background(lambda: render_snapshot(request, doc, preset, width, base_dir), self._on_rendered,
+                          self._on_render_failed, receiver=self, pool=self.pool)
+
+    def _on_rendered(self, output: RenderOutput) -> None:
+        self._in_flight = False
+        if output.request == self._request:
+            self.canvas.set_render(output.image, output.boxes)
+            self.phone_preview.set_thumbnail(output.thumbnail, self.tr("{preset}: {width} px wide in the feed").format(
+                preset=self.model.preset.name, width=output.thumbnail.width()))
+            self._show_findings(output.findings)
+        if self._pending:
+            self._start_render()
+
+    def _on_render_failed(self, error: BaseException) -> None:
+        self._in_flight = False
+        self._show_problem(self.tr("The cover could not be drawn: {reason}").format(reason=getattr(error, "message", error)))
+        if self._pending:
+            self._start_render()
+
+    def is_idle(self) -> bool:
+        """No render running or waiting (tests and the screenshot wait for this)."""
+        return not self._in_flight and not self._pending
+
+    # -- model → views
+    def _on_document_changed(self) -> None:
+        if self.path is not None and not self.undo_stack.isClean():
+            self._autosave_timer.start()
+        self._fill_layers()
+        self._fill_properties()
+        self._update_title()
+        self.request_render()
+
+    def _on_selection_changed(self, layer_id: str) -> None:
+        for row in range(self.layer_list.count()):
+            item = self.layer_list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == layer_id:
+                self.layer_list.blockSignals(True)
+                self.layer_list.setCurrentItem(item)
+                self.layer_list.blockSignals(False)
+                break
+        else:
+            self.layer_list.clearSelection()
+        self._fill_properties()
+
+    def _fill_layers(self) -> None:
+        self.layer_list.blockSignals(True)
+        self.layer_list.clear()
+        for layer in reversed(self.model.document.ordered_layers()):  # topmost first, like every editor
+            name = layer.name or layer.id
+            lock = " 🔒" if layer.locked else ""
+            item = QListWidgetItem(f"{name} · {self._type_label(layer.type)}{lock}")
+            item.setData(Qt.ItemDataRole.UserRole, layer.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked if layer.hidden else Qt.CheckState.Checked)
+            item.setToolTip(self.tr("Tick to show the layer"))
+            self.layer_list.addItem(item)
+            if layer.id == self.model.selected:
+                self.layer_list.setCurrentItem(item)
+        self.layer_list.blockSignals(False)
+
+    def _type_label(self, kind: str) -> str:
+        return {"text": self.tr("Text"), "image": self.tr("Image"), "logo": self.tr("Logo"), "shape": self.tr("Shape"),
+                "price": self.tr("Price"), "qr": self.tr("QR code")}.get(kind, kind)
+
+    def _fill_properties(self) -> None:
+        layer = self.model.layer(self.model.selected)
+        self.properties_panel.setEnabled(layer is not None)
+        self.lock_button.setChecked(bool(layer and layer.locked))
+        if layer is None:
+            return
+        widgets = [self.name_edit, self.text_edit, self.font_size, self.weight_combo, self.align_combo, self.color_edit,
+                   self.opacity, *self.frame_spins.values()]
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.name_edit.setText(layer.name)
+        has_text = hasattr(layer, "text")
+        self.text_edit.setEnabled(has_text)
+        self.text_edit.setText(getattr(layer, "text", ""))
+        has_font = hasattr(layer, "font")
+        self.font_size.setEnabled(has_font)
+        self.font_size.setValue(layer.font.size if has_font else 0)
+        self.weight_combo.setEnabled(has_font)
+        self.weight_combo.setCurrentIndex(max(0, self.weight_combo.findData(layer.font.weight if has_font else "")))
+        has_align = hasattr(layer, "align")
+        self.align_combo.setEnabled(has_align)
+        self.align_combo.setCurrentIndex(max(0, self.align_combo.findData(getattr(layer, "align", ""))))
+        color_field = _color_field(layer)
+        self.color_edit.setEnabled(color_field is not None)
+        self.color_edit.setText(getattr(layer, color_field) if color_field else "")
+        self.opacity.setValue(layer.opacity)
+        frame = active_frame(layer, self.model.preset)
+        for key, spin in self.frame_spins.items():
+            spin.setValue(getattr(frame, key))
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.prop_error.setText("")
+
+    def _show_findings(self, findings: list) -> None:
+        self.findings = findings
+        self.lint_list.clear()
+        if not findings:
+            self.lint_list.addItem(QListWidgetItem(self.tr("No problems found.")))
+            return
+        for finding in findings:
+            label = self.tr("error") if finding.severity == "error" else self.tr("warning")
+            item = QListWidgetItem(f"{finding.rule} {label}: {finding.message} — {finding.fix}")
+            item.setData(Qt.ItemDataRole.UserRole, finding.layer or "")
+            item.setForeground(QColor("#C62828") if finding.severity == "error" else QColor("#B26A00"))
+            self.lint_list.addItem(item)
+
+    def _show_preset(self, preset_id: str) -> None:
+        self.preset_combo.blockSignals(True)
+        self.preset_combo.setCurrentIndex(self.preset_combo.findData(preset_id))
+        self.preset_combo.blockSignals(False)
+        self._fill_properties()
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        if shiboken6.isValid(self.undo_stack):  # the stack says "clean" once more while being deleted
+            self._update_title()
+
+    def _update_title(self) -> None:
+        name = self.model.document.name or self.model.document.id or self.tr("Untitled cover")
+        mark = "" if self.undo_stack.isClean() else " *"
+        self.setWindowTitle(self.tr("Cover designer — {name}").format(name=name) + mark)
+
+    # -- views → commands
+    def _push(self, after: CoverDocument, text: str) -> None:
+        if after.model_dump() != self.model.document.model_dump():
+            self.undo_stack.push(DocumentCommand(self.model, self.model.document, after, text))
+
+    def _commit(self, field_name: str, value) -> None:
+        layer_id = self.model.selected
+        if not self.model.layer(layer_id):
+            return
+        try:
+            after = edit_layer(self.model.document, layer_id, **{field_name: value})
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            self.prop_error.setText(self.tr("Not a valid value: {reason}").format(reason=str(exc).splitlines()[-1].strip()))
+            return
+        self.prop_error.setText("")
+        self._push(after, self.tr("Edit layer"))
+
+    def _commit_color(self) -> None:
+        layer = self.model.layer(self.model.selected)
+        field_name = _color_field(layer) if layer else None
+        if field_name:
+            text = self.color_edit.text().strip()
+            self._commit(field_name, text if text.startswith("#") else "#" + text)
+
+    def _commit_frame(self, key: str) -> None:
+        layer = self.model.layer(self.model.selected)
+        if layer is None:
+            return
+        frame = active_frame(layer, self.model.preset)
+        value = round(self.frame_spins[key].value(), 5)
+        if abs(getattr(frame, key) - value) < 1e-6:
+            return
+        new_frame = frame.model_copy(update={key: value})
+        self._push(with_frame(self.model.document, layer.id, self.model.preset, new_frame), self.tr("Move layer"))
+
+    def _on_layer_row(self, current: QListWidgetItem | None, _previous=None) -> None:
+        self.model.select(current.data(Qt.ItemDataRole.UserRole) if current else "")
+
+    def _on_layer_item_changed(self, item: QListWidgetItem) -> None:
+        layer_id = item.data(Qt.ItemDataRole.UserRole)
+        hidden = item.checkState() != Qt.CheckState.Checked
+        layer = self.model.layer(layer_id)
+        if layer is not None and layer.hidden != hidden:
+            after = edit_layer(self.model.document, layer_id, hidden=hidden)
+            self._push(after, self.tr("Hide layer") if hidden else self.tr("Show layer"))
+
+    def _toggle_lock(self) -> None:
+        layer = self.model.layer(self.model.selected)
+        if layer is not None:
+            after = edit_layer(self.model.document, layer.id, locked=not layer.locked)
+            self._push(after, self.tr("Unlock layer") if layer.locked else self.tr("Lock layer"))
+
+    def move_layer(self, step: int) -> None:
+        """Raise (+1) or lower (-1) the selected layer one place in the stacking order."""
+        ordered = [layer.id for layer in self.model.document.ordered_layers()]
+        layer_id = self.model.selected
+        if layer_id not in ordered:
+            return
+        index = ordered.index(layer_id)
+        target = index + step
+        if not 0 <= target < len(ordered):
+            return
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+        after = self.model.document.model_copy(deep=True)
+        for layer in after.layers:
+            layer.z = ordered.index(layer.id)
+        self._push(after, self.tr("Raise layer") if step > 0 else self.tr("Lower layer"))
+
+    def _on_finding_clicked(self, item: QListWidgetItem) -> None:
+        layer_id = item.data(Qt.ItemDataRole.UserRole)
+        if layer_id and self.model.layer(layer_id) is not None:
+            self.model.select(layer_id)
+
+    def _toggle_safe_zones(self, on: bool) -> None:
+        self.canvas.show_safe_zones = on
+        self.canvas.update()
+
+    # -- export
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Export folder"), self.export_folder)
+        if folder:
+            self.export_folder = folder
+            self.retranslate()
+
+    def set_export_presets(self, preset_ids: list[str]) -> None:
+        for row in range(self.export_presets.count()):
+            item = self.export_presets.item(row)
+            checked = item.data(Qt.ItemDataRole.UserRole) in preset_ids
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def export_checked(self) -> None:
+        """Write one file per ticked preset into the export folder, on a pool thread."""
+        preset_ids = [self.export_presets.item(row).data(Qt.ItemDataRole.UserRole)
+                      for row in range(self.export_presets.count())
+                      if self.export_presets.item(row).checkState() == Qt.CheckState.Checked]
+        if not preset_ids:
+            self.export_status.setText(self.tr("Tick at least one preset to export."))
+            return
+        if self._exporting:
+            return
+        self._exporting = True
+        self.export_button.setEnabled(False)
+        self.export_status.setText(self.tr("Exporting {count} covers…").format(count=len(preset_ids)))
+        doc = self.model.document.model_copy(deep=True)
+        folder = Path(self.export_folder)
+        fmt = self.export_format.currentData()
+        base_dir = self.base_dir
+        run_in_background(lambda: export_covers(doc, preset_ids, folder, fmt, base_dir), self._on_exported,
+                          self._on_export_failed, receiver=self, pool=self.pool)
+
+    def _on_exported(self, rows: list[tuple[str, str, str]]) -> None:
+        self._exporting = False
+        self.export_button.setEnabled(True)
+        self.export_rows = rows
+        lines = []
+        for preset_id, path, error in rows:
+            name = PRESETS[preset_id].name
+            if error:
+                lines.append(self.tr("{preset}: not written — {reason}").format(preset=name, reason=error))
+            else:
+                lines.append(self.tr("{preset}: written to {path}").format(preset=name, path=path))
+        self.export_status.setText("\n".join(lines))
+        self.export_finished.emit(rows)
+
+    def _on_export_failed(self, error: BaseException) -> None:
+        self._exporting = False
+        self.export_button.setEnabled(True)
+        self.export_status.setText(self.tr("Export failed: {reason}").format(reason=getattr(error, "message", error)))
+        self.export_finished.emit([])
+
+    # -- window
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.pool.waitForDone(10000)
+        super().closeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self._update_title()
+        self.toolbar.setWindowTitle(self.tr("Cover tools"))
+        self.templates_action.setText(self.tr("&Templates…"))
+        self.open_action.setText(self.tr("&Open…"))
+        self.save_action.setText(self.tr("&Save"))
+        self.save_as_action.setText(self.tr("Save &as…"))
+        self.preset_label.setText(self.tr("Preset:"))
+        self.safe_check.setText(self.tr("Safe zones"))
+        self.snap_check.setText(self.tr("Snap"))
+        self.layers_dock.setWindowTitle(self.tr("Layers"))
+        self.up_button.setText(self.tr("Raise"))
+        self.down_button.setText(self.tr("Lower"))
+        self.lock_button.setText(self.tr("Lock"))
+        self.properties_dock.setWindowTitle(self.tr("Properties"))
+        labels = {"name": self.tr("Name"), "text": self.tr("Text"), "font_size": self.tr("Font size"),
+                  "color": self.tr("Colour"), "opacity": self.tr("Opacity"), "dx": self.tr("Offset X"),
+                  "dy": self.tr("Offset Y"), "w": self.tr("Width"), "h": self.tr("Height")}
+        labels.update({"font_weight": self.tr("Weight"), "align": self.tr("Alignment")})
+        for key, label in self.prop_labels.items():
+            label.setText(labels[key])
+        weights = {"regular": self.tr("Regular"), "medium": self.tr("Medium"), "bold": self.tr("Bold"),
+                   "black": self.tr("Black")}
+        for index in range(self.weight_combo.count()):
+            self.weight_combo.setItemText(index, weights[self.weight_combo.itemData(index)])
+        aligns = {"start": self.tr("Start of line"), "left": self.tr("Left"), "center": self.tr("Centre"),
+                  "right": self.tr("Right"), "end": self.tr("End of line")}
+        for index in range(self.align_combo.count()):
+            self.align_combo.setItemText(index, aligns[self.align_combo.itemData(index)])
+        self.lint_dock.setWindowTitle(self.tr("Checks"))
+        self.preview_dock.setWindowTitle(self.tr("Phone feed preview"))
+        self.export_dock.setWindowTitle(self.tr("Export"))
+        self.folder_button.setText(self.tr("Folder: {name}").format(name=Path(self.export_folder).name or self.export_folder))
+        self.folder_button.setToolTip(self.export_folder)
+        self.export_button.setText(self.tr("Export ticked presets"))
+
+
+def _preset_label(preset: Preset) -> str:
+    size = f"{preset.width}×{preset.height}"
+    return preset.name if f"{preset.width}x{preset.height}" in preset.name else f"{preset.name} ({size})"
+
+
+def _color_field(layer) -> str | None:
+    for name in ("color", "fill", "foreground", "placeholder_color"):
+        if hasattr(layer, name) and isinstance(getattr(layer, name), str):
+            return name
+    return None
