@@ -24,7 +24,7 @@ def qt_row() -> dict[str, Any]:
     """Can Qt open a window here?  Checked without creating an application."""
     try:
         import PySide6
-        from PySide6 import QtCore  # noqa: F401  (proves the Qt core library loads)
+        from PySide6 import QtCore  # proves the Qt core library loads
     except ImportError as exc:
         return {"check": _("Qt (PySide6)"), "ok": False, "detail": str(exc), "fix": _("pip install pyside6")}
     platform_name = os.environ.get("QT_QPA_PLATFORM")
@@ -34,7 +34,8 @@ def qt_row() -> dict[str, Any]:
         else:
             platform_name = {"win32": "windows", "darwin": "cocoa"}.get(sys.platform, "")
     ok = bool(platform_name)
-    detail = _("PySide6 {version}, platform “{platform}”").format(version=PySide6.__version__, platform=platform_name or _("none"))
+    version = getattr(PySide6, "__version__", None) or QtCore.qVersion()
+    detail = _("PySide6 {version}, platform “{platform}”").format(version=version, platform=platform_name or _("none"))
     fix = _("No display: run inside a desktop session, or use xvfb-run; for tests set QT_QPA_PLATFORM=offscreen")
     if ok and platform_name == "xcb":
         import ctypes.util
