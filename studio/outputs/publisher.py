@@ -13,6 +13,12 @@ same for sound.  Keyframe requests from the server (PLI) come back out through
 subscribes to the compositor and the mixer, owns the encoder ladder and the publisher, and
 tears everything down on :meth:`LiveSession.stop`.
 
+Congestion: every 200 ms on the network thread the publisher feeds what its senders heard
+(receiver reports, NACKs, REMB, transport-cc feedback) into a
+:class:`~studio.outputs.congestion.BandwidthEstimator` (``available_bitrate_bps``, ``on_estimate``);
+the live session's :class:`~studio.outputs.congestion.LadderController` turns the estimate into
+ladder bitrates, pauses and resumes.  All of it is in ``stats()["congestion"]`` and the log.
+
 States: ``connecting`` → ``live`` (→ ``reconnecting`` → ``live`` …) → ``stopped``, or
 ``failed`` with :attr:`WhipPublisher.failure` (an :class:`~studio.outputs.errors.OutputError`
 whose ``str()`` is the reason in words).  ``on_state.emit(state=..., failure=...)`` runs on
@@ -48,6 +54,16 @@ from studio.outputs.aiortc_adapter.send import (
     install_codecs,
 )
 from studio.outputs.aiortc_adapter.receive import loopback_candidates
+from studio.outputs.congestion import (
+    BITRATE,
+    PAUSE,
+    RESUME,
+    TRANSPORT_CC_URI,
+    BandwidthEstimator,
+    Decision,
+    LadderController,
+    ladder_ceiling_bps,
+)
 from studio.outputs.errors import OutputError, StopReason
 from studio.outputs.recorder import Recorder
 
@@ -75,6 +91,9 @@ DELETE_TIMEOUT_S = 2.0
 CLOSE_TIMEOUT_S = 2.0
 STATS_INTERVAL_S = 1.0
 RECONNECT_BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
+CONGESTION_INTERVAL_S = 0.2  # feedback -> estimator -> controller, on the network thread
+MIN_ESTIMATE_BPS = 100_000
+ESTIMATE_LOG_CHANGE = 0.15  # log the estimate when it moved this much since last logged
 
 
 def _median(values: Iterable[float]) -> float | None:
@@ -124,6 +143,7 @@ class WhipPublisher:
         thread_name: str = "bridgecast-whip",
         allow_loopback: bool | None = None,
         on_audio_packet: Callable[[PacketItem], Any] | None = None,
+        transport_cc: bool = True,
     ) -> None:
         if not layers:
             raise ValueError("a publisher needs at least one layer")
@@ -156,6 +176,17 @@ class WhipPublisher:
         # rehearsal receiver), harmless otherwise.  None = decide from the URL's host.
         self.allow_loopback = _is_loopback_url(url) if allow_loopback is None else bool(allow_loopback)
         self.available_bitrate_bps: int | None = None  # set by a bandwidth estimator, never guessed
+        self.transport_cc = bool(transport_cc)  # offer transport-wide CC (delay-based estimate)
+        self.transport_cc_negotiated = False
+        # Congestion: the estimator lives across reconnects (the network is the same one);
+        # on_estimate.emit(estimate_bps=int) every CONGESTION_INTERVAL_S on the network thread.
+        ceiling_bps = ladder_ceiling_bps(
+            sum(layer.bitrate_bps for layer in self.layers), self.audio_bitrate_bps if audio is not None else 0
+        )
+        self.estimator = BandwidthEstimator(initial_bps=ceiling_bps, min_bps=MIN_ESTIMATE_BPS, max_bps=ceiling_bps)
+        self.on_estimate = Signal()
+        self._feedback_seen: dict[int, dict[str, int]] = {}  # ssrc -> counters already fed
+        self._logged_estimate_bps: int | None = None
 
         self._state = STOPPED
         self.failure: OutputError | None = None
@@ -322,6 +353,12 @@ class WhipPublisher:
             except Exception:
                 log.exception("keyframe request for layer %s failed", rid)
 
+    def set_layer_pacing(self, rid: str, bitrate_bps: int) -> None:
+        """Re-pace ``rid`` for a temporary target (congestion) without changing its nominal rate."""
+        video = self._video
+        if video is not None:
+            video.set_bitrate(rid, bitrate_bps)
+
     def set_layer_bitrate(self, rid: str, bitrate_bps: int) -> None:
         """The layer's encoder target changed: pace its packets for the new rate."""
         video = self._video
@@ -431,6 +468,7 @@ class WhipPublisher:
         video: SimulcastVideo | None = None
         audio_track: EncodedAudioTrack | None = None
         stats_task: asyncio.Task | None = None
+        congestion_task: asyncio.Task | None = None
         try:
             if self.audio is not None:
                 audio_track = EncodedAudioTrack()
@@ -446,6 +484,7 @@ class WhipPublisher:
                 bitrates_bps={layer.rid: layer.bitrate_bps for layer in self.layers},
                 mode=self.simulcast,
                 on_keyframe_request=self._keyframe_request,
+                offer_transport_cc=self.transport_cc,
             )
             with loopback_candidates(self.allow_loopback):
                 await pc.setLocalDescription(await pc.createOffer())
@@ -465,6 +504,9 @@ class WhipPublisher:
             rid_extension_id = video_info.extmap.get(RID_URI) if video_info is not None else None
             self.accepted_rids = list(answer.accepted_rids) if answer.accepted_rids is not None else None
             self.published_rids = video.apply_answer(self.accepted_rids, rid_extension_id)
+            self.transport_cc_negotiated = video.enable_transport_cc(
+                video_info.extmap.get(TRANSPORT_CC_URI) if video_info is not None and self.transport_cc else None
+            )
             self._announce_layers(video)
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=resource.answer_sdp, type="answer"))
@@ -483,12 +525,16 @@ class WhipPublisher:
             await self._wait_connected(pc)
             self._live_since = time.monotonic()
             stats_task = asyncio.ensure_future(self._collect_stats(pc, video))
+            self._feedback_seen = {}
+            congestion_task = asyncio.ensure_future(self._run_congestion(video))
             self._set_state(LIVE)
             await self._wait_until_lost(pc, video)
         finally:
             self._video, self._audio_track = None, None
             if stats_task is not None:
                 stats_task.cancel()
+            if congestion_task is not None:
+                congestion_task.cancel()
             if video is not None:
                 video.stop_tracks()
             if audio_track is not None:
@@ -563,6 +609,63 @@ class WhipPublisher:
         self._pc = None
         self._audio_sender = None
 
+    async def _run_congestion(self, video: SimulcastVideo) -> None:
+        """Every CONGESTION_INTERVAL_S: new sender feedback into the estimator, then
+        ``available_bitrate_bps`` and ``on_estimate`` (whose listeners drive the ladder)."""
+        while True:
+            await asyncio.sleep(CONGESTION_INTERVAL_S)
+            try:
+                self.congestion_step(video)
+            except Exception:  # adaptation failing must never cost the stream
+                log.exception("congestion step failed")
+
+    def congestion_step(self, video: SimulcastVideo | None = None, now: float | None = None) -> int:
+        """Feed what changed on every sender since the last step; returns the estimate."""
+        video = video if video is not None else self._video
+        estimator = self.estimator
+        senders: list[PacketSender] = [plan.sender for plan in video.published] if video is not None else []
+        if self._audio_sender is not None:
+            senders.append(self._audio_sender)
+        for sender in senders:
+            counters = sender.counters
+            seen = self._feedback_seen.setdefault(
+                sender.ssrc, {"bytes": 0, "packets": 0, "nacks": 0, "reports": 0, "remb": 0, "packets_at_report": 0}
+            )
+            sent_bytes = counters.payload_bytes + counters.retransmit_bytes
+            sent_packets = counters.packets + counters.retransmits
+            if sent_bytes > seen["bytes"]:
+                estimator.on_sent(sent_bytes - seen["bytes"], sent_packets - seen["packets"], now=now)
+            seen["bytes"], seen["packets"] = sent_bytes, sent_packets
+            if counters.nacks > seen["nacks"]:
+                estimator.on_nacks(counters.nacks - seen["nacks"], now=now)
+                seen["nacks"] = counters.nacks
+            if counters.reports > seen["reports"] and counters.fraction_lost is not None:
+                weight = max(1, sent_packets - seen["packets_at_report"])
+                estimator.on_receiver_report(
+                    sender.ssrc, fraction_lost=counters.fraction_lost, rtt_s=counters.rtt_s,
+                    jitter_s=counters.jitter_s, weight=weight, now=now,
+                )
+                seen["reports"], seen["packets_at_report"] = counters.reports, sent_packets
+            if counters.remb_updates > seen["remb"] and counters.remb_bps is not None:
+                estimator.on_remb(counters.remb_bps, now=now)
+                seen["remb"] = counters.remb_updates
+        take_results = getattr(video, "take_transport_results", None)
+        results = take_results() if take_results is not None else []
+        if results:
+            estimator.on_packet_results(results, now=now)
+        estimate = estimator.update(now)
+        self.available_bitrate_bps = estimate
+        logged = self._logged_estimate_bps
+        if logged is None or abs(estimate - logged) > ESTIMATE_LOG_CHANGE * logged:
+            self._logged_estimate_bps = estimate
+            snap = estimator.snapshot()
+            log.info(
+                "congestion: estimate %d kbit/s (limited by %s; loss %s, rtt %s ms, delay %s)",
+                estimate // 1000, snap["limited_by"], snap["loss_fraction"], snap["rtt_ms"], snap["delay_state"],
+            )
+        self.on_estimate.emit(estimate_bps=estimate)
+        return estimate
+
     async def _collect_stats(self, pc: Any, video: SimulcastVideo) -> None:
         """Every second: RTT and loss per SSRC from aiortc's sender stats (for ``stats()``)."""
         while True:
@@ -627,6 +730,9 @@ class WhipPublisher:
                     "rtt_ms": round(remote["rtt_s"] * 1000.0, 1) if remote and remote["rtt_s"] is not None else None,
                     "loss_fraction": round(remote["fraction_lost"], 4) if remote else None,
                     "remb_bps": counters.remb_bps if counters is not None else None,
+                    "nacks": counters.nacks if counters is not None else 0,
+                    "retransmits": counters.retransmits if counters is not None else 0,
+                    "retransmit_misses": counters.retransmit_misses if counters is not None else 0,
                     "capture_to_send_ms_p50": _median(sender.send_delay_ms) if sender is not None else None,
                 }
             )
@@ -645,6 +751,11 @@ class WhipPublisher:
             "rtt_ms": round(statistics.median(rtts), 1) if rtts else None,
             "loss_fraction": round(max(losses), 4) if losses else None,
             "available_bitrate_bps": self.available_bitrate_bps,
+            "congestion": {
+                **self.estimator.snapshot(),
+                "transport_cc": self.transport_cc_negotiated,
+                "transport_feedbacks": video.transport_feedbacks if video is not None else None,
+            },
             "dropped_frames": dropped,
             "encoder": encoder,
             "accepted_rids": self.accepted_rids,
@@ -695,6 +806,7 @@ class LiveSession:
         keyframe_interval_s: float = 2.0,
         preset: str = "fastest",
         record_path: Any = None,
+        adapt_to_network: bool = True,
         **publisher_options: Any,
     ) -> None:
         self.compositor, self.mixer = self._resolve(source)
@@ -716,6 +828,9 @@ class LiveSession:
         self._publisher_options = publisher_options
         self.publisher: WhipPublisher | None = None
         self.ladder: Ladder | None = None
+        # Congestion adaptation: the publisher's estimate drives this (network thread).
+        self.controller: LadderController | None = None
+        self.adapt_to_network = bool(adapt_to_network)
         # The local recording (safety net): its own state signal, because a failed recording
         # (disk full) must never read as a failed stream.
         self.record_path = record_path
@@ -758,6 +873,11 @@ class LiveSession:
                 **self._publisher_options,
             )
             self.publisher.notices.connect(self._forward_notice)
+            self.controller = LadderController(
+                self.layers, reserved_bps=self.publisher.audio_bitrate_bps if self.mixer is not None else 0
+            )
+            if self.adapt_to_network:
+                self.publisher.on_estimate.connect(self._on_estimate)
             self.on_state.connect(self._on_publisher_state)
             if self._studio is not None:
                 self._studio.hold_canvas(self)  # the ladder is sized for this compositor
@@ -796,6 +916,7 @@ class LiveSession:
             publisher, ladder = self.publisher, self.ladder
         if publisher is not None:
             publisher.stop()
+            publisher.on_estimate.disconnect(self._on_estimate)
         if ladder is not None:
             ladder.stop()
         if self.recorder is not None:
@@ -860,6 +981,8 @@ class LiveSession:
             self.ladder.set_bitrate(rid, bitrate_bps)
         if self.publisher is not None:
             self.publisher.set_layer_bitrate(rid, bitrate_bps)
+        if self.controller is not None:
+            self.controller.set_nominal(rid, bitrate_bps)
 
     def _on_keyframe_request(self, rid: str | None) -> None:
         ladder = self.ladder
@@ -872,11 +995,49 @@ class LiveSession:
         if state != LIVE or ladder is None or publisher is None:
             return
         published = set(publisher.published_rids)
+        controller = self.controller
+        if controller is not None:
+            # A (re)connect resumes every published layer: the controller starts over from
+            # nominal rates and the estimate (kept across reconnects) retunes within a step.
+            controller.reset(publisher.published_rids)
         for layer in self.layers:
             if layer.rid in published:
+                if controller is not None and ladder.layer_stats(layer.rid).bitrate_bps != layer.bitrate_bps:
+                    ladder.set_bitrate(layer.rid, layer.bitrate_bps)
                 ladder.resume(layer.rid)
             else:
                 ladder.pause(layer.rid)
+
+    def _on_estimate(self, estimate_bps: int) -> None:
+        """Network thread, every CONGESTION_INTERVAL_S while live: estimate -> ladder."""
+        controller, ladder, publisher = self.controller, self.ladder, self.publisher
+        if controller is None or ladder is None or publisher is None or not ladder.is_running:
+            return
+        if publisher.state != LIVE:
+            return
+        for decision in controller.update(estimate_bps):
+            self.apply_decision(decision)
+
+    def apply_decision(self, decision: Decision) -> None:
+        """Carry one controller decision out on the encoder ladder and the pacing."""
+        ladder, publisher = self.ladder, self.publisher
+        if ladder is None or publisher is None:
+            return
+        try:
+            if decision.kind == BITRATE and decision.bitrate_bps:
+                ladder.set_bitrate(decision.rid, decision.bitrate_bps)
+                publisher.set_layer_pacing(decision.rid, decision.bitrate_bps)
+            elif decision.kind == PAUSE:
+                ladder.pause(decision.rid)
+                self.notices.emit(code="layer_paused", message=decision.message())
+            elif decision.kind == RESUME:
+                if decision.bitrate_bps:
+                    ladder.set_bitrate(decision.rid, decision.bitrate_bps)
+                    publisher.set_layer_pacing(decision.rid, decision.bitrate_bps)
+                ladder.resume(decision.rid)  # its first packet is a keyframe
+                self.notices.emit(code="layer_resumed", message=decision.message())
+        except KeyError:  # a layer the ladder does not have (should not happen)
+            log.warning("congestion decision for unknown layer %s", decision.rid)
 
     def _forward_notice(self, **payload: Any) -> None:
         self.notices.emit(code=payload.get("code"), message=payload.get("message"))
@@ -909,6 +1070,26 @@ class LiveSession:
             data["dropped_frames"] = data["dropped_frames"] + ladder_dropped
             names = [layer.encoder for layer in encoded.values() if layer.encoder]
             data["encoder"] = names[0] if names and len(set(names)) == 1 else (", ".join(dict.fromkeys(names)) or ladder.chosen_encoder)
+        if self.controller is not None:
+            control = self.controller.snapshot()
+            congestion = dict(data.get("congestion") or {})
+            congestion.update(
+                {
+                    "adapting": self.adapt_to_network,
+                    "layers": control["layers"],
+                    "pause_threshold_bps": control["pause_threshold_bps"],
+                    "resume_threshold_bps": control["resume_threshold_bps"],
+                    "resume_hold_s": control["resume_hold_s"],
+                    "decisions": control["decisions"],
+                }
+            )
+            data["congestion"] = congestion
+            by_rid = {layer["rid"]: layer for layer in control["layers"]}
+            for entry in data["layers"]:
+                layer = by_rid.get(entry["rid"])
+                if layer is not None:
+                    entry["congestion_state"] = layer["state"]
+                    entry["target_bitrate_bps"] = layer["target_bps"]
         data["elapsed_s"] = round(self.elapsed_s, 1) if self.elapsed_s is not None else None
         if self.recorder is not None:
             data["recording"] = self.recorder.stats()

@@ -14,6 +14,13 @@ small named piece that could be offered upstream:
   packet, paces packets with a leaky bucket (:class:`Pacer`), derives RTP timestamps from
   capture time and makes sender reports map them to one wall clock (:class:`WallClock`)
   shared by audio and video, and reports PLI/FIR for its SSRC to ``on_keyframe_request(rid)``.
+* :class:`RetransmissionHistory` — NACKs answered from a bounded per-sender history (count and
+  age; one resend per sequence number per 50 ms), resent bytes booked on the pacer; RTCP report
+  blocks, REMB and NACK counts surfaced in ``PacketSender.counters`` for the bandwidth estimator.
+* transport-wide CC: :func:`add_transport_cc_extmap` offers the extension, every published layer
+  stamps one shared sequence (:class:`~studio.outputs.congestion.TransportCcTracker`), and
+  :func:`hook_transport_feedback` hands the feedback aiortc would drop to
+  ``SimulcastVideo.take_transport_results``.
 * :class:`SimulcastVideo` — one extra ``PacketSender`` per layer on the video transceiver's
   transport (aiortc's "Shown to work with Janus" recipe), started together with the
   transceiver's own sender when DTLS is up; publishes exactly the rids the answer accepted.
@@ -57,6 +64,13 @@ from aiortc.rtcrtpparameters import (
 )
 
 from studio.outputs.aiortc_adapter import PINNED_AIORTC_VERSION
+from studio.outputs.congestion import (
+    RTCP_RTPFB_TRANSPORT_CC,
+    TRANSPORT_CC_URI,
+    PacketResult,
+    TransportCcTracker,
+    parse_transport_cc,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +97,12 @@ PACING_MIN_BPS = 600_000
 PACING_BURST_S = 0.004
 # Per-packet bytes on the wire beyond the RTP payload (RTP + extensions + SRTP tag + UDP/IPv4).
 RTP_OVERHEAD_BYTES = 12 + 16 + 10 + 8 + 20
+
+# NACK answers: packets kept per sender (by count and age); one sequence number is resent at
+# most once per RETRANSMIT_MIN_INTERVAL_S (receivers repeat NACKs until the packet arrives).
+RETRANSMIT_HISTORY_PACKETS = 1024
+RETRANSMIT_HISTORY_AGE_S = 1.5
+RETRANSMIT_MIN_INTERVAL_S = 0.05
 
 DEFAULT_VIDEO_QUEUE_FRAMES = 10  # ≈ 330 ms at 30 fps: a paced keyframe fits, a stall does not
 DEFAULT_AUDIO_QUEUE_PACKETS = 25  # 500 ms of 20 ms Opus packets
@@ -517,12 +537,80 @@ class EncodedAudioTrack(PacketTrack):
 
 
 # ----------------------------------------------------------------------------------------------
+# Transport-wide congestion control (send side): offer the extension, stamp packets, hear feedback
+def add_transport_cc_extmap(offer_sdp: str) -> tuple[str, int]:
+    """Offer the transport-cc header extension in the video m-section (a free id, or the one
+    already there); returns the SDP and the id.  aiortc offers only mid and abs-send-time."""
+    newline = "\r\n" if "\r\n" in offer_sdp else "\n"
+    lines = offer_sdp.split(newline)
+    used: set[int] = set()
+    for line in lines:
+        if line.startswith("a=extmap:"):
+            head, _, uri = line[len("a=extmap:"):].partition(" ")
+            ext_id = int(head.split("/")[0])
+            if uri.strip() == TRANSPORT_CC_URI:
+                return offer_sdp, ext_id
+            used.add(ext_id)
+    ext_id = next(i for i in range(1, 15) if i not in used)
+    out: list[str] = []
+    in_video = False
+    inserted = False
+    for index, line in enumerate(lines):
+        if line.startswith("m="):
+            in_video = line.startswith("m=video")
+        out.append(line)
+        if in_video and not inserted and line.startswith("a=extmap:"):
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            if not following.startswith("a=extmap:"):
+                out.append(f"a=extmap:{ext_id} {TRANSPORT_CC_URI}")
+                inserted = True
+    if not inserted:
+        raise ValueError("the offer has no video m-section with header extensions")
+    return newline.join(out), ext_id
+
+
+def transport_cc_fcis(data: bytes) -> list[bytes]:
+    """The FCI of every transport-cc feedback message in a compound RTCP packet."""
+    found = []
+    pos = 0
+    while pos + 4 <= len(data):
+        first, packet_type, words = data[pos], data[pos + 1], int.from_bytes(data[pos + 2:pos + 4], "big")
+        end = pos + (words + 1) * 4
+        if first >> 6 != 2 or end > len(data):
+            break
+        if packet_type == aiortc_rtp.RTCP_RTPFB and first & 0x1F == RTCP_RTPFB_TRANSPORT_CC and end - pos > 12:
+            padding = data[end - 1] if first & 0x20 else 0
+            found.append(data[pos + 12:end - padding])
+        pos = end
+    return found
+
+
+def hook_transport_feedback(transport: RTCDtlsTransport, callback: Callable[[bytes], Any]) -> None:
+    """Hand the FCI of each transport-cc feedback the transport receives to ``callback``
+    (aiortc parses RTPFB fmt=15 as a NACK list and drops the contents).  Idempotent."""
+    original = getattr(transport, DTLS_RTCP_DATA_METHOD)
+    if getattr(original, "_bridgecast_transport_cc", False):
+        return
+
+    async def handle_rtcp_data(data: bytes) -> None:
+        try:
+            for fci in transport_cc_fcis(data):
+                callback(fci)
+        except Exception:  # feedback trouble must not stop RTCP handling (PLI, NACK …)
+            log.exception("transport-cc feedback handling failed")
+        await original(data)
+
+    handle_rtcp_data._bridgecast_transport_cc = True  # type: ignore[attr-defined]
+    setattr(transport, DTLS_RTCP_DATA_METHOD, handle_rtcp_data)
+
+
+# ----------------------------------------------------------------------------------------------
 # Private aiortc names used below (checked by check_internals)
 _SENDER = "_RTCRtpSender__"
 SENDER_PRIVATE_ATTRIBUTES: tuple[str, ...] = (
     "rtp_started",  # asyncio.Event set when the RTP task runs (stop() waits for it)
     "rtp_exited",  # asyncio.Event set when the RTP task ends (stop() waits for it)
-    "rtp_history",  # seq % RTP_HISTORY_SIZE -> RtpPacket, for NACK retransmission
+    "rtt",  # smoothed round-trip time from report blocks (read after aiortc's RR handling)
     "rtp_header_extensions_map",  # HeaderExtensionsMap configured in send()
     "mid",  # the m-line's mid, stamped on every packet
     "ntp_timestamp",  # sender report: NTP time ...
@@ -535,7 +623,8 @@ SENDER_PRIVATE_METHODS: tuple[str, ...] = ("_run_rtp", "_run_rtcp", "_handle_rtc
 SENDER_SEMI_PRIVATE_ATTRIBUTES: tuple[str, ...] = ("_ssrc", "_rtx_ssrc", "_stream_id", "_track_id", "_enabled")
 TRANSCEIVER_SENDER_ATTRIBUTE = "_RTCRtpTransceiver__sender"
 TRANSCEIVER_CODECS_ATTRIBUTE = "_codecs"  # negotiated codecs, set by RTCPeerConnection
-DTLS_TRANSPORT_METHODS: tuple[str, ...] = ("_send_rtp", "_register_rtp_sender", "_unregister_rtp_sender")
+DTLS_RTCP_DATA_METHOD = "_handle_rtcp_data"  # raw (decrypted) RTCP in; wrapped for transport-cc
+DTLS_TRANSPORT_METHODS: tuple[str, ...] = ("_send_rtp", "_register_rtp_sender", "_unregister_rtp_sender", DTLS_RTCP_DATA_METHOD)
 
 
 def _get(sender: RTCRtpSender, name: str) -> Any:
@@ -557,12 +646,71 @@ class SenderCounters:
     packets: int = 0
     payload_bytes: int = 0
     keyframe_requests: int = 0  # PLI + FIR received for this SSRC
-    nacks: int = 0
+    nacks: int = 0  # sequence numbers NACKed
+    retransmits: int = 0  # NACKed packets resent from the history
+    retransmit_bytes: int = 0
+    retransmit_misses: int = 0  # NACKed packets no longer (or never) in the history
     remb_bps: int | None = None
+    remb_updates: int = 0
+    reports: int = 0  # RTCP report blocks about this SSRC
+    fraction_lost: float | None = None  # from the last report block, 0..1
+    rtt_s: float | None = None  # aiortc's smoothed RTT after the last report
+    jitter_s: float | None = None
     malformed: int = 0
     width: int = 0
     height: int = 0
     encoder: str | None = None
+
+
+class RetransmissionHistory:
+    """The packets one sender sent recently, serialized, for answering NACKs.
+
+    Bounded by count (``max_packets``) and age (``max_age_s``); a sequence number is resent at
+    most once per ``min_interval_s``.  One asyncio loop uses it (no lock needed).
+    aiortc keeps 128 packets by ``seq % 128`` — about 60 ms of a 1080p keyframe, shorter than a
+    round trip on a slow link — hence this.
+    """
+
+    def __init__(
+        self,
+        max_packets: int = RETRANSMIT_HISTORY_PACKETS,
+        max_age_s: float = RETRANSMIT_HISTORY_AGE_S,
+        min_interval_s: float = RETRANSMIT_MIN_INTERVAL_S,
+    ) -> None:
+        self.max_packets = int(max_packets)
+        self.max_age_s = float(max_age_s)
+        self.min_interval_s = float(min_interval_s)
+        self._packets: collections.OrderedDict[int, list[Any]] = collections.OrderedDict()  # seq -> [data, sent_s, resent_s]
+
+    def __len__(self) -> int:
+        return len(self._packets)
+
+    def add(self, sequence_number: int, data: Any, now_s: float) -> None:
+        """Remember ``data`` (serialized bytes, or the packet itself) sent at ``now_s``."""
+        self._packets.pop(sequence_number, None)
+        self._packets[sequence_number] = [data, now_s, None]
+        while len(self._packets) > self.max_packets:
+            self._packets.popitem(last=False)
+        self._expire(now_s)
+
+    def _expire(self, now_s: float) -> None:
+        while self._packets:
+            first = next(iter(self._packets.values()))
+            if now_s - first[1] <= self.max_age_s:
+                break
+            self._packets.popitem(last=False)
+
+    def take(self, sequence_number: int, now_s: float) -> Any:
+        """The packet to resend for a NACK of ``sequence_number``, or None (unknown, too old,
+        or resent moments ago)."""
+        self._expire(now_s)
+        entry = self._packets.get(sequence_number)
+        if entry is None:
+            return None
+        if entry[2] is not None and now_s - entry[2] < self.min_interval_s:
+            return None
+        entry[2] = now_s
+        return entry[0]
 
 
 class PacketSender(RTCRtpSender):
@@ -601,6 +749,9 @@ class PacketSender(RTCRtpSender):
         self.on_keyframe_request = on_keyframe_request
         self.siblings: list[PacketSender] = []
         self.counters = SenderCounters()
+        self.retransmissions = RetransmissionHistory()
+        self.transport_cc: TransportCcTracker | None = None  # set when transport-cc was negotiated
+        self.on_transport_feedback: Callable[[bytes], Any] | None = None  # main sender hooks the transport
         self.is_sending = False
         self._recent: collections.deque[tuple[float, int]] = collections.deque()  # (monotonic s, bytes) per frame
         # capture → last packet handed to the transport, ms (encode + hand-off + pacing)
@@ -624,6 +775,8 @@ class PacketSender(RTCRtpSender):
         the same transport (after BUNDLE it may differ from the one they were made with)."""
         await super().send(self._parameters_with_extensions(parameters))
         self.is_sending = True
+        if self.on_transport_feedback is not None:
+            hook_transport_feedback(self.transport, self.on_transport_feedback)
         for sibling in self.siblings:
             sibling.setTransport(self.transport)
             await sibling.send(parameters)
@@ -639,6 +792,17 @@ class PacketSender(RTCRtpSender):
 
     # -- RTCP --------------------------------------------------------------------------------------
     async def _handle_rtcp_packet(self, packet: Any) -> None:
+        if isinstance(packet, (aiortc_rtp.RtcpRrPacket, aiortc_rtp.RtcpSrPacket)):
+            await super()._handle_rtcp_packet(packet)  # aiortc updates its RTT first
+            for report in packet.reports:
+                if report.ssrc == self._ssrc:
+                    counters = self.counters
+                    counters.reports += 1
+                    counters.fraction_lost = report.fraction_lost / 256.0
+                    counters.rtt_s = _get(self, "rtt")
+                    clock_rate = VIDEO_CLOCK_RATE if self.kind == "video" else AUDIO_CLOCK_RATE
+                    counters.jitter_s = report.jitter / clock_rate
+            return
         if isinstance(packet, aiortc_rtp.RtcpPsfbPacket):
             if packet.fmt in (aiortc_rtp.RTCP_PSFB_PLI, aiortc_rtp.RTCP_PSFB_FIR):
                 self.counters.keyframe_requests += 1
@@ -653,11 +817,40 @@ class PacketSender(RTCRtpSender):
                     bitrate, ssrcs = aiortc_rtp.unpack_remb_fci(packet.fci)
                     if self._ssrc in ssrcs:
                         self.counters.remb_bps = int(bitrate)
+                        self.counters.remb_updates += 1
                 except ValueError:
                     pass
         elif isinstance(packet, aiortc_rtp.RtcpRtpfbPacket) and packet.fmt == aiortc_rtp.RTCP_RTPFB_NACK:
             self.counters.nacks += len(packet.lost)
         await super()._handle_rtcp_packet(packet)
+
+    async def _retransmit(self, sequence_number: int) -> None:
+        """Answer a NACK from our bounded history (aiortc's path stays unused: RTX is off).
+
+        The bytes are booked on the pacer (later media waits for them) but not waited for:
+        this runs inside the transport's RTCP handling, which must not stall."""
+        loop = asyncio.get_running_loop()
+        stored = self.retransmissions.take(sequence_number, loop.time())
+        if stored is None:
+            self.counters.retransmit_misses += 1
+            return
+        if isinstance(stored, aiortc_rtp.RtpPacket):
+            # A resent packet is a new packet for transport-wide CC: its own sequence number.
+            if self.transport_cc is not None:
+                stored.extensions.transport_sequence_number = self.transport_cc.next_sequence(
+                    len(stored.payload) + RTP_OVERHEAD_BYTES, loop.time()
+                )
+            data = stored.serialize(_get(self, "rtp_header_extensions_map"))
+        else:
+            data = bytes(stored)
+        if self.pacer is not None:
+            self.pacer.reserve(len(data) + RTP_OVERHEAD_BYTES - 12, loop.time())
+        try:
+            await self.transport._send_rtp(data)
+        except ConnectionError:
+            return
+        self.counters.retransmits += 1
+        self.counters.retransmit_bytes += len(data)
 
     # -- RTP ---------------------------------------------------------------------------------------
     def _packetize(self, codec: RTCRtpCodecParameters, packer: Any, item: PacketItem) -> list[bytes]:
@@ -682,7 +875,8 @@ class PacketSender(RTCRtpSender):
         track = self.track
         is_video = self.kind == "video"
         packer = aiortc_codecs.get_encoder(codec) if is_video else None
-        history: dict[int, aiortc_rtp.RtpPacket] = _get(self, "rtp_history")
+        history = self.retransmissions
+        loop = asyncio.get_running_loop()
         extensions_map = _get(self, "rtp_header_extensions_map")
         mid = _get(self, "mid")
         sequence_number = aiortc_rtcrtpsender.random_sequence_number()
@@ -721,8 +915,13 @@ class PacketSender(RTCRtpSender):
                         packet.extensions.rtp_stream_id = self.rid
                     if item.audio_level is not None:
                         packet.extensions.audio_level = (item.is_voice, item.audio_level)
-                    history[packet.sequence_number % aiortc_rtp.RTP_HISTORY_SIZE] = packet
-                    await self.transport._send_rtp(packet.serialize(extensions_map))
+                    if self.transport_cc is not None:
+                        packet.extensions.transport_sequence_number = self.transport_cc.next_sequence(
+                            len(payload) + RTP_OVERHEAD_BYTES, loop.time()
+                        )
+                    data = packet.serialize(extensions_map)
+                    history.add(packet.sequence_number, packet if self.transport_cc is not None else data, loop.time())
+                    await self.transport._send_rtp(data)
                     _set(self, "ntp_timestamp", ntp_timestamp)
                     _set(self, "rtp_timestamp", timestamp)
                     _set(self, "octet_count", _get(self, "octet_count") + len(payload))
@@ -830,6 +1029,7 @@ class SimulcastVideo:
         mode: str = "rid",
         on_keyframe_request: KeyframeCallback | None = None,
         max_queued_frames: int = DEFAULT_VIDEO_QUEUE_FRAMES,
+        offer_transport_cc: bool = False,
     ) -> None:
         if not rids:
             raise ValueError("at least one layer is needed")
@@ -856,6 +1056,12 @@ class SimulcastVideo:
         ] if self.mode != "off" else []
         self.published: list[LayerPlan] = []
         self.is_rid_stamped = False
+        # transport-cc: offered when asked; used when the answer keeps it.
+        self.offer_transport_cc = offer_transport_cc
+        self.transport_cc: TransportCcTracker | None = None
+        self.transport_feedbacks = 0
+        self.transport_feedback_errors = 0
+        self._transport_results: list[PacketResult] = []
 
     # -- keyframes ---------------------------------------------------------------------------------
     def _keyframe_request(self, rid: str | None) -> None:
@@ -876,6 +1082,8 @@ class SimulcastVideo:
         """Add simulcast to aiortc's offer (rid lines, or an SSRC group)."""
         from studio.outputs import sdp as sdp_text
 
+        if self.offer_transport_cc:
+            offer_sdp, _ext_id = add_transport_cc_extmap(offer_sdp)
         if self.mode == "rid":
             return sdp_text.add_simulcast(offer_sdp, self.rids)
         if self.mode == "ssrc":
@@ -883,6 +1091,38 @@ class SimulcastVideo:
             ssrcs = [sender._ssrc for sender in reversed(self.senders)]
             return sdp_text.add_ssrc_group_sim(offer_sdp, ssrcs, cname)
         return offer_sdp
+
+    def enable_transport_cc(self, extension_id: int | None) -> bool:
+        """After the answer: stamp every published layer's packets with one transport-wide
+        sequence and listen for the feedback (True), or not (answer dropped it: False)."""
+        if extension_id is None or not self.published:
+            return False
+        self.transport_cc = TransportCcTracker()
+        extension = RTCRtpHeaderExtensionParameters(id=extension_id, uri=TRANSPORT_CC_URI)
+        for plan in self.published:
+            plan.sender.transport_cc = self.transport_cc
+            if all(ext.uri != TRANSPORT_CC_URI for ext in plan.sender.extra_header_extensions):
+                plan.sender.extra_header_extensions.append(extension)
+        self.main.on_transport_feedback = self._on_transport_feedback
+        return True
+
+    def _on_transport_feedback(self, fci: bytes) -> None:
+        tracker = self.transport_cc
+        if tracker is None:
+            return
+        try:
+            feedback = parse_transport_cc(fci)
+        except ValueError:
+            self.transport_feedback_errors += 1
+            return
+        self.transport_feedbacks += 1
+        self._transport_results.extend(tracker.results(feedback))
+        del self._transport_results[:-4096]  # bounded if nobody drains it
+
+    def take_transport_results(self) -> list[PacketResult]:
+        """Per-packet results from the transport-cc feedback since the last call (loop thread)."""
+        results, self._transport_results = self._transport_results, []
+        return results
 
     def apply_answer(self, accepted_rids: Iterable[str] | None, rid_extension_id: int | None) -> list[str]:
         """Decide which layers go out; returns their rids (highest first).
@@ -990,6 +1230,10 @@ def check_internals() -> list[str]:
             problems.append(f"RTCRtpSender.send() no longer calls {name}")
     if "_send_keyframe" not in RTCRtpSender._handle_rtcp_packet.__code__.co_names:
         problems.append("RTCRtpSender._handle_rtcp_packet() no longer handles PLI/FIR as before")
+    if "_retransmit" not in RTCRtpSender._handle_rtcp_packet.__code__.co_names:
+        problems.append("RTCRtpSender._handle_rtcp_packet() no longer answers NACKs through _retransmit()")
+    if _SENDER + "rtt" not in RTCRtpSender._handle_rtcp_packet.__code__.co_names:
+        problems.append("RTCRtpSender._handle_rtcp_packet() no longer keeps the RTT in __rtt")
     run_rtcp_names = set(RTCRtpSender._run_rtcp.__code__.co_names)
     for name in (_SENDER + "ntp_timestamp", _SENDER + "rtp_timestamp"):
         if name not in run_rtcp_names:
@@ -1007,7 +1251,9 @@ def check_internals() -> list[str]:
         (aiortc_utils, "random32"),
         (aiortc_clock, "current_ntp_time"),
         (aiortc_rtp, "unpack_remb_fci"),
-        (aiortc_rtp, "RTP_HISTORY_SIZE"),
+        (aiortc_rtp, "RtcpRrPacket"),
+        (aiortc_rtp, "RtcpSrPacket"),
+        (aiortc_rtp, "RTCP_RTPFB_NACK"),
         (aiortc_rtp, "DYNAMIC_PAYLOAD_TYPES"),
         (aiortc_codecs, "CODECS"),
         (aiortc_codecs, "get_encoder"),
@@ -1051,6 +1297,10 @@ __all__ = [
     "PacketSender",
     "PacketTrack",
     "Pacer",
+    "RetransmissionHistory",
+    "add_transport_cc_extmap",
+    "hook_transport_feedback",
+    "transport_cc_fcis",
     "RID_URI",
     "RtpClock",
     "SimulcastVideo",

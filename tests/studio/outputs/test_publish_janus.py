@@ -169,7 +169,14 @@ def test_three_layers_through_janus_with_audio_keyframe_requests_latency_and_del
         assert [(layer["width"], layer["height"]) for layer in stats["layers"]] == [(640, 360), (320, 180), (160, 90)]
         assert all(layer["bitrate_bps"] and layer["keyframes"] >= 1 for layer in stats["layers"])
         assert stats["encoder"] == "libx264"
-        assert stats["available_bitrate_bps"] is None  # nobody estimated it: never invented
+        # The congestion estimator's figure; on this clean link nothing was paused.
+        assert stats["available_bitrate_bps"] == stats["congestion"]["estimate_bps"] > 0
+        assert [layer["state"] for layer in stats["congestion"]["layers"]] == ["active"] * 3
+        assert not [d for d in stats["congestion"]["decisions"] if d["kind"] == "pause"]
+        print("congestion:", {k: v for k, v in stats["congestion"].items() if k not in ("layers", "decisions")})
+        # Janus answered the offered transport-cc extension and its feedback reached the estimator.
+        assert stats["congestion"]["transport_cc"] and stats["congestion"]["transport_feedbacks"] > 0
+        assert stats["congestion"]["delay_source"] == "transport-cc"
         assert stats["audio"]["packets_sent"] > 0
         with capsys.disabled():
             p50 = statistics.median(latencies)
