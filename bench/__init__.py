@@ -10,6 +10,7 @@ BENCHMARKS = {
     "latency-browser": "bench.latency_browser",
     "pipeline": "bench.pipeline",
     "cover": "bench.cover",
+    "network": "bench.network",
 }
 
 

@@ -1,0 +1,327 @@
+"""Network benchmark: the product's LiveSession on a shaped link into a real Janus.
+
+The SFU test bed (tests/sfu/harness.py, ``split=True``) puts the publisher in its own network
+namespace; a userspace link shaper (tests/sfu/shaper.py, a netem stand-in: this kernel has no
+sch_netem) shapes the publisher→Janus direction of the veth.  ``LiveSession`` (test pattern →
+compositor → x264 h/m/l ladder → aiortc WHIP publisher, congestion control on) runs in a thread
+inside that namespace; an aiortc subscriber in Janus's namespace (unshaped) watches substream 0
+(the lowest layer) and records the wall-clock time of every decoded frame.
+
+Scenarios (``--seconds`` shortens the shaped window):
+
+* ``rate800k_loss3_delay40``: 800 kbit/s + 3 % loss + 40 ms delay (200 ms drop-tail queue),
+  then cleared.  The full ladder's nominal total is well above 800 kbit/s.
+* ``loss5``: 5 % random loss at full bandwidth.
+
+Per scenario: ``longest_freeze_ms`` (longest gap between decoded frames on substream 0 from the
+start of shaping to the end of the watch period), ``fps_ratio`` (decoded fps on substream 0 while
+shaped ÷ the source's fps, i.e. frames the lowest layer actually sent per second over the same
+window), ``recovered_s`` (seconds from clearing until every layer is active again; 0.0 if
+none was ever paused; null if not within the watch period).
+
+Prints one JSON object last on stdout: ``{"scenarios": [{"name", "longest_freeze_ms",
+"fps_ratio", "recovered_s", ...}, ...]}``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+FPS = 30
+CANVAS = (1280, 720)  # the 960x540 test pattern sends only ~750 kbit/s: not above 800k
+SCENARIOS = {
+    "rate800k_loss3_delay40": {"rate_kbps": 800, "loss": 3.0, "delay_ms": 40, "queue_ms": 200},
+    "loss5": {"rate_kbps": None, "loss": 5.0, "delay_ms": 0, "queue_ms": 200},
+}
+
+
+class Program:
+    """Test pattern → compositor at ``width``×``height`` (no audio: video is what is measured)."""
+
+    def __init__(self, width: int, height: int) -> None:
+        from studio.compositor import Compositor, LayerPlan
+        from studio.sources.testpattern import TestPatternSource
+
+        self.source = TestPatternSource("tp", "Test pattern", {"width": width, "height": height, "fps": FPS})
+        self.compositor = Compositor(width, height, FPS, {"tp": self.source}.get)
+        self.compositor.set_plan([LayerPlan("item", "tp", 0, 0, width, height)])
+
+    def start(self) -> "Program":
+        self.source.start()
+        self.compositor.start()
+        return self
+
+    def stop(self) -> None:
+        self.compositor.stop()
+        self.source.stop()
+
+
+class FrameCollector:
+    """Pulls every decoded frame's ``recv_ms`` out of a JanusSubscriber (one thread, joined)."""
+
+    def __init__(self, sub: Any) -> None:
+        self.sub = sub
+        self.times_ms: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-network-collector", daemon=True)
+
+    def start(self) -> "FrameCollector":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                frames = self.sub.wait_frames(1, timeout=0.2)
+            except TimeoutError:
+                continue
+            except Exception:  # noqa: BLE001 - subscriber closed
+                return
+            self.times_ms.extend(frame.recv_ms for frame in frames)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+def longest_gap_ms(times_ms: list[int], start_ms: int, end_ms: int) -> int | None:
+    """Longest gap between decoded frames inside [start_ms, end_ms], the window edges included
+    (a stream that stops at the start of the window counts from the window's start)."""
+    inside = [t for t in times_ms if start_ms <= t <= end_ms]
+    if not inside:
+        return None
+    points = [start_ms, *inside, end_ms]
+    return max(b - a for a, b in zip(points, points[1:]))
+
+
+def layer_sent_frames(stats: dict[str, Any], rid: str) -> int:
+    for layer in stats.get("layers", []):
+        if layer["rid"] == rid:
+            return int(layer.get("frames_sent") or 0)
+    return 0
+
+
+def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float = 30.0,
+                 steady_s: float = 5.0, watch_s: float = 20.0, canvas: tuple[int, int] = CANVAS,
+                 endpoint_id: str | None = None, log: Any = None,
+                 subscriber_jitter_packets: int | None = None) -> dict[str, Any]:
+    """Publish, run ``steady_s`` clean, shape for ``shape_s``, clear, watch ``watch_s``.
+
+    Returns the scenario summary plus raw series (``samples``: one dict every 200 ms with
+    ``t`` (s since shaping started), state, estimate, per-layer active; ``frames_ms``)."""
+    from encoders.ladder import default_ladder
+    from studio.outputs.publisher import LiveSession
+    from tests.sfu.harness import JanusSubscriber, call_in_netns
+
+    log = log or (lambda *a: None)
+    width, height = canvas
+    layers = default_ladder(width, height, FPS)
+    lowest = layers[-1].rid
+    endpoint_id = endpoint_id or f"net-{name}-{os.getpid()}-{int(time.monotonic() * 1000) % 100000}"
+    url = stack.whip.create_endpoint(endpoint_id)
+    program = Program(width, height).start()
+    session = LiveSession((program.compositor, None), url, None, layers, "h264", "libx264", has_audio=False)
+    states: list[str] = []
+    notices: list[tuple[float, str]] = []
+    session.on_state.connect(lambda state, failure=None: states.append(state))
+    session.notices.connect(lambda code, message: notices.append((time.monotonic(), code)))
+    shaper = stack.shaper("up")
+    sub = None
+    collector = None
+    samples: list[dict[str, Any]] = []
+    result: dict[str, Any] = {"name": name, "shape": shape, "shape_s": shape_s, "canvas": f"{width}x{height}",
+                              "ladder_nominal_bps": {l.rid: l.bitrate_bps for l in layers}}
+    try:
+        shaper.start()
+        call_in_netns(stack.client_ns, session.start, timeout=30)
+        if not session.wait_live(25):
+            raise RuntimeError(f"not live: {session.state} {session.failure}")
+        if subscriber_jitter_packets:
+            # Experiment: aiortc 1.16's video jitter buffer holds 512 packets; a packet that is
+            # never recovered stalls its output until 512 later packets overflow it (then PLI).
+            import aiortc.rtcrtpreceiver as rtcrtpreceiver
+
+            original = rtcrtpreceiver.JitterBuffer
+
+            def smaller(capacity: int, prefetch: int = 0, is_video: bool = False) -> Any:
+                return original(min(capacity, subscriber_jitter_packets) if is_video else capacity, prefetch, is_video)
+
+            rtcrtpreceiver.JitterBuffer = smaller
+            try:
+                sub = JanusSubscriber(stack.janus, display=endpoint_id, substream=0).start()
+            finally:
+                rtcrtpreceiver.JitterBuffer = original
+            result["subscriber_jitter_packets"] = subscriber_jitter_packets
+        else:
+            sub = JanusSubscriber(stack.janus, display=endpoint_id, substream=0).start()
+        sub.wait_frames(3, timeout=15)
+        collector = FrameCollector(sub).start()
+
+        def sample(t0: float) -> dict[str, Any]:
+            st = session.stats()
+            entry = {
+                "t": round(time.monotonic() - t0, 2),
+                "state": st["state"],
+                "estimate_bps": st.get("available_bitrate_bps"),
+                "active": {l["rid"]: bool(l["active"]) for l in st["layers"]},
+                "congestion_state": {l["rid"]: l.get("congestion_state") for l in st["layers"]},
+                "bitrate_bps": {l["rid"]: l["bitrate_bps"] for l in st["layers"]},
+                "sent_l": layer_sent_frames(st, lowest),
+                "lowest": {k: v for l in st["layers"] if l["rid"] == lowest for k, v in l.items()
+                           if k in ("queued", "dropped", "capture_to_send_ms_p50", "nacks", "retransmits",
+                                    "retransmit_misses", "skipped_before_keyframe", "keyframe_requests",
+                                    "encoded_keyframes", "target_bitrate_bps")},
+            }
+            samples.append(entry)
+            return entry
+
+        def run_for(seconds: float, t0: float) -> None:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                sample(t0)
+                time.sleep(max(0.0, min(0.2, end - time.monotonic())))
+
+        # Steady: let the estimate ramp and all layers come up; measure the clean send rate.
+        steady_t0 = time.monotonic()
+        run_for(steady_s, steady_t0)
+        before = session.stats()
+        result["steady_sent_bps"] = sum(l["bitrate_bps"] or 0 for l in before["layers"])
+        result["steady_layer_bps"] = {l["rid"]: l["bitrate_bps"] for l in before["layers"]}
+        result["steady_estimate_bps"] = before.get("available_bitrate_bps")
+        result["steady_all_active"] = all(l["active"] for l in before["layers"])
+        samples.clear()
+
+        shaper.reset_stats()
+        t0 = time.monotonic()
+        shape_start_ms = time.time_ns() // 1_000_000
+        start_frames = len(collector.times_ms)
+        sent_start = layer_sent_frames(session.stats(), lowest)
+        shaper.set(**shape)
+        log(f"[{name}] shaping {shape} for {shape_s:.0f} s")
+        run_for(shape_s, t0)
+        shaped_frames = len(collector.times_ms) - start_frames
+        sent_end = layer_sent_frames(session.stats(), lowest)
+        shaped_wall_s = time.monotonic() - t0
+        shaper.clear()
+        result["shaper"] = shaper.stats()
+        clear_t = time.monotonic() - t0
+        log(f"[{name}] cleared; watching {watch_s:.0f} s")
+        run_for(watch_s, t0)
+        end_ms = time.time_ns() // 1_000_000
+
+        # ---- figures
+        times = list(collector.times_ms)
+        decoded_fps = shaped_frames / shaped_wall_s if shaped_wall_s else 0.0
+        source_fps = (sent_end - sent_start) / shaped_wall_s if shaped_wall_s else 0.0
+        shaped_samples = [s for s in samples if s["t"] <= clear_t]
+        after = [s for s in samples if s["t"] > clear_t]
+        below = [s["t"] for s in shaped_samples if s["estimate_bps"] is not None and s["estimate_bps"] < 800_000]
+        top = layers[0].rid
+        top_paused = [s["t"] for s in shaped_samples if not s["active"].get(top, True)]
+        ever_paused = any(not all(s["active"].values()) for s in samples)
+        recovered = None
+        if not ever_paused:
+            recovered = 0.0
+        else:
+            # first time after clearing from which every later sample has all layers active
+            for i, s in enumerate(after):
+                if all(all(x["active"].values()) for x in after[i:]):
+                    recovered = round(max(0.0, s["t"] - clear_t), 1)
+                    break
+        states_seen = [s["state"] for s in samples]
+        result.update(
+            {
+                "longest_freeze_ms": longest_gap_ms(times, shape_start_ms, end_ms),
+                "freezes_over_300ms": [
+                    [round((a - shape_start_ms) / 1000.0, 2), b - a]
+                    for a, b in zip([shape_start_ms, *times], [*times, end_ms])
+                    if shape_start_ms <= b and a <= end_ms and b - a > 300
+                ],
+                "longest_freeze_shaped_ms": longest_gap_ms(times, shape_start_ms, shape_start_ms + int(shaped_wall_s * 1000)),
+                "fps_ratio": round(decoded_fps / source_fps, 3) if source_fps else None,
+                "fps_ratio_nominal": round(decoded_fps / FPS, 3),
+                "decoded_fps": round(decoded_fps, 2),
+                "source_fps": round(source_fps, 2),
+                "recovered_s": recovered,
+                "estimate_below_800k_after_s": below[0] if below else None,
+                "min_estimate_bps": min((s["estimate_bps"] for s in shaped_samples if s["estimate_bps"]), default=None),
+                "top_paused_after_s": top_paused[0] if top_paused else None,
+                "states_seen": sorted(set(states_seen)),
+                "state_changes": list(states),
+                "notices": [(round(t - t0, 2), code) for t, code in notices if t >= t0],
+                "decisions": (session.stats().get("congestion") or {}).get("decisions", []),
+                "samples": samples,
+                "frames_ms": times,
+                "shape_start_ms": shape_start_ms,
+                "clear_t": round(clear_t, 2),
+            }
+        )
+        return result
+    finally:
+        if collector is not None:
+            collector.stop()
+        if sub is not None:
+            sub.close()
+        session.stop()
+        program.stop()
+        shaper.stop()
+        try:
+            stack.whip.destroy_endpoint(endpoint_id)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bridgecast bench network", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="shaped window per scenario (default 30)")
+    parser.add_argument("--steady", type=float, default=5.0, help="clean seconds before shaping")
+    parser.add_argument("--watch", type=float, default=20.0, help="seconds watched after clearing")
+    parser.add_argument("--canvas", default=f"{CANVAS[0]}x{CANVAS[1]}")
+    parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS), help="run only these")
+    parser.add_argument("--json", action="store_true", help="(the JSON object is always printed last)")
+    parser.add_argument("--subscriber-jitter-packets", type=int, default=None,
+                        help="experiment: cap the aiortc subscriber's video jitter buffer (default 512 packets)")
+    parser.add_argument("--raw", action="store_true", help="include the 200 ms samples in the JSON")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    width, height = (int(v) for v in args.canvas.lower().split("x"))
+    from tests.sfu.harness import sfu_stack
+
+    names = args.scenario or list(SCENARIOS)
+    scenarios: list[dict[str, Any]] = []
+    errors: list[str] = []
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    with tempfile.TemporaryDirectory(prefix="bench-network-") as tmp:
+        with sfu_stack(Path(tmp), split=True) as stack:
+            for name in names:
+                try:
+                    res = run_scenario(stack, name, SCENARIOS[name], shape_s=args.seconds, steady_s=args.steady,
+                                       watch_s=args.watch, canvas=(width, height), log=log,
+                                       subscriber_jitter_packets=args.subscriber_jitter_packets)
+                except Exception as exc:  # noqa: BLE001 - reported in the JSON
+                    errors.append(f"{name}: {exc!r}")
+                    scenarios.append({"name": name, "longest_freeze_ms": None, "fps_ratio": None,
+                                      "recovered_s": None, "error": repr(exc)})
+                    continue
+                if not args.raw:
+                    res.pop("samples", None)
+                    res.pop("frames_ms", None)
+                scenarios.append(res)
+    out = {"scenarios": scenarios, "seconds": args.seconds, "canvas": f"{width}x{height}",
+           "load_avg_1m": round(os.getloadavg()[0], 2), "errors": errors}
+    print(json.dumps(out))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
