@@ -116,7 +116,7 @@ class Studio:
             self.sources.clear()
             self._is_started = False
         for source in sources:
-            source._stop.set()
+            source.request_stop()
         for source in sources:
             source.stop()
 
@@ -134,7 +134,7 @@ class Studio:
     def _retire_source(self, source: VideoSource) -> None:
         """Stop a source without making the caller wait for its capture thread."""
         source.state_changed.disconnect(self._on_source_state)
-        source._stop.set()
+        source.request_stop()
         threading.Thread(target=source.stop, name=f"retire:{source.source_id}", daemon=True).start()
 
     def _on_source_state(self, source: VideoSource, state: SourceState, message: str) -> None:

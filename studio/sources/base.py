@@ -59,8 +59,12 @@ class VideoSource(ABC):
         self._thread = threading.Thread(target=self._thread_main, name=f"source:{self.source_id}", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 3.0) -> None:
+    def request_stop(self) -> None:
+        """Ask the capture thread to end without waiting for it (``stop`` joins)."""
         self._stop.set()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self.request_stop()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
