@@ -5,7 +5,10 @@ namespace; a userspace link shaper (tests/sfu/shaper.py, a netem stand-in: this 
 sch_netem) shapes the publisher→Janus direction of the veth.  ``LiveSession`` (test pattern →
 compositor → x264 h/m/l ladder → aiortc WHIP publisher, congestion control on) runs in a thread
 inside that namespace; an aiortc subscriber in Janus's namespace (unshaped) watches substream 0
-(the lowest layer) and records the wall-clock time of every decoded frame.
+(the lowest layer) and records the wall-clock time of every decoded frame.  The subscriber
+recovers from an unrepaired loss the way a browser does (NACK, then a PLI after 200 ms, decode
+from the next complete keyframe: tests/sfu/recovering_jitter.py); ``--stock-subscriber``
+measures with aiortc's own jitter buffer instead, which stalls ~16 s on such a loss.
 
 Scenarios (``--seconds`` shortens the shaped window):
 
@@ -111,7 +114,7 @@ def layer_sent_frames(stats: dict[str, Any], rid: str) -> int:
 def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float = 30.0,
                  steady_s: float = 5.0, watch_s: float = 20.0, canvas: tuple[int, int] = CANVAS,
                  endpoint_id: str | None = None, log: Any = None,
-                 subscriber_jitter_packets: int | None = None) -> dict[str, Any]:
+                 browser_like_subscriber: bool = True) -> dict[str, Any]:
     """Publish, run ``steady_s`` clean, shape for ``shape_s``, clear, watch ``watch_s``.
 
     Returns the scenario summary plus raw series (``samples``: one dict every 200 ms with
@@ -143,24 +146,10 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
         call_in_netns(stack.client_ns, session.start, timeout=30)
         if not session.wait_live(25):
             raise RuntimeError(f"not live: {session.state} {session.failure}")
-        if subscriber_jitter_packets:
-            # Experiment: aiortc 1.16's video jitter buffer holds 512 packets; a packet that is
-            # never recovered stalls its output until 512 later packets overflow it (then PLI).
-            import aiortc.rtcrtpreceiver as rtcrtpreceiver
-
-            original = rtcrtpreceiver.JitterBuffer
-
-            def smaller(capacity: int, prefetch: int = 0, is_video: bool = False) -> Any:
-                return original(min(capacity, subscriber_jitter_packets) if is_video else capacity, prefetch, is_video)
-
-            rtcrtpreceiver.JitterBuffer = smaller
-            try:
-                sub = JanusSubscriber(stack.janus, display=endpoint_id, substream=0).start()
-            finally:
-                rtcrtpreceiver.JitterBuffer = original
-            result["subscriber_jitter_packets"] = subscriber_jitter_packets
-        else:
-            sub = JanusSubscriber(stack.janus, display=endpoint_id, substream=0).start()
+        sub = JanusSubscriber(stack.janus, display=endpoint_id, substream=0,
+                              browser_like_recovery=browser_like_subscriber).start()
+        result["subscriber"] = ("aiortc, browser-like keyframe recovery" if browser_like_subscriber
+                                else "aiortc, stock jitter buffer")
         sub.wait_frames(3, timeout=15)
         collector = FrameCollector(sub).start()
 
@@ -211,6 +200,7 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
         shaped_wall_s = time.monotonic() - t0
         shaper.clear()
         result["shaper"] = shaper.stats()
+        result["subscriber_recovery"] = sub.recovery_stats()
         clear_t = time.monotonic() - t0
         log(f"[{name}] cleared; watching {watch_s:.0f} s")
         run_for(watch_s, t0)
@@ -286,8 +276,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--canvas", default=f"{CANVAS[0]}x{CANVAS[1]}")
     parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS), help="run only these")
     parser.add_argument("--json", action="store_true", help="(the JSON object is always printed last)")
-    parser.add_argument("--subscriber-jitter-packets", type=int, default=None,
-                        help="experiment: cap the aiortc subscriber's video jitter buffer (default 512 packets)")
+    parser.add_argument("--stock-subscriber", action="store_true",
+                        help="measure with aiortc's stock jitter buffer (stalls ~16 s on an unrepaired loss) "
+                             "instead of the browser-like keyframe recovery")
     parser.add_argument("--raw", action="store_true", help="include the 200 ms samples in the JSON")
     return parser.parse_args(argv)
 
@@ -307,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     res = run_scenario(stack, name, SCENARIOS[name], shape_s=args.seconds, steady_s=args.steady,
                                        watch_s=args.watch, canvas=(width, height), log=log,
-                                       subscriber_jitter_packets=args.subscriber_jitter_packets)
+                                       browser_like_subscriber=not args.stock_subscriber)
                 except Exception as exc:  # noqa: BLE001 - reported in the JSON
                     errors.append(f"{name}: {exc!r}")
                     scenarios.append({"name": name, "longest_freeze_ms": None, "fps_ratio": None,

@@ -96,6 +96,11 @@ MIN_ESTIMATE_BPS = 100_000
 ESTIMATE_LOG_CHANGE = 0.15  # log the estimate when it moved this much since last logged
 
 
+# The connection's send budget is the estimate plus this much headroom (the estimate is
+# conservative under loss; at the start it is the ladder's ceiling, i.e. no limit).
+LINK_BUDGET_HEADROOM = 1.1
+
+
 def _median(values: Iterable[float]) -> float | None:
     values = list(values)
     return round(statistics.median(values), 1) if values else None
@@ -655,6 +660,10 @@ class WhipPublisher:
             estimator.on_packet_results(results, now=now)
         estimate = estimator.update(now)
         self.available_bitrate_bps = estimate
+        set_link_budget = getattr(video, "set_link_budget", None)
+        if set_link_budget is not None:
+            # All layers together stay within the estimate; the lowest layer goes first.
+            set_link_budget(estimate * LINK_BUDGET_HEADROOM)
         logged = self._logged_estimate_bps
         if logged is None or abs(estimate - logged) > ESTIMATE_LOG_CHANGE * logged:
             self._logged_estimate_bps = estimate

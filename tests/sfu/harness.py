@@ -933,7 +933,7 @@ class JanusSubscriber:
     def __init__(self, janus: JanusServer | str, netns: str | None = None, *, room: int = ROOM,
                  feed: int | None = None, display: str | None = None, substream: int | None = None,
                  keep_images: bool = False, max_buffered: int = 120, publisher_timeout: float = 10.0,
-                 connect_timeout: float = 15.0) -> None:
+                 connect_timeout: float = 15.0, browser_like_recovery: bool = True) -> None:
         if isinstance(janus, JanusServer):
             self.url = janus.url
             self.netns = netns or janus.netns.name
@@ -960,6 +960,10 @@ class JanusSubscriber:
         self._tasks: list[asyncio.Task] = []
         self._video_mid: str | None = None
         self._closed = False
+        # aiortc's own jitter buffer stalls ~16 s on one unrepaired packet loss; a viewer's
+        # browser asks for a keyframe and decodes from it (tests/sfu/recovering_jitter.py).
+        self.browser_like_recovery = browser_like_recovery
+        self.jitter_buffers: list[Any] = []
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> "JanusSubscriber":
@@ -1045,6 +1049,12 @@ class JanusSubscriber:
             self._tasks.append(asyncio.get_running_loop().create_task(consume(track)))
 
         await pc.setRemoteDescription(RTCSessionDescription(sdp=jsep["sdp"], type=jsep["type"]))
+        if self.browser_like_recovery:
+            from tests.sfu.recovering_jitter import install
+
+            for transceiver in pc.getTransceivers():
+                if transceiver.kind == "video":
+                    self.jitter_buffers.append(install(transceiver.receiver))
         answer = await pc.createAnswer()
         await pc.setLocalDescription(answer)
         await janus.message({"request": "start", "room": self.room},
@@ -1127,6 +1137,11 @@ class JanusSubscriber:
             body = {"request": "configure", **options}
         assert self._loop is not None and self._janus is not None
         return self._loop.run(self._janus.message(body, timeout=timeout), timeout=timeout + 2)
+
+    def recovery_stats(self) -> dict[str, int]:
+        """Keyframe recoveries of the browser-like jitter buffer(s): PLIs sent, skips done."""
+        return {"plis": sum(b.plis for b in self.jitter_buffers), "skips": sum(b.skips for b in self.jitter_buffers),
+                "skipped_packets": sum(b.skipped_packets for b in self.jitter_buffers)}
 
     def stats(self) -> dict:
         """aiortc getStats() flattened to {id: stats-object}."""

@@ -302,6 +302,63 @@ def pacing_rate_bps(bitrate_bps: int | None) -> int | None:
     return int(max(PACING_MIN_BPS, PACING_FACTOR * bitrate_bps))
 
 
+class LinkBudget:
+    """The whole connection's send budget while the network limits it, shared by every layer.
+
+    Per-layer pacers spread each frame but together can still exceed the bottleneck for the
+    seconds the encoders need to meet lower targets (or until the top layer is paused); the
+    bottleneck's queue then drops packets of every layer alike, and a lowest-layer packet lost
+    twice (its retransmission too) freezes that layer's viewers until a keyframe.  The budget
+    makes the publisher, not the network, decide what waits: the lowest layer (and every
+    retransmission) books its bytes without waiting, the layers above wait while the booked
+    backlog exceeds their allowance (middle a little, top none), so the top layer starves
+    first, then the middle, and the queue in the network stays short.
+
+    ``rate_bps`` None = unlimited (the usual case: set only while the estimate is below what
+    the layers want).  One asyncio loop; ``set_rate`` may be called from any thread."""
+
+    def __init__(self, rate_bps: float | None = None, *, burst_s: float = 0.010) -> None:
+        self.rate_bps = float(rate_bps) if rate_bps else None
+        self.burst_s = float(burst_s)
+        self._next_s = 0.0
+        self.waits = 0
+        self.waited_s = 0.0
+
+    def set_rate(self, rate_bps: float | None) -> None:
+        self.rate_bps = float(rate_bps) if rate_bps else None
+
+    def book(self, size_bytes: int, now_s: float) -> None:
+        """Count ``size_bytes`` sent now (pushes the layers that wait back)."""
+        rate = self.rate_bps
+        if not rate:
+            return
+        start = max(self._next_s, now_s - self.burst_s)
+        self._next_s = start + size_bytes * 8.0 / rate
+
+    def backlog_s(self, now_s: float) -> float:
+        """Seconds of booked sending not yet drained at ``rate_bps`` (0 when unlimited)."""
+        if not self.rate_bps:
+            return 0.0
+        return max(0.0, self._next_s - now_s)
+
+    async def wait(self, size_bytes: int, allowed_backlog_s: float) -> None:
+        """Wait until the backlog is within ``allowed_backlog_s``, then book ``size_bytes``."""
+        loop = asyncio.get_running_loop()
+        while True:
+            excess = self.backlog_s(loop.time()) - allowed_backlog_s
+            if excess < 0.001:
+                break
+            self.waits += 1
+            self.waited_s += excess
+            await asyncio.sleep(excess)  # others (the lowest layer) may book meanwhile: re-check
+        self.book(size_bytes, loop.time())
+
+
+# How much booked backlog a layer may add to, by its place from the bottom of the ladder
+# (index 0 = lowest: never waits).  Top layers get none: they starve first.
+LINK_BACKLOG_ALLOWANCE_S: tuple[float | None, ...] = (None, 0.060, 0.0)
+
+
 # ----------------------------------------------------------------------------------------------
 # Tracks fed from encoder threads
 @dataclass(slots=True)
@@ -746,6 +803,9 @@ class PacketSender(RTCRtpSender):
         self.rtp_clock = rtp_clock
         self.wall_clock = wall_clock
         self.pacer = pacer
+        # Shared connection budget (SimulcastVideo sets it); None allowance = book, never wait.
+        self.link_budget: LinkBudget | None = None
+        self.link_backlog_allowance_s: float | None = None
         self.on_keyframe_request = on_keyframe_request
         self.siblings: list[PacketSender] = []
         self.counters = SenderCounters()
@@ -845,6 +905,8 @@ class PacketSender(RTCRtpSender):
             data = bytes(stored)
         if self.pacer is not None:
             self.pacer.reserve(len(data) + RTP_OVERHEAD_BYTES - 12, loop.time())
+        if self.link_budget is not None:
+            self.link_budget.book(len(data) + RTP_OVERHEAD_BYTES - 12, loop.time())
         try:
             await self.transport._send_rtp(data)
         except ConnectionError:
@@ -899,6 +961,12 @@ class PacketSender(RTCRtpSender):
                 for index, payload in enumerate(payloads):
                     if self.pacer is not None:
                         await self.pacer.wait(len(payload) + RTP_OVERHEAD_BYTES)
+                    budget = self.link_budget
+                    if budget is not None:
+                        if self.link_backlog_allowance_s is None:
+                            budget.book(len(payload) + RTP_OVERHEAD_BYTES, loop.time())
+                        else:
+                            await budget.wait(len(payload) + RTP_OVERHEAD_BYTES, self.link_backlog_allowance_s)
                     packet = aiortc_rtp.RtpPacket(
                         payload_type=codec.payloadType, sequence_number=sequence_number, timestamp=timestamp
                     )
@@ -1046,6 +1114,7 @@ class SimulcastVideo:
             for rid in self.rids
         }
         self.pacers: dict[str, Pacer] = {rid: Pacer(pacing_rate_bps(bitrates_bps.get(rid))) for rid in self.rids}
+        self.link_budget = LinkBudget()
         options = dict(rtp_clock=self.rtp_clock, wall_clock=wall_clock, on_keyframe_request=self._keyframe_request)
         first = self.rids[0]
         self.transceiver, self.main = attach_packet_sender(pc, self.tracks[first], rid=first, pacer=self.pacers[first], **options)
@@ -1153,6 +1222,9 @@ class SimulcastVideo:
             sender.rid_extension_id = rid_extension_id if self.is_rid_stamped else None
             plans.append(LayerPlan(rid, sender, track))
         self.main.siblings = [plan.sender for plan in plans if plan.sender is not self.main]
+        for from_bottom, plan in enumerate(reversed(plans)):
+            plan.sender.link_budget = self.link_budget
+            plan.sender.link_backlog_allowance_s = LINK_BACKLOG_ALLOWANCE_S[min(from_bottom, len(LINK_BACKLOG_ALLOWANCE_S) - 1)]
         self.published = plans
         return chosen
 
@@ -1166,6 +1238,10 @@ class SimulcastVideo:
 
     def layer(self, rid: str) -> LayerPlan | None:
         return next((plan for plan in self.published if plan.rid == rid), None)
+
+    def set_link_budget(self, rate_bps: float | None) -> None:
+        """Cap what all layers together send (None: no cap); see :class:`LinkBudget`."""
+        self.link_budget.set_rate(rate_bps)
 
     def set_bitrate(self, rid: str, bitrate_bps: int) -> None:
         """Re-pace ``rid`` for a new target bitrate (any thread)."""
