@@ -94,6 +94,60 @@ class FrameCollector:
         self._thread.join(5)
 
 
+class BrowserViewer:
+    """Headless Chromium (janus.js, tests/browser/viewer.html) watching substream 0 alongside
+    the aiortc subscriber: the frozen time a real viewer's browser shows."""
+
+    def __init__(self, stack: Any, display: str, seconds: float) -> None:
+        self.stack, self.display, self.seconds = stack, display, seconds
+        self.results: dict[str, Any] | None = None
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="bench-browser-viewer", daemon=True)
+
+    def start(self) -> "BrowserViewer":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        from tests.browser.test_chromium_viewer import run_viewer
+
+        try:
+            self.results, _log = run_viewer(self.stack.ns, self.display, audio=False,
+                                            plan=f"0:{int(self.seconds * 1000)}", janus_url=self.stack.janus.url,
+                                            timeout=self.seconds + 45)
+        except Exception as exc:  # noqa: BLE001 - reported in the JSON
+            self.error = repr(exc)
+
+    def join(self) -> None:
+        if self._thread.is_alive():
+            self._thread.join(self.seconds + 60)
+
+    def result(self, start_ms: int, end_ms: int) -> dict[str, Any]:
+        """Longest gap between painted frames in [start_ms, end_ms], plus Chromium's own
+        freeze counters (getStats: freezeCount / totalFreezesDuration) over that window."""
+        self.join()
+        if self.results is None or self.results.get("error"):
+            return {"error": self.error or (self.results or {}).get("error")}
+        paints = [int(t) for t in self.results.get("paint_ms", [])]
+        rows = [r for r in self.results.get("stats", []) if r.get("video") and r.get("wall_ms")]
+        before = [r for r in rows if r["wall_ms"] <= start_ms]
+        inside = [r for r in rows if r["wall_ms"] <= end_ms]
+
+        def counter(name: str, row: dict[str, Any] | None) -> float:
+            return float((row or {}).get("video", {}).get(name) or 0.0) if row else 0.0
+
+        first, last = (before[-1] if before else None), (inside[-1] if inside else None)
+        return {
+            "longest_freeze_ms": longest_gap_ms(paints, start_ms, min(end_ms, paints[-1] if paints else end_ms)),
+            "painted_frames": sum(1 for t in paints if start_ms <= t <= end_ms),
+            "freeze_count": int(counter("freezeCount", last) - counter("freezeCount", first)),
+            "total_freezes_ms": round(1000 * (counter("totalFreezesDuration", last) - counter("totalFreezesDuration", first))),
+            "plis": int(counter("pliCount", last) - counter("pliCount", first)),
+            "nacks": int(counter("nackCount", last) - counter("nackCount", first)),
+            "user_agent": self.results.get("user_agent"),
+        }
+
+
 def longest_gap_ms(times_ms: list[int], start_ms: int, end_ms: int) -> int | None:
     """Longest gap between decoded frames inside [start_ms, end_ms], the window edges included
     (a stream that stops at the start of the window counts from the window's start)."""
@@ -114,7 +168,7 @@ def layer_sent_frames(stats: dict[str, Any], rid: str) -> int:
 def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float = 30.0,
                  steady_s: float = 5.0, watch_s: float = 20.0, canvas: tuple[int, int] = CANVAS,
                  endpoint_id: str | None = None, log: Any = None,
-                 browser_like_subscriber: bool = True) -> dict[str, Any]:
+                 browser_like_subscriber: bool = True, browser: bool = False) -> dict[str, Any]:
     """Publish, run ``steady_s`` clean, shape for ``shape_s``, clear, watch ``watch_s``.
 
     Returns the scenario summary plus raw series (``samples``: one dict every 200 ms with
@@ -138,6 +192,7 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
     shaper = stack.shaper("up")
     sub = None
     collector = None
+    viewer = None
     samples: list[dict[str, Any]] = []
     result: dict[str, Any] = {"name": name, "shape": shape, "shape_s": shape_s, "canvas": f"{width}x{height}",
                               "ladder_nominal_bps": {l.rid: l.bitrate_bps for l in layers}}
@@ -152,6 +207,8 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
                                 else "aiortc, stock jitter buffer")
         sub.wait_frames(3, timeout=15)
         collector = FrameCollector(sub).start()
+        if browser:
+            viewer = BrowserViewer(stack, endpoint_id, seconds=steady_s + shape_s + watch_s + 2.0).start()
 
         def sample(t0: float) -> dict[str, Any]:
             st = session.stats()
@@ -205,6 +262,8 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
         log(f"[{name}] cleared; watching {watch_s:.0f} s")
         run_for(watch_s, t0)
         end_ms = time.time_ns() // 1_000_000
+        if viewer is not None:
+            result["browser"] = viewer.result(shape_start_ms, end_ms)
 
         # ---- figures
         times = list(collector.times_ms)
@@ -255,6 +314,8 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
         )
         return result
     finally:
+        if viewer is not None:
+            viewer.join()
         if collector is not None:
             collector.stop()
         if sub is not None:
@@ -280,6 +341,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="measure with aiortc's stock jitter buffer (stalls ~16 s on an unrepaired loss) "
                              "instead of the browser-like keyframe recovery")
     parser.add_argument("--raw", action="store_true", help="include the 200 ms samples in the JSON")
+    parser.add_argument("--browser", action="store_true",
+                        help="also watch substream 0 in headless Chromium (janus.js) and report its frozen time")
     return parser.parse_args(argv)
 
 
@@ -298,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     res = run_scenario(stack, name, SCENARIOS[name], shape_s=args.seconds, steady_s=args.steady,
                                        watch_s=args.watch, canvas=(width, height), log=log,
-                                       browser_like_subscriber=not args.stock_subscriber)
+                                       browser_like_subscriber=not args.stock_subscriber, browser=args.browser)
                 except Exception as exc:  # noqa: BLE001 - reported in the JSON
                     errors.append(f"{name}: {exc!r}")
                     scenarios.append({"name": name, "longest_freeze_ms": None, "fps_ratio": None,

@@ -16,6 +16,7 @@
   const results = window.results = {
     done: false, error: null, with_audio: WITH_AUDIO, plan: PLAN, user_agent: navigator.userAgent,
     events: [], latency: [], stats: [], phases: [], undecoded_frames: 0, painted_frames: 0,
+    paint_ms: [],  // wall-clock ms of every painted frame (for frozen-time measurements)
   };
   const t0 = performance.now();
   const since = () => Math.round(performance.now() - t0);
@@ -87,6 +88,7 @@
       ctx.drawImage(video, 0, 0, width, height);
       const stamp = readStrip(width, height);
       results.painted_frames++;
+      if (results.paint_ms.length < 200000) results.paint_ms.push(wallMs);
       if (stamp === null) {
         results.undecoded_frames++;
       } else {
@@ -114,7 +116,7 @@
   async function sampleStats() {
     if (!pc) return;
     const report = await pc.getStats();
-    const row = {t: since(), substream: currentSubstream, video: null, audio: null};
+    const row = {t: since(), wall_ms: Date.now(), substream: currentSubstream, video: null, audio: null};
     report.forEach(function (s) {
       if (s.type !== "inbound-rtp") return;
       const pick = {
@@ -129,6 +131,8 @@
           frameWidth: s.frameWidth, frameHeight: s.frameHeight, keyFramesDecoded: s.keyFramesDecoded,
           totalDecodeTime: s.totalDecodeTime, totalProcessingDelay: s.totalProcessingDelay,
           totalAssemblyTime: s.totalAssemblyTime, pliCount: s.pliCount, decoderImplementation: s.decoderImplementation,
+          nackCount: s.nackCount, freezeCount: s.freezeCount, totalFreezesDuration: s.totalFreezesDuration,
+          pauseCount: s.pauseCount, totalPausesDuration: s.totalPausesDuration,
         });
         row.video = pick;
       } else if (s.kind === "audio") {
