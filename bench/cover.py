@@ -44,8 +44,9 @@ def eight_layer_document(photo: str, logo: str):
              "shadow": {}, "frame": {"relative_to": "safe", "anchor": "center", "dy": 0.12, "w": 0.95, "h": 0.16}},
             {"type": "text", "role": "subhead", "text": "Live now · Free shipping", "font": {"size": 80, "weight": "medium"},
              "plate": {}, "frame": {"relative_to": "safe", "anchor": "center", "dy": 0.26, "w": 0.9, "h": 0.07}},
-            {"type": "shape", "shape": "burst", "text": "50% OFF", "frame": {"relative_to": "safe", "anchor": "top_right",
-                                                                              "w": 0.35, "h": 0.2, "aspect": 1}},
+            # A tilted badge, as designers make them: the bench pays for rotation too.
+            {"type": "shape", "shape": "burst", "text": "50% OFF", "rotation_deg": -12,
+             "frame": {"relative_to": "safe", "anchor": "top_right", "w": 0.35, "h": 0.2, "aspect": 1}},
             {"type": "shape", "shape": "ribbon", "text": "NEW", "fill": "#1E88E5",
              "frame": {"relative_to": "safe", "anchor": "left", "dy": -0.2, "w": 0.4, "h": 0.07}},
             {"type": "price", "frame": {"relative_to": "safe", "anchor": "bottom_left", "w": 0.7, "h": 0.16}},

@@ -1,5 +1,5 @@
 """Cover designer engine (no Qt): typed cover documents, Pillow renderer with complex text,
-platform presets, region packs and templates, legibility lint L1–L9, export, batch and CLI.
+platform presets, region packs and templates, legibility lint L1–L10, export, batch and CLI.
 
 Typical use::
 

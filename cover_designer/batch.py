@@ -16,6 +16,7 @@ from pathlib import Path
 
 from studio.i18n import _
 
+from .coverset import expand, numbered
 from .document import CoverDocument, variables_used
 from .errors import CoverError, DocumentError
 from .export import export
@@ -39,6 +40,7 @@ class RowResult:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     bytes: int = 0
+    cover: int | None = None  # 1, 2, 3 … within a preset's cover set (Lazada); None for single covers
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -83,32 +85,38 @@ def render_row(doc_json: str, row_number: int, row: dict[str, str], presets: lis
             row_errors.append(_("Row {row}, column “{column}”: {reason}").format(row=row_number, column="price",
                                                                                  reason=exc.message))
     for preset_id in presets:
-        result = RowResult(row_number, key, preset_id, False)
-        results.append(result)
-        if row_errors:
-            result.errors.extend(row_errors)
-            continue
         try:
             preset = get_preset(preset_id)
-            target = for_preset(doc, preset)
-            rendered = render(target, preset, values, base_dir, keep_below=run_lint)
-            result.errors.extend(_("Row {row}: {path}: {reason}").format(row=row_number, path=p.path, reason=p.message)
-                                 for p in rendered.problems)
-            if run_lint:
-                findings = lint(target, preset, values, base_dir, result=rendered)
-                if blocks_export(findings):
-                    result.errors.extend(f"{f.rule}: {f.message}" for f in findings if f.severity == "error")
-                    continue
-                result.warnings.extend(f"{f.rule}: {f.message}" for f in findings if f.rule != "render")
-            extension = "jpg" if fmt == "jpeg" else fmt
-            path = Path(out_dir) / f"{key}-{preset.id}.{extension}"
-            encoded = export(rendered.image, path, preset, fmt)
-            result.path, result.bytes = str(path), len(encoded.data)
-            result.ok = not rendered.problems
+            covers = expand(for_preset(doc, preset), preset, values, base_dir)
         except CoverError as exc:
-            result.errors.append(_("Row {row}: {reason}").format(row=row_number, reason=exc.message))
-        except Exception as exc:  # one broken row must never stop the batch
-            result.errors.append(_("Row {row}: unexpected error: {reason}").format(row=row_number, reason=exc))
+            results.append(RowResult(row_number, key, preset_id, False,
+                                     errors=[_("Row {row}: {reason}").format(row=row_number, reason=exc.message)]))
+            continue
+        for number, target in covers:
+            result = RowResult(row_number, key, preset_id, False, cover=number)
+            results.append(result)
+            if row_errors:
+                result.errors.extend(row_errors)
+                continue
+            try:
+                rendered = render(target, preset, values, base_dir, keep_below=run_lint)
+                result.errors.extend(_("Row {row}: {path}: {reason}").format(row=row_number, path=p.path, reason=p.message)
+                                     for p in rendered.problems)
+                if run_lint:
+                    findings = lint(target, preset, values, base_dir, result=rendered)
+                    if blocks_export(findings):
+                        result.errors.extend(f"{f.rule}: {f.message}" for f in findings if f.severity == "error")
+                        continue
+                    result.warnings.extend(f"{f.rule}: {f.message}" for f in findings if f.rule != "render")
+                extension = "jpg" if fmt == "jpeg" else fmt
+                path = numbered(Path(out_dir) / f"{key}-{preset.id}.{extension}", number)
+                encoded = export(rendered.image, path, preset, fmt)
+                result.path, result.bytes = str(path), len(encoded.data)
+                result.ok = not rendered.problems
+            except CoverError as exc:
+                result.errors.append(_("Row {row}: {reason}").format(row=row_number, reason=exc.message))
+            except Exception as exc:  # one broken row must never stop the batch
+                result.errors.append(_("Row {row}: unexpected error: {reason}").format(row=row_number, reason=exc))
     return results
 
 

@@ -37,11 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--region")
     render.add_argument("--language")
     render.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    render.add_argument("--out", required=True)
+    render.add_argument("--out", required=True,
+                        help=_("File to write; presets that take several covers (Lazada) write FILE-1, FILE-2 …"))
     render.add_argument("--format", choices=["png", "jpeg", "jpg", "webp"])
     render.add_argument("--json", action="store_true")
 
-    lint = sub.add_parser("lint", help=_("Check a cover against the legibility rules L1–L9."))
+    lint = sub.add_parser("lint", help=_("Check a cover against the legibility rules L1–L10."))
     lint.add_argument("source")
     lint.add_argument("--preset", required=True)
     lint.add_argument("--region")
@@ -129,6 +130,8 @@ def _print_findings(findings, stream) -> None:
 
 
 def _cmd_render(args) -> int:
+    """One cover, or a numbered set (``OUT-1.jpg`` …) for presets that take several (Lazada: 3)."""
+    from .coverset import expand, numbered
     from .export import export, format_for
     from .lint import blocks_export, lint
     from .presets import get_preset
@@ -138,24 +141,42 @@ def _cmd_render(args) -> int:
     doc, base_dir = load_source(args.source, args.region, args.language)
     preset = get_preset(args.preset)
     values = _values(args.set)
-    target = for_preset(doc, preset)
-    result = render(target, preset, values, base_dir, keep_below=True)
-    findings = lint(target, preset, values, base_dir, result=result, check_file_size=False)
-    _print_findings(findings, sys.stderr)
-    if blocks_export(findings):
-        print(_("error: export blocked; nothing was written."), file=sys.stderr)
-        return EXIT_BLOCKED
     fmt = args.format or format_for(args.out)
     fmt = "jpeg" if fmt == "jpg" else fmt
-    try:
-        encoded = export(result.image, args.out, preset, fmt)
-    except ExportError as exc:
-        print(_("error: {reason}").format(reason=exc.message), file=sys.stderr)
+    # Render and check every cover of the set before writing any: a set is all or nothing.
+    covers = []
+    printed: set[tuple] = set()
+    for number, variant in expand(for_preset(doc, preset), preset, values, base_dir):
+        result = render(variant, preset, values, base_dir, keep_below=True)
+        findings = lint(variant, preset, values, base_dir, result=result, check_file_size=False)
+        # The covers of a set share most findings: print each once, new ones under their cover's number.
+        fresh = [f for f in findings if (f.rule, f.path, f.message) not in printed]
+        printed.update((f.rule, f.path, f.message) for f in fresh)
+        if fresh and number is not None and number > 1:
+            print(_("Cover {number}:").format(number=number), file=sys.stderr)
+        _print_findings(fresh, sys.stderr)
+        covers.append((number, result, findings))
+    if any(blocks_export(findings) for _number, _result, findings in covers):
+        print(_("error: export blocked; nothing was written."), file=sys.stderr)
         return EXIT_BLOCKED
+    written = []
+    for number, result, findings in covers:
+        out = numbered(args.out, number)
+        try:
+            encoded = export(result.image, out, preset, fmt)
+        except ExportError as exc:
+            print(_("error: {reason}").format(reason=exc.message), file=sys.stderr)
+            return EXIT_BLOCKED
+        written.append({"out": str(out), "cover": number, "bytes": len(encoded.data), "format": encoded.format,
+                        "quality": encoded.quality, "findings": [f.as_dict() for f in findings]})
     if args.json:
-        print(json.dumps({"out": str(args.out), "preset": preset.id, "bytes": len(encoded.data), "format": encoded.format,
-                          "quality": encoded.quality, "findings": [f.as_dict() for f in findings]}, ensure_ascii=False))
-    return EXIT_PROBLEMS if any(f.severity == "error" for f in findings) else EXIT_OK
+        report = dict(written[0], preset=preset.id) if len(written) == 1 else {"preset": preset.id, "covers": written}
+        print(json.dumps(report, ensure_ascii=False))
+    elif len(written) > 1:
+        print(_("{count} covers for {preset}: {files}").format(
+            count=len(written), preset=preset.name, files=", ".join(row["out"] for row in written)))
+    errors = any(f.severity == "error" for _number, _result, findings in covers for f in findings)
+    return EXIT_PROBLEMS if errors else EXIT_OK
 
 
 def _cmd_lint(args) -> int:
@@ -236,7 +257,8 @@ def _cmd_presets(args) -> int:
 
     rows = [{"id": p.id, "name": p.name, "width": p.width, "height": p.height, "max_bytes": p.max_bytes,
              "unsafe": [{"name": n, "x": z.x, "y": z.y, "w": z.w, "h": z.h} for n, z in p.unsafe],
-             "text_policy": p.text_policy, "title_max_chars": p.title_max_chars} for p in PRESETS.values()]
+             "text_policy": p.text_policy, "title_max_chars": p.title_max_chars, "cover_count": p.cover_count}
+            for p in PRESETS.values()]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
     else:

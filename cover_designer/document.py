@@ -4,6 +4,12 @@ Positions are anchored, not absolute: each layer's frame names an anchor on the 
 preset's safe area) and offsets/sizes as fractions of it, so one design re-lays out for 16:9, 9:16
 and 1:1 by its anchors instead of being stretched.  ``frame_by_aspect`` may override the frame for
 "landscape", "portrait" or "square" canvases.
+
+Schema history (``migrate`` brings older files up to date; they still load):
+
+- 1: the first version.
+- 2: ``rotation_deg`` on every layer (clockwise, about the box centre), ``zoom`` on image layers,
+  and ``cover_set`` (the crops of a multi-cover set such as Lazada's three covers).
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from studio.i18n import _
 
 from .errors import DocumentError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Color = Annotated[str, Field(pattern=r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")]
 Anchor = Literal["top_left", "top", "top_right", "left", "center", "right", "bottom_left", "bottom", "bottom_right"]
@@ -84,6 +90,8 @@ class LayerBase(_Model):
     frame_by_aspect: dict[Literal["landscape", "portrait", "square"], Frame] = {}
     # Mirroring for right-to-left layouts moves positions; these layers stay where they are.
     mirror_exempt: bool = False
+    # Clockwise degrees on screen, about the centre of the layer's box (mirrored layouts turn the other way).
+    rotation_deg: float = Field(0.0, ge=-360, le=360)
 
 
 class TextLayer(LayerBase):
@@ -111,6 +119,8 @@ class ImageLayer(LayerBase):
     focal_x: float = Field(0.5, ge=0, le=1)
     focal_y: float = Field(0.5, ge=0, le=1)
     remove_background: bool = False
+    # > 1 crops closer around the focal point (cover-set variants use it for close-ups).
+    zoom: float = Field(1.0, ge=1, le=8)
     corner_radius: float = Field(0, ge=0, le=0.5)  # fraction of the shorter side
     # Where the face/subject is, as fractions of this layer's box (L1 keeps it out of unsafe zones).
     face: tuple[float, float, float, float] | None = None
@@ -165,10 +175,22 @@ class Background(_Model):
 Layer = Annotated[Union[TextLayer, ImageLayer, LogoLayer, ShapeLayer, PriceLayer, QRLayer], Field(discriminator="type")]
 
 
+class CoverVariant(_Model):
+    """One cover of a multi-cover set (Lazada wants three): the same design, another crop of its photos.
+
+    ``zoom`` multiplies each image layer's own zoom; ``focal_x``/``focal_y``, when set, replace the
+    image layers' focal points (fractions of the photo)."""
+
+    name: str = ""
+    zoom: float = Field(1.0, ge=1, le=8)
+    focal_x: float | None = Field(None, ge=0, le=1)
+    focal_y: float | None = Field(None, ge=0, le=1)
+
+
 class CoverDocument(_Model):
     """A cover design: background, ordered layers (later = above unless ``z`` says otherwise)."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     id: str = ""
     name: str = ""
     region: str | None = None
@@ -179,6 +201,8 @@ class CoverDocument(_Model):
     background: Background = Background()
     variables: dict[str, str] = {}
     layers: list[Layer] = []
+    # Crops for presets that take several covers (empty: the built-in full / close-up / detail set).
+    cover_set: list[CoverVariant] = Field(default_factory=list, max_length=10)
 
     @field_validator("layers")
     @classmethod
@@ -216,14 +240,35 @@ def json_path(loc: tuple) -> str:
     return out or "$"
 
 
-def parse_document(data: Any) -> CoverDocument:
-    """Validate a decoded JSON object; errors name the JSON path of the first problem."""
-    if not isinstance(data, dict):
-        raise DocumentError(_("A cover document must be a JSON object."), "$")
+def _from_v1(data: dict) -> dict:
+    # Version 2 only added fields whose defaults (no rotation, no zoom, built-in cover set) keep the look.
+    return data
+
+
+# version → function bringing a decoded document from that version to the next.
+MIGRATIONS = {1: _from_v1}
+
+
+def migrate(data: dict) -> dict:
+    """A copy of a decoded document brought up to ``SCHEMA_VERSION`` (older versions only)."""
     version = data.get("schema_version", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
         raise DocumentError(_("Unsupported schema version {version} (this program reads version {supported}).").format(
             version=version, supported=SCHEMA_VERSION), "schema_version")
+    data = dict(data)
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version += 1
+        data["schema_version"] = version
+    return data
+
+
+def parse_document(data: Any) -> CoverDocument:
+    """Validate a decoded JSON object (any older schema version is migrated first); errors name the
+    JSON path of the first problem."""
+    if not isinstance(data, dict):
+        raise DocumentError(_("A cover document must be a JSON object."), "$")
+    data = migrate(data)
     try:
         return CoverDocument.model_validate(data)
     except ValidationError as exc:

@@ -1,13 +1,19 @@
-"""Legibility checks L1–L9 (numbers from the product brief), each naming the layer and the fix."""
+"""Legibility checks L1–L10 (numbers from the product brief), each naming the layer and the fix.
+
+L10 (ours, beyond the brief's L1–L9): the headline is also the show's title on platforms that cap
+title length (TikTok LIVE 32 characters, Shopee 20); a longer headline gets cut there.
+"""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from studio.i18n import _
 
+from . import faces
 from . import text as textlib
 from .document import CoverDocument
 from .export import encode
@@ -55,14 +61,27 @@ def _words(text: str) -> int:
     return len([w for w in re.split(r"\s+", text.strip()) if w])
 
 
+def title_length(text: str) -> int:
+    """Characters a viewer sees: runs of spaces count once; combining marks (Thai vowels and tones,
+    Vietnamese accents), joiners and variation selectors add nothing to the letter they sit on."""
+    collapsed = " ".join(text.split())
+    return sum(1 for c in collapsed if not unicodedata.combining(c) and unicodedata.category(c) not in ("Mn", "Me", "Cf")
+               and not 0xFE00 <= ord(c) <= 0xFE0F)
+
+
 def _cjk_chars(text: str) -> int:
     return sum(1 for c in text if textlib.is_cjk_char(c))
 
 
 def lint(doc: CoverDocument, preset: Preset | str | None = None, values: dict | None = None,
          base_dir: str | None = None, region_density: str | None = None,
-         result: RenderResult | None = None, check_file_size: bool = True) -> list[Finding]:
-    """Run L1–L9 on ``doc`` rendered at ``preset``; returns findings (errors first)."""
+         result: RenderResult | None = None, check_file_size: bool = True,
+         face_detector: "faces.Detector | None | str" = "auto") -> list[Finding]:
+    """Run L1–L10 on ``doc`` rendered at ``preset``; returns findings (errors first).
+
+    ``face_detector``: "auto" finds faces in photo layers with OpenCV's Haar cascade where this
+    OpenCV has one (see ``faces.py``), ``None`` checks only faces marked on layers, or a callable
+    (PIL image → face boxes in its pixels)."""
     preset = get_preset(preset or doc.preset) if not isinstance(preset, Preset) else preset
     if result is None or not result.below:
         result = render(doc, preset, values, base_dir, keep_below=True)
@@ -94,6 +113,29 @@ def lint(doc: CoverDocument, preset: Preset | str | None = None, values: dict | 
                         _("Move it inside the safe area (x {x0}–{x1}, y {y0}–{y1}) or anchor it to the safe area.").format(
                             x0=round(safe.x), x1=round(safe.right), y0=round(safe.y), y1=round(safe.bottom))))
                     break
+
+    # L1 for faces found in the photos as drawn (cropped, zoomed, turned).
+    detector = faces.default_detector() if face_detector == "auto" else face_detector
+    for info in result.layers if detector else ():
+        if info.type != "image" or info.tile_image is None:
+            continue
+        ox, oy = info.tile_origin
+        reported: set[str] = set()
+        for fx, fy, fw, fh in faces.faces_in(info.tile_image, detector):
+            face = Rect(ox + fx, oy + fy, fw, fh)
+            if info.face_box and face.intersection_area(info.face_box) > 0.5 * face.w * face.h:
+                continue  # the marked face, already checked above
+
+            for zone_name, zone in preset.unsafe:
+                # Most of a face under the UI, not a sliver of forehead.
+                if zone_name not in reported and face.intersection_area(zone) > 0.25 * face.w * face.h:
+                    reported.add(zone_name)
+                    findings.append(Finding("L1", "error", info.layer_id, f"layers[{info.index}].frame",
+                        _("A face in “{layer}” is under the {zone} of {preset}.").format(
+                            layer=info.layer_id, zone=_(zone_name), preset=preset.name),
+                        _("Move or crop the photo (focal point, zoom) so the face sits inside the safe area "
+                          "(x {x0}–{x1}, y {y0}–{y1}).").format(
+                            x0=round(safe.x), x1=round(safe.right), y0=round(safe.y), y1=round(safe.bottom))))
 
     # L2: text must still be ~11 px tall at the smallest size the platform shows the cover.
     minimum = preset.min_text_height_px()
@@ -194,7 +236,8 @@ def lint(doc: CoverDocument, preset: Preset | str | None = None, values: dict | 
         ink = info.glyph_ink or info.ink
         if info.type != "text" or ink is None:
             continue
-        frame = info.frame
+        # Turned layers: both the ink and the box are compared as their turned bounds.
+        frame = info.bounds or info.frame
         tolerance = max(2.0, 0.02 * max(frame.w, frame.h))
         off_canvas = ink.x < 0 or ink.y < 0 or ink.right > canvas.w or ink.bottom > canvas.h
         outside = (ink.x < frame.x - tolerance or ink.y < frame.y - tolerance
@@ -219,8 +262,23 @@ def lint(doc: CoverDocument, preset: Preset | str | None = None, values: dict | 
                     _("{preset} does not allow logos or watermarks on covers; “{layer}” is a logo.").format(
                         preset=preset.name, layer=info.layer_id),
                     _("Hide the logo layer for this preset.")))
-    findings.sort(key=lambda f: (f.severity != "error", f.rule))
+    # L10: the headline doubles as the title where the platform limits title length.
+    if preset.title_max_chars:
+        for info in headlines[:1]:
+            count = title_length(info.text)
+            if count > preset.title_max_chars:
+                findings.append(Finding("L10", "warning", info.layer_id, f"layers[{info.index}].text",
+                    _("The headline “{layer}” has {count} characters; {preset} titles allow {limit}.").format(
+                        layer=info.layer_id, count=count, preset=preset.name, limit=preset.title_max_chars),
+                    _("Shorten the headline to {limit} characters or fewer; the platform cuts longer titles.").format(
+                        limit=preset.title_max_chars)))
+    findings.sort(key=lambda f: (f.severity != "error", _rule_number(f.rule)))
     return findings
+
+
+def _rule_number(rule: str) -> tuple[int, str]:
+    # "L10" sorts after "L9"; "render" problems first.
+    return (int(rule[1:]), rule) if rule[:1] == "L" and rule[1:].isdigit() else (-1, rule)
 
 
 def blocks_export(findings: list[Finding]) -> bool:

@@ -53,6 +53,8 @@ class Preset:
     notes: str = ""
     aliases: tuple[str, ...] = field(default=())
     allows_logo: bool = True
+    # How many covers the platform takes for one show (Lazada: 3); see coverset.py.
+    cover_count: int = 1
 
     @property
     def size(self) -> tuple[int, int]:
@@ -126,7 +128,7 @@ PRESETS: dict[str, Preset] = {
         Preset("shopee_vertical", "Shopee Live (900x1600)", 900, 1600, max_bytes=200 * 1024, title_max_chars=20,
                formats=("jpeg", "webp", "png"), smallest_display_width_px=160),
         Preset("lazada", "Lazada LazLive", 800, 800, text_policy="avoid", smallest_display_width_px=160, allows_logo=False,
-               notes="3 covers, little text, no watermark/logo, local-language title"),
+               cover_count=3, aliases=("lazlive",), notes="3 covers, little text, no watermark/logo, local-language title"),
         Preset("twitch_vod", "Twitch VOD", 1280, 720, max_bytes=10 * MB, smallest_display_width_px=168,
                aliases=("twitch",)),
         Preset("twitch_offline", "Twitch offline banner", 1920, 1080, max_bytes=10 * MB,

@@ -70,6 +70,13 @@ class LayerInfo:
     face_box: Rect | None = None
     ink_pixels: int = 0
     glyph_ink: Rect | None = None
+    # Clockwise degrees as drawn (already turned the other way for mirrored layouts) and the
+    # axis-aligned bounds of the turned box; ``frame`` stays the unturned box.
+    rotation_deg: float = 0.0
+    bounds: Rect | None = None
+    # The layer's own RGBA tile and its canvas offset (face detection looks at photos through it).
+    tile_image: Image.Image | None = field(default=None, repr=False, compare=False)
+    tile_origin: tuple[int, int] = (0, 0)
 
 
 @dataclass
@@ -126,6 +133,60 @@ def resolve_frame(frame: Frame, preset: Preset, mirror: bool) -> Rect:
 def layer_frame(layer, preset: Preset, doc: CoverDocument) -> Rect:
     frame = layer.frame_by_aspect.get(preset.aspect_class, layer.frame)
     return resolve_frame(frame, preset, doc.direction == "rtl" and not layer.mirror_exempt)
+
+
+def layer_rotation(layer, doc: CoverDocument) -> float:
+    """Clockwise degrees as drawn: a mirrored (right-to-left) layout turns layers the other way."""
+    mirrored = doc.direction == "rtl" and not layer.mirror_exempt
+    return -layer.rotation_deg if mirrored else layer.rotation_deg
+
+
+# ---------------------------------------------------------------- rotation geometry
+def rotate_point(x: float, y: float, cx: float, cy: float, degrees: float) -> tuple[float, float]:
+    """(x, y) turned clockwise on screen (y grows downwards) by ``degrees`` about (cx, cy)."""
+    angle = math.radians(degrees)
+    cos, sin = math.cos(angle), math.sin(angle)
+    return cx + (x - cx) * cos - (y - cy) * sin, cy + (x - cx) * sin + (y - cy) * cos
+
+
+def rotated_corners(rect: Rect, degrees: float, center: tuple[float, float] | None = None) -> list[tuple[float, float]]:
+    """The four corners of ``rect`` (top-left, top-right, bottom-right, bottom-left) turned about
+    ``center`` (default: the rectangle's own centre)."""
+    cx, cy = center or (rect.x + rect.w / 2, rect.y + rect.h / 2)
+    corners = [(rect.x, rect.y), (rect.right, rect.y), (rect.right, rect.bottom), (rect.x, rect.bottom)]
+    return [rotate_point(x, y, cx, cy, degrees) for x, y in corners]
+
+
+def rotated_bounds(rect: Rect, degrees: float, center: tuple[float, float] | None = None) -> Rect:
+    """Axis-aligned bounds of ``rect`` turned by ``degrees`` (what lint checks against the zones)."""
+    if not degrees % 360:
+        return rect
+    points = rotated_corners(rect, degrees, center)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return Rect(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+
+
+def _rotate_tile(tile: Tile, frame: Rect, degrees: float) -> Tile:
+    """Turn a tile about the centre of the layer's box: the canvas grows to hold the corners
+    (expand), colours are interpolated premultiplied so transparent edges do not go dark."""
+    image = tile.image
+    cx, cy = frame.x + frame.w / 2, frame.y + frame.h / 2
+    local_x, local_y = cx - tile.x, cy - tile.y
+    # Pad so the box centre is the image centre: Pillow turns about the image centre.
+    half_w = math.ceil(max(local_x, image.width - local_x, 1))
+    half_h = math.ceil(max(local_y, image.height - local_y, 1))
+    padded = Image.new("RGBA", (2 * half_w, 2 * half_h))
+    padded.paste(image, (round(half_w - local_x), round(half_h - local_y)))
+    turned = padded.convert("RGBa").rotate(-degrees, resample=Image.Resampling.BICUBIC, expand=True).convert("RGBA")
+    left, top = cx - turned.width / 2, cy - turned.height / 2
+    box = turned.getchannel("A").getbbox()
+    info = dict(tile.info)
+    for key in ("glyph_ink", "face_box"):
+        if info.get(key) is not None:
+            info[key] = rotated_bounds(info[key], degrees, (cx, cy))
+    if box is None:
+        return Tile(None, round(left), round(top), info)
+    return Tile(turned.crop(box), round(left) + box[0], round(top) + box[1], info)
 
 
 # ---------------------------------------------------------------- images
@@ -193,19 +254,44 @@ def remove_background(image: Image.Image) -> Image.Image:
     return out
 
 
-def _fit_image(source: Image.Image, w: int, h: int, mode: str, fx: float, fy: float) -> Image.Image:
+def _crop_window(sw: int, sh: int, w: int, h: int, mode: str, fx: float, fy: float,
+                 zoom: float = 1.0) -> tuple[tuple[float, float, float, float], float]:
+    """Which part of a ``sw``×``sh`` photo fills a ``w``×``h`` box: (left, top, right, bottom) in
+    photo pixels and the photo→box scale.  ``zoom`` > 1 crops closer around the focal point."""
+    scale = {"fit": min(w / sw, h / sh), "fill": max(w / sw, h / sh)}.get(mode, 1.0) * zoom
+    cw, ch = w / scale, h / scale
+    left = min(max(0.0, fx * sw - cw / 2), max(0.0, sw - cw))
+    top = min(max(0.0, fy * sh - ch / 2), max(0.0, sh - ch))
+    return (left, top, left + min(cw, sw), top + min(ch, sh)), scale
+
+
+def _box_to_photo(u: float, v: float, size: tuple[int, int], box_size: tuple[int, int], mode: str, fx: float,
+                  fy: float, zoom: float = 1.0) -> tuple[float, float]:
+    """A point as fractions of the layer box → photo pixels, for the crop given by focal point and zoom."""
+    (sw, sh), (w, h) = size, box_size
+    (left, top, right, bottom), scale = _crop_window(sw, sh, w, h, mode, fx, fy, zoom)
+    offset_x, offset_y = (w - (right - left) * scale) / 2, (h - (bottom - top) * scale) / 2
+    return left + (u * w - offset_x) / scale, top + (v * h - offset_y) / scale
+
+
+def _photo_to_box(x: float, y: float, size: tuple[int, int], box_size: tuple[int, int], mode: str, fx: float,
+                  fy: float, zoom: float = 1.0) -> tuple[float, float]:
+    """Photo pixels → fractions of the layer box, for the crop given by focal point and zoom."""
+    (sw, sh), (w, h) = size, box_size
+    (left, top, right, bottom), scale = _crop_window(sw, sh, w, h, mode, fx, fy, zoom)
+    offset_x, offset_y = (w - (right - left) * scale) / 2, (h - (bottom - top) * scale) / 2
+    return (offset_x + (x - left) * scale) / w, (offset_y + (y - top) * scale) / h
+
+
+def _fit_image(source: Image.Image, w: int, h: int, mode: str, fx: float, fy: float, zoom: float = 1.0) -> Image.Image:
     sw, sh = source.size
-    if mode == "fit":
+    if mode == "fit" and zoom == 1.0:
         scale = min(w / sw, h / sh)
         resized = source.resize((max(1, round(sw * scale)), max(1, round(sh * scale))), Image.BILINEAR, reducing_gap=2.0)
         out = Image.new("RGBA", (w, h))
         out.alpha_composite(resized.convert("RGBA"), ((w - resized.width) // 2, (h - resized.height) // 2))
         return out
-    scale = max(w / sw, h / sh) if mode == "fill" else 1.0
-    cw, ch = w / scale, h / scale
-    left = min(max(0.0, fx * sw - cw / 2), max(0.0, sw - cw))
-    top = min(max(0.0, fy * sh - ch / 2), max(0.0, sh - ch))
-    box = (left, top, left + min(cw, sw), top + min(ch, sh))
+    box, scale = _crop_window(sw, sh, w, h, mode, fx, fy, zoom)
     cropped = source.resize((max(1, round((box[2] - box[0]) * scale)), max(1, round((box[3] - box[1]) * scale))),
                             Image.BILINEAR, box=box, reducing_gap=2.0)
     if cropped.size == (w, h):
@@ -218,6 +304,7 @@ def _fit_image(source: Image.Image, w: int, h: int, mode: str, fx: float, fy: fl
 def _render_image(layer, frame: Rect, values: dict, base_dir: str | None) -> Tile:
     w, h = max(1, round(frame.w)), max(1, round(frame.h))
     src = fill(layer.src, values).strip()
+    face = layer.face
     if not src or "{" in src:
         tile = Image.new("RGBA", (w, h), parse_color(layer.placeholder_color))
     else:
@@ -225,15 +312,26 @@ def _render_image(layer, frame: Rect, values: dict, base_dir: str | None) -> Til
         source = load_image(path)
         if layer.remove_background:
             source = remove_background(source)
-        tile = _fit_image(source, w, h, layer.fit, layer.focal_x, layer.focal_y)
+        fx, fy = layer.focal_x, layer.focal_y
+        if face and layer.zoom != 1.0:
+            # The face was marked on the designed crop (zoom 1): closer crops centre on it and the
+            # face box follows it into the closer crop.
+            size, box = source.size, (w, h)
+            corners = [_box_to_photo(u, v, size, box, layer.fit, fx, fy)
+                       for u, v in ((face[0], face[1]), (face[0] + face[2], face[1] + face[3]))]
+            fx = min(1.0, max(0.0, (corners[0][0] + corners[1][0]) / 2 / size[0]))
+            fy = min(1.0, max(0.0, (corners[0][1] + corners[1][1]) / 2 / size[1]))
+            (x0, y0), (x1, y1) = (_photo_to_box(x, y, size, box, layer.fit, fx, fy, layer.zoom) for x, y in corners)
+            face = (x0, y0, x1 - x0, y1 - y0)
+        tile = _fit_image(source, w, h, layer.fit, fx, fy, layer.zoom)
     if layer.corner_radius:
         mask = Image.new("L", (w, h), 0)
         ImageDraw.Draw(mask).rounded_rectangle([0, 0, w - 1, h - 1], radius=layer.corner_radius * min(w, h), fill=255)
         alpha = tile.getchannel("A")
         tile.putalpha(Image.composite(alpha, mask, mask) if alpha.getextrema() != (255, 255) else mask)
     info: dict = {}
-    if layer.face:
-        fx, fy, fw, fh = layer.face
+    if face:
+        fx, fy, fw, fh = face
         info["face_box"] = Rect(frame.x + fx * frame.w, frame.y + fy * frame.h, fw * frame.w, fh * frame.h)
     return Tile(tile, round(frame.x), round(frame.y), info)
 
@@ -479,7 +577,12 @@ def render_layer(layer, preset: Preset, doc: CoverDocument, values: dict, base_d
     if tile.image is not None and layer.opacity < 1:
         alpha = tile.image.getchannel("A").point(lambda v: round(v * layer.opacity))
         tile.image.putalpha(alpha)
+    rotation = layer_rotation(layer, doc)
+    if tile.image is not None and rotation % 360:
+        tile = _rotate_tile(tile, frame, rotation)
     tile.info["frame"] = frame
+    tile.info["rotation_deg"] = rotation
+    tile.info["bounds"] = rotated_bounds(frame, rotation)
     with _cache_lock:
         _cache[key] = tile
         while len(_cache) > CACHE_TILES:
@@ -569,5 +672,6 @@ def render(doc: CoverDocument, preset: Preset | str | None = None, values: dict 
             missing_glyphs=list(info.get("missing_glyphs", [])), has_stroke=info.get("has_stroke", False),
             has_plate=info.get("has_plate", False), color=info.get("color"), stroke_color=info.get("stroke_color"),
             language=info.get("language"), role=info.get("role", ""), face_box=info.get("face_box"),
-            ink_pixels=ink_pixels, glyph_ink=info.get("glyph_ink")))
+            ink_pixels=ink_pixels, glyph_ink=info.get("glyph_ink"), rotation_deg=info.get("rotation_deg", 0.0),
+            bounds=info.get("bounds", info["frame"]), tile_image=tile.image, tile_origin=(tile.x, tile.y)))
     return RenderResult(canvas, preset, infos, problems, below)

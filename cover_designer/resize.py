@@ -26,10 +26,17 @@ def render_all(doc: CoverDocument, presets: list[str] | tuple[str, ...] | None =
 
 def export_all(doc: CoverDocument, out_dir: str | Path, presets: list[str] | None = None, values: dict | None = None,
                fmt: str = "png", base_dir: str | None = None) -> dict[str, Path]:
+    """One file per preset (``ID-PRESET.png``); presets taking a cover set write ``ID-PRESET-1.png`` …
+    (keys ``PRESET-1`` …)."""
+    from .coverset import expand, numbered
+
     out_dir = Path(out_dir)
     written: dict[str, Path] = {}
-    for pid, result in render_all(doc, presets, values, base_dir).items():
-        path = out_dir / f"{doc.id or 'cover'}-{pid}.{ 'jpg' if fmt == 'jpeg' else fmt}"
-        export(result.image, path, result.preset, format_for(path))
-        written[pid] = path
+    for pid in (list(presets) if presets else list(PRESETS)):
+        preset = get_preset(pid)
+        for number, target in expand(for_preset(doc, preset), preset, values, base_dir):
+            result = render(target, preset, values, base_dir)
+            path = numbered(out_dir / f"{doc.id or 'cover'}-{preset.id}.{'jpg' if fmt == 'jpeg' else fmt}", number)
+            export(result.image, path, result.preset, format_for(path))
+            written[preset.id if number is None else f"{preset.id}-{number}"] = path
     return written

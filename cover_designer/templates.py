@@ -14,7 +14,7 @@ from pathlib import Path
 
 from studio.i18n import _
 
-from .document import CoverDocument, load_document
+from .document import SCHEMA_VERSION, CoverDocument, load_document
 from .errors import TemplateError
 from .regions import REGIONS, RegionPack
 
@@ -82,7 +82,7 @@ def build(pack: RegionPack, category: str, language_code: str | None = None, var
     lang = language.code
     palette = pack.palette
     doc: dict = {
-        "schema_version": 1, "id": f"{pack.id}-{category}{('-' + variant) if variant else ''}",
+        "schema_version": SCHEMA_VERSION, "id": f"{pack.id}-{category}{('-' + variant) if variant else ''}",
         "name": f"{pack.name} · {category}{(' · ' + variant) if variant else ''}",
         "region": pack.id, "category": category, "preset": "youtube", "language": lang,
         "direction": "rtl" if pack.mirror else "ltr",

@@ -9,21 +9,25 @@ newest request's result is shown.  Templates are read and covers exported off th
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import shiboken6
 from PIL import Image
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QImage, QPixmap, QKeySequence, QPainter, QPen, QUndoCommand, QUndoStack
+from PySide6.QtGui import (
+    QAction, QColor, QIcon, QImage, QKeySequence, QPainter, QPen, QPixmap, QPolygonF, QUndoCommand, QUndoStack,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDockWidget, QDoubleSpinBox, QFileDialog,
-    QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QPushButton,
+    QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QPushButton,
     QScrollArea, QSizePolicy, QToolBar, QVBoxLayout, QWidget,
 )
 
-from cover_designer.document import CoverDocument, Frame
+from cover_designer.document import ANCHOR_POINTS, CoverDocument, Frame
 from cover_designer.presets import PRESETS, Preset, Rect
+from ui.cover_variables import VariablesPanel
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,8 @@ log = logging.getLogger(__name__)
 SNAP_DISTANCE_PX = 8  # on screen
 AUTOSAVE_DELAY_MS = 2000  # after the last edit
 HANDLE_PX = 10  # on screen
+ROTATE_HANDLE_PX = 28  # on screen: how far above the top edge the rotate handle sits
+ROTATION_SNAP_DEG = 15.0  # Shift while rotating
 THUMBNAIL_PX = 96  # template gallery pictures
 
 
@@ -77,25 +83,116 @@ def moved_frame(frame: Frame, preset: Preset, mirror: bool, dx_px: float, dy_px:
     return frame.model_copy(update={"dx": round(dx, 5), "dy": round(dy, 5)})
 
 
-def resized_frame(frame: Frame, preset: Preset, mirror: bool, rect: Rect, dw_px: float, dh_px: float) -> Frame:
-    """The frame grown from its bottom-right corner, its top-left corner staying put."""
+def frame_for_rect(frame: Frame, preset: Preset, mirror: bool, rect: Rect) -> Frame:
+    """The frame (same anchor and reference area as ``frame``) whose unturned box is ``rect`` in canvas pixels."""
     from cover_designer.document import ANCHOR_POINTS, MIRRORED_ANCHOR
 
     area = reference_area(frame, preset)
-    scale_w = max(0.05, (rect.w + dw_px) / rect.w)
-    scale_h = max(0.05, (rect.h + dh_px) / rect.h)
-    if frame.aspect:  # the box keeps its aspect, so grow both sides alike
-        scale_w = scale_h = max(scale_w, scale_h)
-    w = max(0.01, min(2.0, frame.w * scale_w))
-    h = max(0.01, min(2.0, frame.h * scale_h))
     ax, ay = ANCHOR_POINTS[MIRRORED_ANCHOR[frame.anchor] if mirror else frame.anchor]
-    # Real pixel growth of the box (aspect-limited boxes grow with the same factor).
-    grow_x = rect.w * (w / frame.w - 1.0)
-    grow_y = rect.h * (h / frame.h - 1.0)
-    sign = -1.0 if mirror else 1.0
-    dx = max(-1.0, min(1.0, frame.dx + sign * ax * grow_x / area.w))
-    dy = max(-1.0, min(1.0, frame.dy + ay * grow_y / area.h))
-    return frame.model_copy(update={"w": round(w, 5), "h": round(h, 5), "dx": round(dx, 5), "dy": round(dy, 5)})
+    w = max(0.01, min(2.0, rect.w / area.w))
+    h = max(0.01, min(2.0, rect.h / area.h))
+    width_px, height_px = w * area.w, h * area.h
+    cx, cy = rect.x + rect.w / 2, rect.y + rect.h / 2
+    dx = (cx - width_px / 2 + ax * width_px - area.x - ax * area.w) / area.w
+    dy = (cy - height_px / 2 + ay * height_px - area.y - ay * area.h) / area.h
+    dx = -dx if mirror else dx
+    return frame.model_copy(update={"w": round(w, 5), "h": round(h, 5), "dx": round(max(-1.0, min(1.0, dx)), 5),
+                                    "dy": round(max(-1.0, min(1.0, dy)), 5)})
+
+
+def reanchored_frame(frame: Frame, preset: Preset, mirror: bool, anchor: str, relative_to: str) -> Frame:
+    """``frame`` with another anchor and/or reference area, the box staying where it is on this preset."""
+    from cover_designer.render import resolve_frame
+
+    box = resolve_frame(frame, preset, mirror)
+    return frame_for_rect(frame.model_copy(update={"anchor": anchor, "relative_to": relative_to}), preset, mirror, box)
+
+
+# Handle name → which side of the box it pulls: (-1 left/top, 0 middle, +1 right/bottom).
+HANDLE_SIDES: dict[str, tuple[int, int]] = {
+    "top_left": (-1, -1), "top": (0, -1), "top_right": (1, -1), "right": (1, 0),
+    "bottom_right": (1, 1), "bottom": (0, 1), "bottom_left": (-1, 1), "left": (-1, 0),
+}
+MIN_BOX_PX = 8.0  # canvas pixels: a resize never makes a box smaller than this
+
+
+def handle_points(box: Rect, rotation_deg: float, rotate_offset: float) -> dict[str, tuple[float, float]]:
+    """Canvas positions of the eight resize handles and the rotate handle (``rotate_offset`` above
+    the top edge), all turned with the box."""
+    from cover_designer.render import rotate_point
+
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2
+    points = {name: rotate_point(cx + sx * box.w / 2, cy + sy * box.h / 2, cx, cy, rotation_deg)
+              for name, (sx, sy) in HANDLE_SIDES.items()}
+    points["rotate"] = rotate_point(cx, box.y - rotate_offset, cx, cy, rotation_deg)
+    return points
+
+
+def resized_rect(box: Rect, rotation_deg: float, handle: str, dx: float, dy: float, keep_aspect: bool = False) -> Rect:
+    """The unturned box after dragging ``handle`` by (dx, dy) canvas pixels: the opposite handle stays
+    where it is on the canvas, also for turned boxes; ``keep_aspect`` scales both sides alike."""
+    sx, sy = HANDLE_SIDES[handle]
+    angle = math.radians(rotation_deg)
+    ux, uy = math.cos(angle), math.sin(angle)  # the box's own x axis on the canvas
+    vx, vy = -math.sin(angle), math.cos(angle)  # and its y axis
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2
+    fixed_x = cx - ux * sx * box.w / 2 - vx * sy * box.h / 2
+    fixed_y = cy - uy * sx * box.w / 2 - vy * sy * box.h / 2
+    moved_x = cx + ux * sx * box.w / 2 + vx * sy * box.h / 2 + dx
+    moved_y = cy + uy * sx * box.w / 2 + vy * sy * box.h / 2 + dy
+    along_u = (moved_x - fixed_x) * ux + (moved_y - fixed_y) * uy
+    along_v = (moved_x - fixed_x) * vx + (moved_y - fixed_y) * vy
+    w = max(MIN_BOX_PX, sx * along_u) if sx else box.w
+    h = max(MIN_BOX_PX, sy * along_v) if sy else box.h
+    if keep_aspect:
+        factor = max(w / box.w, h / box.h) if sx and sy else (w / box.w if sx else h / box.h)
+        factor = max(factor, MIN_BOX_PX / min(box.w, box.h))
+        w, h = box.w * factor, box.h * factor
+    new_cx = fixed_x + ux * sx * w / 2 + vx * sy * h / 2
+    new_cy = fixed_y + uy * sx * w / 2 + vy * sy * h / 2
+    return Rect(new_cx - w / 2, new_cy - h / 2, w, h)
+
+
+def snap_resize(rect: Rect, handle: str, width: float, height: float, tolerance: float,
+                safe: Rect | None = None) -> tuple[Rect, list[tuple[str, float]]]:
+    """An unturned box being resized by ``handle``: its moving edges snap to the canvas' edges and
+    centre lines and the safe area's edges within ``tolerance``; the opposite edges stay put."""
+    sx, sy = HANDLE_SIDES[handle]
+    xs = [0.0, width / 2, float(width)] + ([safe.x, safe.right] if safe else [])
+    ys = [0.0, height / 2, float(height)] + ([safe.y, safe.bottom] if safe else [])
+    left, top, right, bottom = rect.x, rect.y, rect.right, rect.bottom
+    guides: list[tuple[str, float]] = []
+
+    def nearest(value: float, targets: list[float]) -> float | None:
+        best = min(targets, key=lambda t: abs(t - value))
+        return best if abs(best - value) <= tolerance else None
+
+    if sx:
+        target = nearest(right if sx > 0 else left, xs)
+        if target is not None and (target - left if sx > 0 else right - target) >= MIN_BOX_PX:
+            right, left = (target, left) if sx > 0 else (right, target)
+            guides.append(("x", target))
+    if sy:
+        target = nearest(bottom if sy > 0 else top, ys)
+        if target is not None and (target - top if sy > 0 else bottom - target) >= MIN_BOX_PX:
+            bottom, top = (target, top) if sy > 0 else (bottom, target)
+            guides.append(("y", target))
+    return Rect(left, top, right - left, bottom - top), guides
+
+
+def rotation_from_drag(start_rotation: float, center: tuple[float, float], start: tuple[float, float],
+                       now: tuple[float, float], snap: bool) -> float:
+    """Rotation after dragging the rotate handle from ``start`` to ``now`` (canvas points) about
+    ``center``; ``snap`` (Shift) rounds to 15° steps.  Result in (-180, 180]."""
+    before = math.atan2(start[1] - center[1], start[0] - center[0])
+    after = math.atan2(now[1] - center[1], now[0] - center[0])
+    angle = start_rotation + math.degrees(after - before)
+    if snap:
+        angle = ROTATION_SNAP_DEG * round(angle / ROTATION_SNAP_DEG)
+    angle = (angle + 180.0) % 360.0 - 180.0
+    if angle == -180.0:
+        angle = 180.0
+    return round(angle, 2)
 
 
 def snap_offset(rect: Rect, width: float, height: float, tolerance: float,
@@ -139,6 +236,7 @@ class RenderOutput:
     boxes: dict[str, Rect]
     findings: list
     problems: list
+    rotations: dict[str, float] = field(default_factory=dict)  # clockwise degrees as drawn, per layer id
 
 
 def render_snapshot(request: int, doc: CoverDocument, preset: Preset, thumb_width: int,
@@ -154,7 +252,8 @@ def render_snapshot(request: int, doc: CoverDocument, preset: Preset, thumb_widt
     thumb_height = max(1, round(preset.height * thumb_width / preset.width))
     thumbnail = result.image.resize((thumb_width, thumb_height), Image.Resampling.LANCZOS)
     boxes = {info.layer_id: info.frame for info in result.layers}
-    return RenderOutput(request, _qimage(result.image), _qimage(thumbnail), boxes, findings, result.problems)
+    rotations = {info.layer_id: info.rotation_deg for info in result.layers}
+    return RenderOutput(request, _qimage(result.image), _qimage(thumbnail), boxes, findings, result.problems, rotations)
 
 
 def template_thumbnail(template_id: str, preset_id: str, side_px: int) -> QImage:
@@ -178,26 +277,29 @@ def export_covers(doc: CoverDocument, preset_ids: list[str], folder: Path, fmt: 
     from cover_designer.render import render
     from cover_designer.resize import for_preset
 
+    from cover_designer.coverset import expand, numbered
+
     rows = []
     suffix = "jpg" if fmt == "jpeg" else fmt
     for preset_id in preset_ids:
         preset = PRESETS[preset_id]
-        path = folder / f"{doc.id or 'cover'}-{preset_id}.{suffix}"
-        try:
-            target = for_preset(doc, preset)
-            result = render(target, preset, base_dir=base_dir, keep_below=True)
-            blocking = [f for f in lint(target, preset, base_dir=base_dir, result=result, check_file_size=False) if f.rule in ("L6", "L7")
-                        and f.severity == "error"]
-            if blocking:
-                rows.append((preset_id, "", blocking[0].message))
-                continue
-            export(result.image, path, preset, fmt)
-        except CoverError as exc:
-            rows.append((preset_id, "", exc.message))
-        except OSError as exc:
-            rows.append((preset_id, "", str(exc)))
-        else:
-            rows.append((preset_id, str(path), ""))
+        # Presets taking a cover set (Lazada: 3) get one numbered file per crop.
+        for number, target in expand(for_preset(doc, preset), preset, base_dir=base_dir):
+            path = numbered(folder / f"{doc.id or 'cover'}-{preset_id}.{suffix}", number)
+            try:
+                result = render(target, preset, base_dir=base_dir, keep_below=True)
+                blocking = [f for f in lint(target, preset, base_dir=base_dir, result=result, check_file_size=False)
+                            if f.rule in ("L6", "L7") and f.severity == "error"]
+                if blocking:
+                    rows.append((preset_id, "", blocking[0].message))
+                    continue
+                export(result.image, path, preset, fmt)
+            except CoverError as exc:
+                rows.append((preset_id, "", exc.message))
+            except OSError as exc:
+                rows.append((preset_id, "", str(exc)))
+            else:
+                rows.append((preset_id, str(path), ""))
     return rows
 
 
@@ -274,7 +376,8 @@ def edit_layer(doc: CoverDocument, layer_id: str, **fields) -> CoverDocument:
 
 # ---------------------------------------------------------------- canvas
 class CoverCanvas(QWidget):
-    """Shows the rendered cover; click selects, drag moves, the corner handle resizes."""
+    """Shows the rendered cover; click selects, drag moves, eight handles resize, the round handle
+    above the box rotates (Shift: 15° steps).  Each drag is one undo step."""
 
     def __init__(self, editor: "CoverEditorWindow") -> None:
         super().__init__(editor)
@@ -282,6 +385,7 @@ class CoverCanvas(QWidget):
         self.model = editor.model
         self.image: QImage | None = None
         self.boxes: dict[str, Rect] = {}
+        self.rotations: dict[str, float] = {}
         self.show_safe_zones = True
         self.snapping = True
         self._drag: dict | None = None
@@ -295,9 +399,10 @@ class CoverCanvas(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(900, 620)
 
-    def set_render(self, image: QImage, boxes: dict[str, Rect]) -> None:
+    def set_render(self, image: QImage, boxes: dict[str, Rect], rotations: dict[str, float] | None = None) -> None:
         self.image = image
         self.boxes = boxes
+        self.rotations = rotations or {}
         self.update()
 
     # -- geometry: canvas pixels <-> widget pixels
@@ -314,45 +419,92 @@ class CoverCanvas(QWidget):
         scale, ox, oy = self._scale_origin()
         return QRectF(ox + rect.x * scale, oy + rect.y * scale, rect.w * scale, rect.h * scale)
 
+    def point_to_widget(self, x: float, y: float) -> QPointF:
+        scale, ox, oy = self._scale_origin()
+        return QPointF(ox + x * scale, oy + y * scale)
+
     def to_canvas(self, point: QPointF) -> tuple[float, float]:
         scale, ox, oy = self._scale_origin()
         return (point.x() - ox) / scale, (point.y() - oy) / scale
 
     def layer_at(self, x: float, y: float) -> str:
-        """The topmost visible layer whose box holds the canvas point."""
+        """The topmost visible layer whose (turned) box holds the canvas point."""
+        from cover_designer.render import rotate_point
+
         for layer in reversed(self.model.document.ordered_layers()):
             box = self.boxes.get(layer.id)
-            if box and not layer.hidden and box.x <= x <= box.right and box.y <= y <= box.bottom:
+            if not box or layer.hidden:
+                continue
+            # Turn the point back into the box's own axes.
+            px, py = rotate_point(x, y, box.x + box.w / 2, box.y + box.h / 2, -self.rotations.get(layer.id, 0.0))
+            if box.x <= px <= box.right and box.y <= py <= box.bottom:
                 return layer.id
         return ""
 
-    def _handle_rect(self, box: Rect) -> QRectF:
-        r = self.to_widget(box)
-        return QRectF(r.right() - HANDLE_PX / 2, r.bottom() - HANDLE_PX / 2, HANDLE_PX, HANDLE_PX)
+    def handle_positions(self, layer_id: str | None = None) -> dict[str, QPointF]:
+        """Widget positions of the selected (or given) layer's handles; empty when it has no box."""
+        layer_id = self.model.selected if layer_id is None else layer_id
+        box = self.boxes.get(layer_id)
+        if box is None:
+            return {}
+        scale = self._scale_origin()[0]
+        points = handle_points(box, self.rotations.get(layer_id, 0.0), ROTATE_HANDLE_PX / scale)
+        return {name: self.point_to_widget(x, y) for name, (x, y) in points.items()}
+
+    def _handle_rect(self, box: Rect, handle: str = "bottom_right", rotation_deg: float | None = None) -> QRectF:
+        """The on-screen square of one handle of ``box`` (turned like the selected layer unless told)."""
+        scale = self._scale_origin()[0]
+        if rotation_deg is None:
+            rotation_deg = self.rotations.get(self.model.selected, 0.0)
+        x, y = handle_points(box, rotation_deg, ROTATE_HANDLE_PX / scale)[handle]
+        center = self.point_to_widget(x, y)
+        size = HANDLE_PX + (4 if handle == "rotate" else 0)
+        return QRectF(center.x() - size / 2, center.y() - size / 2, size, size)
+
+    def handle_at(self, position: QPointF) -> str:
+        """Which handle of the selected, unlocked layer is under the widget point ("" for none)."""
+        layer = self.model.layer(self.model.selected)
+        box = self.boxes.get(self.model.selected)
+        if layer is None or box is None or layer.locked:
+            return ""
+        for name in ("rotate", *HANDLE_SIDES):
+            if self._handle_rect(box, name).adjusted(-2, -2, 2, 2).contains(position):
+                return name
+        return ""
 
     # -- mouse
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        selected = self.model.layer(self.model.selected)
-        box = self.boxes.get(self.model.selected)
-        on_handle = bool(selected and box and not selected.locked and self._handle_rect(box).contains(event.position()))
+        handle = self.handle_at(event.position())
         x, y = self.to_canvas(event.position())
-        layer_id = self.model.selected if on_handle else self.layer_at(x, y)
+        layer_id = self.model.selected if handle else self.layer_at(x, y)
         self.model.select(layer_id)
         layer = self.model.layer(layer_id)
         if layer is None or layer.locked or layer_id not in self.boxes:
             self._drag = None
             return
+        mode = "rotate" if handle == "rotate" else "resize" if handle else "move"
         self._drag = {"layer": layer_id, "start": (x, y), "before": self.model.document.model_copy(deep=True),
                       "frame": active_frame(layer, self.model.preset), "box": self.boxes[layer_id],
-                      "resize": on_handle, "moved": False}
+                      "rotation": self.rotations.get(layer_id, 0.0), "stored_rotation": layer.rotation_deg,
+                      "mode": mode, "handle": handle, "moved": False}
+
+    def _cursor_for(self, handle: str) -> Qt.CursorShape:
+        if handle == "rotate":
+            return Qt.CursorShape.CrossCursor
+        if not handle:
+            return Qt.CursorShape.ArrowCursor
+        sx, sy = HANDLE_SIDES[handle]
+        # The handle's direction on screen, turned with the box, picks one of four resize cursors.
+        angle = (math.degrees(math.atan2(sy, sx)) + self.rotations.get(self.model.selected, 0.0)) % 180
+        cursors = [Qt.CursorShape.SizeHorCursor, Qt.CursorShape.SizeFDiagCursor, Qt.CursorShape.SizeVerCursor,
+                   Qt.CursorShape.SizeBDiagCursor]
+        return cursors[round(angle / 45) % 4]
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         if self._drag is None:
-            box = self.boxes.get(self.model.selected)
-            over_handle = box is not None and self._handle_rect(box).contains(event.position())
-            self.setCursor(Qt.CursorShape.SizeFDiagCursor if over_handle else Qt.CursorShape.ArrowCursor)
+            self.setCursor(self._cursor_for(self.handle_at(event.position())))
             return
         x, y = self.to_canvas(event.position())
         drag = self._drag
@@ -363,26 +515,40 @@ class CoverCanvas(QWidget):
         mirror = drag["before"].direction == "rtl" and not layer.mirror_exempt
         scale, _ox, _oy = self._scale_origin()
         self._guides = []
-        if drag["resize"]:
-            frame = resized_frame(drag["frame"], preset, mirror, box, dx, dy)
+        safe = preset.safe_rect() if preset.unsafe else None
+        if drag["mode"] == "rotate":
+            center = (box.x + box.w / 2, box.y + box.h / 2)
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            drawn = rotation_from_drag(drag["rotation"], center, drag["start"], (x, y), shift)
+            # Mirrored layouts draw the stored angle turned the other way.
+            after = edit_layer(drag["before"], drag["layer"], rotation_deg=-drawn if mirror else drawn)
+        elif drag["mode"] == "resize":
+            rotation = drag["rotation"]
+            rect = resized_rect(box, rotation, drag["handle"], dx, dy, keep_aspect=drag["frame"].aspect is not None)
+            if self.snapping and not rotation % 360 and drag["frame"].aspect is None:
+                rect, self._guides = snap_resize(rect, drag["handle"], preset.width, preset.height,
+                                                 SNAP_DISTANCE_PX / scale, safe)
+            after = with_frame(drag["before"], drag["layer"], preset, frame_for_rect(drag["frame"], preset, mirror, rect))
         else:
             if self.snapping:
-                moved = Rect(box.x + dx, box.y + dy, box.w, box.h)
-                sx, sy, self._guides = snap_offset(moved, preset.width, preset.height, SNAP_DISTANCE_PX / scale,
-                                                   preset.safe_rect() if preset.unsafe else None)
+                from cover_designer.render import rotated_bounds
+
+                # Turned boxes snap by what the eye sees: their bounds on the canvas.
+                moved = rotated_bounds(Rect(box.x + dx, box.y + dy, box.w, box.h), drag["rotation"])
+                sx, sy, self._guides = snap_offset(moved, preset.width, preset.height, SNAP_DISTANCE_PX / scale, safe)
                 dx, dy = dx + sx, dy + sy
-            frame = moved_frame(drag["frame"], preset, mirror, dx, dy)
+            after = with_frame(drag["before"], drag["layer"], preset, moved_frame(drag["frame"], preset, mirror, dx, dy))
         drag["moved"] = True
-        drag["after"] = with_frame(drag["before"], drag["layer"], preset, frame)
+        drag["after"] = after
         # Live feedback without an undo step per mouse move; one command on release.
-        self.model.set_document(drag["after"])
+        self.model.set_document(after)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         drag, self._drag = self._drag, None
         self._guides = []
         self.update()
         if drag and drag["moved"]:
-            text = self.tr("Resize layer") if drag["resize"] else self.tr("Move layer")
+            text = {"rotate": self.tr("Rotate layer"), "resize": self.tr("Resize layer")}.get(drag["mode"], self.tr("Move layer"))
             self.editor.undo_stack.push(DocumentCommand(self.model, drag["before"], drag["after"], text))
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
@@ -401,6 +567,8 @@ class CoverCanvas(QWidget):
 
     # -- painting
     def paintEvent(self, event) -> None:  # noqa: N802
+        from cover_designer.render import rotated_corners
+
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#2B2D31"))
         preset = self.model.preset
@@ -427,13 +595,22 @@ class CoverCanvas(QWidget):
                 painter.drawLine(QPointF(full.left(), oy + value * scale), QPointF(full.right(), oy + value * scale))
         box = self.boxes.get(self.model.selected)
         if box is not None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            rotation = self.rotations.get(self.model.selected, 0.0)
+            outline = QPolygonF([self.point_to_widget(x, y) for x, y in rotated_corners(box, rotation)])
             painter.setPen(QPen(QColor("#2979FF"), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(self.to_widget(box))
+            painter.drawPolygon(outline)
             layer = self.model.layer(self.model.selected)
             if layer is not None and not layer.locked:
+                handles = self.handle_positions()
+                painter.drawLine(handles["top"], handles["rotate"])
                 painter.setBrush(QColor("#FFFFFF"))
-                painter.drawRect(self._handle_rect(box))
+                for name in HANDLE_SIDES:
+                    painter.drawRect(self._handle_rect(box, name))
+                painter.setBrush(QColor("#2979FF"))
+                painter.setPen(QPen(QColor("#FFFFFF"), 2))
+                painter.drawEllipse(self._handle_rect(box, "rotate"))
         painter.end()
 
 
@@ -720,6 +897,24 @@ class CoverEditorWindow(QMainWindow):
         self.opacity = QDoubleSpinBox()
         self.opacity.setRange(0, 1)
         self.opacity.setSingleStep(0.05)
+        self.rotation_spin = QDoubleSpinBox()
+        self.rotation_spin.setRange(-360, 360)
+        self.rotation_spin.setDecimals(1)
+        self.rotation_spin.setSuffix("°")
+        self.rotation_spin.editingFinished.connect(
+            lambda: self._commit("rotation_deg", round(self.rotation_spin.value(), 2), self.tr("Rotate layer")))
+        # Anchors: which point of the canvas (or safe area) the layer keeps its distance to when the
+        # cover is re-laid out for another preset.  Changing them leaves the layer where it is.
+        self.anchor_combo = QComboBox()
+        for anchor in ANCHOR_POINTS:
+            self.anchor_combo.addItem("", anchor)
+        self.anchor_combo.activated.connect(lambda _i: self._commit_anchor())
+        self.relative_combo = QComboBox()
+        for area in ("canvas", "safe"):
+            self.relative_combo.addItem("", area)
+        self.relative_combo.activated.connect(lambda _i: self._commit_anchor())
+        self.own_frame_check = QCheckBox()
+        self.own_frame_check.clicked.connect(self._toggle_own_frame)
         self.frame_spins: dict[str, QDoubleSpinBox] = {}
         for key, low, high in (("dx", -1, 1), ("dy", -1, 1), ("w", 0.01, 2), ("h", 0.01, 2)):
             spin = QDoubleSpinBox()
@@ -734,7 +929,9 @@ class CoverEditorWindow(QMainWindow):
         self.color_edit.editingFinished.connect(self._commit_color)
         self.opacity.editingFinished.connect(lambda: self._commit("opacity", round(self.opacity.value(), 3)))
         rows = [("name", self.name_edit), ("text", self.text_edit), ("font_size", self.font_size),
-                ("font_weight", self.weight_combo), ("align", self.align_combo), ("color", self.color_edit), ("opacity", self.opacity)] + list(self.frame_spins.items())
+                ("font_weight", self.weight_combo), ("align", self.align_combo), ("color", self.color_edit), ("opacity", self.opacity)] + list(self.frame_spins.items()) + [
+                    ("rotation", self.rotation_spin), ("anchor", self.anchor_combo), ("relative_to", self.relative_combo),
+                    ("own_frame", self.own_frame_check)]
         for key, widget in rows:
             label = QLabel()
             self.prop_labels[key] = label
@@ -745,7 +942,19 @@ class CoverEditorWindow(QMainWindow):
         form.addRow(self.prop_error)
         self.properties_panel = panel
         panel.setMinimumWidth(280)
-        self.properties_dock = self._dock("cover_properties", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.variables_box = QGroupBox()
+        self.variables_panel = VariablesPanel(self.model, self._push, self.variables_box)
+        QVBoxLayout(self.variables_box).addWidget(self.variables_panel)
+        container = QWidget()
+        column = QVBoxLayout(container)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(panel)
+        column.addWidget(self.variables_box)
+        column.addStretch(1)
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setWidget(container)
+        self.properties_dock = self._dock("cover_properties", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
 
     def _build_lint_dock(self) -> None:
         self.lint_list = QListWidget()
@@ -918,7 +1127,7 @@ class CoverEditorWindow(QMainWindow):
     def _on_rendered(self, output: RenderOutput) -> None:
         self._in_flight = False
         if output.request == self._request:
-            self.canvas.set_render(output.image, output.boxes)
+            self.canvas.set_render(output.image, output.boxes, output.rotations)
             self.phone_preview.set_thumbnail(output.thumbnail, self.tr("{preset}: {width} px wide in the feed").format(
                 preset=self.model.preset.name, width=output.thumbnail.width()))
             self._show_findings(output.findings)
@@ -983,7 +1192,8 @@ class CoverEditorWindow(QMainWindow):
         if layer is None:
             return
         widgets = [self.name_edit, self.text_edit, self.font_size, self.weight_combo, self.align_combo, self.color_edit,
-                   self.opacity, *self.frame_spins.values()]
+                   self.opacity, self.rotation_spin, self.anchor_combo, self.relative_combo, self.own_frame_check,
+                   *self.frame_spins.values()]
         for widget in widgets:
             widget.blockSignals(True)
         self.name_edit.setText(layer.name)
@@ -1002,7 +1212,13 @@ class CoverEditorWindow(QMainWindow):
         self.color_edit.setEnabled(color_field is not None)
         self.color_edit.setText(getattr(layer, color_field) if color_field else "")
         self.opacity.setValue(layer.opacity)
+        self.rotation_spin.setValue(layer.rotation_deg)
         frame = active_frame(layer, self.model.preset)
+        self.anchor_combo.setCurrentIndex(max(0, self.anchor_combo.findData(frame.anchor)))
+        self.relative_combo.setCurrentIndex(max(0, self.relative_combo.findData(frame.relative_to)))
+        self.own_frame_check.setChecked(frame_key(layer, self.model.preset) is not None)
+        self.own_frame_check.setText(self.tr("Own {shape} position").format(
+            shape=_aspect_labels(self)[self.model.preset.aspect_class]))
         for key, spin in self.frame_spins.items():
             spin.setValue(getattr(frame, key))
         for widget in widgets:
@@ -1042,7 +1258,7 @@ class CoverEditorWindow(QMainWindow):
         if after.model_dump() != self.model.document.model_dump():
             self.undo_stack.push(DocumentCommand(self.model, self.model.document, after, text))
 
-    def _commit(self, field_name: str, value) -> None:
+    def _commit(self, field_name: str, value, text: str | None = None) -> None:
         layer_id = self.model.selected
         if not self.model.layer(layer_id):
             return
@@ -1052,7 +1268,7 @@ class CoverEditorWindow(QMainWindow):
             self.prop_error.setText(self.tr("Not a valid value: {reason}").format(reason=str(exc).splitlines()[-1].strip()))
             return
         self.prop_error.setText("")
-        self._push(after, self.tr("Edit layer"))
+        self._push(after, text or self.tr("Edit layer"))
 
     def _commit_color(self) -> None:
         layer = self.model.layer(self.model.selected)
@@ -1071,6 +1287,29 @@ class CoverEditorWindow(QMainWindow):
             return
         new_frame = frame.model_copy(update={key: value})
         self._push(with_frame(self.model.document, layer.id, self.model.preset, new_frame), self.tr("Move layer"))
+
+    def _commit_anchor(self) -> None:
+        layer = self.model.layer(self.model.selected)
+        if layer is None:
+            return
+        preset = self.model.preset
+        frame = reanchored_frame(active_frame(layer, preset), preset, self.model.is_mirrored(layer),
+                                 self.anchor_combo.currentData(), self.relative_combo.currentData())
+        self._push(with_frame(self.model.document, layer.id, preset, frame), self.tr("Change anchor"))
+
+    def _toggle_own_frame(self, on: bool) -> None:
+        """Give the layer its own frame for this preset's shape (16:9, 9:16 or 1:1), or drop it."""
+        layer = self.model.layer(self.model.selected)
+        if layer is None:
+            return
+        key = self.model.preset.aspect_class
+        frames = {name: frame.model_dump() for name, frame in layer.frame_by_aspect.items()}
+        if on:
+            frames[key] = layer.frame.model_dump()
+        else:
+            frames.pop(key, None)
+        self._commit("frame_by_aspect", frames, self.tr("Own {shape} position").format(
+            shape=_aspect_labels(self)[key]) if on else self.tr("Shared position"))
 
     def _on_layer_row(self, current: QListWidgetItem | None, _previous=None) -> None:
         self.model.select(current.data(Qt.ItemDataRole.UserRole) if current else "")
@@ -1194,7 +1433,8 @@ class CoverEditorWindow(QMainWindow):
         self.properties_dock.setWindowTitle(self.tr("Properties"))
         labels = {"name": self.tr("Name"), "text": self.tr("Text"), "font_size": self.tr("Font size"),
                   "color": self.tr("Colour"), "opacity": self.tr("Opacity"), "dx": self.tr("Offset X"),
-                  "dy": self.tr("Offset Y"), "w": self.tr("Width"), "h": self.tr("Height")}
+                  "dy": self.tr("Offset Y"), "w": self.tr("Width"), "h": self.tr("Height"), "rotation": self.tr("Rotation"),
+                  "anchor": self.tr("Anchor"), "relative_to": self.tr("Relative to"), "own_frame": ""}
         labels.update({"font_weight": self.tr("Weight"), "align": self.tr("Alignment")})
         for key, label in self.prop_labels.items():
             label.setText(labels[key])
@@ -1206,12 +1446,34 @@ class CoverEditorWindow(QMainWindow):
                   "right": self.tr("Right"), "end": self.tr("End of line")}
         for index in range(self.align_combo.count()):
             self.align_combo.setItemText(index, aligns[self.align_combo.itemData(index)])
+        anchors = {"top_left": self.tr("Top left"), "top": self.tr("Top"), "top_right": self.tr("Top right"),
+                   "left": self.tr("Left"), "center": self.tr("Centre"), "right": self.tr("Right"),
+                   "bottom_left": self.tr("Bottom left"), "bottom": self.tr("Bottom"),
+                   "bottom_right": self.tr("Bottom right")}
+        for index in range(self.anchor_combo.count()):
+            self.anchor_combo.setItemText(index, anchors[self.anchor_combo.itemData(index)])
+        areas = {"canvas": self.tr("Whole canvas"), "safe": self.tr("Safe area")}
+        for index in range(self.relative_combo.count()):
+            self.relative_combo.setItemText(index, areas[self.relative_combo.itemData(index)])
+        self.variables_box.setTitle(self.tr("Variables"))
         self.lint_dock.setWindowTitle(self.tr("Checks"))
         self.preview_dock.setWindowTitle(self.tr("Phone feed preview"))
         self.export_dock.setWindowTitle(self.tr("Export"))
         self.folder_button.setText(self.tr("Folder: {name}").format(name=Path(self.export_folder).name or self.export_folder))
         self.folder_button.setToolTip(self.export_folder)
         self.export_button.setText(self.tr("Export ticked presets"))
+        for row in range(self.export_presets.count()):
+            item = self.export_presets.item(row)
+            preset = PRESETS[item.data(Qt.ItemDataRole.UserRole)]
+            label = _preset_label(preset)
+            if preset.cover_count > 1:
+                # Say it up front: this preset writes a numbered set, not one file.
+                label += " · " + self.tr("{count} covers").format(count=preset.cover_count)
+            item.setText(label)
+
+
+def _aspect_labels(widget: QObject) -> dict[str, str]:
+    return {"landscape": widget.tr("landscape"), "portrait": widget.tr("portrait"), "square": widget.tr("square")}
 
 
 def _preset_label(preset: Preset) -> str:

@@ -1,4 +1,4 @@
-"""Lint rules L1–L9: a failing and a passing example each."""
+"""Lint rules L1–L10: a failing and a passing example each."""
 from __future__ import annotations
 
 import pytest
@@ -136,3 +136,32 @@ def test_l9_no_logo_on_lazada():
     logo = {"type": "logo", "frame": {"anchor": "top_left", "w": 0.2, "h": 0.1}}
     assert "L9" in _rules(lint(_doc([logo], "lazada"), "lazada"))
     assert "L9" not in _rules(lint(_doc([logo], "youtube"), "youtube"))
+
+
+@pytest.mark.parametrize("preset, limit", [("tiktok_live", 32), ("shopee_square", 20)])
+def test_l10_headline_longer_than_the_platform_title_limit(preset, limit):
+    frame = {"anchor": "center", "relative_to": "safe", "w": 0.9, "h": 0.5}
+    font = {"size": 60, "min_size": 10}
+    too_long = _text("x" * (limit + 1), frame=frame, font=font, id="title")
+    findings = [f for f in lint(_doc([too_long], preset), preset, check_file_size=False) if f.rule == "L10"]
+    assert len(findings) == 1
+    finding = findings[0]
+    assert finding.layer == "title" and finding.path == "layers[0].text" and finding.severity == "warning"
+    assert f"{limit + 1} characters" in finding.message and str(limit) in finding.fix
+    at_limit = _text("x" * limit, frame=frame, font=font, id="title")
+    assert "L10" not in _rules(lint(_doc([at_limit], preset), preset, check_file_size=False))
+    # Platforms without a title limit say nothing.
+    assert "L10" not in _rules(lint(_doc([too_long], "youtube"), "youtube", check_file_size=False))
+
+
+def test_l10_counts_what_a_viewer_sees():
+    from cover_designer.lint import title_length
+
+    assert title_length("Tiếng Việt") == 10  # precomposed or not, one letter each
+    assert title_length("Tie\u0302\u0301ng") == 5
+    assert title_length("ลดราคา  50%") == 10  # spaces collapse
+    assert title_length("ส่วนลด") == 5  # the tone mark rides on its consonant
+    # Only the headline is the title: a long caption does not trip L10.
+    caption = _text("c" * 40, role="caption", font={"size": 60, "min_size": 10},
+                    frame={"anchor": "center", "relative_to": "safe", "w": 0.9, "h": 0.5})
+    assert "L10" not in _rules(lint(_doc([caption], "tiktok_live"), "tiktok_live", check_file_size=False))

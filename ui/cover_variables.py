@@ -1,0 +1,148 @@
+"""The cover's variables panel: ``{product_name}``, ``{price}`` … and their values.
+
+The values live in the document (``CoverDocument.variables``), so the preview fills them in on its
+next render and every edit is one undo step.  Variables a layer uses but that have no value yet are
+listed too, marked as not set (the cover then shows the ``{name}`` placeholder and lint points at it).
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget,
+)
+
+from cover_designer.document import CoverDocument, variables_used
+
+VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def with_variable(doc: CoverDocument, name: str, value: str | None) -> CoverDocument:
+    """A copy of ``doc`` with one variable set (``None`` removes it)."""
+    variables = dict(doc.variables)
+    if value is None:
+        variables.pop(name, None)
+    else:
+        variables[name] = value
+    return doc.model_copy(update={"variables": variables}, deep=True)
+
+
+class VariablesPanel(QWidget):
+    """Edits the open cover's variables; ``push(after, text)`` records each change as an undo step."""
+
+    def __init__(self, model, push: Callable[[CoverDocument, str], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._push = push
+        self.table = QTableWidget(0, 2)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setMinimumHeight(220)
+        self.table.itemChanged.connect(self._on_item_changed)
+        self.name_edit = QLineEdit()
+        self.name_edit.returnPressed.connect(self.add_from_field)
+        self.add_button = QPushButton()
+        self.add_button.clicked.connect(self.add_from_field)
+        self.remove_button = QPushButton()
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #C62828")
+        row = QHBoxLayout()
+        row.addWidget(self.name_edit, 1)
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(row)
+        layout.addWidget(self.error)
+        model.document_changed.connect(self.refresh)
+        self.retranslate()
+        self.refresh()
+
+    def names(self) -> list[str]:
+        """Rows in order: every variable with a value or used by a layer."""
+        doc = self.model.document
+        return sorted(set(doc.variables) | variables_used(doc))
+
+    def refresh(self) -> None:
+        doc = self.model.document
+        used = variables_used(doc)
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for name in self.names():
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            key = QTableWidgetItem("{" + name + "}")
+            key.setData(Qt.ItemDataRole.UserRole, name)
+            key.setFlags(key.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            value = QTableWidgetItem(doc.variables.get(name, ""))
+            if name not in doc.variables:
+                font = QFont(value.font())
+                font.setItalic(True)
+                key.setFont(font)
+                key.setForeground(QColor("#B26A00"))
+                key.setToolTip(self.tr("Not set: the cover shows the placeholder."))
+            elif name not in used:
+                key.setToolTip(self.tr("No layer uses this variable."))
+            self.table.setItem(row, 0, key)
+            self.table.setItem(row, 1, value)
+        self.table.blockSignals(False)
+
+    def set_value(self, name: str, value: str) -> None:
+        """Give ``name`` a value (one undo step; nothing happens if it already has it)."""
+        doc = self.model.document
+        if doc.variables.get(name) == value and name in doc.variables:
+            return
+        self.error.setText("")
+        self._push(with_variable(doc, name, value), self.tr("Edit variable"))
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() != 1:
+            return
+        name = self.table.item(item.row(), 0).data(Qt.ItemDataRole.UserRole)
+        text = item.text()
+        # The edit rebuilds the table; do it after Qt has finished with the item it is signalling about.
+        QTimer.singleShot(0, self, lambda: self.set_value(name, text))
+
+    def add_from_field(self) -> None:
+        name = self.name_edit.text().strip().strip("{}")
+        if not VARIABLE_NAME.match(name):
+            self.error.setText(self.tr("A variable name uses letters, digits and _ and does not start with a digit."))
+            return
+        if name in self.model.document.variables:
+            self.error.setText(self.tr("The variable {name} already exists.").format(name="{" + name + "}"))
+            return
+        self.name_edit.clear()
+        self.error.setText("")
+        self._push(with_variable(self.model.document, name, ""), self.tr("Add variable"))
+        row = self.names().index(name)
+        self.table.setCurrentCell(row, 1)
+        self.table.editItem(self.table.item(row, 1))
+
+    def remove_selected(self) -> None:
+        row = self.table.currentRow()
+        if row < 0:
+            return
+        name = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        if name in self.model.document.variables:
+            self._push(with_variable(self.model.document, name, None), self.tr("Remove variable"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels([self.tr("Variable"), self.tr("Value")])
+        self.name_edit.setPlaceholderText(self.tr("new variable, e.g. product_name"))
+        self.add_button.setText(self.tr("Add"))
+        self.remove_button.setText(self.tr("Remove"))
