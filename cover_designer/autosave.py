@@ -3,6 +3,8 @@
 ``save`` writes atomically (temp file + rename) so the user's file is never half-written.
 ``autosave`` keeps ``<name>.autosave.json`` next to it; ``recover`` returns that copy when it is
 newer than the saved file (the editor offers it on the next start); a clean save removes it.
+Covers never saved yet autosave to one fixed file (``write_copy``/``read_copy``), offered the
+same way when the editor next opens.
 """
 from __future__ import annotations
 
@@ -57,5 +59,23 @@ def recover(path: str | Path) -> CoverDocument | None:
         return None
     try:
         return load_document(backup)
+    except DocumentError:
+        return None
+
+
+def write_copy(doc: CoverDocument, target: str | Path) -> Path:
+    """Write a recovery copy of a cover that has no file yet (atomic)."""
+    target = Path(target)
+    _write_atomic(target, doc.to_json() + "\n")
+    return target
+
+
+def read_copy(target: str | Path) -> CoverDocument | None:
+    """The recovery copy at ``target`` if there is a readable one, else None."""
+    target = Path(target)
+    if not target.exists():
+        return None
+    try:
+        return load_document(target)
     except DocumentError:
         return None

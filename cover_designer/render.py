@@ -77,6 +77,8 @@ class LayerInfo:
     # The layer's own RGBA tile and its canvas offset (face detection looks at photos through it).
     tile_image: Image.Image | None = field(default=None, repr=False, compare=False)
     tile_origin: tuple[int, int] = (0, 0)
+    # Image and logo layers: the photo's size in pixels after loading (None for placeholders).
+    photo_size: tuple[int, int] | None = None
 
 
 @dataclass
@@ -105,6 +107,7 @@ CACHE_TILES = 256
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+        _cutout_cache.clear()
 
 
 def resolve_frame(frame: Frame, preset: Preset, mirror: bool) -> Rect:
@@ -301,26 +304,81 @@ def _fit_image(source: Image.Image, w: int, h: int, mode: str, fx: float, fy: fl
     return out
 
 
+def view_focal(layer, photo_size: tuple[int, int], box_size: tuple[int, int]) -> tuple[float, float]:
+    """The focal point the image layer's crop is centred on, as fractions of the photo.
+
+    Usually the layer's own ``focal_x``/``focal_y``; a zoomed layer with a marked face centres on
+    the face instead (the face was marked on the designed crop at zoom 1)."""
+    fx, fy = layer.focal_x, layer.focal_y
+    face = layer.face
+    if face and layer.zoom != 1.0:
+        corners = [_box_to_photo(u, v, photo_size, box_size, layer.fit, fx, fy)
+                   for u, v in ((face[0], face[1]), (face[0] + face[2], face[1] + face[3]))]
+        fx = min(1.0, max(0.0, (corners[0][0] + corners[1][0]) / 2 / photo_size[0]))
+        fy = min(1.0, max(0.0, (corners[0][1] + corners[1][1]) / 2 / photo_size[1]))
+    return fx, fy
+
+
+def box_point_to_photo(layer, photo_size: tuple[int, int], box_size: tuple[int, int], u: float,
+                       v: float) -> tuple[float, float]:
+    """A point of the image layer's box as drawn (fractions of the box) → photo pixels."""
+    fx, fy = view_focal(layer, photo_size, box_size)
+    return _box_to_photo(u, v, photo_size, box_size, layer.fit, fx, fy, layer.zoom)
+
+
+def photo_point_to_box(layer, photo_size: tuple[int, int], box_size: tuple[int, int], x: float, y: float,
+                       as_designed: bool = False) -> tuple[float, float]:
+    """Photo pixels → fractions of the image layer's box as drawn (``as_designed``: at zoom 1 with
+    the layer's own focal point, the view a face box is marked in)."""
+    if as_designed:
+        return _photo_to_box(x, y, photo_size, box_size, layer.fit, layer.focal_x, layer.focal_y)
+    fx, fy = view_focal(layer, photo_size, box_size)
+    return _photo_to_box(x, y, photo_size, box_size, layer.fit, fx, fy, layer.zoom)
+
+
+_cutout_cache: "OrderedDict[tuple, Image.Image]" = OrderedDict()
+
+
+def _cutout(path: str, source: Image.Image) -> Image.Image:
+    """``remove_background`` of a file's photo, remembered per file version: GrabCut takes a good
+    fraction of a second and the photo stays the same while the layer is moved or resized."""
+    try:
+        stat = os.stat(path)
+        key: tuple | None = (path, stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    with _cache_lock:
+        if key in _cutout_cache:
+            _cutout_cache.move_to_end(key)
+            return _cutout_cache[key]
+    out = remove_background(source)
+    if key is not None:
+        with _cache_lock:
+            _cutout_cache[key] = out
+            while len(_cutout_cache) > 8:
+                _cutout_cache.popitem(last=False)
+    return out
+
+
 def _render_image(layer, frame: Rect, values: dict, base_dir: str | None) -> Tile:
     w, h = max(1, round(frame.w)), max(1, round(frame.h))
     src = fill(layer.src, values).strip()
     face = layer.face
+    info: dict = {}
     if not src or "{" in src:
         tile = Image.new("RGBA", (w, h), parse_color(layer.placeholder_color))
     else:
         path = src if os.path.isabs(src) or not base_dir else os.path.join(base_dir, src)
         source = load_image(path)
         if layer.remove_background:
-            source = remove_background(source)
-        fx, fy = layer.focal_x, layer.focal_y
+            source = _cutout(path, source)
+        size, box = source.size, (w, h)
+        info["photo_size"] = size
+        fx, fy = view_focal(layer, size, box)
         if face and layer.zoom != 1.0:
-            # The face was marked on the designed crop (zoom 1): closer crops centre on it and the
-            # face box follows it into the closer crop.
-            size, box = source.size, (w, h)
-            corners = [_box_to_photo(u, v, size, box, layer.fit, fx, fy)
+            # The face box follows the face into the closer crop.
+            corners = [_box_to_photo(u, v, size, box, layer.fit, layer.focal_x, layer.focal_y)
                        for u, v in ((face[0], face[1]), (face[0] + face[2], face[1] + face[3]))]
-            fx = min(1.0, max(0.0, (corners[0][0] + corners[1][0]) / 2 / size[0]))
-            fy = min(1.0, max(0.0, (corners[0][1] + corners[1][1]) / 2 / size[1]))
             (x0, y0), (x1, y1) = (_photo_to_box(x, y, size, box, layer.fit, fx, fy, layer.zoom) for x, y in corners)
             face = (x0, y0, x1 - x0, y1 - y0)
         tile = _fit_image(source, w, h, layer.fit, fx, fy, layer.zoom)
@@ -329,7 +387,6 @@ def _render_image(layer, frame: Rect, values: dict, base_dir: str | None) -> Til
         ImageDraw.Draw(mask).rounded_rectangle([0, 0, w - 1, h - 1], radius=layer.corner_radius * min(w, h), fill=255)
         alpha = tile.getchannel("A")
         tile.putalpha(Image.composite(alpha, mask, mask) if alpha.getextrema() != (255, 255) else mask)
-    info: dict = {}
     if face:
         fx, fy, fw, fh = face
         info["face_box"] = Rect(frame.x + fx * frame.w, frame.y + fy * frame.h, fw * frame.w, fh * frame.h)
@@ -673,5 +730,6 @@ def render(doc: CoverDocument, preset: Preset | str | None = None, values: dict 
             has_plate=info.get("has_plate", False), color=info.get("color"), stroke_color=info.get("stroke_color"),
             language=info.get("language"), role=info.get("role", ""), face_box=info.get("face_box"),
             ink_pixels=ink_pixels, glyph_ink=info.get("glyph_ink"), rotation_deg=info.get("rotation_deg", 0.0),
-            bounds=info.get("bounds", info["frame"]), tile_image=tile.image, tile_origin=(tile.x, tile.y)))
+            bounds=info.get("bounds", info["frame"]), tile_image=tile.image, tile_origin=(tile.x, tile.y),
+            photo_size=info.get("photo_size")))
     return RenderResult(canvas, preset, infos, problems, below)

@@ -9,214 +9,41 @@ newest request's result is shown.  Templates are read and covers exported off th
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import shiboken6
 from PIL import Image
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import (
-    QAction, QColor, QIcon, QImage, QKeySequence, QPainter, QPen, QPixmap, QPolygonF, QUndoCommand, QUndoStack,
-)
+from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPainter, QPixmap, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDockWidget, QDoubleSpinBox, QFileDialog,
-    QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QPushButton,
-    QScrollArea, QSizePolicy, QToolBar, QVBoxLayout, QWidget,
+    QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMenu,
+    QMessageBox, QPushButton, QScrollArea, QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
-from cover_designer.document import ANCHOR_POINTS, CoverDocument, Frame
+from cover_designer.document import ANCHOR_POINTS, CoverDocument
 from cover_designer.presets import PRESETS, Preset, Rect
+# The canvas, geometry and model live in their own modules; their names stay importable from here.
+from ui.cover_canvas import GUIDE_GRAB_PX, HANDLE_PX, ROTATE_HANDLE_PX, SNAP_DISTANCE_PX, CoverCanvas  # noqa: F401
+from ui.cover_geometry import (  # noqa: F401
+    HANDLE_SIDES, MIN_BOX_PX, ROTATION_SNAP_DEG, active_frame, frame_for_rect, frame_key, handle_points, moved_frame,
+    reanchored_frame, reference_area, resized_rect, rotation_from_drag, snap_offset, snap_resize, snap_turned_resize,
+    with_frame,
+)
+from ui.cover_image_panel import ImagePropertiesPanel
+from ui.cover_model import (  # noqa: F401
+    ALIGN_SIDES, NEW_LAYER_KINDS, CoverEditorModel, DocumentCommand, aligned_frame, duplicated_layer, edit_layer,
+    new_layer,
+)
+from ui.cover_style_panel import BackgroundPanel, StylePanel
 from ui.cover_variables import VariablesPanel
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
 
-SNAP_DISTANCE_PX = 8  # on screen
 AUTOSAVE_DELAY_MS = 2000  # after the last edit
-HANDLE_PX = 10  # on screen
-ROTATE_HANDLE_PX = 28  # on screen: how far above the top edge the rotate handle sits
-ROTATION_SNAP_DEG = 15.0  # Shift while rotating
 THUMBNAIL_PX = 96  # template gallery pictures
-
-
-# ---------------------------------------------------------------- pure helpers (no widgets)
-def frame_key(layer, preset: Preset) -> str | None:
-    """Which frame the preset uses: a ``frame_by_aspect`` entry, or ``None`` for the base frame."""
-    return preset.aspect_class if preset.aspect_class in layer.frame_by_aspect else None
-
-
-def active_frame(layer, preset: Preset) -> Frame:
-    key = frame_key(layer, preset)
-    return layer.frame_by_aspect[key] if key else layer.frame
-
-
-def reference_area(frame: Frame, preset: Preset) -> Rect:
-    """The canvas or safe area that the frame's fractions refer to, in canvas pixels."""
-    from cover_designer.render import resolve_frame
-
-    probe = Frame(anchor="top_left", w=1, h=1, relative_to=frame.relative_to)
-    return resolve_frame(probe, preset, False)
-
-
-def with_frame(doc: CoverDocument, layer_id: str, preset: Preset, frame: Frame) -> CoverDocument:
-    """A copy of ``doc`` with one layer's active frame replaced."""
-    new = doc.model_copy(deep=True)
-    for layer in new.layers:
-        if layer.id == layer_id:
-            key = frame_key(layer, preset)
-            if key:
-                frames = dict(layer.frame_by_aspect)
-                frames[key] = frame
-                layer.frame_by_aspect = frames
-            else:
-                layer.frame = frame
-    return new
-
-
-def moved_frame(frame: Frame, preset: Preset, mirror: bool, dx_px: float, dy_px: float) -> Frame:
-    """The frame moved by a canvas-pixel delta (offsets are fractions of the reference area)."""
-    area = reference_area(frame, preset)
-    sign = -1.0 if mirror else 1.0
-    dx = max(-1.0, min(1.0, frame.dx + sign * dx_px / area.w))
-    dy = max(-1.0, min(1.0, frame.dy + dy_px / area.h))
-    return frame.model_copy(update={"dx": round(dx, 5), "dy": round(dy, 5)})
-
-
-def frame_for_rect(frame: Frame, preset: Preset, mirror: bool, rect: Rect) -> Frame:
-    """The frame (same anchor and reference area as ``frame``) whose unturned box is ``rect`` in canvas pixels."""
-    from cover_designer.document import ANCHOR_POINTS, MIRRORED_ANCHOR
-
-    area = reference_area(frame, preset)
-    ax, ay = ANCHOR_POINTS[MIRRORED_ANCHOR[frame.anchor] if mirror else frame.anchor]
-    w = max(0.01, min(2.0, rect.w / area.w))
-    h = max(0.01, min(2.0, rect.h / area.h))
-    width_px, height_px = w * area.w, h * area.h
-    cx, cy = rect.x + rect.w / 2, rect.y + rect.h / 2
-    dx = (cx - width_px / 2 + ax * width_px - area.x - ax * area.w) / area.w
-    dy = (cy - height_px / 2 + ay * height_px - area.y - ay * area.h) / area.h
-    dx = -dx if mirror else dx
-    return frame.model_copy(update={"w": round(w, 5), "h": round(h, 5), "dx": round(max(-1.0, min(1.0, dx)), 5),
-                                    "dy": round(max(-1.0, min(1.0, dy)), 5)})
-
-
-def reanchored_frame(frame: Frame, preset: Preset, mirror: bool, anchor: str, relative_to: str) -> Frame:
-    """``frame`` with another anchor and/or reference area, the box staying where it is on this preset."""
-    from cover_designer.render import resolve_frame
-
-    box = resolve_frame(frame, preset, mirror)
-    return frame_for_rect(frame.model_copy(update={"anchor": anchor, "relative_to": relative_to}), preset, mirror, box)
-
-
-# Handle name → which side of the box it pulls: (-1 left/top, 0 middle, +1 right/bottom).
-HANDLE_SIDES: dict[str, tuple[int, int]] = {
-    "top_left": (-1, -1), "top": (0, -1), "top_right": (1, -1), "right": (1, 0),
-    "bottom_right": (1, 1), "bottom": (0, 1), "bottom_left": (-1, 1), "left": (-1, 0),
-}
-MIN_BOX_PX = 8.0  # canvas pixels: a resize never makes a box smaller than this
-
-
-def handle_points(box: Rect, rotation_deg: float, rotate_offset: float) -> dict[str, tuple[float, float]]:
-    """Canvas positions of the eight resize handles and the rotate handle (``rotate_offset`` above
-    the top edge), all turned with the box."""
-    from cover_designer.render import rotate_point
-
-    cx, cy = box.x + box.w / 2, box.y + box.h / 2
-    points = {name: rotate_point(cx + sx * box.w / 2, cy + sy * box.h / 2, cx, cy, rotation_deg)
-              for name, (sx, sy) in HANDLE_SIDES.items()}
-    points["rotate"] = rotate_point(cx, box.y - rotate_offset, cx, cy, rotation_deg)
-    return points
-
-
-def resized_rect(box: Rect, rotation_deg: float, handle: str, dx: float, dy: float, keep_aspect: bool = False) -> Rect:
-    """The unturned box after dragging ``handle`` by (dx, dy) canvas pixels: the opposite handle stays
-    where it is on the canvas, also for turned boxes; ``keep_aspect`` scales both sides alike."""
-    sx, sy = HANDLE_SIDES[handle]
-    angle = math.radians(rotation_deg)
-    ux, uy = math.cos(angle), math.sin(angle)  # the box's own x axis on the canvas
-    vx, vy = -math.sin(angle), math.cos(angle)  # and its y axis
-    cx, cy = box.x + box.w / 2, box.y + box.h / 2
-    fixed_x = cx - ux * sx * box.w / 2 - vx * sy * box.h / 2
-    fixed_y = cy - uy * sx * box.w / 2 - vy * sy * box.h / 2
-    moved_x = cx + ux * sx * box.w / 2 + vx * sy * box.h / 2 + dx
-    moved_y = cy + uy * sx * box.w / 2 + vy * sy * box.h / 2 + dy
-    along_u = (moved_x - fixed_x) * ux + (moved_y - fixed_y) * uy
-    along_v = (moved_x - fixed_x) * vx + (moved_y - fixed_y) * vy
-    w = max(MIN_BOX_PX, sx * along_u) if sx else box.w
-    h = max(MIN_BOX_PX, sy * along_v) if sy else box.h
-    if keep_aspect:
-        factor = max(w / box.w, h / box.h) if sx and sy else (w / box.w if sx else h / box.h)
-        factor = max(factor, MIN_BOX_PX / min(box.w, box.h))
-        w, h = box.w * factor, box.h * factor
-    new_cx = fixed_x + ux * sx * w / 2 + vx * sy * h / 2
-    new_cy = fixed_y + uy * sx * w / 2 + vy * sy * h / 2
-    return Rect(new_cx - w / 2, new_cy - h / 2, w, h)
-
-
-def snap_resize(rect: Rect, handle: str, width: float, height: float, tolerance: float,
-                safe: Rect | None = None) -> tuple[Rect, list[tuple[str, float]]]:
-    """An unturned box being resized by ``handle``: its moving edges snap to the canvas' edges and
-    centre lines and the safe area's edges within ``tolerance``; the opposite edges stay put."""
-    sx, sy = HANDLE_SIDES[handle]
-    xs = [0.0, width / 2, float(width)] + ([safe.x, safe.right] if safe else [])
-    ys = [0.0, height / 2, float(height)] + ([safe.y, safe.bottom] if safe else [])
-    left, top, right, bottom = rect.x, rect.y, rect.right, rect.bottom
-    guides: list[tuple[str, float]] = []
-
-    def nearest(value: float, targets: list[float]) -> float | None:
-        best = min(targets, key=lambda t: abs(t - value))
-        return best if abs(best - value) <= tolerance else None
-
-    if sx:
-        target = nearest(right if sx > 0 else left, xs)
-        if target is not None and (target - left if sx > 0 else right - target) >= MIN_BOX_PX:
-            right, left = (target, left) if sx > 0 else (right, target)
-            guides.append(("x", target))
-    if sy:
-        target = nearest(bottom if sy > 0 else top, ys)
-        if target is not None and (target - top if sy > 0 else bottom - target) >= MIN_BOX_PX:
-            bottom, top = (target, top) if sy > 0 else (bottom, target)
-            guides.append(("y", target))
-    return Rect(left, top, right - left, bottom - top), guides
-
-
-def rotation_from_drag(start_rotation: float, center: tuple[float, float], start: tuple[float, float],
-                       now: tuple[float, float], snap: bool) -> float:
-    """Rotation after dragging the rotate handle from ``start`` to ``now`` (canvas points) about
-    ``center``; ``snap`` (Shift) rounds to 15° steps.  Result in (-180, 180]."""
-    before = math.atan2(start[1] - center[1], start[0] - center[0])
-    after = math.atan2(now[1] - center[1], now[0] - center[0])
-    angle = start_rotation + math.degrees(after - before)
-    if snap:
-        angle = ROTATION_SNAP_DEG * round(angle / ROTATION_SNAP_DEG)
-    angle = (angle + 180.0) % 360.0 - 180.0
-    if angle == -180.0:
-        angle = 180.0
-    return round(angle, 2)
-
-
-def snap_offset(rect: Rect, width: float, height: float, tolerance: float,
-                safe: Rect | None = None) -> tuple[float, float, list[tuple[str, float]]]:
-    """Shift that puts the box's edge/centre on the canvas' (or safe area's) edge/centre within ``tolerance``."""
-    guides: list[tuple[str, float]] = []
-    xs = [0.0, width / 2, float(width)] + ([safe.x, safe.right] if safe else [])
-    ys = [0.0, height / 2, float(height)] + ([safe.y, safe.bottom] if safe else [])
-    best_x: float | None = None
-    gx = gy = 0.0
-    for edge in (rect.x, rect.x + rect.w / 2, rect.right):
-        for target in xs:
-            if abs(target - edge) <= tolerance and (best_x is None or abs(target - edge) < abs(best_x)):
-                best_x, gx = target - edge, target
-    best_y: float | None = None
-    for edge in (rect.y, rect.y + rect.h / 2, rect.bottom):
-        for target in ys:
-            if abs(target - edge) <= tolerance and (best_y is None or abs(target - edge) < abs(best_y)):
-                best_y, gy = target - edge, target
-    if best_x is not None:
-        guides.append(("x", gx))
-    if best_y is not None:
-        guides.append(("y", gy))
-    return best_x or 0.0, best_y or 0.0, guides
 
 
 def _qimage(image: Image.Image) -> QImage:
@@ -237,6 +64,8 @@ class RenderOutput:
     findings: list
     problems: list
     rotations: dict[str, float] = field(default_factory=dict)  # clockwise degrees as drawn, per layer id
+    photo_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # image layers with a loaded photo
+    faces: dict[str, Rect] = field(default_factory=dict)  # marked face boxes as drawn (unturned, canvas px)
 
 
 def render_snapshot(request: int, doc: CoverDocument, preset: Preset, thumb_width: int,
@@ -253,7 +82,10 @@ def render_snapshot(request: int, doc: CoverDocument, preset: Preset, thumb_widt
     thumbnail = result.image.resize((thumb_width, thumb_height), Image.Resampling.LANCZOS)
     boxes = {info.layer_id: info.frame for info in result.layers}
     rotations = {info.layer_id: info.rotation_deg for info in result.layers}
-    return RenderOutput(request, _qimage(result.image), _qimage(thumbnail), boxes, findings, result.problems, rotations)
+    photo_sizes = {info.layer_id: info.photo_size for info in result.layers if info.photo_size}
+    faces = {info.layer_id: info.face_box for info in result.layers if info.face_box is not None}
+    return RenderOutput(request, _qimage(result.image), _qimage(thumbnail), boxes, findings, result.problems, rotations,
+                        photo_sizes, faces)
 
 
 def template_thumbnail(template_id: str, preset_id: str, side_px: int) -> QImage:
@@ -301,317 +133,6 @@ def export_covers(doc: CoverDocument, preset_ids: list[str], folder: Path, fmt: 
             else:
                 rows.append((preset_id, str(path), ""))
     return rows
-
-
-# ---------------------------------------------------------------- model and commands
-class CoverEditorModel(QObject):
-    """The open cover, the preset it is shown at and the selected layer (no widgets)."""
-
-    document_changed = Signal()
-    selection_changed = Signal(str)
-    preset_changed = Signal(str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.document = CoverDocument()
-        self.preset: Preset = PRESETS["youtube"]
-        self.selected: str = ""
-
-    def set_document(self, doc: CoverDocument) -> None:
-        self.document = doc
-        if self.selected and self.layer(self.selected) is None:
-            self.select("")
-        self.document_changed.emit()
-
-    def set_preset(self, preset_id: str) -> None:
-        if preset_id in PRESETS and PRESETS[preset_id] is not self.preset:
-            self.preset = PRESETS[preset_id]
-            self.preset_changed.emit(preset_id)
-            self.document_changed.emit()
-
-    def select(self, layer_id: str) -> None:
-        if layer_id != self.selected:
-            self.selected = layer_id
-            self.selection_changed.emit(layer_id)
-
-    def layer(self, layer_id: str):
-        return next((layer for layer in self.document.layers if layer.id == layer_id), None)
-
-    def is_mirrored(self, layer) -> bool:
-        return self.document.direction == "rtl" and not layer.mirror_exempt
-
-
-class DocumentCommand(QUndoCommand):
-    """One edit: the whole document before and after (documents are small; undo is exact)."""
-
-    def __init__(self, model: CoverEditorModel, before: CoverDocument, after: CoverDocument, text: str) -> None:
-        super().__init__(text)
-        self.model = model
-        self.before = before.model_copy(deep=True)
-        self.after = after.model_copy(deep=True)
-
-    def redo(self) -> None:
-        self.model.set_document(self.after.model_copy(deep=True))
-
-    def undo(self) -> None:
-        self.model.set_document(self.before.model_copy(deep=True))
-
-
-def edit_layer(doc: CoverDocument, layer_id: str, **fields) -> CoverDocument:
-    """A copy of ``doc`` with fields of one layer replaced (validated by the document model)."""
-    new = doc.model_copy(deep=True)
-    for index, layer in enumerate(new.layers):
-        if layer.id == layer_id:
-            data = layer.model_dump()
-            for name, value in fields.items():
-                if name == "font_size":
-                    data["font"]["size"] = value
-                elif name == "font_weight":
-                    data["font"]["weight"] = value
-                else:
-                    data[name] = value
-            new.layers[index] = type(layer).model_validate(data)
-    return new
-
-
-# ---------------------------------------------------------------- canvas
-class CoverCanvas(QWidget):
-    """Shows the rendered cover; click selects, drag moves, eight handles resize, the round handle
-    above the box rotates (Shift: 15° steps).  Each drag is one undo step."""
-
-    def __init__(self, editor: "CoverEditorWindow") -> None:
-        super().__init__(editor)
-        self.editor = editor
-        self.model = editor.model
-        self.image: QImage | None = None
-        self.boxes: dict[str, Rect] = {}
-        self.rotations: dict[str, float] = {}
-        self.show_safe_zones = True
-        self.snapping = True
-        self._drag: dict | None = None
-        self._guides: list[tuple[str, float]] = []
-        self.setMinimumSize(420, 300)
-        self.setMouseTracking(True)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.model.selection_changed.connect(lambda _id: self.update())
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(900, 620)
-
-    def set_render(self, image: QImage, boxes: dict[str, Rect], rotations: dict[str, float] | None = None) -> None:
-        self.image = image
-        self.boxes = boxes
-        self.rotations = rotations or {}
-        self.update()
-
-    # -- geometry: canvas pixels <-> widget pixels
-    def _scale_origin(self) -> tuple[float, float, float]:
-        preset = self.model.preset
-        margin = 16
-        scale = min((self.width() - 2 * margin) / preset.width, (self.height() - 2 * margin) / preset.height)
-        scale = max(scale, 0.01)
-        ox = (self.width() - preset.width * scale) / 2
-        oy = (self.height() - preset.height * scale) / 2
-        return scale, ox, oy
-
-    def to_widget(self, rect: Rect) -> QRectF:
-        scale, ox, oy = self._scale_origin()
-        return QRectF(ox + rect.x * scale, oy + rect.y * scale, rect.w * scale, rect.h * scale)
-
-    def point_to_widget(self, x: float, y: float) -> QPointF:
-        scale, ox, oy = self._scale_origin()
-        return QPointF(ox + x * scale, oy + y * scale)
-
-    def to_canvas(self, point: QPointF) -> tuple[float, float]:
-        scale, ox, oy = self._scale_origin()
-        return (point.x() - ox) / scale, (point.y() - oy) / scale
-
-    def layer_at(self, x: float, y: float) -> str:
-        """The topmost visible layer whose (turned) box holds the canvas point."""
-        from cover_designer.render import rotate_point
-
-        for layer in reversed(self.model.document.ordered_layers()):
-            box = self.boxes.get(layer.id)
-            if not box or layer.hidden:
-                continue
-            # Turn the point back into the box's own axes.
-            px, py = rotate_point(x, y, box.x + box.w / 2, box.y + box.h / 2, -self.rotations.get(layer.id, 0.0))
-            if box.x <= px <= box.right and box.y <= py <= box.bottom:
-                return layer.id
-        return ""
-
-    def handle_positions(self, layer_id: str | None = None) -> dict[str, QPointF]:
-        """Widget positions of the selected (or given) layer's handles; empty when it has no box."""
-        layer_id = self.model.selected if layer_id is None else layer_id
-        box = self.boxes.get(layer_id)
-        if box is None:
-            return {}
-        scale = self._scale_origin()[0]
-        points = handle_points(box, self.rotations.get(layer_id, 0.0), ROTATE_HANDLE_PX / scale)
-        return {name: self.point_to_widget(x, y) for name, (x, y) in points.items()}
-
-    def _handle_rect(self, box: Rect, handle: str = "bottom_right", rotation_deg: float | None = None) -> QRectF:
-        """The on-screen square of one handle of ``box`` (turned like the selected layer unless told)."""
-        scale = self._scale_origin()[0]
-        if rotation_deg is None:
-            rotation_deg = self.rotations.get(self.model.selected, 0.0)
-        x, y = handle_points(box, rotation_deg, ROTATE_HANDLE_PX / scale)[handle]
-        center = self.point_to_widget(x, y)
-        size = HANDLE_PX + (4 if handle == "rotate" else 0)
-        return QRectF(center.x() - size / 2, center.y() - size / 2, size, size)
-
-    def handle_at(self, position: QPointF) -> str:
-        """Which handle of the selected, unlocked layer is under the widget point ("" for none)."""
-        layer = self.model.layer(self.model.selected)
-        box = self.boxes.get(self.model.selected)
-        if layer is None or box is None or layer.locked:
-            return ""
-        for name in ("rotate", *HANDLE_SIDES):
-            if self._handle_rect(box, name).adjusted(-2, -2, 2, 2).contains(position):
-                return name
-        return ""
-
-    # -- mouse
-    def mousePressEvent(self, event) -> None:  # noqa: N802
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        handle = self.handle_at(event.position())
-        x, y = self.to_canvas(event.position())
-        layer_id = self.model.selected if handle else self.layer_at(x, y)
-        self.model.select(layer_id)
-        layer = self.model.layer(layer_id)
-        if layer is None or layer.locked or layer_id not in self.boxes:
-            self._drag = None
-            return
-        mode = "rotate" if handle == "rotate" else "resize" if handle else "move"
-        self._drag = {"layer": layer_id, "start": (x, y), "before": self.model.document.model_copy(deep=True),
-                      "frame": active_frame(layer, self.model.preset), "box": self.boxes[layer_id],
-                      "rotation": self.rotations.get(layer_id, 0.0), "stored_rotation": layer.rotation_deg,
-                      "mode": mode, "handle": handle, "moved": False}
-
-    def _cursor_for(self, handle: str) -> Qt.CursorShape:
-        if handle == "rotate":
-            return Qt.CursorShape.CrossCursor
-        if not handle:
-            return Qt.CursorShape.ArrowCursor
-        sx, sy = HANDLE_SIDES[handle]
-        # The handle's direction on screen, turned with the box, picks one of four resize cursors.
-        angle = (math.degrees(math.atan2(sy, sx)) + self.rotations.get(self.model.selected, 0.0)) % 180
-        cursors = [Qt.CursorShape.SizeHorCursor, Qt.CursorShape.SizeFDiagCursor, Qt.CursorShape.SizeVerCursor,
-                   Qt.CursorShape.SizeBDiagCursor]
-        return cursors[round(angle / 45) % 4]
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        if self._drag is None:
-            self.setCursor(self._cursor_for(self.handle_at(event.position())))
-            return
-        x, y = self.to_canvas(event.position())
-        drag = self._drag
-        dx, dy = x - drag["start"][0], y - drag["start"][1]
-        box: Rect = drag["box"]
-        preset = self.model.preset
-        layer = drag["before"].layers[[l.id for l in drag["before"].layers].index(drag["layer"])]
-        mirror = drag["before"].direction == "rtl" and not layer.mirror_exempt
-        scale, _ox, _oy = self._scale_origin()
-        self._guides = []
-        safe = preset.safe_rect() if preset.unsafe else None
-        if drag["mode"] == "rotate":
-            center = (box.x + box.w / 2, box.y + box.h / 2)
-            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            drawn = rotation_from_drag(drag["rotation"], center, drag["start"], (x, y), shift)
-            # Mirrored layouts draw the stored angle turned the other way.
-            after = edit_layer(drag["before"], drag["layer"], rotation_deg=-drawn if mirror else drawn)
-        elif drag["mode"] == "resize":
-            rotation = drag["rotation"]
-            rect = resized_rect(box, rotation, drag["handle"], dx, dy, keep_aspect=drag["frame"].aspect is not None)
-            if self.snapping and not rotation % 360 and drag["frame"].aspect is None:
-                rect, self._guides = snap_resize(rect, drag["handle"], preset.width, preset.height,
-                                                 SNAP_DISTANCE_PX / scale, safe)
-            after = with_frame(drag["before"], drag["layer"], preset, frame_for_rect(drag["frame"], preset, mirror, rect))
-        else:
-            if self.snapping:
-                from cover_designer.render import rotated_bounds
-
-                # Turned boxes snap by what the eye sees: their bounds on the canvas.
-                moved = rotated_bounds(Rect(box.x + dx, box.y + dy, box.w, box.h), drag["rotation"])
-                sx, sy, self._guides = snap_offset(moved, preset.width, preset.height, SNAP_DISTANCE_PX / scale, safe)
-                dx, dy = dx + sx, dy + sy
-            after = with_frame(drag["before"], drag["layer"], preset, moved_frame(drag["frame"], preset, mirror, dx, dy))
-        drag["moved"] = True
-        drag["after"] = after
-        # Live feedback without an undo step per mouse move; one command on release.
-        self.model.set_document(after)
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        drag, self._drag = self._drag, None
-        self._guides = []
-        self.update()
-        if drag and drag["moved"]:
-            text = {"rotate": self.tr("Rotate layer"), "resize": self.tr("Resize layer")}.get(drag["mode"], self.tr("Move layer"))
-            self.editor.undo_stack.push(DocumentCommand(self.model, drag["before"], drag["after"], text))
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802
-        """Arrow keys nudge the selected layer by one canvas pixel (ten with Shift); one undo step each."""
-        steps = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
-        layer = self.model.layer(self.model.selected)
-        if event.key() not in steps or layer is None or layer.locked:
-            super().keyPressEvent(event)
-            return
-        factor = 10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1
-        dx, dy = (value * factor for value in steps[event.key()])
-        preset = self.model.preset
-        frame = moved_frame(active_frame(layer, preset), preset, self.model.is_mirrored(layer), dx, dy)
-        after = with_frame(self.model.document, layer.id, preset, frame)
-        self.editor.undo_stack.push(DocumentCommand(self.model, self.model.document, after, self.tr("Move layer")))
-
-    # -- painting
-    def paintEvent(self, event) -> None:  # noqa: N802
-        from cover_designer.render import rotated_corners
-
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#2B2D31"))
-        preset = self.model.preset
-        full = self.to_widget(Rect(0, 0, preset.width, preset.height))
-        if self.image is not None and self.image.width() == preset.width and self.image.height() == preset.height:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(full, self.image)
-        else:
-            painter.fillRect(full, QColor("#3A3D42"))
-            painter.setPen(QColor("#C8CCD2"))
-            painter.drawText(full, Qt.AlignmentFlag.AlignCenter, self.tr("Rendering…"))
-        if self.show_safe_zones:
-            for _name, zone in preset.unsafe:
-                painter.fillRect(self.to_widget(zone), QColor(229, 57, 53, 70))
-            pen = QPen(QColor("#FFD54F"), 1, Qt.PenStyle.DashLine)
-            painter.setPen(pen)
-            painter.drawRect(self.to_widget(preset.safe_rect()))
-        scale, ox, oy = self._scale_origin()
-        painter.setPen(QPen(QColor("#00E5FF"), 1))
-        for axis, value in self._guides:
-            if axis == "x":
-                painter.drawLine(QPointF(ox + value * scale, full.top()), QPointF(ox + value * scale, full.bottom()))
-            else:
-                painter.drawLine(QPointF(full.left(), oy + value * scale), QPointF(full.right(), oy + value * scale))
-        box = self.boxes.get(self.model.selected)
-        if box is not None:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            rotation = self.rotations.get(self.model.selected, 0.0)
-            outline = QPolygonF([self.point_to_widget(x, y) for x, y in rotated_corners(box, rotation)])
-            painter.setPen(QPen(QColor("#2979FF"), 2))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawPolygon(outline)
-            layer = self.model.layer(self.model.selected)
-            if layer is not None and not layer.locked:
-                handles = self.handle_positions()
-                painter.drawLine(handles["top"], handles["rotate"])
-                painter.setBrush(QColor("#FFFFFF"))
-                for name in HANDLE_SIDES:
-                    painter.drawRect(self._handle_rect(box, name))
-                painter.setBrush(QColor("#2979FF"))
-                painter.setPen(QPen(QColor("#FFFFFF"), 2))
-                painter.drawEllipse(self._handle_rect(box, "rotate"))
-        painter.end()
 
 
 # ---------------------------------------------------------------- phone preview
@@ -782,6 +303,12 @@ class CoverEditorWindow(QMainWindow):
         self._autosave_timer.setSingleShot(True)
         self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave_timer.timeout.connect(self._autosave)
+        # Covers with no file yet autosave here; the next editor offers the copy back.
+        from studio.settings import config_dir
+
+        self.untitled_autosave: Path = config_dir() / "covers" / "untitled.autosave.json"
+        self.recovery_box: QMessageBox | None = None
+        self._checked_untitled_copy = False
 
         self.canvas = CoverCanvas(self)
         self.setCentralWidget(self.canvas)
@@ -795,11 +322,14 @@ class CoverEditorWindow(QMainWindow):
         self.model.document_changed.connect(self._on_document_changed)
         self.model.selection_changed.connect(self._on_selection_changed)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        # After the stack has moved (while a command runs, the stack still counts as clean).
+        self.undo_stack.indexChanged.connect(self._on_undo_index_changed)
         self.retranslate()
         self.resize(1500, 920)
         self.resizeDocks([self.lint_dock, self.export_dock], [190, 190], Qt.Orientation.Vertical)
-        self.resizeDocks([self.layers_dock, self.properties_dock], [240, 320], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.properties_dock, self.preview_dock], [360, 300], Qt.Orientation.Vertical)
+        # Layers above the phone preview on the left; the properties get the whole right side.
+        self.resizeDocks([self.layers_dock, self.properties_dock], [250, 380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.layers_dock, self.preview_dock], [360, 300], Qt.Orientation.Vertical)
 
     # -- building
     def _build_toolbar(self) -> None:
@@ -846,6 +376,14 @@ class CoverEditorWindow(QMainWindow):
         bar.addWidget(self.preset_combo)
         bar.addWidget(self.safe_check)
         bar.addWidget(self.snap_check)
+        self.guides_button = QToolButton()
+        self.guides_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        guides_menu = QMenu(self.guides_button)
+        self.add_vertical_guide = guides_menu.addAction("", lambda: self.canvas.add_guide("x"))
+        self.add_horizontal_guide = guides_menu.addAction("", lambda: self.canvas.add_guide("y"))
+        self.clear_guides_action = guides_menu.addAction("", self.canvas.clear_guides)
+        self.guides_button.setMenu(guides_menu)
+        bar.addWidget(self.guides_button)
 
     def _dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(self)
@@ -867,10 +405,55 @@ class CoverEditorWindow(QMainWindow):
         self.up_button.clicked.connect(lambda: self.move_layer(+1))
         self.down_button = QPushButton()
         self.down_button.clicked.connect(lambda: self.move_layer(-1))
+        self.add_button = QToolButton()
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.add_menu = QMenu(self.add_button)
+        self.add_actions: dict[str, QAction] = {}
+        for kind in NEW_LAYER_KINDS:
+            action = self.add_menu.addAction("")
+            action.triggered.connect(lambda _checked=False, kind=kind: self.add_layer(kind))
+            self.add_actions[kind] = action
+        self.add_button.setMenu(self.add_menu)
+        self.duplicate_button = QPushButton()
+        self.duplicate_button.clicked.connect(self.duplicate_layer)
+        self.delete_button = QPushButton()
+        self.delete_button.clicked.connect(self.delete_layer)
+        self.duplicate_action = QAction(self)
+        self.duplicate_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.duplicate_action.triggered.connect(self.duplicate_layer)
+        self.delete_action = QAction(self)
+        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.delete_action.triggered.connect(self.delete_layer)
+        self.addAction(self.duplicate_action)
+        # Stacking shortcuts as in common design tools.
+        self.front_action = QAction(self)
+        self.front_action.setShortcut(QKeySequence("Ctrl+Shift+]"))
+        self.front_action.triggered.connect(lambda: self.move_layer_to_end(True))
+        self.raise_action = QAction(self)
+        self.raise_action.setShortcut(QKeySequence("Ctrl+]"))
+        self.raise_action.triggered.connect(lambda: self.move_layer(+1))
+        self.lower_action = QAction(self)
+        self.lower_action.setShortcut(QKeySequence("Ctrl+["))
+        self.lower_action.triggered.connect(lambda: self.move_layer(-1))
+        self.back_action = QAction(self)
+        self.back_action.setShortcut(QKeySequence("Ctrl+Shift+["))
+        self.back_action.triggered.connect(lambda: self.move_layer_to_end(False))
+        for action in (self.front_action, self.raise_action, self.lower_action, self.back_action):
+            self.addAction(action)
+        # Delete works on the canvas and the layer list only: in a text field it deletes characters.
+        self.canvas.addAction(self.delete_action)
+        self.layer_list.addAction(self.delete_action)
+        edit_row = QHBoxLayout()
+        for button in (self.add_button, self.duplicate_button, self.delete_button):
+            edit_row.addWidget(button)
+        self.add_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         buttons = QHBoxLayout()
         for button in (self.up_button, self.down_button, self.lock_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(panel)
+        layout.addLayout(edit_row)
         layout.addWidget(self.layer_list)
         layout.addLayout(buttons)
         self.layers_dock = self._dock("cover_layers", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -928,10 +511,20 @@ class CoverEditorWindow(QMainWindow):
         self.font_size.editingFinished.connect(lambda: self._commit("font_size", self.font_size.value()))
         self.color_edit.editingFinished.connect(self._commit_color)
         self.opacity.editingFinished.connect(lambda: self._commit("opacity", round(self.opacity.value(), 3)))
+        self.align_buttons: dict[str, QPushButton] = {}
+        align_grid = QWidget()
+        grid = QGridLayout(align_grid)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        for index, side in enumerate(ALIGN_SIDES):
+            button = QPushButton()
+            button.clicked.connect(lambda _checked=False, side=side: self.align_layer(side))
+            self.align_buttons[side] = button
+            grid.addWidget(button, index // 3, index % 3)
         rows = [("name", self.name_edit), ("text", self.text_edit), ("font_size", self.font_size),
                 ("font_weight", self.weight_combo), ("align", self.align_combo), ("color", self.color_edit), ("opacity", self.opacity)] + list(self.frame_spins.items()) + [
                     ("rotation", self.rotation_spin), ("anchor", self.anchor_combo), ("relative_to", self.relative_combo),
-                    ("own_frame", self.own_frame_check)]
+                    ("own_frame", self.own_frame_check), ("align_to", align_grid)]
         for key, widget in rows:
             label = QLabel()
             self.prop_labels[key] = label
@@ -941,18 +534,28 @@ class CoverEditorWindow(QMainWindow):
         self.prop_error.setStyleSheet("color: #C62828")
         form.addRow(self.prop_error)
         self.properties_panel = panel
-        panel.setMinimumWidth(280)
+        self.properties_form = form
+        panel.setMinimumWidth(260)
+        self.image_panel = ImagePropertiesPanel(self)
+        self.style_panel = StylePanel(self)
+        self.background_panel = BackgroundPanel(self)
+        self.canvas.tool_changed.connect(self.image_panel.set_tool_checked)
         self.variables_box = QGroupBox()
-        self.variables_panel = VariablesPanel(self.model, self._push, self.variables_box)
+        self.variables_panel = VariablesPanel(self.model, self._push, self.variables_box, pool=self.pool)
         QVBoxLayout(self.variables_box).addWidget(self.variables_panel)
         container = QWidget()
         column = QVBoxLayout(container)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(panel)
+        column.addWidget(self.background_panel)
+        column.addWidget(self.style_panel)
+        column.addWidget(self.image_panel)
         column.addWidget(self.variables_box)
         column.addStretch(1)
         scroller = QScrollArea()
         scroller.setWidgetResizable(True)
+        # Rows wrap and shrink instead: a sideways scroll bar hides the ends of the fields.
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroller.setWidget(container)
         self.properties_dock = self._dock("cover_properties", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
 
@@ -967,7 +570,8 @@ class CoverEditorWindow(QMainWindow):
         scroller = QScrollArea()
         scroller.setWidgetResizable(True)
         scroller.setWidget(self.phone_preview)
-        self.preview_dock = self._dock("cover_phone", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.preview_dock = self._dock("cover_phone", scroller, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.splitDockWidget(self.layers_dock, self.preview_dock, Qt.Orientation.Vertical)
 
     def _build_export_dock(self) -> None:
         panel = QWidget()
@@ -999,7 +603,10 @@ class CoverEditorWindow(QMainWindow):
 
     # -- opening
     def open_document(self, doc: CoverDocument, preset_id: str | None = None, path: Path | None = None) -> None:
-        """Show ``doc`` (a fresh undo history) at ``preset_id`` or the document's own preset."""
+        """Show ``doc`` (a fresh undo history) at ``preset_id`` or the document's own preset.
+
+        Unsaved changes to the cover shown so far are written to its autosave copy first."""
+        self._flush_autosave()
         self.undo_stack.clear()
         self.path = path
         self.base_dir = str(path.resolve().parent) if path else None
@@ -1046,17 +653,86 @@ class CoverEditorWindow(QMainWindow):
         from cover_designer.autosave import recover
         from cover_designer.document import load_document
 
-        def read() -> tuple[CoverDocument, bool]:
-            recovered = recover(path)
-            return (recovered, True) if recovered is not None else (load_document(path), False)
+        from cover_designer.autosave import autosave_path
+        from cover_designer.errors import DocumentError
 
-        def opened(result: tuple[CoverDocument, bool]) -> None:
-            doc, was_recovered = result
-            self.open_document(doc, None, path)
-            if was_recovered:
-                self._show_problem(self.tr("Recovered changes that were not saved before the program stopped."))
+        def read() -> tuple[CoverDocument | None, CoverDocument | None, str]:
+            recovered = recover(path)
+            try:
+                saved = load_document(path)
+            except DocumentError:
+                if recovered is None:
+                    raise
+                saved = None  # the saved file is damaged but the autosave copy is good
+            return saved, recovered, str(autosave_path(path))
+
+        def opened(result: tuple[CoverDocument | None, CoverDocument | None, str]) -> None:
+            saved, recovered, copy_path = result
+            if saved is not None:
+                self.open_document(saved, None, path)
+            if recovered is not None:
+                self._offer_recovery(recovered, Path(copy_path), path)
 
         run_in_background(read, opened, self._on_file_failed, receiver=self, pool=self.pool)
+
+    def _offer_recovery(self, recovered: CoverDocument, copy_path: Path, path: Path | None) -> None:
+        """Ask whether to bring back changes autosaved before the program stopped (not modal to the app:
+        the question waits in its own window-modal box)."""
+        import datetime
+
+        try:
+            when = datetime.datetime.fromtimestamp(copy_path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        except OSError:
+            when = "?"
+        name = recovered.name or recovered.id or self.tr("Untitled cover")
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Recover unsaved changes"))
+        box.setText(self.tr("“{name}” has changes from {time} that were not saved before the program stopped.").format(
+            name=name, time=when))
+        box.setInformativeText(self.tr("Recover them? You can still undo back to the saved version.")
+                               if path is not None else self.tr("Recover them?"))
+        recover_button = box.addButton(self.tr("Recover"), QMessageBox.ButtonRole.AcceptRole)
+        discard_button = box.addButton(self.tr("Discard changes"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(recover_button)
+        self.recovery_box = box
+
+        def answered(button) -> None:
+            self.recovery_box = None
+            box.deleteLater()
+            if button is recover_button:
+                self._apply_recovery(recovered, path)
+            elif button is discard_button:
+                copy_path.unlink(missing_ok=True)
+                self._show_problem(self.tr("Discarded the unsaved changes."))
+
+        box.buttonClicked.connect(answered)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+
+    def _apply_recovery(self, recovered: CoverDocument, path: Path | None) -> None:
+        """Bring the autosaved cover back as one undo step over what is open (undo shows the saved one)."""
+        if path is not None and self.path != path:
+            self.open_document(recovered, None, path)  # the saved file could not be read
+        else:
+            self._push(recovered, self.tr("Recover unsaved changes"))
+        self._update_title()
+        self._show_problem(self.tr("Recovered changes that were not saved before the program stopped."))
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._checked_untitled_copy:
+            self._checked_untitled_copy = True
+            self.check_untitled_copy()
+
+    def check_untitled_copy(self) -> None:
+        """Offer the autosaved copy of a cover that was never saved, if the program stopped with one."""
+        from cover_designer.autosave import read_copy
+
+        target = self.untitled_autosave
+        run_in_background(lambda: read_copy(target),
+                          lambda doc: doc is not None and self._offer_recovery(doc, target, None),
+                          self._on_file_failed, receiver=self, pool=self.pool)
 
     def save(self) -> None:
         if self.path is None:
@@ -1079,7 +755,12 @@ class CoverEditorWindow(QMainWindow):
         index = self.undo_stack.index()
         self._autosave_timer.stop()
 
+        was_untitled = self.path is None
+        untitled_copy = self.untitled_autosave
+
         def saved(_result) -> None:
+            if was_untitled:
+                untitled_copy.unlink(missing_ok=True)  # the cover has a file now; its own autosave takes over
             self.path = path
             self.base_dir = self.base_dir or str(path.resolve().parent)
             if self.undo_stack.index() == index:
@@ -1090,13 +771,18 @@ class CoverEditorWindow(QMainWindow):
 
         run_in_background(lambda: save(doc, path), saved, self._on_file_failed, receiver=self, pool=self.pool)
 
-    def _autosave(self) -> None:
-        from cover_designer.autosave import autosave
+    def _flush_autosave(self) -> None:
+        self._autosave_timer.stop()
+        self._autosave()
 
-        if self.path is not None and not self.undo_stack.isClean():
-            doc, path = self.model.document.model_copy(deep=True), self.path
-            run_in_background(lambda: autosave(doc, path), lambda _result: None, self._on_file_failed,
-                              receiver=self, pool=self.pool)
+    def _autosave(self) -> None:
+        from cover_designer.autosave import autosave, write_copy
+
+        if self.undo_stack.isClean():
+            return
+        doc, path, untitled = self.model.document.model_copy(deep=True), self.path, self.untitled_autosave
+        work = (lambda: autosave(doc, path)) if path is not None else (lambda: write_copy(doc, untitled))
+        run_in_background(work, lambda _result: None, self._on_file_failed, receiver=self, pool=self.pool)
 
     def _on_file_failed(self, error: BaseException) -> None:
         self._show_problem(self.tr("The cover file could not be used: {reason}").format(
@@ -1127,7 +813,7 @@ class CoverEditorWindow(QMainWindow):
     def _on_rendered(self, output: RenderOutput) -> None:
         self._in_flight = False
         if output.request == self._request:
-            self.canvas.set_render(output.image, output.boxes, output.rotations)
+            self.canvas.set_render(output.image, output.boxes, output.rotations, output.photo_sizes, output.faces)
             self.phone_preview.set_thumbnail(output.thumbnail, self.tr("{preset}: {width} px wide in the feed").format(
                 preset=self.model.preset.name, width=output.thumbnail.width()))
             self._show_findings(output.findings)
@@ -1146,8 +832,6 @@ class CoverEditorWindow(QMainWindow):
 
     # -- model → views
     def _on_document_changed(self) -> None:
-        if self.path is not None and not self.undo_stack.isClean():
-            self._autosave_timer.start()
         self._fill_layers()
         self._fill_properties()
         self._update_title()
@@ -1188,7 +872,12 @@ class CoverEditorWindow(QMainWindow):
     def _fill_properties(self) -> None:
         layer = self.model.layer(self.model.selected)
         self.properties_panel.setEnabled(layer is not None)
+        self.properties_panel.setVisible(layer is not None)  # the background panel shows instead
         self.lock_button.setChecked(bool(layer and layer.locked))
+        for widget in (self.duplicate_button, self.delete_button, self.lock_button, self.up_button, self.down_button):
+            widget.setEnabled(layer is not None)
+        if layer is not None:
+            self.delete_button.setEnabled(not layer.locked)
         if layer is None:
             return
         widgets = [self.name_edit, self.text_edit, self.font_size, self.weight_combo, self.align_combo, self.color_edit,
@@ -1198,6 +887,12 @@ class CoverEditorWindow(QMainWindow):
             widget.blockSignals(True)
         self.name_edit.setText(layer.name)
         has_text = hasattr(layer, "text")
+        # Rows that do not apply to this kind of layer are hidden, not greyed out: less to read.
+        applies = {"text": has_text, "font_size": hasattr(layer, "font"), "font_weight": hasattr(layer, "font"),
+                   "align": hasattr(layer, "align"),
+                   "color": _color_field(layer) is not None and layer.type not in ("image", "logo")}
+        for key, visible in applies.items():
+            self.properties_form.setRowVisible(self.prop_labels[key], visible)
         self.text_edit.setEnabled(has_text)
         self.text_edit.setText(getattr(layer, "text", ""))
         has_font = hasattr(layer, "font")
@@ -1221,6 +916,11 @@ class CoverEditorWindow(QMainWindow):
             shape=_aspect_labels(self)[self.model.preset.aspect_class]))
         for key, spin in self.frame_spins.items():
             spin.setValue(getattr(frame, key))
+        tip = (self.tr("Line the layer up with the safe area") if frame.relative_to == "safe"
+               else self.tr("Line the layer up with the canvas"))
+        for button in self.align_buttons.values():
+            button.setToolTip(tip)
+            button.setEnabled(not layer.locked)
         for widget in widgets:
             widget.blockSignals(False)
         self.prop_error.setText("")
@@ -1243,6 +943,10 @@ class CoverEditorWindow(QMainWindow):
         self.preset_combo.setCurrentIndex(self.preset_combo.findData(preset_id))
         self.preset_combo.blockSignals(False)
         self._fill_properties()
+
+    def _on_undo_index_changed(self, _index: int) -> None:
+        if shiboken6.isValid(self.undo_stack) and not self.undo_stack.isClean():
+            self._autosave_timer.start()
 
     def _on_clean_changed(self, _clean: bool) -> None:
         if shiboken6.isValid(self.undo_stack):  # the stack says "clean" once more while being deleted
@@ -1269,6 +973,18 @@ class CoverEditorWindow(QMainWindow):
             return
         self.prop_error.setText("")
         self._push(after, text or self.tr("Edit layer"))
+
+    def _push_fields(self, layer_id: str, fields: dict, text: str) -> None:
+        """Several fields of one layer in one undo step (e.g. both coordinates of a focal point)."""
+        if self.model.layer(layer_id) is None:
+            return
+        try:
+            after = edit_layer(self.model.document, layer_id, **fields)
+        except ValueError as exc:
+            self.prop_error.setText(self.tr("Not a valid value: {reason}").format(reason=str(exc).splitlines()[-1].strip()))
+            return
+        self.prop_error.setText("")
+        self._push(after, text)
 
     def _commit_color(self) -> None:
         layer = self.model.layer(self.model.selected)
@@ -1327,6 +1043,97 @@ class CoverEditorWindow(QMainWindow):
         if layer is not None:
             after = edit_layer(self.model.document, layer.id, locked=not layer.locked)
             self._push(after, self.tr("Unlock layer") if layer.locked else self.tr("Lock layer"))
+
+    def add_layer(self, kind: str) -> None:
+        """Put a new layer of ``kind`` on top, in the middle of the canvas, and select it (one undo step)."""
+        doc = self.model.document
+        layer = new_layer(kind, doc, self._new_layer_text(kind))
+        after = doc.model_copy(deep=True)
+        after.layers = [*after.layers, layer]
+        self._push(after, self.tr("Add {kind}").format(kind=self._type_label(layer.type)))
+        self.model.select(layer.id)
+
+    def _new_layer_text(self, kind: str) -> str:
+        return {"text": self.tr("Your headline"), "shape": self.tr("NEW")}.get(kind, "")
+
+    def duplicate_layer(self) -> None:
+        """A copy of the selected layer just below and right of it, on top of the stack."""
+        layer = self.model.layer(self.model.selected)
+        if layer is None:
+            return
+        doc = self.model.document
+        copy = duplicated_layer(layer, doc)
+        after = doc.model_copy(deep=True)
+        after.layers = [*after.layers, copy]
+        self._push(after, self.tr("Duplicate layer"))
+        self.model.select(copy.id)
+
+    def delete_layer(self) -> None:
+        """Remove the selected layer (locked layers stay: unlock first)."""
+        layer = self.model.layer(self.model.selected)
+        if layer is None:
+            return
+        if layer.locked:
+            self._show_problem(self.tr("The layer is locked; unlock it to delete it."))
+            return
+        after = self.model.document.model_copy(deep=True)
+        after.layers = [other for other in after.layers if other.id != layer.id]
+        self.model.select("")
+        self._push(after, self.tr("Delete layer"))
+
+    def align_layer(self, side: str) -> None:
+        """Line the selected layer up with a side or the centre of its canvas/safe area (one undo step)."""
+        layer = self.model.layer(self.model.selected)
+        if layer is None or layer.locked:
+            return
+        preset = self.model.preset
+        frame = aligned_frame(layer, self.model.document, preset, side)
+        self._push(with_frame(self.model.document, layer.id, preset, frame), self.tr("Align layer"))
+
+    def focus_text_field(self) -> None:
+        """Put the cursor in the selected layer's words (text, badge) or amount (price), all selected."""
+        layer = self.model.layer(self.model.selected)
+        if layer is None:
+            return
+        field = self.text_edit if hasattr(layer, "text") else self.style_panel.amount if layer.type == "price" else None
+        if field is not None and field.isEnabled():
+            self.properties_dock.show()
+            self.properties_dock.raise_()
+            field.setFocus(Qt.FocusReason.MouseFocusReason)
+            field.selectAll()
+
+    def layer_menu(self, parent: QWidget | None = None) -> QMenu:
+        """The selected layer's menu (the canvas shows it on a right click)."""
+        layer = self.model.layer(self.model.selected)
+        menu = QMenu(parent or self)
+        if layer is None:
+            return menu
+        menu.addAction(self.duplicate_action)
+        delete = menu.addAction(self.tr("Delete layer"), self.delete_layer)
+        delete.setEnabled(not layer.locked)
+        menu.addSeparator()
+        menu.addAction(self.front_action)
+        menu.addAction(self.raise_action)
+        menu.addAction(self.lower_action)
+        menu.addAction(self.back_action)
+        menu.addSeparator()
+        menu.addAction(self.tr("Unlock layer") if layer.locked else self.tr("Lock layer"), self._toggle_lock)
+        menu.addAction(self.tr("Hide layer"), lambda: self._push(edit_layer(self.model.document, layer.id, hidden=True),
+                                                               self.tr("Hide layer")))
+        return menu
+
+    def move_layer_to_end(self, to_front: bool) -> None:
+        """Bring the selected layer to the front (top of the stack) or send it to the back."""
+        ordered = [layer.id for layer in self.model.document.ordered_layers()]
+        layer_id = self.model.selected
+        if layer_id not in ordered or ordered[-1 if to_front else 0] == layer_id:
+            return
+        ordered.remove(layer_id)
+        ordered = ordered + [layer_id] if to_front else [layer_id] + ordered
+        after = self.model.document.model_copy(deep=True)
+        for layer in after.layers:
+            layer.z = ordered.index(layer.id)
+        self._push(after, self.tr("Bring to front") if to_front else self.tr("Send to back"))
 
     def move_layer(self, step: int) -> None:
         """Raise (+1) or lower (-1) the selected layer one place in the stacking order."""
@@ -1408,6 +1215,8 @@ class CoverEditorWindow(QMainWindow):
 
     # -- window
     def closeEvent(self, event) -> None:  # noqa: N802
+        # Unsaved work goes to the autosave copy now, not 2 s from now: the next editor offers it back.
+        self._flush_autosave()
         self.pool.waitForDone(10000)
         super().closeEvent(event)
 
@@ -1426,15 +1235,35 @@ class CoverEditorWindow(QMainWindow):
         self.preset_label.setText(self.tr("Preset:"))
         self.safe_check.setText(self.tr("Safe zones"))
         self.snap_check.setText(self.tr("Snap"))
+        self.guides_button.setText(self.tr("Guides"))
+        self.guides_button.setToolTip(self.tr("Guides to line layers up with; drag one off the canvas to remove it"))
+        self.add_vertical_guide.setText(self.tr("Add vertical guide"))
+        self.add_horizontal_guide.setText(self.tr("Add horizontal guide"))
+        self.clear_guides_action.setText(self.tr("Remove all guides"))
         self.layers_dock.setWindowTitle(self.tr("Layers"))
         self.up_button.setText(self.tr("Raise"))
         self.down_button.setText(self.tr("Lower"))
         self.lock_button.setText(self.tr("Lock"))
+        self.add_button.setText(self.tr("Add ▾"))
+        self.add_button.setToolTip(self.tr("Add a layer"))
+        for kind, action in self.add_actions.items():
+            action.setText({"text": self.tr("Text"), "image": self.tr("Photo"), "shape": self.tr("Badge"),
+                            "price": self.tr("Price tag"), "qr": self.tr("QR code"), "logo": self.tr("Logo")}[kind])
+        self.duplicate_button.setText(self.tr("Duplicate"))
+        self.duplicate_button.setToolTip(self.tr("Duplicate the layer (Ctrl+D)"))
+        self.delete_button.setText(self.tr("Delete"))
+        self.duplicate_action.setText(self.tr("Duplicate layer"))
+        self.front_action.setText(self.tr("Bring to front"))
+        self.raise_action.setText(self.tr("Raise"))
+        self.lower_action.setText(self.tr("Lower"))
+        self.back_action.setText(self.tr("Send to back"))
+        self.delete_action.setText(self.tr("Delete layer"))
         self.properties_dock.setWindowTitle(self.tr("Properties"))
         labels = {"name": self.tr("Name"), "text": self.tr("Text"), "font_size": self.tr("Font size"),
                   "color": self.tr("Colour"), "opacity": self.tr("Opacity"), "dx": self.tr("Offset X"),
                   "dy": self.tr("Offset Y"), "w": self.tr("Width"), "h": self.tr("Height"), "rotation": self.tr("Rotation"),
-                  "anchor": self.tr("Anchor"), "relative_to": self.tr("Relative to"), "own_frame": ""}
+                  "anchor": self.tr("Anchor"), "relative_to": self.tr("Relative to"), "own_frame": "",
+                  "align_to": self.tr("Align")}
         labels.update({"font_weight": self.tr("Weight"), "align": self.tr("Alignment")})
         for key, label in self.prop_labels.items():
             label.setText(labels[key])
@@ -1455,7 +1284,15 @@ class CoverEditorWindow(QMainWindow):
         areas = {"canvas": self.tr("Whole canvas"), "safe": self.tr("Safe area")}
         for index in range(self.relative_combo.count()):
             self.relative_combo.setItemText(index, areas[self.relative_combo.itemData(index)])
+        sides = {"left": self.tr("Left"), "center": self.tr("Centre"), "right": self.tr("Right"), "top": self.tr("Top"),
+                 "middle": self.tr("Middle"), "bottom": self.tr("Bottom")}
+        for side, button in self.align_buttons.items():
+            button.setText(sides[side])
+        self._fill_properties()  # tooltips that depend on the layer
         self.variables_box.setTitle(self.tr("Variables"))
+        self.image_panel.retranslate()
+        self.style_panel.retranslate()
+        self.background_panel.retranslate()
         self.lint_dock.setWindowTitle(self.tr("Checks"))
         self.preview_dock.setWindowTitle(self.tr("Phone feed preview"))
         self.export_dock.setWindowTitle(self.tr("Export"))

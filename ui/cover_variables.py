@@ -3,17 +3,20 @@
 The values live in the document (``CoverDocument.variables``), so the preview fills them in on its
 next render and every edit is one undo step.  Variables a layer uses but that have no value yet are
 listed too, marked as not set (the cover then shows the ``{name}`` placeholder and lint points at it).
+"Fill from CSV…" reads a product CSV (the one ``bridgecast cover batch`` takes) off the GUI thread and
+fills the variables from a chosen row, so the designer sees the cover with real product data.
 """
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from cover_designer.document import CoverDocument, variables_used
@@ -31,13 +34,35 @@ def with_variable(doc: CoverDocument, name: str, value: str | None) -> CoverDocu
     return doc.model_copy(update={"variables": variables}, deep=True)
 
 
+def row_variables(row: dict[str, str], csv_folder: Path | None = None) -> dict[str, str]:
+    """A CSV row → variables (``discount`` worked out from the prices); photo paths relative to the
+    CSV's folder become absolute so the preview finds them wherever the cover file is."""
+    from cover_designer.variables import product_variables
+
+    values = product_variables(row)
+    if csv_folder is not None:
+        for name, value in values.items():
+            if name.endswith("image") and value and not Path(value).is_absolute() and (csv_folder / value).is_file():
+                values[name] = str((csv_folder / value).resolve())
+    return values
+
+
 class VariablesPanel(QWidget):
     """Edits the open cover's variables; ``push(after, text)`` records each change as an undo step."""
 
-    def __init__(self, model, push: Callable[[CoverDocument, str], None], parent: QWidget | None = None) -> None:
+    def __init__(self, model, push: Callable[[CoverDocument, str], None], parent: QWidget | None = None,
+                 pool: QThreadPool | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self._push = push
+        self._pool = pool
+        self.csv_rows: list[dict[str, str]] = []
+        self.csv_folder: Path | None = None
+        self.csv_button = QPushButton()
+        self.csv_button.clicked.connect(self.choose_csv)
+        self.row_combo = QComboBox()
+        self.row_combo.setVisible(False)
+        self.row_combo.activated.connect(self.apply_row)
         self.table = QTableWidget(0, 2)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -63,6 +88,10 @@ class VariablesPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
         layout.addLayout(row)
+        csv_row = QHBoxLayout()
+        csv_row.addWidget(self.csv_button)
+        csv_row.addWidget(self.row_combo, 1)
+        layout.addLayout(csv_row)
         layout.addWidget(self.error)
         model.document_changed.connect(self.refresh)
         self.retranslate()
@@ -136,6 +165,51 @@ class VariablesPanel(QWidget):
         if name in self.model.document.variables:
             self._push(with_variable(self.model.document, name, None), self.tr("Remove variable"))
 
+    def choose_csv(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Product CSV"), str(self.csv_folder or Path.home()),
+                                                    self.tr("CSV files (*.csv)"))
+        if path:
+            self.load_csv(Path(path))
+
+    def load_csv(self, path: Path) -> None:
+        """Read the CSV on a pool thread; then list its rows and fill the variables from the first."""
+        from cover_designer.batch import read_products
+        from ui.workers import run_in_background
+
+        self.error.setText(self.tr("Reading {name}…").format(name=path.name))
+        run_in_background(lambda: read_products(path), lambda rows: self._on_csv(path, rows), self._on_csv_failed,
+                          receiver=self, pool=self._pool)
+
+    def _on_csv(self, path: Path, rows: list[dict[str, str]]) -> None:
+        if not rows:
+            self.error.setText(self.tr("The CSV file has no product rows."))
+            return
+        self.csv_rows = rows
+        self.csv_folder = path.resolve().parent
+        self.row_combo.clear()
+        for number, row in enumerate(rows, start=1):
+            label = " · ".join(part for part in (row.get("sku") or row.get("id"), row.get("product_name")) if part)
+            self.row_combo.addItem(f"{number}. {label}" if label else str(number))
+        self.row_combo.setVisible(True)
+        self.row_combo.setToolTip(str(path))
+        self.error.setText("")
+        self.apply_row(0)
+
+    def _on_csv_failed(self, error: BaseException) -> None:
+        self.error.setText(str(getattr(error, "message", None) or error))
+
+    def apply_row(self, index: int) -> None:
+        """Fill the variables from CSV row ``index`` (one undo step; other variables are kept)."""
+        if not 0 <= index < len(self.csv_rows):
+            return
+        self.row_combo.setCurrentIndex(index)
+        doc = self.model.document
+        values = row_variables(self.csv_rows[index], self.csv_folder)
+        if all(doc.variables.get(name) == value for name, value in values.items()):
+            return
+        after = doc.model_copy(update={"variables": {**doc.variables, **values}}, deep=True)
+        self._push(after, self.tr("Fill from CSV row"))
+
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
@@ -146,3 +220,7 @@ class VariablesPanel(QWidget):
         self.name_edit.setPlaceholderText(self.tr("new variable, e.g. product_name"))
         self.add_button.setText(self.tr("Add"))
         self.remove_button.setText(self.tr("Remove"))
+        self.csv_button.setText(self.tr("Fill from CSV…"))
+        self.csv_button.setToolTip(self.tr("Preview the cover with a product row from a CSV file (the same file the "
+                                           "batch export takes)"))
+        self.row_combo.setToolTip(self.tr("Product row"))

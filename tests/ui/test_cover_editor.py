@@ -285,10 +285,17 @@ def test_save_open_and_recover(qtbot, editor, tmp_path):
     editor._autosave()
     qtbot.waitUntil(lambda: autosave_path(path).exists(), timeout=10000)
 
-    editor.open_file(path)  # the newer autosave copy wins
-    qtbot.waitUntil(lambda: editor.undo_stack.count() == 0 and editor.model.layer("headline").text == "Autosaved",
-                    timeout=10000)
-    assert editor.path == path
+    editor.open_file(path)  # the newer autosave copy is offered back
+    qtbot.waitUntil(lambda: editor.recovery_box is not None and editor.recovery_box.isVisible(), timeout=10000)
+    assert editor.model.document.model_dump() == saved  # nothing replaced before the user answers
+    recover_button = next(b for b in editor.recovery_box.buttons()
+                          if editor.recovery_box.buttonRole(b) == editor.recovery_box.ButtonRole.AcceptRole)
+    QTest.mouseClick(recover_button, Qt.MouseButton.LeftButton)
+    assert editor.model.layer("headline").text == "Autosaved"
+    assert editor.path == path and editor.undo_stack.count() == 1 and "*" in editor.windowTitle()
+    editor.undo_action.trigger()  # one undo back to the saved version
+    assert editor.model.document.model_dump() == saved
+    editor.redo_action.trigger()
     wait_rendered(qtbot, editor)
     autosave_path(path).unlink()
     editor.open_file(path)
