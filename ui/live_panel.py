@@ -15,15 +15,17 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import (QAbstractListModel, QAbstractTableModel, QEvent, QModelIndex, QObject, QSortFilterProxyModel, Qt, QThreadPool,
-                            QTimer, Signal)
+from PySide6.QtCore import (QAbstractListModel, QAbstractTableModel, QDateTime, QEvent, QLocale, QModelIndex, QObject, QSortFilterProxyModel,
+                            Qt, QThreadPool, QTimer, Signal)
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDockWidget,
-                               QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QDateTimeEdit, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QListView, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSpinBox,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from studio.live.errors import LiveError
+from studio.i18n import ngettext
+from studio.live.giveaway import refusal_text
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
@@ -255,10 +257,24 @@ class CommentFilter(QSortFilterProxyModel):
 
 
 # -- dialogs ----------------------------------------------------------------------------------------------
-class CouponDialog(QDialog):
-    """Code, kind, value, quantity, per-viewer cap, referral; ``values()`` are create_coupon kwargs."""
+def locale_time(seconds: float, locale: str) -> str:
+    """A wall-clock time in this computer's time zone, written the way ``locale`` writes it (CLDR)."""
+    from datetime import datetime
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    from babel.dates import format_datetime
+
+    moment = datetime.fromtimestamp(seconds).astimezone()
+    try:
+        return format_datetime(moment, format="short", locale=locale)
+    except (ValueError, LookupError):
+        return format_datetime(moment, format="short", locale="en_US")
+
+
+class CouponDialog(QDialog):
+    """Code, kind, value, quantity, per-viewer cap, referral, optional start/end; ``values()`` are
+    create_coupon kwargs.  Times are entered and shown in the show's region locale."""
+
+    def __init__(self, parent: QWidget | None = None, locale: str = "en_US") -> None:
         super().__init__(parent)
         self.setObjectName("couponDialog")
         self.setWindowTitle(self.tr("New coupon"))
@@ -277,21 +293,66 @@ class CouponDialog(QDialog):
         self.cap_spin = QSpinBox(self)
         self.cap_spin.setRange(1, 100)
         self.referral_box = QCheckBox(self.tr("Referral coupon (inviter and invitee both get one)"), self)
+        region = QLocale(locale)
+        now = QDateTime.currentDateTime()
+        self.starts_box = QCheckBox(self.tr("Starts at:"), self)
+        self.ends_box = QCheckBox(self.tr("Ends at:"), self)
+        self.starts_edit, self.ends_edit = QDateTimeEdit(self), QDateTimeEdit(self)
+        for box, edit, value in ((self.starts_box, self.starts_edit, now), (self.ends_box, self.ends_edit, now.addSecs(3600))):
+            edit.setLocale(region)
+            edit.setDisplayFormat(region.dateTimeFormat(QLocale.FormatType.ShortFormat))
+            edit.setCalendarPopup(True)
+            edit.setDateTime(value)
+            edit.setEnabled(False)
+            box.toggled.connect(edit.setEnabled)
+            box.toggled.connect(lambda _on: self._validate())
+            edit.dateTimeChanged.connect(lambda _value: self._validate())
+        self.problem_label = QLabel(self)
+        self.problem_label.setObjectName("couponProblem")
+        self.problem_label.setStyleSheet("color: #ff6b6b;")
+        self.problem_label.setWordWrap(True)
         form.addRow(self.tr("Code:"), self.code_edit)
         form.addRow(self.tr("Kind:"), self.kind_box)
         form.addRow(self.tr("Value:"), self.value_spin)
         form.addRow(self.tr("Quantity:"), self.quantity_spin)
         form.addRow(self.tr("Per viewer:"), self.cap_spin)
         form.addRow(self.referral_box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(self.starts_box, self.starts_edit)
+        form.addRow(self.ends_box, self.ends_edit)
+        form.addRow(self.problem_label)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self._validate()
+
+    def problems(self) -> list[str]:
+        """What is wrong with the times, in words (the engine checks everything else)."""
+        found = []
+        starts, ends = self.values()["starts_at"], self.values()["ends_at"]
+        if ends is not None and ends <= QDateTime.currentSecsSinceEpoch():
+            found.append(self.tr("The end time has already passed."))
+        if starts is not None and ends is not None and ends <= starts:
+            found.append(self.tr("The coupon must end after it starts."))
+        return found
+
+    def _validate(self) -> bool:
+        found = self.problems()
+        self.problem_label.setText("\n".join(found))
+        self.problem_label.setVisible(bool(found))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not found)
+        return not found
+
+    def accept(self) -> None:
+        if self._validate():
+            super().accept()
 
     def values(self) -> dict[str, Any]:
+        starts = self.starts_edit.dateTime().toSecsSinceEpoch() if self.starts_box.isChecked() else None
+        ends = self.ends_edit.dateTime().toSecsSinceEpoch() if self.ends_box.isChecked() else None
         return {"code": self.code_edit.text(), "kind": self.kind_box.currentData(), "value": self.value_spin.value(),
                 "quantity": self.quantity_spin.value() or None, "per_viewer_cap": self.cap_spin.value(),
-                "is_referral": self.referral_box.isChecked()}
+                "is_referral": self.referral_box.isChecked(), "starts_at": starts, "ends_at": ends}
 
 
 class PairDialog(QDialog):
@@ -342,6 +403,8 @@ class LivePanelDock(QDockWidget):
     """The desktop counterpart of the tablet page, for one ``LiveControl``."""
 
     batch_applied = Signal(int)  # events applied in one drain (tests and load measurements)
+    control_notice = Signal(str)  # a control-API problem in words, for the window's status bar
+    _control_status_arrived = Signal()  # engine thread → GUI thread
 
     def __init__(self, control: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -355,6 +418,7 @@ class LivePanelDock(QDockWidget):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # commands run in the order given
         self.buffer = EventBuffer()
+        self._last_refusal: tuple[str, str] | None = None  # (viewer, reason code) of the newest giveaway refusal
 
         body = QWidget(self)
         outer = QVBoxLayout(body)
@@ -367,6 +431,13 @@ class LivePanelDock(QDockWidget):
         header.addWidget(self.pinned_label, 1)
         header.addWidget(self.pair_button)
         outer.addLayout(header)
+        self.control_label = QLabel(body)
+        self.control_label.setObjectName("controlStatus")
+        self.control_label.setWordWrap(True)
+        self.control_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.control_label)
+        self._control_notice_shown: str | None = None
+        self._control_status_arrived.connect(self._show_control_status, Qt.ConnectionType.QueuedConnection)
         self.error_label = QLabel(body)
         self.error_label.setObjectName("liveError")
         self.error_label.setStyleSheet("color: #ff6b6b;")
@@ -487,6 +558,22 @@ class LivePanelDock(QDockWidget):
         answer_row.addWidget(self.pin_answer_button)
         answer_row.addWidget(self.unpin_answer_button)
         layout.addLayout(answer_row)
+        # Quick replies: saved templates ({name}, {product}, {price}, {sku}, {coupon}) sent by name.
+        reply_row = QHBoxLayout()
+        self.quick_reply_box = QComboBox(page)
+        self.quick_reply_box.setObjectName("quickReplies")
+        self.quick_reply_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.quick_reply_box.setMinimumContentsLength(12)
+        self.reply_button = QPushButton(page)
+        self.reply_button.clicked.connect(self.send_quick_reply)
+        self.save_reply_button = QPushButton(page)
+        self.save_reply_button.clicked.connect(self.save_quick_reply)
+        self.delete_reply_button = QPushButton(page)
+        self.delete_reply_button.clicked.connect(self.delete_quick_reply)
+        reply_row.addWidget(self.quick_reply_box, 1)
+        for button in (self.reply_button, self.save_reply_button, self.delete_reply_button):
+            reply_row.addWidget(button)
+        layout.addLayout(reply_row)
         self.comments_page = page
         self.tabs.addTab(page, "")
 
@@ -577,6 +664,27 @@ class LivePanelDock(QDockWidget):
         pair.addWidget(self.giveaway_prize_edit)
         pair.addWidget(self.giveaway_winners_spin)
         giveaway.addRow(self.giveaway_keyword_label, pair)
+        # Entry conditions (fixed when the giveaway opens; refusals are journaled with the reason).
+        self.giveaway_followers_box = QCheckBox(self.giveaway_group)
+        self.giveaway_age_spin = QSpinBox(self.giveaway_group)
+        self.giveaway_age_spin.setRange(0, 3650)
+        self.giveaway_comments_spin = QSpinBox(self.giveaway_group)
+        self.giveaway_comments_spin.setRange(0, 1000)
+        self.giveaway_tickets_spin = QSpinBox(self.giveaway_group)
+        self.giveaway_tickets_spin.setRange(1, 100)
+        pair = QHBoxLayout()
+        pair.addWidget(self.giveaway_followers_box)
+        pair.addWidget(self.giveaway_tickets_spin, 1)
+        self.giveaway_conditions_label = QLabel()
+        giveaway.addRow(self.giveaway_conditions_label, pair)
+        pair = QHBoxLayout()
+        pair.addWidget(self.giveaway_age_spin, 1)
+        pair.addWidget(self.giveaway_comments_spin, 1)
+        giveaway.addRow("", pair)
+        self.giveaway_exclude_edit = QLineEdit(self.giveaway_group)
+        self.giveaway_exclude_edit.setObjectName("giveawayExclude")
+        self.giveaway_exclude_label = QLabel()
+        giveaway.addRow(self.giveaway_exclude_label, self.giveaway_exclude_edit)
         row = QHBoxLayout()
         self.giveaway_open_button = QPushButton(self.giveaway_group)
         self.giveaway_open_button.clicked.connect(self.open_giveaway)
@@ -640,6 +748,9 @@ class LivePanelDock(QDockWidget):
         if self._is_attached:
             return
         self.live.event.connect(self._on_live_event)
+        status = getattr(self.control, "status", None)
+        if status is not None:
+            status.connect(self._on_control_status)
         self._is_attached = True
         self._drain_timer.start()
         self._snapshot_timer.start()
@@ -650,6 +761,9 @@ class LivePanelDock(QDockWidget):
         if not self._is_attached:
             return
         self.live.event.disconnect(self._on_live_event)
+        status = getattr(self.control, "status", None)
+        if status is not None:
+            status.disconnect(self._on_control_status)
         self._is_attached = False
         self._drain_timer.stop()
         self._snapshot_timer.stop()
@@ -668,6 +782,39 @@ class LivePanelDock(QDockWidget):
         self.comment_model.replace(comments)
 
     # -- engine → GUI --------------------------------------------------------------------------------
+    def _on_control_status(self, **_status: Any) -> None:
+        """Any thread (the control starts off the GUI thread): hop to the GUI thread."""
+        try:
+            self._control_status_arrived.emit()
+        except RuntimeError:  # the panel is gone
+            pass
+
+    def _show_control_status(self) -> None:
+        """The control API's state in words; a port that cannot be bound is a notice, not a crash."""
+        state = getattr(self.control, "state", "off")
+        error = getattr(self.control, "control_error", None)
+        if state == "unavailable" and error is not None:
+            text = str(error)
+            self.control_label.setText(text)
+            self.control_label.setStyleSheet("color: #ff6b6b;")
+            self.pair_button.setEnabled(False)
+            self.pair_button.setToolTip(text)
+            if self._control_notice_shown != text:
+                self._control_notice_shown = text
+                self.control_notice.emit(text)
+            return
+        self._control_notice_shown = None
+        self.control_label.setStyleSheet("")
+        url = getattr(self.control, "lan_url", None) or getattr(self.control, "url", None)
+        if state == "listening" and url:
+            self.control_label.setText(self.tr("Control API: {url}").format(url=url))
+            self.pair_button.setEnabled(True)
+            self.pair_button.setToolTip("")
+        else:
+            self.control_label.setText(self.tr("Control API off"))
+            self.pair_button.setEnabled(False)
+            self.pair_button.setToolTip(self.tr("The control API is off, so no tablet can pair."))
+
     def _on_live_event(self, event: dict[str, Any]) -> None:
         """Engine threads: queue only (the GUI timer applies events in batches)."""
         self.buffer.push(event)
@@ -687,10 +834,10 @@ class LivePanelDock(QDockWidget):
             if comments:  # keep order: updates apply to comments already listed
                 self.comment_model.append(comments)
                 comments = []
-            if kind in ("comment.updated", "answer.pinned"):
+            if kind in ("comment.updated", "answer.pinned", "comment.replied"):
                 comment_id = data.get("id") or (data.get("comment") or {}).get("id")
                 flags = {k: data[k] for k in ("is_question", "is_hidden", "is_answered") if k in data}
-                if kind == "answer.pinned":
+                if kind in ("answer.pinned", "comment.replied"):
                     flags = {"is_answered": True}
                 self.comment_model.update(lambda c, cid=comment_id: c["id"] == cid, **flags)
                 self.comment_proxy.refilter()
@@ -700,6 +847,10 @@ class LivePanelDock(QDockWidget):
                 self.comment_proxy.refilter()
             elif kind == "catalog.loaded":
                 needs_products = True
+            elif kind == "giveaway.entry_refused":
+                self._last_refusal = (data.get("user", ""), data.get("reason", ""))
+            elif kind == "giveaway.opened":
+                self._last_refusal = None
             if not kind.startswith("comment.") and kind != "giveaway.entered":
                 needs_snapshot = True
         if comments:
@@ -772,7 +923,7 @@ class LivePanelDock(QDockWidget):
     def load_catalog(self, path: str | Path) -> None:
         def loaded(result: Any) -> None:
             if result.errors:
-                self._on_command_failed(Exception(self.tr("{count} catalog rows were skipped.").format(count=len(result.errors))))
+                self._on_command_failed(Exception(ngettext("{count} catalog row was skipped.", "{count} catalog rows were skipped.", len(result.errors)).format(count=len(result.errors))))
         self.run_command(lambda: self.live.load_catalog(path), loaded)
 
     def selected_comment(self) -> dict[str, Any] | None:
@@ -802,8 +953,43 @@ class LivePanelDock(QDockWidget):
             return
         self.run_command(lambda: self.live.pin_answer(comment["id"], answer), lambda _r: self.answer_edit.clear())
 
+    def send_quick_reply(self) -> None:
+        """Answer the selected comment by name with the chosen quick reply (sent as an event)."""
+        comment = self.selected_comment()
+        reply_id = self.quick_reply_box.currentData()
+        if comment is None or not reply_id:
+            self._on_command_failed(Exception(self.tr("Choose a comment and a quick reply first.")))
+            return
+        self.run_command(lambda: self.live.reply(comment["id"], reply_id))
+
+    def save_quick_reply(self) -> None:
+        """Keep the text typed in the answer field as a quick reply template."""
+        text = self.answer_edit.text().strip()
+        if not text:
+            self._on_command_failed(Exception(self.tr("Type the reply in the answer field first, e.g. “Thanks {name}!”.")))
+            return
+        self.run_command(lambda: self.live.save_quick_reply(text), lambda _r: self.answer_edit.clear())
+
+    def delete_quick_reply(self) -> None:
+        reply_id = self.quick_reply_box.currentData()
+        if reply_id:
+            self.run_command(lambda: self.live.delete_quick_reply(reply_id))
+
+    def _show_quick_replies(self) -> None:
+        replies = self.snapshot.get("quick_replies", [])
+        current = [(self.quick_reply_box.itemData(i), self.quick_reply_box.itemText(i)) for i in range(self.quick_reply_box.count())]
+        if current == [(r["id"], r["title"]) for r in replies]:
+            return
+        selected = self.quick_reply_box.currentData()
+        self.quick_reply_box.clear()
+        for reply in replies:
+            self.quick_reply_box.addItem(reply["title"], reply["id"])
+            self.quick_reply_box.setItemData(self.quick_reply_box.count() - 1, reply["text"], Qt.ItemDataRole.ToolTipRole)
+        index = self.quick_reply_box.findData(selected)
+        self.quick_reply_box.setCurrentIndex(index if index >= 0 else max(0, self.quick_reply_box.count() - 1))
+
     def open_coupon_dialog(self) -> None:
-        dialog = CouponDialog(self)
+        dialog = CouponDialog(self, locale=self.live.locale)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.create_coupon(**dialog.values()))
         dialog.destroyed.connect(lambda *_a: setattr(self, "coupon_dialog", None))
@@ -837,9 +1023,18 @@ class LivePanelDock(QDockWidget):
                   "per_buyer_cap": self.flash_cap_spin.value()}
         self.run_command(lambda: self.live.start_flash_sale(**kwargs))
 
+    def giveaway_conditions(self) -> dict[str, Any]:
+        """The entry conditions as the form sets them (``LiveShow.open_giveaway`` validates them)."""
+        return {"followers_only": self.giveaway_followers_box.isChecked(),
+                "min_account_age_days": self.giveaway_age_spin.value(),
+                "min_comments": self.giveaway_comments_spin.value(),
+                "entries_per_viewer": self.giveaway_tickets_spin.value(),
+                "excluded_users": [name.strip() for name in self.giveaway_exclude_edit.text().split(",") if name.strip()]}
+
     def open_giveaway(self) -> None:
         keyword, prize, winners = self.giveaway_keyword_edit.text(), self.giveaway_prize_edit.text(), self.giveaway_winners_spin.value()
-        self.run_command(lambda: self.live.open_giveaway(keyword, prize, winners))
+        conditions = self.giveaway_conditions()
+        self.run_command(lambda: self.live.open_giveaway(keyword, prize, winners, conditions))
 
     def advance(self) -> None:
         self.run_command(self.live.advance)
@@ -895,8 +1090,9 @@ class LivePanelDock(QDockWidget):
         self._show_flash_sale()
         self._show_giveaway()
         self._show_segment()
+        self._show_quick_replies()
         questions = snapshot.get("question_count", 0)
-        self.comment_count_label.setText(self.tr("{count} open questions").format(count=questions))
+        self.comment_count_label.setText(ngettext("{count} open question", "{count} open questions", questions).format(count=questions))
 
     def _show_pinned(self) -> None:
         sku = self.snapshot.get("pinned_sku")
@@ -919,6 +1115,13 @@ class LivePanelDock(QDockWidget):
             text = self.tr("{code} · {kind} · claimed {claimed}/{quantity} · {state}").format(
                 code=coupon["code"], kind=kinds.get(coupon["kind"], coupon["kind"]).format(value=value),
                 claimed=coupon["claimed"], quantity=quantity, state=state)
+            starts, ends = coupon.get("starts_at"), coupon.get("ends_at")
+            if starts is not None and ends is not None:
+                text += " · " + self.tr("{start} – {end}").format(start=locale_time(starts, self.live.locale), end=locale_time(ends, self.live.locale))
+            elif starts is not None:
+                text += " · " + self.tr("from {start}").format(start=locale_time(starts, self.live.locale))
+            elif ends is not None:
+                text += " · " + self.tr("until {end}").format(end=locale_time(ends, self.live.locale))
             rows.append((coupon["code"], text))
         if rows == [(self.coupon_list.item(i).data(Qt.ItemDataRole.UserRole), self.coupon_list.item(i).text()) for i in range(self.coupon_list.count())]:
             return
@@ -957,9 +1160,28 @@ class LivePanelDock(QDockWidget):
         if not g:
             self.giveaway_status_label.setText(self.tr("No giveaway"))
             return
-        lines = [self.tr("Keyword “{keyword}” · {state} · {count} entries").format(
-                     keyword=g["keyword"], state=self.tr("open") if g["is_open"] else self.tr("closed"), count=g["entry_count"]),
+        entries = ngettext("{count} entry", "{count} entries", g["entry_count"]).format(count=g["entry_count"])
+        lines = [self.tr("Keyword “{keyword}” · {state} · {entries}").format(
+                     keyword=g["keyword"], state=self.tr("open") if g["is_open"] else self.tr("closed"), entries=entries),
                  self.tr("Commitment: {hash}").format(hash=g["commitment"])]
+        rules = g.get("conditions") or {}
+        terms = []
+        if rules.get("followers_only"):
+            terms.append(self.tr("followers only"))
+        if rules.get("min_account_age_days"):
+            terms.append(self.tr("accounts ≥ {days} days old").format(days=rules["min_account_age_days"]))
+        if rules.get("min_comments"):
+            terms.append(ngettext("≥ {count} comment", "≥ {count} comments", rules["min_comments"]).format(count=rules["min_comments"]))
+        if rules.get("entries_per_viewer", 1) > 1:
+            terms.append(ngettext("up to {count} entry per viewer", "up to {count} entries per viewer", rules["entries_per_viewer"]).format(count=rules["entries_per_viewer"]))
+        if rules.get("excluded_users"):
+            terms.append(self.tr("{count} excluded").format(count=len(rules["excluded_users"])))
+        if terms or g.get("refused_count"):
+            lines.append(self.tr("Conditions: {terms} · {refused} refused").format(
+                terms=", ".join(terms) or self.tr("none"), refused=g.get("refused_count", 0)))
+        if self._last_refusal is not None and g.get("is_open"):
+            user, reason = self._last_refusal
+            lines.append(self.tr("Last refused: {user} ({reason})").format(user=user, reason=refusal_text(reason)))
         if g.get("seed"):
             lines.append(self.tr("Seed (revealed): {seed}").format(seed=g["seed"]))
         if g.get("winners"):
@@ -1029,6 +1251,13 @@ class LivePanelDock(QDockWidget):
         self.answer_edit.setPlaceholderText(self.tr("Answer to show on screen"))
         self.pin_answer_button.setText(self.tr("Pin answer"))
         self.unpin_answer_button.setText(self.tr("Unpin answer"))
+        self.quick_reply_box.setToolTip(self.tr("Quick replies: {name} is the viewer, {product}, {price}, {sku} the pinned product, {coupon} the coupon on screen"))
+        self.quick_reply_box.setPlaceholderText(self.tr("No quick replies yet"))
+        self.reply_button.setText(self.tr("Reply"))
+        self.reply_button.setToolTip(self.tr("Send the chosen quick reply to the selected comment's author"))
+        self.save_reply_button.setText(self.tr("Save as quick reply"))
+        self.save_reply_button.setToolTip(self.tr("Keep the answer field's text as a quick reply template"))
+        self.delete_reply_button.setText(self.tr("Delete reply"))
         self.coupon_group.setTitle(self.tr("Coupons"))
         self.new_coupon_button.setText(self.tr("New coupon…"))
         self.show_coupon_button.setText(self.tr("Show"))
@@ -1050,10 +1279,21 @@ class LivePanelDock(QDockWidget):
         self.giveaway_prize_label.setText(self.tr("Prize:"))
         self.giveaway_winners_spin.setPrefix(self.tr("Winners: "))
         self.giveaway_open_button.setText(self.tr("Open"))
+        self.giveaway_conditions_label.setText(self.tr("Conditions:"))
+        self.giveaway_followers_box.setText(self.tr("Followers only"))
+        self.giveaway_age_spin.setPrefix(self.tr("Account age ≥ "))
+        self.giveaway_age_spin.setSuffix(self.tr(" days"))
+        self.giveaway_age_spin.setSpecialValueText(self.tr("Any account age"))
+        self.giveaway_comments_spin.setPrefix(self.tr("Comments ≥ "))
+        self.giveaway_comments_spin.setSpecialValueText(self.tr("No minimum comments"))
+        self.giveaway_tickets_spin.setPrefix(self.tr("Entries per viewer: "))
+        self.giveaway_exclude_label.setText(self.tr("Exclude:"))
+        self.giveaway_exclude_edit.setPlaceholderText(self.tr("viewer names, comma-separated (staff, moderators …)"))
         self.giveaway_draw_button.setText(self.tr("Draw"))
         self.giveaway_close_button.setText(self.tr("Close"))
         self.advance_button.setText(self.tr("Advance (Ctrl+Enter)"))
         self.load_plan_button.setText(self.tr("Load plan…"))
+        self._show_control_status()
         if self.snapshot:
             self._present()
         else:

@@ -148,6 +148,9 @@ class MainWindow(QMainWindow):
         self.destinations_action = QAction(self)
         self.destinations_action.triggered.connect(self.open_destinations)
         self.settings_menu.addAction(self.destinations_action)
+        self.live_settings_action = QAction(self)
+        self.live_settings_action.triggered.connect(self.open_live_settings)
+        self.settings_menu.addAction(self.live_settings_action)
 
         self.view_menu = bar.addMenu("")
         for dock in self.docks:
@@ -166,6 +169,14 @@ class MainWindow(QMainWindow):
         from ui.live_panel import LivePanelDock
 
         self.live_panel = LivePanelDock(control, self)
+        # A control API that cannot listen (port in use, …) is said in words; the show goes on.
+        self.live_panel.control_notice.connect(lambda message: self.statusBar().showMessage(message, 30_000))
+        if getattr(control, "control_error", None) is not None:
+            self.statusBar().showMessage(str(control.control_error), 30_000)
+        if self.settings.webhook_url and hasattr(control, "apply_webhook_settings"):
+            # Events go to the platform's webhook too; the secret is read off the GUI thread.
+            run_in_background(lambda: control.apply_webhook_settings(self.settings), lambda _result: None,
+                              lambda error: self.statusBar().showMessage(str(error), 15_000), receiver=self)
         self.docks.append(self.live_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.live_panel)
         self.tabifyDockWidget(self.health_dock, self.live_panel)
@@ -343,6 +354,20 @@ class MainWindow(QMainWindow):
         self.destinations_dialog = dialog
         dialog.open()
 
+    def open_live_settings(self) -> None:
+        """Settings → Live control…: control API port/LAN/token, overlay locale, webhook (one at a time)."""
+        from ui.settings_dialog import LiveSettingsDialog
+
+        if getattr(self, "live_settings_dialog", None) is not None:
+            self.live_settings_dialog.raise_()
+            return
+        panel = getattr(self, "live_panel", None)
+        dialog = LiveSettingsDialog(self.settings, panel.control if panel is not None else None, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_args: setattr(self, "live_settings_dialog", None))
+        self.live_settings_dialog = dialog
+        dialog.open()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.golive.shutdown()  # WHIP DELETE and every output thread joined before the engine stops
         self.save_layout()
@@ -377,6 +402,7 @@ class MainWindow(QMainWindow):
         self.probe_action.setText(self.tr("Latency &probe (time-code strip)"))
         self.probe_action.setToolTip(self.tr("Stamp a time-code strip on the program to measure end-to-end latency"))
         self.destinations_action.setText(self.tr("&Destinations…"))
+        self.live_settings_action.setText(self.tr("Live &control…"))
         self.golive_toolbar.setWindowTitle(self.tr("Go live"))
         self.view_menu.setTitle(self.tr("&View"))
         self.reset_layout_action.setText(self.tr("&Reset layout"))

@@ -1,15 +1,33 @@
 """One call for ``bridgecast live --control-port`` and the app: a LiveShow plus its ControlServer."""
 from __future__ import annotations
 
+import logging
+import secrets
+import socket
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
 
+from studio.control.errors import ControlUnavailableError
 from studio.control.server import ControlServer, resolve_token
+from studio.events import Signal
+from studio.live.delivery import WebhookDelivery, validate_webhook_url
 from studio.live.session import LiveShow
 from studio.settings import config_dir
+
+log = logging.getLogger(__name__)
+
+# Names in ``studio.secrets_store`` (the values never reach settings.json or a log).
+CONTROL_TOKEN_SECRET = "control-api-token"
+WEBHOOK_SECRET_NAME = "live-webhook-secret"
+
+# ``LiveControl.status`` states.
+CONTROL_OFF = "off"
+CONTROL_LISTENING = "listening"
+CONTROL_UNAVAILABLE = "unavailable"
 
 
 def default_show_db() -> Path:
@@ -17,42 +35,198 @@ def default_show_db() -> Path:
     return config_dir() / "live" / "show.db"
 
 
-class LiveControl:
-    """Owns a :class:`LiveShow` and (when ``port`` is not None) its :class:`ControlServer`.
+def stored_control_token() -> str:
+    """The app's control-API token from the secrets store (created on first use), so a paired
+    tablet stays paired across restarts."""
+    from studio.secrets_store import get_secret, set_secret
 
-    ``start()`` restores the journaled state onto ``studio`` and starts listening;
-    ``stop()`` joins every thread.  ``pairing_url`` is what a QR code for a tablet encodes
-    (the token rides in the URL fragment, which browsers never send to the server).
+    token = get_secret(CONTROL_TOKEN_SECRET)
+    if not token:
+        token = secrets.token_urlsafe(24)
+        set_secret(CONTROL_TOKEN_SECRET, token)
+    return token
+
+
+def new_control_token() -> str:
+    """Replace the stored control token with a fresh one (every paired device must pair again)."""
+    from studio.secrets_store import set_secret
+
+    token = secrets.token_urlsafe(24)
+    set_secret(CONTROL_TOKEN_SECRET, token)
+    return token
+
+
+def lan_address() -> str | None:
+    """This computer's address on the local network (the interface of the default route), or None.
+
+    A UDP "connect" only picks the route; no packet leaves the machine.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+def webhook_from_settings(settings: Any) -> tuple[str | None, str | None]:
+    """(URL, signing secret) as the settings name them; the secret comes from the secrets store."""
+    url = (getattr(settings, "webhook_url", None) or "").strip() or None
+    ref = getattr(settings, "webhook_secret_ref", None)
+    if url is None or not ref:
+        return url, None
+    from studio.secrets_store import get_secret
+
+    return url, get_secret(ref)
+
+
+class LiveControl:
+    """Owns a :class:`LiveShow`, (when ``port`` is not None) its :class:`ControlServer` and
+    (when a webhook is set) a :class:`WebhookDelivery`.
+
+    ``start()`` restores the journaled state onto ``studio`` and starts listening.  When the
+    port cannot be bound the show still runs: ``control_error`` holds the typed reason
+    (:class:`ControlUnavailableError`, in words) and ``status`` reports it.  ``stop()`` joins
+    every thread.  ``pairing_url`` is what a QR code for a tablet encodes (the token rides in
+    the URL fragment, which browsers never send to the server).
     """
 
     def __init__(self, studio: Any, db_path: str | Path | None = None, catalog: str | Path | None = None, port: int | None = 0,
                  host: str = "127.0.0.1", token: str | None = None, settings_token: str | None = None,
-                 locale: str = "en_US") -> None:
-        self.live = LiveShow(studio, db_path or default_show_db(), catalog=catalog, locale=locale)
-        self.server = None if port is None else ControlServer(self.live, studio, host=host, port=port,
-                                                              token=resolve_token(token, settings_token))
-
-    def start(self) -> None:
-        self.live.start()
-        if self.server is not None:
+                 locale: str = "en_US", webhook_url: str | None = None, webhook_secret: str | None = None) -> None:
+        if webhook_url:
+            webhook_url = validate_webhook_url(webhook_url)  # before anything opens
+        self.studio = studio
+        self.live = LiveShow(studio, db_path or default_show_db(), locale=locale)
+        self.host = host
+        self.port = port
+        self._token = resolve_token(token, settings_token)
+        self.server: ControlServer | None = None if port is None else self._new_server(host, port)
+        self.control_error: ControlUnavailableError | None = None
+        self.webhook: WebhookDelivery | None = None
+        self._lock = threading.RLock()
+        # emit(state="off"|"listening"|"unavailable", url=str|None, error=ControlUnavailableError|None);
+        # on the thread that started or reconfigured the server.
+        self.status = Signal()
+        if webhook_url:
+            self.set_webhook(webhook_url, webhook_secret)
+        if catalog is not None:  # after the webhook, so the platform hears "catalog.loaded" too
             try:
-                self.server.start()
+                self.live.load_catalog(catalog)
             except Exception:
-                self.live.stop()
+                self.stop()
                 raise
 
+    def __repr__(self) -> str:  # never show the token
+        return f"LiveControl(url={self.url!r}, state={self.state!r})"
+
+    def _new_server(self, host: str, port: int) -> ControlServer:
+        return ControlServer(self.live, self.studio, host=host, port=port, token=self._token)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the show, then the control API; a control API that cannot listen never stops the show."""
+        self.live.start()
+        self._start_server()
+
+    def _start_server(self) -> None:
+        with self._lock:
+            server = self.server
+            if server is None:
+                self.control_error = None
+            else:
+                try:
+                    server.start()
+                    self.control_error = None
+                except ControlUnavailableError as err:
+                    self.control_error = err
+                    log.warning("%s", err.message)  # host and port only; never the token
+        self.status.emit(state=self.state, url=self.url, error=self.control_error)
+
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
+        with self._lock:
+            if self.webhook is not None:
+                self.webhook.stop()
+                self.webhook = None
+            if self.server is not None:
+                self.server.stop()
         self.live.stop()
+
+    def reconfigure(self, host: str | None = None, port: int | None | str = "keep", token: str | None = None) -> ControlUnavailableError | None:
+        """Restart the control API with a new address, port or token; the show keeps running.
+
+        ``port=None`` turns the control API off.  Devices connected with the old token or
+        address are disconnected.  Returns the new ``control_error`` (None when listening).
+        """
+        with self._lock:
+            if self.server is not None:
+                self.server.stop()
+            self.host = host or self.host
+            if port != "keep":
+                self.port = port  # type: ignore[assignment]
+            if token:
+                self._token = token
+            self.server = None if self.port is None else self._new_server(self.host, int(self.port))
+            self.control_error = None
+        self._start_server()
+        return self.control_error
+
+    # -- webhook -------------------------------------------------------------------------------------
+    def set_webhook(self, url: str | None, secret: str | None = None) -> None:
+        """Send every show event to ``url`` (signed with ``secret`` when given); None/"" stops sending.
+
+        Raises :class:`~studio.live.errors.LiveError` for an address that is not http(s).
+        """
+        url = (url or "").strip()
+        if url:
+            url = validate_webhook_url(url)
+        with self._lock:
+            if self.webhook is not None:
+                self.webhook.stop(drain_timeout_s=0.5)
+                self.webhook = None
+            if url:
+                self.webhook = WebhookDelivery(url, secret=secret or None).attach(self.live)
+
+    def apply_webhook_settings(self, settings: Any) -> None:
+        """Use ``settings.webhook_url`` and the secret stored under ``settings.webhook_secret_ref``.
+
+        Reads the secrets store (the keyring may wait on D-Bus): call it off the GUI thread.
+        """
+        url, secret = webhook_from_settings(settings)
+        self.set_webhook(url, secret)
+
+    # -- what the views show -------------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        if self.server is None:
+            return CONTROL_OFF
+        return CONTROL_UNAVAILABLE if self.control_error is not None else CONTROL_LISTENING
+
+    @property
+    def token(self) -> str:
+        return self._token
 
     @property
     def url(self) -> str | None:
-        return None if self.server is None else self.server.url
+        return None if self.server is None or self.control_error is not None else self.server.url
+
+    @property
+    def is_lan(self) -> bool:
+        return self.host in ("0.0.0.0", "", "::")
+
+    @property
+    def lan_url(self) -> str | None:
+        """The address a tablet on the network uses (None unless LAN access is on and listening)."""
+        if self.url is None or not self.is_lan or self.server is None:
+            return None
+        address = lan_address()
+        return None if address is None else f"http://{address}:{self.server.port}"
 
     @property
     def pairing_url(self) -> str | None:
-        return None if self.server is None else f"{self.server.url}/#token={self.server.token}"
+        url = self.lan_url or self.url
+        return None if url is None else f"{url}/#token={self._token}"
 
     def pairing_qr(self, box_px: int = 8) -> "np.ndarray | None":
         """The pairing URL as an RGBA QR code for the app to show (None without ``qrcode``/server)."""

@@ -25,6 +25,7 @@ from typing import Any, Callable
 import cv2
 from aiohttp import WSMsgType, web
 
+from studio.control.errors import ControlUnavailableError
 from studio.control.page import strings_js
 from studio.i18n import _
 from studio.live.errors import LiveError, NotFoundError
@@ -102,6 +103,7 @@ class ControlServer:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
+        """Listen; raises :class:`ControlUnavailableError` (port in use, …) and then holds no thread."""
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="control-worker")
         self._ready.clear()
         self._thread = threading.Thread(target=self._run, name="control-api", daemon=True)
@@ -109,9 +111,10 @@ class ControlServer:
         self._ready.wait(10)
         if self._start_error is not None:
             error, self._start_error = self._start_error, None
+            if self._thread is not None:
+                self._thread.join(10)  # the loop thread ends by itself after a failed bind
             self.stop()
-            raise LiveError(_("The control API could not listen on {host}:{port} ({error}).").format(
-                host=self.host, port=self.port, error=getattr(error, "strerror", None) or error))
+            raise ControlUnavailableError.from_os_error(error, self.host, self.port)
         self.live.event.connect(self._on_event)
 
     def stop(self) -> None:
@@ -130,8 +133,9 @@ class ControlServer:
         self._loop = loop
         asyncio.set_event_loop(loop)
         try:
-            loop.run_until_complete(self._serve())
-            if self._start_error is None:
+            # The bind result travels in the return value: start() may already have taken
+            # (and cleared) ``_start_error`` by the time this line runs.
+            if loop.run_until_complete(self._serve()):
                 loop.run_forever()
         except Exception as err:  # unexpected: report to start() or the log
             self._start_error = err
@@ -145,7 +149,7 @@ class ControlServer:
                 self._loop = None
             log.info("control API stopped")
 
-    async def _serve(self) -> None:
+    async def _serve(self) -> bool:
         app = web.Application(middlewares=[self._guard], client_max_size=2 * 1024 * 1024)
         self._add_routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -157,7 +161,10 @@ class ControlServer:
         except OSError as err:
             self._start_error = err
             await self._runner.cleanup()
+            self._ready.set()
+            return False
         self._ready.set()
+        return True
 
     async def _shutdown(self) -> None:
         for queue in list(self._sockets):
@@ -256,7 +263,7 @@ class ControlServer:
         r.add_post("/api/v1/flash-sale/purchase", self._call(lambda live, body, m: live.purchase(
             _required(body, "buyer"), body.get("quantity", 1))))
         r.add_post("/api/v1/giveaway", self._call(lambda live, body, m: live.open_giveaway(
-            _required(body, "keyword"), body.get("prize", ""), body.get("winners", 1))))
+            _required(body, "keyword"), body.get("prize", ""), body.get("winners", 1), body.get("conditions"))))
         r.add_post("/api/v1/giveaway/draw", self._call(lambda live, body, m: live.draw_giveaway(body.get("count"))))
         r.add_post("/api/v1/giveaway/close", self._call(lambda live, body, m: live.close_giveaway()))
         r.add_get("/api/v1/comments", self._comments)
@@ -264,6 +271,12 @@ class ControlServer:
         r.add_post("/api/v1/comments/{id}", self._call(lambda live, body, m: live.update_comment(
             m["id"], **_pick(body, ("is_question", "is_hidden", "is_answered")))))
         r.add_post("/api/v1/comments/{id}/answer", self._call(lambda live, body, m: live.pin_answer(m["id"], _required(body, "answer"))))
+        r.add_post("/api/v1/comments/{id}/reply", self._call(lambda live, body, m: live.reply(
+            m["id"], **_pick(body, ("reply_id", "text", "pin")))))
+        r.add_get("/api/v1/quick-replies", self._quick_replies)
+        r.add_post("/api/v1/quick-replies", self._call(lambda live, body, m: live.save_quick_reply(
+            _required(body, "text"), body.get("title", ""), body.get("id"))))
+        r.add_post("/api/v1/quick-replies/{id}/delete", self._call(lambda live, body, m: live.delete_quick_reply(m["id"])))
         r.add_post("/api/v1/answer/unpin", self._call(lambda live, body, m: live.unpin_answer()))
         r.add_post("/api/v1/users/{user}/block", self._call(lambda live, body, m: live.block_user(m["user"], bool(body.get("is_blocked", True)))))
         r.add_post("/api/v1/segments", self._call(lambda live, body, m: live.set_plan(_required(body, "segments"))))
@@ -312,6 +325,9 @@ class ControlServer:
     async def _products(self, request: web.Request) -> web.Response:
         # The contract's body is the catalog itself: a JSON array of products.
         return web.json_response(await self._offload(self.live.products_json))
+
+    async def _quick_replies(self, request: web.Request) -> web.Response:
+        return web.json_response({"quick_replies": list(self.live.quick_replies)})
 
     async def _catalog_errors(self, request: web.Request) -> web.Response:
         return web.json_response({"errors": self.live.catalog_errors})

@@ -25,6 +25,7 @@ def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
         raise LiveError(_("A comment must be a JSON object."))
     text = payload.get("text") or payload.get("message") or payload.get("content") or payload.get("comment")
     user = payload.get("user") or payload.get("author") or payload.get("username") or payload.get("nickname")
+    profile = user if isinstance(user, dict) else {}
     if isinstance(user, dict):
         user = user.get("name") or user.get("id")
     if not isinstance(text, str) or not text.strip():
@@ -33,7 +34,44 @@ def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
         raise LiveError(_("A comment needs a user."))
     comment_id = str(payload.get("id") or payload.get("comment_id") or uuid.uuid4().hex)
     t = payload.get("t") or payload.get("timestamp")
-    return {"id": comment_id, "user": str(user)[:64], "text": text.strip()[:500], "t": float(t) if isinstance(t, (int, float)) else time.time()}
+    comment = {"id": comment_id, "user": str(user)[:64], "text": text.strip()[:500], "t": float(t) if isinstance(t, (int, float)) else time.time()}
+    # Viewer facts some platforms send; giveaway conditions use them (kept only when given).
+    follower = _first(payload, profile, ("is_follower", "follower", "following"))
+    if isinstance(follower, bool):
+        comment["is_follower"] = follower
+    # A top-level "created_at" is usually the comment's own time: only the user object's counts.
+    created = _timestamp(_first(payload, profile, ("account_created_at", "user_created_at"))
+                         or profile.get("created_at"))
+    if created is not None:
+        comment["account_created_at"] = created
+    return comment
+
+
+def _first(payload: dict[str, Any], profile: dict[str, Any], names: tuple[str, ...]) -> Any:
+    for source in (profile, payload):
+        for name in names:
+            if source.get(name) is not None:
+                return source[name]
+    return None
+
+
+def _timestamp(value: Any) -> float | None:
+    """Unix seconds (or milliseconds) or an ISO 8601 date/time → Unix seconds; None if unreadable."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) / 1000.0 if value > 1e11 else float(value)
+    if isinstance(value, str) and value.strip():
+        from datetime import datetime, timezone
+
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.timestamp()
+    return None
 
 
 class CommentAdapter:

@@ -16,9 +16,28 @@ import logging
 import threading
 from typing import Any
 
+from urllib.parse import urlsplit
+
 import aiohttp
 
+from studio.i18n import _
+from studio.live.errors import LiveError
+
 log = logging.getLogger(__name__)
+
+
+def validate_webhook_url(url: str) -> str:
+    """The address stripped, or :class:`LiveError` in words when it is not an http(s) URL with a host."""
+    url = str(url or "").strip()
+    try:
+        parts = urlsplit(url)
+        has_host = bool(parts.hostname)
+    except ValueError:  # e.g. a malformed IPv6 literal
+        has_host = False
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not has_host:
+        raise LiveError(_("The webhook address must start with https:// (or http://) and name a server."))
+    return url
 
 
 class WebhookDelivery:

@@ -17,7 +17,7 @@ from babel import Locale, UnknownLocaleError
 from PIL import Image, ImageDraw, ImageFont, features
 
 from studio.fonts import ui_font
-from studio.i18n import _
+from studio.i18n import _, ngettext
 from studio.live.catalog import Product
 
 ACCENT = (230, 40, 60, 255)
@@ -234,7 +234,7 @@ def giveaway_card(giveaway: dict, scale: float) -> np.ndarray:
         headline = _("Giveaway! Comment “{keyword}” to enter").format(keyword=giveaway.get("keyword", ""))
         size = _shrink(headline, int(28 * scale), width - 2 * pad, int(18 * scale))
         _text(draw, (pad, pad), _fit(headline, size, width - 2 * pad), size, fill=GOLD)
-        _text(draw, (pad, pad + int(40 * scale)), _("{count} entries").format(count=len(giveaway.get("entries", []))), int(26 * scale))
+        _text(draw, (pad, pad + int(40 * scale)), ngettext("{count} entry", "{count} entries", len(giveaway.get("entries", []))).format(count=len(giveaway.get("entries", []))), int(26 * scale))
     commitment = giveaway.get("commitment", "")
     _text(draw, (pad, height - pad), _("Commitment {hash}").format(hash=commitment[:16] + "…"), int(18 * scale), fill=(200, 200, 220, 255), anchor="ld")
     return np.asarray(image)

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable
 
+from studio.clock import now_ns
 from studio.events import Signal
 from studio.i18n import _
 from studio.live import giveaway as draw
@@ -26,6 +27,7 @@ from studio.live.catalog import CatalogResult, Product, import_catalog
 from studio.live.comments import DEFAULT_KEYWORDS, CommentAdapter, parse_generic
 from studio.live.errors import LiveError, NotFoundError
 from studio.live.store import LiveStore
+from studio.overlays import Animation, Overlay
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,11 @@ OVERLAY_COUPON = "live.coupon"
 OVERLAY_FLASH = "live.flash_sale"
 OVERLAY_GIVEAWAY = "live.giveaway"
 OVERLAY_ANSWER = "live.answer"
+ANIMATION_MS = 250  # enter/exit slide + fade of every card
+SLIDE_PX_1080P = 48  # how far a card glides in, at 1080 lines (scaled with the canvas)
+# Variables a quick-reply template may use; filled from the comment and the show at send time.
+QUICK_REPLY_VARIABLES = ("name", "product", "price", "coupon", "sku")
+MAX_QUICK_REPLIES = 50
 
 
 def _decimal(value: Any, what: str) -> str:
@@ -87,6 +94,8 @@ class LiveShow:
         self._thread: threading.Thread | None = None
         self._adapters: list[CommentAdapter] = []
         self._shown_second: int | None = None
+        self._leaving: dict[str, Overlay] = {}  # overlays playing their exit motion, removed by tick()
+        self._drawn_sku: str | None = None
         self.catalog_errors: list[dict[str, Any]] = []
         saved = self.store.load_state()
         self.products: OrderedDict[str, Product] = OrderedDict(
@@ -98,8 +107,10 @@ class LiveShow:
         self.giveaway: dict[str, Any] | None = saved.get("giveaway")
         self.blocked: list[str] = saved.get("blocked", [])
         self.pinned_answer: dict[str, Any] | None = saved.get("pinned_answer")
+        self.quick_replies: list[dict[str, Any]] = saved.get("quick_replies", [])
         self.plan: dict[str, Any] = saved.get("plan", {"segments": [], "index": -1, "entered_at": None, "overtime_sent": False})
         self.comments: OrderedDict[str, dict[str, Any]] = OrderedDict((c["id"], c) for c in self.store.load_comments(MAX_COMMENTS_IN_MEMORY))
+        self.comment_counts: dict[str, int] = self.store.comment_counts()  # per viewer, whole show
         for comment in self.comments.values():  # blocks are journaled once, not per comment
             if comment["user"] in self.blocked:
                 comment["is_hidden"] = True
@@ -124,6 +135,11 @@ class LiveShow:
         if self._thread is not None:
             self._thread.join(3.0)
             self._thread = None
+        with self._lock:
+            for overlay_id in list(self._leaving):  # cards mid-exit go now rather than linger unseen
+                self._leaving.pop(overlay_id)
+                if self.studio is not None:
+                    self.studio.remove_overlay(overlay_id)
         self.store.close()
 
     def _run(self) -> None:
@@ -151,6 +167,7 @@ class LiveShow:
             "giveaway": lambda: self.giveaway,
             "blocked": lambda: self.blocked,
             "pinned_answer": lambda: self.pinned_answer,
+            "quick_replies": lambda: self.quick_replies,
             "plan": lambda: self.plan,
         }
         event = self.store.append(event_type, data, {k: values[k]() for k in keys}, comment=comment, t=self.clock())
@@ -182,6 +199,7 @@ class LiveShow:
     def unpin(self) -> dict[str, Any]:
         with self._lock:
             sku, self.pinned_sku = self.pinned_sku, None
+            self._drawn_sku = None
             self._remove(OVERLAY_PRODUCT)
             return self._commit("product.unpinned", {"sku": sku}, ("pinned_sku",))
 
@@ -353,11 +371,17 @@ class LiveShow:
             self._remove(OVERLAY_FLASH)
 
     # -- giveaway --------------------------------------------------------------------------------
-    def open_giveaway(self, keyword: str, prize: str = "", winners: int = 1) -> dict[str, Any]:
-        """Open entries; the seed commitment is published now, the seed only after the draw."""
+    def open_giveaway(self, keyword: str, prize: str = "", winners: int = 1,
+                      conditions: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Open entries; the seed commitment and the entry conditions are published now, the seed
+        only after the draw.  ``conditions``: ``followers_only``, ``min_account_age_days``,
+        ``min_comments``, ``excluded_users``, ``entries_per_viewer`` (see :mod:`studio.live.giveaway`)."""
         keyword = str(keyword or "").strip()
         if not keyword:
             raise LiveError(_("A giveaway needs an entry keyword."))
+        if conditions is not None and not isinstance(conditions, dict):
+            raise LiveError(_("The giveaway conditions must be a JSON object."))
+        rules = draw.clean_conditions(conditions)
         with self._lock:
             seed = draw.new_seed()
             previous = self.giveaway or {}
@@ -365,7 +389,7 @@ class LiveShow:
                 "id": uuid.uuid4().hex[:12], "keyword": keyword, "prize": str(prize)[:200],
                 "winner_count": _int(winners, _("The number of winners"), 1, 100),
                 "commitment": draw.commitment(seed), "seed": seed.hex(), "is_open": True,
-                "entries": [], "winners": [], "draws": [],
+                "entries": [], "winners": [], "draws": [], "conditions": rules, "refused": {},
                 "excluded": previous.get("excluded", []) if previous.get("keyword") == keyword else [],
             }
             self._draw_giveaway()
@@ -375,9 +399,12 @@ class LiveShow:
         g = self.giveaway
         if g is None:
             return None
-        public = {k: v for k, v in g.items() if k != "seed"}
+        public = {k: v for k, v in g.items() if k not in ("seed", "refused")}
         public["seed"] = g["seed"] if g["draws"] else None  # revealed only after a draw
         public["entry_count"] = len(g["entries"])
+        public["viewer_count"] = len(set(g["entries"]))
+        public["conditions"] = g.get("conditions") or draw.clean_conditions(None)
+        public["refused_count"] = len(g.get("refused", {}))
         return public
 
     def draw_giveaway(self, count: int | None = None) -> dict[str, Any]:
@@ -395,7 +422,9 @@ class LiveShow:
                 raise LiveError(_("No entries left to draw from."))
             g["is_open"] = False
             audit = {"round": round_number, "entries": entries, "excluded": excluded, "count": count,
-                     "winners": winners, "commitment": g["commitment"], "seed": g["seed"], "t": self.clock()}
+                     "winners": winners, "commitment": g["commitment"], "seed": g["seed"], "t": self.clock(),
+                     "conditions": g.get("conditions") or draw.clean_conditions(None),
+                     "refused": dict(sorted(g.get("refused", {}).items()))}
             g["draws"].append(audit)
             g["winners"].extend(winners)
             g["excluded"] = sorted(set(g["excluded"]) | set(winners))
@@ -426,16 +455,28 @@ class LiveShow:
             self.comments[comment["id"]] = comment
             while len(self.comments) > MAX_COMMENTS_IN_MEMORY:
                 self.comments.popitem(last=False)
-            entered = None
+            user = comment["user"]
+            self.comment_counts[user] = self.comment_counts.get(user, 0) + 1
+            entered = refused = None
             g = self.giveaway
-            if (g and g["is_open"] and not comment["is_hidden"] and g["keyword"].lower() in lowered
-                    and comment["user"] not in g["entries"]):
-                g["entries"].append(comment["user"])
-                entered = comment["user"]
-            event = self._commit("comment.received", comment, ("giveaway",) if entered else (), comment=comment)
+            if g and g["is_open"] and not comment["is_hidden"] and g["keyword"].lower() in lowered:
+                rules = g.get("conditions") or {}
+                reason = draw.refusal(rules, comment, self.comment_counts[user], self.clock())
+                if reason is not None:
+                    if g.setdefault("refused", {}).get(user) != reason:  # journaled once per viewer and reason
+                        g["refused"][user] = reason
+                        refused = reason
+                elif g["entries"].count(user) < rules.get("entries_per_viewer", 1):
+                    g["entries"].append(user)
+                    g.get("refused", {}).pop(user, None)
+                    entered = user
+            event = self._commit("comment.received", comment, ("giveaway",) if entered or refused else (), comment=comment)
             if entered:
-                self._commit("giveaway.entered", {"id": g["id"], "user": entered, "entry_count": len(g["entries"])})
+                self._commit("giveaway.entered", {"id": g["id"], "user": entered, "entry_count": len(g["entries"]),
+                                                  "user_entries": g["entries"].count(entered)})
                 self._draw_giveaway()
+            elif refused:
+                self._commit("giveaway.entry_refused", {"id": g["id"], "user": user, "reason": refused})
             return event
 
     def _comment(self, comment_id: str) -> dict[str, Any]:
@@ -478,6 +519,80 @@ class LiveShow:
             self.pinned_answer = None
             self._remove(OVERLAY_ANSWER)
             return self._commit("answer.unpinned", {}, ("pinned_answer",))
+
+    # -- quick replies ------------------------------------------------------------------------------
+    def save_quick_reply(self, text: str, title: str = "", reply_id: str | None = None) -> dict[str, Any]:
+        """Add (or with ``reply_id`` replace) a reply template.  Variables: ``{name}`` (the viewer),
+        ``{product}``, ``{price}``, ``{sku}`` (the pinned product), ``{coupon}`` (the coupon on screen)."""
+        text = str(text or "").strip()
+        if not text:
+            raise LiveError(_("A quick reply needs a text."))
+        if len(text) > 300:
+            raise LiveError(_("A quick reply is at most 300 characters."))
+        self._check_template(text)
+        with self._lock:
+            reply = {"id": reply_id or uuid.uuid4().hex[:8], "title": (str(title).strip() or text)[:40], "text": text}
+            index = next((i for i, r in enumerate(self.quick_replies) if r["id"] == reply["id"]), None)
+            if index is None:
+                if reply_id is not None:
+                    raise NotFoundError(_("No quick reply “{id}”.").format(id=reply_id))
+                if len(self.quick_replies) >= MAX_QUICK_REPLIES:
+                    raise LiveError(_("At most {count} quick replies; delete one first.").format(count=MAX_QUICK_REPLIES))
+                self.quick_replies.append(reply)
+            else:
+                self.quick_replies[index] = reply
+            return self._commit("quick_reply.saved", dict(reply), ("quick_replies",))
+
+    def delete_quick_reply(self, reply_id: str) -> dict[str, Any]:
+        with self._lock:
+            self._quick_reply(reply_id)
+            self.quick_replies = [r for r in self.quick_replies if r["id"] != reply_id]
+            return self._commit("quick_reply.deleted", {"id": reply_id}, ("quick_replies",))
+
+    def _quick_reply(self, reply_id: str) -> dict[str, Any]:
+        for reply in self.quick_replies:
+            if reply["id"] == reply_id:
+                return reply
+        raise NotFoundError(_("No quick reply “{id}”.").format(id=reply_id))
+
+    @staticmethod
+    def _check_template(text: str) -> None:
+        import string
+
+        try:
+            fields = [field for _literal, field, _spec, _conversion in string.Formatter().parse(text) if field is not None]
+        except ValueError:
+            raise LiveError(_("A quick reply has an unmatched curly bracket.")) from None
+        for field in fields:
+            if field not in QUICK_REPLY_VARIABLES:
+                raise LiveError(_("Unknown variable “{field}” (use {variables}).").format(
+                    field="{" + field + "}", variables=", ".join("{" + name + "}" for name in QUICK_REPLY_VARIABLES)))
+
+    def fill_quick_reply(self, text: str, comment: dict[str, Any]) -> str:
+        """The template with its variables filled for ``comment`` and the show as it is now."""
+        product = self.products.get(self.pinned_sku) if self.pinned_sku else None
+        values = {"name": comment.get("user", ""), "product": product.title(self.locale) if product else "",
+                  "sku": product.sku if product else "",
+                  "price": render.format_price(product.price, product.currency, self.locale) if product else "",
+                  "coupon": self.shown_coupon or ""}
+        return text.format(**values)
+
+    def reply(self, comment_id: str, reply_id: str | None = None, text: str | None = None, pin: bool = False) -> dict[str, Any]:
+        """Answer a comment by name with a quick reply (or a one-off ``text`` template): journaled as
+        ``comment.replied`` (the platform posts it to the chat); ``pin`` also shows it on screen."""
+        with self._lock:
+            comment = self._comment(comment_id)
+            template = self._quick_reply(reply_id)["text"] if reply_id else str(text or "").strip()
+            if not template:
+                raise LiveError(_("Choose a quick reply or type an answer first."))
+            self._check_template(template)
+            answer = self.fill_quick_reply(template, comment)[:300]
+            comment["is_answered"] = True
+            event = self._commit("comment.replied", {"id": comment_id, "user": comment["user"], "reply_id": reply_id,
+                                                     "text": answer}, comment=comment)
+            if pin:
+                self.pin_answer(comment_id, answer)
+            return event
 
     def comment_list(self, only_questions: bool = False, include_hidden: bool = False, limit: int = 200) -> list[dict[str, Any]]:
         with self._lock:
@@ -550,6 +665,7 @@ class LiveShow:
     def tick(self) -> None:
         """Announce phase changes (pre-roll → live → ended), segment overtime; redraw countdowns."""
         with self._lock:
+            self._sweep_leaving()
             sale = self.flash_sale
             if sale is not None:
                 phase = self._flash_phase(sale)
@@ -586,6 +702,7 @@ class LiveShow:
                 "pinned_answer": self.pinned_answer,
                 "question_count": sum(1 for c in self.comments.values() if c["is_question"] and not c["is_answered"] and not c["is_hidden"]),
                 "blocked": list(self.blocked),
+                "quick_replies": list(self.quick_replies),
                 "stream_state": self.stream_state(),
                 "t": self.clock(),
             })
@@ -604,13 +721,70 @@ class LiveShow:
         canvas = self.studio.collection.canvas
         return canvas.width, canvas.height, canvas.height / 1080.0
 
-    def _put(self, overlay_id: str, rgba: Any, x: int, y: int, z: int) -> None:
-        if self.studio is not None:
+    def _slide(self, overlay_id: str) -> tuple[int, int]:
+        """Where a card glides in from: its nearest screen edge (mirrored for right-to-left)."""
+        _width, _height, scale = self._geometry()
+        step = int(SLIDE_PX_1080P * scale)
+        side = -1 if self._is_mirrored else 1
+        return {OVERLAY_PRODUCT: (-step * side, 0), OVERLAY_COUPON: (step * side, 0), OVERLAY_FLASH: (0, step),
+                OVERLAY_GIVEAWAY: (0, -step), OVERLAY_ANSWER: (0, step)}.get(overlay_id, (0, 0))
+
+    def _current(self, overlay_id: str) -> Overlay | None:
+        compositor = getattr(self.studio, "compositor", None)
+        if compositor is None:
+            return None
+        return next((o for o in compositor.overlays if o.overlay_id == overlay_id), None)
+
+    def _put(self, overlay_id: str, rgba: Any, x: int, y: int, z: int, replay: bool = False) -> None:
+        """Show (or redraw) a card.  A card that is new on screen, or ``replay``, plays the enter
+        motion; a redraw (countdown tick, stock change) keeps the motion already under way."""
+        if self.studio is None:
+            return
+        compositor = getattr(self.studio, "compositor", None)
+        if compositor is None:  # an engine without a compositor of ours: no motion
             self.studio.set_overlay(overlay_id, rgba, int(x), int(y), z=z)
+            return
+        current = self._current(overlay_id)
+        self._leaving.pop(overlay_id, None)
+        if current is not None and not current.is_leaving and not replay:
+            shown_ns = current.shown_ns
+        else:
+            shown_ns = now_ns()
+        dx, dy = self._slide(overlay_id)
+        compositor.set_overlay(Overlay(overlay_id, rgba, x=int(x), y=int(y), z=z, shown_ns=shown_ns,
+                                       animation=Animation(ANIMATION_MS, slide_dx=dx, slide_dy=dy)))
 
     def _remove(self, overlay_id: str) -> None:
-        if self.studio is not None:
+        """Take a card off: it plays its exit motion, then ``tick()`` removes it."""
+        if self.studio is None:
+            return
+        current = self._current(overlay_id)
+        if current is None or current.animation is None:
             self.studio.remove_overlay(overlay_id)
+            return
+        if not current.is_leaving:
+            leaving = current.leaving()
+            self.studio.compositor.set_overlay(leaving)
+            self._leaving[overlay_id] = leaving
+
+    def _sweep_leaving(self) -> None:
+        for overlay_id, leaving in list(self._leaving.items()):
+            if leaving.has_left():
+                del self._leaving[overlay_id]
+                if self._current(overlay_id) is leaving:  # not shown again meanwhile
+                    self.studio.remove_overlay(overlay_id)
+
+    def set_locale(self, locale: str) -> None:
+        """Prices, dates and the mirrored layout follow ``locale`` (CLDR, e.g. "de_DE", "ar_SA") from now on."""
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(locale)
+        except (ValueError, TypeError, UnknownLocaleError):
+            raise LiveError(_("Unknown locale “{locale}”.").format(locale=locale)) from None
+        with self._lock:
+            self.locale = locale
+            self.refresh_overlays()
 
     def refresh_overlays(self) -> None:
         with self._lock:
@@ -624,13 +798,16 @@ class LiveShow:
         if self.studio is None:
             return
         if self.pinned_sku is None or self.pinned_sku not in self.products:
+            self._drawn_sku = None
             self._remove(OVERLAY_PRODUCT)
             return
         width, height, scale = self._geometry()
         rgba = render.product_card(self.products[self.pinned_sku], self.locale, scale)
         margin = int(40 * scale)
         x = width - margin - rgba.shape[1] if self._is_mirrored else margin
-        self._put(OVERLAY_PRODUCT, rgba, x, height - margin - rgba.shape[0], 10)
+        replay = self._drawn_sku is not None and self._drawn_sku != self.pinned_sku  # another product: enter again
+        self._drawn_sku = self.pinned_sku
+        self._put(OVERLAY_PRODUCT, rgba, x, height - margin - rgba.shape[0], 10, replay=replay)
 
     def _draw_coupon(self) -> None:
         if self.studio is None:

@@ -88,6 +88,12 @@ class LiveStore:
             rows = self._db.execute("SELECT value FROM comments ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
         return [json.loads(value) for (value,) in reversed(rows)]
 
+    def comment_counts(self) -> dict[str, int]:
+        """How many comments each viewer posted in this show (from the journal's comment rows)."""
+        with self._lock:
+            rows = self._db.execute("SELECT json_extract(value, '$.user'), COUNT(*) FROM comments GROUP BY 1").fetchall()
+        return {str(user): int(count) for user, count in rows if user is not None}
+
     def events(self, since_seq: int = 0, event_type: str | None = None) -> Iterator[dict[str, Any]]:
         with self._lock:
             if event_type is None:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from studio.control.launch import LiveControl
-from tests.studio.control.conftest import card_match
+from tests.studio.control.conftest import card_match, program_with_picture
 from ui import i18n as ui_i18n
 from ui.app import create_studio, shutdown
 from ui.live_panel import MAX_COMMENT_ROWS, LivePanelDock, mask_token
@@ -79,7 +79,7 @@ def _wait_program_after(studio, sequence, frames=2, timeout_s=5.0):
 
 
 def test_search_hotkey_pin_shows_the_card_on_program(panel, qtbot, studio, control):
-    before = studio.compositor.latest_program()
+    before = program_with_picture(studio)
     assert before is not None
     panel.search_edit.setText("mug")
     assert panel.product_proxy.rowCount() == 1
@@ -93,7 +93,11 @@ def test_search_hotkey_pin_shows_the_card_on_program(panel, qtbot, studio, contr
     overlay = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")
     frame = _wait_program_after(studio, before.sequence)
     assert card_match(before.image, overlay) > 20  # the card was not there before
-    assert card_match(frame.image, overlay) < 12  # and the program now shows it
+    if overlay.frame_state(frame.capture_ns)[0] < 1.0:  # still entering: as its motion draws it
+        assert card_match(frame.image, overlay, frame.capture_ns, before.image) < 12
+    time.sleep(overlay.animation.duration_ms / 1000)
+    frame = _wait_program_after(studio, studio.compositor.latest_program().sequence)
+    assert card_match(frame.image, overlay) < 12  # and the program now shows it, at rest
     changed = np.abs(frame.image.astype(int) - before.image.astype(int)).max(axis=2) > 30
     assert changed[overlay.y:overlay.y + overlay.rgba.shape[0], overlay.x:overlay.x + overlay.rgba.shape[1]].mean() > 0.2
 
@@ -319,3 +323,167 @@ def test_load_5000_comments_per_minute_keeps_the_gui_responsive(panel, qtbot, co
     assert live.store.count_events("comment.received") == LOAD_COMMENTS
     ids = {e["data"]["id"] for e in live.store.events(event_type="comment.received")}
     assert ids == {f"load-{i}" for i in range(LOAD_COMMENTS)}
+
+
+def test_control_port_in_use_is_shown_in_words_and_the_show_goes_on(window, qtbot, tmp_path):
+    import socket
+
+    from ui.workers import run_in_background
+
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    port = blocker.getsockname()[1]
+    live_control = _control(window.studio, tmp_path, port=port)
+    try:
+        dock = window.mount_live_panel(live_control)  # as the app does: mount, then start off the GUI thread
+        run_in_background(live_control.start, lambda _result: dock.refresh(), lambda error: None, receiver=window)
+        qtbot.waitUntil(lambda: "already in use" in dock.control_label.text(), timeout=5000)
+        assert f"port {port}" in dock.control_label.text() and not dock.pair_button.isEnabled()
+        assert "already in use" in window.statusBar().currentMessage()
+        qtbot.waitUntil(lambda: dock.product_proxy.rowCount() == 3, timeout=3000)
+        dock.pin_row(0)
+        qtbot.waitUntil(lambda: any(o.overlay_id == "live.product" for o in window.studio.compositor.overlays), timeout=3000)
+        blocker.close()
+        dock.run_command(lambda: live_control.reconfigure(port=port))
+        qtbot.waitUntil(lambda: dock.control_label.text().endswith(f":{port}"), timeout=5000)
+        assert dock.pair_button.isEnabled()
+    finally:
+        blocker.close()
+        window.live_panel.detach()
+        live_control.stop()
+
+
+def test_main_window_sends_events_to_the_configured_webhook(window, qtbot, tmp_path):
+    from studio.secrets_store import set_secret
+    from tests.studio.live.platform import FlakyPlatform
+
+    with FlakyPlatform(failures=0) as platform:
+        set_secret("live-webhook-secret", "ui-SECRET-1")
+        window.settings.webhook_url = f"http://127.0.0.1:{platform.port}/hook"
+        window.settings.webhook_secret_ref = "live-webhook-secret"
+        live_control = _control(window.studio, tmp_path)
+        live_control.start()
+        try:
+            dock = window.mount_live_panel(live_control)
+            qtbot.waitUntil(lambda: live_control.webhook is not None, timeout=3000)
+            qtbot.waitUntil(lambda: dock.product_proxy.rowCount() == 3, timeout=3000)
+            dock.pin_row(1)
+            assert platform.wait_for("product.pinned")["data"]["sku"] == "SKU-2"
+        finally:
+            window.live_panel.detach()
+            live_control.stop()
+    _event, headers, _body = next(r for r in platform.received if r[0]["type"] == "product.pinned")
+    assert headers["X-Bridgecast-Signature"].startswith("sha256=")
+
+
+def test_giveaway_conditions_from_the_panel(panel, qtbot, control):
+    live = control.live
+    panel.tabs.setCurrentWidget(panel.promotions_page)
+    panel.giveaway_keyword_edit.setText("lucky")
+    panel.giveaway_followers_box.setChecked(True)
+    panel.giveaway_comments_spin.setValue(1)
+    panel.giveaway_tickets_spin.setValue(2)
+    panel.giveaway_exclude_edit.setText("staff_amy, mod_bo")
+    panel.giveaway_open_button.click()
+    qtbot.waitUntil(lambda: live.giveaway is not None, timeout=3000)
+    assert live.giveaway["conditions"] == {"followers_only": True, "min_account_age_days": 0, "min_comments": 1,
+                                           "excluded_users": ["mod_bo", "staff_amy"], "entries_per_viewer": 2}
+    live.add_comment({"id": "1", "user": {"name": "fan", "is_follower": True}, "text": "lucky"})
+    live.add_comment({"id": "2", "user": {"name": "fan", "is_follower": True}, "text": "lucky again"})
+    live.add_comment({"id": "3", "user": {"name": "lurker", "is_follower": False}, "text": "lucky"})
+    live.add_comment({"id": "4", "user": {"name": "staff_amy", "is_follower": True}, "text": "lucky"})
+    qtbot.waitUntil(lambda: "2 refused" in panel.giveaway_status_label.text(), timeout=3000)
+    text = panel.giveaway_status_label.text()
+    assert "followers only" in text and "up to 2 entries per viewer" in text and "2 excluded" in text
+    assert "Last refused: staff_amy (on the exclusion list)" in text
+    assert live.giveaway["entries"] == ["fan", "fan"]
+    # A bad condition is refused in words and nothing opens.
+    live.close_giveaway()
+    panel.giveaway_keyword_edit.setText("other")
+    panel.giveaway_exclude_edit.setText(",".join(f"u{i}" for i in range(6000)))
+    panel.giveaway_open_button.click()
+    qtbot.waitUntil(lambda: panel.error_label.isVisible() and "exclusion list" in panel.error_label.text(), timeout=3000)
+    assert live.giveaway["keyword"] == "lucky"
+
+
+def test_quick_replies_from_the_panel(panel, qtbot, control):
+    live = control.live
+    panel.tabs.setCurrentWidget(panel.comments_page)
+    live.pin("SKU-1")
+    live.add_comment({"id": "q1", "user": "Maria", "text": "how much is it?"})
+    qtbot.waitUntil(lambda: panel.comment_proxy.rowCount() == 1, timeout=3000)
+    panel.answer_edit.setText("Hi {name}, {product} is {price}!")
+    panel.save_reply_button.click()
+    qtbot.waitUntil(lambda: panel.quick_reply_box.count() == 1, timeout=3000)
+    assert panel.answer_edit.text() == ""
+    assert panel.quick_reply_box.itemData(0, Qt.ItemDataRole.ToolTipRole) == "Hi {name}, {product} is {price}!"
+    panel.comment_view.setCurrentIndex(panel.comment_proxy.index(0, 0))
+    events = []
+    live.event.connect(lambda event: events.append(event))
+    panel.reply_button.click()
+    qtbot.waitUntil(lambda: any(e["type"] == "comment.replied" for e in events), timeout=3000)
+    replied = next(e for e in events if e["type"] == "comment.replied")
+    assert replied["data"]["text"] == "Hi Maria, Silk scarf is $19.99!"
+    qtbot.waitUntil(lambda: panel.comment_model.rows[0].get("is_answered") is True, timeout=3000)
+    # A template with an unknown variable is refused in words.
+    panel.answer_edit.setText("Hi {nickname}")
+    panel.save_reply_button.click()
+    qtbot.waitUntil(lambda: panel.error_label.isVisible() and "{nickname}" in panel.error_label.text(), timeout=3000)
+    panel.delete_reply_button.click()
+    qtbot.waitUntil(lambda: panel.quick_reply_box.count() == 0, timeout=3000)
+
+
+def test_coupon_start_and_end_times_in_the_region_locale(panel, qtbot, control):
+    from PySide6.QtCore import QDateTime
+
+    from ui.live_panel import locale_time
+
+    live = control.live
+    live.set_locale("de_DE")
+    panel.tabs.setCurrentWidget(panel.promotions_page)
+    panel.new_coupon_button.click()
+    dialog = panel.coupon_dialog
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert dialog.starts_edit.locale().name() == "de_DE" and "dd.MM.yy" in dialog.starts_edit.displayFormat()
+    dialog.code_edit.setText("NIGHT")
+    dialog.ends_box.setChecked(True)
+    dialog.ends_edit.setDateTime(QDateTime.currentDateTime().addSecs(-60))
+    assert not ok.isEnabled() and "already passed" in dialog.problem_label.text()
+    start = QDateTime.currentDateTime().addSecs(7200)
+    dialog.starts_box.setChecked(True)
+    dialog.starts_edit.setDateTime(start)
+    dialog.ends_edit.setDateTime(start.addSecs(-600))
+    assert not ok.isEnabled() and "end after it starts" in dialog.problem_label.text()
+    dialog.ends_edit.setDateTime(start.addSecs(3600))
+    assert ok.isEnabled() and dialog.problem_label.text() == ""
+    ok.click()
+    qtbot.waitUntil(lambda: "NIGHT" in live.coupons, timeout=3000)
+    coupon = live.coupons["NIGHT"]
+    assert coupon["starts_at"] == start.toSecsSinceEpoch() and coupon["ends_at"] == start.toSecsSinceEpoch() + 3600
+    expected = f"{locale_time(coupon['starts_at'], 'de_DE')} – {locale_time(coupon['ends_at'], 'de_DE')}"
+    qtbot.waitUntil(lambda: panel.coupon_list.count() == 1 and expected in panel.coupon_list.item(0).text(), timeout=3000)
+    assert "inactive" in panel.coupon_list.item(0).text()  # not started yet
+    assert "." in locale_time(0, "de_DE") and "/" in locale_time(0, "en_US")
+
+
+def test_plural_forms_in_the_panel(panel, qtbot, control):
+    from studio import i18n
+
+    live = control.live
+    live.open_giveaway("go")
+    live.add_comment({"id": "p1", "user": "ann", "text": "go"})
+    qtbot.waitUntil(lambda: "· 1 entry" in panel.giveaway_status_label.text(), timeout=3000)
+    assert "1 entries" not in panel.giveaway_status_label.text()
+    live.add_comment({"id": "p2", "user": "bob", "text": "go?"})
+    qtbot.waitUntil(lambda: "· 2 entries" in panel.giveaway_status_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: panel.comment_count_label.text() == "1 open question", timeout=3000)
+    live.add_comment({"id": "p3", "user": "cy", "text": "size?"})
+    qtbot.waitUntil(lambda: panel.comment_count_label.text() == "2 open questions", timeout=3000)
+    try:
+        ui_i18n.switch_language("zh_CN")
+        qtbot.waitUntil(lambda: "2 人参与" in panel.giveaway_status_label.text(), timeout=3000)
+        assert i18n.ngettext("{count} entry", "{count} entries", 1).format(count=1) == "1 人参与"
+        assert panel.comment_count_label.text() == "2 个待回答问题"
+    finally:
+        ui_i18n.switch_language("en")

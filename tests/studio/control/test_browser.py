@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.studio.control.conftest import TOKEN, card_match, wait_frame_after
+from tests.studio.control.conftest import TOKEN, card_match, program_with_picture, wait_frame_after
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed")
@@ -71,6 +71,7 @@ class Page:
 
 def test_assistant_page_pins_product_onto_program(chromium, server, live, studio):
     pinned_at: dict[str, int] = {}
+    before = []
     reached = threading.Event()
 
     def on_event(event):
@@ -95,6 +96,7 @@ def test_assistant_page_pins_product_onto_program(chromium, server, live, studio
                 assert status == 401 and live.pinned_sku is None
                 status = await page.evaluate("fetch('/api/v1/products/SKU-1/pin', {method: 'POST', headers: {Authorization: 'Bearer nope'}}).then(r => r.status)")
                 assert status == 401 and live.pinned_sku is None
+                before.append(program_with_picture(studio))  # the program without the card
                 # Authenticate through the form like the assistant would.
                 await page.evaluate(f"document.getElementById('token').value = {json.dumps(TOKEN)}; document.getElementById('connect').click(); true")
                 await page.wait_for("document.body.dataset.ready === '1' && !!document.getElementById('pin-SKU-1')")
@@ -110,4 +112,10 @@ def test_assistant_page_pins_product_onto_program(chromium, server, live, studio
     assert reached.is_set() and live.pinned_sku == "SKU-1"
     frame = wait_frame_after(studio, pinned_at["sequence"], frames=2)
     overlay = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")
-    assert card_match(frame.image, overlay) < 12
+    # Two frame intervals after the request the card is on the program, pixel for pixel as its
+    # enter motion draws it at that frame's time (≥ 60 % opacity, gliding in) …
+    assert card_match(before[0].image, overlay) > 20
+    assert card_match(frame.image, overlay, frame.capture_ns, before[0].image) < 12
+    # … and fully in place once the motion is over.
+    time.sleep(overlay.animation.duration_ms / 1000)
+    assert card_match(wait_frame_after(studio, studio.compositor.latest_program().sequence).image, overlay) < 12

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import aiohttp
 import cv2
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from studio.control import ControlServer, resolve_token
-from tests.studio.control.conftest import TOKEN, card_match, wait_frame_after
+from tests.studio.control.conftest import TOKEN, card_match, program_with_picture, wait_frame_after
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -31,12 +32,19 @@ def test_contract_endpoints_and_pin_reaches_program(server, live, studio):
     assert status == 200 and state["pinned_sku"] is None and "stream_state" in state and "segment" in state
     status, products = run(_request("GET", server.url + "/api/v1/products", AUTH))
     assert [p["sku"] for p in products] == ["SKU-1", "SKU-2"]
+    before = program_with_picture(studio)
     status, body = run(_request("POST", server.url + "/api/v1/products/SKU-1/pin", AUTH))
     assert status == 200 and body["event"]["type"] == "product.pinned"
-    # The overlay is set before the response is sent: two ticks later it must be on the program.
+    # The overlay is set before the response is sent: two ticks later it must be on the program
+    # (mid enter-motion: slid and blended exactly as its animation says for that frame) …
     sequence = studio.compositor.latest_program().sequence
     frame = wait_frame_after(studio, sequence)
     overlay = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")
+    assert card_match(before.image, overlay) > 20  # not there before
+    assert card_match(frame.image, overlay, frame.capture_ns, before.image) < 12
+    # … and at rest, fully opaque in its place, once the 250 ms motion is over.
+    time.sleep(overlay.animation.duration_ms / 1000)
+    frame = wait_frame_after(studio, studio.compositor.latest_program().sequence)
     assert card_match(frame.image, overlay) < 12
     status, jpeg = run(_request("GET", server.url + "/api/v1/program.jpg", AUTH))
     assert status == 200
@@ -44,6 +52,11 @@ def test_contract_endpoints_and_pin_reaches_program(server, live, studio):
     assert picture.shape == (360, 640, 3) and card_match(picture, overlay) < 20
     status, _ = run(_request("POST", server.url + "/api/v1/products/unpin", AUTH))
     assert status == 200 and live.pinned_sku is None
+    leaving = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")
+    assert leaving.is_leaving  # plays its exit motion, then the ticker takes it off
+    deadline = time.monotonic() + 3
+    while any(o.overlay_id == "live.product" for o in studio.compositor.overlays) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert not any(o.overlay_id == "live.product" for o in studio.compositor.overlays)
     status, body = run(_request("POST", server.url + "/api/v1/products/NOPE/pin", AUTH))
     assert status == 404 and body["error"]
@@ -144,3 +157,25 @@ def test_rate_limit_and_token_resolution(live, studio, monkeypatch, caplog):
     monkeypatch.delenv("BRIDGECAST_CONTROL_TOKEN")
     assert resolve_token(None, "settings") == "settings"
     assert len(resolve_token()) >= 24
+
+
+def test_quick_replies_and_giveaway_conditions_over_http(server, live):
+    url = server.url + "/api/v1"
+    status, body = run(_request("POST", url + "/quick-replies", AUTH, {"title": "Price", "text": "Hi {name}, {product} is {price} today!"}))
+    assert status == 200 and body["event"]["type"] == "quick_reply.saved"
+    reply_id = body["event"]["data"]["id"]
+    status, body = run(_request("POST", url + "/quick-replies", AUTH, {"text": "Hi {nmae}"}))
+    assert status == 400 and "{nmae}" in body["error"] and "{name}" in body["error"]
+    status, body = run(_request("GET", url + "/quick-replies", AUTH))
+    assert [r["id"] for r in body["quick_replies"]] == [reply_id]
+    run(_request("POST", url + "/products/SKU-1/pin", AUTH))
+    run(_request("POST", url + "/comments", AUTH, {"id": "q1", "user": "Maria", "text": "how much?"}))
+    status, body = run(_request("POST", url + "/comments/q1/reply", AUTH, {"reply_id": reply_id, "pin": True}))
+    assert status == 200 and body["event"]["data"]["text"] == "Hi Maria, Silk scarf is $19.99 today!"
+    assert live.pinned_answer["answer"] == "Hi Maria, Silk scarf is $19.99 today!"
+    assert run(_request("POST", url + f"/quick-replies/{reply_id}/delete", AUTH))[0] == 200
+    assert run(_request("POST", url + "/comments/q1/reply", AUTH, {"reply_id": reply_id}))[0] == 404
+    status, body = run(_request("POST", url + "/giveaway", AUTH, {"keyword": "go", "conditions": {"followers_only": True}}))
+    assert status == 200 and body["event"]["data"]["conditions"]["followers_only"] is True
+    status, body = run(_request("POST", url + "/giveaway", AUTH, {"keyword": "go", "conditions": {"followers_only": True, "vip": 1}}))
+    assert status == 400 and "vip" in body["error"]

@@ -1,60 +1,12 @@
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import json
-import threading
 import time
-
-from aiohttp import web
 
 from studio.live import LiveShow
 from studio.live.delivery import WebhookDelivery
-
-
-class FlakyPlatform:
-    """A real HTTP server on its own loop thread that refuses the first ``failures`` requests."""
-
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.received: list[tuple[dict, dict]] = []
-        self.ready = threading.Event()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._run, name="fake-platform")
-        self.port = 0
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        if self.failures > 0:
-            self.failures -= 1
-            return web.Response(status=503)
-        self.received.append((json.loads(body), dict(request.headers), body))
-        return web.Response(status=204)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        app.router.add_post("/hook", self.handle)
-        runner = web.AppRunner(app, access_log=None)
-        self.loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]
-        self.runner = runner
-        self.ready.set()
-        self.loop.run_forever()
-        self.loop.run_until_complete(runner.cleanup())
-        self.loop.close()
-
-    def __enter__(self):
-        self.thread.start()
-        self.ready.wait(5)
-        return self
-
-    def __exit__(self, *exc):
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
+from tests.studio.live.platform import FlakyPlatform
 
 
 def test_webhook_retries_and_signs(tmp_path, catalog_csv, clock):

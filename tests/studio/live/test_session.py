@@ -215,9 +215,12 @@ def test_every_journaled_event_matches_the_schema(show, clock):
     show.create_coupon("REF", "percent", 10, is_referral=True); show.show_coupon("REF"); show.claim_coupon("REF", "b", invited_by="a")
     show.show_coupon(None); show.end_coupon("REF")
     show.start_flash_sale("SKU-1", stock=1, preroll_s=10, window_s=60); clock.advance(10); show.tick(); show.purchase("x")
-    show.open_giveaway("go"); show.add_comment({"id": "1", "user": "u", "text": "go go?"}); show.draw_giveaway(); show.close_giveaway()
+    show.open_giveaway("go", conditions={"excluded_users": ["staff"]}); show.add_comment({"id": "s", "user": "staff", "text": "go"})
+    show.add_comment({"id": "1", "user": {"name": "u", "is_follower": True, "created_at": "2020-01-01T00:00:00Z"}, "text": "go go?"})
+    show.draw_giveaway(); show.close_giveaway()
     show.update_comment("1", is_hidden=True); show.pin_answer("1", "yes"); show.unpin_answer(); show.block_user("u"); show.block_user("u", False)
     show.set_plan([{"name": "A", "planned_s": 1, "actions": [{"bogus": 1}]}]); show.advance(); clock.advance(2); show.tick()
+    reply = show.save_quick_reply("Thanks {name}!", "Thanks")["data"]; show.reply("1", reply["id"]); show.delete_quick_reply(reply["id"])
     events = list(show.store.events())
     assert {e["type"] for e in events} >= set(schema["properties"]["type"]["enum"]) - {"state"}
     for event in events:
@@ -237,3 +240,116 @@ def test_review_summary_reads_the_journal(show, clock, tmp_path):
     assert [(p["sku"], p["until"] - p["from"]) for p in summary["pins"]] == [("SKU-1", 30), ("SKU-2", 30)]
     assert summary["flash_sales"] == [{"sku": "SKU-1", "stock": 2, "sold": 2, "end_reason": "sold_out"}]
     assert summary["coupon_claims"] == {"A1": 1} and summary["questions"] == 1
+
+
+def test_giveaway_conditions_are_enforced_journaled_and_verifiable(show, clock):
+    day = 86_400
+    conditions = {"followers_only": True, "min_account_age_days": 30, "min_comments": 2,
+                  "excluded_users": ["staff_amy", " "], "entries_per_viewer": 2}
+    opened = show.open_giveaway("win", prize="Mug", winners=2, conditions=conditions)["data"]
+    assert opened["conditions"] == {"followers_only": True, "min_account_age_days": 30, "min_comments": 2,
+                                    "excluded_users": ["staff_amy"], "entries_per_viewer": 2}
+    old = clock.t - 400 * day
+
+    def say(cid, user, text="win!", follower=True, created=old):
+        profile = {"name": user}
+        if follower is not None:
+            profile["is_follower"] = follower
+        if created is not None:
+            profile["created_at"] = created
+        show.add_comment({"id": cid, "user": profile, "text": text})
+
+    say("a1", "ann", "hello")           # ann warms up: her next keyword comment is her 2nd
+    say("a2", "ann")                    # entry 1
+    say("a3", "ann")                    # entry 2 (two tickets per viewer)
+    say("a4", "ann")                    # no third ticket
+    say("b1", "bob")                    # first comment: too few comments …
+    say("b2", "bob")                    # … now 2: entered, refusal lifted
+    say("c1", "cat", follower=False); say("c2", "cat", follower=False)
+    say("d1", "dan", created=clock.t - 3 * day); say("d2", "dan", created=clock.t - 3 * day)
+    say("e1", "eve", created=None); say("e2", "eve", created=None)
+    say("s1", "staff_amy"); say("s2", "staff_amy")
+    state = show.snapshot()["giveaway"]
+    assert state["entries"] == ["ann", "ann", "bob"] and state["entry_count"] == 3 and state["viewer_count"] == 2
+    refusals = [(e["data"]["user"], e["data"]["reason"]) for e in show.store.events(event_type="giveaway.entry_refused")]
+    assert refusals == [("bob", "too_few_comments"), ("cat", "not_follower"), ("dan", "account_too_new"),
+                        ("eve", "account_age_unknown"), ("staff_amy", "excluded")]  # once per viewer and reason
+    assert state["refused_count"] == 4  # bob entered later
+    result = show.draw_giveaway()["data"]
+    assert sorted(result["winners"]) == ["ann", "bob"]  # a viewer wins at most once, whatever the tickets
+    assert result["conditions"] == opened["conditions"]
+    assert result["refused"] == {"cat": "not_follower", "dan": "account_too_new", "eve": "account_age_unknown",
+                                 "staff_amy": "excluded"}
+    assert draw.verify(result["seed"], result["commitment"], result["entries"], result["winners"], 1, set(result["excluded"]))
+
+    # Every decision can be recomputed from the journal alone: the comments as received, in order.
+    counts, replayed = {}, {}
+    for event in show.store.events(event_type="comment.received"):
+        comment = event["data"]
+        counts[comment["user"]] = counts.get(comment["user"], 0) + 1
+        if "win" in comment["text"]:
+            reason = draw.refusal(result["conditions"], comment, counts[comment["user"]], clock.t)
+            replayed.setdefault(comment["user"], []).append(reason)
+    assert replayed["ann"] == [None, None, None] and replayed["bob"] == ["too_few_comments", None]
+    assert replayed["cat"] == ["not_follower", "not_follower"]
+
+
+def test_giveaway_conditions_validation_and_restart(show, tmp_path, catalog_csv, clock):
+    with pytest.raises(LiveError, match="Unknown giveaway condition"):
+        show.open_giveaway("x", conditions={"vip_only": True})
+    with pytest.raises(LiveError, match="between"):
+        show.open_giveaway("x", conditions={"entries_per_viewer": 0})
+    with pytest.raises(LiveError, match="whole number"):
+        show.open_giveaway("x", conditions={"min_comments": "lots"})
+    show.open_giveaway("x", conditions={"min_comments": 3, "excluded_users": "mod1, mod2"})
+    show.add_comment({"id": "1", "user": "zed", "text": "x"})
+    show.add_comment({"id": "2", "user": "zed", "text": "x"})
+    db = show.store.path
+    show.stop()
+    again = LiveShow(None, db, clock=clock)  # the per-viewer comment counts come back from the journal
+    try:
+        assert again.snapshot()["giveaway"]["conditions"]["excluded_users"] == ["mod1", "mod2"]
+        again.add_comment({"id": "3", "user": "zed", "text": "x"})
+        assert again.snapshot()["giveaway"]["entries"] == ["zed"]
+    finally:
+        again.stop()
+
+
+def test_parse_generic_reads_viewer_facts():
+    from studio.live.comments import parse_generic
+
+    comment = parse_generic({"id": "1", "user": {"name": "ann", "is_follower": True, "created_at": "2024-05-01T00:00:00Z"}, "text": "hi",
+                             "created_at": 1.0})
+    assert comment["is_follower"] is True and comment["account_created_at"] == 1714521600.0
+    comment = parse_generic({"id": "2", "user": "bob", "text": "hi", "following": False, "account_created_at": 1714521600000})
+    assert comment["is_follower"] is False and comment["account_created_at"] == 1714521600.0
+    assert "account_created_at" not in parse_generic({"id": "3", "user": "c", "text": "hi", "created_at": 5})
+
+
+def test_quick_replies_fill_variables_journal_and_survive_restart(show, clock):
+    show.pin("SKU-2")
+    show.create_coupon("MUG5", "amount", 5); show.show_coupon("MUG5")
+    saved = show.save_quick_reply("Hi {name}! {product} ({sku}) is {price}; code {coupon}.", title="Mug")["data"]
+    assert saved["title"] == "Mug" and show.snapshot()["quick_replies"] == [saved]
+    show.add_comment({"id": "c1", "user": "Lena", "text": "price?"})
+    event = show.reply("c1", saved["id"])
+    assert event["type"] == "comment.replied"
+    assert event["data"] == {"id": "c1", "user": "Lena", "reply_id": saved["id"], "text": "Hi Lena! Travel mug (SKU-2) is €12.50; code MUG5."}
+    assert show.comment_list(only_questions=True) == []  # answered
+    assert show.pinned_answer is None  # a chat reply only; pin=True also shows it on screen
+    show.reply("c1", text="Sure {name}", pin=True)
+    assert show.pinned_answer["answer"] == "Sure Lena"
+    edited = show.save_quick_reply("Bye {name}", reply_id=saved["id"])["data"]
+    assert edited["id"] == saved["id"] and len(show.quick_replies) == 1
+    for bad, words in (("", "needs a text"), ("Hi {user}", "Unknown variable"), ("Hi {name", "curly"), ("{name.__class__}", "Unknown variable")):
+        with pytest.raises(LiveError, match=words):
+            show.save_quick_reply(bad)
+    with pytest.raises(NotFoundError):
+        show.reply("c1", "nope")
+    db = show.store.path
+    show.stop()
+    again = LiveShow(None, db, clock=clock)
+    try:
+        assert [r["text"] for r in again.quick_replies] == ["Bye {name}"]
+    finally:
+        again.stop()
