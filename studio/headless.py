@@ -23,6 +23,8 @@ from studio.scene import Canvas, Scene, SceneCollection, SceneItem, SourceSpec, 
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "BRIDGECAST_WHIP_TOKEN"
+WEBHOOK_URL_ENV = "BRIDGECAST_WEBHOOK_URL"
+WEBHOOK_SECRET_ENV = "BRIDGECAST_WEBHOOK_SECRET"
 
 
 class OptionError(StudioError, ValueError):
@@ -49,10 +51,18 @@ class LiveOptions:
     control_token: str | None = None  # else env BRIDGECAST_CONTROL_TOKEN, else a random one
     show_db: Path | None = None  # live-show state + journal (default: config dir)
     record: Path | None = None  # local Matroska recording of the top layer + audio
+    events_channel: bool = False  # live-show events over a data channel on the WHIP session too
+    webhook_url: str | None = None  # POST every live-show event here (else env BRIDGECAST_WEBHOOK_URL)
+    webhook_secret: str | None = None  # HMAC-signs each POST (else env BRIDGECAST_WEBHOOK_SECRET); never logged
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolved_token(self) -> str | None:
         return self.token or os.environ.get(TOKEN_ENV) or None
+
+    def resolved_webhook(self) -> tuple[str | None, str | None]:
+        """(URL, signing secret) from the options, else the environment."""
+        return (self.webhook_url or os.environ.get(WEBHOOK_URL_ENV) or None,
+                self.webhook_secret or os.environ.get(WEBHOOK_SECRET_ENV) or None)
 
 
 def parse_canvas(text: str) -> tuple[int, int]:
@@ -159,6 +169,7 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
     receiver = None
     session = None
     control = None
+    channel_delivery = None  # live-show events over the WHIP session's data channel
     writer = StatsWriter(options.stats_jsonl)
     exit_code = 0
     try:
@@ -170,8 +181,13 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
         if url is None:
             receiver = RehearsalReceiver().start()
             url = receiver.url
+        if options.events_channel:
+            from studio.live.channel_delivery import ChannelDelivery
+
+            channel_delivery = ChannelDelivery()
         session = LiveSession(
-            studio, url, options.resolved_token(), layers=layers, codec=options.codec, encoder=options.encoder, has_audio=options.has_audio, record_path=options.record
+            studio, url, options.resolved_token(), layers=layers, codec=options.codec, encoder=options.encoder, has_audio=options.has_audio, record_path=options.record,
+            **(channel_delivery.publisher_options() if channel_delivery is not None else {}),
         )
 
         def on_recording(state: str, message: str | None = None, **_ignored: Any) -> None:
@@ -180,12 +196,19 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
                 report(_("warning: recording stopped: {reason}").format(reason=message))
 
         session.recording_state.connect(on_recording)
-        if options.catalog is not None or options.control_port is not None:
+        webhook_url, webhook_secret = options.resolved_webhook()
+        if options.catalog is not None or options.control_port is not None or webhook_url or channel_delivery is not None:
             from studio.control import LiveControl
 
-            control = LiveControl(studio, options.show_db, options.catalog, port=options.control_port, host=options.control_host, token=options.control_token)
+            control = LiveControl(studio, options.show_db, options.catalog, port=options.control_port, host=options.control_host, token=options.control_token,
+                                  webhook_url=webhook_url, webhook_secret=webhook_secret)
             control.live.stream_state = lambda: session.state
+            if channel_delivery is not None:
+                channel_delivery.attach(control.live)
             control.start()
+            if control.control_error is not None:
+                # The show and the stream go on without the control API: one line, in words.
+                report(_("warning: {reason}").format(reason=control.control_error))
             if control.url:
                 # Where the assistant's tablet connects; the token stays in its own variable.
                 print(_("control API: {url}").format(url=control.url), flush=True)
@@ -194,6 +217,8 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
         def tick() -> bool:
             record = session.stats()
             record["t"] = round(time.time(), 3)
+            if channel_delivery is not None and isinstance(record.get("events_channel"), dict):
+                record["events_channel"]["delivery"] = channel_delivery.stats()
             writer.write(record)
             return session.state != FAILED
 
@@ -205,6 +230,8 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
         report(_("error: {reason}").format(reason=exc))
         exit_code = 1
     finally:
+        if channel_delivery is not None:
+            channel_delivery.stop()  # while the channel is still open: what is queued may go
         if control is not None:
             control.stop()
         if session is not None:

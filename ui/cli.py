@@ -122,6 +122,7 @@ def cmd_live(args: argparse.Namespace) -> int:
             control_token=args.control_token,
             show_db=Path(args.show_db) if args.show_db else None,
             record=Path(args.record) if args.record else None,
+            events_channel=args.events_channel,
         )
     except OptionError as exc:
         print(_("error: {reason}").format(reason=exc), file=sys.stderr)
@@ -173,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--control-token", help=_("control API token (or the environment variable BRIDGECAST_CONTROL_TOKEN)"))
     live.add_argument("--control-lan", action="store_true", help=_("let devices on the local network reach the control API"))
     live.add_argument("--show-db", help=_("file keeping the live show's state and journal"))
+    live.add_argument("--events-channel", action="store_true",
+                      help=_("also send live-show events to the platform over a data channel on the WHIP session, when the server accepts one"))
     sub.add_parser("cover", help=_("render, lint and batch-export cover images (see `bridgecast cover --help`)"), add_help=False)
     bench = sub.add_parser("bench", help=_("run a benchmark"))
     bench.add_argument("name")

@@ -14,6 +14,7 @@ URL; the publisher gathers loopback ICE candidates for loopback URLs by itself.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from typing import Any, Callable
@@ -121,6 +122,22 @@ class GoLiveController(QObject):
     def stats(self) -> dict[str, Any] | None:
         session = self.session
         return session.stats() if session is not None else None
+
+    def reconnect_info(self) -> dict[str, Any] | None:
+        """While reconnecting: ``attempt`` (in this outage), ``next_retry_in_s`` (None while an
+        attempt is running) and ``last_failure`` (in words) from the session's stats."""
+        if self.state != RECONNECTING:
+            return None
+        try:
+            stats = self.stats() or {}
+        except Exception:  # a session tearing down: show the plain state
+            return None
+        next_retry = stats.get("next_retry_in_s")
+        return {
+            "attempt": int(stats.get("reconnect_attempt") or 0),
+            "next_retry_in_s": float(next_retry) if next_retry is not None else None,
+            "last_failure": stats.get("last_failure_message") or None,
+        }
 
     # -- commands ------------------------------------------------------------------------------
     def go_live(self) -> bool:
@@ -428,8 +445,23 @@ class GoLiveWidget(QWidget):
             text = self.tr("Stop · Live {elapsed}").format(elapsed=format_elapsed(controller.elapsed_s or 0))
             label, style = self.tr("Live on {where}").format(where=where), "live"
         elif state == RECONNECTING:
-            text = self.tr("Stop · Reconnecting…")
-            label, style = self.tr("Connection lost, reconnecting to {where}…").format(where=where), "reconnecting"
+            info = controller.reconnect_info() or {}
+            attempt = info.get("attempt") or 0
+            style = "reconnecting"
+            if not attempt:
+                text = self.tr("Stop · Reconnecting…")
+                label = self.tr("Connection lost, reconnecting to {where}…").format(where=where)
+            else:
+                text = self.tr("Stop · Reconnecting (attempt {attempt})…").format(attempt=attempt)
+                next_retry = info.get("next_retry_in_s")
+                if next_retry is None:
+                    label = self.tr("Connection lost, reconnecting to {where} (attempt {attempt}, trying now)…").format(
+                        where=where, attempt=attempt)
+                else:
+                    label = self.tr("Connection lost, reconnecting to {where} (attempt {attempt}, next try in {seconds} s)…").format(
+                        where=where, attempt=attempt, seconds=max(1, math.ceil(next_retry)))
+            if info.get("last_failure"):
+                tooltip = self.tr("Last problem: {reason}").format(reason=info["last_failure"])
         elif state == STOPPING:
             text, label, style = self.tr("Stopping…"), self.tr("Stopping the stream…"), "stopping"
             self.button.setEnabled(False)

@@ -7,6 +7,7 @@ plain words what a viewer gets.
 from __future__ import annotations
 
 import collections
+import math
 from typing import Any, Iterable
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
@@ -205,7 +206,14 @@ class HealthDock(QDockWidget):
         if state == CONNECTING:
             return self.tr("Connecting…")
         if state == RECONNECTING:
-            return self.tr("Reconnecting: viewers see a frozen picture")
+            attempt = int((stats or {}).get("reconnect_attempt") or 0)
+            next_retry = (stats or {}).get("next_retry_in_s")
+            if not attempt:
+                return self.tr("Reconnecting: viewers see a frozen picture")
+            if next_retry is None:
+                return self.tr("Reconnecting (attempt {attempt}, trying now)…").format(attempt=attempt)
+            return self.tr("Reconnecting (attempt {attempt}, next try in {seconds} s)…").format(
+                attempt=attempt, seconds=max(1, math.ceil(next_retry)))
         if state != LIVE or stats is None:
             return self.tr("Not live")
         layers = list(stats.get("layers") or [])

@@ -170,6 +170,13 @@ class OutputError(StudioError):
             return False
         return self.reason in _RETRYABLE
 
+    @property
+    def is_retryable_after_live(self) -> bool:
+        """Once a stream has been live, everything but a refused token (and a broken encoder)
+        is worth retrying: a restarting server answers 404/503 or refuses connections for a
+        while, a vanished network times out, ICE/DTLS fail until it is back."""
+        return self.reason not in (StopReason.BAD_TOKEN, StopReason.ENCODE_ERROR)
+
     def __repr__(self) -> str:
         return f"OutputError({self.reason.name}, status={self.status}, message={self.message!r})"
 
@@ -207,6 +214,17 @@ class OutputError(StudioError):
     @classmethod
     def redirect_loop(cls, count: int) -> "OutputError":
         return cls(StopReason.REDIRECT_LOOP, detail=str(count))
+
+    @classmethod
+    def token_revoked(cls, status: int | None) -> "OutputError":
+        """401/403 after the stream had been live: the platform withdrew the stream key."""
+        if status is None:
+            message = _("WHIP server no longer accepts the token (revoked or expired); stream stopped")
+        else:
+            message = _("WHIP server no longer accepts the token ({status}: revoked or expired); stream stopped").format(
+                status=status
+            )
+        return cls(StopReason.BAD_TOKEN, message, status=status)
 
     @classmethod
     def patch_unsupported(cls, status: int) -> "OutputError":

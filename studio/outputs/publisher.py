@@ -21,7 +21,18 @@ ladder bitrates, pauses and resumes.  All of it is in ``stats()["congestion"]`` 
 
 States: ``connecting`` → ``live`` (→ ``reconnecting`` → ``live`` …) → ``stopped``, or
 ``failed`` with :attr:`WhipPublisher.failure` (an :class:`~studio.outputs.errors.OutputError`
-whose ``str()`` is the reason in words).  ``on_state.emit(state=..., failure=...)`` runs on
+whose ``str()`` is the reason in words).
+
+Reconnection: a loss is aiortc's ``failed/closed`` states, or the server falling silent
+(no transport-cc feedback/NACKs, or no RTCP at all without transport-cc, for
+``RTCP_SILENCE_S`` while sending, then ``DISCONNECT_GRACE_S`` more).  Once the stream has been
+live it is retried until :meth:`WhipPublisher.stop`: an ICE restart through WHIP PATCH when the
+server sent ``Accept-Patch: application/trickle-ice-sdpfrag`` (same WHIP session, DTLS and
+SRTP: :mod:`studio.outputs.aiortc_adapter.ice_restart`), else fresh WHIP sessions (the stale
+one DELETEd first) with the back-off of :mod:`studio.outputs.reconnect`.  Only 401/403 after
+having been live ends it (token revoked).  The encoders never stop; every track of a new
+session and every layer after an ICE restart starts on a keyframe.  Attempt, next try and last
+failure are in ``stats()`` (``reconnect_attempt``, ``next_retry_in_s``, ``last_failure_message``…).  ``on_state.emit(state=..., failure=...)`` runs on
 the network thread; ``ui/`` forwards it queued.  The token never reaches a log line.
 """
 from __future__ import annotations
@@ -65,6 +76,7 @@ from studio.outputs.congestion import (
     ladder_ceiling_bps,
 )
 from studio.outputs.errors import OutputError, StopReason
+from studio.outputs.reconnect import NO_ANSWER_BACKOFF_MAX_S, Backoff, ReconnectStatus
 from studio.outputs.recorder import Recorder
 
 log = logging.getLogger(__name__)
@@ -90,10 +102,28 @@ DEFAULT_STOP_TIMEOUT_S = 5.0
 DELETE_TIMEOUT_S = 2.0
 CLOSE_TIMEOUT_S = 2.0
 STATS_INTERVAL_S = 1.0
-RECONNECT_BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
+# Loss detection beyond aiortc's states (aioice's consent checks take ~30 s to fail): the
+# server's RTCP (receiver reports, REMB, NACK/PLI, transport-cc) arrives several times a second
+# while we send; this long without any of it means the path is gone.  Then a short grace to
+# see whether it comes back by itself before tearing anything down.
+RTCP_SILENCE_S = 3.0
+DISCONNECT_GRACE_S = 2.0
+ICE_RESTART_TIMEOUT_S = 8.0  # PATCH answered -> new ICE pair connected, or a fresh session
+_NO_ANSWER_REASONS = (
+    StopReason.UNREACHABLE, StopReason.TIMEOUT, StopReason.DISCONNECTED, StopReason.ICE_FAILED, StopReason.DTLS_FAILED
+)
 CONGESTION_INTERVAL_S = 0.2  # feedback -> estimator -> controller, on the network thread
 MIN_ESTIMATE_BPS = 100_000
 ESTIMATE_LOG_CHANGE = 0.15  # log the estimate when it moved this much since last logged
+# The opt-in events data channel (live-show events to the platform, see
+# studio/live/channel_delivery.py): ordered and reliable, offered with the media.  Its states:
+EVENTS_CHANNEL_LABEL = "bridgecast-events"
+EVENTS_CHANNEL_OFF = "off"  # not asked for
+EVENTS_CHANNEL_CONNECTING = "connecting"  # offered; waiting for the answer / SCTP
+EVENTS_CHANNEL_OPEN = "open"
+EVENTS_CHANNEL_UNAVAILABLE = "unavailable"  # declined by the server, or never opened
+EVENTS_CHANNEL_CLOSED = "closed"  # the session ended (a reconnect offers it again)
+EVENTS_CHANNEL_OPEN_TIMEOUT_S = 10.0  # after the media are live
 
 
 # The connection's send budget is the estimate plus this much headroom (the estimate is
@@ -124,6 +154,9 @@ class WhipPublisher:
     (SSRC-group SIM, for servers that want it) or ``"off"`` (top layer only).
     ``on_keyframe_request(rid)`` is called (network or encoder thread) when a layer needs a
     keyframe; ``client_factory(url, token, timeout_s)`` makes the WHIP client (tests wrap it).
+    ``events_channel=True`` also offers an ordered, reliable data channel for live-show events
+    (``on_events_channel``, ``stats()["events_channel"]``; a server that declines it costs
+    nothing but the channel — see :class:`studio.live.channel_delivery.ChannelDelivery`).
     """
 
     def __init__(
@@ -142,13 +175,19 @@ class WhipPublisher:
         ice_timeout_s: float = DEFAULT_ICE_TIMEOUT_S,
         dtls_timeout_s: float = DEFAULT_DTLS_TIMEOUT_S,
         stop_timeout_s: float = DEFAULT_STOP_TIMEOUT_S,
-        reconnect_attempts: int = 3,
+        reconnect_attempts: int | None = None,
+        backoff: Backoff | None = None,
+        rtcp_silence_s: float = RTCP_SILENCE_S,
+        disconnect_grace_s: float = DISCONNECT_GRACE_S,
+        ice_restart: bool = True,
         audio_bitrate_bps: int = 96_000,
         client_factory: Callable[[str, str | None, float], Any] | None = None,
         thread_name: str = "bridgecast-whip",
         allow_loopback: bool | None = None,
         on_audio_packet: Callable[[PacketItem], Any] | None = None,
         transport_cc: bool = True,
+        events_channel: bool = False,
+        on_events_channel: Signal | None = None,
     ) -> None:
         if not layers:
             raise ValueError("a publisher needs at least one layer")
@@ -165,6 +204,7 @@ class WhipPublisher:
         self.audio = audio
         self.on_state = on_state if on_state is not None else Signal()
         self.notices = Signal()  # emit(code=str, message=str): things the user should know
+        self.on_reconnect = Signal()  # emit(**reconnect_snapshot()) when an attempt is scheduled
         self.on_keyframe_request = on_keyframe_request
         self.simulcast = simulcast if len(self.layers) > 1 else "off"
         self.ice_servers = list(ice_servers or [])
@@ -172,7 +212,12 @@ class WhipPublisher:
         self.ice_timeout_s = float(ice_timeout_s)
         self.dtls_timeout_s = float(dtls_timeout_s)
         self.stop_timeout_s = float(stop_timeout_s)
-        self.reconnect_attempts = int(reconnect_attempts)
+        # Attempts per outage once the stream has been live (None: forever, until stop()).
+        self.reconnect_attempts = None if reconnect_attempts is None else int(reconnect_attempts)
+        self.backoff = backoff if backoff is not None else Backoff()
+        self.rtcp_silence_s = float(rtcp_silence_s)
+        self.disconnect_grace_s = float(disconnect_grace_s)
+        self.is_ice_restart_enabled = bool(ice_restart)
         self.audio_bitrate_bps = int(audio_bitrate_bps)
         self._client_factory = client_factory or _default_client_factory
         self.thread_name = thread_name
@@ -183,6 +228,13 @@ class WhipPublisher:
         self.available_bitrate_bps: int | None = None  # set by a bandwidth estimator, never guessed
         self.transport_cc = bool(transport_cc)  # offer transport-wide CC (delay-based estimate)
         self.transport_cc_negotiated = False
+        # Events data channel: on_events_channel.emit(state=..., channel=RTCDataChannel|None,
+        # reason=str|None) on the network thread.  Never a reason to fail: media go on without it.
+        self.events_channel = bool(events_channel)
+        self.on_events_channel = on_events_channel if on_events_channel is not None else Signal()
+        self.events_channel_state = EVENTS_CHANNEL_OFF
+        self.events_channel_reason: str | None = None
+        self._events_channel_watch: asyncio.Task | None = None
         # Congestion: the estimator lives across reconnects (the network is the same one);
         # on_estimate.emit(estimate_bps=int) every CONGESTION_INTERVAL_S on the network thread.
         ceiling_bps = ladder_ceiling_bps(
@@ -199,8 +251,10 @@ class WhipPublisher:
         self.published_rids: list[str] = []  # what goes out
         self.resource_url: str | None = None
         self.negotiated_codec: dict[str, Any] | None = None  # {"mimeType", "payloadType", "parameters"}
-        self.sessions = 0
-        self.reconnects = 0
+        self.sessions = 0  # WHIP sessions the server created (201)
+        self.reconnect = ReconnectStatus()  # attempt, next try, last failure, totals
+        self._stale_resource: Any = None  # a session we could not DELETE yet (server unreachable)
+        self._has_been_live = False
         self.keyframe_requests: dict[str | None, int] = {}
         self.packets_before_live = 0
         self.unknown_rid_packets = 0
@@ -403,10 +457,15 @@ class WhipPublisher:
                 loop.close()
 
     async def _main(self) -> None:
+        """The state machine: connecting → live (→ reconnecting → live …) → stopped/failed.
+
+        Before the stream was ever live a failure is final (the host fixes the URL, token or
+        network and presses Go live again).  Once live, every loss is retried — ICE restart
+        inside the session first, then fresh WHIP sessions with capped, jittered exponential
+        back-off honouring Retry-After — until stop(); only a refused token (401/403) ends it.
+        """
         assert self._stop_event is not None
         stop_waiter = asyncio.ensure_future(self._stop_event.wait())
-        attempt = 0
-        has_been_live = False
         ice_retry_done = False
         try:
             while not self._is_stop_requested:
@@ -423,40 +482,82 @@ class WhipPublisher:
                 if not isinstance(error, OutputError):
                     log.error("WHIP session failed unexpectedly", exc_info=error)
                     error = OutputError(StopReason.SERVER_ERROR, detail=type(error).__name__)
-                has_been_live = has_been_live or self._live_since is not None
-                if self._live_since is not None:
-                    attempt = 0
                 self._live_since = None
-                if (
-                    error.reason is StopReason.ICE_FAILED
-                    and not ice_retry_done
-                    and self._learned_ice_servers
-                    and not self.ice_servers
-                ):
-                    # The endpoint named STUN/TURN servers in its answer: one more try through them.
-                    ice_retry_done = True
-                    self.ice_servers = list(self._learned_ice_servers)
-                    log.info("ICE failed; retrying with the %d ICE server(s) the endpoint named", len(self.ice_servers))
-                    continue
-                if has_been_live and attempt < self.reconnect_attempts and error.is_retryable:
-                    delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
-                    if error.retry_after_s is not None:
-                        delay = max(delay, min(error.retry_after_s, 30.0))
-                    attempt += 1
-                    self.reconnects += 1
-                    self._set_state(RECONNECTING)
-                    log.info("reconnecting in %.1f s (%s)", delay, error.reason.value)
-                    try:
-                        await asyncio.wait_for(asyncio.shield(stop_waiter), delay)
-                        break  # stop requested while waiting
-                    except asyncio.TimeoutError:
+                if not self._has_been_live:
+                    if (
+                        error.reason is StopReason.ICE_FAILED
+                        and not ice_retry_done
+                        and self._learned_ice_servers
+                        and not self.ice_servers
+                    ):
+                        # The endpoint named STUN/TURN servers in its answer: one more try through them.
+                        ice_retry_done = True
+                        self.ice_servers = list(self._learned_ice_servers)
+                        log.info("ICE failed; retrying with the %d ICE server(s) the endpoint named", len(self.ice_servers))
                         continue
-                self._set_state(FAILED, error)
-                return
+                    self._set_state(FAILED, error)  # never live: fail fast with the typed reason
+                    return
+                if not error.is_retryable_after_live:
+                    if error.reason is StopReason.BAD_TOKEN:
+                        error = OutputError.token_revoked(error.status)
+                    self._set_state(FAILED, error)
+                    return
+                if self.reconnect_attempts is not None and self.reconnect.attempt >= self.reconnect_attempts:
+                    self._set_state(FAILED, error)
+                    return
+                if await self._wait_before_retry(error, stop_waiter):
+                    break  # stop requested while waiting
         finally:
             stop_waiter.cancel()
         if self._state != FAILED:
             self._set_state(STOPPED)
+
+    async def _wait_before_retry(self, error: OutputError, stop_waiter: "asyncio.Future[Any] | None") -> bool:
+        """Count the attempt, show reconnecting with the next-try time, and sleep the back-off.
+        True when stop() was requested meanwhile."""
+        status = self.reconnect
+        # Server answers (5xx, 404, busy) back off to the full cap; tries nothing answered
+        # cost the server nothing and mostly wait for the network: a tighter cap.
+        is_unanswered = error.status is None and error.reason in _NO_ANSWER_REASONS
+        delay = self.backoff.delay_s(
+            status.attempt + 1, error.retry_after_s, max_s=NO_ANSWER_BACKOFF_MAX_S if is_unanswered else None
+        )
+        status.schedule(delay, error)
+        self._set_state(RECONNECTING)
+        log.info(
+            "reconnecting: attempt %d in %.1f s (%s: %s)", status.attempt, delay, error.reason.value, error
+        )
+        self.on_reconnect.emit(**status.snapshot())
+        if stop_waiter is None:  # inside a session: stop() cancels the task
+            await asyncio.sleep(delay)
+            status.trying()
+            return False
+        try:
+            await asyncio.wait_for(asyncio.shield(stop_waiter), delay)
+            return True
+        except asyncio.TimeoutError:
+            status.trying()
+            return False
+
+    def _went_live(self, how: str) -> None:
+        """Bookkeeping when a session (or an ICE restart) is live: ends the outage, if any."""
+        self._has_been_live = True
+        duration = self.reconnect.recovered(how)
+        if duration is not None:
+            log.info("live again after %.1f s (%s, %d attempt(s))", duration, how.replace("_", " "),
+                     self.reconnect.history[-1]["attempts"])
+
+    @property
+    def reconnects(self) -> int:
+        """Outages that ended live again (by ICE restart or a fresh session)."""
+        return self.reconnect.reconnects
+
+    def reconnect_snapshot(self) -> dict[str, Any]:
+        """Attempt in this outage, next try (s from now and wall time), totals, last failure in
+        words: for the Go-live button and the health dock (any thread)."""
+        data = self.reconnect.snapshot()
+        data["state"] = self._state
+        return data
 
     async def _session(self) -> None:
         """One WHIP session: offer, POST, answer, connect, live until stop or loss."""
@@ -464,7 +565,6 @@ class WhipPublisher:
         from aiortc.rtcconfiguration import RTCBundlePolicy
 
         assert self._wall_clock is not None
-        self.sessions += 1
         ice_servers = [server.to_aiortc() if hasattr(server, "to_aiortc") else server for server in self.ice_servers]
         pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self._pc = pc
@@ -474,6 +574,7 @@ class WhipPublisher:
         audio_track: EncodedAudioTrack | None = None
         stats_task: asyncio.Task | None = None
         congestion_task: asyncio.Task | None = None
+        events_channel: Any = None
         try:
             if self.audio is not None:
                 audio_track = EncodedAudioTrack()
@@ -491,12 +592,16 @@ class WhipPublisher:
                 on_keyframe_request=self._keyframe_request,
                 offer_transport_cc=self.transport_cc,
             )
+            if self.events_channel:  # before the offer: it adds the m=application section
+                events_channel = self._create_events_channel(pc)
             with loopback_candidates(self.allow_loopback):
                 await pc.setLocalDescription(await pc.createOffer())
             offer = video.munge_offer(pc.localDescription.sdp)
 
             client = self._client_factory(self.url, self._token, self.request_timeout_s)
+            await self._clear_stale_resource(client)
             resource = await client.publish(offer)
+            self.sessions += 1
             self.resource_url = resource.url
             if resource.ice_servers:
                 self._learned_ice_servers = list(resource.ice_servers)
@@ -514,7 +619,10 @@ class WhipPublisher:
             )
             self._announce_layers(video)
             try:
-                await pc.setRemoteDescription(RTCSessionDescription(sdp=resource.answer_sdp, type="answer"))
+                answer_sdp = resource.answer_sdp
+                if events_channel is not None:
+                    answer_sdp = self._settle_events_channel(events_channel, answer, answer_sdp, offer)
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
             except OutputError:
                 raise
             except Exception as exc:
@@ -532,14 +640,17 @@ class WhipPublisher:
             stats_task = asyncio.ensure_future(self._collect_stats(pc, video))
             self._feedback_seen = {}
             congestion_task = asyncio.ensure_future(self._run_congestion(video))
+            self._went_live("new_session")
             self._set_state(LIVE)
-            await self._wait_until_lost(pc, video)
+            await self._hold(pc, video, client, resource)
         finally:
             self._video, self._audio_track = None, None
             if stats_task is not None:
                 stats_task.cancel()
             if congestion_task is not None:
                 congestion_task.cancel()
+            if events_channel is not None:
+                self._close_events_channel(events_channel)
             if video is not None:
                 video.stop_tracks()
             if audio_track is not None:
@@ -556,6 +667,79 @@ class WhipPublisher:
             if answered is not None and answered.fmtp:
                 codec["parameters"] = dict(answered.fmtp)
         return codec
+
+    # ------------------------------------------------------------------ events data channel
+
+    def _set_events_channel_state(self, state: str, channel: Any = None, reason: str | None = None) -> None:
+        if state == self.events_channel_state and reason is None:
+            return
+        self.events_channel_state = state
+        self.events_channel_reason = reason
+        log.info("events data channel %s%s", state, f" ({reason})" if reason else "")
+        self.on_events_channel.emit(state=state, channel=channel, reason=reason)
+
+    def _create_events_channel(self, pc: Any) -> Any:
+        """An ordered, reliable data channel; its open/close drive ``on_events_channel``."""
+        channel = pc.createDataChannel(EVENTS_CHANNEL_LABEL, ordered=True)
+
+        @channel.on("open")
+        def on_open() -> None:
+            watch = self._events_channel_watch
+            if watch is not None:
+                watch.cancel()
+            self._set_events_channel_state(EVENTS_CHANNEL_OPEN, channel)
+
+        @channel.on("close")
+        def on_close() -> None:
+            if self.events_channel_state == EVENTS_CHANNEL_OPEN:
+                self._set_events_channel_state(EVENTS_CHANNEL_CLOSED)
+
+        self._set_events_channel_state(EVENTS_CHANNEL_CONNECTING)
+        return channel
+
+    def _settle_events_channel(self, channel: Any, answer: Any, answer_sdp: str, offer: str) -> str:
+        """Read whether the answer accepted the channel; return the answer SDP to apply (one
+        that declines or omits the section is rewritten so aiortc still takes it)."""
+        from studio.outputs.sdp import settle_declined_sections
+
+        if answer.is_data_channel_accepted:
+            self._events_channel_watch = asyncio.ensure_future(self._watch_events_channel(channel))
+            return answer_sdp
+        reason = _("The server did not accept the events data channel; the stream goes on without it.")
+        self._set_events_channel_state(EVENTS_CHANNEL_UNAVAILABLE, reason=reason)
+        self.notices.emit(code="events_channel_unavailable", message=reason)
+        channel.close()  # never opens; nothing may wait on it
+        return settle_declined_sections(answer_sdp, offer)
+
+    async def _watch_events_channel(self, channel: Any) -> None:
+        """Accepted in the answer but never opened (SCTP blocked, a server bug): unavailable."""
+        timeout_s = self.ice_timeout_s + self.dtls_timeout_s + EVENTS_CHANNEL_OPEN_TIMEOUT_S
+        await asyncio.sleep(timeout_s)
+        if channel.readyState != "open" and self.events_channel_state == EVENTS_CHANNEL_CONNECTING:
+            reason = _("The events data channel did not open within {seconds} s; the stream goes on without it.").format(
+                seconds=int(timeout_s)
+            )
+            self._set_events_channel_state(EVENTS_CHANNEL_UNAVAILABLE, reason=reason)
+            self.notices.emit(code="events_channel_unavailable", message=reason)
+
+    def _close_events_channel(self, channel: Any) -> None:
+        watch, self._events_channel_watch = self._events_channel_watch, None
+        if watch is not None:
+            watch.cancel()
+        with contextlib.suppress(Exception):
+            channel.close()
+        if self.events_channel_state in (EVENTS_CHANNEL_OPEN, EVENTS_CHANNEL_CONNECTING):
+            self._set_events_channel_state(EVENTS_CHANNEL_CLOSED)
+
+    def events_channel_stats(self) -> dict[str, Any]:
+        """``stats()["events_channel"]``: whether it was asked for, its state and why."""
+        return {
+            "requested": self.events_channel,
+            "label": EVENTS_CHANNEL_LABEL if self.events_channel else None,
+            "state": self.events_channel_state,
+            "is_available": self.events_channel_state == EVENTS_CHANNEL_OPEN,
+            "reason": self.events_channel_reason,
+        }
 
     def _announce_layers(self, video: SimulcastVideo) -> None:
         published, offered = self.published_rids, self.rids
@@ -588,20 +772,146 @@ class WhipPublisher:
                 raise OutputError(StopReason.DTLS_FAILED)
             await asyncio.sleep(0.02)
 
-    async def _wait_until_lost(self, pc: Any, video: SimulcastVideo) -> None:
-        """Return never while healthy; raise DISCONNECTED when the connection goes."""
+    async def _hold(self, pc: Any, video: SimulcastVideo, client: Any, resource: Any) -> None:
+        """Live until stop (the task is cancelled) or loss (raises OutputError).
+
+        On loss, while the server still holds our session and said it takes ICE-restart
+        PATCHes, first try to heal this very session (new ICE credentials, DTLS/SRTP and the
+        encoders untouched); attempts whose PATCH got no answer (the network is still gone)
+        back off like any other; a PATCH the server refuses or an ICE pair that never
+        connects raises, and ``_main`` starts fresh sessions.
+        """
+        while True:
+            error = await self._wait_until_lost(pc, video)
+            # Show it at once (the teardown's DELETE may take a while on a dead network).
+            self.reconnect.begin_outage(error)
+            self._live_since = None
+            self._set_state(RECONNECTING)
+            restarter = self._ice_restarter(pc, resource)
+            if restarter is None:
+                raise error
+            restarter.stop_consent_checks()  # the old pair must not close DTLS meanwhile
+            while True:
+                if self.reconnect_attempts is not None and self.reconnect.attempt >= self.reconnect_attempts:
+                    raise error  # _main reports it (an attempt cap was set)
+                await self._wait_before_retry(error, None)
+                try:
+                    await restarter.restart(client, resource, timeout_s=ICE_RESTART_TIMEOUT_S)
+                except OutputError as restart_error:
+                    if restart_error.status is None and restart_error.reason in (StopReason.UNREACHABLE, StopReason.TIMEOUT):
+                        error = restart_error  # no answer: the network is still gone, try again
+                        continue
+                    # Refused (the session is gone: 404/403, no PATCH support) or no ICE pair:
+                    # a fresh session decides (its POST tells a revoked token from a lost one).
+                    log.info("ICE restart did not work (%s); starting a new WHIP session", restart_error)
+                    raise error from None
+                break
+            self._live_since = time.monotonic()
+            self._went_live("ice_restart")
+            self._set_state(LIVE)
+            for rid in self.published_rids:  # the server's decoder lost packets: start clean
+                self._keyframe_request(rid)
+
+    def _ice_restarter(self, pc: Any, resource: Any) -> Any:
+        """An ICE restarter for this session, or None (server without PATCH support, restart
+        disabled, or an aiortc whose internals the adapter does not know)."""
+        if not self.is_ice_restart_enabled or resource is None or not getattr(resource, "supports_ice_restart", False):
+            return None
+        try:
+            from studio.outputs.aiortc_adapter.ice_restart import IceRestarter
+        except ImportError:
+            return None
+        return IceRestarter.for_connection(pc, allow_loopback=self.allow_loopback)
+
+    async def _wait_until_lost(self, pc: Any, video: SimulcastVideo) -> OutputError:
+        """Return (never raise) the loss once the connection is gone: aiortc's states, or no
+        RTCP at all from the server for ``rtcp_silence_s`` while we send, still silent after a
+        ``disconnect_grace_s`` grace."""
+        loop = asyncio.get_running_loop()
+        heard_mark = self._rtcp_heard(video)
+        sent_mark = self._packets_sent(video)
+        now = loop.time()
+        heard_at = sent_at = now
+        suspect_since: float | None = None
         while True:
             if pc.connectionState in ("failed", "closed") or pc.iceConnectionState in ("failed", "closed"):
-                raise OutputError(StopReason.DISCONNECTED)
+                return OutputError(StopReason.DISCONNECTED)
+            now = loop.time()
+            heard = self._rtcp_heard(video)
+            if heard != heard_mark:
+                heard_mark, heard_at = heard, now
+                if suspect_since is not None:
+                    log.info("the server is answering again after %.1f s of silence", now - suspect_since + self.rtcp_silence_s)
+                    suspect_since = None
+            sent = self._packets_sent(video)
+            if sent != sent_mark:
+                sent_mark, sent_at = sent, now
+            if now - sent_at > 1.0:
+                heard_at = max(heard_at, now - 1.0)  # nothing going out: nothing to report on
+            elif now - heard_at >= self.rtcp_silence_s:
+                if suspect_since is None:
+                    suspect_since = now
+                    log.warning(
+                        "no RTCP from the server for %.1f s while sending; waiting %.1f s before reconnecting",
+                        now - heard_at, self.disconnect_grace_s,
+                    )
+                elif now - suspect_since >= self.disconnect_grace_s:
+                    seconds = int(round(now - heard_at))
+                    return OutputError(
+                        StopReason.DISCONNECTED,
+                        _("No answer from the server for {seconds} s; the network may be down").format(seconds=seconds),
+                    )
             await asyncio.sleep(0.1)
+
+    def _rtcp_heard(self, video: SimulcastVideo) -> int:
+        """Grows while the server is receiving us.
+
+        With transport-wide CC negotiated, the server's feedback (every ~100 ms, only about
+        packets it received) and NACKs are the proof: receiver reports, REMB and PLIs keep
+        coming on a timer even when nothing of ours arrives (Janus does so; measured).
+        Without it, any RTCP message counts."""
+        senders: list[PacketSender] = [plan.sender for plan in video.published]
+        if self._audio_sender is not None:
+            senders.append(self._audio_sender)
+        total = 0
+        if self.transport_cc_negotiated:
+            total += int(getattr(video, "transport_feedbacks", 0) or 0)
+            return total + sum(sender.counters.nacks for sender in senders)
+        for sender in senders:
+            counters = sender.counters
+            total += counters.reports + counters.remb_updates + counters.nacks + counters.keyframe_requests
+        return total
+
+    def _packets_sent(self, video: SimulcastVideo) -> int:
+        senders: list[PacketSender] = [plan.sender for plan in video.published]
+        if self._audio_sender is not None:
+            senders.append(self._audio_sender)
+        return sum(sender.counters.packets for sender in senders)
+
+    async def _clear_stale_resource(self, client: Any) -> None:
+        """DELETE the session a lost connection left on the server before POSTing a new one:
+        some servers (simple-whip-server) refuse a second publisher on a busy endpoint."""
+        stale = self._stale_resource
+        if stale is None:
+            return
+        try:
+            result = await asyncio.wait_for(client.try_delete(stale), min(self.request_timeout_s, 5.0))
+        except asyncio.TimeoutError:
+            result = None
+        if result is None:
+            raise OutputError.unreachable(_("the previous session could not be closed yet"))
+        self._stale_resource = None
 
     async def _teardown(self, pc: Any, client: Any, resource: Any) -> None:
         """DELETE the resource, close the connection and the HTTP client, each time-boxed."""
         if client is not None and resource is not None:
             try:
-                await asyncio.wait_for(client.delete(resource), DELETE_TIMEOUT_S)
+                result = await asyncio.wait_for(client.try_delete(resource), DELETE_TIMEOUT_S)
             except (asyncio.TimeoutError, Exception) as exc:  # stopping must finish
                 log.warning("WHIP DELETE did not complete: %s", type(exc).__name__)
+                result = None
+            if result is None and not self._is_stop_requested:
+                self._stale_resource = resource  # deleted before the next POST
         try:
             await asyncio.wait_for(pc.close(), CLOSE_TIMEOUT_S)
         except (asyncio.TimeoutError, Exception) as exc:
@@ -772,7 +1082,9 @@ class WhipPublisher:
             "audio": audio,
             "failure": self.failure.reason.value if self.failure is not None else None,
             "failure_message": str(self.failure) if self.failure is not None else None,
-            "reconnects": self.reconnects,
+            **self.reconnect.snapshot(),
+            "sessions": self.sessions,
+            "events_channel": self.events_channel_stats(),
         }
 
 
@@ -1014,6 +1326,9 @@ class LiveSession:
                 if controller is not None and ladder.layer_stats(layer.rid).bitrate_bps != layer.bitrate_bps:
                     ladder.set_bitrate(layer.rid, layer.bitrate_bps)
                 ladder.resume(layer.rid)
+                # The encoders kept running through any outage: what goes out first on the
+                # new connection must be a keyframe (the track also drops up to one).
+                ladder.request_keyframe(layer.rid)
             else:
                 ladder.pause(layer.rid)
 

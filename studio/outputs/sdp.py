@@ -6,7 +6,10 @@ aiortc's offer and adds rid-based simulcast (RFC 8853 + RFC 8851) to the video s
 that.  Every line the munging does not need to touch stays byte-identical.
 
 :func:`parse_answer` reads what the server accepted (codecs, header extensions, simulcast
-layers); :func:`validate_answer` turns an unusable answer into an :class:`OutputError` in words.
+layers, the data-channel section); :func:`validate_answer` turns an unusable answer into an
+:class:`OutputError` in words.  :func:`settle_declined_sections` rewrites an answer that
+declines (port 0) or leaves out a section we offered — the events data channel, typically —
+into one aiortc applies without failing the whole session.
 """
 from __future__ import annotations
 
@@ -34,6 +37,9 @@ _RID_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _STATIC_PAYLOAD_TYPES = {0: ("PCMU", 8000, 1), 8: ("PCMA", 8000, 1), 9: ("G722", 8000, 1)}
 # RFC 6184 §8.1: without profile-level-id the stream is Constrained-less Baseline, level 1.0.
 DEFAULT_H264_PROFILE_LEVEL = (0x42, 0x00, 0x0A)
+# RFC 8841 §5.1: the SCTP port when an answer names none (aiortc needs a number).
+DEFAULT_SCTP_PORT = 5000
+DATA_CHANNEL_FORMAT = "webrtc-datachannel"
 
 
 # ------------------------------------------------------------------------------------------
@@ -240,6 +246,17 @@ class MediaInfo:
     setup: str | None = None
     candidates: list[str] = field(default_factory=list)
     is_rtcp_mux: bool = False
+    # m=application (RFC 8841): a=sctp-port (or the legacy m-line format with a=sctpmap)
+    # and a=max-message-size; None when the section does not say.
+    sctp_port: int | None = None
+    max_message_size: int | None = None
+
+    @property
+    def is_data_channel(self) -> bool:
+        """An SCTP section carrying WebRTC data channels (current or legacy SDP)."""
+        return self.kind == "application" and (
+            DATA_CHANNEL_FORMAT in self.formats or "SCTP" in self.protocol.upper()
+        )
 
     @property
     def is_rejected(self) -> bool:
@@ -289,6 +306,18 @@ class AnswerInfo:
         """The video section's accepted simulcast rids; None when it has no simulcast."""
         video = self.video
         return video.accepted_rids if video is not None else None
+
+    @property
+    def application(self) -> MediaInfo | None:
+        """The first accepted data-channel section (else the first one, else None)."""
+        sections = [m for m in self.media if m.is_data_channel]
+        return next((m for m in sections if not m.is_rejected), sections[0] if sections else None)
+
+    @property
+    def is_data_channel_accepted(self) -> bool:
+        """The answer keeps a data-channel section open (port ≠ 0)."""
+        application = self.application
+        return application is not None and not application.is_rejected
 
 
 def _malformed_line(number: int) -> OutputError:
@@ -479,6 +508,12 @@ def _media_attribute(media: MediaInfo, name: str, value: str) -> None:
         media.candidates.append(value)
     elif name == "rtcp-mux":
         media.is_rtcp_mux = True
+    elif name == "sctp-port":
+        media.sctp_port = int(value)
+    elif name == "sctpmap":  # legacy (draft-05): "a=sctpmap:5000 webrtc-datachannel 1024"
+        media.sctp_port = media.sctp_port or int(value.split()[0])
+    elif name == "max-message-size":
+        media.max_message_size = int(value)
 
 
 def _codec_for(media: MediaInfo, payload_type: int) -> Codec | None:
@@ -498,6 +533,103 @@ def offered_codec_names(sdp: str, kind: str = "video") -> list[str]:
     if media is None:
         return []
     return list(dict.fromkeys(codec.name for codec in media.media_codecs))
+
+
+def _section_mid(section: list[str]) -> str | None:
+    return next((line[len("a=mid:"):] for line in section if line.startswith("a=mid:")), None)
+
+
+def _is_declined(m_line: str) -> bool:
+    parts = m_line[2:].split()
+    return len(parts) > 1 and parts[1].split("/")[0] == "0"
+
+
+_TRANSPORT_ATTRIBUTES = ("a=ice-ufrag:", "a=ice-pwd:", "a=setup:", "a=fingerprint:")
+
+
+def settle_declined_sections(answer_sdp: str, offer_sdp: str) -> str:
+    """The answer as the local peer (aiortc) can apply it when it declines or omits our
+    data-channel section; what the server accepted is still read from the original answer.
+
+    RFC 3264 §6: one answer section per offered section, in order, a declined one with port 0.
+    Servers without data channels either answer ``m=application 0 …`` — often without ICE or
+    DTLS attributes, which aiortc refuses — or leave the section out, which aiortc refuses
+    too ("media sections do not match").  Either would cost the whole session its video.  So:
+
+    * an offered ``m=application`` section the answer lacks (by mid, else by position) comes
+      back declined (``m=application 0 <proto> <formats>``, ``a=mid``, ``a=inactive``) at its
+      offered place;
+    * a declined data-channel section borrows the first accepted section's transport
+      attributes (ice-ufrag, ice-pwd, setup, fingerprint) when neither it nor the session
+      has them, gets an ``a=sctp-port`` when it has none, and joins the BUNDLE group, so
+      aiortc's SCTP transport rides the media transport instead of starting an ICE
+      transport of its own (whose failure would read as the connection failing).
+
+    Everything else stays byte for byte; without an offered data channel, or when the answer
+    accepts it, the answer comes back unchanged.
+    """
+    offer_lines = _lines(offer_sdp)
+    offered = [offer_lines[start:end] for start, end in _media_bounds(offer_lines)]
+    offered_apps = [(index, section) for index, section in enumerate(offered) if section[0].startswith("m=application ")]
+    if not offered_apps:
+        return answer_sdp
+    lines = _lines(answer_sdp)
+    bounds = _media_bounds(lines)
+    if not bounds:
+        return answer_sdp
+    head = lines[: bounds[0][0]]
+    sections = [lines[start:end] for start, end in bounds]
+    has_mids = any(_section_mid(section) is not None for section in sections)
+    changed = False
+
+    for index, offered_section in offered_apps:
+        mid = _section_mid(offered_section)
+        present = (mid in [_section_mid(section) for section in sections]) if has_mids and mid is not None else len(sections) > index
+        if present:
+            continue
+        kind, _port, *rest = offered_section[0][2:].split()
+        declined = [f"m={kind} 0 {' '.join(rest)}", "c=IN IP4 0.0.0.0"]
+        declined += [f"a=mid:{mid}"] if mid is not None else []
+        declined.append("a=inactive")
+        sections.insert(min(index, len(sections)), declined)
+        changed = True
+
+    donor = next((section for section in sections if not _is_declined(section[0])), None)
+    donor_mid = _section_mid(donor) if donor is not None else None
+    offered_app_mids = [_section_mid(section) for _index, section in offered_apps]
+    for position, section in enumerate(sections):
+        if not section[0].startswith("m=application ") or not _is_declined(section[0]):
+            continue
+        mid = _section_mid(section)
+        if mid is None and position < len(offered) and offered[position][0].startswith("m=application "):
+            mid = _section_mid(offered[position])
+            if mid is not None:
+                section.insert(_attribute_insert_at(section), f"a=mid:{mid}")
+                changed = True
+        if mid is None or mid not in offered_app_mids:
+            continue
+        for prefix in _TRANSPORT_ATTRIBUTES:
+            if donor is None or any(line.startswith(prefix) for line in section + head):
+                continue
+            borrowed = [line for line in donor if line.startswith(prefix)]
+            section.extend(borrowed)
+            changed = changed or bool(borrowed)
+        protocol = section[0][2:].split()[2] if len(section[0][2:].split()) > 2 else ""
+        if protocol != "DTLS/SCTP" and not any(line.startswith("a=sctp-port:") for line in section):
+            section.append(f"a=sctp-port:{DEFAULT_SCTP_PORT}")
+            changed = True
+        group_at = next((i for i, line in enumerate(head) if line.startswith("a=group:BUNDLE")), None)
+        if group_at is not None:
+            if mid not in head[group_at].split()[1:]:
+                head[group_at] += f" {mid}"
+                changed = True
+        elif donor_mid is not None:
+            head.append(f"a=group:BUNDLE {donor_mid} {mid}")
+            changed = True
+
+    if not changed:
+        return answer_sdp
+    return _join(head + [line for section in sections for line in section])
 
 
 def validate_answer(answer_info: AnswerInfo, offered_codecs: Iterable[str]) -> MediaInfo:

@@ -253,10 +253,60 @@ class WhipResource:
     links: list[Link]
     answer: AnswerInfo | None = field(default=None, repr=False)
     endpoint_url: str | None = None  # the endpoint that answered, after redirects
+    accept_patch: str | None = None  # the answer's Accept-Patch header (RFC 9725 §4.4)
 
     @property
     def accepted_rids(self) -> list[str] | None:
         return self.answer.accepted_rids if self.answer is not None else None
+
+    @property
+    def supports_ice_restart(self) -> bool:
+        """The server said it takes trickle-ICE/ICE-restart fragments (``Accept-Patch``)."""
+        return bool(self.accept_patch) and SDPFRAG_CONTENT_TYPE in self.accept_patch.lower()
+
+
+@dataclass
+class SdpFragment:
+    """An ``application/trickle-ice-sdpfrag`` body (RFC 8840): ICE credentials, candidates."""
+
+    ice_ufrag: str | None = None
+    ice_pwd: str | None = field(default=None, repr=False)
+    candidates: list[str] = field(default_factory=list)  # "candidate:..." (no "a=")
+    mid: str | None = None
+    is_end_of_candidates: bool = False
+
+    def to_text(self) -> str:
+        lines = []
+        if self.ice_ufrag:
+            lines.append(f"a=ice-ufrag:{self.ice_ufrag}")
+        if self.ice_pwd:
+            lines.append(f"a=ice-pwd:{self.ice_pwd}")
+        if self.candidates or self.is_end_of_candidates:
+            # One media description carries the candidates of the whole BUNDLE group.
+            lines.append("m=audio 9 UDP/TLS/RTP/SAVPF 0")
+            if self.mid is not None:
+                lines.append(f"a=mid:{self.mid}")
+            lines.extend(f"a={candidate}" for candidate in self.candidates)
+            if self.is_end_of_candidates:
+                lines.append("a=end-of-candidates")
+        return "\r\n".join(lines) + "\r\n"
+
+    @classmethod
+    def parse(cls, text: str) -> "SdpFragment":
+        fragment = cls()
+        for line in text.replace("\r\n", "\n").split("\n"):
+            line = line.strip()
+            if line.startswith("a=ice-ufrag:"):
+                fragment.ice_ufrag = line[len("a=ice-ufrag:"):]
+            elif line.startswith("a=ice-pwd:"):
+                fragment.ice_pwd = line[len("a=ice-pwd:"):]
+            elif line.startswith("a=candidate:"):
+                fragment.candidates.append(line[2:])
+            elif line.startswith("a=mid:") and fragment.mid is None:
+                fragment.mid = line[len("a=mid:"):]
+            elif line.startswith("a=end-of-candidates"):
+                fragment.is_end_of_candidates = True
+        return fragment
 
 
 @dataclass
@@ -347,6 +397,7 @@ class WhipClient:
             ice_servers=ice_servers_from_links(links),
             links=links,
             endpoint_url=url,
+            accept_patch=response.headers.get("Accept-Patch"),
         )
         try:
             if response.content_type != SDP_CONTENT_TYPE:
@@ -389,18 +440,37 @@ class WhipClient:
             return None
         return response.text
 
+    async def ice_restart(self, resource: WhipResource, local: SdpFragment) -> SdpFragment:
+        """Ask for an ICE restart (RFC 9725 §4.4): PATCH new ICE credentials (and candidates)
+        with ``If-Match: "*"``; returns the server's new credentials (and candidates).
+
+        Raises OutputError: 404 when the session is gone (start a new one), 405/501 with
+        ``is_patch_unsupported``, or MALFORMED_ANSWER when the answer has no credentials."""
+        answer = await self.patch(resource, local.to_text(), if_match='"*"')
+        if not answer:
+            raise OutputError.malformed_answer(_("the ICE restart answer has no ICE credentials"))
+        fragment = SdpFragment.parse(answer)
+        if not fragment.ice_ufrag or not fragment.ice_pwd:
+            raise OutputError.malformed_answer(_("the ICE restart answer has no ICE credentials"))
+        return fragment
+
     async def delete(self, resource: WhipResource | str) -> bool:
         """DELETE the session.  Never raises (bar cancellation): stopping must finish.
         True when the server confirmed or the session was already gone."""
+        return bool(await self.try_delete(resource))
+
+    async def try_delete(self, resource: WhipResource | str) -> bool | None:
+        """Like :meth:`delete`, but tells apart "the server refused" (False) from "no answer
+        at all" (None: unreachable, time-out — the session may still exist over there)."""
         url = resource.url if isinstance(resource, WhipResource) else resource
         try:
             response = await self._request("DELETE", url)
         except OutputError as error:
             logger.warning("WHIP DELETE of %s failed: %s", self._safe(url), error)
-            return False
+            return None
         except Exception as error:  # noqa: BLE001 - stopping must finish whatever went wrong
             logger.warning("WHIP DELETE of %s failed: %s", self._safe(url), self._safe(repr(error)))
-            return False
+            return None
         if 200 <= response.status < 300:
             logger.info("WHIP session %s deleted (%d)", self._safe(url), response.status)
             return True

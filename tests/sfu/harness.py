@@ -472,6 +472,16 @@ def _stop_process(proc: subprocess.Popen | None, grace: float = 5.0) -> int | No
     return proc.returncode
 
 
+def _kill_process(proc: subprocess.Popen | None) -> int | None:
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    return proc.returncode
+
+
 # --------------------------------------------------------------------------------------------
 # Janus
 # --------------------------------------------------------------------------------------------
@@ -688,6 +698,23 @@ class JanusServer:
         code = _stop_process(self.proc)
         return code
 
+    def kill(self) -> int | None:
+        """SIGKILL (no goodbye to any peer: a crash or a pulled plug)."""
+        return _kill_process(self.proc)
+
+    def restart(self, timeout: float = 20.0) -> "JanusServer":
+        """Stop (if running) and start again with the same config: rooms come back empty."""
+        self.stop()
+        return self.start(timeout)
+
+    def kick_publishers(self, room: int = ROOM) -> int:
+        """Kick every publisher out of ``room`` (Janus hangs their PeerConnections up, as a
+        moderator or the platform would); returns how many."""
+        publishers = self.publishers(room)
+        for publisher in publishers:
+            self.api({"request": "kick", "room": room, "id": publisher["id"]})
+        return len(publishers)
+
 
 # --------------------------------------------------------------------------------------------
 # simple-whip-server
@@ -793,6 +820,15 @@ class WhipServer:
 
     def stop(self) -> int | None:
         return _stop_process(self.proc, grace=3.0)
+
+    def kill(self) -> int | None:
+        """SIGKILL (no goodbye to any peer: a crash or a pulled plug)."""
+        return _kill_process(self.proc)
+
+    def restart(self, timeout: float = 20.0) -> "WhipServer":
+        """Stop (if running) and start again: endpoints are in memory, recreate them after."""
+        self.stop()
+        return self.start(timeout)
 
 
 # --------------------------------------------------------------------------------------------

@@ -260,6 +260,24 @@ def test_states_reconnecting_limited_quality_and_failure(qtbot):
     assert widget.button.text() == "Stop · Reconnecting…"
     assert health.verdict_label.text() == "Reconnecting: viewers see a frozen picture"
 
+    # The attempt count and the next try (the publisher's stats while it backs off).
+    session.data = dict(session.data, state="reconnecting", reconnect_attempt=3, next_retry_in_s=3.2,
+                        last_failure_message="Cannot reach the WHIP server (connection refused)")
+    widget.refresh()
+    health.update_stats()
+    assert widget.button.text() == "Stop · Reconnecting (attempt 3)…"
+    assert widget.state_label.text() == "Connection lost, reconnecting to Rehearsal (built-in) (attempt 3, next try in 4 s)…"
+    assert widget.button.toolTip() == "Last problem: Cannot reach the WHIP server (connection refused)"
+    assert health.verdict_label.text() == "Reconnecting (attempt 3, next try in 4 s)…"
+    session.data.update(reconnect_attempt=4, next_retry_in_s=None)  # the attempt is running
+    widget.refresh()
+    health.update_stats()
+    assert widget.state_label.text().endswith("(attempt 4, trying now)…")
+    assert health.verdict_label.text() == "Reconnecting (attempt 4, trying now)…"
+    # The widget's own timer keeps the countdown moving without any state change.
+    session.data.update(next_retry_in_s=9.0)
+    qtbot.waitUntil(lambda: "next try in 9 s" in widget.state_label.text(), timeout=3000)
+
     _emit_from_network_thread(session.on_state, state="failed", failure="ICE failed: no route to the server")
     qtbot.waitUntil(lambda: controller.state == FAILED and not controller.is_busy, timeout=5000)
     assert widget.state_label.text() == "Failed: ICE failed: no route to the server"

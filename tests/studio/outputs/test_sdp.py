@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from aiortc import RTCPeerConnection
@@ -279,3 +280,139 @@ def test_h264_profile_level():
     assert h264_profile_level({}) == (0x42, 0x00, 0x0A)
     with pytest.raises(ValueError):
         h264_profile_level("profile-level-id=xyz")
+
+
+# ----------------------------------------------------------------------------------------------
+# The events data channel: m=application in offers and answers
+def _without_section_attributes(sdp: str, kind: str, prefixes: tuple[str, ...]) -> str:
+    lines = sdp.split("\r\n")
+    out, current = [], None
+    for line in lines:
+        if line.startswith("m="):
+            current = line[2:].split()[0]
+        if current == kind and line.startswith(prefixes):
+            continue
+        out.append(line)
+    return "\r\n".join(out)
+
+
+def _drop_section(sdp: str, kind: str) -> str:
+    lines = sdp.split("\r\n")
+    out, current = [], None
+    for line in lines:
+        if line.startswith("m="):
+            current = line[2:].split()[0]
+        if current == kind and line:
+            continue
+        out.append(line)
+    return "\r\n".join(out)
+
+
+def _rebundle(sdp: str, mids: str) -> str:
+    return "\r\n".join("a=group:BUNDLE " + mids if line.startswith("a=group:BUNDLE") else line for line in sdp.split("\r\n"))
+
+
+async def _data_channel_exchange(make_answer, settle: bool):
+    """aiortc offers audio + video + a data channel, a real aiortc peer answers, ``make_answer``
+    bends the answer, and the offerer applies it (settled or not).  Returns what happened."""
+    from aiortc import RTCSessionDescription
+
+    from studio.outputs.sdp import settle_declined_sections
+
+    offerer, answerer = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        offerer.addTransceiver("audio", direction="sendonly")
+        offerer.addTransceiver("video", direction="sendonly")
+        offerer.createDataChannel("bridgecast-events", ordered=True)
+        await offerer.setLocalDescription(await offerer.createOffer())
+        offer = offerer.localDescription.sdp
+        await answerer.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        answer = make_answer(answerer.localDescription.sdp)
+        applied = settle_declined_sections(answer, offer) if settle else answer
+        try:
+            await offerer.setRemoteDescription(RTCSessionDescription(sdp=applied, type="answer"))
+            error = None
+        except Exception as exc:  # what aiortc says about the unsettled answer
+            error = exc
+        media_transport = offerer.getTransceivers()[0].sender.transport
+        is_bundled = offerer.sctp is not None and offerer.sctp.transport is media_transport
+        return {"offer": offer, "answer": answer, "applied": applied, "error": error, "is_bundled": is_bundled}
+    finally:
+        await offerer.close()
+        await answerer.close()
+
+
+def test_an_accepted_data_channel_is_parsed_and_left_alone():
+    result = asyncio.run(_data_channel_exchange(lambda sdp: sdp, settle=True))
+    info = parse_answer(result["answer"])
+    assert info.is_data_channel_accepted
+    app = info.application
+    assert app.kind == "application" and app.protocol == "UDP/DTLS/SCTP" and app.formats == ["webrtc-datachannel"]
+    assert app.sctp_port == 5000 and app.max_message_size == 262144 and app.mid == "2"
+    assert result["applied"] == result["answer"] and result["error"] is None and result["is_bundled"]
+    # The offer side: the section is in aiortc's offer, after audio and video, and the
+    # simulcast munging leaves it byte for byte.
+    offer = result["offer"]
+    assert offer.index("m=audio") < offer.index("m=video") < offer.index("m=application")
+    munged = add_simulcast(offer)
+    assert offer[offer.index("m=application"):] == munged[munged.index("m=application"):]
+    assert parse_answer(munged).application.sctp_port == 5000
+
+
+def _declined_like_a_bare_server(sdp: str) -> str:
+    """Port 0, no ICE/DTLS/SCTP attributes and out of the BUNDLE group (pion-style)."""
+    sdp = sdp.replace("m=application 9 ", "m=application 0 ")
+    sdp = re.sub(r"m=application \d+ ", "m=application 0 ", sdp)
+    sdp = _without_section_attributes(
+        sdp, "application", ("a=ice-", "a=setup:", "a=fingerprint:", "a=sctp-port:", "a=max-message-size:", "a=candidate:", "a=end-of-candidates")
+    )
+    return _rebundle(sdp, "0 1")
+
+
+def test_a_declined_data_channel_is_settled_so_aiortc_still_applies_the_answer():
+    raw = asyncio.run(_data_channel_exchange(_declined_like_a_bare_server, settle=False))
+    assert raw["error"] is not None  # aiortc alone fails the whole session on it
+    result = asyncio.run(_data_channel_exchange(_declined_like_a_bare_server, settle=True))
+    assert result["error"] is None, result["error"]
+    assert result["is_bundled"]  # rides the media transport: no ICE transport of its own
+    original, applied = parse_answer(result["answer"]), parse_answer(result["applied"])
+    assert not original.is_data_channel_accepted and original.application.is_rejected
+    assert not applied.is_data_channel_accepted  # still declined, only made applicable
+    assert applied.bundle_mids == ["0", "1", "2"]
+    assert applied.application.sctp_port == 5000 and applied.application.ice_ufrag == applied.video.ice_ufrag
+    # Audio and video come through untouched.
+    before = result["answer"][: result["answer"].index("m=application")]
+    settled = result["applied"][: result["applied"].index("m=application")]
+    assert settled.replace("a=group:BUNDLE 0 1 2", "a=group:BUNDLE 0 1") == before
+
+
+def test_an_answer_without_the_data_channel_section_gets_it_back_declined():
+    drop = lambda sdp: _rebundle(_drop_section(sdp, "application"), "0 1")  # noqa: E731
+    raw = asyncio.run(_data_channel_exchange(drop, settle=False))
+    assert "do not match" in str(raw["error"])
+    result = asyncio.run(_data_channel_exchange(drop, settle=True))
+    assert result["error"] is None, result["error"]
+    assert result["is_bundled"]
+    original, applied = parse_answer(result["answer"]), parse_answer(result["applied"])
+    assert original.application is None and not original.is_data_channel_accepted
+    assert [(m.kind, m.mid, m.port) for m in applied.media][2] == ("application", "2", 0)
+    assert applied.application.direction == "inactive"
+
+
+def test_legacy_sctpmap_answers_and_non_data_offers():
+    from studio.outputs.sdp import settle_declined_sections
+
+    legacy = JANUS_ANSWER + (
+        "m=application 9 DTLS/SCTP 5000\r\n"
+        "c=IN IP4 198.18.0.1\r\n"
+        "a=mid:2\r\n"
+        "a=sctpmap:5000 webrtc-datachannel 16\r\n"
+    )
+    info = parse_answer(legacy)
+    assert info.is_data_channel_accepted and info.application.sctp_port == 5000
+    assert info.application.max_message_size is None
+    # No data channel offered: nothing to settle, byte for byte.
+    assert settle_declined_sections(JANUS_ANSWER, JANUS_ANSWER) == JANUS_ANSWER
+    declined = legacy.replace("m=application 9 DTLS/SCTP", "m=application 0 DTLS/SCTP")
+    assert parse_answer(declined).application.is_rejected

@@ -24,6 +24,7 @@ from studio.outputs.sdp import add_simulcast, parse_answer
 from studio.outputs.whip import (
     DEFAULT_USER_AGENT,
     IceServer,
+    SdpFragment,
     WhipClient,
     WhipResource,
     ice_servers_from_links,
@@ -388,6 +389,71 @@ def test_patch_trickle_and_ice_restart(whip_server, offer):
     assert trickle.headers["Content-Type"] == "application/trickle-ice-sdpfrag"
     assert trickle.headers["If-Match"] == '"etag-1"' and restart.headers["If-Match"] == "*"
     assert trickle.body == fragment
+
+
+def test_ice_restart_patches_new_credentials_and_candidates_and_reads_the_answer(whip_server, offer):
+    whip_server.accept_patch = "application/trickle-ice-sdpfrag"
+    whip_server.patch_status = 200
+    whip_server.patch_body = "a=ice-ufrag:ZZZZ\r\na=ice-pwd:yyyyyyyyyyyyyyyyyyyyyy\r\n"
+    whip_server.patch_etag = '"etag-9"'
+    local = SdpFragment(
+        ice_ufrag="NeWu", ice_pwd="newpasswordnewpassword00",
+        candidates=["candidate:1 1 udp 2130706431 198.18.0.2 50000 typ host"], mid="0", is_end_of_candidates=True,
+    )
+
+    async def restart(client, resource):
+        return await client.ice_restart(resource, local)
+
+    resource, answer = _session_then(whip_server, offer, restart)
+    assert resource.supports_ice_restart
+    assert (answer.ice_ufrag, answer.ice_pwd) == ("ZZZZ", "yyyyyyyyyyyyyyyyyyyyyy") and answer.candidates == []
+    assert resource.etag == '"etag-9"'
+    [patch] = whip_server.requests_of("PATCH")
+    assert patch.headers["If-Match"] == '"*"'  # RFC 9725 §4.4: an ICE restart matches any ETag
+    assert patch.headers["Content-Type"] == "application/trickle-ice-sdpfrag"
+    lines = patch.body.split("\r\n")
+    assert lines[:2] == ["a=ice-ufrag:NeWu", "a=ice-pwd:newpasswordnewpassword00"]
+    assert "a=mid:0" in lines and "a=candidate:1 1 udp 2130706431 198.18.0.2 50000 typ host" in lines
+    assert "a=end-of-candidates" in lines
+    assert SdpFragment.parse(patch.body) == local
+
+
+@pytest.mark.parametrize("status, reason", [(404, StopReason.NOT_FOUND), (403, StopReason.BAD_TOKEN)])
+def test_ice_restart_refused_says_why(whip_server, offer, status, reason):
+    whip_server.patch_status = status
+
+    async def restart(client, resource):
+        with pytest.raises(OutputError) as caught:
+            await client.ice_restart(resource, SdpFragment("a", "b" * 22))
+        return caught.value
+
+    resource, error = _session_then(whip_server, offer, restart)
+    assert not resource.supports_ice_restart  # no Accept-Patch in this answer
+    assert error.reason is reason and error.status == status
+
+
+def test_ice_restart_answer_without_credentials_is_malformed(whip_server, offer):
+    whip_server.patch_status = 204
+
+    async def restart(client, resource):
+        with pytest.raises(OutputError) as caught:
+            await client.ice_restart(resource, SdpFragment("a", "b" * 22))
+        return caught.value
+
+    _resource, error = _session_then(whip_server, offer, restart)
+    assert error.reason is StopReason.MALFORMED_ANSWER and "ICE credentials" in str(error)
+
+
+def test_try_delete_tells_refused_from_unanswered(whip_server, offer):
+    whip_server.delete_status = 500
+    _resource, refused = _session_then(whip_server, offer, lambda client, resource: client.try_delete(resource))
+    assert refused is False
+
+    async def gone_server():
+        async with WhipClient("http://127.0.0.1:1/whip", "tok", timeout_s=1) as client:
+            return await client.try_delete(WhipResource(f"http://127.0.0.1:{free_port()}/r/1", None, "", [], []))
+
+    assert asyncio.run(gone_server()) is None
 
 
 @pytest.mark.parametrize("status", [405, 501])

@@ -130,6 +130,10 @@ class WhipTestServer:
     * ``content_type`` — of the 201 answer.
     * ``answer_delay_s`` — sleep before answering a POST (for time-out tests).
     * ``delete_status`` / ``patch_status`` / ``patch_body`` / ``patch_etag`` — for the resource.
+    * ``accept_patch`` — the ``Accept-Patch`` header of the 201 (None: omitted).
+    * ``media`` — answer with a real aiortc peer (loopback ICE, DTLS): the publisher really goes
+      live; :meth:`drop_sessions` then hangs up like a server dropping the session.
+    * ``stop()`` then ``start()`` again listens on the same port (a server restart).
     """
 
     def __init__(self, *, token: str | None = DEFAULT_TOKEN) -> None:
@@ -150,6 +154,10 @@ class WhipTestServer:
         self.patch_status = 204
         self.patch_body = ""
         self.patch_etag: str | None = None
+        self.accept_patch: str | None = None
+        self.media = False
+        self.peer_connections: dict[str, object] = {}  # resource path -> aiortc peer (media mode)
+        self.last_resource_path: str | None = None
         self.requests: list[RecordedRequest] = []
         self.sessions: set[str] = set()
         self._ids = itertools.count(1)
@@ -179,7 +187,7 @@ class WhipTestServer:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port or 0, reuse_address=True)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self
@@ -187,6 +195,8 @@ class WhipTestServer:
     async def stop(self) -> None:
         if self._stopping is not None:
             self._stopping.set()
+        await self.drop_sessions()
+        self.sessions.clear()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -225,10 +235,34 @@ class WhipTestServer:
             return web.Response(status=status, headers=headers, text=text)
         if request.content_type != "application/sdp":
             return web.Response(status=415)
+        if self.media:
+            return await self._created_with_media(body)
         return self._created(body)
 
-    def _created(self, offer: str) -> web.Response:
-        if callable(self.answer_sdp):
+    async def _created_with_media(self, offer: str) -> web.Response:
+        from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+        from studio.outputs.aiortc_adapter.receive import loopback_candidates
+
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        with loopback_candidates(True):
+            await pc.setLocalDescription(await pc.createAnswer())
+        response = self._created(offer, answer=pc.localDescription.sdp)
+        self.peer_connections[self.last_resource_path] = pc
+        return response
+
+    async def drop_sessions(self) -> int:
+        """Hang up every media session (the server dropping them); returns how many."""
+        pcs, self.peer_connections = list(self.peer_connections.values()), {}
+        for pc in pcs:
+            await pc.close()  # type: ignore[attr-defined]
+        return len(pcs)
+
+    def _created(self, offer: str, answer: str | None = None) -> web.Response:
+        if answer is not None:
+            pass  # a real peer's answer (media mode)
+        elif callable(self.answer_sdp):
             answer = self.answer_sdp(offer)
         elif self.answer_sdp is not None:
             answer = self.answer_sdp
@@ -238,6 +272,7 @@ class WhipTestServer:
             )
         resource_path = f"{RESOURCE_PREFIX}{next(self._ids)}"
         self.sessions.add(resource_path)
+        self.last_resource_path = resource_path
         headers = CIMultiDict({"Content-Type": self.content_type})
         if self.location == "relative":
             headers["Location"] = resource_path
@@ -247,6 +282,8 @@ class WhipTestServer:
             headers["Location"] = self.location
         if self.etag is not None:
             headers["ETag"] = self.etag
+        if self.accept_patch is not None:
+            headers["Accept-Patch"] = self.accept_patch
         for value in self.links:
             headers.add("Link", value)
         return web.Response(status=201, headers=headers, body=answer.encode("utf-8"))
@@ -254,6 +291,9 @@ class WhipTestServer:
     async def _resource(self, request: web.Request, body: str) -> web.Response:
         if request.method == "DELETE":
             self.sessions.discard(request.path)
+            pc = self.peer_connections.pop(request.path, None)
+            if pc is not None:
+                await pc.close()  # type: ignore[attr-defined]
             return web.Response(status=self.delete_status)
         if request.method == "PATCH":
             headers = {"ETag": self.patch_etag} if self.patch_etag else {}
@@ -298,6 +338,11 @@ class ThreadedWhipTestServer(WhipTestServer):
             self._thread.join()
             raise failure[0]
         return self
+
+    def call(self, coro_fn: Callable[[], object], timeout: float = 10.0) -> object:
+        """Run ``coro_fn()`` on the server's loop (e.g. ``server.call(server.drop_sessions)``)."""
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro_fn(), self._loop).result(timeout)  # type: ignore[arg-type]
 
     def stop_thread(self) -> None:
         if self._thread is None or self._loop is None:

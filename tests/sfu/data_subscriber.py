@@ -1,0 +1,111 @@
+"""A VideoRoom subscriber that also takes the publisher's data channel (the platform's view).
+
+Janus 1.x relays a publisher's data-channel messages to every subscriber whose own data
+channel is up: the subscription offer carries an ``m=application`` section, and — as janus.js
+does for viewers — the subscriber must open a channel of its own before Janus marks its data
+path ready.  Janus then opens one channel per source (labelled with the publisher's feed id)
+and sends the messages there.  This subscriber does both and records every message::
+
+    with JanusDataSubscriber(sfu.janus, display=endpoint_id) as sub:
+        texts = sub.wait_messages(2, timeout=10)     # [ReceivedMessage(label, text, recv_ms), ...]
+
+Video and audio are decoded as by :class:`tests.sfu.harness.JanusSubscriber` (same test API).
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any, NamedTuple
+
+from tests.sfu.harness import JanusError, JanusHttpSession, JanusSubscriber
+
+# The label janus.js gives the viewer's own channel; Janus accepts any.
+SUBSCRIBER_CHANNEL_LABEL = "JanusDataChannel"
+
+
+class ReceivedMessage(NamedTuple):
+    label: str       # the channel it came on (Janus: the publisher's feed id)
+    data: str | bytes
+    recv_ms: int     # wall clock when aiortc handed it over
+
+
+class JanusDataSubscriber(JanusSubscriber):
+    """:class:`JanusSubscriber` plus the data stream: ``messages``, ``wait_messages``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.messages: list[ReceivedMessage] = []
+        self.channel_labels: list[str] = []
+        self.has_data_stream = False
+        self._message_cond = threading.Condition()
+
+    async def _connect(self) -> None:
+        from aiortc import RTCPeerConnection, RTCSessionDescription
+
+        janus = self._janus = JanusHttpSession(self.url)
+        await janus.create()
+        await janus.attach("janus.plugin.videoroom")
+        janus.start_polling()
+        self.events = janus.events
+        if self.feed is None:
+            self.feed = await self._find_feed(janus)
+        # Every stream of the feed, the data stream included.
+        event = await janus.message({"request": "join", "ptype": "subscriber", "room": self.room,
+                                     "streams": [{"feed": self.feed}]})
+        jsep = event.get("jsep")
+        if not jsep:
+            raise JanusError(f"join gave no offer: {event}")
+        for stream in event.get("plugindata", {}).get("data", {}).get("streams", []):
+            if stream.get("type") == "video" and self._video_mid is None:
+                self._video_mid = stream.get("mid")
+            if stream.get("type") == "data":
+                self.has_data_stream = True
+
+        pc = self._pc = RTCPeerConnection()
+
+        @pc.on("track")
+        def on_track(track: Any) -> None:
+            consume = self._consume_video if track.kind == "video" else self._consume_audio
+            self._tasks.append(asyncio.get_running_loop().create_task(consume(track)))
+
+        @pc.on("datachannel")
+        def on_datachannel(channel: Any) -> None:
+            self._listen(channel)
+
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=jsep["sdp"], type=jsep["type"]))
+        if self.has_data_stream:
+            self._listen(pc.createDataChannel(SUBSCRIBER_CHANNEL_LABEL))
+        answer = await pc.createAnswer()
+        await pc.setLocalDescription(answer)
+        await janus.message({"request": "start", "room": self.room},
+                            jsep={"type": "answer", "sdp": pc.localDescription.sdp})
+
+    def _listen(self, channel: Any) -> None:
+        label = str(channel.label)
+        self.channel_labels.append(label)
+
+        @channel.on("message")
+        def on_message(data: str | bytes) -> None:
+            with self._message_cond:
+                self.messages.append(ReceivedMessage(label, data, time.time_ns() // 1_000_000))
+                self._message_cond.notify_all()
+
+    def wait_messages(self, n: int, timeout: float = 10.0) -> list[ReceivedMessage]:
+        """Block until at least ``n`` messages arrived in all; return them all (not consumed)."""
+        deadline = time.monotonic() + timeout
+        with self._message_cond:
+            while len(self.messages) < n:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    raise TimeoutError(
+                        f"got {len(self.messages)}/{n} data-channel messages in {timeout}s "
+                        f"(channels {self.channel_labels}, data stream {self.has_data_stream}): {self._diagnostics()}"
+                    )
+                self._message_cond.wait(remaining)
+            return list(self.messages)
+
+    def close(self) -> None:
+        super().close()
+        with self._message_cond:
+            self._message_cond.notify_all()
