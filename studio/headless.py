@@ -44,6 +44,7 @@ class LiveOptions:
     codec: str = "h264"
     duration_s: float | None = None
     stats_jsonl: Path | None = None
+    keep_show_stats: bool = True  # without stats_jsonl: one stats file per show in the config dir
     has_audio: bool = True
     catalog: Path | None = None  # product catalog (CSV/JSON) for the live panel
     control_port: int | None = None  # serve the control API on 127.0.0.1:PORT (0 = any free port)
@@ -107,22 +108,42 @@ def build_collection(options: LiveOptions) -> SceneCollection:
 
 
 class StatsWriter:
-    """Appends one JSON object per line; flushed every line so a crash keeps what was written."""
+    """Appends one JSON object per line; flushed every line so a crash keeps what was written.
 
-    def __init__(self, path: Path | None) -> None:
+    A file that cannot be opened or written (disk full, removed folder) stops the stats with
+    one warning through ``report``; the stream goes on."""
+
+    def __init__(self, path: Path | None, report: Callable[[str], None] | None = None) -> None:
         self._handle = None
+        self.path = path
+        self._report = report or (lambda line: None)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = path.open("a", encoding="utf-8")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._handle = path.open("a", encoding="utf-8")
+            except OSError as exc:
+                self._fail(exc)
 
     def write(self, record: dict[str, Any]) -> None:
         if self._handle is not None:
-            self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            self._handle.flush()
+            try:
+                self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self._handle.flush()
+            except OSError as exc:
+                self._fail(exc)
+                self.close()
+
+    def _fail(self, exc: OSError) -> None:
+        reason = exc.strerror or type(exc).__name__
+        self._report(_("warning: stream statistics are no longer written to {path}: {reason}").format(
+            path=self.path, reason=reason))
 
     def close(self) -> None:
         if self._handle is not None:
-            self._handle.close()
+            try:
+                self._handle.close()
+            except OSError:
+                pass
             self._handle = None
 
 
@@ -170,7 +191,14 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
     session = None
     control = None
     channel_delivery = None  # live-show events over the WHIP session's data channel
-    writer = StatsWriter(options.stats_jsonl)
+    # Every show keeps its stats for the post-show review (`bridgecast review`): in the file
+    # asked for, else one per show next to the live-show database.
+    stats_path = options.stats_jsonl
+    if stats_path is None and options.keep_show_stats:
+        from studio.outputs.show_stats import new_stats_path
+
+        stats_path = new_stats_path()
+    writer = StatsWriter(stats_path, report)
     exit_code = 0
     try:
         if options.has_audio and not collection.audio_inputs:

@@ -133,3 +133,30 @@ def test_recording_to_an_impossible_path_warns_and_streaming_goes_on(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "recording stopped" in result.stderr
     assert any('"live"' in line for line in stats.read_text().splitlines())
+
+
+def test_every_show_keeps_its_stats_and_review_summarizes_them(isolated_settings):
+    # A webhook nobody answers must not cost the stream either.
+    result = live("--canvas", "640x360", "--duration", "5", "--no-audio", "--webhook", "http://127.0.0.1:9/hook")
+    assert result.returncode == 0, result.stderr
+    kept = list((isolated_settings / "live" / "stats").glob("*.jsonl"))
+    assert len(kept) == 1, kept
+    review = subprocess.run([sys.executable, "-m", "ui.cli", "review", "--json"], capture_output=True, text=True,
+                            timeout=60, env=dict(os.environ))
+    assert review.returncode == 0, review.stderr
+    report = json.loads(review.stdout.strip().splitlines()[-1])
+    stream = report["streams"][0]
+    assert stream["file"] == str(kept[0])
+    assert stream["live_s"] >= 2 and stream["final_state"] == "stopped"
+    assert set(stream["layers"]) == {"h", "m", "l"} and stream["layers"]["l"]["active_share"] > 0.5
+    assert stream["outages"] == [] and "Live for" in stream["verdict"]
+    text = subprocess.run([sys.executable, "-m", "ui.cli", "review"], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ))
+    assert text.returncode == 0 and "Every quality layer was sent" in text.stdout
+
+
+def test_review_without_any_show_says_so(isolated_settings):
+    review = subprocess.run([sys.executable, "-m", "ui.cli", "review"], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ))
+    assert review.returncode == 1
+    assert review.stderr.strip() == "error: no show statistics yet (they are kept for every show from now on)"

@@ -123,6 +123,8 @@ def cmd_live(args: argparse.Namespace) -> int:
             show_db=Path(args.show_db) if args.show_db else None,
             record=Path(args.record) if args.record else None,
             events_channel=args.events_channel,
+            webhook_url=args.webhook,
+            keep_show_stats=not args.no_show_stats,
         )
     except OptionError as exc:
         print(_("error: {reason}").format(reason=exc), file=sys.stderr)
@@ -131,6 +133,56 @@ def cmd_live(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_args: stop.set())
     return run_live(options, stop)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from studio.outputs.show_stats import default_stats_dir, summarize
+
+    paths = [Path(p) for p in args.stats]
+    if not paths:
+        newest = sorted(default_stats_dir().glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+        paths = newest[-1:]
+    if not paths:
+        print(_("error: no show statistics yet (they are kept for every show from now on)"), file=sys.stderr)
+        return 1
+    streams = []
+    for path in paths:
+        try:
+            streams.append(summarize(path))
+        except OSError as exc:
+            print(_("error: cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc), file=sys.stderr)
+            return 1
+    show = None
+    db = Path(args.show_db) if args.show_db else None
+    if db is None:
+        from studio.control import default_show_db
+
+        db = default_show_db() if default_show_db().exists() else None
+    if db is not None:
+        from studio.live.review import summarize as summarize_show
+
+        try:
+            show = summarize_show(db)
+        except Exception as exc:  # noqa: BLE001 - a damaged database must not hide the stream review
+            print(_("warning: the show database {path} cannot be read: {reason}").format(path=db, reason=exc), file=sys.stderr)
+    if args.json:
+        print(json.dumps({"streams": streams, "show": show}, ensure_ascii=False, default=str))
+        return 0
+    for stream in streams:
+        print(stream["file"])
+        print("  " + stream["verdict"])
+        if stream["samples"]:
+            layers = ", ".join(
+                _("{rid} {size} sent {share}% of the time").format(rid=rid, size=layer["size"] or "?",
+                                                               share=round(100 * (layer["active_share"] or 0)))
+                for rid, layer in stream["layers"].items())
+            print("  " + layers)
+            print("  " + _("round trip p50 {rtt} ms, loss p50 {loss}, lowest estimate {estimate} kbit/s").format(
+                rtt=stream["rtt_ms_p50"], loss=stream["loss_fraction_p50"],
+                estimate=(stream["estimate_bps_min"] or 0) // 1000))
+    return 0
 
 
 def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
@@ -174,8 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--control-token", help=_("control API token (or the environment variable BRIDGECAST_CONTROL_TOKEN)"))
     live.add_argument("--control-lan", action="store_true", help=_("let devices on the local network reach the control API"))
     live.add_argument("--show-db", help=_("file keeping the live show's state and journal"))
+    live.add_argument("--webhook", help=_("POST every live-show event to this URL (signing secret: the environment variable BRIDGECAST_WEBHOOK_SECRET)"))
+    live.add_argument("--no-show-stats", action="store_true",
+                      help=_("without --stats-jsonl, do not keep this show's stream statistics for `bridgecast review`"))
     live.add_argument("--events-channel", action="store_true",
                       help=_("also send live-show events to the platform over a data channel on the WHIP session, when the server accepts one"))
+    review = sub.add_parser("review", help=_("after a show: how the stream went (and the show's sales and comments)"))
+    review.add_argument("stats", nargs="*", help=_("stats files (default: the newest show's)"))
+    review.add_argument("--show-db", help=_("the live show's database (default: the app's)"))
+    review.add_argument("--json", action="store_true")
     sub.add_parser("cover", help=_("render, lint and batch-export cover images (see `bridgecast cover --help`)"), add_help=False)
     bench = sub.add_parser("bench", help=_("run a benchmark"))
     bench.add_argument("name")
@@ -207,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_encoders(args)
     if args.command == "live":
         return cmd_live(args)
+    if args.command == "review":
+        return cmd_review(args)
     from ui.app import run_app
 
     return run_app([sys.argv[0], *argv])

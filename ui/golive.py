@@ -89,6 +89,7 @@ class GoLiveController(QObject):
         self.live_since: float | None = None
         self.session: Any = None
         self.receiver: Any = None
+        self.show_stats: Any = None  # this show's stats file for the post-show review
         self._session_factory = session_factory
         self._receiver_factory = receiver_factory
         self._generation = 0
@@ -244,15 +245,24 @@ class GoLiveController(QObject):
         with self._lock:
             self.session = session
         session.start()
+        from studio.outputs.show_stats import ShowStatsLog, new_stats_path
+
+        show_stats = ShowStatsLog(session.stats, new_stats_path())
+        show_stats.on_error.connect(lambda error: forward_notice(message=error))
+        with self._lock:
+            self.show_stats = show_stats
+        show_stats.start()
 
     def _stop_now(self) -> None:
         with self._lock:
-            session, receiver = self.session, self.receiver
+            session, receiver, show_stats = self.session, self.receiver, self.show_stats
         if session is not None:
             try:
                 session.stop()
             except Exception:
                 log.exception("stopping the live session failed")
+        if show_stats is not None:
+            show_stats.stop()  # after the session: its last line says how the show ended
         if receiver is not None:
             try:
                 receiver.stop()
@@ -263,6 +273,8 @@ class GoLiveController(QObject):
                 self.session = None
             if self.receiver is receiver:
                 self.receiver = None
+            if self.show_stats is show_stats:
+                self.show_stats = None
 
     def _tear_down(self) -> None:
         if self._is_starting:

@@ -132,11 +132,13 @@ class HealthDock(QDockWidget):
         layout.addWidget(self.table)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
-        self.rtt_label, self.loss_label, self.estimate_label, self.dropped_label, self.encoder_label = (QLabel(body) for _ in range(5))
-        self.rtt_caption, self.loss_caption, self.estimate_caption, self.dropped_caption, self.encoder_caption = (QLabel(body) for _ in range(5))
+        (self.rtt_label, self.loss_label, self.estimate_label, self.dropped_label, self.encoder_label,
+         self.cpu_label) = (QLabel(body) for _ in range(6))
+        (self.rtt_caption, self.loss_caption, self.estimate_caption, self.dropped_caption, self.encoder_caption,
+         self.cpu_caption) = (QLabel(body) for _ in range(6))
         for caption, value in ((self.rtt_caption, self.rtt_label), (self.loss_caption, self.loss_label),
                                (self.estimate_caption, self.estimate_label), (self.dropped_caption, self.dropped_label),
-                               (self.encoder_caption, self.encoder_label)):
+                               (self.encoder_caption, self.encoder_label), (self.cpu_caption, self.cpu_label)):
             form.addRow(caption, value)
         layout.addLayout(form)
         self.bitrate_graph = SparkGraph("#3fb950", body)
@@ -188,6 +190,8 @@ class HealthDock(QDockWidget):
         self.estimate_label.setText(format_bitrate(estimate) or unknown)
         self.dropped_label.setText(str(stats.get("dropped_frames", 0)) if stats else unknown)
         self.encoder_label.setText(str(stats.get("encoder")) if stats and stats.get("encoder") else unknown)
+        cpu = stats.get("cpu_percent") if stats else None
+        self.cpu_label.setText(self.tr("{percent} % of one core").format(percent=f"{cpu:.0f}") if cpu is not None else unknown)
         if sample:
             if stats is not None and self.controller.state in (LIVE, RECONNECTING):
                 rates = [layer.get("bitrate_bps") for layer in layers if layer.get("bitrate_bps") is not None]
@@ -244,6 +248,7 @@ class HealthDock(QDockWidget):
         self.estimate_caption.setText(self.tr("Available bandwidth:"))
         self.dropped_caption.setText(self.tr("Dropped frames:"))
         self.encoder_caption.setText(self.tr("Encoder:"))
+        self.cpu_caption.setText(self.tr("CPU (Bridgecast):"))
         self.bitrate_graph.title = self.tr("Bitrate")
         self.rtt_graph.title = self.tr("Round trip")
         self.update_stats(sample=False)

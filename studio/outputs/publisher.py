@@ -48,6 +48,7 @@ from typing import Any, Callable, Iterable, Sequence
 from encoders.base import EncodedPacket
 from encoders.ladder import Ladder, LayerSpec, default_ladder
 from studio.clock import now_ns
+from studio.cpu import ProcessCpu
 from studio.events import Signal
 from studio.i18n import N_, _
 from studio.outputs.aiortc_adapter.send import (
@@ -1076,6 +1077,10 @@ class WhipPublisher:
                 **self.estimator.snapshot(),
                 "transport_cc": self.transport_cc_negotiated,
                 "transport_feedbacks": video.transport_feedbacks if video is not None else None,
+                # What all layers together may send (None: no limit) and how often the upper
+                # layers had to wait for it.
+                "link_budget_bps": round(video.link_budget.rate_bps) if video is not None and video.link_budget.rate_bps else None,
+                "link_budget_waits": video.link_budget.waits if video is not None else None,
             },
             "dropped_frames": dropped,
             "encoder": encoder,
@@ -1163,6 +1168,7 @@ class LiveSession:
         self._failure: OutputError | None = None
         self._lock = threading.Lock()
         self.started_at: float | None = None
+        self._cpu = ProcessCpu()  # shared by every reader of stats()
 
     @staticmethod
     def _resolve(source: Any) -> tuple[Any, Any]:
@@ -1417,6 +1423,7 @@ class LiveSession:
                     entry["congestion_state"] = layer["state"]
                     entry["target_bitrate_bps"] = layer["target_bps"]
         data["elapsed_s"] = round(self.elapsed_s, 1) if self.elapsed_s is not None else None
+        data["cpu_percent"] = self._cpu.percent()  # this process, % of one core
         if self.recorder is not None:
             data["recording"] = self.recorder.stats()
         return data

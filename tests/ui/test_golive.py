@@ -248,6 +248,10 @@ def test_states_reconnecting_limited_quality_and_failure(qtbot):
     assert health.verdict_label.text() == "Network is limiting quality: viewers get 180p"
     assert health.table.item(0, 0).text() == "h (paused)" and health.table.item(0, 3).text() == "unknown"
     assert health.estimate_label.text() == "unknown"  # never invented
+    assert health.cpu_label.text() == "unknown"
+    session.data["cpu_percent"] = 41.6
+    health.update_stats()
+    assert health.cpu_label.text() == "42 % of one core"
     session.data["layers"][0].update(bitrate_bps=900_000, active=True)
     health.update_stats()
     assert health.verdict_label.text() == "Healthy: viewers get 360p"
@@ -283,4 +287,26 @@ def test_states_reconnecting_limited_quality_and_failure(qtbot):
     assert widget.state_label.text() == "Failed: ICE failed: no route to the server"
     assert session.is_stopped and receiver.is_stopped
     assert controller.session is None and widget.button.text() == "Go live"
+    controller.shutdown()
+
+
+def test_every_show_keeps_its_stats_for_the_review(qtbot):
+    from studio.outputs.show_stats import default_stats_dir, summarize
+    from studio.settings import Settings
+    from ui.golive import GoLiveController
+
+    controller = GoLiveController(_FakeStudio(), Settings(language="en"), session_factory=_ScriptedSession,
+                                  receiver_factory=_ScriptedReceiver)
+    assert controller.go_live()
+    qtbot.waitUntil(lambda: not controller.is_busy, timeout=5000)
+    session = controller.session
+    session.data = dict(session.data, state="live", t=1.0)
+    qtbot.waitUntil(lambda: controller.show_stats is not None and controller.show_stats.lines >= 1, timeout=5000)
+    path = controller.show_stats.path
+    assert path.parent == default_stats_dir()
+    controller.stop()
+    qtbot.waitUntil(lambda: controller.session is None and not controller.is_busy, timeout=5000)
+    assert controller.show_stats is None
+    summary = summarize(path)
+    assert summary["samples"] >= 2  # at least one while live and the last one after stopping
     controller.shutdown()
