@@ -206,7 +206,7 @@ class Compositor:
         else:
             canvas = self._render_plan(plan, writable=needs_drawing_on_top)
         for overlay in overlays:
-            overlay.blend_into(canvas)
+            overlay.blend_into(canvas, tick_ns)  # animations move on the frame's own clock
         if self.is_latency_probe_on:
             draw_strip(canvas, media_to_wall_ms(tick_ns))
         self._sequence += 1

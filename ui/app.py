@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from studio.control.launch import LiveControl
 
 log = logging.getLogger(__name__)
-CONTROL_TOKEN_SECRET = "control-api-token"
 
 AUTOSAVE_NAME = "scenes.json"
 AUTOSAVE_DELAY_MS = 2000
@@ -80,24 +79,11 @@ def create_live_control(studio: Studio, settings: Settings) -> LiveControl:
 
     Constructing opens the show database; ``start()`` (which binds the port) runs off the GUI thread.
     """
-    from studio.control.launch import LiveControl
+    from studio.control.launch import LiveControl, default_show_db, stored_control_token
 
-    return LiveControl(studio, db_path=config_dir() / "live" / "show.db", port=settings.control_port,
+    return LiveControl(studio, db_path=default_show_db(), port=settings.control_port,
                        host="0.0.0.0" if settings.control_lan else "127.0.0.1",
-                       settings_token=control_token(), locale=settings.locale or "en_US")
-
-
-def control_token() -> str:
-    """The control API token, kept in the secrets store so a paired tablet stays paired."""
-    import secrets
-
-    from studio.secrets_store import get_secret, set_secret
-
-    token = get_secret(CONTROL_TOKEN_SECRET)
-    if not token:
-        token = secrets.token_urlsafe(24)
-        set_secret(CONTROL_TOKEN_SECRET, token)
-    return token
+                       settings_token=stored_control_token(), locale=settings.locale or "en_US")
 
 
 def shutdown(studio: Studio, settings: Settings, save: bool = True) -> None:
