@@ -15,6 +15,11 @@ Scenarios (``--seconds`` shortens the shaped window):
 * ``rate800k_loss3_delay40``: 800 kbit/s + 3 % loss + 40 ms delay (200 ms drop-tail queue),
   then cleared.  The full ladder's nominal total is well above 800 kbit/s.
 * ``loss5``: 5 % random loss at full bandwidth.
+* ``outage30``: the network gone both ways for ``--outage`` seconds (30), then back;
+  ``server_restart``: Janus and the WHIP server SIGKILLed, restarted 2 s later, the endpoint
+  recreated.  640x360, recording to Matroska throughout: ``recovered_s`` = back → live again,
+  ``longest_freeze_ms`` = the viewer's last frame before → first frame after,
+  ``recording_gap_ms`` = largest gap in the decoded recording.
 
 Per scenario: ``longest_freeze_ms`` (longest gap between decoded frames on substream 0 from the
 start of shaping to the end of the watch period), ``fps_ratio`` (decoded fps on substream 0 while
@@ -329,13 +334,131 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
             pass
 
 
+# Reconnection scenarios (issue 5): the publisher must come back by itself.
+RECONNECT_SCENARIOS = ("outage30", "server_restart")
+
+
+def run_reconnect_scenario(stack: Any, name: str, *, outage_s: float = 30.0, canvas: tuple[int, int] = (640, 360),
+                           workdir: Path, log: Any = None) -> dict[str, Any]:
+    """``outage30``: the link drops everything both ways for ``outage_s``; ``server_restart``:
+    Janus and the WHIP server are SIGKILLed, restarted 2 s later and the endpoint recreated
+    (a platform's endpoint persists).  LiveSession records to Matroska throughout.
+
+    Figures: ``recovered_s`` = from the network/servers being back to the publisher live again;
+    ``longest_freeze_ms`` = at the viewer on substream 0, last frame before the outage to the
+    first frame after it (re-subscribing when the publisher came back as a new session);
+    ``recording_gap_ms`` = the largest gap between decoded frames of the recording."""
+    from encoders.ladder import default_ladder
+    from studio.outputs.publisher import FAILED, LIVE, RECONNECTING, LiveSession
+    from tests.sfu.harness import JanusSubscriber, call_in_netns
+    from tests.studio.outputs.test_reconnect_janus import largest_gap, recorded_video_times
+
+    log = log or (lambda *a: None)
+    width, height = canvas
+    endpoint_id = f"rc-{name}-{os.getpid()}"
+    url = stack.whip.create_endpoint(endpoint_id)
+    program = Program(width, height).start()
+    record = workdir / f"{name}.mkv"
+    session = LiveSession((program.compositor, None), url, None, default_ladder(width, height, FPS), "h264", "libx264",
+                          has_audio=False, record_path=record)
+    changes: list[tuple[float, str]] = []
+    session.on_state.connect(lambda state, failure=None, **_: changes.append((time.monotonic(), state)))
+    shaper = stack.shaper("up") if name == "outage30" else None
+    shaper_down = stack.shaper("down") if name == "outage30" else None
+    sub = collector = None
+    result: dict[str, Any] = {"name": name, "fps_ratio": None}
+    try:
+        for s_ in (shaper, shaper_down):
+            if s_ is not None:
+                s_.start()
+        call_in_netns(stack.client_ns, session.start, timeout=30)
+        if not session.wait_live(25):
+            raise RuntimeError(f"not live: {session.state} {session.failure}")
+        sub = JanusSubscriber(stack.janus, display=endpoint_id, substream=0).start()
+        sub.wait_frames(3, timeout=15)
+        collector = FrameCollector(sub).start()
+        time.sleep(2.0)
+        lost_at = time.monotonic()
+        lost_ms = time.time_ns() // 1_000_000
+        if name == "outage30":
+            shaper.set(loss=100.0)
+            shaper_down.set(loss=100.0)
+            log(f"[{name}] network gone for {outage_s:.0f} s")
+            time.sleep(outage_s)
+            shaper.clear()
+            shaper_down.clear()
+        else:
+            stack.whip.kill()
+            stack.janus.kill()
+            log(f"[{name}] Janus and the WHIP server killed")
+            session.publisher.wait_for_state(RECONNECTING, FAILED, timeout=15)
+            time.sleep(2.0)
+            stack.janus.start()
+            stack.whip.start()
+            stack.whip.create_endpoint(endpoint_id)
+        back = time.monotonic()
+        lost = [t for t, state in changes if state == RECONNECTING and t >= lost_at]
+        result["detected_s"] = round(lost[0] - lost_at, 2) if lost else None
+        if not session.publisher.wait_for_state(LIVE, FAILED, timeout=60) or session.state != LIVE:
+            raise RuntimeError(f"not live again: {session.state} {session.failure}")
+        result["recovered_s"] = round(time.monotonic() - back, 2)
+        stats = session.stats()
+        result["ice_restarts"] = stats.get("ice_restarts")
+        result["sessions"] = stats.get("sessions")
+        result["last_outage_s"] = stats.get("last_outage_s")
+        # The viewer: the same subscription if the feed survived (ICE restart), else a new one.
+        times_before = [t for t in collector.times_ms if t <= lost_ms]
+        last_before = times_before[-1] if times_before else lost_ms
+        first_after = None
+        deadline = time.monotonic() + 20
+        while first_after is None and time.monotonic() < deadline:
+            after = [t for t in collector.times_ms if t > lost_ms]
+            if after:
+                first_after = after[0]
+                break
+            if sub.connection_state in ("failed", "closed") or name == "server_restart" or \
+                    (stats.get("ice_restarts") or 0) == 0:
+                break
+            time.sleep(0.1)
+        if first_after is None:
+            collector.stop()
+            sub.close()
+            sub = JanusSubscriber(stack.janus, display=endpoint_id, substream=0).start()
+            first_after = sub.wait_frames(1, timeout=20)[0].recv_ms
+            collector = None
+        result["longest_freeze_ms"] = int(first_after - last_before)
+        result["outage_s"] = round(back - lost_at, 1)
+        time.sleep(1.0)
+    finally:
+        if collector is not None:
+            collector.stop()
+        if sub is not None:
+            sub.close()
+        session.stop()
+        program.stop()
+        for s_ in (shaper, shaper_down):
+            if s_ is not None:
+                s_.stop()
+        try:
+            stack.whip.destroy_endpoint(endpoint_id)
+        except Exception:  # noqa: BLE001
+            pass
+    times, errors = recorded_video_times(record)
+    result["recording_gap_ms"] = round(largest_gap(times, 0.0, times[-1]) * 1000) if len(times) > 1 else None
+    result["recording_decode_errors"] = errors
+    result["recording_s"] = round(times[-1], 1) if times else None
+    return result
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bridgecast bench network", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="shaped window per scenario (default 30)")
     parser.add_argument("--steady", type=float, default=5.0, help="clean seconds before shaping")
     parser.add_argument("--watch", type=float, default=20.0, help="seconds watched after clearing")
     parser.add_argument("--canvas", default=f"{CANVAS[0]}x{CANVAS[1]}")
-    parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS), help="run only these")
+    parser.add_argument("--scenario", action="append", choices=sorted([*SCENARIOS, *RECONNECT_SCENARIOS]),
+                        help="run only these")
+    parser.add_argument("--outage", type=float, default=30.0, help="seconds the network is gone in outage30 (default 30)")
     parser.add_argument("--json", action="store_true", help="(the JSON object is always printed last)")
     parser.add_argument("--stock-subscriber", action="store_true",
                         help="measure with aiortc's stock jitter buffer (stalls ~16 s on an unrepaired loss) "
@@ -351,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     width, height = (int(v) for v in args.canvas.lower().split("x"))
     from tests.sfu.harness import sfu_stack
 
-    names = args.scenario or list(SCENARIOS)
+    names = args.scenario or [*SCENARIOS, *RECONNECT_SCENARIOS]
     scenarios: list[dict[str, Any]] = []
     errors: list[str] = []
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
@@ -359,6 +482,9 @@ def main(argv: list[str] | None = None) -> int:
         with sfu_stack(Path(tmp), split=True) as stack:
             for name in names:
                 try:
+                    if name in RECONNECT_SCENARIOS:
+                        scenarios.append(run_reconnect_scenario(stack, name, outage_s=args.outage, workdir=Path(tmp), log=log))
+                        continue
                     res = run_scenario(stack, name, SCENARIOS[name], shape_s=args.seconds, steady_s=args.steady,
                                        watch_s=args.watch, canvas=(width, height), log=log,
                                        browser_like_subscriber=not args.stock_subscriber, browser=args.browser)

@@ -1,7 +1,7 @@
 """bench/network.py's figures (the scenarios themselves run in tests/studio/outputs/test_network_janus.py)."""
 from __future__ import annotations
 
-from bench.network import SCENARIOS, BrowserViewer, longest_gap_ms, parse_args
+from bench.network import RECONNECT_SCENARIOS, SCENARIOS, BrowserViewer, longest_gap_ms, parse_args
 
 
 def test_longest_gap_counts_the_edges_of_the_window():
@@ -36,4 +36,7 @@ def test_a_failed_browser_run_is_reported_not_raised():
 def test_cli_options_and_scenarios():
     args = parse_args(["--scenario", "loss5", "--browser", "--stock-subscriber", "--seconds", "5"])
     assert args.scenario == ["loss5"] and args.browser and args.stock_subscriber and args.seconds == 5.0
+    args = parse_args(["--scenario", "outage30", "--scenario", "server_restart", "--outage", "12"])
+    assert args.scenario == ["outage30", "server_restart"] and args.outage == 12.0
+    assert set(RECONNECT_SCENARIOS) == {"outage30", "server_restart"}
     assert SCENARIOS["rate800k_loss3_delay40"] == {"rate_kbps": 800, "loss": 3.0, "delay_ms": 40, "queue_ms": 200}
