@@ -328,6 +328,7 @@ class BandwidthEstimator:
         self._last_loss_update_s: float | None = None
         self._clean_since_s: float | None = None
         self._last_overuse_cut_s = -math.inf
+        self.overuse_cuts = 0  # delay-based cuts so far (each means a queue built up)
         self.delay_state = NORMAL
         self.loss_fraction: float | None = None
         self.rtt_s: float | None = None
@@ -444,6 +445,7 @@ class BandwidthEstimator:
                 basis = min(received_bps, self.delay_based_bps) if received_bps else self.delay_based_bps
                 self.delay_based_bps = max(self.min_bps, OVERUSE_BACKOFF * basis)
                 self._last_overuse_cut_s = t
+                self.overuse_cuts += 1
         elif state == NORMAL:
             self.delay_based_bps = min(self.max_bps, self.delay_based_bps * self._growth(t, DELAY_INCREASE_PER_S) ** dt)
         # UNDERUSE: hold (the queue is draining)

@@ -132,6 +132,13 @@ EVENTS_CHANNEL_OPEN_TIMEOUT_S = 10.0  # after the media are live
 # cut only drains at (link - budget); measured at 800 kbit/s, 1.1 kept the lowest layer's
 # packets queued ~200 ms longer.  At the start the estimate is the ladder's ceiling (no limit).
 LINK_BUDGET_HEADROOM = 1.0
+# After a delay-based cut the queue built before it still stands (the cut lands at 0.85 x
+# what got through, so it drains slowly and every packet — the lowest layer's, and the
+# retransmissions that would repair it — waits behind it).  For LINK_DRAIN_S the budget is
+# LINK_DRAIN_FACTOR x the estimate: at 800 kbit/s that drains most of a full 200 ms queue.
+# Short, so the estimator's next measurement of what got through is hardly affected.
+LINK_DRAIN_S = 0.3
+LINK_DRAIN_FACTOR = 0.5
 
 
 def _median(values: Iterable[float]) -> float | None:
@@ -246,6 +253,8 @@ class WhipPublisher:
         self.estimator = BandwidthEstimator(initial_bps=ceiling_bps, min_bps=MIN_ESTIMATE_BPS, max_bps=ceiling_bps)
         self.on_estimate = Signal()
         self._feedback_seen: dict[int, dict[str, int]] = {}  # ssrc -> counters already fed
+        self._overuse_cuts_seen = 0
+        self._drain_until = -1.0
         self._logged_estimate_bps: int | None = None
 
         self._state = STOPPED
@@ -974,9 +983,15 @@ class WhipPublisher:
         estimate = estimator.update(now)
         self.available_bitrate_bps = estimate
         set_link_budget = getattr(video, "set_link_budget", None)
+        cuts = estimator.overuse_cuts
+        if cuts != self._overuse_cuts_seen:
+            # A delay-based cut means a queue stands in the bottleneck: drain it first.
+            self._overuse_cuts_seen = cuts
+            self._drain_until = (time.monotonic() if now is None else now) + LINK_DRAIN_S
+        is_draining = (time.monotonic() if now is None else now) < self._drain_until
         if set_link_budget is not None:
             # All layers together stay within the estimate; the lowest layer goes first.
-            set_link_budget(estimate * LINK_BUDGET_HEADROOM)
+            set_link_budget(estimate * (LINK_DRAIN_FACTOR if is_draining else LINK_BUDGET_HEADROOM))
         logged = self._logged_estimate_bps
         if logged is None or abs(estimate - logged) > ESTIMATE_LOG_CHANGE * logged:
             self._logged_estimate_bps = estimate
