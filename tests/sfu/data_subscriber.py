@@ -13,12 +13,11 @@ Video and audio are decoded as by :class:`tests.sfu.harness.JanusSubscriber` (sa
 """
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from typing import Any, NamedTuple
 
-from tests.sfu.harness import JanusError, JanusHttpSession, JanusSubscriber
+from tests.sfu.harness import JanusSubscriber
 
 # The label janus.js gives the viewer's own channel; Janus accepts any.
 SUBSCRIBER_CHANNEL_LABEL = "JanusDataChannel"
@@ -40,46 +39,18 @@ class JanusDataSubscriber(JanusSubscriber):
         self.has_data_stream = False
         self._message_cond = threading.Condition()
 
-    async def _connect(self) -> None:
-        from aiortc import RTCPeerConnection, RTCSessionDescription
+    def _on_streams(self, streams: list[dict]) -> None:
+        # Every stream of the feed is subscribed, the data stream included.
+        self.has_data_stream = any(stream.get("type") == "data" for stream in streams)
 
-        janus = self._janus = JanusHttpSession(self.url)
-        await janus.create()
-        await janus.attach("janus.plugin.videoroom")
-        janus.start_polling()
-        self.events = janus.events
-        if self.feed is None:
-            self.feed = await self._find_feed(janus)
-        # Every stream of the feed, the data stream included.
-        event = await janus.message({"request": "join", "ptype": "subscriber", "room": self.room,
-                                     "streams": [{"feed": self.feed}]})
-        jsep = event.get("jsep")
-        if not jsep:
-            raise JanusError(f"join gave no offer: {event}")
-        for stream in event.get("plugindata", {}).get("data", {}).get("streams", []):
-            if stream.get("type") == "video" and self._video_mid is None:
-                self._video_mid = stream.get("mid")
-            if stream.get("type") == "data":
-                self.has_data_stream = True
-
-        pc = self._pc = RTCPeerConnection()
-
-        @pc.on("track")
-        def on_track(track: Any) -> None:
-            consume = self._consume_video if track.kind == "video" else self._consume_audio
-            self._tasks.append(asyncio.get_running_loop().create_task(consume(track)))
-
+    def _on_peer_connection(self, pc: Any) -> None:
         @pc.on("datachannel")
         def on_datachannel(channel: Any) -> None:
             self._listen(channel)
 
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=jsep["sdp"], type=jsep["type"]))
+    def _before_answer(self, pc: Any) -> None:
         if self.has_data_stream:
             self._listen(pc.createDataChannel(SUBSCRIBER_CHANNEL_LABEL))
-        answer = await pc.createAnswer()
-        await pc.setLocalDescription(answer)
-        await janus.message({"request": "start", "room": self.room},
-                            jsep={"type": "answer", "sdp": pc.localDescription.sdp})
 
     def _listen(self, channel: Any) -> None:
         label = str(channel.label)

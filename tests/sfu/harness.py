@@ -1073,9 +1073,11 @@ class JanusSubscriber:
         jsep = event.get("jsep")
         if not jsep:
             raise JanusError(f"join gave no offer: {event}")
-        for stream in event.get("plugindata", {}).get("data", {}).get("streams", []):
+        streams = event.get("plugindata", {}).get("data", {}).get("streams", [])
+        for stream in streams:
             if stream.get("type") == "video" and self._video_mid is None:
                 self._video_mid = stream.get("mid")
+        self._on_streams(streams)
 
         pc = self._pc = RTCPeerConnection()
 
@@ -1084,6 +1086,7 @@ class JanusSubscriber:
             consume = self._consume_video if track.kind == "video" else self._consume_audio
             self._tasks.append(asyncio.get_running_loop().create_task(consume(track)))
 
+        self._on_peer_connection(pc)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=jsep["sdp"], type=jsep["type"]))
         if self.browser_like_recovery:
             from tests.sfu.recovering_jitter import install
@@ -1091,10 +1094,22 @@ class JanusSubscriber:
             for transceiver in pc.getTransceivers():
                 if transceiver.kind == "video":
                     self.jitter_buffers.append(install(transceiver.receiver))
+        self._before_answer(pc)
         answer = await pc.createAnswer()
         await pc.setLocalDescription(answer)
         await janus.message({"request": "start", "room": self.room},
                             jsep={"type": "answer", "sdp": pc.localDescription.sdp})
+
+    # Hooks for subclasses (e.g. tests/sfu/data_subscriber.py): the streams Janus offers, the
+    # fresh peer connection (register handlers), and the moment before the answer is made.
+    def _on_streams(self, streams: list[dict]) -> None:
+        pass
+
+    def _on_peer_connection(self, pc: Any) -> None:
+        pass
+
+    def _before_answer(self, pc: Any) -> None:
+        pass
 
     async def _consume_video(self, track: Any) -> None:
         from aiortc.mediastreams import MediaStreamError
