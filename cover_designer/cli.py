@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--region")
     render.add_argument("--language")
     render.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _product_arguments(render)
     render.add_argument("--out", required=True,
                         help=_("File to write; presets that take several covers (Lazada) write FILE-1, FILE-2 …"))
     render.add_argument("--format", choices=["png", "jpeg", "jpg", "webp"])
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--region")
     lint.add_argument("--language")
     lint.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _product_arguments(lint)
     lint.add_argument("--json", action="store_true")
 
     batch = sub.add_parser("batch", help=_("One cover per CSV row and preset."))
@@ -82,6 +84,31 @@ def _parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help=_("Print the cover document JSON schema."))
     schema.add_argument("--out")
     return parser
+
+
+def _product_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--product-catalog", metavar="FILE",
+                        help=_("Product catalog (CSV or JSON, as the live panel imports) to fill the variables from."))
+    parser.add_argument("--sku", help=_("The product of the catalog to fill the variables from."))
+
+
+def _with_product(doc, args):
+    """The document filled from ``--product-catalog``/``--sku`` (``--set`` values still win)."""
+    from .products import apply_product, load_catalog, photo_note
+
+    catalog_path, sku = getattr(args, "product_catalog", None), getattr(args, "sku", None)
+    if not catalog_path and not sku:
+        return doc
+    if not catalog_path or not sku:
+        raise CoverError(_("--product-catalog and --sku go together: name the catalog file and the product's SKU."))
+    catalog = load_catalog(catalog_path)
+    for problem in catalog.problems():
+        print(_("warning: {reason}").format(reason=problem), file=sys.stderr)
+    product = catalog.find(sku)
+    note = photo_note(product, catalog.folder)
+    if note:
+        print(_("warning: {reason}").format(reason=note), file=sys.stderr)
+    return apply_product(doc, product, catalog.folder)
 
 
 def _values(pairs: list[str]) -> dict[str, str]:
@@ -139,6 +166,7 @@ def _cmd_render(args) -> int:
     from .resize import for_preset
 
     doc, base_dir = load_source(args.source, args.region, args.language)
+    doc = _with_product(doc, args)
     preset = get_preset(args.preset)
     values = _values(args.set)
     fmt = args.format or format_for(args.out)
@@ -184,6 +212,7 @@ def _cmd_lint(args) -> int:
     from .presets import get_preset
 
     doc, base_dir = load_source(args.source, args.region, args.language)
+    doc = _with_product(doc, args)
     preset = get_preset(args.preset)
     from .resize import for_preset
 

@@ -73,7 +73,13 @@ class Plate(_Model):
 
 
 class Font(_Model):
-    family: str = "sans"
+    # "sans" (or empty): the Noto fonts for the text's language.  Any other value names a family
+    # ("Noto Serif CJK JP"); it is drawn first where installed, the Noto chain fills what it lacks,
+    # and a family missing here falls back with an L5 warning.
+    family: str = Field("sans", max_length=200, description=(
+        "Font family name, e.g. \"Noto Sans\" or \"Noto Serif CJK JP\"; \"sans\" picks the Noto fonts for the "
+        "text's language. Characters the family lacks fall back to Noto; a family that is not installed is "
+        "drawn with the fallback and reported by lint (L5)."))
     weight: Literal["regular", "medium", "bold", "black"] = "bold"
     size: float = Field(96, gt=0, le=1000)  # px on a 1080×1080 canvas; scaled by sqrt(width × height) / 1080
     min_size: float = Field(24, gt=0, le=1000)

@@ -212,6 +212,15 @@ def lint(doc: CoverDocument, preset: Preset | str | None = None, values: dict | 
             findings.append(Finding("L5", "error", info.layer_id, f"layers[{info.index}].text",
                 _("No installed font can draw these characters in “{layer}”: {chars}.").format(layer=info.layer_id, chars=chars),
                 _("Install the Noto font for that script, or change the text.")))
+    # L5 also: a font family the document names that this machine does not have.  The text is drawn
+    # with the fallback fonts, so the cover still renders, but not in the family that was designed.
+    for info in result.layers:
+        if info.font_family_missing:
+            findings.append(Finding("L5", "warning", info.layer_id, f"layers[{info.index}].font.family",
+                _("The font “{family}” chosen for “{layer}” is not installed here; the text is drawn with the "
+                  "fallback Noto fonts instead.").format(family=info.font_family_missing, layer=info.layer_id),
+                _("Pick an installed font for the layer, or install the “{family}” font family (OFL) and "
+                  "restart the program (fonts are looked up once per run).").format(family=info.font_family_missing)))
 
     # L6: Arabic/Thai/Indic need complex shaping (raqm); without it export is blocked.
     if not textlib.has_raqm():

@@ -79,6 +79,8 @@ class LayerInfo:
     tile_origin: tuple[int, int] = (0, 0)
     # Image and logo layers: the photo's size in pixels after loading (None for placeholders).
     photo_size: tuple[int, int] | None = None
+    # Text, badge and price layers whose ``font.family`` is not installed here (drawn with the fallback).
+    font_family_missing: str | None = None
 
 
 @dataclass
@@ -409,7 +411,7 @@ def _text_tile(content: str, frame: Rect, preset: Preset, font, color: str, lang
         # Auto-fit never shrinks text below what L2 calls legible; it overflows instead (L8 reports it).
         floor_px = min(size_px, max(floor_px, round(preset.min_text_height_px() + 0.5)))
     layout = textlib.layout_text(content, frame.w, frame.h, size_px, floor_px,
-                                 font.weight, language, direction, max_lines, auto_fit)
+                                 font.weight, language, direction, max_lines, auto_fit, font.family)
     stroke_px = round(stroke.width * scale) if stroke and stroke.width else 0
     pad = round(layout.size_px * 0.6) + stroke_px + (round(abs(shadow.dx) + abs(shadow.dy) + shadow.blur * 2) if shadow else 0)
     w, h = round(frame.w) + 2 * pad, round(frame.h) + 2 * pad
@@ -443,6 +445,8 @@ def _text_tile(content: str, frame: Rect, preset: Preset, font, color: str, lang
         "has_stroke": bool(stroke_px), "has_plate": plate is not None,
         "stroke_color": parse_color(stroke.color) if stroke_px else None, "color": parse_color(color),
         "language": language, "glyph_pixels": glyph_pixels,
+        # A family the document names but this machine does not have: drawn with the fallback (L5).
+        "font_family_missing": font.family if textlib.is_missing_family(font.family) else None,
         # Letters (+ stroke) only, without plate or shadow: what L8 measures.
         "glyph_ink": Rect(round(frame.x) - pad + ink_box[0], round(frame.y) - pad + ink_box[1],
                           ink_box[2] - ink_box[0], ink_box[3] - ink_box[1]) if ink_box else None,
@@ -598,6 +602,10 @@ def _tile_key(layer, frame: Rect, preset: Preset, doc: CoverDocument, values: di
         "canvas": [preset.width, preset.height], "values": values, "language": doc.language, "dir": doc.direction,
         "base": base_dir,
     }
+    font = getattr(layer, "font", None)
+    if font is not None:
+        # The family as named and what it resolves to here: installing it later changes the tile.
+        payload["font_family"] = [font.family, textlib.family_signature(font.family)]
     src = getattr(layer, "src", "")
     if src:
         path = fill(src, values)
@@ -731,5 +739,5 @@ def render(doc: CoverDocument, preset: Preset | str | None = None, values: dict 
             language=info.get("language"), role=info.get("role", ""), face_box=info.get("face_box"),
             ink_pixels=ink_pixels, glyph_ink=info.get("glyph_ink"), rotation_deg=info.get("rotation_deg", 0.0),
             bounds=info.get("bounds", info["frame"]), tile_image=tile.image, tile_origin=(tile.x, tile.y),
-            photo_size=info.get("photo_size")))
+            photo_size=info.get("photo_size"), font_family_missing=info.get("font_family_missing")))
     return RenderResult(canvas, preset, infos, problems, below)

@@ -5,10 +5,16 @@ font's cmap with fontTools) and each run is shaped on its own with raqm (Arabic 
 right-to-left, Thai and Vietnamese marks placed, CJK by language face).  Neutral characters
 (spaces, digits, punctuation) and combining marks stay in the run they follow so Arabic words
 are not broken apart.
+
+A layer's ``font.family`` names an OFL family found on this machine (:func:`available_families`);
+it is tried first for every character and the language's Noto chain fills what it lacks.  A family
+that is not installed renders with the chain alone (lint L5 warns).
 """
 from __future__ import annotations
 
 import functools
+import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +38,8 @@ class FontFace:
     path: str
     index: int = 0
     bold_path: str | None = None  # static bold file for non-variable families (CJK)
+    # Static families with several weights: (weight, path, face index) for each upright file.
+    weight_files: tuple[tuple[int, str, int], ...] = ()
 
 
 def _package_font(module: str, name: str) -> str | None:
@@ -94,8 +102,189 @@ def _cjk_key(language: str | None) -> str:
     return ("cjk-ja", "cjk-ko", "cjk-sc", "cjk-tc")[index]
 
 
-def fallback_chain(language: str | None) -> list[FontFace]:
-    """Fonts to try, in order, for text in ``language``."""
+# ---------------------------------------------------------------- font families
+# ``font.family`` values that mean "no particular family": the Noto chain for the text's language.
+AUTOMATIC_FAMILIES = frozenset({"", "sans", "auto", "automatic"})
+# Shipped fonts first, then the system's (Linux, macOS, Windows); only OFL-licensed families are kept.
+FONT_DIRS = (str(RESOURCE_FONTS), "/usr/share/fonts", "/usr/local/share/fonts",
+             os.path.expanduser("~/.local/share/fonts"), os.path.expanduser("~/.fonts"),
+             "/Library/Fonts", os.path.expanduser("~/Library/Fonts"),
+             os.path.join(os.environ.get("WINDIR", "C:\\Windows"), "Fonts"))
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+
+
+@dataclass(frozen=True)
+class FontFamily:
+    """A font family a text layer can name in ``font.family`` (OFL-licensed, on this machine)."""
+
+    name: str
+    face: FontFace
+    source: str  # "package" (a fontpkg wheel) or the folder it was found in
+    is_variable: bool = False
+
+
+def family_key(name: str) -> str:
+    """How family names are matched: case, spaces, hyphens and underscores do not count
+    ("Noto Sans CJK JP" = "noto-sans-cjk-jp")."""
+    return re.sub(r"[^0-9a-z]+", "", name.lower())
+
+
+_AUTOMATIC_KEYS = frozenset(family_key(name) for name in AUTOMATIC_FAMILIES)
+
+
+def is_automatic_family(name: str | None) -> bool:
+    """True for the values that leave the choice to the language's Noto chain ("sans", empty)."""
+    return family_key(name or "") in _AUTOMATIC_KEYS
+
+
+def _is_ofl(text: str) -> bool:
+    lowered = text.lower()
+    return "ofl" in lowered or "open font license" in lowered
+
+
+def _package_families() -> list[FontFamily]:
+    """Families installed as fontpkg wheels (``fontpkg-noto-sans`` …), OFL only, upright files."""
+    try:
+        import fontpkg
+    except ImportError:
+        return []
+    out: list[FontFamily] = []
+    try:
+        families = fontpkg.families()
+    except Exception:  # a broken third-party wheel must not stop the cover designer  # noqa: BLE001
+        return []
+    for family in families.values():
+        if not _is_ofl(family.license or ""):
+            continue
+        upright = [f for f in family.files if f.style == "normal" and Path(f.path).exists()]
+        if not upright:
+            continue
+        variable = next((f for f in upright if f.variable), None)
+        if variable is not None:
+            face = FontFace(f"family:{family.name}", str(variable.path))
+        else:
+            weights = tuple(sorted((f.weight or 400, str(f.path), 0) for f in upright))
+            face = FontFace(f"family:{family.name}", _nearest_file(weights, 400)[1], 0, None, weights)
+        out.append(FontFamily(family.name, face, "package", variable is not None))
+    return out
+
+
+def _font_files(directory: str) -> list[str]:
+    found: list[str] = []
+    for root, _dirs, files in os.walk(directory):
+        found.extend(os.path.join(root, name) for name in files if name.lower().endswith(_FONT_SUFFIXES))
+    return sorted(found)
+
+
+def _folder_families() -> list[FontFamily]:
+    """OFL families in the shipped ``resources/fonts`` and the system font folders (Debian's
+    fonts-noto-cjk …), grouped by the family name in each font; italics and condensed widths are
+    left out (a family is chosen upright; weight comes from ``font.weight``)."""
+    from fontTools.ttLib import TTCollection, TTFont
+    from fontTools.ttLib.ttFont import TTLibError
+
+    groups: dict[str, dict] = {}
+    for directory in FONT_DIRS:
+        if not os.path.isdir(directory):
+            continue
+        for path in _font_files(directory):
+            try:
+                if path.lower().endswith((".ttc", ".otc")):
+                    fonts = list(TTCollection(path, lazy=True).fonts)
+                else:
+                    fonts = [TTFont(path, lazy=True)]
+            except (OSError, TTLibError, AssertionError, ValueError, KeyError):
+                continue
+            for index, font in enumerate(fonts):
+                try:
+                    names = font["name"]
+                    os2 = font["OS/2"] if "OS/2" in font else None
+                    family = names.getDebugName(16) or names.getDebugName(1)
+                    style = (names.getDebugName(17) or names.getDebugName(2) or "").lower()
+                    licence = (names.getDebugName(13) or "") + " " + (names.getDebugName(14) or "")
+                    weight = int(os2.usWeightClass) if os2 is not None else 400
+                    width = int(os2.usWidthClass) if os2 is not None else 5
+                    italic = bool(os2 is not None and os2.fsSelection & 1) or "italic" in style or "oblique" in style
+                    variable = "fvar" in font and any(axis.axisTag == "wght" for axis in font["fvar"].axes)
+                except (KeyError, AttributeError, TTLibError, AssertionError, ValueError):
+                    continue
+                if not family or italic or width != 5 or not _is_ofl(licence):
+                    continue
+                group = groups.setdefault(family_key(family), {"name": family, "files": [], "variable": None,
+                                                                "source": directory})
+                if variable and group["variable"] is None:
+                    group["variable"] = (path, index)
+                group["files"].append((weight, path, index))
+            for font in fonts:
+                font.close()
+    out: list[FontFamily] = []
+    for group in groups.values():
+        if group["variable"] is not None:
+            path, index = group["variable"]
+            face = FontFace(f"family:{group['name']}", path, index)
+        else:
+            weights = tuple(sorted(set(group["files"])))
+            _weight, path, index = _nearest_file(weights, 400)
+            face = FontFace(f"family:{group['name']}", path, index, None, weights)
+        out.append(FontFamily(group["name"], face, group["source"], group["variable"] is not None))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def available_families() -> dict[str, FontFamily]:
+    """Every OFL font family the renderer can use by name, keyed by :func:`family_key`.
+
+    Fonts the project ships (``resources/fonts``) and installs (fontpkg wheels) come first; then
+    the system's font folders.  Nothing is downloaded."""
+    families: dict[str, FontFamily] = {}
+    for family in _package_families() + _folder_families():
+        families.setdefault(family_key(family.name), family)
+    return families
+
+
+def family_names() -> list[str]:
+    """Names of the families :func:`available_families` found, sorted for a picker."""
+    return sorted((family.name for family in available_families().values()), key=str.casefold)
+
+
+def resolve_family(name: str | None) -> FontFamily | None:
+    """The installed family ``name`` names (None for the automatic choice or a family not here)."""
+    if is_automatic_family(name):
+        return None
+    return available_families().get(family_key(name or ""))
+
+
+def is_missing_family(name: str | None) -> bool:
+    """True when ``name`` asks for a particular family that is not installed here."""
+    return not is_automatic_family(name) and resolve_family(name) is None
+
+
+def family_signature(name: str | None) -> list | None:
+    """What the family resolves to on this machine (files and faces), for render cache keys: the
+    same layer with the family installed later, or another file, renders anew."""
+    family = resolve_family(name)
+    if family is None:
+        return None
+    face = family.face
+    return [face.path, face.index, [list(item) for item in face.weight_files]]
+
+
+def _nearest_file(weight_files: tuple[tuple[int, str, int], ...], wanted: int) -> tuple[int, str, int]:
+    # CSS-like: the closest weight; on a tie, the heavier one for bold and up, the lighter one below.
+    return min(weight_files, key=lambda item: (abs(item[0] - wanted), -item[0] if wanted >= 500 else item[0]))
+
+
+def fallback_chain(language: str | None, family: str | None = None) -> list[FontFace]:
+    """Fonts to try, in order, for text in ``language``: the chosen ``family`` first when it is
+    installed, then the Noto chain for the language."""
+    chosen = resolve_family(family)
+    chain = _language_chain(language)
+    if chosen is None:
+        return list(chain)
+    return [chosen.face] + [face for face in chain if (face.path, face.index) != (chosen.face.path, chosen.face.index)]
+
+
+def _language_chain(language: str | None) -> list[FontFace]:
     faces = available_faces()
     base = (language or "en").lower().split("-")[0]
     order: list[str]
@@ -119,8 +308,10 @@ def fallback_chain(language: str | None) -> list[FontFace]:
 def load_font(face: FontFace, size_px: int, weight: str = "regular") -> ImageFont.FreeTypeFont:
     """A Pillow font at a pixel size and weight (variable fonts get their weight axis set)."""
     wanted = WEIGHT_VALUE.get(weight, 400)
-    path = face.bold_path if (face.bold_path and wanted >= 700) else face.path
-    font = ImageFont.truetype(path, max(1, int(size_px)), index=face.index, layout_engine=ImageFont.Layout.RAQM
+    path, index = face.bold_path if (face.bold_path and wanted >= 700) else face.path, face.index
+    if face.weight_files:
+        _weight, path, index = _nearest_file(face.weight_files, wanted)
+    font = ImageFont.truetype(path, max(1, int(size_px)), index=index, layout_engine=ImageFont.Layout.RAQM
                               if features.check("raqm") else ImageFont.Layout.BASIC)
     try:
         axes = font.get_variation_axes()
@@ -173,9 +364,10 @@ class Run:
     face: FontFace | None  # None: no font has these characters (L5)
 
 
-def split_runs(text: str, language: str | None) -> list[Run]:
-    """Split ``text`` into runs that one font can draw each (per-run fallback)."""
-    chain = fallback_chain(language)
+def split_runs(text: str, language: str | None, family: str | None = None) -> list[Run]:
+    """Split ``text`` into runs that one font can draw each (per-run fallback): the chosen
+    ``family`` where it has the glyphs, else the language's Noto chain."""
+    chain = fallback_chain(language, family)
     runs: list[Run] = []
     for char in text:
         code = ord(char)
@@ -195,9 +387,9 @@ def split_runs(text: str, language: str | None) -> list[Run]:
     return runs
 
 
-def missing_characters(text: str, language: str | None) -> list[str]:
+def missing_characters(text: str, language: str | None, family: str | None = None) -> list[str]:
     out: list[str] = []
-    for run in split_runs(text, language):
+    for run in split_runs(text, language, family):
         if run.face is None:
             out.extend(c for c in run.text if not c.isspace() and c not in out)
     return out
@@ -265,9 +457,10 @@ def _shape_kwargs(direction: str, language: str | None) -> dict:
     return kwargs
 
 
-def _layout_line(text: str, size_px: int, weight: str, language: str | None, direction: str) -> Line:
+def _layout_line(text: str, size_px: int, weight: str, language: str | None, direction: str,
+                 family: str | None = None) -> Line:
     runs: list[Run] = []
-    for run in split_runs(text, language):
+    for run in split_runs(text, language, family):
         # Spaces after an opposite-direction run belong to the paragraph's direction, or they end up
         # on the wrong side ("تخفيضات Giảm" would touch).
         stripped = run.text.rstrip(" ")
@@ -337,14 +530,16 @@ def _cjk_units(text: str) -> list[str]:
 
 
 def layout_text(text: str, box_w: float, box_h: float, size_px: int, min_size_px: int, weight: str,
-                language: str | None, direction: str, max_lines: int, auto_fit: bool) -> TextLayout:
-    """Lay ``text`` out in a box, shrinking from ``size_px`` to ``min_size_px`` until it fits."""
+                language: str | None, direction: str, max_lines: int, auto_fit: bool,
+                family: str | None = None) -> TextLayout:
+    """Lay ``text`` out in a box, shrinking from ``size_px`` to ``min_size_px`` until it fits.
+    ``family`` (a ``font.family``) is tried first for every character; see :func:`fallback_chain`."""
     par_dir = paragraph_direction(text, direction, language)
-    missing = missing_characters(text, language)
+    missing = missing_characters(text, language, family)
     size = max(1, int(size_px))
     floor = max(1, int(min(min_size_px, size_px)))
     while True:
-        layout = _layout_at(text, box_w, size, weight, language, par_dir, max_lines)
+        layout = _layout_at(text, box_w, size, weight, language, par_dir, max_lines, family)
         layout.missing = missing
         layout.fits = layout.width <= box_w + 0.5 and layout.height <= box_h + 0.5 and len(layout.lines) <= max_lines
         if layout.fits or not auto_fit or size <= floor:
@@ -353,26 +548,27 @@ def layout_text(text: str, box_w: float, box_h: float, size_px: int, min_size_px
 
 
 def _layout_at(text: str, box_w: float, size: int, weight: str, language: str | None, direction: str,
-               max_lines: int) -> TextLayout:
+               max_lines: int, family: str | None = None) -> TextLayout:
     paragraphs = text.split("\n")
     lines: list[Line] = []
     for paragraph in paragraphs:
         units = []
         for unit in _wrap_units(paragraph):
             # A single spaced chunk wider than the box may still break between CJK characters.
-            if any(is_cjk_char(c) for c in unit) and _layout_line(unit.rstrip(), size, weight, language, direction).width > box_w:
+            if any(is_cjk_char(c) for c in unit) and _layout_line(unit.rstrip(), size, weight, language, direction,
+                                                                  family).width > box_w:
                 units.extend(_cjk_units(unit))
             else:
                 units.append(unit)
         current = ""
         for unit in units:
             trial = current + unit
-            if current and _layout_line(trial.rstrip(), size, weight, language, direction).width > box_w:
-                lines.append(_layout_line(current.rstrip(), size, weight, language, direction))
+            if current and _layout_line(trial.rstrip(), size, weight, language, direction, family).width > box_w:
+                lines.append(_layout_line(current.rstrip(), size, weight, language, direction, family))
                 current = unit
             else:
                 current = trial
-        lines.append(_layout_line(current.rstrip(), size, weight, language, direction))
+        lines.append(_layout_line(current.rstrip(), size, weight, language, direction, family))
     gap = size * 0.12
     height = sum(line.ascent + line.descent for line in lines) + gap * (len(lines) - 1)
     width = max((line.width for line in lines), default=0.0)

@@ -36,6 +36,7 @@ from ui.cover_model import (  # noqa: F401
     ALIGN_SIDES, NEW_LAYER_KINDS, CoverEditorModel, DocumentCommand, aligned_frame, duplicated_layer, edit_layer,
     new_layer,
 )
+from ui.cover_fonts import FontFamilyPicker
 from ui.cover_style_panel import BackgroundPanel, StylePanel
 from ui.cover_variables import VariablesPanel
 from ui.workers import run_in_background
@@ -469,6 +470,10 @@ class CoverEditorWindow(QMainWindow):
         self.font_size.setDecimals(0)
         self.color_edit = QLineEdit()
         self.color_edit.setPlaceholderText("#RRGGBB")
+        # The font list is read on a pool thread; picking a family is one undo step and re-renders
+        # off the GUI thread like every other edit.
+        self.family_combo = FontFamilyPicker(pool=self.pool)
+        self.family_combo.family_chosen.connect(lambda name: self._commit("font_family", name, self.tr("Change font")))
         self.weight_combo = QComboBox()
         for weight in ("regular", "medium", "bold", "black"):
             self.weight_combo.addItem("", weight)
@@ -521,7 +526,8 @@ class CoverEditorWindow(QMainWindow):
             button.clicked.connect(lambda _checked=False, side=side: self.align_layer(side))
             self.align_buttons[side] = button
             grid.addWidget(button, index // 3, index % 3)
-        rows = [("name", self.name_edit), ("text", self.text_edit), ("font_size", self.font_size),
+        rows = [("name", self.name_edit), ("text", self.text_edit), ("font_family", self.family_combo),
+                ("font_size", self.font_size),
                 ("font_weight", self.weight_combo), ("align", self.align_combo), ("color", self.color_edit), ("opacity", self.opacity)] + list(self.frame_spins.items()) + [
                     ("rotation", self.rotation_spin), ("anchor", self.anchor_combo), ("relative_to", self.relative_combo),
                     ("own_frame", self.own_frame_check), ("align_to", align_grid)]
@@ -880,7 +886,7 @@ class CoverEditorWindow(QMainWindow):
             self.delete_button.setEnabled(not layer.locked)
         if layer is None:
             return
-        widgets = [self.name_edit, self.text_edit, self.font_size, self.weight_combo, self.align_combo, self.color_edit,
+        widgets = [self.name_edit, self.text_edit, self.family_combo, self.font_size, self.weight_combo, self.align_combo, self.color_edit,
                    self.opacity, self.rotation_spin, self.anchor_combo, self.relative_combo, self.own_frame_check,
                    *self.frame_spins.values()]
         for widget in widgets:
@@ -888,7 +894,8 @@ class CoverEditorWindow(QMainWindow):
         self.name_edit.setText(layer.name)
         has_text = hasattr(layer, "text")
         # Rows that do not apply to this kind of layer are hidden, not greyed out: less to read.
-        applies = {"text": has_text, "font_size": hasattr(layer, "font"), "font_weight": hasattr(layer, "font"),
+        applies = {"text": has_text, "font_family": hasattr(layer, "font"), "font_size": hasattr(layer, "font"),
+                   "font_weight": hasattr(layer, "font"),
                    "align": hasattr(layer, "align"),
                    "color": _color_field(layer) is not None and layer.type not in ("image", "logo")}
         for key, visible in applies.items():
@@ -898,6 +905,8 @@ class CoverEditorWindow(QMainWindow):
         has_font = hasattr(layer, "font")
         self.font_size.setEnabled(has_font)
         self.font_size.setValue(layer.font.size if has_font else 0)
+        self.family_combo.setEnabled(has_font)
+        self.family_combo.set_family(layer.font.family if has_font else None)
         self.weight_combo.setEnabled(has_font)
         self.weight_combo.setCurrentIndex(max(0, self.weight_combo.findData(layer.font.weight if has_font else "")))
         has_align = hasattr(layer, "align")
@@ -1264,7 +1273,7 @@ class CoverEditorWindow(QMainWindow):
                   "dy": self.tr("Offset Y"), "w": self.tr("Width"), "h": self.tr("Height"), "rotation": self.tr("Rotation"),
                   "anchor": self.tr("Anchor"), "relative_to": self.tr("Relative to"), "own_frame": "",
                   "align_to": self.tr("Align")}
-        labels.update({"font_weight": self.tr("Weight"), "align": self.tr("Alignment")})
+        labels.update({"font_weight": self.tr("Weight"), "align": self.tr("Alignment"), "font_family": self.tr("Font")})
         for key, label in self.prop_labels.items():
             label.setText(labels[key])
         weights = {"regular": self.tr("Regular"), "medium": self.tr("Medium"), "bold": self.tr("Bold"),

@@ -74,6 +74,8 @@ def edit_layer(doc: CoverDocument, layer_id: str, **fields) -> CoverDocument:
                     data["font"]["size"] = value
                 elif name == "font_weight":
                     data["font"]["weight"] = value
+                elif name == "font_family":
+                    data["font"]["family"] = value
                 else:
                     data[name] = value
             new.layers[index] = type(layer).model_validate(data)

@@ -5,6 +5,8 @@ next render and every edit is one undo step.  Variables a layer uses but that ha
 listed too, marked as not set (the cover then shows the ``{name}`` placeholder and lint points at it).
 "Fill from CSV…" reads a product CSV (the one ``bridgecast cover batch`` takes) off the GUI thread and
 fills the variables from a chosen row, so the designer sees the cover with real product data.
+"Fill from product…" does the same from the live catalog file (CSV/JSON, the live panel's format):
+the product's fields fill ``{product_name}``, ``{price}`` … and its photo the photo placeholders.
 """
 from __future__ import annotations
 
@@ -63,6 +65,10 @@ class VariablesPanel(QWidget):
         self.row_combo = QComboBox()
         self.row_combo.setVisible(False)
         self.row_combo.activated.connect(self.apply_row)
+        self.catalog = None  # cover_designer.products.ProductCatalog once a catalog file is read
+        self.product_dialog = None
+        self.product_button = QPushButton()
+        self.product_button.clicked.connect(self.choose_product)
         self.table = QTableWidget(0, 2)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -88,10 +94,11 @@ class VariablesPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
         layout.addLayout(row)
-        csv_row = QHBoxLayout()
-        csv_row.addWidget(self.csv_button)
-        csv_row.addWidget(self.row_combo, 1)
-        layout.addLayout(csv_row)
+        fill_row = QHBoxLayout()
+        fill_row.addWidget(self.csv_button, 1)
+        fill_row.addWidget(self.product_button, 1)
+        layout.addLayout(fill_row)
+        layout.addWidget(self.row_combo)  # shown once a CSV is read
         layout.addWidget(self.error)
         model.document_changed.connect(self.refresh)
         self.retranslate()
@@ -210,6 +217,72 @@ class VariablesPanel(QWidget):
         after = doc.model_copy(update={"variables": {**doc.variables, **values}}, deep=True)
         self._push(after, self.tr("Fill from CSV row"))
 
+    # -- fill from a product of the live catalog
+    def choose_product(self) -> None:
+        """Pick a product of the catalog already read, or choose a catalog file first."""
+        if self.catalog is None:
+            self.choose_catalog()
+        else:
+            self.open_product_picker()
+
+    def choose_catalog(self) -> None:
+        folder = str(self.catalog.folder if self.catalog is not None else (self.csv_folder or Path.home()))
+        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Product catalog"), folder,
+                                                    self.tr("Product catalogs (*.csv *.json)"))
+        if path:
+            self.load_catalog(Path(path))
+
+    def load_catalog(self, path: Path) -> None:
+        """Read a catalog file on a pool thread (the live panel's loader), then offer its products."""
+        from cover_designer.products import load_catalog
+        from ui.workers import run_in_background
+
+        self.error.setText(self.tr("Reading {name}…").format(name=path.name))
+        run_in_background(lambda: load_catalog(path), self._on_catalog, self._on_catalog_failed,
+                          receiver=self, pool=self._pool)
+
+    def _on_catalog(self, catalog) -> None:
+        self.catalog = catalog
+        self.error.setText("")
+        self.product_button.setToolTip(self.tr("Products from {path}").format(path=catalog.path))
+        self.open_product_picker()
+
+    def _on_catalog_failed(self, error: BaseException) -> None:
+        self.error.setText(str(getattr(error, "message", None) or error))
+
+    def open_product_picker(self) -> None:
+        from ui.cover_products import ProductPickerDialog
+
+        if self.catalog is None:
+            return
+        doc = self.model.document
+        if self.product_dialog is not None:
+            self.product_dialog.deleteLater()
+        dialog = ProductPickerDialog(self.catalog, doc.language, doc.variables.get("locale", "en_US"), self)
+        current = doc.variables.get("sku")
+        if current:
+            dialog.select_sku(current)
+        dialog.product_chosen.connect(self.apply_product)
+        dialog.other_catalog_requested.connect(self.choose_catalog)
+        self.product_dialog = dialog
+        dialog.open()
+
+    def apply_product(self, sku: str) -> None:
+        """Fill the cover from the catalog's product ``sku`` (one undo step)."""
+        from cover_designer.errors import CoverError
+        from cover_designer.products import apply_product, photo_note
+
+        if self.catalog is None:
+            return
+        try:
+            product = self.catalog.find(sku)
+        except CoverError as exc:
+            self.error.setText(exc.message)
+            return
+        note = photo_note(product, self.catalog.folder)
+        self.error.setText(note or "")
+        self._push(apply_product(self.model.document, product, self.catalog.folder), self.tr("Fill from product"))
+
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
@@ -224,3 +297,7 @@ class VariablesPanel(QWidget):
         self.csv_button.setToolTip(self.tr("Preview the cover with a product row from a CSV file (the same file the "
                                            "batch export takes)"))
         self.row_combo.setToolTip(self.tr("Product row"))
+        self.product_button.setText(self.tr("Fill from product…"))
+        if self.catalog is None:
+            self.product_button.setToolTip(self.tr("Preview the cover with a product from the live catalog file "
+                                                   "(CSV or JSON, as the live panel imports it)"))
