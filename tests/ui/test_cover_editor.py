@@ -8,29 +8,16 @@ from PySide6.QtTest import QTest
 
 from cover_designer.presets import PRESETS
 from cover_designer.templates import load_template
-from ui.cover_editor import CoverEditorWindow, active_frame, edit_layer, DocumentCommand
+from ui.cover_editor import active_frame, edit_layer, DocumentCommand
+from tests.ui.cover_helpers import open_cover_editor, wait_rendered
 
 TEMPLATE = "na_eu-apparel"
 
 
 @pytest.fixture
 def editor(qtbot):
-    window = CoverEditorWindow()
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.open_document(load_template(TEMPLATE), "youtube")
-    wait_rendered(qtbot, window)
-    try:
+    with open_cover_editor(qtbot, load_template(TEMPLATE)) as window:
         yield window
-    finally:
-        window.close()
-        window.pool.waitForDone(10000)
-
-
-def wait_rendered(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: window.is_idle() and window.canvas.image is not None, timeout=10000)
 
 
 def widget_point(window, x: float, y: float) -> QPoint:

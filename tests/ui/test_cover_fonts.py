@@ -9,29 +9,20 @@ from PySide6.QtCore import Qt
 from cover_designer import text as textlib
 from cover_designer.document import parse_document
 from cover_designer.templates import load_template
-from ui.cover_editor import CoverEditorWindow
 from ui.cover_fonts import FontFamilyPicker
 
-from .test_cover_style_panel import changed_then_undo_redo, wait_rendered
+from tests.ui.cover_helpers import open_cover_editor, wait_rendered
+
+from .test_cover_style_panel import changed_then_undo_redo
 
 SERIF = "Noto Serif CJK JP"
 
 
 @pytest.fixture
 def editor(qtbot):
-    window = CoverEditorWindow()
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.open_document(load_template("na_eu-apparel"), "youtube")
-    wait_rendered(qtbot, window)
-    qtbot.waitUntil(lambda: window.family_combo.families is not None, timeout=20000)
-    try:
+    with open_cover_editor(qtbot) as window:
+        qtbot.waitUntil(lambda: window.family_combo.families is not None, timeout=20000)
         yield window
-    finally:
-        window.close()
-        window.pool.waitForDone(20000)
 
 
 def _items(combo) -> list[tuple[str, str]]:

@@ -12,35 +12,20 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QStyle, QStyleOptionSlider
 
 from cover_designer.templates import load_template
-from ui.cover_editor import CoverEditorWindow
 from ui.cover_image_panel import face_from_drag, focal_from_click
+from tests.ui.cover_helpers import open_cover_editor, wait_rendered
 
 PHOTO = Path(__file__).resolve().parents[1] / "cover_designer" / "data" / "astronaut.jpg"
 TEMPLATE = "na_eu-apparel"
 
 
-def wait_rendered(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: window.is_idle() and window.canvas.image is not None, timeout=20000)
-
-
 @pytest.fixture
 def editor(qtbot):
     """The editor on a template whose photo layer shows a real photo, the photo layer selected."""
-    window = CoverEditorWindow()
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
     doc = load_template(TEMPLATE)
     doc.variables = {**doc.variables, "product_image": str(PHOTO)}
-    window.open_document(doc, "youtube")
-    window.model.select("photo")
-    wait_rendered(qtbot, window)
-    try:
+    with open_cover_editor(qtbot, doc, select="photo") as window:
         yield window
-    finally:
-        window.close()
-        window.pool.waitForDone(20000)
 
 
 def canvas_point(window, x: float, y: float) -> QPoint:

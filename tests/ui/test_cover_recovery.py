@@ -9,10 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 from cover_designer.autosave import autosave, autosave_path, save
 from cover_designer.templates import load_template
 from ui.cover_editor import CoverEditorWindow, edit_layer
-
-
-def wait_rendered(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: window.is_idle() and window.canvas.image is not None, timeout=20000)
+from tests.ui.cover_helpers import wait_rendered
 
 
 def make_editor(qtbot) -> CoverEditorWindow:

@@ -7,29 +7,14 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from cover_designer.templates import load_template
-from ui.cover_editor import CoverEditorWindow
 from ui.cover_style_panel import normalized_color
-
-
-def wait_rendered(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: window.is_idle() and window.canvas.image is not None, timeout=20000)
+from tests.ui.cover_helpers import open_cover_editor, wait_rendered
 
 
 @pytest.fixture
 def editor(qtbot):
-    window = CoverEditorWindow()
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.open_document(load_template("na_eu-apparel"), "youtube")
-    wait_rendered(qtbot, window)
-    try:
+    with open_cover_editor(qtbot) as window:
         yield window
-    finally:
-        window.close()
-        window.pool.waitForDone(20000)
 
 
 def canvas_array(window) -> np.ndarray:
