@@ -397,6 +397,7 @@ def run_reconnect_scenario(stack: Any, name: str, *, outage_s: float = 30.0, can
             stack.whip.start()
             stack.whip.create_endpoint(endpoint_id)
         back = time.monotonic()
+        back_ms = time.time_ns() // 1_000_000
         lost = [t for t, state in changes if state == RECONNECTING and t >= lost_at]
         result["detected_s"] = round(lost[0] - lost_at, 2) if lost else None
         if not session.publisher.wait_for_state(LIVE, FAILED, timeout=60) or session.state != LIVE:
@@ -407,12 +408,12 @@ def run_reconnect_scenario(stack: Any, name: str, *, outage_s: float = 30.0, can
         result["sessions"] = stats.get("sessions")
         result["last_outage_s"] = stats.get("last_outage_s")
         # The viewer: the same subscription if the feed survived (ICE restart), else a new one.
-        times_before = [t for t in collector.times_ms if t <= lost_ms]
-        last_before = times_before[-1] if times_before else lost_ms
+        # Frozen time = the longest gap between frames from the loss to the first frame after
+        # the network/servers were back.
         first_after = None
         deadline = time.monotonic() + 20
-        while first_after is None and time.monotonic() < deadline:
-            after = [t for t in collector.times_ms if t > lost_ms]
+        while time.monotonic() < deadline:
+            after = [t for t in collector.times_ms if t > back_ms]
             if after:
                 first_after = after[0]
                 break
@@ -420,13 +421,17 @@ def run_reconnect_scenario(stack: Any, name: str, *, outage_s: float = 30.0, can
                     (stats.get("ice_restarts") or 0) == 0:
                 break
             time.sleep(0.1)
+        times = [t for t in collector.times_ms if t >= lost_ms - 5000]
         if first_after is None:
+            last_before = times[-1] if times else lost_ms
             collector.stop()
             sub.close()
             sub = JanusSubscriber(stack.janus, display=endpoint_id, substream=0).start()
             first_after = sub.wait_frames(1, timeout=20)[0].recv_ms
             collector = None
-        result["longest_freeze_ms"] = int(first_after - last_before)
+            result["longest_freeze_ms"] = int(first_after - last_before)
+        else:
+            result["longest_freeze_ms"] = longest_gap_ms(times, lost_ms, first_after)
         result["outage_s"] = round(back - lost_at, 1)
         time.sleep(1.0)
     finally:
