@@ -42,7 +42,8 @@ class Finding:
         return asdict(self)
 
 
-def _relative_luminance(rgb: np.ndarray) -> np.ndarray:
+def relative_luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of sRGB colours (..., 3) in 0..255."""
     c = rgb.astype(np.float64) / 255.0
     c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     return 0.2126 * c[..., 0] + 0.7152 * c[..., 1] + 0.0722 * c[..., 2]
@@ -190,14 +191,14 @@ def lint(doc: CoverDocument, preset: Preset | str | None = None, values: dict | 
         if box[2] <= box[0] or box[3] <= box[1]:
             continue
         behind = np.asarray(below.crop(box).convert("RGB"))
-        lum = _relative_luminance(behind.reshape(-1, 3))
-        text_lum = float(_relative_luminance(np.array([info.color[:3]]))[0])
+        lum = relative_luminance(behind.reshape(-1, 3))
+        text_lum = float(relative_luminance(np.array([info.color[:3]]))[0])
         worst = min(contrast_ratio(text_lum, float(np.percentile(lum, 5))),
                     contrast_ratio(text_lum, float(np.percentile(lum, 95))))
         if worst >= CONTRAST_MIN:
             continue
         if info.has_stroke and info.stroke_color is not None:
-            stroke_lum = float(_relative_luminance(np.array([info.stroke_color[:3]]))[0])
+            stroke_lum = float(relative_luminance(np.array([info.stroke_color[:3]]))[0])
             if contrast_ratio(text_lum, stroke_lum) >= CONTRAST_MIN:
                 continue
         findings.append(Finding("L4", "error", info.layer_id, f"layers[{info.index}].color",

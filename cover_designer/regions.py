@@ -183,3 +183,21 @@ def get_region(region_id: str):
         raise DocumentError(_("Unknown region “{name}” (use one of: {names}).").format(
             name=region_id, names=", ".join(sorted(REGIONS))))
     return REGIONS[key]
+
+
+# Show locales whose market has a pack of its own; anything else (en_US, de_DE, fr_FR, zh_CN …) → "na_eu".
+_LOCALE_REGION = {"ar": "middle_east", "fa": "middle_east", "he": "middle_east", "ur": "middle_east",
+                  "th": "sea", "vi": "sea", "id": "sea", "ms": "sea", "fil": "sea", "en_PH": "sea", "en_MY": "sea",
+                  "en_SG": "sea", "pt_BR": "latam", "es_MX": "latam", "es_AR": "latam", "es_CO": "latam",
+                  "es_CL": "latam", "es_PE": "latam", "ja": "jp_kr", "ko": "jp_kr", "en_AE": "middle_east",
+                  "en_SA": "middle_east"}
+DEFAULT_REGION = "na_eu"
+
+
+def region_for_locale(locale: str | None) -> str:
+    """The region pack a show in ``locale`` (CLDR, "ar_SA", "pt-BR") uses unless one is chosen:
+    ar_SA → middle_east, th_TH/vi_VN/id_ID → sea, pt_BR/es_MX → latam, ja_JP/ko_KR → jp_kr, else na_eu."""
+    code = (locale or "").split(".")[0].split("@")[0].replace("-", "_")
+    parts = code.split("_")
+    full = "_".join(parts[:2]) if len(parts) > 1 else parts[0]
+    return _LOCALE_REGION.get(full) or _LOCALE_REGION.get(parts[0].lower(), DEFAULT_REGION)

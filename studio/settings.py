@@ -73,6 +73,8 @@ class Settings(BaseModel):
     control_port: int = Field(0, ge=0, le=65535)  # control API for assistant devices; 0 = any free port
     control_lan: bool = False  # serve the control API beyond 127.0.0.1
     locale: str | None = None  # overlay prices/dates locale (Babel), e.g. "en_US", "de_DE", "ar_SA"
+    # Region pack (cover_designer.regions) the on-screen cards are styled with; None = the locale's region.
+    region: str | None = None
     # Every live-show event is POSTed here (None = off).  The signing secret is kept by
     # ``studio.secrets_store`` under ``webhook_secret_ref``, never in this file.
     webhook_url: str | None = Field(None, max_length=2000)

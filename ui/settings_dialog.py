@@ -1,5 +1,5 @@
-"""Settings → Live control…: the control API (port, LAN access, token), the overlay locale and the
-platform webhook.
+"""Settings → Live control…: the control API (port, LAN access, token), the overlay locale and region
+style, and the platform webhook.
 
 A view of ``Settings`` and (when the app has one) the running ``LiveControl``.  Nothing is saved
 until the form validates.  The webhook's signing secret goes to ``studio.secrets_store`` (keyring or
@@ -42,6 +42,20 @@ def overlay_locales() -> list[str]:
             if language.locale not in seen:
                 seen.append(language.locale)
     return seen
+
+
+def overlay_regions() -> list[str]:
+    """Region pack ids (the cover designer's) the on-screen cards can be styled with, in pack order."""
+    from cover_designer.regions import REGIONS
+
+    return list(REGIONS)
+
+
+def locale_region(code: str | None) -> str:
+    """The region pack a locale uses when none is chosen."""
+    from cover_designer.regions import region_for_locale
+
+    return region_for_locale(code)
 
 
 def locale_name(code: str, display_language: str) -> str:
@@ -117,6 +131,14 @@ class LiveSettingsDialog(QDialog):
         self.locale_hint.setWordWrap(True)
         overlay_form.addRow(self.locale_caption, self.locale_box)
         overlay_form.addRow(self.locale_hint)
+        self.region_box = QComboBox(self.overlay_group)
+        self.region_box.setObjectName("regionBox")
+        self.region_caption = QLabel(self.overlay_group)
+        self.region_hint = QLabel(self.overlay_group)
+        self.region_hint.setWordWrap(True)
+        overlay_form.addRow(self.region_caption, self.region_box)
+        overlay_form.addRow(self.region_hint)
+        self.locale_box.currentIndexChanged.connect(lambda _index: self._fill_regions())
 
         # Webhook
         self.webhook_group = QGroupBox(self)
@@ -249,6 +271,24 @@ class LiveSettingsDialog(QDialog):
         self.locale_box.setCurrentIndex(max(0, self.locale_box.findData(current)))
         self.locale_box.blockSignals(False)
 
+    # -- region -----------------------------------------------------------------------------------------
+    def region_name(self, region: str) -> str:
+        names = {"na_eu": self.tr("North America / Europe"), "sea": self.tr("Southeast Asia"),
+                 "middle_east": self.tr("Middle East"), "latam": self.tr("Latin America"), "jp_kr": self.tr("Japan / Korea")}
+        return names.get(region, region)
+
+    def _fill_regions(self) -> None:
+        """"Automatic" names the region the chosen locale leads to, so the choice is never a guess."""
+        current = self.region_box.currentData() if self.region_box.count() else (self.settings.region or "")
+        automatic = locale_region(self.locale_box.currentData() or self.settings.locale or "en_US")
+        self.region_box.blockSignals(True)
+        self.region_box.clear()
+        self.region_box.addItem(self.tr("Automatic: {region}").format(region=self.region_name(automatic)), "")
+        for region in overlay_regions():
+            self.region_box.addItem(self.region_name(region), region)
+        self.region_box.setCurrentIndex(max(0, self.region_box.findData(current or "")))
+        self.region_box.blockSignals(False)
+
     # -- validation and saving ------------------------------------------------------------------------
     def problems(self) -> list[str]:
         """What stops saving, in words (empty when the form can be saved)."""
@@ -278,7 +318,8 @@ class LiveSettingsDialog(QDialog):
         secret = self._secret.strip() or None if self._is_secret_loaded else None
         is_secret_known = self._is_secret_loaded
         values = {"control_port": self.port_spin.value(), "control_lan": self.lan_box.isChecked(),
-                  "locale": self.locale_box.currentData(), "webhook_url": url}
+                  "locale": self.locale_box.currentData(), "region": self.region_box.currentData() or None,
+                  "webhook_url": url}
         self._set_busy(True)
 
         had_secret = bool(self.settings.webhook_secret_ref)
@@ -314,6 +355,7 @@ class LiveSettingsDialog(QDialog):
         def apply() -> str | None:
             try:
                 control.live.set_locale(values["locale"])
+                control.live.set_region(values["region"])
                 control.apply_webhook_settings(settings)
                 if is_address_changed and control.server is not None:
                     error = control.reconfigure(host=LAN_HOST if values["control_lan"] else LOCAL_HOST, port=values["control_port"])
@@ -371,6 +413,10 @@ class LiveSettingsDialog(QDialog):
         self.locale_caption.setText(self.tr("Prices and dates:"))
         self.locale_hint.setText(self.tr("The locale of the target market: currency format, dates, and a mirrored layout for Arabic."))
         self._fill_locales()
+        self.region_caption.setText(self.tr("Region style:"))
+        self.region_hint.setText(self.tr("The cover designer's region pack for the cards: colours, fonts, ready phrases "
+                                         "such as “SALE” in the market's language, and the mirrored layout for the Middle East."))
+        self._fill_regions()
         self.webhook_group.setTitle(self.tr("Platform webhook"))
         self.webhook_caption.setText(self.tr("Address:"))
         self.secret_caption.setText(self.tr("Signing secret:"))

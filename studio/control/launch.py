@@ -94,11 +94,12 @@ class LiveControl:
 
     def __init__(self, studio: Any, db_path: str | Path | None = None, catalog: str | Path | None = None, port: int | None = 0,
                  host: str = "127.0.0.1", token: str | None = None, settings_token: str | None = None,
-                 locale: str = "en_US", webhook_url: str | None = None, webhook_secret: str | None = None) -> None:
+                 locale: str = "en_US", webhook_url: str | None = None, webhook_secret: str | None = None,
+                 region: str | None = None) -> None:
         if webhook_url:
             webhook_url = validate_webhook_url(webhook_url)  # before anything opens
         self.studio = studio
-        self.live = LiveShow(studio, db_path or default_show_db(), locale=locale)
+        self.live = LiveShow(studio, db_path or default_show_db(), locale=locale, region=region)
         self.host = host
         self.port = port
         self._token = resolve_token(token, settings_token)

@@ -72,6 +72,18 @@ def _int(value: Any, what: str, low: int, high: int | None = None) -> int:
     return number
 
 
+def _region_id(region: str | None) -> str | None:
+    """A region pack id (cover_designer.regions) or None; raises LiveError for an unknown one."""
+    from cover_designer.regions import REGIONS
+
+    if region is None or not str(region).strip():
+        return None
+    key = str(region).strip().lower().replace("-", "_")
+    if key not in REGIONS:
+        raise LiveError(_("Unknown region “{name}” (use one of: {names}).").format(name=region, names=", ".join(sorted(REGIONS))))
+    return key
+
+
 class LiveShow:
     """The assistant's side of a show.  ``start()`` runs a small ticker thread; ``stop()`` joins it.
 
@@ -81,9 +93,10 @@ class LiveShow:
 
     def __init__(self, studio: Any | None, db_path: str | Path, catalog: str | Path | None = None,
                  locale: str = "en_US", clock: Callable[[], float] = time.time,
-                 keywords: tuple[str, ...] = DEFAULT_KEYWORDS) -> None:
+                 keywords: tuple[str, ...] = DEFAULT_KEYWORDS, region: str | None = None) -> None:
         self.studio = studio
         self.locale = locale
+        self.region = _region_id(region)  # the region pack chosen for the cards; None = the locale's
         self.clock = clock
         self.keywords = tuple(k.lower() for k in keywords)
         self.event = Signal()  # emit(event={"seq","t","type","data"})
@@ -714,8 +727,9 @@ class LiveShow:
     # -- overlays ---------------------------------------------------------------------------------
     @property
     def _is_mirrored(self) -> bool:
-        """Middle-East locales mirror the whole overlay layout (not numbers or logos)."""
-        return render.is_rtl_locale(self.locale)
+        """Middle-East locales mirror the whole overlay layout (not numbers or logos); the same
+        answer the cards' own layout gets from the region style."""
+        return render.overlay_style(self.locale, self.overlay_region).is_mirrored
 
     def _geometry(self) -> tuple[int, int, float]:
         canvas = self.studio.collection.canvas
@@ -786,6 +800,20 @@ class LiveShow:
             self.locale = locale
             self.refresh_overlays()
 
+    @property
+    def overlay_region(self) -> str:
+        """The region pack the cards are drawn with: the chosen one, else the locale's."""
+        from cover_designer.regions import region_for_locale
+
+        return self.region or region_for_locale(self.locale)
+
+    def set_region(self, region: str | None) -> None:
+        """Draw the cards with ``region``'s pack (palette, fonts, phrases); None follows the locale."""
+        key = _region_id(region)
+        with self._lock:
+            self.region = key
+            self.refresh_overlays()
+
     def refresh_overlays(self) -> None:
         with self._lock:
             self._draw_product()
@@ -802,7 +830,7 @@ class LiveShow:
             self._remove(OVERLAY_PRODUCT)
             return
         width, height, scale = self._geometry()
-        rgba = render.product_card(self.products[self.pinned_sku], self.locale, scale)
+        rgba = render.product_card(self.products[self.pinned_sku], self.locale, scale, region=self.overlay_region)
         margin = int(40 * scale)
         x = width - margin - rgba.shape[1] if self._is_mirrored else margin
         replay = self._drawn_sku is not None and self._drawn_sku != self.pinned_sku  # another product: enter again
@@ -816,7 +844,7 @@ class LiveShow:
             self._remove(OVERLAY_COUPON)
             return
         width, _height, scale = self._geometry()
-        rgba = render.coupon_banner(self.coupons[self.shown_coupon], self.locale, scale)
+        rgba = render.coupon_banner(self.coupons[self.shown_coupon], self.locale, scale, region=self.overlay_region)
         margin = int(40 * scale)
         self._put(OVERLAY_COUPON, rgba, margin if self._is_mirrored else width - margin - rgba.shape[1], margin, 11)
 
@@ -828,7 +856,8 @@ class LiveShow:
             self._remove(OVERLAY_FLASH)
             return
         width, height, scale = self._geometry()
-        rgba = render.flash_sale_card(public, self.products.get(public["sku"]), self.locale, scale)
+        rgba = render.flash_sale_card(public, self.products.get(public["sku"]), self.locale, scale,
+                                      region=self.overlay_region)
         margin = int(40 * scale)
         x = margin if self._is_mirrored else width - margin - rgba.shape[1]
         self._put(OVERLAY_FLASH, rgba, x, height - margin - rgba.shape[0], 12)
@@ -842,7 +871,7 @@ class LiveShow:
             return
         width, _height, scale = self._geometry()
         margin = int(40 * scale)
-        rgba = render.giveaway_card(public, scale)
+        rgba = render.giveaway_card(public, scale, self.locale, self.overlay_region)
         self._put(OVERLAY_GIVEAWAY, rgba, width - margin - rgba.shape[1] if self._is_mirrored else margin, margin, 13)
 
     def _draw_answer(self) -> None:
@@ -852,5 +881,6 @@ class LiveShow:
             self._remove(OVERLAY_ANSWER)
             return
         width, height, scale = self._geometry()
-        rgba = render.answer_card(self.pinned_answer["comment"], self.pinned_answer["answer"], scale)
+        rgba = render.answer_card(self.pinned_answer["comment"], self.pinned_answer["answer"], scale, self.locale,
+                                   self.overlay_region)
         self._put(OVERLAY_ANSWER, rgba, (width - rgba.shape[1]) // 2, int(height * 0.55), 14)

@@ -177,3 +177,28 @@ def test_main_window_menu_opens_the_dialog(window, qtbot):
     assert isinstance(dialog, LiveSettingsDialog) and dialog.control is None
     assert "next start" in dialog.address_label.text()
     dialog.reject()
+
+
+def test_region_choice_styles_the_cards_and_automatic_follows_the_locale(qtbot, dialog_for, control, settings):
+    from cover_designer.regions import REGIONS
+
+    control.live.pin("SKU-1")
+    dialog = dialog_for(control)
+    assert dialog.region_box.currentData() == "" and "North America / Europe" in dialog.region_box.currentText()
+    assert [dialog.region_box.itemData(i) for i in range(1, dialog.region_box.count())] == list(REGIONS)
+    dialog.locale_box.setCurrentIndex(dialog.locale_box.findData("ar_SA"))
+    assert dialog.region_box.currentData() == "" and "Middle East" in dialog.region_box.currentText()  # automatic, named
+    dialog.region_box.setCurrentIndex(dialog.region_box.findData("sea"))
+    _save(qtbot, dialog)
+    assert control.live.region == "sea" and control.live.overlay_region == "sea" and control.live.locale == "ar_SA"
+    accent = tuple(int(REGIONS["sea"].palette["accent"][i:i + 2], 16) for i in (1, 3, 5))
+    card = next(o for o in control.studio.compositor.overlays if o.overlay_id == "live.product")
+    assert ((card.rgba[..., :3] == accent).all(-1) & (card.rgba[..., 3] == 255)).sum() > 100  # drawn with the SEA pack
+    saved = json.loads(settings_path().read_text(encoding="utf-8"))
+    assert saved["region"] == "sea" and load_settings()[0].region == "sea"
+    # Back to automatic: saved as no choice, and the show follows its locale again.
+    again = dialog_for(control)
+    assert again.region_box.currentData() == "sea"
+    again.region_box.setCurrentIndex(0)
+    _save(qtbot, again)
+    assert settings.region is None and control.live.region is None and control.live.overlay_region == "middle_east"
