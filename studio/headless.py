@@ -51,6 +51,8 @@ class LiveOptions:
     control_host: str = "127.0.0.1"
     control_token: str | None = None  # else env BRIDGECAST_CONTROL_TOKEN, else a random one
     show_db: Path | None = None  # live-show state + journal (default: config dir)
+    locale: str = "en_US"  # the viewers' locale: prices, dates, on-screen text
+    region: str | None = None  # overlay region pack (None: follows the locale)
     record: Path | None = None  # local Matroska recording of the top layer + audio
     events_channel: bool = False  # live-show events over a data channel on the WHIP session too
     webhook_url: str | None = None  # POST every live-show event here (else env BRIDGECAST_WEBHOOK_URL)
@@ -82,6 +84,17 @@ def parse_layers(text: str) -> tuple[str, ...]:
     if not layers or any(rid not in ("h", "m", "l") for rid in layers) or len(set(layers)) != len(layers):
         raise OptionError(_("--layers takes a comma-separated subset of h,m,l, not “{value}”").format(value=text))
     return tuple(rid for rid in ("h", "m", "l") if rid in layers)
+
+
+def parse_locale(text: str) -> str:
+    """A CLDR locale such as th_TH or ar_SA (Babel knows it), normalised with an underscore."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(text.replace("-", "_")))
+    except (UnknownLocaleError, ValueError):
+        raise OptionError(_("--locale must be a known locale such as en_US, th_TH or ar_SA, not “{value}”").format(
+            value=text)) from None
 
 
 def build_collection(options: LiveOptions) -> SceneCollection:
@@ -229,7 +242,8 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
             from studio.control import LiveControl
 
             control = LiveControl(studio, options.show_db, options.catalog, port=options.control_port, host=options.control_host, token=options.control_token,
-                                  webhook_url=webhook_url, webhook_secret=webhook_secret)
+                                  webhook_url=webhook_url, webhook_secret=webhook_secret,
+                                  locale=options.locale, region=options.region)
             control.live.stream_state = lambda: session.state
             if channel_delivery is not None:
                 channel_delivery.attach(control.live)

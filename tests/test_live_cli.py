@@ -160,3 +160,9 @@ def test_review_without_any_show_says_so(isolated_settings):
                             env=dict(os.environ))
     assert review.returncode == 1
     assert review.stderr.strip() == "error: no show statistics yet (they are kept for every show from now on)"
+
+
+def test_locale_is_checked_in_words():
+    result = live("--duration", "2", "--locale", "xx_QQ")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "error: --locale must be a known locale such as en_US, th_TH or ar_SA, not “xx_QQ”"

@@ -83,7 +83,8 @@ def create_live_control(studio: Studio, settings: Settings) -> LiveControl:
 
     return LiveControl(studio, db_path=default_show_db(), port=settings.control_port,
                        host="0.0.0.0" if settings.control_lan else "127.0.0.1",
-                       settings_token=stored_control_token(), locale=settings.locale or "en_US")
+                       settings_token=stored_control_token(), locale=settings.locale or "en_US",
+                       region=settings.region)
 
 
 def shutdown(studio: Studio, settings: Settings, save: bool = True) -> None:

@@ -100,7 +100,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     import threading
     from pathlib import Path
 
-    from studio.headless import LiveOptions, OptionError, parse_canvas, parse_layers, run_live
+    from studio.headless import LiveOptions, OptionError, parse_canvas, parse_layers, parse_locale, run_live
 
     try:
         options = LiveOptions(
@@ -125,6 +125,8 @@ def cmd_live(args: argparse.Namespace) -> int:
             events_channel=args.events_channel,
             webhook_url=args.webhook,
             keep_show_stats=not args.no_show_stats,
+            locale=parse_locale(args.locale),
+            region=args.region,
         )
     except OptionError as exc:
         print(_("error: {reason}").format(reason=exc), file=sys.stderr)
@@ -226,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--control-token", help=_("control API token (or the environment variable BRIDGECAST_CONTROL_TOKEN)"))
     live.add_argument("--control-lan", action="store_true", help=_("let devices on the local network reach the control API"))
     live.add_argument("--show-db", help=_("file keeping the live show's state and journal"))
+    live.add_argument("--locale", default="en_US", help=_("the viewers' locale for prices, dates and on-screen text, e.g. th_TH or ar_SA"))
+    from cover_designer.regions import REGIONS
+
+    live.add_argument("--region", choices=sorted(REGIONS),
+                      help=_("region style of the on-screen cards (default: from --locale)"))
     live.add_argument("--webhook", help=_("POST every live-show event to this URL (signing secret: the environment variable BRIDGECAST_WEBHOOK_SECRET)"))
     live.add_argument("--no-show-stats", action="store_true",
                       help=_("without --stats-jsonl, do not keep this show's stream statistics for `bridgecast review`"))
