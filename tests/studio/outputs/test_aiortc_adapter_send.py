@@ -38,13 +38,6 @@ from studio.outputs.aiortc_adapter.send import (
 )
 
 
-@pytest.fixture(autouse=True)
-def aiortc_codec_table():
-    """install_codecs() extends aiortc's process-wide table; give other tests aiortc's own back."""
-    yield
-    send.uninstall_codecs()
-
-
 def run(coro, timeout=10.0):
     async def bounded():
         return await asyncio.wait_for(coro, timeout)

@@ -18,7 +18,6 @@ from encoders.ladder import LayerSpec
 from studio.compositor import Compositor, LayerPlan
 from studio.live import LiveShow
 from studio.live.channel_delivery import OPEN, UNAVAILABLE, ChannelDelivery
-from studio.outputs.aiortc_adapter import send
 from studio.outputs.publisher import (
     EVENTS_CHANNEL_LABEL,
     FAILED,
@@ -34,13 +33,6 @@ from tests.studio.outputs.whip_test_server import ThreadedWhipTestServer, answer
 
 FPS = 30
 WIDTH, HEIGHT = 320, 180
-
-
-@pytest.fixture(autouse=True)
-def aiortc_codec_table():
-    """install_codecs() extends aiortc's process-wide table; give other tests aiortc's own back."""
-    yield
-    send.uninstall_codecs()
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:

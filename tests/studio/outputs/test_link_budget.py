@@ -21,12 +21,6 @@ from studio.outputs.aiortc_adapter.send import (
 from tests.studio.outputs.test_aiortc_adapter_send import RecordingTransport, item, run, send_parameters
 
 
-@pytest.fixture(autouse=True)
-def aiortc_codec_table():
-    yield
-    send.uninstall_codecs()
-
-
 def test_budget_books_and_drains_at_its_rate():
     budget = LinkBudget(8_000_000, burst_s=0.0)  # 1 MB/s
     assert budget.backlog_s(10.0) == 0.0

@@ -22,7 +22,6 @@ from __future__ import annotations
 import pytest
 
 from bench.network import SCENARIOS, run_scenario
-from studio.outputs.aiortc_adapter import send
 from studio.outputs.publisher import LIVE, RECONNECTING
 from tests.sfu import harness
 from tests.sfu.fixtures import require_sfu
@@ -34,12 +33,6 @@ FREEZE_TARGET_MS = 500  # the issue's target, reported (bench network measures i
 # would be far above it.
 FREEZE_BOUND_MS = 1000
 RECOVERY_TARGET_S = 15.0
-
-
-@pytest.fixture(autouse=True)
-def aiortc_codec_table():
-    yield
-    send.uninstall_codecs()
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from studio.audio.inputs import ToneInput
 from studio.audio.mixer import AudioMixer
 from studio.compositor import Compositor, LayerPlan
 from studio.outputs.publisher import FAILED, LIVE, STOPPED, LiveSession, WhipPublisher
-from studio.outputs.aiortc_adapter import send
 from studio.outputs.errors import StopReason
 from studio.sources.testpattern import TestPatternSource
 from studio.timecode import latency_ms, read_strip
@@ -27,13 +26,6 @@ from tests.sfu.harness import JanusSubscriber, call_in_netns
 from tests.studio.outputs.whip_test_server import ThreadedWhipTestServer, answer_for_offer
 
 FPS = 30
-
-
-@pytest.fixture(autouse=True)
-def aiortc_codec_table():
-    """install_codecs() extends aiortc's process-wide table; give other tests aiortc's own back."""
-    yield
-    send.uninstall_codecs()
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:

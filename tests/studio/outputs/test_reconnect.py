@@ -15,7 +15,6 @@ import time
 import pytest
 
 from encoders.ladder import LayerSpec
-from studio.outputs.aiortc_adapter import send
 from studio.outputs.errors import OutputError, StopReason
 from studio.outputs.publisher import FAILED, LIVE, RECONNECTING, STOPPED, WhipPublisher
 from studio.outputs.reconnect import Backoff, ReconnectStatus
@@ -23,12 +22,6 @@ from tests.studio.outputs.whip_test_server import ThreadedWhipTestServer
 
 TOKEN = "live-T0ken-never-shown"
 LAYERS = [LayerSpec("h", 320, 180, 300_000, 30)]
-
-
-@pytest.fixture(autouse=True)
-def aiortc_codec_table():
-    yield
-    send.uninstall_codecs()
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.02) -> bool:

@@ -21,7 +21,6 @@ from fractions import Fraction
 import av
 import pytest
 
-from studio.outputs.aiortc_adapter import send
 from studio.outputs.publisher import FAILED, LIVE, RECONNECTING, STOPPED, LiveSession
 from tests.sfu import harness
 from tests.sfu.fixtures import require_sfu
@@ -33,12 +32,6 @@ MAX_RECORDING_GAP_S = 0.5
 # The issue says 30 s; 10 s keeps the suite short.  BRIDGECAST_NETWORK_OUTAGE_S=30 runs the
 # issue's figure (measured: see the report printed by the test).
 NETWORK_OUTAGE_S = float(os.environ.get("BRIDGECAST_NETWORK_OUTAGE_S", "10"))
-
-
-@pytest.fixture(autouse=True)
-def aiortc_codec_table():
-    yield
-    send.uninstall_codecs()
 
 
 @pytest.fixture
