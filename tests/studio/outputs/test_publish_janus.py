@@ -119,7 +119,10 @@ def test_three_layers_through_janus_with_audio_keyframe_requests_latency_and_del
         publisher = session.publisher
         assert publisher.accepted_rids == ["h", "m", "l"]
         assert publisher.published_rids == ["h", "m", "l"]
-        assert [p["display"] for p in sfu.janus.publishers()] == [endpoint_id]
+        # Janus lists a participant as a publisher once its own side of the PeerConnection is
+        # up ("webrtcup"), which can come a moment after ours.
+        assert wait_until(lambda: [p["display"] for p in sfu.janus.publishers()] == [endpoint_id], 5), \
+            sfu.janus.list_participants()
 
         with JanusSubscriber(sfu.janus, display=endpoint_id, keep_images=True) as sub:
             sub.wait_frames(3, timeout=15)
