@@ -4,6 +4,8 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterator
 
+import numpy as np
+
 from cover_designer.templates import load_template
 from ui.cover_editor import CoverEditorWindow
 
@@ -13,6 +15,15 @@ DEFAULT_TEMPLATE = "na_eu-apparel"
 def wait_rendered(qtbot: Any, window: CoverEditorWindow, timeout_ms: int = 20000) -> None:
     """Until the off-thread render has landed and nothing is pending."""
     qtbot.waitUntil(lambda: window.is_idle() and window.canvas.image is not None, timeout=timeout_ms)
+
+
+def photo_centre(window: CoverEditorWindow) -> list[int]:
+    """The rendered canvas's bytes at the photo layer's centre (first three of the pixel)."""
+    image = window.canvas.image
+    data = np.frombuffer(bytes(image.constBits()), np.uint8).reshape(image.height(), image.bytesPerLine())
+    box = window.canvas.boxes["photo"]
+    x, y = int(box.x + box.w / 2), int(box.y + box.h / 2)
+    return data[y, x * 4:x * 4 + 3].tolist()
 
 
 @contextlib.contextmanager

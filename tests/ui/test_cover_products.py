@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox
 
-from tests.ui.cover_helpers import open_cover_editor, wait_rendered
+from tests.ui.cover_helpers import open_cover_editor, photo_centre, wait_rendered
 
 
 @pytest.fixture
@@ -30,14 +29,6 @@ def catalog(tmp_path):
                     "SCARF-2,Silk Scarf,30,,EUR,,\n"
                     "BAD-3,Broken,abc,,USD,,\n", encoding="utf-8")
     return path
-
-
-def photo_centre(window) -> list[int]:
-    image = window.canvas.image
-    data = np.frombuffer(bytes(image.constBits()), np.uint8).reshape(image.height(), image.bytesPerLine())
-    box = window.canvas.boxes["photo"]
-    x, y = int(box.x + box.w / 2), int(box.y + box.h / 2)
-    return data[y, x * 4:x * 4 + 3].tolist()
 
 
 def open_picker(qtbot, panel, path):

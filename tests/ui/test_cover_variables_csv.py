@@ -1,27 +1,18 @@
 """Filling the cover's variables from a product CSV row in the editor."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.ui.cover_helpers import open_cover_editor, wait_rendered
+from tests.ui.cover_helpers import open_cover_editor, photo_centre, wait_rendered
 
 
 @pytest.fixture
 def editor(qtbot):
     with open_cover_editor(qtbot) as window:
         yield window
-
-
-def photo_centre(window) -> list[int]:
-    image = window.canvas.image
-    data = np.frombuffer(bytes(image.constBits()), np.uint8).reshape(image.height(), image.bytesPerLine())
-    box = window.canvas.boxes["photo"]
-    x, y = int(box.x + box.w / 2), int(box.y + box.h / 2)
-    return data[y, x * 4:x * 4 + 3].tolist()
 
 
 def test_fill_from_csv_rows_then_switch_row_and_undo(qtbot, editor, tmp_path):
