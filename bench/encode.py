@@ -42,8 +42,8 @@ from bench.common import CpuMeter, emit, machine
 from encoders.backends import BACKENDS_BY_NAME
 from encoders.base import EncoderSettings
 from encoders.ladder import Ladder, LayerSpec, default_ladder
-from studio.clock import NS_PER_S, now_ns
-from studio.frame import VideoFrame
+from studio.core.clock import NS_PER_S, now_ns
+from studio.core.frame import VideoFrame
 
 TARGETS = {"fastest": 40.0, "default": 75.0, "quality": None}
 

@@ -100,7 +100,7 @@ def run_peer_child(url: str, width: int, height: int, seconds: float, bitrate_bp
         logging.basicConfig(level=logging.DEBUG)
 
         av.logging.set_level(av.logging.DEBUG if os.environ["BRIDGECAST_PEER_DEBUG"] == "2" else av.logging.VERBOSE)
-    from studio.clock import media_to_wall_ms, now_ns
+    from studio.core.clock import media_to_wall_ms, now_ns
     from studio.sources.testpattern import TestPatternSource, make_background
     from studio.timecode import draw_strip
 

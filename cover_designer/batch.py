@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 from .coverset import expand, numbered
 from .document import CoverDocument, variables_used

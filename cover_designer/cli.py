@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 from .errors import CoverError, ExportError
 

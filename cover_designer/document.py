@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 from .errors import DocumentError
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 from .errors import ExportError
 from .presets import Preset

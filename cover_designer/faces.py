@@ -18,7 +18,7 @@ from typing import Callable
 
 from PIL import Image
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 Detector = Callable[[Image.Image], list[tuple[float, float, float, float]]]
 

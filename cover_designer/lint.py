@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 from . import faces
 from . import text as textlib

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.i18n import N_
+from studio.core.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ _ALIASES = {alias: p.id for p in PRESETS.values() for alias in p.aliases}
 
 
 def get_preset(preset_id: str) -> Preset:
-    from studio.i18n import _
+    from studio.core.i18n import _
 
     from .errors import DocumentError
 

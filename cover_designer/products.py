@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 from .document import CoverDocument
 from .errors import DocumentError

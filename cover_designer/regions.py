@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.i18n import N_, _
+from studio.core.i18n import N_, _
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 from . import text as textlib
 from .document import ANCHOR_POINTS, MIRRORED_ANCHOR, CoverDocument, Frame, fill

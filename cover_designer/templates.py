@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 from .document import SCHEMA_VERSION, CoverDocument, load_document
 from .errors import TemplateError

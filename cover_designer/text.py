@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PIL import ImageFont, features
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 RESOURCE_FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 CJK_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk", "/usr/share/fonts/google-noto-cjk")

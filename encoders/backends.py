@@ -31,8 +31,8 @@ from encoders.base import EncodedPacket, Encoder, EncoderSettings, FrameLike, re
 from encoders.bitstream import ParameterSets
 from encoders.convert import Scaler, bgr_frame
 from encoders.errors import EncoderFailed, EncoderUnavailable, Reason
-from studio.frame import VideoFrame
-from studio.i18n import N_
+from studio.core.frame import VideoFrame
+from studio.core.i18n import N_
 
 log = logging.getLogger(__name__)
 

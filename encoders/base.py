@@ -17,7 +17,7 @@ from typing import Callable, Literal, Union
 
 import av
 
-from studio.frame import VideoFrame
+from studio.core.frame import VideoFrame
 
 Codec = Literal["h264", "vp8", "hevc", "av1"]
 Preset = Literal["fastest", "default", "quality"]
@@ -268,7 +268,7 @@ def registered_encoders(codec: str | None = None) -> list[EncoderInfo]:
 def create_encoder(name: str) -> Encoder:
     """A new, unopened encoder by name; raises ``EncoderUnavailable`` for an unknown name."""
     from encoders.errors import EncoderUnavailable
-    from studio.i18n import _
+    from studio.core.i18n import _
 
     info = encoder_info(name)
     if info is None:

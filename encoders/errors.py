@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from studio.errors import StudioError
-from studio.i18n import _
+from studio.core.errors import StudioError
+from studio.core.i18n import _
 
 
 @dataclass(frozen=True)

@@ -46,10 +46,10 @@ import numpy as np
 from encoders.base import RTP_TIME_BASE, SOFTWARE_ENCODERS, EncodedPacket, Encoder, EncoderSettings, create_encoder
 from encoders.convert import Scaler, bgr_to_i420, halve_i420, halvings, i420_frame
 from encoders.errors import EncoderError, EncoderFailed, EncoderUnavailable
-from studio.clock import NS_PER_S
-from studio.events import Signal
-from studio.frame import LatestSlot, VideoFrame
-from studio.i18n import _
+from studio.core.clock import NS_PER_S
+from studio.core.events import Signal
+from studio.core.frame import LatestSlot, VideoFrame
+from studio.core.i18n import _
 
 log = logging.getLogger(__name__)
 

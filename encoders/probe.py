@@ -29,8 +29,8 @@ import numpy as np
 from encoders.backends import BACKENDS, BACKENDS_BY_NAME, Backend, PyAVEncoder
 from encoders.base import SOFTWARE_ENCODERS, EncodedPacket, EncoderSettings, encoder_info
 from encoders.errors import EncoderFailed, EncoderUnavailable, Reason
-from studio.frame import VideoFrame
-from studio.i18n import N_, _
+from studio.core.frame import VideoFrame
+from studio.core.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +246,7 @@ def cache_key() -> str:
 
 
 def cache_path() -> Path:
-    from studio.settings import config_dir
+    from studio.core.paths import config_dir
 
     return config_dir() / CACHE_FILE_NAME
 

@@ -19,9 +19,9 @@ from typing import Callable, Iterable
 import cv2
 import numpy as np
 
-from studio.clock import NS_PER_MS, NS_PER_S, Ticker, media_to_wall_ms, now_ns
-from studio.frame import LatestSlot, VideoFrame
-from studio.i18n import _
+from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, media_to_wall_ms, now_ns
+from studio.core.frame import LatestSlot, VideoFrame
+from studio.core.i18n import _
 from studio.overlays import Overlay
 from studio.slate import render_slate
 from studio.sources.base import SourceState, VideoSource

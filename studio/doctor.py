@@ -9,7 +9,7 @@ import ctypes.util
 import platform
 from typing import Any, Callable
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 Row = dict[str, Any]
 

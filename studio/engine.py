@@ -19,11 +19,11 @@ import psutil
 
 from studio import scene as scene_io
 from studio.audio import AudioInput, AudioMixer, create_input, list_input_devices
-from studio.clock import now_ns
+from studio.core.clock import now_ns
 from studio.compositor import Compositor, LayerPlan
-from studio.errors import SourceError, StudioError
-from studio.events import Signal
-from studio.i18n import _
+from studio.core.errors import SourceError, StudioError
+from studio.core.events import Signal
+from studio.core.i18n import _
 from studio.overlays import Overlay
 from studio.scene import AudioInputSpec, Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, fit_rect
 from studio.settings import Settings

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from studio.clock import NS_PER_S, now_ns
-from studio.errors import StudioError
-from studio.i18n import _
+from studio.core.clock import NS_PER_S, now_ns
+from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.scene import Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, load_collection
 
 log = logging.getLogger(__name__)

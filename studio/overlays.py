@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from studio.clock import NS_PER_MS, now_ns
+from studio.core.clock import NS_PER_MS, now_ns
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from studio.errors import SceneFileError
-from studio.i18n import _
+from studio.core.errors import SceneFileError
+from studio.core.i18n import _
 
 COLLECTION_SCHEMA_VERSION = 1
 

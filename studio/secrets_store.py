@@ -12,7 +12,7 @@ import os
 import threading
 from pathlib import Path
 
-from studio.settings import config_dir
+from studio.core.paths import config_dir
 
 log = logging.getLogger(__name__)
 SERVICE = "bridgecast"

@@ -12,15 +12,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from studio.i18n import _
+from studio.core.i18n import _
+from studio.core.paths import config_dir
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-APP_NAME = "bridgecast"
 
 
 class VideoSettings(BaseModel):
@@ -62,7 +61,7 @@ class Destination(BaseModel):
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore")
     schema_version: int = SCHEMA_VERSION
-    language: str = "system"  # "system" or a code from studio.i18n.LANGUAGES
+    language: str = "system"  # "system" or a code from studio.core.i18n.LANGUAGES
     video: VideoSettings = Field(default_factory=VideoSettings)
     audio: AudioSettings = Field(default_factory=AudioSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
@@ -83,12 +82,6 @@ class Settings(BaseModel):
 
 # version N -> function turning a version-N dict into version N+1
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
-
-
-def config_dir() -> Path:
-    override = os.environ.get("BRIDGECAST_CONFIG_DIR")
-    path = Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
-    return path
 
 
 def settings_path() -> Path:

@@ -2,7 +2,7 @@
 import importlib.util
 from pathlib import Path
 
-from studio import i18n
+from studio.core import i18n
 
 spec = importlib.util.spec_from_file_location("messages", Path(__file__).resolve().parent.parent / "tools" / "messages.py")
 messages = importlib.util.module_from_spec(spec)

@@ -23,9 +23,10 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from studio.engine import Studio
-from studio.errors import SceneFileError
+from studio.core.errors import SceneFileError
 from studio.scene import SceneCollection
-from studio.settings import Settings, config_dir, load_settings, save_settings
+from studio.core.paths import config_dir
+from studio.settings import Settings, load_settings, save_settings
 from ui import i18n as ui_i18n
 from ui.bridge import StudioBridge
 from ui.collection_files import read_collection

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from studio import __version__
-from studio.i18n import _, set_language
+from studio.core.i18n import _, set_language
 
 
 def _print_json(value: Any) -> None:

@@ -10,7 +10,7 @@ import os
 from PySide6.QtCore import QCoreApplication
 
 from studio.engine import Studio
-from studio.errors import SceneFileError
+from studio.core.errors import SceneFileError
 from studio.scene import SceneCollection
 from studio.sources import source_kinds
 

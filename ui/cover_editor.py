@@ -305,7 +305,7 @@ class CoverEditorWindow(QMainWindow):
         self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave_timer.timeout.connect(self._autosave)
         # Covers with no file yet autosave here; the next editor offers the copy back.
-        from studio.settings import config_dir
+        from studio.core.paths import config_dir
 
         self.untitled_autosave: Path = config_dir() / "covers" / "untitled.autosave.json"
         self.recovery_box: QMessageBox | None = None

@@ -23,7 +23,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QWidget
 
 from encoders.ladder import LayerSpec, default_ladder
-from studio.events import Signal as EngineSignal
+from studio.core.events import Signal as EngineSignal
 from studio.settings import Destination, Settings, save_settings
 
 log = logging.getLogger(__name__)
@@ -335,13 +335,13 @@ class GoLiveController(QObject):
 
 
 def _is_expected(error: BaseException) -> bool:
-    from studio.errors import StudioError
+    from studio.core.errors import StudioError
 
     return isinstance(error, StudioError | OSError | ValueError)
 
 
 def _describe(error: object) -> str:
-    from studio.errors import StudioError
+    from studio.core.errors import StudioError
 
     if isinstance(error, StudioError):
         return str(error)

@@ -11,13 +11,13 @@ import logging
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-from studio import i18n
+from studio.core import i18n
 
 log = logging.getLogger(__name__)
 
 
 class CatalogTranslator(QTranslator):
-    """A QTranslator whose messages come from ``studio.i18n.gettext`` (context ignored).
+    """A QTranslator whose messages come from ``studio.core.i18n.gettext`` (context ignored).
 
     Returns ``None`` (a null QString) for unknown messages so that Qt keeps asking the
     next translator (Qt's own ``qtbase`` catalog for dialog buttons and the like) and

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from studio.live.errors import LiveError
-from studio.i18n import ngettext
+from studio.core.i18n import ngettext
 from studio.live.giveaway import refusal_text
 from ui.workers import run_in_background
 

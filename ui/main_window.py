@@ -13,11 +13,12 @@ from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMessageBox, QToolBar, QWidget
 
-from studio import i18n
+from studio.core import i18n
 from studio.engine import Studio
-from studio.errors import StudioError
+from studio.core.errors import StudioError
 from studio.scene import SceneCollection
-from studio.settings import Settings, config_dir, save_settings
+from studio.core.paths import config_dir
+from studio.settings import Settings, save_settings
 from ui import i18n as ui_i18n
 from ui.bridge import StudioBridge
 from ui.collection_files import read_collection

@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from studio import i18n
+from studio.core import i18n
 from studio.control.launch import WEBHOOK_SECRET_NAME, new_control_token
 from studio.live.delivery import validate_webhook_url
 from studio.live.errors import LiveError

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.engine import Studio
-from studio.errors import StudioError
+from studio.core.errors import StudioError
 from studio.sources import source_kinds
 from ui.bridge import StudioBridge
 from ui.icons import icon

@@ -6,7 +6,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from studio.clock import NS_PER_S
+from studio.core.clock import NS_PER_S
 from studio.engine import Studio
 
 STATS_INTERVAL_MS = 1000

@@ -19,8 +19,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from studio.errors import AudioDeviceError
-from studio.i18n import _
+from studio.core.errors import AudioDeviceError
+from studio.core.i18n import _
 
 log = logging.getLogger(__name__)
 

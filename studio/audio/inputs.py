@@ -40,10 +40,10 @@ from studio.audio.dsp import (
     silence,
 )
 from studio.audio.ring import SampleRing
-from studio.clock import NS_PER_S, now_ns
-from studio.errors import AudioDeviceError
-from studio.events import Signal
-from studio.i18n import _
+from studio.core.clock import NS_PER_S, now_ns
+from studio.core.errors import AudioDeviceError
+from studio.core.events import Signal
+from studio.core.i18n import _
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ master limiter, master meter, then one :class:`AudioBlock` to every subscriber.
 
 Timestamps: ``pts_samples`` counts frames since :meth:`AudioMixer.start` (the encoders'
 timeline; consecutive blocks differ by exactly ``frames_per_block``), ``capture_ns`` is
-the media-clock time (:func:`studio.clock.now_ns`) of the block's first sample on that
+the media-clock time (:func:`studio.core.clock.now_ns`) of the block's first sample on that
 same timeline.  When the thread wakes late it mixes the missed blocks at once (up to
 ``MAX_CATCH_UP_BLOCKS``) so audio keeps pace with the clock; beyond that the missed time
 becomes a gap in ``pts_samples`` and is counted in ``skipped_blocks``.
@@ -38,8 +38,8 @@ from studio.audio.dsp import (
     measure_levels,
 )
 from studio.audio.inputs import CHANNELS, AudioInput, _clamp_gain_db
-from studio.clock import NS_PER_MS, NS_PER_S, Ticker, now_ns
-from studio.events import Signal
+from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, now_ns
+from studio.core.events import Signal
 
 log = logging.getLogger(__name__)
 

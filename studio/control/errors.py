@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import errno
 
-from studio.i18n import _
+from studio.core.i18n import _
 from studio.live.errors import LiveError
 
 PORT_IN_USE = "port_in_use"

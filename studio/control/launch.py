@@ -13,10 +13,10 @@ if TYPE_CHECKING:
 
 from studio.control.errors import ControlUnavailableError
 from studio.control.server import ControlServer, resolve_token
-from studio.events import Signal
+from studio.core.events import Signal
 from studio.live.delivery import WebhookDelivery, validate_webhook_url
 from studio.live.session import LiveShow
-from studio.settings import config_dir
+from studio.core.paths import config_dir
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from studio.i18n import _
+from studio.core.i18n import _
 
 
 def page_strings() -> dict[str, str]:

@@ -27,7 +27,7 @@ from aiohttp import WSMsgType, web
 
 from studio.control.errors import ControlUnavailableError
 from studio.control.page import strings_js
-from studio.i18n import _
+from studio.core.i18n import _
 from studio.live.errors import LiveError, NotFoundError
 
 log = logging.getLogger(__name__)

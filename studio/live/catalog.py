@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from babel.numbers import list_currencies
 
-from studio.i18n import _
+from studio.core.i18n import _
 from studio.live.errors import CatalogError
 
 KNOWN_COLUMNS = {"sku", "title", "selling_points", "price", "original_price", "currency", "stock", "image", "link"}

@@ -34,7 +34,7 @@ import time
 import uuid
 from typing import Any
 
-from studio.events import Signal
+from studio.core.events import Signal
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import time
 import uuid
 from typing import Any, Callable
 
-from studio.i18n import _
+from studio.core.i18n import _
 from studio.live.errors import LiveError
 
 log = logging.getLogger(__name__)

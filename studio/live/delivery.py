@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from studio.i18n import _
+from studio.core.i18n import _
 from studio.live.errors import LiveError
 
 log = logging.getLogger(__name__)

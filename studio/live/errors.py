@@ -1,7 +1,7 @@
 """Typed live-show errors; ``str(err)`` is a translated message for the assistant."""
 from __future__ import annotations
 
-from studio.errors import StudioError
+from studio.core.errors import StudioError
 
 
 class LiveError(StudioError):

@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from studio.i18n import N_, _
+from studio.core.i18n import N_, _
 from studio.live.errors import LiveError
 
 # Refusal reasons (journaled as codes; shown in words through REFUSAL_TEXT).

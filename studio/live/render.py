@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw
 from cover_designer import text as textlib
 from cover_designer.lint import CONTRAST_MIN, relative_luminance, contrast_ratio
 from cover_designer.regions import REGIONS, region_for_locale
-from studio.i18n import _, ngettext
+from studio.core.i18n import _, ngettext
 from studio.live.catalog import Product
 
 Colour = tuple[int, int, int, int]

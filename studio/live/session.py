@@ -1,7 +1,7 @@
 """``LiveShow``: the live commerce state of one show, journaled to SQLite and drawn on the program.
 
 Every command validates, writes one journal event plus the new state in one SQLite
-transaction, emits ``event`` (``studio.events.Signal``: ``emit(event=dict)``) and refreshes the
+transaction, emits ``event`` (``studio.core.events.Signal``: ``emit(event=dict)``) and refreshes the
 affected overlay.  Deadlines are absolute wall-clock seconds from the injected ``clock`` so a
 restart after SIGKILL resumes countdowns with the right remaining time.
 """
@@ -18,9 +18,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable
 
-from studio.clock import now_ns
-from studio.events import Signal
-from studio.i18n import _
+from studio.core.clock import now_ns
+from studio.core.events import Signal
+from studio.core.i18n import _
 from studio.live import giveaway as draw
 from studio.live import render
 from studio.live.catalog import CatalogResult, Product, import_catalog

@@ -41,7 +41,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from studio.i18n import N_, _
+from studio.core.i18n import N_, _
 
 log = logging.getLogger(__name__)
 

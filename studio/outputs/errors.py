@@ -12,8 +12,8 @@ import urllib.parse
 from enum import Enum
 from typing import Iterable
 
-from studio.errors import StudioError
-from studio.i18n import _
+from studio.core.errors import StudioError
+from studio.core.i18n import _
 
 REDACTED = "***"
 

@@ -47,10 +47,10 @@ from typing import Any, Callable, Iterable, Sequence
 
 from encoders.base import EncodedPacket
 from encoders.ladder import Ladder, LayerSpec, default_ladder
-from studio.clock import now_ns
+from studio.core.clock import now_ns
 from studio.cpu import ProcessCpu
-from studio.events import Signal
-from studio.i18n import N_, _
+from studio.core.events import Signal
+from studio.core.i18n import N_, _
 from studio.outputs.aiortc_adapter.send import (
     AUDIO_CLOCK_RATE,
     RID_URI,

@@ -42,9 +42,9 @@ from typing import Any
 import av
 
 from encoders.base import EncodedPacket
-from studio.errors import StudioError
-from studio.events import Signal
-from studio.i18n import _
+from studio.core.errors import StudioError
+from studio.core.events import Signal
+from studio.core.i18n import _
 
 log = logging.getLogger(__name__)
 

@@ -40,9 +40,9 @@ import numpy as np
 from aiohttp import web
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
-from studio.errors import StudioError
-from studio.events import Signal
-from studio.i18n import _
+from studio.core.errors import StudioError
+from studio.core.events import Signal
+from studio.core.i18n import _
 from studio.outputs.aiortc_adapter.receive import (
     AUDIO_LAYER,
     EncodedFrame,

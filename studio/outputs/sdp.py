@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from studio.i18n import _
+from studio.core.i18n import _
 from studio.outputs.errors import OutputError
 
 RID_URI = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"

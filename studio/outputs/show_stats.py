@@ -21,9 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from studio.events import Signal
-from studio.i18n import _, ngettext
-from studio.settings import config_dir
+from studio.core.events import Signal
+from studio.core.i18n import _, ngettext
+from studio.core.paths import config_dir
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ import aiohttp
 from aiortc import RTCIceServer
 
 from studio import __version__
-from studio.i18n import _
+from studio.core.i18n import _
 from studio.outputs.errors import OutputError, StopReason, redact
 from studio.outputs.sdp import AnswerInfo, offered_codec_names, parse_answer, validate_answer
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio.errors import SourceError
-from studio.i18n import _
+from studio.core.errors import SourceError
+from studio.core.i18n import _
 from studio.sources.base import SourceState, VideoSource
 
 _REGISTRY: dict[str, type[VideoSource]] = {}

@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from studio.clock import now_ns
-from studio.events import Signal
-from studio.frame import LatestSlot, VideoFrame
+from studio.core.clock import now_ns
+from studio.core.events import Signal
+from studio.core.frame import LatestSlot, VideoFrame
 
 log = logging.getLogger(__name__)
 

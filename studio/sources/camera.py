@@ -14,9 +14,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from studio.clock import NS_PER_S, Ticker, now_ns
-from studio.errors import SourceError
-from studio.i18n import _
+from studio.core.clock import NS_PER_S, Ticker, now_ns
+from studio.core.errors import SourceError
+from studio.core.i18n import _
 from studio.sources import register
 from studio.sources.base import SourceState, VideoSource
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from studio.i18n import _
+from studio.core.i18n import _
 from studio.sources import v4l2
 
 log = logging.getLogger(__name__)

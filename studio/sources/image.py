@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from studio.i18n import _
+from studio.core.i18n import _
 from studio.sources import register
 from studio.sources.base import SourceState, VideoSource
 

@@ -9,8 +9,8 @@ import av
 import av.error
 import numpy as np
 
-from studio.clock import NS_PER_S, now_ns
-from studio.i18n import _
+from studio.core.clock import NS_PER_S, now_ns
+from studio.core.i18n import _
 from studio.sources import register
 from studio.sources.base import SourceState, VideoSource
 

@@ -7,7 +7,7 @@ import threading
 import cv2
 import numpy as np
 
-from studio.clock import NS_PER_S, Ticker, media_to_wall_ms, now_ns
+from studio.core.clock import NS_PER_S, Ticker, media_to_wall_ms, now_ns
 from studio.sources import register
 from studio.sources.base import VideoSource
 from studio.timecode import draw_strip, strip_bounds

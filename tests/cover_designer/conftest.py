@@ -43,6 +43,6 @@ def compare_golden(image: Image.Image, name: str, size: tuple[int, int] | None =
 
 @pytest.fixture(autouse=True)
 def english(monkeypatch):
-    from studio import i18n
+    from studio.core import i18n
 
     monkeypatch.setattr(i18n, "_current", "en")

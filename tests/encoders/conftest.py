@@ -12,8 +12,8 @@ from encoders.backends import BACKENDS_BY_NAME, PyAVEncoder
 from encoders.base import EncodedPacket, register_encoder, unregister_encoder
 from encoders.bitstream import nal_types
 from encoders.errors import EncoderFailed, EncoderUnavailable, Reason
-from studio.clock import NS_PER_S
-from studio.frame import VideoFrame
+from studio.core.clock import NS_PER_S
+from studio.core.frame import VideoFrame
 
 FPS = 30
 FRAME_NS = NS_PER_S // FPS

@@ -7,7 +7,7 @@ import pytest
 
 from encoders.bitstream import h264_sps_info
 from encoders.ladder import Ladder, LayerSpec, default_ladder, ladder_bitrate_bps
-from studio.frame import LatestSlot, VideoFrame
+from studio.core.frame import LatestSlot, VideoFrame
 from tests.encoders.conftest import BASE_NS, FRAME_NS, HW_UNDER_TEST, assert_webrtc_h264, bitrate_bps, capture_ns, decode, make_frames
 
 

@@ -31,7 +31,7 @@ def test_encoders_po_translates_every_encoder_message():
 
 def test_notice_in_chinese():
     from encoders.errors import EncoderFailed
-    from studio import i18n
+    from studio.core import i18n
 
     try:
         i18n.set_language("zh_CN")

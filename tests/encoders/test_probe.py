@@ -90,7 +90,7 @@ def test_a_new_driver_means_a_new_probe(fresh_probe, monkeypatch):
 
 
 def test_cached_reasons_follow_the_language(fresh_probe):
-    from studio import i18n
+    from studio.core import i18n
 
     probe.probe_encoders(use_cache=False)
     probe.forget_probe()

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from studio.compositor import Compositor, LayerPlan
-from studio.frame import VideoFrame
+from studio.core.frame import VideoFrame
 from studio.overlays import Overlay
 from studio.sources.base import SourceState, VideoSource
 from studio.timecode import read_strip
-from studio.clock import wall_ms
+from studio.core.clock import wall_ms
 
 
 class StillSource(VideoSource):

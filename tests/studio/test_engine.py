@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from studio.engine import Studio, default_collection
-from studio.errors import SceneFileError, SourceError
+from studio.core.errors import SceneFileError, SourceError
 from studio.scene import Canvas, save_collection
 from studio.sources.base import SourceState
 
@@ -150,7 +150,7 @@ def test_muted_tone_gives_silent_program_audio(studio):
 
 
 def test_canvas_change_refused_while_an_output_holds_it(studio, tmp_path):
-    from studio.errors import StudioError
+    from studio.core.errors import StudioError
 
     other = default_collection(Canvas(width=320, height=180, fps=30))
     holder = object()

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from studio.errors import SceneFileError
+from studio.core.errors import SceneFileError
 from studio.scene import SceneCollection, fit_rect, load_collection, parse_collection, save_collection
 from studio.engine import default_collection
 

@@ -173,7 +173,7 @@ class _ScriptedSession:
     """Stands in for LiveSession where a real network cannot be made to misbehave on cue."""
 
     def __init__(self, studio, url, token, *, layers, codec, encoder, simulcast, on_state):
-        from studio.events import Signal
+        from studio.core.events import Signal
 
         self.url, self.layers, self.on_state = url, layers, on_state
         self.notices = Signal()

@@ -468,7 +468,7 @@ def test_coupon_start_and_end_times_in_the_region_locale(panel, qtbot, control):
 
 
 def test_plural_forms_in_the_panel(panel, qtbot, control):
-    from studio import i18n
+    from studio.core import i18n
 
     live = control.live
     live.open_giveaway("go")

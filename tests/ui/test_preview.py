@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from studio.engine import Studio
-from studio.frame import LatestSlot, VideoFrame
+from studio.core.frame import LatestSlot, VideoFrame
 from studio.settings import Settings
 from ui.preview import ProgramPreview
 

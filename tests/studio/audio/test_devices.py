@@ -5,7 +5,7 @@ import pytest
 
 from studio.audio import devices
 from studio.audio.inputs import DeviceInput, InputState
-from studio.errors import AudioDeviceError
+from studio.core.errors import AudioDeviceError
 from tests.studio.audio.helpers import wait_until
 
 

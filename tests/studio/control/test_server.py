@@ -132,7 +132,7 @@ def test_assistant_page_served_without_external_urls(server):
         status, body = run(_request("GET", server.url + "/assets/" + name))
         assert status == 200 and b"http://" not in body and b"https://" not in body
     assert run(_request("GET", server.url + "/assets/../server.py"))[0] == 404
-    from studio import i18n
+    from studio.core import i18n
 
     i18n.set_language("zh_CN")
     try:

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from aiortc import rtp as aiortc_rtp
 
-from studio import i18n
+from studio.core import i18n
 from studio.outputs.aiortc_adapter import send
 from studio.outputs.aiortc_adapter.send import (
     EncodedVideoTrack,

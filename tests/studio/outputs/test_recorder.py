@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from encoders.ladder import Ladder, LayerSpec
-from studio.events import Signal
-from studio.frame import VideoFrame
+from studio.core.events import Signal
+from studio.core.frame import VideoFrame
 from studio.outputs.aiortc_adapter.send import PacketItem
 from studio.outputs.audio_track import OpusBlockEncoder
 from studio.outputs.recorder import FAILED, RECORDING, STOPPED, Recorder, RecordingError, remux_to_mp4
@@ -214,7 +214,7 @@ def _mount_tmpfs(mount_point: Path, options: str):
 
 
 def test_failure_is_translated(tmp_path):
-    from studio import i18n
+    from studio.core import i18n
 
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from aiortc import RTCIceServer, RTCPeerConnection
 
-from studio import i18n
+from studio.core import i18n
 from studio.outputs.errors import OutputError, StopReason, format_seconds, redact
 from studio.outputs.sdp import add_simulcast, parse_answer
 from studio.outputs.whip import (

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from studio.errors import SourceError
+from studio.core.errors import SourceError
 from studio.sources import create_source
 from studio.sources.base import SourceState
 from studio.sources.camera import (

@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from studio.clock import NS_PER_S, now_ns
+from studio.core.clock import NS_PER_S, now_ns
 from studio.sources import create_source
 from studio.sources.base import SourceState
 from studio.sources.media_file import MediaFileSource

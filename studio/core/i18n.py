@@ -15,7 +15,9 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "resources" / "translations"
+from studio.core.paths import RESOURCES_DIR
+
+TRANSLATIONS_DIR = RESOURCES_DIR / "translations"
 SOURCE_LANGUAGE = "en"
 # Language code -> the language's own name (shown in the settings picker untranslated).
 LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
