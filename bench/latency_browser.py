@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
 
     from studio.engine import Studio, default_collection
     from studio.outputs.aiortc_adapter import send
-    from studio.outputs.publisher import LiveSession
+    from studio.golive.session import LiveSession
     from studio.scene import Canvas
     from tests.sfu.harness import call_in_netns, sfu_stack
 

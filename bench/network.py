@@ -179,7 +179,7 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
     Returns the scenario summary plus raw series (``samples``: one dict every 200 ms with
     ``t`` (s since shaping started), state, estimate, per-layer active; ``frames_ms``)."""
     from encoders.ladder import default_ladder
-    from studio.outputs.publisher import LiveSession
+    from studio.golive.session import LiveSession
     from tests.sfu.harness import JanusSubscriber, call_in_netns
 
     log = log or (lambda *a: None)
@@ -349,7 +349,8 @@ def run_reconnect_scenario(stack: Any, name: str, *, outage_s: float = 30.0, can
     first frame after it (re-subscribing when the publisher came back as a new session);
     ``recording_gap_ms`` = the largest gap between decoded frames of the recording."""
     from encoders.ladder import default_ladder
-    from studio.outputs.publisher import FAILED, LIVE, RECONNECTING, LiveSession
+    from studio.outputs.publisher import FAILED, LIVE, RECONNECTING
+    from studio.golive.session import LiveSession
     from tests.sfu.harness import JanusSubscriber, call_in_netns
     from tests.studio.outputs.test_reconnect_janus import largest_gap, recorded_video_times
 

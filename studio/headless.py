@@ -188,7 +188,8 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
     """
     from encoders.ladder import default_ladder
     from studio.engine import Studio
-    from studio.outputs.publisher import FAILED, LiveSession
+    from studio.outputs.publisher import FAILED
+    from studio.golive.session import LiveSession
     from studio.outputs.rehearsal import RehearsalReceiver
     from studio.settings import Settings
 

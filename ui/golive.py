@@ -196,7 +196,7 @@ class GoLiveController(QObject):
         thread.start()
 
     def _start_work(self, generation: int, destination: Destination | None) -> None:
-        from studio.outputs.publisher import LiveSession
+        from studio.golive.session import LiveSession
 
         receiver = None
         token = None

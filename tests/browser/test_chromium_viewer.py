@@ -27,7 +27,8 @@ from typing import Any
 import pytest
 
 from studio.outputs.aiortc_adapter import send
-from studio.outputs.publisher import LIVE, LiveSession
+from studio.outputs.publisher import LIVE
+from studio.golive.session import LiveSession
 from tests.sfu.harness import ROOM, SERVER_IP, NetnsLoop, call_in_netns, popen_in_netns
 
 HERE = Path(__file__).resolve().parent

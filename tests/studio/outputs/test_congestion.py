@@ -624,7 +624,8 @@ class FakeLadder:
 
 
 def test_live_session_carries_decisions_out_on_the_ladder_and_the_pacing():
-    from studio.outputs.publisher import LIVE, LiveSession
+    from studio.outputs.publisher import LIVE
+    from studio.golive.session import LiveSession
 
     session = LiveSession(SimpleNamespace(width=640, height=360, fps=30), "http://198.18.0.1/whip", layers=None)
     ladder = FakeLadder()

@@ -18,7 +18,8 @@ from encoders.ladder import LayerSpec
 from studio.audio.inputs import ToneInput
 from studio.audio.mixer import AudioMixer
 from studio.compositor import Compositor, LayerPlan
-from studio.outputs.publisher import FAILED, LIVE, STOPPED, LiveSession, WhipPublisher
+from studio.outputs.publisher import FAILED, LIVE, STOPPED, WhipPublisher
+from studio.golive.session import LiveSession
 from studio.outputs.errors import StopReason
 from studio.sources.testpattern import TestPatternSource
 from studio.timecode import latency_ms, read_strip

@@ -21,7 +21,9 @@ from fractions import Fraction
 import av
 import pytest
 
-from studio.outputs.publisher import FAILED, LIVE, RECONNECTING, STOPPED, LiveSession
+from studio.outputs.publisher import FAILED, LIVE, RECONNECTING, STOPPED
+
+from studio.golive.session import LiveSession
 from tests.sfu import harness
 from tests.sfu.fixtures import require_sfu
 from tests.sfu.harness import JanusSubscriber, call_in_netns
