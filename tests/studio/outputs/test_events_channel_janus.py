@@ -23,12 +23,12 @@ from studio.outputs.publisher import (
     FAILED,
     LIVE,
     STOPPED,
-    LiveSession,
     WhipPublisher,
 )
+from studio.golive.session import LiveSession
 from studio.sources.testpattern import TestPatternSource
-from tests.sfu.data_subscriber import JanusDataSubscriber
-from tests.sfu.harness import call_in_netns
+from bench.testbed.data_subscriber import JanusDataSubscriber
+from bench.testbed.harness import call_in_netns
 from tests.studio.outputs.whip_test_server import ThreadedWhipTestServer, answer_for_offer
 
 FPS = 30
@@ -255,7 +255,7 @@ def test_bridgecast_live_events_channel_carries_control_api_pins(sfu, whip_endpo
     import threading
 
     from studio.headless import LiveOptions, run_live
-    from tests.sfu.harness import http_request_in_netns
+    from bench.testbed.harness import http_request_in_netns
 
     endpoint_id, url = whip_endpoint
     catalog = tmp_path / "catalog.csv"
