@@ -68,14 +68,20 @@ def make_test_video(path: Path, width: int, height: int, seconds: float, fps: in
     return path
 
 
-def repo_root() -> Path:
+def packages_root() -> Path:
+    """The directory holding the ``bench`` package (a checkout, or site-packages when installed)."""
     return Path(__file__).resolve().parent.parent
 
 
 def subprocess_env() -> dict[str, str]:
-    """This environment with the checkout first on PYTHONPATH (benchmarks run children from it)."""
+    """This environment with :func:`packages_root` first on PYTHONPATH.
+
+    Children (``python -m ui.cli live``, ``python -m bench.pipeline --peer-child``) then import
+    the same code as this process even from a checkout that was never installed; they run in
+    the benchmark's work directory, so nothing depends on where the command was started.
+    """
     env = dict(os.environ)
-    root = str(repo_root())
+    root = str(packages_root())
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 

@@ -1,7 +1,7 @@
 """Latency benchmark: glass-to-glass through a real SFU, per simulcast layer.
 
 ``bridgecast live --source testpattern --whip URL --stats-jsonl …`` runs as its own process
-inside the SFU test bed's network namespace (tests/sfu/harness.py: Janus VideoRoom +
+inside the SFU test bed's network namespace (bench/testbed/harness.py: Janus VideoRoom +
 simple-whip-server) and publishes h/m/l + Opus.  The test pattern stamps the time-code strip
 (shared/CONTRACTS.md) with the wall clock at capture.  A subscriber through Janus (aiortc, in
 this process) asks Janus for substream 2, 1 and 0 in turn (h, m, l), decodes every frame,
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, machine, percentile, repo_root, subprocess_env
+from bench.common import emit, machine, percentile, subprocess_env
 
 FPS = 30
 TARGETS = {"p50_ms": 150, "p95_ms": 250}
@@ -66,7 +66,7 @@ def strip_subscriber_class() -> type:
 
     import numpy as np
 
-    from tests.sfu.harness import JanusSubscriber, ReceivedFrame
+    from bench.testbed.harness import JanusSubscriber, ReceivedFrame
 
     class StripSubscriber(JanusSubscriber):
         async def _consume_video(self, track: Any) -> None:
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     width, height = (int(v) for v in args.canvas.lower().split("x"))
 
     from encoders.ladder import default_ladder
-    from tests.sfu.harness import popen_in_netns, sfu_stack
+    from bench.testbed.harness import popen_in_netns, sfu_stack
 
     subscriber_class = strip_subscriber_class()
 
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             duration = args.seconds + 60  # stopped with SIGTERM (same clean stop) once measured
             cmd = [sys.executable, "-m", "ui.cli", "live", "--source", "testpattern", "--canvas", f"{width}x{height}",
                    "--fps", str(FPS), "--whip", url, "--duration", str(duration), "--stats-jsonl", str(stats_path)]
-            popen = popen_in_netns(stack.client_ns, cmd, cwd=str(repo_root()), env=subprocess_env(),
+            popen = popen_in_netns(stack.client_ns, cmd, cwd=str(workdir), env=subprocess_env(),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 deadline = time.monotonic() + 30

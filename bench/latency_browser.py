@@ -1,9 +1,9 @@
 """Glass-to-glass latency in a real browser: studio → WHIP (3 layers) → Janus → headless Chromium.
 
 ``python -m bench.latency_browser [--canvas 1280x720] [--seconds 6] [--no-video-only]`` starts its
-own SFU stack (tests/sfu: netns + Janus + simple-whip-server; needs root and
+own SFU stack (bench/testbed: netns + Janus + simple-whip-server; needs root and
 ``tools/setup_sfu.sh``), publishes the studio's program (latency probe on, a tone on the mixer)
-and opens tests/browser/viewer.html in headless Chromium, which subscribes with janus.js,
+and opens bench/testbed/viewer.html in headless Chromium, which subscribes with janus.js,
 visits substreams 2 → 1 → 0 and reads the time-code strip from every painted frame.  It runs
 twice: audio + video (the browser syncs video to audio) and video only, so a gap between the
 two shows the audio/video sync trap of TESTBED.md.  The JSON (last line of stdout) has, per
@@ -20,7 +20,7 @@ from pathlib import Path
 
 
 def _run(stack, endpoint_id: str, audio: bool, seconds: float) -> dict:
-    from tests.browser.test_chromium_viewer import (
+    from bench.testbed.browser import (
         frames_decoded_by_width, jitter_buffer_ms, latency_by_width, msid_streams, percentile, run_viewer,
     )
 
@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
     from studio.outputs.aiortc_adapter import send
     from studio.golive.session import LiveSession
     from studio.scene import Canvas
-    from tests.sfu.harness import call_in_netns, sfu_stack
+    from bench.testbed.harness import call_in_netns, sfu_stack
 
     out: dict = {"canvas": f"{width}x{height}", "fps": args.fps, "runs": []}
     with tempfile.TemporaryDirectory(prefix="bc-latency-browser-") as tmp, sfu_stack(Path(tmp)) as stack:

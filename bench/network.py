@@ -1,13 +1,13 @@
 """Network benchmark: the product's LiveSession on a shaped link into a real Janus.
 
-The SFU test bed (tests/sfu/harness.py, ``split=True``) puts the publisher in its own network
-namespace; a userspace link shaper (tests/sfu/shaper.py, a netem stand-in: this kernel has no
+The SFU test bed (bench/testbed/harness.py, ``split=True``) puts the publisher in its own network
+namespace; a userspace link shaper (bench/testbed/shaper.py, a netem stand-in: this kernel has no
 sch_netem) shapes the publisher→Janus direction of the veth.  ``LiveSession`` (test pattern →
 compositor → x264 h/m/l ladder → aiortc WHIP publisher, congestion control on) runs in a thread
 inside that namespace; an aiortc subscriber in Janus's namespace (unshaped) watches substream 0
 (the lowest layer) and records the wall-clock time of every decoded frame.  The subscriber
 recovers from an unrepaired loss the way a browser does (NACK, then a PLI after 200 ms, decode
-from the next complete keyframe: tests/sfu/recovering_jitter.py); ``--stock-subscriber``
+from the next complete keyframe: bench/testbed/recovering_jitter.py); ``--stock-subscriber``
 measures with aiortc's own jitter buffer instead, which stalls ~16 s on such a loss.
 
 Scenarios (``--seconds`` shortens the shaped window):
@@ -100,7 +100,7 @@ class FrameCollector:
 
 
 class BrowserViewer:
-    """Headless Chromium (janus.js, tests/browser/viewer.html) watching substream 0 alongside
+    """Headless Chromium (janus.js, bench/testbed/viewer.html) watching substream 0 alongside
     the aiortc subscriber: the frozen time a real viewer's browser shows."""
 
     def __init__(self, stack: Any, display: str, seconds: float) -> None:
@@ -114,7 +114,7 @@ class BrowserViewer:
         return self
 
     def _run(self) -> None:
-        from tests.browser.test_chromium_viewer import run_viewer
+        from bench.testbed.browser import run_viewer
 
         try:
             self.results, _log = run_viewer(self.stack.ns, self.display, audio=False,
@@ -180,7 +180,7 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
     ``t`` (s since shaping started), state, estimate, per-layer active; ``frames_ms``)."""
     from encoders.ladder import default_ladder
     from studio.golive.session import LiveSession
-    from tests.sfu.harness import JanusSubscriber, call_in_netns
+    from bench.testbed.harness import JanusSubscriber, call_in_netns
 
     log = log or (lambda *a: None)
     width, height = canvas
@@ -351,8 +351,8 @@ def run_reconnect_scenario(stack: Any, name: str, *, outage_s: float = 30.0, can
     from encoders.ladder import default_ladder
     from studio.outputs.publisher import FAILED, LIVE, RECONNECTING
     from studio.golive.session import LiveSession
-    from tests.sfu.harness import JanusSubscriber, call_in_netns
-    from tests.studio.outputs.test_reconnect_janus import largest_gap, recorded_video_times
+    from bench.testbed.harness import JanusSubscriber, call_in_netns
+    from bench.testbed.recording import largest_gap, recorded_video_times
 
     log = log or (lambda *a: None)
     width, height = canvas
@@ -478,7 +478,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     width, height = (int(v) for v in args.canvas.lower().split("x"))
-    from tests.sfu.harness import sfu_stack
+    from bench.testbed.harness import sfu_stack
 
     names = args.scenario or [*SCENARIOS, *RECONNECT_SCENARIOS]
     scenarios: list[dict[str, Any]] = []

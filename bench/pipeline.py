@@ -36,7 +36,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, machine, repo_root, subprocess_env
+from bench.common import emit, machine, subprocess_env
 
 FPS = 30
 WARMUP_S = 5.0
@@ -283,14 +283,14 @@ def _stop(popen: subprocess.Popen, timeout: float) -> int | None:
 
 # ----------------------------------------------------------------------------------------------
 def run_ours(stack: Any, workdir: Path, width: int, height: int, seconds: float) -> dict[str, Any]:
-    from tests.sfu.harness import popen_in_netns
+    from bench.testbed.harness import popen_in_netns
 
     url = stack.whip.create_endpoint("bench-ours")
     stats_path = workdir / "ours-stats.jsonl"
     duration = WARMUP_S + seconds + 3
     cmd = [sys.executable, "-m", "ui.cli", "live", "--source", "testpattern", "--canvas", f"{width}x{height}",
            "--fps", str(FPS), "--whip", url, "--duration", str(duration), "--stats-jsonl", str(stats_path)]
-    popen = popen_in_netns(stack.client_ns, cmd, cwd=str(repo_root()), env=subprocess_env(),
+    popen = popen_in_netns(stack.client_ns, cmd, cwd=str(workdir), env=subprocess_env(),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def ready() -> bool:
@@ -345,7 +345,7 @@ def run_ours(stack: Any, workdir: Path, width: int, height: int, seconds: float)
 
 
 def run_peer(stack: Any, workdir: Path, width: int, height: int, seconds: float, bitrate_bps: int) -> dict[str, Any]:
-    from tests.sfu.harness import popen_in_netns
+    from bench.testbed.harness import popen_in_netns
 
     url = stack.whip.create_endpoint("bench-peer")
     report = workdir / "peer-report.json"
@@ -354,7 +354,7 @@ def run_peer(stack: Any, workdir: Path, width: int, height: int, seconds: float,
     cmd = [sys.executable, "-m", "bench.pipeline", "--peer-child", url, "--canvas", f"{width}x{height}",
            "--seconds", str(duration), "--bitrate", str(bitrate_bps), "--report", str(report),
            "--cert", str(cert), "--key", str(key)]
-    popen = popen_in_netns(stack.client_ns, cmd, cwd=str(repo_root()), env=subprocess_env(),
+    popen = popen_in_netns(stack.client_ns, cmd, cwd=str(workdir), env=subprocess_env(),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def ready() -> bool:
@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
                               args.cert, args.key)
 
     from encoders.ladder import default_ladder
-    from tests.sfu.harness import sfu_stack
+    from bench.testbed.harness import sfu_stack
 
     ladder = default_ladder(width, height, FPS)
     top_bitrate = ladder[0].bitrate_bps

@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from tests.sfu import harness
+from bench.testbed import harness
 
 _endpoint_ids = itertools.count(1)
 
@@ -32,7 +32,7 @@ def sfu_prerequisites():
 
 @pytest.fixture(scope="session")
 def sfu_stack(tmp_path_factory):
-    """The running stack (:class:`tests.sfu.harness.SfuStack`), shared by the whole session."""
+    """The running stack (:class:`bench.testbed.harness.SfuStack`), shared by the whole session."""
     require_sfu()
     with harness.sfu_stack(tmp_path_factory.mktemp("sfu")) as stack:
         yield stack

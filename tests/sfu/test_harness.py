@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from tests.sfu import harness
-from tests.sfu.harness import (
+from bench.testbed import harness
+from bench.testbed.harness import (
     CLIENT_IP,
     SERVER_IP,
     JanusSubscriber,
@@ -21,7 +21,7 @@ from tests.sfu.harness import (
     call_in_netns,
     sfu_stack,
 )
-from tests.sfu.publisher import ColourTrack, wait_connected, whip_publish, whip_publish_simulcast
+from bench.testbed.publisher import ColourTrack, wait_connected, whip_publish, whip_publish_simulcast
 
 WIDTH, HEIGHT = 640, 360
 COLOUR = (200, 40, 90)  # RGB

@@ -1,10 +1,10 @@
-"""The test subscriber's browser-like jitter buffer (tests/sfu/recovering_jitter.py)."""
+"""The test subscriber's browser-like jitter buffer (bench/testbed/recovering_jitter.py)."""
 from __future__ import annotations
 
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.rtp import RtpPacket
 
-from tests.sfu.recovering_jitter import RecoveringJitterBuffer, nal_types
+from bench.testbed.recovering_jitter import RecoveringJitterBuffer, nal_types
 
 SPS_PPS = b"\x00\x00\x00\x01\x67\x42\x00\x1f\x00\x00\x00\x01\x68\xce"
 IDR = b"\x00\x00\x00\x01\x65" + b"\x11" * 40

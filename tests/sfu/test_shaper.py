@@ -1,4 +1,4 @@
-"""The userspace link shaper (tests/sfu/shaper.py) on a real veth pair between two namespaces.
+"""The userspace link shaper (bench/testbed/shaper.py) on a real veth pair between two namespaces.
 
 Client ``bcb0`` 198.18.0.2 (namespace ``<name>-c``) -> server ``bca0`` 198.18.0.1.  The shaper
 sits on the client's egress, so client->server packets are shaped and replies are not.
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.sfu.harness import (
+from bench.testbed.harness import (
     CLIENT_IF,
     SERVER_IF,
     SERVER_IP,
@@ -26,7 +26,7 @@ from tests.sfu.harness import (
     run_in_netns,
     sfu_stack,
 )
-from tests.sfu.shaper import LinkShaper
+from bench.testbed.shaper import LinkShaper
 
 ECHO_PORT = 9000
 SINK_PORT = 9001
@@ -397,7 +397,7 @@ def test_janus_publisher_rtt_rises_under_shaping(sfu_prerequisites, tmp_path):
     aiortc smooths roundTripTime (EWMA, alpha 0.85, one RR per ~second), so the reported value
     climbs slowly; the raw per-report RTTs are recovered from consecutive values.
     """
-    from tests.sfu.publisher import ColourTrack, wait_connected, whip_publish
+    from bench.testbed.publisher import ColourTrack, wait_connected, whip_publish
 
     with sfu_stack(tmp_path, split=True) as stack:
         url = stack.whip.create_endpoint("shaped")

@@ -23,7 +23,7 @@ import pytest
 
 from bench.network import SCENARIOS, run_scenario
 from studio.outputs.publisher import LIVE, RECONNECTING
-from tests.sfu import harness
+from bench.testbed import harness
 from tests.sfu.fixtures import require_sfu
 
 FREEZE_TARGET_MS = 500  # the target, reported (bench network measures it: BENCHMARKS.md)

@@ -23,7 +23,7 @@ from studio.golive.session import LiveSession
 from studio.outputs.errors import StopReason
 from studio.sources.testpattern import TestPatternSource
 from studio.timecode import latency_ms, read_strip
-from tests.sfu.harness import JanusSubscriber, call_in_netns
+from bench.testbed.harness import JanusSubscriber, call_in_netns
 from tests.studio.outputs.whip_test_server import ThreadedWhipTestServer, answer_for_offer
 
 FPS = 30

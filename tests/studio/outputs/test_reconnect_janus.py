@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import os
 import time
-from fractions import Fraction
 
-import av
 import pytest
 
 from studio.outputs.publisher import FAILED, LIVE, RECONNECTING, STOPPED
 
 from studio.golive.session import LiveSession
-from tests.sfu import harness
+from bench.testbed import harness
+from bench.testbed.harness import JanusSubscriber, call_in_netns
+from bench.testbed.recording import largest_gap, recorded_video_times
 from tests.sfu.fixtures import require_sfu
-from tests.sfu.harness import JanusSubscriber, call_in_netns
 from tests.studio.outputs.test_publish_janus import Program, three_layers, wait_until
 
 ENDPOINT_ID = "show1"
@@ -73,30 +72,6 @@ def decodes_top_layer(sfu, frames: int = 10, timeout: float = 20.0) -> int:
         sub.wait_for_size(640, 360, timeout=timeout)
         sub.wait_frames(frames, timeout=timeout)
         return sub.total_frames
-
-
-def recorded_video_times(path) -> tuple[list[float], int]:
-    """Every video frame's PTS (s) after decoding the whole recording, and the decode errors."""
-    times: list[float] = []
-    errors = 0
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        for packet in container.demux(stream):
-            if packet.pts is None and packet.size == 0:
-                continue
-            try:
-                frames = packet.decode()
-            except av.FFmpegError:
-                errors += 1
-                continue
-            for frame in frames:
-                times.append(float(frame.pts * (frame.time_base or Fraction(1, 1000))))
-    return times, errors
-
-
-def largest_gap(times: list[float], start: float, end: float) -> float:
-    window = [t for t in times if start <= t <= end]
-    return max((b - a for a, b in zip(window, window[1:])), default=float("inf"))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -29,9 +29,9 @@ from studio.outputs.aiortc_adapter.receive import loopback_candidates
 from studio.outputs.rehearsal import RehearsalError, RehearsalReceiver
 from studio.sources.testpattern import make_background
 from studio.timecode import draw_strip
-from tests.sfu import harness
-from tests.sfu import publisher as prototype
-from tests.sfu.publisher import ColourTrack, WhipSession, whip_publish, whip_publish_simulcast
+from bench.testbed import harness
+from bench.testbed import publisher as prototype
+from bench.testbed.publisher import ColourTrack, WhipSession, whip_publish, whip_publish_simulcast
 
 # Three layers with different sizes and colours (RGB).
 LAYERS = {"h": (640, 360, (200, 40, 90)), "m": (320, 180, (40, 200, 90)), "l": (160, 90, (40, 90, 200))}

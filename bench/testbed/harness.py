@@ -997,7 +997,7 @@ class JanusSubscriber:
         self._video_mid: str | None = None
         self._closed = False
         # aiortc's own jitter buffer stalls ~16 s on one unrepaired packet loss; a viewer's
-        # browser asks for a keyframe and decodes from it (tests/sfu/recovering_jitter.py).
+        # browser asks for a keyframe and decodes from it (bench/testbed/recovering_jitter.py).
         self.browser_like_recovery = browser_like_recovery
         self.jitter_buffers: list[Any] = []
 
@@ -1089,7 +1089,7 @@ class JanusSubscriber:
         self._on_peer_connection(pc)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=jsep["sdp"], type=jsep["type"]))
         if self.browser_like_recovery:
-            from tests.sfu.recovering_jitter import install
+            from bench.testbed.recovering_jitter import install
 
             for transceiver in pc.getTransceivers():
                 if transceiver.kind == "video":
@@ -1100,7 +1100,7 @@ class JanusSubscriber:
         await janus.message({"request": "start", "room": self.room},
                             jsep={"type": "answer", "sdp": pc.localDescription.sdp})
 
-    # Hooks for subclasses (e.g. tests/sfu/data_subscriber.py): the streams Janus offers, the
+    # Hooks for subclasses (e.g. bench/testbed/data_subscriber.py): the streams Janus offers, the
     # fresh peer connection (register handlers), and the moment before the answer is made.
     def _on_streams(self, streams: list[dict]) -> None:
         pass
@@ -1232,7 +1232,7 @@ class SfuStack:
     def shaper(self, direction: str = "up") -> "Any":
         """A link shaper (netem stand-in) on the publisher→Janus ("up") or Janus→publisher
         ("down") side.  Needs ``sfu_stack(..., split=True)``: unsplit, traffic uses ``lo``."""
-        from tests.sfu.shaper import LinkShaper
+        from bench.testbed.shaper import LinkShaper
 
         if self.client_ns == self.ns:
             raise RuntimeError("shaping needs sfu_stack(split=True); in one namespace the traffic never crosses the veth")

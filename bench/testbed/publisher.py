@@ -21,7 +21,7 @@ from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription, Video
 from aiortc import rtp as aiortc_rtp
 from av import VideoFrame
 
-from tests.sfu.harness import HttpResponse, http_request
+from bench.testbed.harness import HttpResponse, http_request
 
 RID_URI = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 

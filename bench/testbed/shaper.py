@@ -53,7 +53,7 @@ import time
 from dataclasses import dataclass, asdict
 from typing import Any
 
-from tests.sfu.harness import call_in_netns, run_in_netns
+from bench.testbed.harness import call_in_netns, run_in_netns
 
 TUNSETIFF = 0x400454CA
 IFF_TAP = 0x0002

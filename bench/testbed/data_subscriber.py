@@ -9,7 +9,7 @@ and sends the messages there.  This subscriber does both and records every messa
     with JanusDataSubscriber(sfu.janus, display=endpoint_id) as sub:
         texts = sub.wait_messages(2, timeout=10)     # [ReceivedMessage(label, text, recv_ms), ...]
 
-Video and audio are decoded as by :class:`tests.sfu.harness.JanusSubscriber` (same test API).
+Video and audio are decoded as by :class:`bench.testbed.harness.JanusSubscriber` (same test API).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any, NamedTuple
 
-from tests.sfu.harness import JanusSubscriber
+from bench.testbed.harness import JanusSubscriber
 
 # The label janus.js gives the viewer's own channel; Janus accepts any.
 SUBSCRIBER_CHANNEL_LABEL = "JanusDataChannel"
