@@ -13,10 +13,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio.core.i18n import _
 
 from .errors import CoverError, ExportError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .products import CatalogReader
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT, EXIT_BLOCKED = 0, 1, 2, 3
 
@@ -27,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(reads_catalogs: bool = True) -> argparse.ArgumentParser:
+    """The command line; ``reads_catalogs`` False leaves out ``--product-catalog``/``--sku`` (no reader)."""
     parser = _Parser(prog="bridgecast cover", description=_("Render, check and batch-export show covers."))
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -37,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--region")
     render.add_argument("--language")
     render.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    _product_arguments(render)
+    if reads_catalogs:
+        _product_arguments(render)
     render.add_argument("--out", required=True,
                         help=_("File to write; presets that take several covers (Lazada) write FILE-1, FILE-2 …"))
     render.add_argument("--format", choices=["png", "jpeg", "jpg", "webp"])
@@ -49,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--region")
     lint.add_argument("--language")
     lint.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    _product_arguments(lint)
+    if reads_catalogs:
+        _product_arguments(lint)
     lint.add_argument("--json", action="store_true")
 
     batch = sub.add_parser("batch", help=_("One cover per CSV row and preset."))
@@ -101,7 +108,7 @@ def _with_product(doc, args):
         return doc
     if not catalog_path or not sku:
         raise CoverError(_("--product-catalog and --sku go together: name the catalog file and the product's SKU."))
-    catalog = load_catalog(catalog_path)
+    catalog = load_catalog(catalog_path, args.read_catalog)
     for problem in catalog.problems():
         print(_("warning: {reason}").format(reason=problem), file=sys.stderr)
     product = catalog.find(sku)
@@ -311,13 +318,18 @@ COMMANDS = {"render": _cmd_render, "lint": _cmd_lint, "batch": _cmd_batch, "resi
             "templates": _cmd_templates, "presets": _cmd_presets, "schema": _cmd_schema}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point for ``bridgecast cover``; returns the exit code (see module docstring)."""
+def main(argv: list[str] | None = None, read_catalog: "CatalogReader | None" = None) -> int:
+    """Entry point for ``bridgecast cover``; returns the exit code (see module docstring).
+
+    ``read_catalog`` reads ``--product-catalog`` files: the caller above the engine (``bridgecast``)
+    passes the live panel's reader in, because the cover designer may not import the engine; without
+    one the command has no ``--product-catalog``/``--sku`` options."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = _parser().parse_args(argv)
+        args = _parser(read_catalog is not None).parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    args.read_catalog = read_catalog
     try:
         return COMMANDS[args.command](args)
     except CoverError as exc:

@@ -1,5 +1,9 @@
 """Fill a cover's variables from a product of the live catalog (the CSV/JSON file the live panel
-imports, read with ``studio.live.catalog``).
+imports).
+
+The cover designer does not read catalog files itself: it sits below the engine, so the caller (the
+``bridgecast`` command, the cover editor) passes in the live panel's reader, and this module only
+needs the few product fields a cover shows (``CoverProduct``).
 
 A product's fields become ``{product_name}``, ``{price}``, ``{original_price}``, ``{discount}``,
 ``{currency}``, ``{sku}``, ``{link}`` and ``{image}``/``{product_image}``; photo layers that are still
@@ -10,15 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Callable, Protocol, Sequence
 
+from studio.core.errors import StudioError
 from studio.core.i18n import _
 
 from .document import CoverDocument
-from .errors import DocumentError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from studio.live.catalog import CatalogResult, Product
+from .errors import CoverError, DocumentError
 
 # Every variable a product fills (cleared when the product has no value for it).
 PRODUCT_VARIABLES = ("product_name", "price", "original_price", "discount", "currency", "sku", "link", "image",
@@ -27,22 +29,66 @@ PRODUCT_VARIABLES = ("product_name", "price", "original_price", "discount", "cur
 PHOTO_PLACEHOLDERS = ("", "{product_image}", "{image}")
 
 
+class CoverProduct(Protocol):
+    """The fields of a catalog product that a cover shows (``studio.live.catalog.Product`` has them)."""
+
+    @property
+    def sku(self) -> str: ...
+    @property
+    def price(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def original_price(self) -> str | None: ...
+    @property
+    def image(self) -> str | None: ...
+    @property
+    def link(self) -> str | None: ...
+    @property
+    def discount_percent(self) -> int | None: ...
+
+    def title(self, language: str = "") -> str:
+        """The product name in ``language`` (a fallback name when it has none in that language)."""
+        ...
+
+
+class RowProblem(Protocol):
+    """A catalog row that was skipped or has a problem, in words."""
+
+    @property
+    def message(self) -> str: ...
+
+
+class CatalogRead(Protocol):
+    """What a catalog reader returns: the good products and the row problems (``CatalogResult``)."""
+
+    @property
+    def products(self) -> Sequence[CoverProduct]: ...
+    @property
+    def errors(self) -> Sequence[RowProblem]: ...
+
+
+# Reads a catalog file; a file it cannot read at all raises a StudioError or CoverError with a message
+# in words.  The live panel's ``studio.live.catalog.import_catalog`` is the one the app passes in.
+CatalogReader = Callable[[Path], CatalogRead]
+
+
 @dataclass
 class ProductCatalog:
     """A catalog file as read for covers: its good products and the rows that were skipped."""
 
     path: Path
-    result: "CatalogResult"
+    result: CatalogRead
 
     @property
-    def products(self) -> list["Product"]:
+    def products(self) -> Sequence[CoverProduct]:
         return self.result.products
 
     @property
     def folder(self) -> Path:
         return self.path.resolve().parent
 
-    def find(self, sku: str) -> "Product":
+    def find(self, sku: str) -> CoverProduct:
         """The product with ``sku`` (exact, then ignoring case); a DocumentError names the file otherwise."""
         for product in self.products:
             if product.sku == sku:
@@ -58,17 +104,13 @@ class ProductCatalog:
         return [error.message for error in self.result.errors]
 
 
-def load_catalog(path: str | Path) -> ProductCatalog:
-    """Read a product catalog (CSV or JSON) with the live panel's loader; bad rows are skipped and
-    listed in ``problems()``; an unreadable file raises DocumentError."""
-    # Imported here: the live package is large and only this feature of the cover designer needs it.
-    from studio.live.catalog import import_catalog
-    from studio.live.errors import CatalogError
-
+def load_catalog(path: str | Path, read_catalog: CatalogReader) -> ProductCatalog:
+    """Read a product catalog (CSV or JSON) with ``read_catalog`` (the live panel's loader); bad rows
+    are skipped and listed in ``problems()``; an unreadable file raises DocumentError."""
     path = Path(path)
     try:
-        result = import_catalog(path)
-    except CatalogError as exc:
+        result = read_catalog(path)
+    except (StudioError, CoverError) as exc:
         raise DocumentError(str(exc)) from None
     if not result.products:
         reasons = "; ".join(error.message for error in result.errors[:3])
@@ -77,7 +119,7 @@ def load_catalog(path: str | Path) -> ProductCatalog:
     return ProductCatalog(path, result)
 
 
-def product_image_path(product: "Product", folder: Path | None) -> str | None:
+def product_image_path(product: CoverProduct, folder: Path | None) -> str | None:
     """The product photo as a path the renderer can open: relative paths resolve against the
     catalog's folder; a photo that is a web address is not downloaded (None)."""
     image = (product.image or "").strip()
@@ -89,7 +131,7 @@ def product_image_path(product: "Product", folder: Path | None) -> str | None:
     return str(path.resolve()) if path.is_file() else str(path)
 
 
-def photo_note(product: "Product", folder: Path | None) -> str | None:
+def photo_note(product: CoverProduct, folder: Path | None) -> str | None:
     """Why the product photo cannot go on the cover, in words (None when it can or there is none)."""
     image = (product.image or "").strip()
     if not image:
@@ -103,7 +145,7 @@ def photo_note(product: "Product", folder: Path | None) -> str | None:
     return None
 
 
-def product_variables(product: "Product", language: str = "", folder: Path | None = None) -> dict[str, str]:
+def product_variables(product: CoverProduct, language: str = "", folder: Path | None = None) -> dict[str, str]:
     """A catalog product → cover variables (only the fields it has)."""
     values = {"product_name": product.title(language.replace("-", "_")), "price": product.price,
               "currency": product.currency, "sku": product.sku}
@@ -119,7 +161,7 @@ def product_variables(product: "Product", language: str = "", folder: Path | Non
     return values
 
 
-def apply_product(doc: CoverDocument, product: "Product", folder: Path | None = None) -> CoverDocument:
+def apply_product(doc: CoverDocument, product: CoverProduct, folder: Path | None = None) -> CoverDocument:
     """A copy of ``doc`` filled from ``product``: its variables set (the product's missing fields
     cleared, other variables kept) and empty photo placeholders pointed at ``{product_image}``."""
     values = product_variables(product, doc.language, folder)

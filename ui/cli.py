@@ -261,8 +261,9 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_bench(args, rest)
     if args.command == "cover":
         from cover_designer.cli import main as cover_main
+        from ui.cover_catalog import read_live_catalog
 
-        return cover_main(argv[argv.index("cover") + 1 :])
+        return cover_main(argv[argv.index("cover") + 1 :], read_catalog=read_live_catalog)
     if rest:
         parser.error(_("unrecognized arguments: {args}").format(args=" ".join(rest)))
     if args.command == "doctor":

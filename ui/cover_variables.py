@@ -235,10 +235,11 @@ class VariablesPanel(QWidget):
     def load_catalog(self, path: Path) -> None:
         """Read a catalog file on a pool thread (the live panel's loader), then offer its products."""
         from cover_designer.products import load_catalog
+        from ui.cover_catalog import read_live_catalog
         from ui.workers import run_in_background
 
         self.error.setText(self.tr("Reading {name}…").format(name=path.name))
-        run_in_background(lambda: load_catalog(path), self._on_catalog, self._on_catalog_failed,
+        run_in_background(lambda: load_catalog(path, read_live_catalog), self._on_catalog, self._on_catalog_failed,
                           receiver=self, pool=self._pool)
 
     def _on_catalog(self, catalog) -> None:

@@ -1,5 +1,6 @@
-"""Covers filled from a product of the live catalog (CSV or JSON, read by studio.live.catalog):
-the engine mapping, photo placeholders, and ``bridgecast cover render/lint --product-catalog --sku``."""
+"""Covers filled from a product of the live catalog (CSV or JSON, read by studio.live.catalog and
+passed in from above): the engine mapping, photo placeholders, and
+``bridgecast cover render/lint --product-catalog --sku``."""
 from __future__ import annotations
 
 import csv
@@ -12,13 +13,26 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cover_designer.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from cover_designer import cli
+from cover_designer.cli import EXIT_BAD_INPUT, EXIT_OK
 from cover_designer.errors import DocumentError
-from cover_designer.products import apply_product, load_catalog, photo_note, product_variables
+from cover_designer.products import apply_product, photo_note, product_variables
+from cover_designer.products import load_catalog as load_with
 from cover_designer.render import render
 from cover_designer.templates import load_template
+from ui.cover_catalog import read_live_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_catalog(path):
+    """The cover designer's catalog, read by the live panel's reader (as the app passes it in)."""
+    return load_with(path, read_live_catalog)
+
+
+def main(argv):
+    """``bridgecast cover``: the cover CLI with the live panel's catalog reader passed in."""
+    return cli.main(argv, read_catalog=read_live_catalog)
 
 
 def write_catalog(folder: Path) -> Path:
@@ -132,9 +146,17 @@ def test_cli_product_errors_are_bad_input(tmp_path, capsys):
 def test_cli_subprocess_fills_the_price(tmp_path):
     catalog = write_catalog(tmp_path)
     out = tmp_path / "mug.png"
-    done = subprocess.run([sys.executable, "-m", "cover_designer.cli", "render", "na_eu-apparel", "--preset", "youtube",
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "cover", "render", "na_eu-apparel", "--preset", "youtube",
                            "--product-catalog", str(catalog), "--sku", "MUG-2", "--out", str(out), "--json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == EXIT_OK, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["out"] == str(out) and out.exists()
+
+
+def test_the_cover_cli_alone_cannot_read_catalogs(tmp_path, capsys):
+    """Below the engine, the cover CLI has no catalog reader of its own, so it offers no catalog options."""
+    out = tmp_path / "x.png"
+    assert cli.main(["render", "na_eu-apparel", "--preset", "youtube", "--product-catalog", str(write_catalog(tmp_path)),
+                     "--sku", "SHIRT-1", "--out", str(out)]) == EXIT_BAD_INPUT
+    assert "usage: bridgecast cover" in capsys.readouterr().err and not out.exists()
