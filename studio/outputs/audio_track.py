@@ -17,7 +17,7 @@ from typing import Any, Callable
 import av
 import numpy as np
 
-from studio.outputs.aiortc_adapter.send import PacketItem, audio_level_dbov
+from studio.outputs.packets import PacketItem, audio_level_dbov
 
 log = logging.getLogger(__name__)
 

@@ -48,20 +48,13 @@ from encoders.ladder import LayerSpec
 from studio.core.clock import now_ns
 from studio.core.events import Signal
 from studio.core.i18n import N_, _
-from studio.outputs.aiortc_adapter.send import (
-    AUDIO_CLOCK_RATE,
-    RID_URI,
-    EncodedAudioTrack,
-    PacketItem,
-    PacketSender,
-    RtpClock,
-    SimulcastVideo,
-    WallClock,
-    attach_packet_sender,
-    check_internals,
-    codec_preferences,
-    install_codecs,
-)
+from studio.outputs.aiortc_adapter.codecs import codec_preferences, install_codecs
+from studio.outputs.aiortc_adapter.internals import check_internals
+from studio.outputs.aiortc_adapter.send import RID_URI, PacketSender, attach_packet_sender
+from studio.outputs.aiortc_adapter.simulcast import SimulcastVideo
+from studio.outputs.aiortc_adapter.tracks import EncodedAudioTrack
+from studio.outputs.clocks import AUDIO_CLOCK_RATE, RtpClock, WallClock
+from studio.outputs.packets import PacketItem
 from studio.outputs.aiortc_adapter.receive import loopback_candidates
 from studio.outputs.congestion import (
     TRANSPORT_CC_URI,

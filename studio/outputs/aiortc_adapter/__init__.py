@@ -1,7 +1,11 @@
 """Every touch of aiortc internals lives in this package (aiortc pinned in pyproject.toml).
 
-``send`` holds the publisher side (simulcast senders, packet tracks, keyframe-request
-hooks, codec table); ``receive`` the rehearsal receiver side (per-rid demultiplexing).
+The publisher side: ``send`` (the packet sender: rid, pacing, capture-time clocks, NACKs,
+keyframe-request hooks), ``simulcast`` (one sender per layer), ``tracks`` (encoded tracks fed
+from encoder threads), ``codecs`` (the codec table), ``transport_cc`` (the feedback hook),
+``ice_restart``, and ``internals`` (every private name, checked).  ``receive`` is the rehearsal
+receiver side (per-rid demultiplexing).  What needs no aiortc (clocks, pacing, retransmission
+history, packet items) lives in :mod:`studio.outputs`.
 Tests in tests/studio/outputs/test_aiortc_adapter*.py fail loudly when an internal changes.
 """
 import aiortc

@@ -19,23 +19,17 @@ from aiortc.rtcdtlstransport import RTCDtlsTransport, RtpRouter
 from aiortc.rtcrtpparameters import RTCRtcpParameters, RTCRtpSendParameters
 
 from studio.outputs import sdp as sdp_text
+from studio.outputs import clocks, packets, pacing
+from studio.outputs.aiortc_adapter import codecs as adapter_codecs
 from studio.outputs.aiortc_adapter import send
-from studio.outputs.aiortc_adapter.send import (
-    RID_URI,
-    AiortcInternalsChanged,
-    EncodedAudioTrack,
-    EncodedVideoTrack,
-    PacketItem,
-    PacketSender,
-    Pacer,
-    RtpClock,
-    SimulcastVideo,
-    WallClock,
-    attach_packet_sender,
-    check_internals,
-    codec_preferences,
-    install_codecs,
-)
+from studio.outputs.aiortc_adapter.codecs import codec_preferences, install_codecs
+from studio.outputs.aiortc_adapter.internals import AiortcInternalsChanged, check_internals
+from studio.outputs.aiortc_adapter.send import RID_URI, PacketSender, attach_packet_sender
+from studio.outputs.aiortc_adapter.simulcast import SimulcastVideo
+from studio.outputs.aiortc_adapter.tracks import EncodedAudioTrack, EncodedVideoTrack
+from studio.outputs.clocks import RtpClock, WallClock
+from studio.outputs.packets import PacketItem
+from studio.outputs.pacing import Pacer
 
 
 def run(coro, timeout=10.0):
@@ -80,12 +74,12 @@ def test_codec_table_has_a_1080p_h264_entry_and_offers_it_first():
     h264 = [c for c in aiortc_codecs.CODECS["video"] if c.name.lower() == "h264"]
     levels = [str(c.parameters["profile-level-id"]) for c in h264]
     assert len(levels) == len(set(levels)), levels
-    assert any(send.h264_level_allows_1080p(pli) for pli in levels)
+    assert any(adapter_codecs.h264_level_allows_1080p(pli) for pli in levels)
     payload_types = [c.payloadType for kind in aiortc_codecs.CODECS.values() for c in kind]
     assert len(payload_types) == len(set(payload_types)), "payload types must stay unique"
     preferred = codec_preferences("h264")
     first = str(preferred[0].parameters["profile-level-id"])
-    assert first.startswith("42e0") and send.h264_level_allows_1080p(first)
+    assert first.startswith("42e0") and adapter_codecs.h264_level_allows_1080p(first)
     assert all(c.mimeType.lower() != "video/rtx" for c in preferred)
     assert [c.mimeType for c in codec_preferences("vp8")] == ["video/VP8"]
     assert [c.mimeType for c in codec_preferences("opus")] == ["audio/opus"]
@@ -281,7 +275,7 @@ def test_put_from_another_thread_wakes_the_receiver():
 def test_wall_clock_and_rtp_clock_map_capture_time_consistently():
     wall = WallClock(unix_minus_media_ns=1_700_000_000 * 10**9)
     ntp = wall.ntp(500_000_000)  # media 0.5 s -> unix 1.7e9 + 0.5 s
-    assert ntp >> 32 == 1_700_000_000 + send.NTP_UNIX_OFFSET_S
+    assert ntp >> 32 == 1_700_000_000 + clocks.NTP_UNIX_OFFSET_S
     assert abs((ntp & 0xFFFFFFFF) / 2**32 - 0.5) < 1e-9
     video, audio = RtpClock(90_000, origin=0), RtpClock(48_000, origin=2**32 - 10)
     assert video.timestamp(1_000_000_000) == 90_000
@@ -298,8 +292,8 @@ def test_pacer_spreads_a_burst_at_the_configured_rate():
     assert delays[0] == 0.0 and delays[1] == 0.0  # the burst allowance (one packet's worth)
     assert delays[-1] == pytest.approx(0.008, abs=1e-9)  # 8 more packets at 1 ms each
     assert Pacer(None).reserve(10**6, 0.0) == 0.0
-    assert send.pacing_rate_bps(100_000) == send.PACING_MIN_BPS
-    assert send.pacing_rate_bps(2_000_000) == 5_000_000
+    assert pacing.pacing_rate_bps(100_000) == pacing.PACING_MIN_BPS
+    assert pacing.pacing_rate_bps(2_000_000) == 5_000_000
 
 
 class RecordingTransport:
@@ -405,7 +399,7 @@ def test_audio_and_video_sender_reports_share_one_wall_clock():
     assert (ntp_s(audio_pair[0]) - ntp_s(video_pair[0])) * 1000 == pytest.approx(20.0, abs=0.01)
     assert ((audio_pair[1] - audio_clock.timestamp(capture_ns)) % 2**32) == 960
     wall_now = time.time()
-    assert abs(ntp_s(video_pair[0]) - send.NTP_UNIX_OFFSET_S - wall_now) < 0.5
+    assert abs(ntp_s(video_pair[0]) - clocks.NTP_UNIX_OFFSET_S - wall_now) < 0.5
 
 
 def test_attach_packet_sender_replaces_the_transceiver_sender():
@@ -433,8 +427,8 @@ def test_opus_encoder_gives_one_packet_per_block():
     block = np.repeat((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[:, None], 2, axis=1)
     sizes = [len(encoder.encode(block)) for _ in range(5)]
     assert sizes == [1] * 5
-    assert send.audio_level_dbov(block) == pytest.approx(13, abs=1)  # 0.3 peak sine: -13.5 dBov
-    assert send.audio_level_dbov(np.zeros((960, 2), np.float32)) == 127
+    assert packets.audio_level_dbov(block) == pytest.approx(13, abs=1)  # 0.3 peak sine: -13.5 dBov
+    assert packets.audio_level_dbov(np.zeros((960, 2), np.float32)) == 127
 
 
 def test_packet_item_from_encoded_packet_keeps_timing():
@@ -448,9 +442,9 @@ def test_packet_item_from_encoded_packet_keeps_timing():
 def test_uninstall_codecs_restores_aiortcs_table():
     from aiortc import codecs as aiortc_codecs
 
-    send.uninstall_codecs()
+    adapter_codecs.uninstall_codecs()
     before = [(c.mimeType, c.payloadType, dict(c.parameters)) for c in aiortc_codecs.CODECS["video"]]
     install_codecs()
-    assert len(aiortc_codecs.CODECS["video"]) == len(before) + 2 * len(send.H264_1080P_PROFILE_LEVEL_IDS)
-    send.uninstall_codecs()
+    assert len(aiortc_codecs.CODECS["video"]) == len(before) + 2 * len(adapter_codecs.H264_1080P_PROFILE_LEVEL_IDS)
+    adapter_codecs.uninstall_codecs()
     assert [(c.mimeType, c.payloadType, dict(c.parameters)) for c in aiortc_codecs.CODECS["video"]] == before

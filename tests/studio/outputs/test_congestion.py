@@ -15,15 +15,13 @@ import pytest
 from aiortc import rtp as aiortc_rtp
 
 from studio.core import i18n
-from studio.outputs.aiortc_adapter import send
-from studio.outputs.aiortc_adapter.send import (
-    EncodedVideoTrack,
-    PacketSender,
-    RetransmissionHistory,
-    RtpClock,
-    SenderCounters,
-    WallClock,
-)
+from studio.outputs import pacing
+from studio.outputs.aiortc_adapter import send, simulcast, transport_cc
+from studio.outputs.aiortc_adapter.send import PacketSender
+from studio.outputs.aiortc_adapter.tracks import EncodedVideoTrack
+from studio.outputs.clocks import RtpClock, WallClock
+from studio.outputs.packets import SenderCounters
+from studio.outputs.retransmission import RetransmissionHistory
 from studio.outputs.congestion import (
     ACTIVE,
     BITRATE,
@@ -540,7 +538,7 @@ class Transport:
 def test_packet_sender_answers_nacks_from_its_history_and_surfaces_reports():
     async def scenario():
         transport = Transport()
-        pacer = send.Pacer(1_000_000)
+        pacer = pacing.Pacer(1_000_000)
         sender = PacketSender(EncodedVideoTrack(rid="h"), transport, rid="h", rtp_clock=RtpClock(90_000), wall_clock=WallClock(), pacer=pacer)
         loop = asyncio.get_running_loop()
         for seq in (10, 11, 12):
@@ -662,13 +660,13 @@ def test_transport_cc_extmap_is_offered_once_with_a_free_id():
         "m=video 9 UDP/TLS/RTP/SAVPF 97", "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid",
         "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time", "a=rtpmap:97 H264/90000", "",
     ])
-    munged, ext_id = send.add_transport_cc_extmap(offer)
+    munged, ext_id = transport_cc.add_transport_cc_extmap(offer)
     assert ext_id == 3
     lines = munged.split("\r\n")
     video = lines[lines.index("m=video 9 UDP/TLS/RTP/SAVPF 97"):]
-    assert video[3] == f"a=extmap:3 {send.TRANSPORT_CC_URI}"
-    assert sum(send.TRANSPORT_CC_URI in line for line in lines) == 1
-    assert send.add_transport_cc_extmap(munged) == (munged, 3)  # idempotent
+    assert video[3] == f"a=extmap:3 {transport_cc.TRANSPORT_CC_URI}"
+    assert sum(transport_cc.TRANSPORT_CC_URI in line for line in lines) == 1
+    assert transport_cc.add_transport_cc_extmap(munged) == (munged, 3)  # idempotent
 
 
 def twcc_rtcp(fci: bytes, *, padding: int = 0) -> bytes:
@@ -683,7 +681,7 @@ def test_transport_cc_feedback_is_found_in_compound_rtcp_and_reaches_the_hook():
     fci = struct.pack("!HH", 7, 1) + (0).to_bytes(3, "big") + bytes([0]) + struct.pack("!H", (1 << 13) | 1) + bytes([4, 0])
     rr = bytes(aiortc_rtp.RtcpRrPacket(ssrc=5, reports=[]))
     compound = rr + twcc_rtcp(fci) + twcc_rtcp(fci, padding=4)
-    assert send.transport_cc_fcis(compound) == [fci, fci]
+    assert transport_cc.transport_cc_fcis(compound) == [fci, fci]
     assert parse_transport_cc(fci).arrivals == [(7, 1000)]
 
     heard: list[bytes] = []
@@ -694,8 +692,8 @@ def test_transport_cc_feedback_is_found_in_compound_rtcp_and_reaches_the_hook():
             passed_on.append(data)
 
     transport = DtlsLike()
-    send.hook_transport_feedback(transport, heard.append)
-    send.hook_transport_feedback(transport, heard.append)  # idempotent
+    transport_cc.hook_transport_feedback(transport, heard.append)
+    transport_cc.hook_transport_feedback(transport, heard.append)  # idempotent
     asyncio.run(transport._handle_rtcp_data(compound))
     assert heard == [fci, fci] and passed_on == [compound]
 
@@ -706,14 +704,14 @@ def test_simulcast_video_stamps_transport_sequence_numbers_and_collects_results(
     async def scenario():
         pc = RTCPeerConnection()
         try:
-            video = send.SimulcastVideo(pc, ["h", "l"], "h264", wall_clock=WallClock(), offer_transport_cc=True)
+            video = simulcast.SimulcastVideo(pc, ["h", "l"], "h264", wall_clock=WallClock(), offer_transport_cc=True)
             await pc.setLocalDescription(await pc.createOffer())
             offer = video.munge_offer(pc.localDescription.sdp)
-            assert send.TRANSPORT_CC_URI in offer
+            assert transport_cc.TRANSPORT_CC_URI in offer
             video.apply_answer(["h", "l"], 4)
             assert video.enable_transport_cc(5)
             assert all(plan.sender.transport_cc is video.transport_cc for plan in video.published)
-            assert all(any(e.uri == send.TRANSPORT_CC_URI and e.id == 5 for e in plan.sender.extra_header_extensions) for plan in video.published)
+            assert all(any(e.uri == transport_cc.TRANSPORT_CC_URI and e.id == 5 for e in plan.sender.extra_header_extensions) for plan in video.published)
             for _ in range(3):
                 video.transport_cc.next_sequence(1200, 1.0)
             fci = struct.pack("!HH", 0, 3) + (1).to_bytes(3, "big") + bytes([0])
@@ -729,7 +727,7 @@ def test_simulcast_video_stamps_transport_sequence_numbers_and_collects_results(
     assert [(r.sequence, r.arrival_s is not None) for r in results] == [(0, True), (1, False), (2, True)]
     assert (video.transport_feedbacks, video.transport_feedback_errors) == (1, 1)
     assert video.take_transport_results() == []
-    assert not send.SimulcastVideo.enable_transport_cc(video, None)
+    assert not simulcast.SimulcastVideo.enable_transport_cc(video, None)
 
 
 def test_a_resent_packet_gets_a_new_transport_wide_sequence_number():
@@ -738,7 +736,7 @@ def test_a_resent_packet_gets_a_new_transport_wide_sequence_number():
     async def scenario():
         transport = Transport()
         sender = PacketSender(EncodedVideoTrack(rid="h"), transport, rid="h", rtp_clock=RtpClock(90_000), wall_clock=WallClock())
-        extensions = [RTCRtpHeaderExtensionParameters(id=5, uri=send.TRANSPORT_CC_URI)]
+        extensions = [RTCRtpHeaderExtensionParameters(id=5, uri=transport_cc.TRANSPORT_CC_URI)]
         header_map = send._get(sender, "rtp_header_extensions_map")
         header_map.configure(RTCRtpSendParameters(headerExtensions=extensions))
         sender.transport_cc = TransportCcTracker()

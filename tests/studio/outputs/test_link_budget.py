@@ -7,17 +7,12 @@ import time
 import pytest
 
 from studio.outputs.aiortc_adapter import send
-from studio.outputs.aiortc_adapter.send import (
-    LINK_BACKLOG_ALLOWANCE_S,
-    EncodedVideoTrack,
-    LinkBudget,
-    PacketSender,
-    Pacer,
-    RtpClock,
-    SimulcastVideo,
-    WallClock,
-    install_codecs,
-)
+from studio.outputs.aiortc_adapter.codecs import install_codecs
+from studio.outputs.aiortc_adapter.send import PacketSender
+from studio.outputs.aiortc_adapter.simulcast import SimulcastVideo
+from studio.outputs.aiortc_adapter.tracks import EncodedVideoTrack
+from studio.outputs.clocks import RtpClock, WallClock
+from studio.outputs.pacing import LINK_BACKLOG_ALLOWANCE_S, LinkBudget, Pacer
 from tests.studio.outputs.test_aiortc_adapter_send import RecordingTransport, item, run, send_parameters
 
 

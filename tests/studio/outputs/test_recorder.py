@@ -15,7 +15,7 @@ import pytest
 from encoders.ladder import Ladder, LayerSpec
 from studio.core.events import Signal
 from studio.core.frame import VideoFrame
-from studio.outputs.aiortc_adapter.send import PacketItem
+from studio.outputs.packets import PacketItem
 from studio.outputs.audio_track import OpusBlockEncoder
 from studio.outputs.recorder import FAILED, RECORDING, STOPPED, Recorder, RecordingError, remux_to_mp4
 
