@@ -10,15 +10,17 @@ import logging
 import os
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from studio.core.clock import NS_PER_S, now_ns
 from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.scene import Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, load_collection
+
+if TYPE_CHECKING:  # pragma: no cover
+    from studio.golive.plan import GoLivePlan
 
 log = logging.getLogger(__name__)
 
@@ -179,18 +181,31 @@ def every_second(stop: threading.Event, duration_s: float | None, tick: Callable
                 return
 
 
+def plan_from_options(options: LiveOptions, stats_path: Path | None) -> "GoLivePlan":
+    """The go-live plan ``bridgecast live`` carries out (the same plan type the app builds)."""
+    from studio.golive.plan import GoLivePlan, RecordingPlan, WhipTarget
+
+    return GoLivePlan(
+        whip=WhipTarget(url=options.whip, token=options.resolved_token(), layers=tuple(options.layers), codec=options.codec),
+        recording=RecordingPlan(path=options.record) if options.record is not None else None,
+        events_channel=options.events_channel,
+        has_audio=options.has_audio,
+        encoder=options.encoder,
+        stats_path=stats_path,
+    )
+
+
 def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Callable[[str], None] | None = None) -> int:
     """Go live headless until ``duration_s`` passes or ``stop`` is set; returns the exit code.
 
     Without ``whip`` the stream goes to the built-in rehearsal receiver.  Exit 0 after a
     normal stop (the WHIP DELETE sent); 1 with one line ``error: <reason in words>`` on a
-    fatal error.
+    fatal error.  The show runs through the same :class:`~studio.golive.service.GoLiveService`
+    as the desktop Go live.
     """
-    from encoders.ladder import default_ladder
     from studio.engine import Studio
+    from studio.golive.service import GoLiveService
     from studio.outputs.publisher import FAILED
-    from studio.golive.session import LiveSession
-    from studio.outputs.rehearsal import RehearsalReceiver
     from studio.settings import Settings
 
     stop = stop or threading.Event()
@@ -199,12 +214,8 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
     settings = Settings()
     settings.audio.microphone = ""  # headless: audio inputs come from the scene file only
     studio = Studio(settings=settings, collection=collection)
-    canvas = collection.canvas
-    layers = [layer for layer in default_ladder(canvas.width, canvas.height, canvas.fps) if layer.rid in options.layers]
-    receiver = None
-    session = None
+    service = None
     control = None
-    channel_delivery = None  # live-show events over the WHIP session's data channel
     # Every show keeps its stats for the post-show review (`bridgecast review`): in the file
     # asked for, else one per show next to the live-show database.
     stats_path = options.stats_jsonl
@@ -219,35 +230,26 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
             # Nothing to hear in a test pattern; a quiet tone keeps the audio path honest.
             studio.add_audio_input("tone", _("Test tone"), level_dbfs=-30.0)
         studio.start()
-        url = options.whip
-        if url is None:
-            receiver = RehearsalReceiver().start()
-            url = receiver.url
-        if options.events_channel:
-            from studio.live.channel_delivery import ChannelDelivery
+        webhook_url, webhook_secret = options.resolved_webhook()
+        if options.catalog is not None or options.control_port is not None or webhook_url or options.events_channel:
+            from studio.control import LiveControl
 
-            channel_delivery = ChannelDelivery()
-        session = LiveSession(
-            studio, url, options.resolved_token(), layers=layers, codec=options.codec, encoder=options.encoder, has_audio=options.has_audio, record_path=options.record,
-            **(channel_delivery.publisher_options() if channel_delivery is not None else {}),
-        )
+            control = LiveControl(studio, options.show_db, options.catalog, port=options.control_port, host=options.control_host, token=options.control_token,
+                                  webhook_url=webhook_url, webhook_secret=webhook_secret,
+                                  locale=options.locale, region=options.region)
+            control.live.stream_state = lambda: service.state if service is not None else "stopped"
+        # The stats file is written here, once a second on the media clock, so the run's
+        # exit follows the same tick; the service itself writes no second copy.
+        service = GoLiveService(studio, plan_from_options(options, stats_path=None),
+                                live_show=control.live if control is not None else None)
 
         def on_recording(state: str, message: str | None = None, **_ignored: Any) -> None:
             # A failed recording is reported, the stream goes on, the exit code is unchanged.
             if state == "failed" and message:
                 report(_("warning: recording stopped: {reason}").format(reason=message))
 
-        session.recording_state.connect(on_recording)
-        webhook_url, webhook_secret = options.resolved_webhook()
-        if options.catalog is not None or options.control_port is not None or webhook_url or channel_delivery is not None:
-            from studio.control import LiveControl
-
-            control = LiveControl(studio, options.show_db, options.catalog, port=options.control_port, host=options.control_host, token=options.control_token,
-                                  webhook_url=webhook_url, webhook_secret=webhook_secret,
-                                  locale=options.locale, region=options.region)
-            control.live.stream_state = lambda: session.state
-            if channel_delivery is not None:
-                channel_delivery.attach(control.live)
+        service.recording_state.connect(on_recording)
+        if control is not None:
             control.start()
             if control.control_error is not None:
                 # The show and the stream go on without the control API: one line, in words.
@@ -255,36 +257,30 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
             if control.url:
                 # Where the assistant's tablet connects; the token stays in its own variable.
                 print(_("control API: {url}").format(url=control.url), flush=True)
-        session.start()
+        service.start()
 
         def tick() -> bool:
-            record = session.stats()
-            record["t"] = round(time.time(), 3)
-            if channel_delivery is not None and isinstance(record.get("events_channel"), dict):
-                record["events_channel"]["delivery"] = channel_delivery.stats()
-            writer.write(record)
-            return session.state != FAILED
+            writer.write(service.stats())
+            return service.state != FAILED
 
         every_second(stop, options.duration_s, tick)
-        if session.state == FAILED:
+        if service.state == FAILED:
             exit_code = 1
-            report(_("error: {reason}").format(reason=session.failure or _("the stream failed")))
+            report(_("error: {reason}").format(reason=service.failure or _("the stream failed")))
     except StudioError as exc:
         report(_("error: {reason}").format(reason=exc))
         exit_code = 1
     finally:
-        if channel_delivery is not None:
-            channel_delivery.stop()  # while the channel is still open: what is queued may go
+        if service is not None:
+            service.stop()  # events channel drained, WHIP DELETE sent, recording closed
+            final = service.stats()
+            final["state"] = "failed" if exit_code else "stopped"
+            for output in final.get("outputs") or []:
+                if output.get("kind") == "whip":
+                    output["state"] = final["state"]
+            writer.write(final)
         if control is not None:
             control.stop()
-        if session is not None:
-            session.stop()  # sends the WHIP DELETE
-            final = session.stats()
-            final["t"] = round(time.time(), 3)
-            final["state"] = "failed" if exit_code else "stopped"
-            writer.write(final)
         writer.close()
         studio.stop()
-        if receiver is not None:
-            receiver.stop()
     return exit_code

@@ -58,6 +58,32 @@ class Destination(BaseModel):
     simulcast: Literal["rid", "ssrc", "off"] = "rid"
 
 
+class RecordingSettings(BaseModel):
+    """Go live's local recording: the stream's own top-layer packets + sound, crash-safe Matroska."""
+
+    model_config = ConfigDict(extra="ignore")
+    record_while_live: bool = False
+    folder: str | None = None  # None: default_recording_folder()
+    remux_to_mp4: bool = True  # convert to MP4 after the show (the .mkv is kept)
+
+
+class GoLiveSettings(BaseModel):
+    """What Go live does besides streaming."""
+
+    model_config = ConfigDict(extra="ignore")
+    recording: RecordingSettings = Field(default_factory=RecordingSettings)
+    # Offer the live-show events (pins, coupons, flash sales …) over a data channel on the
+    # WHIP session; a server that declines it still gets the stream.
+    events_channel: bool = False
+
+
+def default_recording_folder() -> Path:
+    """Where recordings go unless the host picks a folder: the user's videos folder."""
+    import platformdirs
+
+    return Path(platformdirs.user_videos_dir()) / "Bridgecast"
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore")
     schema_version: int = SCHEMA_VERSION
@@ -69,6 +95,7 @@ class Settings(BaseModel):
     destinations: list[Destination] = Field(default_factory=list)
     destination: str | None = None  # id of the chosen destination; None = built-in rehearsal receiver
     encoder: str = "auto"  # "auto" or a pinned encoder name from `bridgecast encoders`
+    golive: GoLiveSettings = Field(default_factory=GoLiveSettings)
     control_port: int = Field(0, ge=0, le=65535)  # control API for assistant devices; 0 = any free port
     control_lan: bool = False  # serve the control API beyond 127.0.0.1
     locale: str | None = None  # overlay prices/dates locale (Babel), e.g. "en_US", "de_DE", "ar_SA"

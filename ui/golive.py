@@ -1,11 +1,15 @@
-"""Go live: the controller that starts/stops a ``LiveSession`` and the button that shows it.
+"""Go live: the controller that starts/stops a show through the go-live service, and the button.
 
-:class:`GoLiveController` is the only place in ``ui/`` that owns a live session.  Every call
-that can wait (opening encoders, starting the rehearsal receiver, reading the token from the
-keyring, the WHIP DELETE on stop) runs on a worker thread; the session's ``on_state`` arrives
-on the network thread and is re-emitted as a queued Qt signal, so the GUI thread only ever
-reads snapshots.  :class:`GoLiveWidget` is the view: destination combo, the button
-(Go live → Connecting… → Live 00:12:34 → Reconnecting… → Stop) and the state/reason label.
+:class:`GoLiveController` is the only place in ``ui/`` that owns a show on air.  It builds a
+:class:`~studio.golive.plan.GoLivePlan` from the settings (the chosen destination, recording
+and events channel under Settings → Go live…) and hands it to a
+:class:`~studio.golive.service.GoLiveService` — the same service ``bridgecast live`` uses.
+Every call that can wait (opening encoders, starting the rehearsal receiver, reading the token
+from the keyring, the WHIP DELETE on stop, the MP4 copy of the recording) runs on a worker
+thread; the service's ``on_state`` arrives on the network thread and is re-emitted as a queued
+Qt signal, so the GUI thread only ever reads snapshots.  :class:`GoLiveWidget` is the view:
+destination combo, the button (Go live → Connecting… → Live 00:12:34 → Reconnecting… → Stop)
+and the state/reason label.
 
 With no platform destination chosen (``settings.destination is None``) "Go live" starts the
 built-in :class:`~studio.outputs.rehearsal.RehearsalReceiver` and publishes to its loopback
@@ -22,8 +26,6 @@ from typing import Any, Callable
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QWidget
 
-from encoders.ladder import LayerSpec, default_ladder
-from studio.core.events import Signal as EngineSignal
 from studio.settings import Destination, Settings, save_settings
 
 log = logging.getLogger(__name__)
@@ -47,14 +49,6 @@ def find_destination(settings: Settings, destination_id: str | None) -> Destinat
     if destination_id is None:
         return None
     return next((d for d in settings.destinations if d.id == destination_id), None)
-
-
-def layers_for(canvas_width: int, canvas_height: int, fps: float, rids: list[str] | None) -> list[LayerSpec]:
-    """The default ladder for the canvas, restricted to ``rids`` (all when None/empty)."""
-    ladder = default_ladder(canvas_width, canvas_height, fps)
-    wanted = set(rids or ("h", "m", "l"))
-    chosen = [layer for layer in ladder if layer.rid in wanted]
-    return chosen or ladder[:1]
 
 
 def format_elapsed(seconds: float) -> str:
@@ -87,9 +81,9 @@ class GoLiveController(QObject):
         self.failure_text: str | None = None
         self.destination_name: str | None = None  # None = the rehearsal receiver
         self.live_since: float | None = None
-        self.session: Any = None
-        self.receiver: Any = None
-        self.show_stats: Any = None  # this show's stats file for the post-show review
+        self.service: Any = None  # the GoLiveService of the show on air (None when idle)
+        self.last_service: Any = None  # the one that ran last (its recording, its stats), after Stop
+        self.live_show: Any = None  # the live panel's show, for the events channel (set by the main window)
         self._session_factory = session_factory
         self._receiver_factory = receiver_factory
         self._generation = 0
@@ -113,6 +107,24 @@ class GoLiveController(QObject):
         return self.state in (CONNECTING, LIVE, RECONNECTING)
 
     @property
+    def session(self) -> Any:
+        """The live session (encoders + WHIP publisher) while a show runs; views read its stats."""
+        service = self.service
+        return service.session if service is not None else None
+
+    @property
+    def receiver(self) -> Any:
+        """The built-in rehearsal receiver while a rehearsal runs."""
+        service = self.service
+        return service.receiver if service is not None else None
+
+    @property
+    def show_stats(self) -> Any:
+        """This show's stats file for the post-show review."""
+        service = self.service
+        return service.show_stats if service is not None else None
+
+    @property
     def is_rehearsal(self) -> bool:
         return self.receiver is not None
 
@@ -121,8 +133,8 @@ class GoLiveController(QObject):
         return None if self.live_since is None else time.monotonic() - self.live_since
 
     def stats(self) -> dict[str, Any] | None:
-        session = self.session
-        return session.stats() if session is not None else None
+        service = self.service
+        return service.stats() if service is not None and service.session is not None else None
 
     def reconnect_info(self) -> dict[str, Any] | None:
         """While reconnecting: ``attempt`` (in this outage), ``next_retry_in_s`` (None while an
@@ -196,32 +208,20 @@ class GoLiveController(QObject):
         thread.start()
 
     def _start_work(self, generation: int, destination: Destination | None) -> None:
-        from studio.golive.session import LiveSession
+        from studio.golive.plan import plan_from_settings
+        from studio.golive.service import GoLiveService
+        from studio.outputs.show_stats import new_stats_path
 
-        receiver = None
         token = None
-        if destination is None:
-            if self._receiver_factory is not None:
-                receiver = self._receiver_factory()
-            else:
-                from studio.outputs.rehearsal import RehearsalReceiver
+        if destination is not None and destination.token_ref:
+            from studio.secrets_store import get_secret
 
-                receiver = RehearsalReceiver()
-            with self._lock:
-                self.receiver = receiver
-            receiver.start()
-            url, codec, simulcast, rids = receiver.url, "h264", "rid", None
-        else:
-            if destination.token_ref:
-                from studio.secrets_store import get_secret
-
-                token = get_secret(destination.token_ref)
-            url, codec, simulcast, rids = destination.whip_url, destination.codec, destination.simulcast, list(destination.layers)
-        compositor = self.studio.compositor
-        layers = layers_for(compositor.width, compositor.height, compositor.fps, rids)
-        if simulcast == "off":
-            layers = layers[:1]
-        on_state = EngineSignal()
+            token = get_secret(destination.token_ref)
+        live_show = self.live_show
+        plan = plan_from_settings(self.settings, destination.id if destination is not None else None, token,
+                                  stats_path=new_stats_path(), has_live_show=live_show is not None)
+        service = GoLiveService(self.studio, plan, live_show=live_show, session_factory=self._session_factory,
+                                receiver_factory=self._receiver_factory)
 
         def forward(state: str, failure: Any = None, **_extra: Any) -> None:
             try:
@@ -229,11 +229,6 @@ class GoLiveController(QObject):
             except RuntimeError:
                 pass
 
-        on_state.connect(forward)
-        factory = self._session_factory or LiveSession
-        session = factory(self.studio, url, token, layers=layers, codec=codec,
-                          encoder=getattr(self.settings, "encoder", "auto") or "auto",
-                          simulcast=simulcast, on_state=on_state)
         def forward_notice(code: Any = None, message: Any = None, **_extra: Any) -> None:
             if message:
                 try:
@@ -241,40 +236,24 @@ class GoLiveController(QObject):
                 except RuntimeError:
                     pass
 
-        session.notices.connect(forward_notice)
+        service.on_state.connect(forward)
+        service.notices.connect(forward_notice)
         with self._lock:
-            self.session = session
-        session.start()
-        from studio.outputs.show_stats import ShowStatsLog, new_stats_path
-
-        show_stats = ShowStatsLog(session.stats, new_stats_path())
-        show_stats.on_error.connect(lambda error: forward_notice(message=error))
-        with self._lock:
-            self.show_stats = show_stats
-        show_stats.start()
+            self.service = service
+        service.start()
 
     def _stop_now(self) -> None:
         with self._lock:
-            session, receiver, show_stats = self.session, self.receiver, self.show_stats
-        if session is not None:
+            service = self.service
+        if service is not None:
             try:
-                session.stop()
+                service.stop()
             except Exception:
-                log.exception("stopping the live session failed")
-        if show_stats is not None:
-            show_stats.stop()  # after the session: its last line says how the show ended
-        if receiver is not None:
-            try:
-                receiver.stop()
-            except Exception:
-                log.exception("stopping the rehearsal receiver failed")
+                log.exception("stopping the show's outputs failed")
         with self._lock:
-            if self.session is session:
-                self.session = None
-            if self.receiver is receiver:
-                self.receiver = None
-            if self.show_stats is show_stats:
-                self.show_stats = None
+            if self.service is service:
+                self.last_service = service
+                self.service = None
 
     def _tear_down(self) -> None:
         if self._is_starting:

@@ -152,6 +152,10 @@ class MainWindow(QMainWindow):
         self.live_settings_action = QAction(self)
         self.live_settings_action.triggered.connect(self.open_live_settings)
         self.settings_menu.addAction(self.live_settings_action)
+        self.golive_settings_action = QAction(self)
+        self.golive_settings_action.setObjectName("goLiveSettingsAction")
+        self.golive_settings_action.triggered.connect(self.open_golive_settings)
+        self.settings_menu.addAction(self.golive_settings_action)
 
         self.view_menu = bar.addMenu("")
         for dock in self.docks:
@@ -170,6 +174,8 @@ class MainWindow(QMainWindow):
         from ui.live_panel import LivePanelDock
 
         self.live_panel = LivePanelDock(control, self)
+        # The show whose events Go live sends over the stream's data channel (when enabled).
+        self.golive.live_show = getattr(control, "live", None)
         # A control API that cannot listen (port in use, …) is said in words; the show goes on.
         self.live_panel.control_notice.connect(lambda message: self.statusBar().showMessage(message, 30_000))
         if getattr(control, "control_error", None) is not None:
@@ -343,6 +349,15 @@ class MainWindow(QMainWindow):
         for dock in self.docks:
             dock.show()
 
+    def open_golive_settings(self) -> None:
+        """Settings → Go live…: recording while live and the events channel (modal, small)."""
+        from ui.golive_settings import GoLiveSettingsDialog
+
+        dialog = GoLiveSettingsDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.golive_settings_dialog = dialog
+        dialog.open()
+
     def open_destinations(self) -> None:
         """Settings → Destinations…: edit the platform profiles (non-modal, one at a time)."""
         if self.destinations_dialog is not None:
@@ -403,6 +418,7 @@ class MainWindow(QMainWindow):
         self.probe_action.setText(self.tr("Latency &probe (time-code strip)"))
         self.probe_action.setToolTip(self.tr("Stamp a time-code strip on the program to measure end-to-end latency"))
         self.destinations_action.setText(self.tr("&Destinations…"))
+        self.golive_settings_action.setText(self.tr("&Go live…"))
         self.live_settings_action.setText(self.tr("Live &control…"))
         self.golive_toolbar.setWindowTitle(self.tr("Go live"))
         self.view_menu.setTitle(self.tr("&View"))

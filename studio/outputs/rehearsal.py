@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 WHIP_PATH = "/whip"
 RESOURCE_PATH = "/whip/resource"
 CHANGE_HZ = 4.0
+EVENTS_KEPT = 500  # data-channel messages kept per session (channel_messages())
 LATENCY_WINDOW_FRAMES = 300  # rolling p50/p95 over the last ~10 s at 30 fps
 FPS_WINDOW_S = 2.0
 BITRATE_WINDOW_S = 2.0
@@ -402,6 +403,10 @@ class _Session:
     recording: _Recording | None = None
     record_layer: str | None = None
     end_task: asyncio.Future | None = None
+    # Text messages the publisher sent over data channels (the live-show events channel):
+    # the newest EVENTS_KEPT, as (label, text), so the host can see what a platform would get.
+    channel_messages: collections.deque = field(default_factory=lambda: collections.deque(maxlen=EVENTS_KEPT))
+    channel_messages_total: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -702,6 +707,16 @@ class RehearsalReceiver:
             elif state in ("failed", "closed") and session.state != "ended":
                 self._spawn(self._end_session(session, "disconnected"))
 
+        @pc.on("datachannel")
+        def on_channel(channel: Any) -> None:
+            @channel.on("message")
+            def on_message(message: Any) -> None:
+                if isinstance(message, str):
+                    with session._lock:
+                        session.channel_messages.append((channel.label, message))
+                        session.channel_messages_total += 1
+                    self._dirty = True
+
         await pc.setRemoteDescription(RTCSessionDescription(sdp=session.plan.aiortc_sdp, type="offer"))
         apply_offer_plan(pc, session.plan)
         session.receivers = attach_receivers(pc, session.plan, session, thread_prefix="rehearsal")
@@ -846,7 +861,17 @@ class RehearsalReceiver:
             result["audio"] = session.audio.snapshot(is_active)
         if session.recording is not None:
             result["recording"] = session.recording.snapshot()
+        result["channel_messages"] = session.channel_messages_total
         return result
+
+    def channel_messages(self) -> list[tuple[str, str]]:
+        """Data-channel text messages of the current (or last) session, oldest first, as
+        (channel label, text): the live-show events a platform would receive."""
+        session = self._session or self._last_session
+        if session is None:
+            return []
+        with session._lock:
+            return list(session.channel_messages)
 
     def layer_rids(self) -> list[str]:
         """Layers decoded in the current (or last) session, top first as offered."""

@@ -172,7 +172,7 @@ class _FakeStudio:
 class _ScriptedSession:
     """Stands in for LiveSession where a real network cannot be made to misbehave on cue."""
 
-    def __init__(self, studio, url, token, *, layers, codec, encoder, simulcast, on_state):
+    def __init__(self, studio, url, token, *, layers, codec, encoder, simulcast, on_state, **_options):
         from studio.core.events import Signal
 
         self.url, self.layers, self.on_state = url, layers, on_state

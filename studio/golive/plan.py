@@ -1,0 +1,137 @@
+"""One description of a show's outputs: where the stream goes, whether it is recorded, what rides along.
+
+The desktop app (``ui/golive.py``) builds a :class:`GoLivePlan` from its settings, ``bridgecast
+live`` from its options; :class:`~studio.golive.service.GoLiveService` carries it out.  The plan
+is plain, immutable data (no threads, no sockets), so both front ends describe a show the same
+way and tests can build one in a line.
+
+Today a show has one WHIP destination on the horizontal canvas, an optional local recording
+and an optional events channel.  Each output carries its ``kind`` and ``canvas`` so that more
+destinations (RTMP/RTMPS) and a second, vertical canvas slot in without changing the views.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from studio.settings import Settings
+
+SIMULCAST_MODES = ("rid", "ssrc", "off")
+ALL_LAYERS = ("h", "m", "l")
+
+
+class OutputKind(enum.StrEnum):
+    """What an output is (the ``kind`` of a stats ``outputs`` entry)."""
+
+    WHIP = "whip"
+    RTMP = "rtmp"
+    RECORD = "record"
+
+
+class CanvasRole(enum.StrEnum):
+    """Which canvas an output takes its picture from."""
+
+    HORIZONTAL = "horizontal"
+    VERTICAL = "vertical"
+
+
+@dataclass(frozen=True)
+class WhipTarget:
+    """A WHIP endpoint (``url`` None: the built-in rehearsal receiver on this machine).
+
+    ``token`` is the bearer token; it is kept out of ``repr`` so it never lands in a log line.
+    ``layers`` are the simulcast rids to send, highest first (``("h",)`` = no simulcast).
+    """
+
+    url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    name: str | None = None  # what the host calls it ("Shop room 1"); None: the rehearsal receiver
+    layers: tuple[str, ...] = ALL_LAYERS
+    codec: str = "h264"
+    simulcast: str = "rid"
+    id: str = "whip"
+    canvas: CanvasRole = CanvasRole.HORIZONTAL
+
+    def __post_init__(self) -> None:
+        if self.simulcast not in SIMULCAST_MODES:
+            raise ValueError(f"simulcast must be one of {SIMULCAST_MODES}, got {self.simulcast!r}")
+        if self.codec not in ("h264", "vp8"):
+            raise ValueError(f"cannot publish {self.codec!r} (h264 or vp8)")
+        if not self.layers or any(rid not in ALL_LAYERS for rid in self.layers):
+            raise ValueError(f"layers must be a non-empty subset of {ALL_LAYERS}, got {self.layers!r}")
+
+    @property
+    def is_rehearsal(self) -> bool:
+        return self.url is None
+
+
+@dataclass(frozen=True)
+class RecordingPlan:
+    """Record the stream's own top-layer packets (no second encode) plus the program sound.
+
+    Either an exact ``path`` or a ``folder`` in which each show gets a time-stamped file.
+    ``remux_to_mp4`` converts the crash-safe Matroska file to MP4 after the show (the .mkv
+    stays, so a failed conversion loses nothing).
+    """
+
+    path: Path | None = None
+    folder: Path | None = None
+    remux_to_mp4: bool = False
+    id: str = "record"
+    canvas: CanvasRole = CanvasRole.HORIZONTAL
+
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.folder is None):
+            raise ValueError("a recording needs exactly one of path or folder")
+
+    def resolve_path(self, now: datetime | None = None) -> Path:
+        """The file this show records to: ``path``, or a new ``show-YYYYmmdd-HHMMSS.mkv`` in ``folder``
+        (numbered when that name is taken, so a show never overwrites another)."""
+        if self.path is not None:
+            return Path(self.path).expanduser()
+        folder = Path(self.folder).expanduser()  # type: ignore[arg-type]
+        stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+        candidate = folder / f"show-{stamp}.mkv"
+        counter = 1
+        while candidate.exists():
+            counter += 1
+            candidate = folder / f"show-{stamp}-{counter}.mkv"
+        return candidate
+
+
+@dataclass(frozen=True)
+class GoLivePlan:
+    """Everything a show publishes.  ``stats_path``: one JSON line per second for the
+    post-show review (None: no stats file)."""
+
+    whip: WhipTarget = field(default_factory=WhipTarget)
+    recording: RecordingPlan | None = None
+    events_channel: bool = False
+    has_audio: bool = True
+    encoder: str = "auto"
+    stats_path: Path | None = None
+
+
+def plan_from_settings(settings: "Settings", destination_id: str | None, token: str | None,
+                       stats_path: Path | None = None, has_live_show: bool = True) -> GoLivePlan:
+    """The plan the desktop Go live carries out: the chosen destination (None or an unknown id:
+    the rehearsal receiver), recording and events channel as set under Settings → Go live…."""
+    from studio.settings import default_recording_folder
+
+    destination = next((d for d in settings.destinations if d.id == destination_id), None) if destination_id else None
+    if destination is None:
+        whip = WhipTarget()
+    else:
+        whip = WhipTarget(url=destination.whip_url, token=token, name=destination.name, layers=tuple(destination.layers),
+                          codec=destination.codec, simulcast=destination.simulcast)
+    golive = settings.golive
+    recording = None
+    if golive.recording.record_while_live:
+        folder = Path(golive.recording.folder).expanduser() if golive.recording.folder else default_recording_folder()
+        recording = RecordingPlan(folder=folder, remux_to_mp4=golive.recording.remux_to_mp4)
+    return GoLivePlan(whip=whip, recording=recording, events_channel=golive.events_channel and has_live_show,
+                      encoder=getattr(settings, "encoder", "auto") or "auto", stats_path=stats_path)
