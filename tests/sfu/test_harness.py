@@ -22,18 +22,10 @@ from bench.testbed.harness import (
     sfu_stack,
 )
 from bench.testbed.publisher import ColourTrack, wait_connected, whip_publish, whip_publish_simulcast
+from tests.helpers import wait_until
 
 WIDTH, HEIGHT = 640, 360
 COLOUR = (200, 40, 90)  # RGB
-
-
-def _wait_until(predicate, timeout: float, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 def _mean_rgb(frame) -> np.ndarray:
@@ -101,7 +93,7 @@ def test_whip_publish_subscribe_and_delete(sfu, whip_endpoint, codec):
         finally:
             loop.run(session.close(), timeout=10)
     # (c) gone from the room once the resource is deleted.
-    assert _wait_until(lambda: not sfu.janus.publishers(), timeout=5), sfu.janus.list_participants()
+    assert wait_until(lambda: not sfu.janus.publishers(), 5), sfu.janus.list_participants()
 
 
 def test_whip_endpoint_with_token_refuses_a_publisher_without_it(sfu):
@@ -144,7 +136,7 @@ def test_simulcast_publisher_and_substream_switching(sfu, whip_endpoint):
             assert loop.run(session.delete(), timeout=10) == 200
         finally:
             loop.run(session.close(), timeout=10)
-    assert _wait_until(lambda: not sfu.janus.publishers(), timeout=5), sfu.janus.list_participants()
+    assert wait_until(lambda: not sfu.janus.publishers(), 5), sfu.janus.list_participants()
 
 
 def test_split_stack_publisher_reaches_janus_over_the_veth(sfu_prerequisites, tmp_path):

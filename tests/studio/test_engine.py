@@ -1,5 +1,3 @@
-import time
-
 import numpy as np
 import pytest
 
@@ -7,15 +5,7 @@ from studio.engine import Studio, default_collection
 from studio.core.errors import SceneFileError, SourceError
 from studio.scene import Canvas, save_collection
 from studio.sources.base import SourceState
-
-
-def wait_until(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+from tests.helpers import wait_until
 
 
 @pytest.fixture

@@ -83,12 +83,3 @@ class TonePlayer:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=5)
-
-
-def wait_until(predicate, timeout_s: float, interval_s: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval_s)
-    return bool(predicate())

@@ -6,7 +6,7 @@ import pytest
 from studio.audio import devices
 from studio.audio.inputs import DeviceInput, InputState
 from studio.core.errors import AudioDeviceError
-from tests.studio.audio.helpers import wait_until
+from tests.helpers import wait_until
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from studio.audio.dsp import DB_FLOOR, GateSettings, LimiterSettings
 from studio.audio.inputs import DeviceInput, InputState, ToneInput, create_input
-from tests.studio.audio.helpers import wait_until
+from tests.helpers import wait_until
 
 FRAMES = 960
 

@@ -10,7 +10,7 @@ import pytest
 from studio.audio.dsp import DB_FLOOR, measure_levels
 from studio.audio.inputs import InputState, ToneInput
 from studio.audio.mixer import AudioBlock, AudioMixer, AudioSubscription
-from tests.studio.audio.helpers import wait_until
+from tests.helpers import wait_until
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from studio.audio import devices
 from studio.audio.dsp import DB_FLOOR, measure_levels
 from studio.audio.inputs import DeviceInput, InputState
 from studio.audio.mixer import AudioMixer
-from tests.studio.audio.helpers import TonePlayer, set_recording_volumes_to_full, wait_until, write_tone_wav
+from tests.helpers import wait_until
+from tests.studio.audio.helpers import TonePlayer, set_recording_volumes_to_full, write_tone_wav
 
 pytestmark = pytest.mark.pulseaudio
 

@@ -17,18 +17,10 @@ import pytest
 
 from studio.live import LiveShow
 from studio.live.channel_delivery import OPEN, RECONNECTING, UNAVAILABLE, WAITING, ChannelDelivery
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 LABEL = "bridgecast-events"
-
-
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())
 
 
 class Link:
@@ -114,7 +106,7 @@ def test_events_wait_for_the_channel_then_arrive_in_order_with_sequence_numbers(
         assert delivery.state == WAITING and delivery.stats()["queued"] == 3
         link.connect()
         show.pin("SKU-2")
-        assert wait_until(lambda: len(link.received) == 4), link.received
+        assert wait_until(lambda: len(link.received) == 4, 10), link.received
         assert delivery.state == OPEN
     finally:
         delivery.stop()
@@ -150,7 +142,7 @@ def test_a_full_queue_keeps_the_latest_and_the_gap_shows_in_seq(show):
             show.pin(sku)
         assert delivery.stats()["dropped"] == 2
         link.connect()
-        assert wait_until(lambda: len(link.received) == 3), link.received
+        assert wait_until(lambda: len(link.received) == 3, 10), link.received
     finally:
         delivery.stop()
         link.close()
@@ -165,7 +157,7 @@ def test_events_during_a_reconnect_are_buffered_and_flushed_on_reopen(show):
     try:
         link.connect()
         show.pin("SKU-1")
-        assert wait_until(lambda: len(link.received) == 1)
+        assert wait_until(lambda: len(link.received) == 1, 10)
         first = list(link.received)
         link.drop()
         assert delivery.state == RECONNECTING
@@ -174,7 +166,7 @@ def test_events_during_a_reconnect_are_buffered_and_flushed_on_reopen(show):
         assert delivery.stats()["queued"] == 2 and delivery.stats()["sent"] == 1
         link.received.clear()
         link.connect()  # a new session, a new channel
-        assert wait_until(lambda: len(link.received) == 2), link.received
+        assert wait_until(lambda: len(link.received) == 2, 10), link.received
         assert delivery.state == OPEN and delivery.stats()["opens"] == 2
     finally:
         delivery.stop()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from types import SimpleNamespace
 
 import aioice.ice
@@ -26,6 +25,7 @@ from studio.outputs.aiortc_adapter.receive import (
     loopback_candidates,
     prepare_offer,
 )
+from tests.helpers import wait_until
 
 # A browser-like offer: H.264 High 4.0 first (1080p), RTX, VP8, rid simulcast with a paused layer,
 # plus Opus and a telephone-event audio codec.
@@ -255,13 +255,6 @@ class _Sink:
         self.seen.append((layer.name, encoded.is_keyframe))
 
 
-def _wait(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
-
-
 def test_demultiplex_by_rid_then_by_learned_ssrc():
     plan = prepare_offer(OFFER)
     fake, sink = _FakeReceiver(), _Sink()
@@ -288,7 +281,7 @@ def test_demultiplex_by_rid_then_by_learned_ssrc():
         # aiortc's RTCP loop now reports on every layer's SSRC.
         assert set(fake._RTCRtpReceiver__remote_streams) == {11, 22, 33}
         # Nine frames: the one after the gap waits in the jitter buffer for the retransmission.
-        _wait(lambda: len(sink.seen) == 9)
+        assert wait_until(lambda: len(sink.seen) == 9), sink.seen
         assert {name for name, _key in sink.seen} == {"h", "m", "l"}
     finally:
         demux.close()

@@ -29,19 +29,11 @@ from studio.golive.session import LiveSession
 from studio.sources.testpattern import TestPatternSource
 from bench.testbed.data_subscriber import JanusDataSubscriber
 from bench.testbed.harness import call_in_netns
+from tests.helpers import wait_until
 from tests.studio.outputs.whip_test_server import ThreadedWhipTestServer, answer_for_offer
 
 FPS = 30
 WIDTH, HEIGHT = 320, 180
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())
 
 
 @pytest.fixture

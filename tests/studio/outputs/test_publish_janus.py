@@ -24,18 +24,10 @@ from studio.outputs.errors import StopReason
 from studio.sources.testpattern import TestPatternSource
 from studio.timecode import latency_ms, read_strip
 from bench.testbed.harness import JanusSubscriber, call_in_netns
+from tests.helpers import wait_until
 from tests.studio.outputs.whip_test_server import ThreadedWhipTestServer, answer_for_offer
 
 FPS = 30
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())
 
 
 def three_layers(width: int, height: int) -> list[LayerSpec]:

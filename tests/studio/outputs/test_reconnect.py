@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 
 import pytest
 
@@ -18,19 +17,11 @@ from encoders.ladder import LayerSpec
 from studio.outputs.errors import OutputError, StopReason
 from studio.outputs.publisher import FAILED, LIVE, RECONNECTING, STOPPED, WhipPublisher
 from studio.outputs.reconnect import Backoff, ReconnectStatus
+from tests.helpers import wait_until
 from tests.studio.outputs.whip_test_server import ThreadedWhipTestServer
 
 TOKEN = "live-T0ken-never-shown"
 LAYERS = [LayerSpec("h", 320, 180, 300_000, 30)]
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())
 
 
 # ----------------------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from bench.testbed import harness
 from bench.testbed.harness import JanusSubscriber, call_in_netns
 from bench.testbed.recording import largest_gap, recorded_video_times
 from tests.sfu.fixtures import require_sfu
-from tests.studio.outputs.test_publish_janus import Program, three_layers, wait_until
+from tests.helpers import wait_until
+from tests.studio.outputs.test_publish_janus import Program, three_layers
 
 ENDPOINT_ID = "show1"
 MAX_RECORDING_GAP_S = 0.5

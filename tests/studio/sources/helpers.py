@@ -1,10 +1,8 @@
-"""Helpers for source tests: small media files made on the fly, waiting, state recording."""
+"""Helpers for source tests: small media files made on the fly, state recording (waiting: tests.helpers)."""
 from __future__ import annotations
 
-import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
 import av
 import numpy as np
@@ -33,15 +31,6 @@ def make_video(
         for packet in stream.encode():
             container.mux(packet)
     return path
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float = 5.0, interval_s: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval_s)
-    return condition()
 
 
 class StateLog:

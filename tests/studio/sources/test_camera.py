@@ -20,7 +20,9 @@ from studio.sources.camera import (
     to_bgr,
 )
 
-from .helpers import StateLog, make_video, wait_until
+from tests.helpers import wait_until
+
+from .helpers import StateLog, make_video
 
 
 @pytest.fixture

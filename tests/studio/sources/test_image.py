@@ -12,7 +12,9 @@ from studio.sources import create_source
 from studio.sources.base import SourceState
 from studio.sources.image import ImageSource, ImageUnavailable, load_image_bgr
 
-from .helpers import StateLog, wait_until
+from tests.helpers import wait_until
+
+from .helpers import StateLog
 
 SAMPLE_CARD = Path(__file__).resolve().parents[3] / "resources" / "sample_media" / "sample_card.png"
 

@@ -13,7 +13,9 @@ from studio.sources import create_source
 from studio.sources.base import SourceState
 from studio.sources.media_file import MediaFileSource
 
-from .helpers import StateLog, make_video, wait_until
+from tests.helpers import wait_until
+
+from .helpers import StateLog, make_video
 
 SAMPLE_VIDEO = Path(__file__).resolve().parents[3] / "resources" / "sample_media" / "sample_640x360.mp4"
 
