@@ -26,16 +26,13 @@ from typing import Any, Callable
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QWidget
 
+from studio.golive.state import ShowState
 from studio.settings import Destination, Settings, save_settings
 
 log = logging.getLogger(__name__)
 
-IDLE = "idle"
-CONNECTING = "connecting"
-LIVE = "live"
-RECONNECTING = "reconnecting"
-STOPPING = "stopping"
-FAILED = "failed"
+IDLE, CONNECTING, LIVE = ShowState.IDLE, ShowState.CONNECTING, ShowState.LIVE
+RECONNECTING, STOPPING, FAILED = ShowState.RECONNECTING, ShowState.STOPPING, ShowState.FAILED
 ELAPSED_TICK_MS = 500
 SHUTDOWN_TIMEOUT_S = 15.0
 
@@ -104,7 +101,7 @@ class GoLiveController(QObject):
 
     @property
     def is_active(self) -> bool:
-        return self.state in (CONNECTING, LIVE, RECONNECTING)
+        return self.state.is_on_air
 
     @property
     def session(self) -> Any:
@@ -309,7 +306,7 @@ class GoLiveController(QObject):
             self._tear_down()
 
     def _set_state(self, state: str) -> None:
-        self.state = state
+        self.state = ShowState(state)
         self.changed.emit()
 
 
