@@ -553,7 +553,7 @@ class LivePanelDock(QDockWidget):
         self.pin_answer_button = QPushButton(page)
         self.pin_answer_button.clicked.connect(self.pin_answer)
         self.unpin_answer_button = QPushButton(page)
-        self.unpin_answer_button.clicked.connect(lambda: self.run_command(self.live.unpin_answer))
+        self.unpin_answer_button.clicked.connect(lambda: self.run_command(self.live.comments.unpin_answer))
         answer_row.addWidget(self.answer_edit, 1)
         answer_row.addWidget(self.pin_answer_button)
         answer_row.addWidget(self.unpin_answer_button)
@@ -593,7 +593,7 @@ class LivePanelDock(QDockWidget):
         self.show_coupon_button = QPushButton(self.coupon_group)
         self.show_coupon_button.clicked.connect(self.show_selected_coupon)
         self.hide_coupon_button = QPushButton(self.coupon_group)
-        self.hide_coupon_button.clicked.connect(lambda: self.run_command(lambda: self.live.show_coupon(None)))
+        self.hide_coupon_button.clicked.connect(lambda: self.run_command(lambda: self.live.coupons.show(None)))
         self.end_coupon_button = QPushButton(self.coupon_group)
         self.end_coupon_button.clicked.connect(self.end_selected_coupon)
         for button in (self.new_coupon_button, self.show_coupon_button, self.hide_coupon_button, self.end_coupon_button):
@@ -637,9 +637,9 @@ class LivePanelDock(QDockWidget):
         self.flash_start_button = QPushButton(self.flash_group)
         self.flash_start_button.clicked.connect(self.start_flash_sale)
         self.flash_stop_button = QPushButton(self.flash_group)
-        self.flash_stop_button.clicked.connect(lambda: self.run_command(self.live.stop_flash_sale))
+        self.flash_stop_button.clicked.connect(lambda: self.run_command(self.live.flash_sale.stop))
         self.flash_clear_button = QPushButton(self.flash_group)
-        self.flash_clear_button.clicked.connect(lambda: self.run_command(self.live.clear_flash_sale))
+        self.flash_clear_button.clicked.connect(lambda: self.run_command(self.live.flash_sale.clear))
         row.addWidget(self.flash_start_button)
         row.addWidget(self.flash_stop_button)
         row.addWidget(self.flash_clear_button)
@@ -689,9 +689,9 @@ class LivePanelDock(QDockWidget):
         self.giveaway_open_button = QPushButton(self.giveaway_group)
         self.giveaway_open_button.clicked.connect(self.open_giveaway)
         self.giveaway_draw_button = QPushButton(self.giveaway_group)
-        self.giveaway_draw_button.clicked.connect(lambda: self.run_command(self.live.draw_giveaway))
+        self.giveaway_draw_button.clicked.connect(lambda: self.run_command(self.live.giveaway.draw))
         self.giveaway_close_button = QPushButton(self.giveaway_group)
-        self.giveaway_close_button.clicked.connect(lambda: self.run_command(self.live.close_giveaway))
+        self.giveaway_close_button.clicked.connect(lambda: self.run_command(self.live.giveaway.close))
         for button in (self.giveaway_open_button, self.giveaway_draw_button, self.giveaway_close_button):
             row.addWidget(button)
         giveaway.addRow(row)
@@ -772,7 +772,7 @@ class LivePanelDock(QDockWidget):
     def refresh(self) -> None:
         """Reload products, recent comments and state from the show (off the GUI thread)."""
         def load() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-            return self.live.products_json(), self.live.comment_list(include_hidden=True, limit=MAX_COMMENT_ROWS)
+            return self.live.shelf.to_json(), self.live.comments.recent(include_hidden=True, limit=MAX_COMMENT_ROWS)
 
         self.run_command(load, self._on_refreshed)
 
@@ -856,7 +856,7 @@ class LivePanelDock(QDockWidget):
         if comments:
             self.comment_model.append(comments)
         if needs_products:
-            self.run_command(self.live.products_json, self.set_products)
+            self.run_command(self.live.shelf.to_json, self.set_products)
         if needs_snapshot:
             self.request_snapshot()
         self.batch_applied.emit(len(events))
@@ -904,7 +904,7 @@ class LivePanelDock(QDockWidget):
     def pin_row(self, row: int) -> None:
         sku = self.visible_sku(row)
         if sku is not None:
-            self.run_command(lambda: self.live.pin(sku))
+            self.run_command(lambda: self.live.shelf.pin(sku))
 
     def pin_selected(self) -> None:
         rows = self.product_table.selectionModel().selectedRows()
@@ -912,7 +912,7 @@ class LivePanelDock(QDockWidget):
             self.pin_row(rows[0].row())
 
     def unpin(self) -> None:
-        self.run_command(self.live.unpin)
+        self.run_command(self.live.shelf.unpin)
 
     def choose_catalog(self) -> None:
         dialog = QFileDialog(self, self.tr("Load product catalog"), str(Path.home()), self.tr("Catalogs (*.csv *.json)"))
@@ -924,7 +924,7 @@ class LivePanelDock(QDockWidget):
         def loaded(result: Any) -> None:
             if result.errors:
                 self._on_command_failed(Exception(ngettext("{count} catalog row was skipped.", "{count} catalog rows were skipped.", len(result.errors)).format(count=len(result.errors))))
-        self.run_command(lambda: self.live.load_catalog(path), loaded)
+        self.run_command(lambda: self.live.shelf.load(path), loaded)
 
     def selected_comment(self) -> dict[str, Any] | None:
         index = self.comment_view.currentIndex()
@@ -933,17 +933,17 @@ class LivePanelDock(QDockWidget):
     def mark_question(self) -> None:
         comment = self.selected_comment()
         if comment is not None:
-            self.run_command(lambda: self.live.update_comment(comment["id"], is_question=not comment.get("is_question")))
+            self.run_command(lambda: self.live.comments.update(comment["id"], is_question=not comment.get("is_question")))
 
     def hide_comment(self) -> None:
         comment = self.selected_comment()
         if comment is not None:
-            self.run_command(lambda: self.live.update_comment(comment["id"], is_hidden=not comment.get("is_hidden")))
+            self.run_command(lambda: self.live.comments.update(comment["id"], is_hidden=not comment.get("is_hidden")))
 
     def block_author(self) -> None:
         comment = self.selected_comment()
         if comment is not None:
-            self.run_command(lambda: self.live.block_user(comment["user"], not comment.get("is_hidden")))
+            self.run_command(lambda: self.live.comments.block_user(comment["user"], not comment.get("is_hidden")))
 
     def pin_answer(self) -> None:
         comment = self.selected_comment()
@@ -951,7 +951,7 @@ class LivePanelDock(QDockWidget):
         if comment is None or not answer:
             self._on_command_failed(Exception(self.tr("Choose a comment and type an answer first.")))
             return
-        self.run_command(lambda: self.live.pin_answer(comment["id"], answer), lambda _r: self.answer_edit.clear())
+        self.run_command(lambda: self.live.comments.pin_answer(comment["id"], answer), lambda _r: self.answer_edit.clear())
 
     def send_quick_reply(self) -> None:
         """Answer the selected comment by name with the chosen quick reply (sent as an event)."""
@@ -960,7 +960,7 @@ class LivePanelDock(QDockWidget):
         if comment is None or not reply_id:
             self._on_command_failed(Exception(self.tr("Choose a comment and a quick reply first.")))
             return
-        self.run_command(lambda: self.live.reply(comment["id"], reply_id))
+        self.run_command(lambda: self.live.comments.reply(comment["id"], reply_id))
 
     def save_quick_reply(self) -> None:
         """Keep the text typed in the answer field as a quick reply template."""
@@ -968,12 +968,12 @@ class LivePanelDock(QDockWidget):
         if not text:
             self._on_command_failed(Exception(self.tr("Type the reply in the answer field first, e.g. “Thanks {name}!”.")))
             return
-        self.run_command(lambda: self.live.save_quick_reply(text), lambda _r: self.answer_edit.clear())
+        self.run_command(lambda: self.live.quick_replies.save(text), lambda _r: self.answer_edit.clear())
 
     def delete_quick_reply(self) -> None:
         reply_id = self.quick_reply_box.currentData()
         if reply_id:
-            self.run_command(lambda: self.live.delete_quick_reply(reply_id))
+            self.run_command(lambda: self.live.quick_replies.delete(reply_id))
 
     def _show_quick_replies(self) -> None:
         replies = self.snapshot.get("quick_replies", [])
@@ -997,7 +997,7 @@ class LivePanelDock(QDockWidget):
         dialog.open()
 
     def create_coupon(self, **values: Any) -> None:
-        self.run_command(lambda: self.live.create_coupon(**values))
+        self.run_command(lambda: self.live.coupons.create(**values))
 
     def _selected_coupon(self) -> str | None:
         item = self.coupon_list.currentItem()
@@ -1006,12 +1006,12 @@ class LivePanelDock(QDockWidget):
     def show_selected_coupon(self) -> None:
         code = self._selected_coupon()
         if code:
-            self.run_command(lambda: self.live.show_coupon(code))
+            self.run_command(lambda: self.live.coupons.show(code))
 
     def end_selected_coupon(self) -> None:
         code = self._selected_coupon()
         if code:
-            self.run_command(lambda: self.live.end_coupon(code))
+            self.run_command(lambda: self.live.coupons.end(code))
 
     def start_flash_sale(self) -> None:
         sku = self.flash_product_box.currentData()
@@ -1021,7 +1021,7 @@ class LivePanelDock(QDockWidget):
         kwargs = {"sku": sku, "stock": self.flash_stock_spin.value(), "price": self.flash_price_edit.text().strip() or None,
                   "preroll_s": self.flash_preroll_spin.value(), "window_s": self.flash_window_spin.value() * 60,
                   "per_buyer_cap": self.flash_cap_spin.value()}
-        self.run_command(lambda: self.live.start_flash_sale(**kwargs))
+        self.run_command(lambda: self.live.flash_sale.start(**kwargs))
 
     def giveaway_conditions(self) -> dict[str, Any]:
         """The entry conditions as the form sets them (``LiveShow.open_giveaway`` validates them)."""
@@ -1034,10 +1034,10 @@ class LivePanelDock(QDockWidget):
     def open_giveaway(self) -> None:
         keyword, prize, winners = self.giveaway_keyword_edit.text(), self.giveaway_prize_edit.text(), self.giveaway_winners_spin.value()
         conditions = self.giveaway_conditions()
-        self.run_command(lambda: self.live.open_giveaway(keyword, prize, winners, conditions))
+        self.run_command(lambda: self.live.giveaway.open(keyword, prize, winners, conditions))
 
     def advance(self) -> None:
-        self.run_command(self.live.advance)
+        self.run_command(self.live.rundown.advance)
 
     def choose_plan(self) -> None:
         dialog = QFileDialog(self, self.tr("Load run-of-show"), str(Path.home()), self.tr("Show plans (*.json)"))
@@ -1048,7 +1048,7 @@ class LivePanelDock(QDockWidget):
     def load_plan(self, path: str | Path) -> None:
         def read_and_set() -> Any:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-            return self.live.set_plan(data.get("segments", data) if isinstance(data, dict) else data)
+            return self.live.rundown.set(data.get("segments", data) if isinstance(data, dict) else data)
         self.run_command(read_and_set)
 
     def open_pairing(self) -> None:

@@ -114,7 +114,7 @@ class LiveControl:
             self.set_webhook(webhook_url, webhook_secret)
         if catalog is not None:  # after the webhook, so the platform hears "catalog.loaded" too
             try:
-                self.live.load_catalog(catalog)
+                self.live.shelf.load(catalog)
             except Exception:
                 self.stop()
                 raise

@@ -245,42 +245,42 @@ class ControlServer:
         r.add_get("/api/v1/state", self._state)
         r.add_get("/api/v1/products", self._products)
         r.add_get("/api/v1/catalog/errors", self._catalog_errors)
-        r.add_post("/api/v1/products/unpin", self._call(lambda live, body, m: live.unpin()))
-        r.add_post("/api/v1/products/{sku}/pin", self._call(lambda live, body, m: live.pin(m["sku"])))
+        r.add_post("/api/v1/products/unpin", self._call(lambda live, body, m: live.shelf.unpin()))
+        r.add_post("/api/v1/products/{sku}/pin", self._call(lambda live, body, m: live.shelf.pin(m["sku"])))
         r.add_get("/api/v1/program.jpg", self._program)
         r.add_get("/api/v1/events", self._events)
-        r.add_post("/api/v1/coupons", self._call(lambda live, body, m: live.create_coupon(**_pick(body, (
+        r.add_post("/api/v1/coupons", self._call(lambda live, body, m: live.coupons.create(**_pick(body, (
             "code", "kind", "value", "quantity", "per_viewer_cap", "starts_at", "ends_at", "is_referral", "currency")))))
-        r.add_post("/api/v1/coupons/hide", self._call(lambda live, body, m: live.show_coupon(None)))
-        r.add_post("/api/v1/coupons/{code}/show", self._call(lambda live, body, m: live.show_coupon(m["code"])))
-        r.add_post("/api/v1/coupons/{code}/end", self._call(lambda live, body, m: live.end_coupon(m["code"])))
-        r.add_post("/api/v1/coupons/{code}/claim", self._call(lambda live, body, m: live.claim_coupon(
+        r.add_post("/api/v1/coupons/hide", self._call(lambda live, body, m: live.coupons.show(None)))
+        r.add_post("/api/v1/coupons/{code}/show", self._call(lambda live, body, m: live.coupons.show(m["code"])))
+        r.add_post("/api/v1/coupons/{code}/end", self._call(lambda live, body, m: live.coupons.end(m["code"])))
+        r.add_post("/api/v1/coupons/{code}/claim", self._call(lambda live, body, m: live.coupons.claim(
             m["code"], _required(body, "viewer"), body.get("invited_by"))))
-        r.add_post("/api/v1/flash-sale", self._call(lambda live, body, m: live.start_flash_sale(
+        r.add_post("/api/v1/flash-sale", self._call(lambda live, body, m: live.flash_sale.start(
             _required(body, "sku"), _required(body, "stock"), **_pick(body, ("price", "preroll_s", "window_s", "per_buyer_cap")))))
-        r.add_post("/api/v1/flash-sale/stop", self._call(lambda live, body, m: live.stop_flash_sale()))
-        r.add_post("/api/v1/flash-sale/clear", self._call(lambda live, body, m: live.clear_flash_sale()))
-        r.add_post("/api/v1/flash-sale/purchase", self._call(lambda live, body, m: live.purchase(
+        r.add_post("/api/v1/flash-sale/stop", self._call(lambda live, body, m: live.flash_sale.stop()))
+        r.add_post("/api/v1/flash-sale/clear", self._call(lambda live, body, m: live.flash_sale.clear()))
+        r.add_post("/api/v1/flash-sale/purchase", self._call(lambda live, body, m: live.flash_sale.purchase(
             _required(body, "buyer"), body.get("quantity", 1))))
-        r.add_post("/api/v1/giveaway", self._call(lambda live, body, m: live.open_giveaway(
+        r.add_post("/api/v1/giveaway", self._call(lambda live, body, m: live.giveaway.open(
             _required(body, "keyword"), body.get("prize", ""), body.get("winners", 1), body.get("conditions"))))
-        r.add_post("/api/v1/giveaway/draw", self._call(lambda live, body, m: live.draw_giveaway(body.get("count"))))
-        r.add_post("/api/v1/giveaway/close", self._call(lambda live, body, m: live.close_giveaway()))
+        r.add_post("/api/v1/giveaway/draw", self._call(lambda live, body, m: live.giveaway.draw(body.get("count"))))
+        r.add_post("/api/v1/giveaway/close", self._call(lambda live, body, m: live.giveaway.close()))
         r.add_get("/api/v1/comments", self._comments)
         r.add_post("/api/v1/comments", self._call(self._inbound_comments))
-        r.add_post("/api/v1/comments/{id}", self._call(lambda live, body, m: live.update_comment(
+        r.add_post("/api/v1/comments/{id}", self._call(lambda live, body, m: live.comments.update(
             m["id"], **_pick(body, ("is_question", "is_hidden", "is_answered")))))
-        r.add_post("/api/v1/comments/{id}/answer", self._call(lambda live, body, m: live.pin_answer(m["id"], _required(body, "answer"))))
-        r.add_post("/api/v1/comments/{id}/reply", self._call(lambda live, body, m: live.reply(
+        r.add_post("/api/v1/comments/{id}/answer", self._call(lambda live, body, m: live.comments.pin_answer(m["id"], _required(body, "answer"))))
+        r.add_post("/api/v1/comments/{id}/reply", self._call(lambda live, body, m: live.comments.reply(
             m["id"], **_pick(body, ("reply_id", "text", "pin")))))
         r.add_get("/api/v1/quick-replies", self._quick_replies)
-        r.add_post("/api/v1/quick-replies", self._call(lambda live, body, m: live.save_quick_reply(
+        r.add_post("/api/v1/quick-replies", self._call(lambda live, body, m: live.quick_replies.save(
             _required(body, "text"), body.get("title", ""), body.get("id"))))
-        r.add_post("/api/v1/quick-replies/{id}/delete", self._call(lambda live, body, m: live.delete_quick_reply(m["id"])))
-        r.add_post("/api/v1/answer/unpin", self._call(lambda live, body, m: live.unpin_answer()))
-        r.add_post("/api/v1/users/{user}/block", self._call(lambda live, body, m: live.block_user(m["user"], bool(body.get("is_blocked", True)))))
-        r.add_post("/api/v1/segments", self._call(lambda live, body, m: live.set_plan(_required(body, "segments"))))
-        r.add_post("/api/v1/segments/next", self._call(lambda live, body, m: live.advance()))
+        r.add_post("/api/v1/quick-replies/{id}/delete", self._call(lambda live, body, m: live.quick_replies.delete(m["id"])))
+        r.add_post("/api/v1/answer/unpin", self._call(lambda live, body, m: live.comments.unpin_answer()))
+        r.add_post("/api/v1/users/{user}/block", self._call(lambda live, body, m: live.comments.block_user(m["user"], bool(body.get("is_blocked", True)))))
+        r.add_post("/api/v1/segments", self._call(lambda live, body, m: live.rundown.set(_required(body, "segments"))))
+        r.add_post("/api/v1/segments/next", self._call(lambda live, body, m: live.rundown.advance()))
 
     async def _offload(self, fn: Callable[[], Any]) -> Any:
         # SQLite commits and overlay renders stay off the event loop.
@@ -313,7 +313,7 @@ class ControlServer:
         errors = []
         for index, item in enumerate(items):
             try:
-                if live.add_comment(item) is not None:
+                if live.comments.add(item) is not None:
                     accepted += 1
             except LiveError as err:
                 errors.append({"index": index, "error": err.message})
@@ -324,18 +324,18 @@ class ControlServer:
 
     async def _products(self, request: web.Request) -> web.Response:
         # The contract's body is the catalog itself: a JSON array of products.
-        return web.json_response(await self._offload(self.live.products_json))
+        return web.json_response(await self._offload(self.live.shelf.to_json))
 
     async def _quick_replies(self, request: web.Request) -> web.Response:
-        return web.json_response({"quick_replies": list(self.live.quick_replies)})
+        return web.json_response({"quick_replies": self.live.quick_replies.to_json()})
 
     async def _catalog_errors(self, request: web.Request) -> web.Response:
-        return web.json_response({"errors": self.live.catalog_errors})
+        return web.json_response({"errors": self.live.shelf.catalog_errors})
 
     async def _comments(self, request: web.Request) -> web.Response:
         only_questions = request.query.get("questions") in ("1", "true")
         limit = max(1, min(1000, int(request.query.get("limit", "200")) if request.query.get("limit", "200").isdigit() else 200))
-        return web.json_response({"comments": await self._offload(lambda: self.live.comment_list(only_questions, limit=limit))})
+        return web.json_response({"comments": await self._offload(lambda: self.live.comments.recent(only_questions, limit=limit))})
 
     async def _program(self, request: web.Request) -> web.Response:
         def encode() -> bytes | None:

@@ -86,7 +86,7 @@ def test_search_hotkey_pin_shows_the_card_on_program(panel, qtbot, studio, contr
     assert panel.product_proxy.headerData(0, Qt.Orientation.Vertical) == "F1"
     panel.product_table.setFocus()
     qtbot.keyClick(panel.product_table, Qt.Key.Key_F1)
-    qtbot.waitUntil(lambda: control.live.pinned_sku == "SKU-2", timeout=3000)
+    qtbot.waitUntil(lambda: control.live.shelf.pinned_sku == "SKU-2", timeout=3000)
     qtbot.waitUntil(lambda: _row_is_highlighted(panel, "SKU-2"), timeout=3000)
     assert not _row_is_highlighted(panel, "SKU-1")
     assert "SKU-2" in panel.pinned_label.text()
@@ -105,7 +105,7 @@ def test_search_hotkey_pin_shows_the_card_on_program(panel, qtbot, studio, contr
     panel.search_edit.setText("sku-3")
     panel.product_table.selectRow(0)
     panel.pin_button.click()
-    qtbot.waitUntil(lambda: control.live.pinned_sku == "SKU-3" and _row_is_highlighted(panel, "SKU-3"), timeout=3000)
+    qtbot.waitUntil(lambda: control.live.shelf.pinned_sku == "SKU-3" and _row_is_highlighted(panel, "SKU-3"), timeout=3000)
     panel.unpin_button.click()
     qtbot.waitUntil(lambda: not any(o.overlay_id == "live.product" for o in studio.compositor.overlays), timeout=3000)
     qtbot.waitUntil(lambda: not _row_is_highlighted(panel, "SKU-3"), timeout=3000)
@@ -115,12 +115,12 @@ def test_comments_batch_question_answer_hide_block(panel, qtbot, control):
     live = control.live
     batches = []
     panel.batch_applied.connect(batches.append)
-    worker = threading.Thread(target=lambda: [live.add_comment({"id": f"c{i}", "user": f"u{i % 3}", "text": f"hello {i}"}) for i in range(40)])
+    worker = threading.Thread(target=lambda: [live.comments.add({"id": f"c{i}", "user": f"u{i % 3}", "text": f"hello {i}"}) for i in range(40)])
     worker.start()
     worker.join()
     qtbot.waitUntil(lambda: panel.comment_model.rowCount() == 40, timeout=3000)
     assert len(batches) < 40  # drained in batches, not one hop per comment
-    live.add_comment({"id": "q1", "user": "ana", "text": "Is shipping free to Canada?"})
+    live.comments.add({"id": "q1", "user": "ana", "text": "Is shipping free to Canada?"})
     qtbot.waitUntil(lambda: panel.comment_model.rowCount() == 41, timeout=3000)
     # Mark as question.
     panel.questions_only_box.setChecked(True)
@@ -129,21 +129,21 @@ def test_comments_batch_question_answer_hide_block(panel, qtbot, control):
     source_row = next(r for r, c in enumerate(panel.comment_model.rows) if c["id"] == "c5")
     panel.comment_view.setCurrentIndex(panel.comment_proxy.mapFromSource(panel.comment_model.index(source_row)))
     panel.question_button.click()
-    qtbot.waitUntil(lambda: live.comments["c5"]["is_question"], timeout=3000)
+    qtbot.waitUntil(lambda: live.comments.by_id["c5"].is_question, timeout=3000)
     qtbot.waitUntil(lambda: panel.comment_model.rows[source_row]["is_question"], timeout=3000)
     # Pin an answer on screen.
     panel.answer_edit.setText("Yes, free over $30")
     panel.pin_answer_button.click()
-    qtbot.waitUntil(lambda: live.pinned_answer is not None and live.pinned_answer["comment"]["id"] == "c5", timeout=3000)
+    qtbot.waitUntil(lambda: live.comments.pinned_answer is not None and live.comments.pinned_answer.comment_id == "c5", timeout=3000)
     qtbot.waitUntil(lambda: panel.comment_model.rows[source_row]["is_answered"], timeout=3000)
     # Hide one comment, then block its author: every comment of that user disappears from the list.
     panel.hide_button.click()
-    qtbot.waitUntil(lambda: live.comments["c5"]["is_hidden"], timeout=3000)
+    qtbot.waitUntil(lambda: live.comments.by_id["c5"].is_hidden, timeout=3000)
     qtbot.waitUntil(lambda: panel.comment_proxy.rowCount() == 40, timeout=3000)
     panel.comment_view.setCurrentIndex(panel.comment_proxy.index(0, 0))
     user = panel.selected_comment()["user"]
     panel.block_button.click()
-    qtbot.waitUntil(lambda: user in live.blocked, timeout=3000)
+    qtbot.waitUntil(lambda: user in live.comments.blocked, timeout=3000)
     qtbot.waitUntil(lambda: all(c["user"] != user for c in (panel.comment_proxy.index(r, 0).data(panel.comment_model.CommentRole)
                                                           for r in range(panel.comment_proxy.rowCount()))), timeout=3000)
 
@@ -158,11 +158,11 @@ def test_coupon_flash_sale_and_giveaway_controls(panel, qtbot, control):
     dialog.value_spin.setValue(10)
     dialog.quantity_spin.setValue(100)
     dialog.accept()
-    qtbot.waitUntil(lambda: "LIVE10" in live.coupons, timeout=3000)
+    qtbot.waitUntil(lambda: "LIVE10" in live.coupons.by_code, timeout=3000)
     qtbot.waitUntil(lambda: panel.coupon_list.count() == 1, timeout=3000)
     panel.coupon_list.setCurrentRow(0)
     panel.show_coupon_button.click()
-    qtbot.waitUntil(lambda: live.shown_coupon == "LIVE10", timeout=3000)
+    qtbot.waitUntil(lambda: live.coupons.shown_code == "LIVE10", timeout=3000)
     qtbot.waitUntil(lambda: "on screen" in panel.coupon_list.item(0).text(), timeout=3000)
     # A bad coupon is refused in words, in the panel.
     panel.create_coupon(code="x", kind="percent", value=10)
@@ -173,9 +173,9 @@ def test_coupon_flash_sale_and_giveaway_controls(panel, qtbot, control):
     panel.flash_preroll_spin.setValue(10)
     panel.flash_window_spin.setValue(2)
     panel.flash_start_button.click()
-    qtbot.waitUntil(lambda: live.flash_sale is not None, timeout=3000)
+    qtbot.waitUntil(lambda: live.flash_sale.current is not None, timeout=3000)
     qtbot.waitUntil(lambda: "starts in 00:1" in panel.flash_status_label.text() or "starts in 00:09" in panel.flash_status_label.text(), timeout=3000)
-    assert live.flash_sale["ends_at"] - live.flash_sale["starts_at"] == 120
+    assert live.flash_sale.current.ends_at - live.flash_sale.current.starts_at == 120
     assert panel.flash_remaining_bar.value() == 30 and panel.flash_remaining_bar.maximum() == 30
     panel.flash_stop_button.click()
     qtbot.waitUntil(lambda: "ended" in panel.flash_status_label.text(), timeout=3000)
@@ -183,16 +183,16 @@ def test_coupon_flash_sale_and_giveaway_controls(panel, qtbot, control):
     panel.giveaway_keyword_edit.setText("win")
     panel.giveaway_prize_edit.setText("Scarf")
     panel.giveaway_open_button.click()
-    qtbot.waitUntil(lambda: live.giveaway is not None, timeout=3000)
-    commitment = live.giveaway["commitment"]
+    qtbot.waitUntil(lambda: live.giveaway.current is not None, timeout=3000)
+    commitment = live.giveaway.current.commitment
     qtbot.waitUntil(lambda: commitment in panel.giveaway_status_label.text(), timeout=3000)
     assert "Seed" not in panel.giveaway_status_label.text()
     for i in range(3):
-        live.add_comment({"id": f"g{i}", "user": f"fan{i}", "text": "win please"})
+        live.comments.add({"id": f"g{i}", "user": f"fan{i}", "text": "win please"})
     panel.giveaway_draw_button.click()
-    qtbot.waitUntil(lambda: bool(live.giveaway["winners"]), timeout=3000)
-    qtbot.waitUntil(lambda: live.giveaway["seed"] in panel.giveaway_status_label.text(), timeout=3000)
-    assert live.giveaway["winners"][0] in panel.giveaway_status_label.text()
+    qtbot.waitUntil(lambda: bool(live.giveaway.current.winners), timeout=3000)
+    qtbot.waitUntil(lambda: live.giveaway.current.seed in panel.giveaway_status_label.text(), timeout=3000)
+    assert live.giveaway.current.winners[0] in panel.giveaway_status_label.text()
 
 
 def test_run_of_show_timeline_and_advance(panel, qtbot, control, tmp_path):
@@ -211,7 +211,7 @@ def test_run_of_show_timeline_and_advance(panel, qtbot, control, tmp_path):
     assert panel.segment_list.item(0).font().bold() and not panel.segment_list.item(1).font().bold()
     panel.advance_shortcut.activated.emit()  # Ctrl+Enter
     qtbot.waitUntil(lambda: panel.segment_label.text() == "2/2 Silk scarf", timeout=3000)
-    qtbot.waitUntil(lambda: control.live.pinned_sku == "SKU-1", timeout=3000)  # the segment's entry action
+    qtbot.waitUntil(lambda: control.live.shelf.pinned_sku == "SKU-1", timeout=3000)  # the segment's entry action
     panel.advance()
     qtbot.waitUntil(lambda: "last segment" in panel.error_label.text(), timeout=3000)
 
@@ -290,7 +290,7 @@ def test_load_5000_comments_per_minute_keeps_the_gui_responsive(panel, qtbot, co
         try:
             start = time.monotonic()
             for i in range(LOAD_COMMENTS):
-                live.add_comment({"id": f"load-{i}", "user": f"viewer{i % 700}", "text": f"comment {i} how much?" if i % 10 == 0 else f"comment {i}"})
+                live.comments.add({"id": f"load-{i}", "user": f"viewer{i % 700}", "text": f"comment {i} how much?" if i % 10 == 0 else f"comment {i}"})
                 if interval_s:
                     delay = start + (i + 1) * interval_s - time.monotonic()
                     if delay > 0:
@@ -386,32 +386,32 @@ def test_giveaway_conditions_from_the_panel(panel, qtbot, control):
     panel.giveaway_tickets_spin.setValue(2)
     panel.giveaway_exclude_edit.setText("staff_amy, mod_bo")
     panel.giveaway_open_button.click()
-    qtbot.waitUntil(lambda: live.giveaway is not None, timeout=3000)
-    assert live.giveaway["conditions"] == {"followers_only": True, "min_account_age_days": 0, "min_comments": 1,
+    qtbot.waitUntil(lambda: live.giveaway.current is not None, timeout=3000)
+    assert live.giveaway.current.conditions == {"followers_only": True, "min_account_age_days": 0, "min_comments": 1,
                                            "excluded_users": ["mod_bo", "staff_amy"], "entries_per_viewer": 2}
-    live.add_comment({"id": "1", "user": {"name": "fan", "is_follower": True}, "text": "lucky"})
-    live.add_comment({"id": "2", "user": {"name": "fan", "is_follower": True}, "text": "lucky again"})
-    live.add_comment({"id": "3", "user": {"name": "lurker", "is_follower": False}, "text": "lucky"})
-    live.add_comment({"id": "4", "user": {"name": "staff_amy", "is_follower": True}, "text": "lucky"})
+    live.comments.add({"id": "1", "user": {"name": "fan", "is_follower": True}, "text": "lucky"})
+    live.comments.add({"id": "2", "user": {"name": "fan", "is_follower": True}, "text": "lucky again"})
+    live.comments.add({"id": "3", "user": {"name": "lurker", "is_follower": False}, "text": "lucky"})
+    live.comments.add({"id": "4", "user": {"name": "staff_amy", "is_follower": True}, "text": "lucky"})
     qtbot.waitUntil(lambda: "2 refused" in panel.giveaway_status_label.text(), timeout=3000)
     text = panel.giveaway_status_label.text()
     assert "followers only" in text and "up to 2 entries per viewer" in text and "2 excluded" in text
     assert "Last refused: staff_amy (on the exclusion list)" in text
-    assert live.giveaway["entries"] == ["fan", "fan"]
+    assert live.giveaway.current.entries == ["fan", "fan"]
     # A bad condition is refused in words and nothing opens.
-    live.close_giveaway()
+    live.giveaway.close()
     panel.giveaway_keyword_edit.setText("other")
     panel.giveaway_exclude_edit.setText(",".join(f"u{i}" for i in range(6000)))
     panel.giveaway_open_button.click()
     qtbot.waitUntil(lambda: panel.error_label.isVisible() and "exclusion list" in panel.error_label.text(), timeout=3000)
-    assert live.giveaway["keyword"] == "lucky"
+    assert live.giveaway.current.keyword == "lucky"
 
 
 def test_quick_replies_from_the_panel(panel, qtbot, control):
     live = control.live
     panel.tabs.setCurrentWidget(panel.comments_page)
-    live.pin("SKU-1")
-    live.add_comment({"id": "q1", "user": "Maria", "text": "how much is it?"})
+    live.shelf.pin("SKU-1")
+    live.comments.add({"id": "q1", "user": "Maria", "text": "how much is it?"})
     qtbot.waitUntil(lambda: panel.comment_proxy.rowCount() == 1, timeout=3000)
     panel.answer_edit.setText("Hi {name}, {product} is {price}!")
     panel.save_reply_button.click()
@@ -458,10 +458,10 @@ def test_coupon_start_and_end_times_in_the_region_locale(panel, qtbot, control):
     dialog.ends_edit.setDateTime(start.addSecs(3600))
     assert ok.isEnabled() and dialog.problem_label.text() == ""
     ok.click()
-    qtbot.waitUntil(lambda: "NIGHT" in live.coupons, timeout=3000)
-    coupon = live.coupons["NIGHT"]
-    assert coupon["starts_at"] == start.toSecsSinceEpoch() and coupon["ends_at"] == start.toSecsSinceEpoch() + 3600
-    expected = f"{locale_time(coupon['starts_at'], 'de_DE')} – {locale_time(coupon['ends_at'], 'de_DE')}"
+    qtbot.waitUntil(lambda: "NIGHT" in live.coupons.by_code, timeout=3000)
+    coupon = live.coupons.by_code["NIGHT"]
+    assert coupon.starts_at == start.toSecsSinceEpoch() and coupon.ends_at == start.toSecsSinceEpoch() + 3600
+    expected = f"{locale_time(coupon.starts_at, 'de_DE')} – {locale_time(coupon.ends_at, 'de_DE')}"
     qtbot.waitUntil(lambda: panel.coupon_list.count() == 1 and expected in panel.coupon_list.item(0).text(), timeout=3000)
     assert "inactive" in panel.coupon_list.item(0).text()  # not started yet
     assert "." in locale_time(0, "de_DE") and "/" in locale_time(0, "en_US")
@@ -471,14 +471,14 @@ def test_plural_forms_in_the_panel(panel, qtbot, control):
     from studio.core import i18n
 
     live = control.live
-    live.open_giveaway("go")
-    live.add_comment({"id": "p1", "user": "ann", "text": "go"})
+    live.giveaway.open("go")
+    live.comments.add({"id": "p1", "user": "ann", "text": "go"})
     qtbot.waitUntil(lambda: "· 1 entry" in panel.giveaway_status_label.text(), timeout=3000)
     assert "1 entries" not in panel.giveaway_status_label.text()
-    live.add_comment({"id": "p2", "user": "bob", "text": "go?"})
+    live.comments.add({"id": "p2", "user": "bob", "text": "go?"})
     qtbot.waitUntil(lambda: "· 2 entries" in panel.giveaway_status_label.text(), timeout=3000)
     qtbot.waitUntil(lambda: panel.comment_count_label.text() == "1 open question", timeout=3000)
-    live.add_comment({"id": "p3", "user": "cy", "text": "size?"})
+    live.comments.add({"id": "p3", "user": "cy", "text": "size?"})
     qtbot.waitUntil(lambda: panel.comment_count_label.text() == "2 open questions", timeout=3000)
     try:
         ui_i18n.switch_language("zh_CN")

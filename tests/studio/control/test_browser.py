@@ -93,9 +93,9 @@ def test_assistant_page_pins_product_onto_program(chromium, server, live, studio
                 await page.send("Page.navigate", url=server.url + "/")
                 await page.wait_for("document.readyState === 'complete' && !!document.getElementById('login')")
                 status = await page.evaluate("fetch('/api/v1/products/SKU-1/pin', {method: 'POST'}).then(r => r.status)")
-                assert status == 401 and live.pinned_sku is None
+                assert status == 401 and live.shelf.pinned_sku is None
                 status = await page.evaluate("fetch('/api/v1/products/SKU-1/pin', {method: 'POST', headers: {Authorization: 'Bearer nope'}}).then(r => r.status)")
-                assert status == 401 and live.pinned_sku is None
+                assert status == 401 and live.shelf.pinned_sku is None
                 before.append(program_with_picture(studio))  # the program without the card
                 # Authenticate through the form like the assistant would.
                 await page.evaluate(f"document.getElementById('token').value = {json.dumps(TOKEN)}; document.getElementById('connect').click(); true")
@@ -109,7 +109,7 @@ def test_assistant_page_pins_product_onto_program(chromium, server, live, studio
 
     asyncio.run(scenario())
     live.event.disconnect(on_event)
-    assert reached.is_set() and live.pinned_sku == "SKU-1"
+    assert reached.is_set() and live.shelf.pinned_sku == "SKU-1"
     frame = wait_frame_after(studio, pinned_at["sequence"], frames=2)
     overlay = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")
     # Two frame intervals after the request the card is on the program, pixel for pixel as its

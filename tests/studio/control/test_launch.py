@@ -36,9 +36,9 @@ def test_comment_simulator_feeds_the_show(studio, tmp_path, catalog_csv):
     try:
         control.live.add_comment_adapter(CommentSimulator(per_minute=6000, seed=3))
         deadline = time.monotonic() + 10
-        while len(control.live.comments) < 5 and time.monotonic() < deadline:
+        while len(control.live.comments.by_id) < 5 and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert len(control.live.comments) >= 5
+        assert len(control.live.comments.by_id) >= 5
     finally:
         control.stop()
     assert control.url is None
@@ -66,7 +66,7 @@ def test_occupied_port_keeps_the_show_running_and_says_why(studio, tmp_path, cat
         assert control.state == "unavailable" and control.url is None and control.pairing_url is None
         assert statuses[-1]["state"] == "unavailable" and statuses[-1]["error"] is error
         # The show is alive: state, overlays and the ticker work.
-        control.live.pin("SKU-1")
+        control.live.shelf.pin("SKU-1")
         assert any(o.overlay_id == "live.product" for o in studio.compositor.overlays)
         assert control.live._thread is not None and control.live._thread.is_alive()
         assert control.live.snapshot()["pinned_sku"] == "SKU-1"
@@ -106,7 +106,7 @@ def test_reconfigure_changes_the_token_and_turns_the_api_off(studio, tmp_path, c
         assert control.pairing_url.endswith("#token=new-token")
         control.reconfigure(port=None)
         assert control.state == "off" and control.url is None
-        control.live.pin("SKU-2")  # the show is untouched
+        control.live.shelf.pin("SKU-2")  # the show is untouched
     finally:
         control.stop()
 
@@ -129,8 +129,8 @@ def test_webhook_from_settings_receives_events_signed(studio, tmp_path, catalog_
         control.webhook.first_backoff_s = 0.01
         control.start()
         try:
-            control.live.load_catalog(catalog_csv)
-            control.live.pin("SKU-1")
+            control.live.shelf.load(catalog_csv)
+            control.live.shelf.pin("SKU-1")
             pinned = platform.wait_for("product.pinned")
         finally:
             control.stop()
@@ -168,7 +168,7 @@ def test_dead_webhook_never_blocks_the_show_and_bad_address_is_refused(studio, t
     try:
         started = time.perf_counter()
         for i in range(50):
-            control.live.pin("SKU-1" if i % 2 else "SKU-2")
+            control.live.shelf.pin("SKU-1" if i % 2 else "SKU-2")
         assert time.perf_counter() - started < 2.0
         assert control.live.store.count_events("product.pinned") == 50
         assert any(o.overlay_id == "live.product" for o in studio.compositor.overlays)

@@ -51,7 +51,7 @@ def test_contract_endpoints_and_pin_reaches_program(server, live, studio):
     picture = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert picture.shape == (360, 640, 3) and card_match(picture, overlay) < 20
     status, _ = run(_request("POST", server.url + "/api/v1/products/unpin", AUTH))
-    assert status == 200 and live.pinned_sku is None
+    assert status == 200 and live.shelf.pinned_sku is None
     leaving = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")
     assert leaving.is_leaving  # plays its exit motion, then the ticker takes it off
     deadline = time.monotonic() + 3
@@ -69,7 +69,7 @@ def test_without_token_401_and_nothing_changes(server, live, headers):
                          ("GET", "/api/v1/program.jpg"), ("POST", "/api/v1/coupons"), ("GET", "/api/v1/events")]:
         status, body = run(_request(method, server.url + path, headers, {"code": "X1", "kind": "percent", "value": 5} if method == "POST" else None))
         assert status == 401, path
-    assert live.pinned_sku is None and live.coupons == {} and live.store.count_events() == journal
+    assert live.shelf.pinned_sku is None and live.coupons.by_code == {} and live.store.count_events() == journal
 
 
 def test_events_websocket_header_subprotocol_and_origin(server, live):
@@ -172,7 +172,7 @@ def test_quick_replies_and_giveaway_conditions_over_http(server, live):
     run(_request("POST", url + "/comments", AUTH, {"id": "q1", "user": "Maria", "text": "how much?"}))
     status, body = run(_request("POST", url + "/comments/q1/reply", AUTH, {"reply_id": reply_id, "pin": True}))
     assert status == 200 and body["event"]["data"]["text"] == "Hi Maria, Silk scarf is $19.99 today!"
-    assert live.pinned_answer["answer"] == "Hi Maria, Silk scarf is $19.99 today!"
+    assert live.comments.pinned_answer.answer == "Hi Maria, Silk scarf is $19.99 today!"
     assert run(_request("POST", url + f"/quick-replies/{reply_id}/delete", AUTH))[0] == 200
     assert run(_request("POST", url + "/comments/q1/reply", AUTH, {"reply_id": reply_id}))[0] == 404
     status, body = run(_request("POST", url + "/giveaway", AUTH, {"keyword": "go", "conditions": {"followers_only": True}}))

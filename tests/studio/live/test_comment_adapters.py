@@ -58,9 +58,9 @@ def test_websocket_adapter_reads_platform_stream(tmp_path, clock):
     try:
         show.add_comment_adapter(adapter)
         deadline = time.monotonic() + 10
-        while len(show.comments) < 2 and time.monotonic() < deadline:
+        while len(show.comments.by_id) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert list(show.comments) == ["1", "2"]
+        assert list(show.comments.by_id) == ["1", "2"]
         assert adapter.rejected >= 2  # the bad item and the non-JSON message (again on each reconnect)
     finally:
         show.stop()

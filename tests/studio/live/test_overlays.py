@@ -44,19 +44,19 @@ def test_overlays_follow_state(studio, tmp_path, catalog_csv, clock):
     show = LiveShow(studio, tmp_path / "show.db", catalog=catalog_csv, clock=clock)
     try:
         ids = lambda: {o.overlay_id for o in studio.compositor.overlays}  # noqa: E731
-        show.pin("SKU-1")
-        show.create_coupon("GO", "percent", 10)
-        show.show_coupon("GO")
-        show.start_flash_sale("SKU-2", stock=4, preroll_s=10, window_s=60)
-        show.open_giveaway("win")
-        show.add_comment({"id": "1", "user": "ann", "text": "price?"})
-        show.pin_answer("1", "$19.99")
+        show.shelf.pin("SKU-1")
+        show.coupons.create("GO", "percent", 10)
+        show.coupons.show("GO")
+        show.flash_sale.start("SKU-2", stock=4, preroll_s=10, window_s=60)
+        show.giveaway.open("win")
+        show.comments.add({"id": "1", "user": "ann", "text": "price?"})
+        show.comments.pin_answer("1", "$19.99")
         assert ids() == {"live.product", "live.coupon", "live.flash_sale", "live.giveaway", "live.answer"}
         flash = next(o for o in studio.compositor.overlays if o.overlay_id == "live.flash_sale")
         clock.advance(5)
         show.tick()
         assert next(o for o in studio.compositor.overlays if o.overlay_id == "live.flash_sale") is not flash  # countdown redrawn
-        show.unpin(); show.show_coupon(None); show.unpin_answer(); show.close_giveaway(); show.clear_flash_sale()
+        show.shelf.unpin(); show.coupons.show(None); show.comments.unpin_answer(); show.giveaway.close(); show.flash_sale.clear()
         assert all(o.is_leaving for o in studio.compositor.overlays)  # each plays its exit motion …
         time.sleep(0.3)
         show.tick()  # … and the ticker takes them off once it is over
@@ -73,7 +73,7 @@ def test_overlays_follow_state(studio, tmp_path, catalog_csv, clock):
 
 def test_restart_redraws_pinned_product(studio, tmp_path, catalog_csv, clock):
     show = LiveShow(None, tmp_path / "show.db", catalog=catalog_csv, clock=clock)
-    show.pin("SKU-2")
+    show.shelf.pin("SKU-2")
     show.stop()
     again = LiveShow(studio, tmp_path / "show.db", clock=clock)
     again.start()
@@ -146,7 +146,7 @@ def test_cards_animate_on_the_program_without_re_rendering(studio, tmp_path, cat
     show = LiveShow(studio, tmp_path / "show.db", catalog=catalog_csv, clock=clock)
     try:
         before = program_with_picture(studio)
-        show.pin("SKU-1")
+        show.shelf.pin("SKU-1")
         overlay = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")
         frames, seen = [], set()
         end = time.monotonic() + 0.45
@@ -170,12 +170,12 @@ def test_cards_animate_on_the_program_without_re_rendering(studio, tmp_path, cat
         again = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")
         assert again is not overlay and again.shown_ns == overlay.shown_ns
         # Another product enters anew.
-        show.pin("SKU-2")
+        show.shelf.pin("SKU-2")
         swapped = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")
         assert swapped.shown_ns > overlay.shown_ns
         # Shown again while leaving: it comes back (and is not removed by the sweep).
-        show.unpin()
-        show.pin("SKU-2")
+        show.shelf.unpin()
+        show.shelf.pin("SKU-2")
         time.sleep(0.3)
         show.tick()
         card = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")

@@ -26,59 +26,59 @@ def show(tmp_path, clock, catalog_csv):
 
 
 def test_pin_unpin_emits_and_journals(show):
-    show.pin("SKU-1")
+    show.shelf.pin("SKU-1")
     assert show.snapshot()["pinned_sku"] == "SKU-1"
-    show.unpin()
+    show.shelf.unpin()
     assert show.snapshot()["pinned_sku"] is None
     assert [e["type"] for e in show.events_seen] == ["product.pinned", "product.unpinned"]
     journal = [e["type"] for e in show.store.events()]
     assert journal[-2:] == ["product.pinned", "product.unpinned"]
     with pytest.raises(NotFoundError):
-        show.pin("nope")
+        show.shelf.pin("nope")
 
 
 def test_coupons_caps_quantity_window_and_referral(show, clock):
-    show.create_coupon("save10", "percent", 10, quantity=2, per_viewer_cap=1)
-    show.claim_coupon("SAVE10", "ann")
+    show.coupons.create("save10", "percent", 10, quantity=2, per_viewer_cap=1)
+    show.coupons.claim("SAVE10", "ann")
     with pytest.raises(LiveError):
-        show.claim_coupon("SAVE10", "ann")  # per-viewer cap
-    show.claim_coupon("SAVE10", "bob")
+        show.coupons.claim("SAVE10", "ann")  # per-viewer cap
+    show.coupons.claim("SAVE10", "bob")
     with pytest.raises(LiveError):
-        show.claim_coupon("SAVE10", "cid")  # quantity used up
-    show.create_coupon("LATER", "amount", "5", starts_at=clock.t + 60, ends_at=clock.t + 120)
+        show.coupons.claim("SAVE10", "cid")  # quantity used up
+    show.coupons.create("LATER", "amount", "5", starts_at=clock.t + 60, ends_at=clock.t + 120)
     with pytest.raises(LiveError):
-        show.claim_coupon("LATER", "ann")
+        show.coupons.claim("LATER", "ann")
     clock.advance(61)
-    show.claim_coupon("LATER", "ann")
+    show.coupons.claim("LATER", "ann")
     clock.advance(60)
     with pytest.raises(LiveError):
-        show.claim_coupon("LATER", "bob")
-    show.create_coupon("FRIEND", "free_shipping", is_referral=True)
-    event = show.claim_coupon("FRIEND", "newbie", invited_by="ann")
+        show.coupons.claim("LATER", "bob")
+    show.coupons.create("FRIEND", "free_shipping", is_referral=True)
+    event = show.coupons.claim("FRIEND", "newbie", invited_by="ann")
     assert event["data"]["inviter"] == "ann" and event["data"]["inviter_reward"]
     with pytest.raises(LiveError):
-        show.create_coupon("BAD", "percent", 150)
+        show.coupons.create("BAD", "percent", 150)
     with pytest.raises(LiveError):
-        show.create_coupon("X Y", "percent", 5)
+        show.coupons.create("X Y", "percent", 5)
 
 
 def test_flash_sale_phases_caps_and_sold_out(show, clock):
     with pytest.raises(LiveError):
-        show.start_flash_sale("SKU-1", stock=3, preroll_s=5)
+        show.flash_sale.start("SKU-1", stock=3, preroll_s=5)
     with pytest.raises(LiveError):
-        show.start_flash_sale("SKU-1", stock=3, window_s=30)
-    show.start_flash_sale("SKU-1", stock=3, price="9.99", preroll_s=10, window_s=60, per_buyer_cap=2)
+        show.flash_sale.start("SKU-1", stock=3, window_s=30)
+    show.flash_sale.start("SKU-1", stock=3, price="9.99", preroll_s=10, window_s=60, per_buyer_cap=2)
     assert show.snapshot()["flash_sale"]["phase"] == "preroll"
     with pytest.raises(LiveError):
-        show.purchase("ann")
+        show.flash_sale.purchase("ann")
     clock.advance(10)
     show.tick()
     sale = show.snapshot()["flash_sale"]
     assert sale["phase"] == "live" and sale["countdown_s"] == 60
-    show.purchase("ann", 2)
+    show.flash_sale.purchase("ann", 2)
     with pytest.raises(LiveError):
-        show.purchase("ann", 1)  # per-buyer cap
-    show.purchase("bob", 1)
+        show.flash_sale.purchase("ann", 1)  # per-buyer cap
+    show.flash_sale.purchase("bob", 1)
     sale = show.snapshot()["flash_sale"]
     assert sale["phase"] == "ended" and sale["end_reason"] == "sold_out" and sale["remaining"] == 0
     types = [e["type"] for e in show.events_seen]
@@ -86,7 +86,7 @@ def test_flash_sale_phases_caps_and_sold_out(show, clock):
 
 
 def test_flash_sale_window_ends_by_time(show, clock):
-    show.start_flash_sale("SKU-2", stock=10, preroll_s=10, window_s=60)
+    show.flash_sale.start("SKU-2", stock=10, preroll_s=10, window_s=60)
     clock.advance(71)
     show.tick()
     show.tick()
@@ -95,21 +95,21 @@ def test_flash_sale_window_ends_by_time(show, clock):
 
 
 def test_giveaway_commit_reveal_is_verifiable(show):
-    opened = show.open_giveaway("lucky", prize="Scarf", winners=2)
+    opened = show.giveaway.open("lucky", prize="Scarf", winners=2)
     commitment = opened["data"]["commitment"]
     assert opened["data"]["seed"] is None  # not revealed before the draw
     for i in range(20):
-        show.add_comment({"id": f"c{i}", "user": f"user{i:02d}", "text": "LUCKY me!" if i % 2 else "hello"})
-    show.add_comment({"id": "dup", "user": "user01", "text": "lucky again"})
+        show.comments.add({"id": f"c{i}", "user": f"user{i:02d}", "text": "LUCKY me!" if i % 2 else "hello"})
+    show.comments.add({"id": "dup", "user": "user01", "text": "lucky again"})
     assert show.snapshot()["giveaway"]["entry_count"] == 10
-    first = show.draw_giveaway()["data"]
+    first = show.giveaway.draw()["data"]
     assert len(first["winners"]) == 2
     revealed = show.snapshot()["giveaway"]["seed"]
     assert revealed and draw.commitment(bytes.fromhex(revealed)) == commitment
     # Anyone can recompute: seed + sorted entries + round.
     assert draw.verify(revealed, commitment, first["entries"], first["winners"], round_number=1)
     assert draw.draw_winners(bytes.fromhex(revealed), list(reversed(first["entries"])), 2, 1) == first["winners"]
-    second = show.draw_giveaway(count=3)["data"]
+    second = show.giveaway.draw(count=3)["data"]
     assert not set(second["winners"]) & set(first["winners"])  # winners excluded from re-draws
     assert draw.verify(revealed, commitment, second["entries"], second["winners"], 2, set(second["excluded"]))
     assert not draw.verify("00" * 32, commitment, first["entries"], first["winners"])
@@ -118,35 +118,35 @@ def test_giveaway_commit_reveal_is_verifiable(show):
 
 
 def test_comments_queue_highlight_hide_block(show):
-    show.add_comment({"id": "1", "author": {"name": "ann"}, "message": "What is the price?"})
-    show.add_comment({"id": "2", "username": "spam", "content": "buy followers"})
-    show.add_comment({"id": "3", "user": "bob", "text": "nice"})
-    assert show.add_comment({"id": "3", "user": "bob", "text": "nice"}) is None  # dedup platform retries
-    questions = show.comment_list(only_questions=True)
+    show.comments.add({"id": "1", "author": {"name": "ann"}, "message": "What is the price?"})
+    show.comments.add({"id": "2", "username": "spam", "content": "buy followers"})
+    show.comments.add({"id": "3", "user": "bob", "text": "nice"})
+    assert show.comments.add({"id": "3", "user": "bob", "text": "nice"}) is None  # dedup platform retries
+    questions = show.comments.recent(only_questions=True)
     assert [c["id"] for c in questions] == ["1"] and "price" in questions[0]["highlights"]
-    show.block_user("spam")
-    assert [c["id"] for c in show.comment_list()] == ["1", "3"]
-    show.add_comment({"id": "4", "user": "spam", "text": "again"})
-    assert "4" not in [c["id"] for c in show.comment_list()]
-    show.update_comment("3", is_question=True)
-    show.pin_answer("1", "$19.99 today only")
+    show.comments.block_user("spam")
+    assert [c["id"] for c in show.comments.recent()] == ["1", "3"]
+    show.comments.add({"id": "4", "user": "spam", "text": "again"})
+    assert "4" not in [c["id"] for c in show.comments.recent()]
+    show.comments.update("3", is_question=True)
+    show.comments.pin_answer("1", "$19.99 today only")
     assert show.snapshot()["pinned_answer"]["answer"] == "$19.99 today only"
-    assert [c["id"] for c in show.comment_list(only_questions=True)] == ["3"]
+    assert [c["id"] for c in show.comments.recent(only_questions=True)] == ["3"]
     with pytest.raises(LiveError):
-        show.add_comment({"user": "x"})
+        show.comments.add({"user": "x"})
 
 
 def test_run_of_show_actions_and_overtime(show, clock):
-    show.create_coupon("WELCOME", "percent", 5)
-    show.set_plan([
+    show.coupons.create("WELCOME", "percent", 5)
+    show.rundown.set([
         {"name": "Warm-up", "kind": "warmup", "planned_s": 900, "actions": [{"show_coupon": "WELCOME"}]},
         {"name": "Scarf", "planned_s": 600, "actions": [{"pin": "SKU-1"}, {"flash_sale": {"sku": "SKU-1", "stock": 5}}, {"pin": "missing"}],
          "overtime_actions": [{"unpin": True}]},
     ])
-    show.advance()
+    show.rundown.advance()
     assert show.snapshot()["shown_coupon"] == "WELCOME"
     clock.advance(120)
-    show.advance()
+    show.rundown.advance()
     state = show.snapshot()
     assert state["pinned_sku"] == "SKU-1" and state["flash_sale"]["phase"] == "preroll"
     assert state["segment"]["name"] == "Scarf" and state["segment"]["remaining_s"] == 600
@@ -157,7 +157,7 @@ def test_run_of_show_actions_and_overtime(show, clock):
     assert [e["type"] for e in show.events_seen].count("segment.overtime") == 1
     assert show.snapshot()["pinned_sku"] is None
     with pytest.raises(LiveError):
-        show.advance()
+        show.rundown.advance()
 
 
 CHILD = textwrap.dedent("""
@@ -166,12 +166,12 @@ CHILD = textwrap.dedent("""
     from studio.live import LiveShow
     T0 = {t0!r}
     show = LiveShow(None, {db!r}, catalog={catalog!r}, clock=lambda: T0)
-    show.pin("SKU-1")
-    show.start_flash_sale("SKU-1", stock=40, preroll_s=10, window_s=60, per_buyer_cap=3)
-    show.add_comment({{"id": "q1", "user": "ann", "text": "size?"}})
+    show.shelf.pin("SKU-1")
+    show.flash_sale.start("SKU-1", stock=40, preroll_s=10, window_s=60, per_buyer_cap=3)
+    show.comments.add({{"id": "q1", "user": "ann", "text": "size?"}})
     T0 += 15  # the sale is open now
     show.tick()
-    show.purchase("bob", 3)
+    show.flash_sale.purchase("bob", 3)
     print("ready", flush=True)
     time.sleep(60)
 """)
@@ -197,9 +197,9 @@ def test_sigkill_and_restart_restores_pin_and_countdown(tmp_path, catalog_csv):
         sale = state["flash_sale"]
         assert sale["phase"] == "live" and sale["countdown_s"] == pytest.approx(40.0)
         assert sale["remaining"] == 37
-        assert [c["id"] for c in restarted.comment_list(only_questions=True)] == ["q1"]
+        assert [c["id"] for c in restarted.comments.recent(only_questions=True)] == ["q1"]
         with pytest.raises(LiveError):
-            restarted.purchase("bob", 1)  # the per-buyer cap survived too
+            restarted.flash_sale.purchase("bob", 1)  # the per-buyer cap survived too
     finally:
         restarted.stop()
 
@@ -211,16 +211,16 @@ def test_every_journaled_event_matches_the_schema(show, clock):
     jsonschema = pytest.importorskip("jsonschema")  # test extra; see pyproject
     schema = json.loads((Path(ROOT) / "resources" / "schemas" / "live-events.schema.json").read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    show.pin("SKU-1"); show.unpin()
-    show.create_coupon("REF", "percent", 10, is_referral=True); show.show_coupon("REF"); show.claim_coupon("REF", "b", invited_by="a")
-    show.show_coupon(None); show.end_coupon("REF")
-    show.start_flash_sale("SKU-1", stock=1, preroll_s=10, window_s=60); clock.advance(10); show.tick(); show.purchase("x")
-    show.open_giveaway("go", conditions={"excluded_users": ["staff"]}); show.add_comment({"id": "s", "user": "staff", "text": "go"})
-    show.add_comment({"id": "1", "user": {"name": "u", "is_follower": True, "created_at": "2020-01-01T00:00:00Z"}, "text": "go go?"})
-    show.draw_giveaway(); show.close_giveaway()
-    show.update_comment("1", is_hidden=True); show.pin_answer("1", "yes"); show.unpin_answer(); show.block_user("u"); show.block_user("u", False)
-    show.set_plan([{"name": "A", "planned_s": 1, "actions": [{"bogus": 1}]}]); show.advance(); clock.advance(2); show.tick()
-    reply = show.save_quick_reply("Thanks {name}!", "Thanks")["data"]; show.reply("1", reply["id"]); show.delete_quick_reply(reply["id"])
+    show.shelf.pin("SKU-1"); show.shelf.unpin()
+    show.coupons.create("REF", "percent", 10, is_referral=True); show.coupons.show("REF"); show.coupons.claim("REF", "b", invited_by="a")
+    show.coupons.show(None); show.coupons.end("REF")
+    show.flash_sale.start("SKU-1", stock=1, preroll_s=10, window_s=60); clock.advance(10); show.tick(); show.flash_sale.purchase("x")
+    show.giveaway.open("go", conditions={"excluded_users": ["staff"]}); show.comments.add({"id": "s", "user": "staff", "text": "go"})
+    show.comments.add({"id": "1", "user": {"name": "u", "is_follower": True, "created_at": "2020-01-01T00:00:00Z"}, "text": "go go?"})
+    show.giveaway.draw(); show.giveaway.close()
+    show.comments.update("1", is_hidden=True); show.comments.pin_answer("1", "yes"); show.comments.unpin_answer(); show.comments.block_user("u"); show.comments.block_user("u", False)
+    show.rundown.set([{"name": "A", "planned_s": 1, "actions": [{"bogus": 1}]}]); show.rundown.advance(); clock.advance(2); show.tick()
+    reply = show.quick_replies.save("Thanks {name}!", "Thanks")["data"]; show.comments.reply("1", reply["id"]); show.quick_replies.delete(reply["id"])
     events = list(show.store.events())
     assert {e["type"] for e in events} >= set(schema["properties"]["type"]["enum"]) - {"state"}
     for event in events:
@@ -231,11 +231,11 @@ def test_every_journaled_event_matches_the_schema(show, clock):
 def test_review_summary_reads_the_journal(show, clock, tmp_path):
     from studio.live.review import summarize
 
-    show.pin("SKU-1"); clock.advance(30); show.pin("SKU-2"); clock.advance(30); show.unpin()
-    show.create_coupon("A1", "percent", 5); show.claim_coupon("A1", "x")
-    show.start_flash_sale("SKU-1", stock=2, preroll_s=10, window_s=60); clock.advance(10); show.tick()
-    show.purchase("p", 1); show.purchase("q", 1)
-    show.add_comment({"id": "c", "user": "u", "text": "size?"})
+    show.shelf.pin("SKU-1"); clock.advance(30); show.shelf.pin("SKU-2"); clock.advance(30); show.shelf.unpin()
+    show.coupons.create("A1", "percent", 5); show.coupons.claim("A1", "x")
+    show.flash_sale.start("SKU-1", stock=2, preroll_s=10, window_s=60); clock.advance(10); show.tick()
+    show.flash_sale.purchase("p", 1); show.flash_sale.purchase("q", 1)
+    show.comments.add({"id": "c", "user": "u", "text": "size?"})
     summary = summarize(show.store.path)
     assert [(p["sku"], p["until"] - p["from"]) for p in summary["pins"]] == [("SKU-1", 30), ("SKU-2", 30)]
     assert summary["flash_sales"] == [{"sku": "SKU-1", "stock": 2, "sold": 2, "end_reason": "sold_out"}]
@@ -246,7 +246,7 @@ def test_giveaway_conditions_are_enforced_journaled_and_verifiable(show, clock):
     day = 86_400
     conditions = {"followers_only": True, "min_account_age_days": 30, "min_comments": 2,
                   "excluded_users": ["staff_amy", " "], "entries_per_viewer": 2}
-    opened = show.open_giveaway("win", prize="Mug", winners=2, conditions=conditions)["data"]
+    opened = show.giveaway.open("win", prize="Mug", winners=2, conditions=conditions)["data"]
     assert opened["conditions"] == {"followers_only": True, "min_account_age_days": 30, "min_comments": 2,
                                     "excluded_users": ["staff_amy"], "entries_per_viewer": 2}
     old = clock.t - 400 * day
@@ -257,7 +257,7 @@ def test_giveaway_conditions_are_enforced_journaled_and_verifiable(show, clock):
             profile["is_follower"] = follower
         if created is not None:
             profile["created_at"] = created
-        show.add_comment({"id": cid, "user": profile, "text": text})
+        show.comments.add({"id": cid, "user": profile, "text": text})
 
     say("a1", "ann", "hello")           # ann warms up: her next keyword comment is her 2nd
     say("a2", "ann")                    # entry 1
@@ -275,7 +275,7 @@ def test_giveaway_conditions_are_enforced_journaled_and_verifiable(show, clock):
     assert refusals == [("bob", "too_few_comments"), ("cat", "not_follower"), ("dan", "account_too_new"),
                         ("eve", "account_age_unknown"), ("staff_amy", "excluded")]  # once per viewer and reason
     assert state["refused_count"] == 4  # bob entered later
-    result = show.draw_giveaway()["data"]
+    result = show.giveaway.draw()["data"]
     assert sorted(result["winners"]) == ["ann", "bob"]  # a viewer wins at most once, whatever the tickets
     assert result["conditions"] == opened["conditions"]
     assert result["refused"] == {"cat": "not_follower", "dan": "account_too_new", "eve": "account_age_unknown",
@@ -296,20 +296,20 @@ def test_giveaway_conditions_are_enforced_journaled_and_verifiable(show, clock):
 
 def test_giveaway_conditions_validation_and_restart(show, tmp_path, catalog_csv, clock):
     with pytest.raises(LiveError, match="Unknown giveaway condition"):
-        show.open_giveaway("x", conditions={"vip_only": True})
+        show.giveaway.open("x", conditions={"vip_only": True})
     with pytest.raises(LiveError, match="between"):
-        show.open_giveaway("x", conditions={"entries_per_viewer": 0})
+        show.giveaway.open("x", conditions={"entries_per_viewer": 0})
     with pytest.raises(LiveError, match="whole number"):
-        show.open_giveaway("x", conditions={"min_comments": "lots"})
-    show.open_giveaway("x", conditions={"min_comments": 3, "excluded_users": "mod1, mod2"})
-    show.add_comment({"id": "1", "user": "zed", "text": "x"})
-    show.add_comment({"id": "2", "user": "zed", "text": "x"})
+        show.giveaway.open("x", conditions={"min_comments": "lots"})
+    show.giveaway.open("x", conditions={"min_comments": 3, "excluded_users": "mod1, mod2"})
+    show.comments.add({"id": "1", "user": "zed", "text": "x"})
+    show.comments.add({"id": "2", "user": "zed", "text": "x"})
     db = show.store.path
     show.stop()
     again = LiveShow(None, db, clock=clock)  # the per-viewer comment counts come back from the journal
     try:
         assert again.snapshot()["giveaway"]["conditions"]["excluded_users"] == ["mod1", "mod2"]
-        again.add_comment({"id": "3", "user": "zed", "text": "x"})
+        again.comments.add({"id": "3", "user": "zed", "text": "x"})
         assert again.snapshot()["giveaway"]["entries"] == ["zed"]
     finally:
         again.stop()
@@ -327,29 +327,29 @@ def test_parse_generic_reads_viewer_facts():
 
 
 def test_quick_replies_fill_variables_journal_and_survive_restart(show, clock):
-    show.pin("SKU-2")
-    show.create_coupon("MUG5", "amount", 5); show.show_coupon("MUG5")
-    saved = show.save_quick_reply("Hi {name}! {product} ({sku}) is {price}; code {coupon}.", title="Mug")["data"]
+    show.shelf.pin("SKU-2")
+    show.coupons.create("MUG5", "amount", 5); show.coupons.show("MUG5")
+    saved = show.quick_replies.save("Hi {name}! {product} ({sku}) is {price}; code {coupon}.", title="Mug")["data"]
     assert saved["title"] == "Mug" and show.snapshot()["quick_replies"] == [saved]
-    show.add_comment({"id": "c1", "user": "Lena", "text": "price?"})
-    event = show.reply("c1", saved["id"])
+    show.comments.add({"id": "c1", "user": "Lena", "text": "price?"})
+    event = show.comments.reply("c1", saved["id"])
     assert event["type"] == "comment.replied"
     assert event["data"] == {"id": "c1", "user": "Lena", "reply_id": saved["id"], "text": "Hi Lena! Travel mug (SKU-2) is €12.50; code MUG5."}
-    assert show.comment_list(only_questions=True) == []  # answered
-    assert show.pinned_answer is None  # a chat reply only; pin=True also shows it on screen
-    show.reply("c1", text="Sure {name}", pin=True)
-    assert show.pinned_answer["answer"] == "Sure Lena"
-    edited = show.save_quick_reply("Bye {name}", reply_id=saved["id"])["data"]
-    assert edited["id"] == saved["id"] and len(show.quick_replies) == 1
+    assert show.comments.recent(only_questions=True) == []  # answered
+    assert show.comments.pinned_answer is None  # a chat reply only; pin=True also shows it on screen
+    show.comments.reply("c1", text="Sure {name}", pin=True)
+    assert show.comments.pinned_answer.answer == "Sure Lena"
+    edited = show.quick_replies.save("Bye {name}", reply_id=saved["id"])["data"]
+    assert edited["id"] == saved["id"] and len(show.quick_replies.replies) == 1
     for bad, words in (("", "needs a text"), ("Hi {user}", "Unknown variable"), ("Hi {name", "curly"), ("{name.__class__}", "Unknown variable")):
         with pytest.raises(LiveError, match=words):
-            show.save_quick_reply(bad)
+            show.quick_replies.save(bad)
     with pytest.raises(NotFoundError):
-        show.reply("c1", "nope")
+        show.comments.reply("c1", "nope")
     db = show.store.path
     show.stop()
     again = LiveShow(None, db, clock=clock)
     try:
-        assert [r["text"] for r in again.quick_replies] == ["Bye {name}"]
+        assert [r.text for r in again.quick_replies.replies] == ["Bye {name}"]
     finally:
         again.stop()

@@ -1,0 +1,206 @@
+"""``OverlayLayout``: where and how the show's cards appear on the program.
+
+Each unit of the show hands its card's content here (already as the JSON the renderer takes);
+the layout picks the region pack and locale, the corner (mirrored for right-to-left locales),
+the z-order and the enter/exit motion.  Without a studio (headless tests) nothing is drawn.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from studio.core.clock import now_ns
+from studio.core.i18n import _
+from studio.live import render
+from studio.live.catalog import Product
+from studio.live.errors import LiveError
+from studio.overlays import Animation, Overlay
+
+# Overlay ids and z-order on the program.
+OVERLAY_PRODUCT = "live.product"
+OVERLAY_COUPON = "live.coupon"
+OVERLAY_FLASH = "live.flash_sale"
+OVERLAY_GIVEAWAY = "live.giveaway"
+OVERLAY_ANSWER = "live.answer"
+ANIMATION_MS = 250  # enter/exit slide + fade of every card
+SLIDE_PX_1080P = 48  # how far a card glides in, at 1080 lines (scaled with the canvas)
+MARGIN_PX_1080P = 40
+
+
+def region_id(region: str | None) -> str | None:
+    """A region pack id (cover_designer.regions) or None; raises LiveError for an unknown one."""
+    from cover_designer.regions import REGIONS
+
+    if region is None or not str(region).strip():
+        return None
+    key = str(region).strip().lower().replace("-", "_")
+    if key not in REGIONS:
+        raise LiveError(_("Unknown region “{name}” (use one of: {names}).").format(name=region, names=", ".join(sorted(REGIONS))))
+    return key
+
+
+def checked_locale(locale: str) -> str:
+    """``locale`` when CLDR knows it; :class:`LiveError` in words otherwise."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(locale)
+    except (ValueError, TypeError, UnknownLocaleError):
+        raise LiveError(_("Unknown locale “{locale}”.").format(locale=locale)) from None
+    return locale
+
+
+class OverlayLayout:
+    """Places the show's cards on ``studio``'s program with their motion; remembers the cards
+    that are playing their exit motion until :meth:`sweep` takes them off."""
+
+    def __init__(self, studio: Any | None, locale: str = "en_US", region: str | None = None) -> None:
+        self.studio = studio
+        self.locale = locale
+        self.region = region_id(region)  # the region pack chosen for the cards; None = the locale's
+        self._leaving: dict[str, Overlay] = {}  # overlays playing their exit motion, removed by sweep()
+        self._drawn_sku: str | None = None
+
+    @property
+    def is_drawing(self) -> bool:
+        return self.studio is not None
+
+    @property
+    def overlay_region(self) -> str:
+        """The region pack the cards are drawn with: the chosen one, else the locale's."""
+        from cover_designer.regions import region_for_locale
+
+        return self.region or region_for_locale(self.locale)
+
+    @property
+    def is_mirrored(self) -> bool:
+        """Middle-East locales mirror the whole overlay layout (not numbers or logos); the same
+        answer the cards' own layout gets from the region style."""
+        return render.overlay_style(self.locale, self.overlay_region).is_mirrored
+
+    # -- the cards -------------------------------------------------------------------------------
+    def draw_product(self, product: Product | None) -> None:
+        if self.studio is None:
+            return
+        if product is None:
+            self._drawn_sku = None
+            self.remove(OVERLAY_PRODUCT)
+            return
+        width, height, scale = self._geometry()
+        rgba = render.product_card(product, self.locale, scale, region=self.overlay_region)
+        margin = int(MARGIN_PX_1080P * scale)
+        x = width - margin - rgba.shape[1] if self.is_mirrored else margin
+        replay = self._drawn_sku is not None and self._drawn_sku != product.sku  # another product: enter again
+        self._drawn_sku = product.sku
+        self._put(OVERLAY_PRODUCT, rgba, x, height - margin - rgba.shape[0], 10, replay=replay)
+
+    def forget_product(self) -> None:
+        """The product was unpinned: the next pin plays the enter motion as a new card."""
+        self._drawn_sku = None
+
+    def draw_coupon(self, coupon: dict[str, Any] | None) -> None:
+        if self.studio is None:
+            return
+        if coupon is None:
+            self.remove(OVERLAY_COUPON)
+            return
+        width, _height, scale = self._geometry()
+        rgba = render.coupon_banner(coupon, self.locale, scale, region=self.overlay_region)
+        margin = int(MARGIN_PX_1080P * scale)
+        self._put(OVERLAY_COUPON, rgba, margin if self.is_mirrored else width - margin - rgba.shape[1], margin, 11)
+
+    def draw_flash_sale(self, sale: dict[str, Any] | None, product: Product | None) -> None:
+        if self.studio is None:
+            return
+        if sale is None:
+            self.remove(OVERLAY_FLASH)
+            return
+        width, height, scale = self._geometry()
+        rgba = render.flash_sale_card(sale, product, self.locale, scale, region=self.overlay_region)
+        margin = int(MARGIN_PX_1080P * scale)
+        x = margin if self.is_mirrored else width - margin - rgba.shape[1]
+        self._put(OVERLAY_FLASH, rgba, x, height - margin - rgba.shape[0], 12)
+
+    def draw_giveaway(self, giveaway: dict[str, Any] | None) -> None:
+        if self.studio is None:
+            return
+        if giveaway is None or (not giveaway["is_open"] and not giveaway["winners"]):
+            self.remove(OVERLAY_GIVEAWAY)
+            return
+        width, _height, scale = self._geometry()
+        margin = int(MARGIN_PX_1080P * scale)
+        rgba = render.giveaway_card(giveaway, scale, self.locale, self.overlay_region)
+        self._put(OVERLAY_GIVEAWAY, rgba, width - margin - rgba.shape[1] if self.is_mirrored else margin, margin, 13)
+
+    def draw_answer(self, answer: dict[str, Any] | None) -> None:
+        if self.studio is None:
+            return
+        if answer is None:
+            self.remove(OVERLAY_ANSWER)
+            return
+        width, height, scale = self._geometry()
+        rgba = render.answer_card(answer["comment"], answer["answer"], scale, self.locale, self.overlay_region)
+        self._put(OVERLAY_ANSWER, rgba, (width - rgba.shape[1]) // 2, int(height * 0.55), 14)
+
+    # -- motion ----------------------------------------------------------------------------------
+    def remove(self, overlay_id: str) -> None:
+        """Take a card off: it plays its exit motion, then :meth:`sweep` removes it."""
+        if self.studio is None:
+            return
+        current = self._current(overlay_id)
+        if current is None or current.animation is None:
+            self.studio.remove_overlay(overlay_id)
+            return
+        if not current.is_leaving:
+            leaving = current.leaving()
+            self.studio.compositor.set_overlay(leaving)
+            self._leaving[overlay_id] = leaving
+
+    def sweep(self) -> None:
+        """Remove the cards whose exit motion has finished (called by the show's ticker)."""
+        for overlay_id, leaving in list(self._leaving.items()):
+            if leaving.has_left():
+                del self._leaving[overlay_id]
+                if self._current(overlay_id) is leaving:  # not shown again meanwhile
+                    self.studio.remove_overlay(overlay_id)
+
+    def clear_leaving(self) -> None:
+        """At stop: cards mid-exit go now rather than linger unseen."""
+        for overlay_id in list(self._leaving):
+            self._leaving.pop(overlay_id)
+            if self.studio is not None:
+                self.studio.remove_overlay(overlay_id)
+
+    def _geometry(self) -> tuple[int, int, float]:
+        canvas = self.studio.collection.canvas
+        return canvas.width, canvas.height, canvas.height / 1080.0
+
+    def _slide(self, overlay_id: str) -> tuple[int, int]:
+        """Where a card glides in from: its nearest screen edge (mirrored for right-to-left)."""
+        _width, _height, scale = self._geometry()
+        step = int(SLIDE_PX_1080P * scale)
+        side = -1 if self.is_mirrored else 1
+        return {OVERLAY_PRODUCT: (-step * side, 0), OVERLAY_COUPON: (step * side, 0), OVERLAY_FLASH: (0, step),
+                OVERLAY_GIVEAWAY: (0, -step), OVERLAY_ANSWER: (0, step)}.get(overlay_id, (0, 0))
+
+    def _current(self, overlay_id: str) -> Overlay | None:
+        compositor = getattr(self.studio, "compositor", None)
+        if compositor is None:
+            return None
+        return next((o for o in compositor.overlays if o.overlay_id == overlay_id), None)
+
+    def _put(self, overlay_id: str, rgba: Any, x: int, y: int, z: int, replay: bool = False) -> None:
+        """Show (or redraw) a card.  A card that is new on screen, or ``replay``, plays the enter
+        motion; a redraw (countdown tick, stock change) keeps the motion already under way."""
+        compositor = getattr(self.studio, "compositor", None)
+        if compositor is None:  # an engine without a compositor of ours: no motion
+            self.studio.set_overlay(overlay_id, rgba, int(x), int(y), z=z)
+            return
+        current = self._current(overlay_id)
+        self._leaving.pop(overlay_id, None)
+        if current is not None and not current.is_leaving and not replay:
+            shown_ns = current.shown_ns
+        else:
+            shown_ns = now_ns()
+        dx, dy = self._slide(overlay_id)
+        compositor.set_overlay(Overlay(overlay_id, rgba, x=int(x), y=int(y), z=z, shown_ns=shown_ns,
+                                       animation=Animation(ANIMATION_MS, slide_dx=dx, slide_dy=dy)))
