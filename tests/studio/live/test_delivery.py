@@ -14,8 +14,8 @@ def test_webhook_retries_and_signs(tmp_path, catalog_csv, clock):
     with FlakyPlatform(failures=2) as platform:
         delivery = WebhookDelivery(f"http://127.0.0.1:{platform.port}/hook", secret="s3cret", first_backoff_s=0.01).attach(show)
         try:
-            show.pin("SKU-1")
-            show.unpin()
+            show.shelf.pin("SKU-1")
+            show.shelf.unpin()
             deadline = time.monotonic() + 10
             while len(platform.received) < 2 and time.monotonic() < deadline:
                 time.sleep(0.02)
@@ -34,7 +34,7 @@ def test_unreachable_webhook_never_blocks_the_show(tmp_path, catalog_csv, clock)
     try:
         started = time.perf_counter()
         for i in range(200):
-            show.add_comment({"id": str(i), "user": "u", "text": "hi"})
+            show.comments.add({"id": str(i), "user": "u", "text": "hi"})
         assert time.perf_counter() - started < 2.0
         assert show.store.count_events("comment.received") == 200
     finally:

@@ -207,7 +207,7 @@ def test_show_region_follows_locale_or_choice(studio, tmp_path, catalog_csv, clo
     show = LiveShow(studio, tmp_path / "show.db", catalog=catalog_csv, locale="th_TH", clock=clock)
     try:
         assert show.region is None and show.overlay_region == "sea"
-        show.pin("SKU-1")
+        show.shelf.pin("SKU-1")
         card = lambda: next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")  # noqa: E731
         assert _is(card().rgba, _rgb(REGIONS["sea"].palette["accent"])).sum() > 100
         show.set_region("latam")
