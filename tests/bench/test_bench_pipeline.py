@@ -1,12 +1,12 @@
-"""Smoke test of ``bridgecast bench pipeline``: a short run at 640x360 through the real SFU
-test bed, ours and the FFmpeg-WHIP peer; checks the JSON contract, not the timings."""
+"""Smoke test of ``bridgecast bench pipeline`` (the installed console script, run from outside
+the checkout): a short run at 640x360 through the real SFU test bed, ours and the FFmpeg-WHIP
+peer; checks the JSON contract, not the timings."""
 from __future__ import annotations
 
-from tests.bench.test_bench_latency import run_bench
 from tests.sfu.fixtures import require_sfu
 
 
-def test_pipeline_bench_measures_ours_and_the_ffmpeg_whip_peer():
+def test_pipeline_bench_measures_ours_and_the_ffmpeg_whip_peer(run_bench):
     require_sfu()
     result = run_bench("pipeline", "--seconds", "4", "--canvas", "640x360")
     assert {"fps", "cpu_percent_of_one_core", "peer", "ratio_vs_peer"} <= set(result)
