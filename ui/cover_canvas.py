@@ -8,12 +8,13 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from cover_designer.presets import Rect
-from ui.cover_geometry import (
+from cover_designer.editing import edit_layer
+from cover_designer.geometry import (
     HANDLE_SIDES, active_frame, frame_for_rect, handle_points, moved_frame, resized_rect, rotation_from_drag,
     snap_offset, snap_resize, snap_turned_resize, with_frame,
 )
-from ui.cover_model import DocumentCommand, edit_layer
+from cover_designer.presets import Rect
+from ui.cover_model import DocumentCommand
 
 if TYPE_CHECKING:  # pragma: no cover
     from ui.cover_editor import CoverEditorWindow
@@ -145,7 +146,7 @@ class CoverCanvas(QWidget):
         if self.tool == "focal":
             fx, fy = focal_from_click(layer, self.photo_sizes.get(layer.id), self._box_size(layer.id), *fraction)
             self.set_tool("")
-            self.editor._push_fields(layer.id, {"focal_x": fx, "focal_y": fy}, self.tr("Set focal point"))
+            self.editor.edits.push_fields(layer.id, {"focal_x": fx, "focal_y": fy}, self.tr("Set focal point"))
         else:
             self._face_drag = (fraction, fraction)
         return True
@@ -336,7 +337,7 @@ class CoverCanvas(QWidget):
             if layer is not None:
                 face = face_from_drag(layer, self.photo_sizes.get(layer.id), self._box_size(layer.id), start, end)
                 if face is not None:
-                    self.editor._push_fields(layer.id, {"face": face}, self.tr("Mark face"))
+                    self.editor.edits.push_fields(layer.id, {"face": face}, self.tr("Mark face"))
             return
         drag, self._drag = self._drag, None
         self._guides = []
@@ -363,7 +364,7 @@ class CoverCanvas(QWidget):
         layer_id = self.layer_at(*self.to_canvas(QPointF(event.pos())))
         if layer_id:
             self.model.select(layer_id)
-            menu = self.editor.layer_menu(self)
+            menu = self.editor.layers_panel.layer_menu(self)
             menu.exec(event.globalPos())
             menu.deleteLater()
 

@@ -216,7 +216,7 @@ class ImagePropertiesPanel(QGroupBox):
 
     # -- widgets → commands
     def _commit(self, field_name: str, value, text: str) -> None:
-        self.editor._commit(field_name, value, text)
+        self.editor.edits.commit(field_name, value, text)
 
     def _commit_source(self) -> None:
         layer = self.layer()
@@ -224,7 +224,7 @@ class ImagePropertiesPanel(QGroupBox):
             self._commit("src", self.source_edit.text().strip(), self.tr("Replace photo"))
 
     def choose_photo(self) -> None:
-        start = self.editor.base_dir or str(Path.home())
+        start = self.editor.files.base_dir or str(Path.home())
         path, _filter = QFileDialog.getOpenFileName(self, self.tr("Choose a photo"), start,
                                                     self.tr("Images (*.png *.jpg *.jpeg *.webp *.bmp)"))
         if path:
@@ -232,9 +232,9 @@ class ImagePropertiesPanel(QGroupBox):
 
     def set_photo(self, path: str) -> None:
         """Use the photo at ``path`` (relative to the cover file's folder when it lies inside it)."""
-        if self.editor.base_dir:
+        if self.editor.files.base_dir:
             try:
-                path = str(Path(path).resolve().relative_to(Path(self.editor.base_dir)))
+                path = str(Path(path).resolve().relative_to(Path(self.editor.files.base_dir)))
             except ValueError:
                 pass
         self.source_edit.setText(path)
@@ -246,7 +246,7 @@ class ImagePropertiesPanel(QGroupBox):
             return
         focal = round(self.focal_x.value(), 4), round(self.focal_y.value(), 4)
         if focal != (layer.focal_x, layer.focal_y):
-            self.editor._push_fields(layer.id, {"focal_x": focal[0], "focal_y": focal[1]}, self.tr("Set focal point"))
+            self.editor.edits.push_fields(layer.id, {"focal_x": focal[0], "focal_y": focal[1]}, self.tr("Set focal point"))
 
     def _tool_toggled(self, tool: str, on: bool) -> None:
         self.editor.canvas.set_tool(tool if on else "")
@@ -255,7 +255,7 @@ class ImagePropertiesPanel(QGroupBox):
         self._slider_before = self.model.document.model_copy(deep=True)
 
     def _zoom_slider_moved(self, value: int) -> None:
-        from ui.cover_model import edit_layer
+        from cover_designer.editing import edit_layer
 
         layer = self.layer()
         if layer is None:

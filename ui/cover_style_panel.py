@@ -214,7 +214,7 @@ class StylePanel(QGroupBox):
     def _set(self, fields: dict, text: str) -> None:
         layer = self.model.layer(self.model.selected)
         if layer is not None and any(getattr(layer, name, object()) != value for name, value in fields.items()):
-            self.editor._push_fields(layer.id, fields, text)
+            self.editor.edits.push_fields(layer.id, fields, text)
 
     def _text(self, name: str, edit: QLineEdit) -> None:
         self._set({name: edit.text().strip()}, self.tr("Edit layer"))
@@ -223,7 +223,7 @@ class StylePanel(QGroupBox):
         layer = self.model.layer(self.model.selected)
         current = getattr(layer, name, None) if layer is not None else None
         if current is not None and getattr(current, key) != value:
-            self.editor._push_fields(layer.id, {name: {**current.model_dump(), key: value}}, self.tr("Edit layer"))
+            self.editor.edits.push_fields(layer.id, {name: {**current.model_dump(), key: value}}, self.tr("Edit layer"))
 
     def _toggle_stroke(self, on: bool) -> None:
         self._set({"stroke": {"width": 4, "color": "#000000"} if on else None},
@@ -306,7 +306,7 @@ class BackgroundPanel(QGroupBox):
             return
         after = doc.model_copy(deep=True)
         setattr(after.background, name, value)  # validated on assignment
-        self.editor._push(after, self.tr("Change background"))
+        self.editor.edits.push(after, self.tr("Change background"))
 
     def _toggle_gradient(self, on: bool) -> None:
         self._set("gradient_to", "#000000" if on else None)

@@ -64,13 +64,13 @@ def test_drag_moves_layer_then_undo_and_redo(qtbot, editor):
     assert editor.canvas.image != first_image
     assert editor.undo_stack.count() == 1
 
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     wait_rendered(qtbot, editor)
     assert editor.model.document.model_dump() == original.model_dump()
     assert editor.canvas.image == first_image
     assert crop(editor, moved).tobytes() != new_spot.tobytes()
 
-    editor.redo_action.trigger()
+    editor.toolbar.redo_action.trigger()
     wait_rendered(qtbot, editor)
     assert active_frame(editor.model.layer("headline"), editor.model.preset) == after_frame
     assert crop(editor, moved).tobytes() == new_spot.tobytes()
@@ -103,8 +103,8 @@ def test_click_selects_and_locked_layer_does_not_move(qtbot, editor):
     point = widget_point(editor, box.x + box.w / 2, box.y + box.h / 2)
     QTest.mouseClick(editor.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
     assert editor.model.selected == "price"
-    assert editor.layer_list.currentItem().data(Qt.ItemDataRole.UserRole) == "price"
-    editor.lock_button.click()
+    assert editor.layers_panel.layer_list.currentItem().data(Qt.ItemDataRole.UserRole) == "price"
+    editor.layers_panel.lock_button.click()
     assert editor.model.layer("price").locked
     frame = active_frame(editor.model.layer("price"), editor.model.preset)
     drag(editor, point, point + QPoint(80, -60))
@@ -114,29 +114,29 @@ def test_click_selects_and_locked_layer_does_not_move(qtbot, editor):
 
 def test_edit_text_property_and_undo(qtbot, editor):
     editor.model.select("headline")
-    assert editor.text_edit.text() == "New Arrival"
-    editor.text_edit.clear()
-    QTest.keyClicks(editor.text_edit, "Summer Drop")
-    QTest.keyClick(editor.text_edit, Qt.Key.Key_Return)
+    assert editor.properties_panel.text_edit.text() == "New Arrival"
+    editor.properties_panel.text_edit.clear()
+    QTest.keyClicks(editor.properties_panel.text_edit, "Summer Drop")
+    QTest.keyClick(editor.properties_panel.text_edit, Qt.Key.Key_Return)
     assert editor.model.layer("headline").text == "Summer Drop"
     wait_rendered(qtbot, editor)
     editor.undo_stack.undo()
     assert editor.model.layer("headline").text == "New Arrival"
-    assert editor.text_edit.text() == "New Arrival"
+    assert editor.properties_panel.text_edit.text() == "New Arrival"
     # A bad colour is refused in words, nothing changes.
-    editor.color_edit.setText("#12")
-    editor.color_edit.editingFinished.emit()
-    assert editor.prop_error.text()
+    editor.properties_panel.color_edit.setText("#12")
+    editor.properties_panel.color_edit.editingFinished.emit()
+    assert editor.properties_panel.prop_error.text()
     assert editor.undo_stack.index() == 0
     wait_rendered(qtbot, editor)
 
 
 def test_layers_panel_visibility_and_z_order(qtbot, editor):
     editor.model.select("photo")
-    editor.up_button.click()
+    editor.layers_panel.up_button.click()
     order = [layer.id for layer in editor.model.document.ordered_layers()]
     assert order.index("photo") == 1
-    item = editor.layer_list.currentItem()
+    item = editor.layers_panel.layer_list.currentItem()
     assert item.data(Qt.ItemDataRole.UserRole) == "photo"
     item.setCheckState(Qt.CheckState.Unchecked)
     assert editor.model.layer("photo").hidden
@@ -164,18 +164,18 @@ def test_clicking_a_lint_finding_selects_its_layer(qtbot, editor):
 
 
 def test_preset_switch_and_phone_preview(qtbot, editor):
-    editor.preset_combo.setCurrentIndex(editor.preset_combo.findData("tiktok_live"))
+    editor.toolbar.preset_combo.setCurrentIndex(editor.toolbar.preset_combo.findData("tiktok_live"))
     wait_rendered(qtbot, editor)
     assert (editor.canvas.image.width(), editor.canvas.image.height()) == (1080, 1920)
     assert editor.phone_preview.thumbnail.width() == PRESETS["tiktok_live"].smallest_display_width_px
 
 
 def test_export_to_two_presets(qtbot, editor, tmp_path):
-    editor.export_folder = str(tmp_path)
-    editor.export_format.setCurrentIndex(editor.export_format.findData("jpeg"))
-    editor.set_export_presets(["youtube", "shopee_square"])
-    with qtbot.waitSignal(editor.export_finished, timeout=20000) as blocker:
-        editor.export_button.click()
+    editor.export_panel.export_folder = str(tmp_path)
+    editor.export_panel.export_format.setCurrentIndex(editor.export_panel.export_format.findData("jpeg"))
+    editor.export_panel.set_export_presets(["youtube", "shopee_square"])
+    with qtbot.waitSignal(editor.export_panel.export_finished, timeout=20000) as blocker:
+        editor.export_panel.export_button.click()
     rows = blocker.args[0]
     assert [error for _preset, _path, error in rows] == ["", ""]
     for preset_id, path, _error in rows:
@@ -185,7 +185,7 @@ def test_export_to_two_presets(qtbot, editor, tmp_path):
         assert len(open(path, "rb").read()) <= preset.max_bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f"{TEMPLATE}-shopee_square.jpg", f"{TEMPLATE}-youtube.jpg"])
-    assert "written" in editor.export_status.text()
+    assert "written" in editor.export_panel.export_status.text()
 
 
 def test_main_window_menu_opens_the_cover_designer(qtbot, window):
@@ -262,30 +262,30 @@ def test_save_open_and_recover(qtbot, editor, tmp_path):
     from cover_designer.autosave import autosave_path
 
     path = tmp_path / "my-cover.json"
-    with qtbot.waitSignal(editor.saved, timeout=10000):
-        editor.save_to(path)
+    with qtbot.waitSignal(editor.files.saved, timeout=10000):
+        editor.files.save_to(path)
     assert editor.undo_stack.isClean()
     saved = editor.model.document.model_dump()
     editor.model.select("headline")
-    editor.text_edit.setText("Autosaved")
-    editor.text_edit.editingFinished.emit()
-    editor._autosave()
+    editor.properties_panel.text_edit.setText("Autosaved")
+    editor.properties_panel.text_edit.editingFinished.emit()
+    editor.files._autosave()
     qtbot.waitUntil(lambda: autosave_path(path).exists(), timeout=10000)
 
-    editor.open_file(path)  # the newer autosave copy is offered back
-    qtbot.waitUntil(lambda: editor.recovery_box is not None and editor.recovery_box.isVisible(), timeout=10000)
+    editor.files.open_file(path)  # the newer autosave copy is offered back
+    qtbot.waitUntil(lambda: editor.files.recovery_box is not None and editor.files.recovery_box.isVisible(), timeout=10000)
     assert editor.model.document.model_dump() == saved  # nothing replaced before the user answers
-    recover_button = next(b for b in editor.recovery_box.buttons()
-                          if editor.recovery_box.buttonRole(b) == editor.recovery_box.ButtonRole.AcceptRole)
+    recover_button = next(b for b in editor.files.recovery_box.buttons()
+                          if editor.files.recovery_box.buttonRole(b) == editor.files.recovery_box.ButtonRole.AcceptRole)
     QTest.mouseClick(recover_button, Qt.MouseButton.LeftButton)
     assert editor.model.layer("headline").text == "Autosaved"
-    assert editor.path == path and editor.undo_stack.count() == 1 and "*" in editor.windowTitle()
-    editor.undo_action.trigger()  # one undo back to the saved version
+    assert editor.files.path == path and editor.undo_stack.count() == 1 and "*" in editor.windowTitle()
+    editor.toolbar.undo_action.trigger()  # one undo back to the saved version
     assert editor.model.document.model_dump() == saved
-    editor.redo_action.trigger()
+    editor.toolbar.redo_action.trigger()
     wait_rendered(qtbot, editor)
     autosave_path(path).unlink()
-    editor.open_file(path)
+    editor.files.open_file(path)
     qtbot.waitUntil(lambda: editor.model.document.model_dump() == saved, timeout=10000)
     wait_rendered(qtbot, editor)
 
@@ -328,7 +328,7 @@ def test_rotate_handle_turns_the_layer_shift_snaps_and_undo_redo(qtbot, editor):
     wait_rendered(qtbot, editor)
     assert editor.model.layer("badge").rotation_deg == pytest.approx(38, abs=1.5)
     assert editor.canvas.rotations["badge"] == editor.model.layer("badge").rotation_deg
-    assert editor.rotation_spin.value() == pytest.approx(38, abs=1.5)
+    assert editor.properties_panel.rotation_spin.value() == pytest.approx(38, abs=1.5)
     assert editor.undo_stack.count() == 1 and editor.undo_stack.undoText() == "Rotate layer"
 
     rotate_by(editor, "badge", 10, Qt.KeyboardModifier.ShiftModifier)  # 38 + 10 = 48 → snaps to 45
@@ -340,14 +340,14 @@ def test_rotate_handle_turns_the_layer_shift_snaps_and_undo_redo(qtbot, editor):
     handle = editor.canvas.handle_positions()["rotate"]
     assert handle.x() > center.x() + 10 and handle.y() < center.y() - 10
 
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     wait_rendered(qtbot, editor)
     assert editor.model.layer("badge").rotation_deg == pytest.approx(38, abs=1.5)
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     wait_rendered(qtbot, editor)
     assert editor.model.layer("badge").rotation_deg == 0
-    editor.redo_action.trigger()
-    editor.redo_action.trigger()
+    editor.toolbar.redo_action.trigger()
+    editor.toolbar.redo_action.trigger()
     wait_rendered(qtbot, editor)
     assert editor.model.layer("badge").rotation_deg == 45.0
 
@@ -365,8 +365,8 @@ def test_clicks_inside_a_turned_box_select_it_and_outside_do_not(qtbot, editor):
 
 def test_rotation_field_in_the_properties_is_undoable(qtbot, editor):
     editor.model.select("headline")
-    editor.rotation_spin.setValue(-12.5)
-    editor.rotation_spin.editingFinished.emit()
+    editor.properties_panel.rotation_spin.setValue(-12.5)
+    editor.properties_panel.rotation_spin.editingFinished.emit()
     assert editor.model.layer("headline").rotation_deg == -12.5
     wait_rendered(qtbot, editor)
     assert editor.canvas.rotations["headline"] == -12.5
@@ -406,7 +406,7 @@ def test_every_handle_resizes_with_the_opposite_side_fixed(qtbot, editor, handle
     else:
         assert (new.y, new.bottom) == (pytest.approx(box.y, abs=1), pytest.approx(box.bottom, abs=1))
     assert editor.undo_stack.count() == 1 and editor.undo_stack.undoText() == "Resize layer"
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     wait_rendered(qtbot, editor)
     assert editor.canvas.boxes["badge"] == box
 
@@ -485,7 +485,7 @@ def test_variables_fill_the_preview_live_and_undo(qtbot, editor):
     assert editor.undo_stack.undoText() == "Edit variable"
     wait_rendered(qtbot, editor)
     assert crop(editor, editor.canvas.boxes["price"]).tobytes() != before
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     wait_rendered(qtbot, editor)
     assert editor.model.document.variables["price"] == "1299.99"
     assert editor.canvas.image == first_image
@@ -525,16 +525,16 @@ def test_changing_the_anchor_keeps_the_layer_in_place_and_is_undoable(qtbot, edi
     editor.model.select("badge")
     preset = editor.model.preset
     box = editor.canvas.boxes["badge"]
-    editor.anchor_combo.setCurrentIndex(editor.anchor_combo.findData("bottom_right"))
-    editor.anchor_combo.activated.emit(editor.anchor_combo.currentIndex())
+    editor.properties_panel.anchor_combo.setCurrentIndex(editor.properties_panel.anchor_combo.findData("bottom_right"))
+    editor.properties_panel.anchor_combo.activated.emit(editor.properties_panel.anchor_combo.currentIndex())
     frame = active_frame(editor.model.layer("badge"), preset)
     assert frame.anchor == "bottom_right" and editor.undo_stack.undoText() == "Change anchor"
     wait_rendered(qtbot, editor)
     new = editor.canvas.boxes["badge"]
     assert (new.x, new.y, new.w, new.h) == (pytest.approx(box.x, abs=0.5), pytest.approx(box.y, abs=0.5),
                                             pytest.approx(box.w, abs=0.5), pytest.approx(box.h, abs=0.5))
-    editor.relative_combo.setCurrentIndex(editor.relative_combo.findData("canvas"))
-    editor.relative_combo.activated.emit(editor.relative_combo.currentIndex())
+    editor.properties_panel.relative_combo.setCurrentIndex(editor.properties_panel.relative_combo.findData("canvas"))
+    editor.properties_panel.relative_combo.activated.emit(editor.properties_panel.relative_combo.currentIndex())
     assert active_frame(editor.model.layer("badge"), preset).relative_to == "canvas"
     # On a larger 16:9 canvas the layer keeps its (proportional) distance to the bottom-right corner.
     wide = PRESETS["twitch_offline"]
@@ -544,7 +544,7 @@ def test_changing_the_anchor_keeps_the_layer_in_place_and_is_undoable(qtbot, edi
     editor.undo_stack.undo()
     editor.undo_stack.undo()
     assert active_frame(editor.model.layer("badge"), preset).anchor == "top_left"
-    assert editor.anchor_combo.currentData() == "top_left"
+    assert editor.properties_panel.anchor_combo.currentData() == "top_left"
     wait_rendered(qtbot, editor)
 
 
@@ -553,13 +553,13 @@ def test_own_position_per_shape_leaves_other_presets_alone(qtbot, editor):
 
     editor.model.select("badge")
     # The template gives the badge its own 16:9 position: unticking drops it (the shared frame applies).
-    assert editor.own_frame_check.isChecked() and "landscape" in editor.model.layer("badge").frame_by_aspect
-    editor.own_frame_check.click()
+    assert editor.properties_panel.own_frame_check.isChecked() and "landscape" in editor.model.layer("badge").frame_by_aspect
+    editor.properties_panel.own_frame_check.click()
     layer = editor.model.layer("badge")
     assert "landscape" not in layer.frame_by_aspect and editor.undo_stack.undoText() == "Shared position"
     assert active_frame(layer, editor.model.preset) == layer.frame
     # Ticking again starts the 16:9 position from the shared one; moving it then leaves the rest alone.
-    editor.own_frame_check.click()
+    editor.properties_panel.own_frame_check.click()
     layer = editor.model.layer("badge")
     assert layer.frame_by_aspect["landscape"] == layer.frame
     wide = PRESETS["twitch_offline"]  # also 16:9: follows the badge's own 16:9 position
@@ -570,20 +570,20 @@ def test_own_position_per_shape_leaves_other_presets_alone(qtbot, editor):
     assert resolve_frame(active_frame(layer, wide), wide, False).y > resolve_frame(shared_before, wide, False).y
     for _ in range(3):
         editor.undo_stack.undo()
-    assert "landscape" in editor.model.layer("badge").frame_by_aspect and editor.own_frame_check.isChecked()
+    assert "landscape" in editor.model.layer("badge").frame_by_aspect and editor.properties_panel.own_frame_check.isChecked()
     wait_rendered(qtbot, editor)
 
 
 def test_export_to_lazada_writes_its_three_covers(qtbot, editor, tmp_path):
-    editor.export_folder = str(tmp_path)
-    editor.export_format.setCurrentIndex(editor.export_format.findData("jpeg"))
-    editor.set_export_presets(["lazada"])
-    with qtbot.waitSignal(editor.export_finished, timeout=20000) as blocker:
-        editor.export_button.click()
+    editor.export_panel.export_folder = str(tmp_path)
+    editor.export_panel.export_format.setCurrentIndex(editor.export_panel.export_format.findData("jpeg"))
+    editor.export_panel.set_export_presets(["lazada"])
+    with qtbot.waitSignal(editor.export_panel.export_finished, timeout=20000) as blocker:
+        editor.export_panel.export_button.click()
     rows = blocker.args[0]
     assert [(preset, error) for preset, _path, error in rows] == [("lazada", "")] * 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{TEMPLATE}-lazada-{n}.jpg" for n in (1, 2, 3)]
-    assert editor.export_status.text().count("written") == 3
+    assert editor.export_panel.export_status.text().count("written") == 3
 
 
 @pytest.mark.parametrize("mirror", [False, True])

@@ -21,7 +21,7 @@ SERIF = "Noto Serif CJK JP"
 @pytest.fixture
 def editor(qtbot):
     with open_cover_editor(qtbot) as window:
-        qtbot.waitUntil(lambda: window.family_combo.families is not None, timeout=20000)
+        qtbot.waitUntil(lambda: window.properties_panel.family_combo.families is not None, timeout=20000)
         yield window
 
 
@@ -43,8 +43,8 @@ def test_choosing_a_family_changes_the_picture_and_undoes(qtbot, editor):
     if textlib.resolve_family(SERIF) is None:
         pytest.skip("Debian fonts-noto-cjk is not installed")
     editor.model.select("headline")
-    combo = editor.family_combo
-    assert editor.properties_form.isRowVisible(editor.prop_labels["font_family"])
+    combo = editor.properties_panel.family_combo
+    assert editor.properties_panel.properties_form.isRowVisible(editor.properties_panel.prop_labels["font_family"])
     assert combo.currentData() == "sans"
     index = combo.findData(SERIF)
     assert index > 0
@@ -63,10 +63,10 @@ def test_choosing_a_family_changes_the_picture_and_undoes(qtbot, editor):
 def test_rows_follow_the_layer_kind(qtbot, editor):
     image = next(layer for layer in editor.model.document.layers if layer.type == "image")
     editor.model.select(image.id)
-    assert not editor.properties_form.isRowVisible(editor.prop_labels["font_family"])
+    assert not editor.properties_panel.properties_form.isRowVisible(editor.properties_panel.prop_labels["font_family"])
     badge = next(layer for layer in editor.model.document.layers if layer.type in ("shape", "price"))
     editor.model.select(badge.id)
-    assert editor.properties_form.isRowVisible(editor.prop_labels["font_family"])
+    assert editor.properties_panel.properties_form.isRowVisible(editor.properties_panel.prop_labels["font_family"])
 
 
 def test_missing_family_is_kept_marked_and_linted(qtbot, editor):
@@ -77,12 +77,12 @@ def test_missing_family_is_kept_marked_and_linted(qtbot, editor):
     editor.open_document(parse_document(data), "youtube")
     wait_rendered(qtbot, editor)
     editor.model.select("headline")
-    combo = editor.family_combo
+    combo = editor.properties_panel.family_combo
     assert combo.currentData() == "Brand Display Pro"
     text = combo.currentText()
     assert "Brand Display Pro" in text and "not installed" in text
     assert combo.itemData(combo.currentIndex(), Qt.ItemDataRole.FontRole).italic()
-    qtbot.waitUntil(lambda: any(f.rule == "L5" and f.layer == "headline" for f in editor.findings), timeout=20000)
+    qtbot.waitUntil(lambda: any(f.rule == "L5" and f.layer == "headline" for f in editor.lint_list.findings), timeout=20000)
     rows = [editor.lint_list.item(i).text() for i in range(editor.lint_list.count())]
     assert any("Brand Display Pro" in row and row.startswith("L5") for row in rows)
     # Picking an installed family clears the finding; the missing entry stays until then.
@@ -90,8 +90,8 @@ def test_missing_family_is_kept_marked_and_linted(qtbot, editor):
     combo.setCurrentIndex(index)
     combo.activated.emit(index)
     wait_rendered(qtbot, editor)
-    qtbot.waitUntil(lambda: not any(f.rule == "L5" for f in editor.findings), timeout=20000)
+    qtbot.waitUntil(lambda: not any(f.rule == "L5" for f in editor.lint_list.findings), timeout=20000)
     assert combo.findData("Brand Display Pro") == -1
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     wait_rendered(qtbot, editor)
     assert combo.currentData() == "Brand Display Pro"

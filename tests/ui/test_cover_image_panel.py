@@ -52,10 +52,10 @@ def layer(window):
 
 
 def undo_redo(qtbot, window, check_before, check_after) -> None:
-    window.undo_action.trigger()
+    window.toolbar.undo_action.trigger()
     wait_rendered(qtbot, window)
     check_before()
-    window.redo_action.trigger()
+    window.toolbar.redo_action.trigger()
     wait_rendered(qtbot, window)
     check_after()
 
@@ -63,12 +63,12 @@ def undo_redo(qtbot, window, check_before, check_after) -> None:
 def test_panel_shows_only_for_photos_and_hides_text_rows(qtbot, editor):
     panel = editor.image_panel
     assert panel.isVisible()
-    assert not editor.properties_form.isRowVisible(editor.prop_labels["font_size"])
-    assert not editor.properties_form.isRowVisible(editor.prop_labels["text"])
+    assert not editor.properties_panel.properties_form.isRowVisible(editor.properties_panel.prop_labels["font_size"])
+    assert not editor.properties_panel.properties_form.isRowVisible(editor.properties_panel.prop_labels["text"])
     assert panel.source_edit.text() == "{product_image}"
     editor.model.select("headline")
     assert not panel.isVisible()
-    assert editor.properties_form.isRowVisible(editor.prop_labels["font_size"])
+    assert editor.properties_panel.properties_form.isRowVisible(editor.properties_panel.prop_labels["font_size"])
 
 
 def test_fit_combo_by_keyboard_changes_the_picture_undo_redo(qtbot, editor):
@@ -122,7 +122,7 @@ def test_zoom_spin_box_typing(qtbot, editor):
     QTest.keyClick(spin, Qt.Key.Key_Return)
     assert layer(editor).zoom == 2.5
     assert editor.image_panel.zoom_slider.value() == 250
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert layer(editor).zoom == 1.0
     wait_rendered(qtbot, editor)
 
@@ -182,7 +182,7 @@ def test_focal_spin_boxes_are_one_undo_step(qtbot, editor):
     panel.focal_y.editingFinished.emit()
     assert (layer(editor).focal_x, layer(editor).focal_y) == (0.2, 0.7)
     assert editor.undo_stack.count() == 1
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert (layer(editor).focal_x, layer(editor).focal_y) == (0.5, 0.5)
     wait_rendered(qtbot, editor)
 
@@ -210,7 +210,7 @@ def test_draw_face_box_on_the_canvas_lint_sees_it_clear_undo_redo(qtbot, editor)
     QTest.mouseClick(editor.image_panel.face_clear, Qt.MouseButton.LeftButton)
     assert layer(editor).face is None
     assert not editor.image_panel.face_clear.isEnabled()
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert layer(editor).face == face
     wait_rendered(qtbot, editor)
 
@@ -258,7 +258,7 @@ def test_corner_radius_and_replace_photo(qtbot, editor, tmp_path):
     wait_rendered(qtbot, editor)
     middle = pixels(editor, "photo")
     assert middle[len(middle) // 2, len(middle[0]) // 2].tolist() == [255, 0, 0]
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert layer(editor).src == "{product_image}"
     assert panel.source_edit.text() == "{product_image}"
     wait_rendered(qtbot, editor)
@@ -279,7 +279,7 @@ def test_focal_and_face_helpers_round_trip_at_zoom():
 
 
 def test_logo_layers_get_the_panel_without_the_face_rows(qtbot, editor):
-    editor.add_actions["logo"].trigger()
+    editor.layers_panel.add_actions["logo"].trigger()
     panel = editor.image_panel
     assert panel.isVisible() and panel.title() == "Logo"
     assert not panel.form.isRowVisible(panel.labels["face"])

@@ -72,9 +72,9 @@ def test_fill_from_product_then_switch_and_undo(qtbot, editor, catalog):
         assert stale not in variables  # nothing of the dress is left on the scarf's cover
     wait_rendered(qtbot, editor)
     assert photo_centre(editor) != [0, 255, 0]
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert editor.model.document.variables["product_name"] == "Linen Dress"
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert editor.model.document.variables == original
     wait_rendered(qtbot, editor)
 

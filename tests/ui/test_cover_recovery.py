@@ -27,8 +27,8 @@ def close(window) -> None:
 
 
 def answer(qtbot, window, role) -> None:
-    qtbot.waitUntil(lambda: window.recovery_box is not None and window.recovery_box.isVisible(), timeout=10000)
-    box = window.recovery_box
+    qtbot.waitUntil(lambda: window.files.recovery_box is not None and window.files.recovery_box.isVisible(), timeout=10000)
+    box = window.files.recovery_box
     button = next(b for b in box.buttons() if box.buttonRole(b) == role)
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
@@ -40,7 +40,7 @@ def test_discarding_an_autosave_keeps_the_saved_file_and_removes_the_copy(qtbot,
     autosave(edit_layer(doc, "headline", text="Lost?"), path)
     window = make_editor(qtbot)
     try:
-        window.open_file(path)
+        window.files.open_file(path)
         answer(qtbot, window, QMessageBox.ButtonRole.DestructiveRole)
         assert window.model.layer("headline").text == doc.layers[1].text
         assert not autosave_path(path).exists() and path.exists()
@@ -57,9 +57,9 @@ def test_a_damaged_saved_file_opens_from_its_autosave(qtbot, tmp_path):
     autosave(edit_layer(doc, "headline", text="Still here"), path)
     window = make_editor(qtbot)
     try:
-        window.open_file(path)
+        window.files.open_file(path)
         answer(qtbot, window, QMessageBox.ButtonRole.AcceptRole)
-        assert window.model.layer("headline").text == "Still here" and window.path == path
+        assert window.model.layer("headline").text == "Still here" and window.files.path == path
         wait_rendered(qtbot, window)
     finally:
         close(window)
@@ -71,12 +71,12 @@ def test_a_never_saved_cover_is_autosaved_and_offered_by_the_next_editor(qtbot, 
         first.open_document(load_template("sea-food"), "youtube")
         wait_rendered(qtbot, first)
         first.model.select("headline")
-        first.text_edit.setText("Untitled but kept")
-        first.text_edit.editingFinished.emit()
-        assert first.path is None and first._autosave_timer.isActive()
-        first._autosave_timer.stop()
-        first._autosave()
-        qtbot.waitUntil(lambda: first.untitled_autosave.exists(), timeout=10000)
+        first.properties_panel.text_edit.setText("Untitled but kept")
+        first.properties_panel.text_edit.editingFinished.emit()
+        assert first.files.path is None and first.files._autosave_timer.isActive()
+        first.files._autosave_timer.stop()
+        first.files._autosave()
+        qtbot.waitUntil(lambda: first.files.untitled_autosave.exists(), timeout=10000)
         wait_rendered(qtbot, first)
     finally:
         close(first)  # as if the program stopped here
@@ -88,9 +88,9 @@ def test_a_never_saved_cover_is_autosaved_and_offered_by_the_next_editor(qtbot, 
         assert "*" in second.windowTitle()
         wait_rendered(qtbot, second)
         # Saving gives the cover a file: the untitled copy is no longer needed.
-        with qtbot.waitSignal(second.saved, timeout=10000):
-            second.save_to(tmp_path / "kept.json")
-        assert not second.untitled_autosave.exists()
+        with qtbot.waitSignal(second.files.saved, timeout=10000):
+            second.files.save_to(tmp_path / "kept.json")
+        assert not second.files.untitled_autosave.exists()
     finally:
         close(second)
 
@@ -100,7 +100,7 @@ def test_no_copy_no_question(qtbot):
     try:
         window.open_document(load_template("sea-food"), "youtube")
         wait_rendered(qtbot, window)
-        assert window.recovery_box is None
+        assert window.files.recovery_box is None
     finally:
         close(window)
 
@@ -111,19 +111,19 @@ def test_closing_right_after_an_edit_keeps_it_for_the_next_editor(qtbot, tmp_pat
     save(doc, path)
     first = make_editor(qtbot)
     try:
-        first.open_file(path)
-        qtbot.waitUntil(lambda: first.path == path, timeout=10000)
+        first.files.open_file(path)
+        qtbot.waitUntil(lambda: first.files.path == path, timeout=10000)
         wait_rendered(qtbot, first)
         first.model.select("headline")
-        first.text_edit.setText("Typed just before closing")
-        first.text_edit.editingFinished.emit()
-        assert first._autosave_timer.isActive() and not autosave_path(path).exists()
+        first.properties_panel.text_edit.setText("Typed just before closing")
+        first.properties_panel.text_edit.editingFinished.emit()
+        assert first.files._autosave_timer.isActive() and not autosave_path(path).exists()
     finally:
         close(first)  # well within the autosave delay
     assert autosave_path(path).exists()
     second = make_editor(qtbot)
     try:
-        second.open_file(path)
+        second.files.open_file(path)
         answer(qtbot, second, QMessageBox.ButtonRole.AcceptRole)
         assert second.model.layer("headline").text == "Typed just before closing"
         wait_rendered(qtbot, second)
@@ -137,11 +137,11 @@ def test_opening_another_cover_keeps_the_unsaved_one_in_its_autosave(qtbot, tmp_
     save(doc, path)
     window = make_editor(qtbot)
     try:
-        window.open_file(path)
-        qtbot.waitUntil(lambda: window.path == path, timeout=10000)
+        window.files.open_file(path)
+        qtbot.waitUntil(lambda: window.files.path == path, timeout=10000)
         window.model.select("headline")
-        window.text_edit.setText("Not lost")
-        window.text_edit.editingFinished.emit()
+        window.properties_panel.text_edit.setText("Not lost")
+        window.properties_panel.text_edit.editingFinished.emit()
         window.open_document(load_template("sea-food"), "youtube")
         window.pool.waitForDone(10000)
         from cover_designer.autosave import recover

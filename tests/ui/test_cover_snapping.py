@@ -110,15 +110,15 @@ def test_dragging_a_turned_handle_snaps_then_undo_and_redo(qtbot, editor):
     assert fixed_point(new, 20.0, "right") == pytest.approx(fixed_point(box, 20.0, "right"), abs=1.5)
     assert editor.undo_stack.count() == 2
     after = editor.model.document.model_copy(deep=True)
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert editor.model.document.model_dump() == before.model_dump()
-    editor.redo_action.trigger()
+    editor.toolbar.redo_action.trigger()
     assert editor.model.document.model_dump() == after.model_dump()
     wait_rendered(qtbot, editor)
 
 
 def test_turned_resize_without_snapping_does_not_snap(qtbot, editor):
-    editor.snap_check.setChecked(False)
+    editor.toolbar.snap_check.setChecked(False)
     turned = edit_layer(editor.model.document, "badge", rotation_deg=20)
     editor.undo_stack.push(DocumentCommand(editor.model, editor.model.document, turned, "turn"))
     editor.model.select("badge")
@@ -151,7 +151,7 @@ def test_moving_snaps_to_another_layers_edge(qtbot, editor):
     QTest.mouseRelease(editor.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
     wait_rendered(qtbot, editor)
     assert editor.canvas.boxes["badge"].y == pytest.approx(photo.y, abs=1.0)
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     wait_rendered(qtbot, editor)
     assert editor.canvas.boxes["badge"].y == pytest.approx(box.y, abs=0.5)
 
@@ -174,7 +174,7 @@ def test_align_buttons_line_up_the_turned_bounds_and_reanchor(qtbot, editor, sid
     before = editor.model.document.model_copy(deep=True)
     frame = active_frame(editor.model.layer("badge"), editor.model.preset)
     area = reference_area(frame, editor.model.preset)
-    QTest.mouseClick(editor.align_buttons[side], Qt.MouseButton.LeftButton)
+    QTest.mouseClick(editor.properties_panel.align_buttons[side], Qt.MouseButton.LeftButton)
     wait_rendered(qtbot, editor)
     bounds = rotated_bounds(editor.canvas.boxes["badge"], 15.0)
     expected = {"left": (bounds.x, area.x), "center": (bounds.x + bounds.w / 2, area.x + area.w / 2),
@@ -186,7 +186,7 @@ def test_align_buttons_line_up_the_turned_bounds_and_reanchor(qtbot, editor, sid
     if word:
         assert word in anchor
     assert editor.undo_stack.count() == 2
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert editor.model.document.model_dump() == before.model_dump()
     wait_rendered(qtbot, editor)
 
@@ -200,10 +200,10 @@ def test_align_in_a_right_to_left_layout_goes_where_the_button_says(qtbot, edito
     editor.model.select("badge")
     wait_rendered(qtbot, editor)
     area = reference_area(active_frame(editor.model.layer("badge"), editor.model.preset), editor.model.preset)
-    editor.align_buttons["right"].click()
+    editor.properties_panel.align_buttons["right"].click()
     wait_rendered(qtbot, editor)
     assert editor.canvas.boxes["badge"].right == pytest.approx(area.right, abs=1.0)
-    editor.align_buttons["left"].click()
+    editor.properties_panel.align_buttons["left"].click()
     wait_rendered(qtbot, editor)
     assert editor.canvas.boxes["badge"].x == pytest.approx(area.x, abs=1.0)
 
@@ -211,7 +211,7 @@ def test_align_in_a_right_to_left_layout_goes_where_the_button_says(qtbot, edito
 def test_user_guides_add_drag_snap_and_drag_off(qtbot, editor):
     canvas = editor.canvas
     preset = editor.model.preset
-    editor.add_vertical_guide.trigger()
+    editor.toolbar.add_vertical_guide.trigger()
     assert canvas.user_guides == [("x", 0.5)]
     # Drag the guide from the centre to x = 300 canvas px.
     start = canvas_point(editor, preset.width / 2, 20)
@@ -244,8 +244,8 @@ def test_user_guides_add_drag_snap_and_drag_off(qtbot, editor):
     QTest.mouseMove(canvas, off)
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, off)
     assert canvas.user_guides == []
-    editor.add_horizontal_guide.trigger()
-    editor.add_vertical_guide.trigger()
+    editor.toolbar.add_horizontal_guide.trigger()
+    editor.toolbar.add_vertical_guide.trigger()
     assert len(canvas.user_guides) == 2
-    editor.clear_guides_action.trigger()
+    editor.toolbar.clear_guides_action.trigger()
     assert canvas.user_guides == []

@@ -28,12 +28,12 @@ def changed_then_undo_redo(qtbot, editor, check, picture: bool = True) -> None:
     wait_rendered(qtbot, editor)
     after = canvas_array(editor)
     check(True)
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     wait_rendered(qtbot, editor)
     check(False)
     before = canvas_array(editor)
     assert not picture or np.abs(after - before).sum() > 0, "the change did not show in the picture"
-    editor.redo_action.trigger()
+    editor.toolbar.redo_action.trigger()
     wait_rendered(qtbot, editor)
     check(True)
     assert np.array_equal(canvas_array(editor), after)
@@ -99,7 +99,7 @@ def test_shadow_plate_capitals_fit(qtbot, editor):
     changed_then_undo_redo(qtbot, editor, lambda on: headline(editor).uppercase == on or pytest.fail())
     click(panel.auto_fit)
     assert headline(editor).auto_fit is False
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert headline(editor).auto_fit is True
     wait_rendered(qtbot, editor)
 
@@ -157,7 +157,7 @@ def test_price_fields(qtbot, editor):
 
 
 def test_qr_link(qtbot, editor):
-    editor.add_actions["qr"].trigger()
+    editor.layers_panel.add_actions["qr"].trigger()
     wait_rendered(qtbot, editor)
     layer_id = editor.model.selected
     panel = editor.style_panel

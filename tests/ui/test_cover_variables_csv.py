@@ -40,9 +40,9 @@ def test_fill_from_csv_rows_then_switch_row_and_undo(qtbot, editor, tmp_path):
     wait_rendered(qtbot, editor)
     assert photo_centre(editor) == [0, 0, 255]
     assert editor.undo_stack.count() == 2
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert editor.model.document.variables["product_name"] == "Linen Dress"
-    editor.undo_action.trigger()
+    editor.toolbar.undo_action.trigger()
     assert editor.model.document.variables == original
     wait_rendered(qtbot, editor)
 

@@ -1,11 +1,14 @@
-"""Pure geometry of the cover designer's canvas (no widgets): frames in canvas pixels, the eight
-resize handles and the rotate handle, and snapping while moving and resizing (also turned boxes)."""
+"""Editing geometry of a cover (no Qt): frames in canvas pixels, the eight resize handles and the
+rotate handle, and snapping while moving and resizing (also turned boxes).
+
+The editor's canvas turns mouse drags into these calls; boxes are ``presets.Rect`` and points plain
+``(x, y)`` tuples, so the rules are tested without a window."""
 from __future__ import annotations
 
 import math
 
-from cover_designer.document import CoverDocument, Frame
-from cover_designer.presets import Preset, Rect
+from .document import CoverDocument, Frame
+from .presets import Preset, Rect
 
 ROTATION_SNAP_DEG = 15.0  # Shift while rotating
 
@@ -22,7 +25,7 @@ def active_frame(layer, preset: Preset) -> Frame:
 
 def reference_area(frame: Frame, preset: Preset) -> Rect:
     """The canvas or safe area that the frame's fractions refer to, in canvas pixels."""
-    from cover_designer.render import resolve_frame
+    from .render import resolve_frame
 
     probe = Frame(anchor="top_left", w=1, h=1, relative_to=frame.relative_to)
     return resolve_frame(probe, preset, False)
@@ -54,7 +57,7 @@ def moved_frame(frame: Frame, preset: Preset, mirror: bool, dx_px: float, dy_px:
 
 def frame_for_rect(frame: Frame, preset: Preset, mirror: bool, rect: Rect) -> Frame:
     """The frame (same anchor and reference area as ``frame``) whose unturned box is ``rect`` in canvas pixels."""
-    from cover_designer.document import ANCHOR_POINTS, MIRRORED_ANCHOR
+    from .document import ANCHOR_POINTS, MIRRORED_ANCHOR
 
     area = reference_area(frame, preset)
     ax, ay = ANCHOR_POINTS[MIRRORED_ANCHOR[frame.anchor] if mirror else frame.anchor]
@@ -71,7 +74,7 @@ def frame_for_rect(frame: Frame, preset: Preset, mirror: bool, rect: Rect) -> Fr
 
 def reanchored_frame(frame: Frame, preset: Preset, mirror: bool, anchor: str, relative_to: str) -> Frame:
     """``frame`` with another anchor and/or reference area, the box staying where it is on this preset."""
-    from cover_designer.render import resolve_frame
+    from .render import resolve_frame
 
     box = resolve_frame(frame, preset, mirror)
     return frame_for_rect(frame.model_copy(update={"anchor": anchor, "relative_to": relative_to}), preset, mirror, box)
@@ -88,7 +91,7 @@ MIN_BOX_PX = 8.0  # canvas pixels: a resize never makes a box smaller than this
 def handle_points(box: Rect, rotation_deg: float, rotate_offset: float) -> dict[str, tuple[float, float]]:
     """Canvas positions of the eight resize handles and the rotate handle (``rotate_offset`` above
     the top edge), all turned with the box."""
-    from cover_designer.render import rotate_point
+    from .render import rotate_point
 
     cx, cy = box.x + box.w / 2, box.y + box.h / 2
     points = {name: rotate_point(cx + sx * box.w / 2, cy + sy * box.h / 2, cx, cy, rotation_deg)
@@ -153,7 +156,7 @@ def snap_resize(rect: Rect, handle: str, width: float, height: float, tolerance:
 
 def _bounds_lines(rect: Rect, rotation_deg: float) -> tuple[list[float], list[float]]:
     """Left/centre/right and top/centre/bottom of a box's turned bounds on the canvas."""
-    from cover_designer.render import rotated_bounds
+    from .render import rotated_bounds
 
     bounds = rotated_bounds(rect, rotation_deg)
     return ([bounds.x, bounds.x + bounds.w / 2, bounds.right], [bounds.y, bounds.y + bounds.h / 2, bounds.bottom])
@@ -197,7 +200,7 @@ def snap_turned_resize(box: Rect, rotation_deg: float, handle: str, dx: float, d
         return plain, []
     correction = None
     if snap_x and snap_y:
-        (gx, (ax, bx), _tx), (gy, (ay, by), _ty) = snap_x, snap_y
+        (gx, (ax, bx), _), (gy, (ay, by), _) = snap_x, snap_y  # the snap targets are not needed here
         det = ax * by - bx * ay
         if abs(det) > 1e-6:
             correction = ((gx * by - bx * gy) / det, (ax * gy - gx * ay) / det)
