@@ -6,8 +6,9 @@
 - ``encoders.probe``: which encoders work here (cached), ``pick_encoder``
 - ``encoders.layers``: what a layer is and costs (``LayerSpec``, ``default_ladder``, ``ladder_bitrate_bps``)
 - ``encoders.ladder``: the simulcast ``Ladder`` (its converter thread hands frames to
-  ``encoders.layer_worker``, one encode thread per layer; ``encoders.layer_stats`` and
-  ``encoders.timestamps`` keep the numbers and the pts)
+  ``encoders.layer_worker``, one encode thread per layer, whose rules for pausing, keyframes and
+  bitrate are ``encoders.layer_control``; ``encoders.layer_stats`` and ``encoders.timestamps``
+  keep the numbers and the pts)
 - ``encoders.errors``: ``EncoderUnavailable``, ``EncoderFailed``
 """
 from encoders.base import EncodedPacket, Encoder, EncoderSettings, create_encoder, register_encoder

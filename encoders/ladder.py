@@ -28,6 +28,7 @@ This module holds the ``Ladder`` itself: its lifecycle, the converter thread, th
 the layers, and the controls and stats, which it passes to each layer's worker.  The rest has a
 module of its own: ``encoders.layers`` (``LayerSpec``, the default ladder and its bitrates),
 ``encoders.layer_worker`` (one layer's thread and encoder, the software fallback),
+``encoders.layer_control`` (pause, keyframe and bitrate rules of a layer),
 ``encoders.layer_stats`` (``LayerStats``, counters, medians, the measured output rate) and
 ``encoders.timestamps`` (capture time → pts).
 
@@ -260,14 +261,14 @@ class Ladder:
 
     def pause(self, rid: str) -> None:
         """Stop encoding ``rid``; once this returns, that layer delivers nothing until resumed."""
-        self._worker(rid).pause()
+        self._worker(rid).control.pause()
 
     def resume(self, rid: str) -> None:
         """Encode ``rid`` again; its first packet after this is a keyframe."""
-        self._worker(rid).resume()
+        self._worker(rid).control.resume()
 
     def is_active(self, rid: str) -> bool:
-        return self._worker(rid).is_active
+        return self._worker(rid).control.is_active
 
     def set_bitrate(self, rid: str, bitrate_bps: int) -> bool:
         """New target for ``rid`` from the next frame.  True: applied in place; False: the encoder
@@ -283,7 +284,7 @@ class Ladder:
         ``keyframe_min_interval_s`` per layer; requests already waiting absorb new ones (counted).
         Returns True if at least one request was newly queued."""
         workers = self._workers if rid is None else [self._worker(rid)]
-        results = [worker.request_keyframe() for worker in workers]  # every layer asked, no short cut
+        results = [worker.control.request_keyframe() for worker in workers]  # every layer asked, no short cut
         return any(results)
 
     # ------------------------------------------------------------------ stats
@@ -350,7 +351,7 @@ class Ladder:
 
     def _convert(self, frame: VideoFrame) -> None:
         pts = self._timestamps.pts_for(frame.capture_ns)
-        targets = [worker for worker in self._workers if worker.is_taking_frames]
+        targets = [worker for worker in self._workers if worker.control.is_taking_frames]
         if not targets:
             return
         started = time.perf_counter()

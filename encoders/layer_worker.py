@@ -9,8 +9,9 @@ One thread per layer and one codec context per thread: PyAV releases the GIL whi
 so the layers really run side by side, and no codec context is ever touched by two threads
 (only ``stop`` flushes it, after the thread has ended).
 
-Control (``pause``/``resume``/``set_bitrate``/``request_keyframe``) may come from any thread; it
-and the emission of packets share one lock, so once ``pause()`` returns nothing more is emitted.
+The layer's controls and the rules they imply (pause, keyframes, bitrate, a slower frame rate)
+are ``encoders.layer_control.LayerControl``, reachable as ``worker.control``; the worker holds its
+lock while it emits a frame's packets, so once ``pause()`` returns nothing more is emitted.
 Hardware that fails mid-stream is replaced by software on the same frame, re-encoded as a
 keyframe, so the layer's frame count stays unbroken.
 """
@@ -29,9 +30,9 @@ import numpy as np
 from encoders.base import SOFTWARE_ENCODERS, EncodedPacket, Encoder, EncoderSettings, create_encoder
 from encoders.convert import Scaler, halvings, i420_frame
 from encoders.errors import EncoderError, EncoderFailed, EncoderUnavailable
+from encoders.layer_control import LayerControl
 from encoders.layer_stats import FrameTimings, LayerCounters, LayerStats, OutputWindow, median_ms
 from encoders.layers import LayerSpec
-from studio.core.clock import NS_PER_S
 from studio.core.frame import LatestSlot
 from studio.core.i18n import _
 
@@ -71,7 +72,7 @@ class NoticeSink(Protocol):
 
 class LayerWorker:
     """Encodes one layer on its own thread.  ``open`` → ``start`` → ``offer``… → ``close_mailbox``
-    → ``join`` → ``finish``; the controls work from any thread in between.
+    → ``join`` → ``finish``; ``control`` and ``set_bitrate`` work from any thread in between.
 
     ``deliver(packet)`` runs on this worker's thread; ``notice`` tells the user (in words) that
     the layer fell back to software or stopped.  ``stopping`` ends the thread; ``progress`` is
@@ -96,25 +97,16 @@ class LayerWorker:
         self._notice = notice
         self._stopping = stopping
         self._progress = progress
+        self.control = LayerControl(
+            spec, program_fps=encoding.program_fps, keyframe_min_interval_ns=encoding.keyframe_min_interval_ns, counters=self.counters
+        )
         self._mailbox: LatestSlot[ConvertedFrame] = LatestSlot()
-        self._lock = threading.RLock()  # control state + emission (so pause() is final when it returns)
         self._thread: threading.Thread | None = None
         self._encoder: Encoder | None = None
         self._scaler: Scaler | None = None
         self._encoder_name: str | None = None
         self._is_hardware = False
         self._halvings_cache: dict[tuple[int, int, int, int], int | None] = {}
-        # control state (under _lock)
-        self._target_bitrate_bps = spec.bitrate_bps
-        self._pending_bitrate_bps: int | None = None
-        self._is_active = True
-        self._is_failed = False
-        self._epoch = 0  # bumped by pause/resume: packets of an older epoch are not emitted
-        self._is_resume_keyframe_due = False
-        self._is_awaiting_keyframe = False
-        self._is_keyframe_requested = False
-        self._last_keyframe_capture_ns: int | None = None
-        self._next_due_ns: int | None = None
         # drain bookkeeping (under progress)
         self._taken = 0
         self._is_busy = False
@@ -122,15 +114,6 @@ class LayerWorker:
         self._output = OutputWindow(encoding.time_base)
 
     # ------------------------------------------------------------------ state
-
-    @property
-    def is_active(self) -> bool:
-        return self._is_active
-
-    @property
-    def is_taking_frames(self) -> bool:
-        """Worth converting for: neither paused nor failed."""
-        return self._is_active and not self._is_failed
 
     @property
     def is_idle(self) -> bool:
@@ -182,9 +165,9 @@ class LayerWorker:
         """After ``join``: deliver what the encoder still holds, then release it."""
         if self._thread is not None and self._thread.is_alive():
             return  # stuck in a driver call: leave its encoder alone rather than race it
-        if self._encoder is not None and not self._is_failed:
+        if self._encoder is not None and not self.control.is_failed:
             try:
-                self._emit(self._encoder.flush(), self._epoch)
+                self._emit(self._encoder.flush(), self.control.epoch)
             except EncoderError as exc:
                 log.warning("layer %s: flush failed: %s", self.spec.rid, exc)
         self.close_encoder()
@@ -200,46 +183,19 @@ class LayerWorker:
 
     # ------------------------------------------------------------------ control
 
-    def pause(self) -> None:
-        """Once this returns, the layer delivers nothing until resumed."""
-        with self._lock:
-            if self._is_active:
-                self._is_active = False
-                self._epoch += 1
-
-    def resume(self) -> None:
-        """The first packet after this is a keyframe."""
-        with self._lock:
-            if not self._is_active:
-                self._is_active = True
-                self._epoch += 1
-                self._is_resume_keyframe_due = True
-                self._is_awaiting_keyframe = True
-
     def set_bitrate(self, bitrate_bps: int) -> bool:
         """New target from the next frame.  True: applied in place; False: the encoder reopens
         at the next frame, which becomes a keyframe."""
-        with self._lock:
-            self._pending_bitrate_bps = bitrate_bps
-            self._target_bitrate_bps = bitrate_bps
+        with self.control.lock:
+            self.control.set_bitrate(bitrate_bps)
             encoder = self._encoder
         return bool(encoder is not None and encoder.is_bitrate_change_in_place(bitrate_bps))
-
-    def request_keyframe(self) -> bool:
-        """True if newly queued; a request already waiting absorbs this one (counted)."""
-        with self._lock:
-            self.counters.keyframe_requests += 1
-            if self._is_keyframe_requested:
-                self.counters.keyframe_requests_coalesced += 1
-                return False
-            self._is_keyframe_requested = True
-            return True
 
     # ------------------------------------------------------------------ stats
 
     def stats(self) -> LayerStats:
-        spec, counters, timings = self.spec, self.counters, self._timings
-        with self._lock:
+        spec, counters, timings, control = self.spec, self.counters, self._timings, self.control
+        with control.lock:
             encoder = self._encoder
             output_bitrate_bps, output_fps = self._output.rates()
             return LayerStats(
@@ -247,7 +203,7 @@ class LayerWorker:
                 width=spec.width,
                 height=spec.height,
                 fps=spec.fps,
-                bitrate_bps=self._target_bitrate_bps,
+                bitrate_bps=control.target_bitrate_bps,
                 output_bitrate_bps=output_bitrate_bps,
                 output_fps=output_fps,
                 frames_in=counters.frames_in,
@@ -261,8 +217,8 @@ class LayerWorker:
                 scale_ms_p50=median_ms(timings.scale_ms),
                 ms_per_frame_p50=median_ms(timings.frame_ms),
                 cpu_ms_per_frame_p50=median_ms(timings.frame_cpu_ms),
-                is_active=self._is_active,
-                is_failed=self._is_failed,
+                is_active=control.is_active,
+                is_failed=control.is_failed,
                 encoder=self._encoder_name,
                 is_hardware=self._is_hardware,
                 fallbacks=counters.fallbacks,
@@ -295,35 +251,18 @@ class LayerWorker:
             log.debug("ladder layer %s stopped", self.spec.rid)
 
     def _encode_one(self, work: ConvertedFrame) -> None:
-        spec = self.spec
-        with self._lock:
-            if self._is_failed or self._encoder is None:
+        with self.control.lock:
+            if self._encoder is None:
                 return
-            if not self._is_active:
-                self.counters.frames_paused += 1
+            plan = self.control.plan_frame(work.capture_ns)
+            if plan is None:
                 return
-            if spec.fps < self._encoding.program_fps:  # a layer slower than the program keeps every n-th frame
-                if self._next_due_ns is not None and work.capture_ns < self._next_due_ns:
-                    self.counters.frames_skipped_fps += 1
-                    return
-                interval_ns = int(NS_PER_S / spec.fps)
-                self._next_due_ns = work.capture_ns + interval_ns - interval_ns // 4
-            epoch = self._epoch
-            is_keyframe_forced = False
-            if self._is_resume_keyframe_due:
-                is_keyframe_forced = True
-                self._is_resume_keyframe_due = False
-            elif self._is_keyframe_requested:
-                last = self._last_keyframe_capture_ns
-                if last is None or work.capture_ns - last >= self._encoding.keyframe_min_interval_ns:
-                    is_keyframe_forced = True
-            pending_bitrate, self._pending_bitrate_bps = self._pending_bitrate_bps, None
             encoder = self._encoder
             scaler = self._scaler
         assert scaler is not None
-        if pending_bitrate is not None:
-            encoder.set_bitrate(pending_bitrate)
-        if is_keyframe_forced:
+        if plan.new_bitrate_bps is not None:
+            encoder.set_bitrate(plan.new_bitrate_bps)
+        if plan.is_keyframe_forced:
             encoder.request_keyframe()
         started_cpu = time.thread_time()
         started = time.perf_counter()
@@ -350,7 +289,7 @@ class LayerWorker:
             frame_ms=(finished - started) * 1000.0,
             frame_cpu_ms=(time.thread_time() - started_cpu) * 1000.0,
         )
-        self._emit(packets, epoch, work.capture_ns)
+        self._emit(packets, plan.epoch, work.capture_ns)
 
     def _layer_frame(self, scaler: Scaler, work: ConvertedFrame) -> av.VideoFrame:
         """The layer's picture: a pyramid level when the converter made one, else scaled here."""
@@ -364,22 +303,14 @@ class LayerWorker:
     def _emit(self, packets: list[EncodedPacket], epoch: int, capture_ns: int | None = None) -> None:
         if not packets:
             return
-        counters = self.counters
-        with self._lock:
-            if not self._is_active or self._epoch != epoch:
-                counters.packets_discarded += len(packets)  # paused (or paused and resumed) meanwhile
+        control = self.control
+        with control.lock:  # held throughout, so a pause() waits for this frame's packets
+            if not control.admit_frame(epoch, len(packets)):
                 return
             for packet in packets:
-                if self._is_awaiting_keyframe:
-                    if not packet.is_keyframe:
-                        counters.packets_discarded += 1
-                        continue
-                    self._is_awaiting_keyframe = False
-                if packet.is_keyframe:
-                    counters.keyframes += 1
-                    self._is_keyframe_requested = False
-                    self._last_keyframe_capture_ns = packet.capture_ns if packet.capture_ns is not None else capture_ns
-                counters.bytes += packet.size
+                if not control.admit(packet, capture_ns):
+                    continue
+                self.counters.bytes += packet.size
                 self._output.add(packet.pts, packet.size)
                 try:
                     self._deliver(packet)
@@ -408,7 +339,7 @@ class LayerWorker:
     def _open_encoder(self, name: str) -> tuple[Encoder, str | None]:
         """Open ``name``; a hardware encoder that cannot open leaves the layer to software.
         Returns the encoder and, after a fallback, the reason."""
-        settings = self._settings(self._target_bitrate_bps)
+        settings = self._settings(self.control.target_bitrate_bps)
         encoder = create_encoder(name)
         try:
             encoder.open(settings)
@@ -452,8 +383,7 @@ class LayerWorker:
         return encoder
 
     def _fail(self, reason: str) -> None:
-        with self._lock:
-            self._is_failed = True
+        self.control.mark_failed()
         self._notice(
             f"layer_failed:{self.spec.rid}",
             _("Encoding stopped for layer {rid}: {reason}").format(rid=self.spec.rid, reason=reason),
