@@ -46,11 +46,12 @@ def _run(stack, endpoint_id: str, audio: bool, seconds: float) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.latency_browser")
+    parser = argparse.ArgumentParser(prog="bridgecast bench latency-browser")
     parser.add_argument("--canvas", default="1280x720")
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=6.0, help="per substream")
     parser.add_argument("--no-video-only", action="store_true", help="skip the audio-less comparison run")
+    parser.add_argument("--json", action="store_true", help="(the JSON object is always printed last)")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.canvas.lower().split("x"))
 
