@@ -2,7 +2,7 @@
 
 Publishing: test pattern → compositor → x264 → WhipPublisher (``--events-channel``) →
 simple-whip-server → Janus; a subscriber joins the room with the data stream
-(tests/sfu/data_subscriber.py) and reads the JSON envelopes a ``LiveShow`` sends as products
+(bench/testbed/data_subscriber.py) and reads the JSON envelopes a ``LiveShow`` sends as products
 are pinned.  A server that declines or lacks the data channel still gets the video, and the
 stats say the channel is unavailable.
 """

@@ -1,7 +1,7 @@
 """Congestion adaptation on a really shaped link into Janus (issue 5, "Must show").
 
 ``sfu_stack(split=True)`` puts the publisher in its own namespace; the userspace link shaper
-(tests/sfu/shaper.py, the netem stand-in: this kernel has no sch_netem) shapes the
+(bench/testbed/shaper.py, the netem stand-in: this kernel has no sch_netem) shapes the
 publisher→Janus direction.  The product's ``LiveSession`` (1280x720 test pattern → x264 h/m/l
 default ladder → aiortc WHIP publisher, congestion control on) runs inside the namespace; an
 aiortc subscriber on substream 0 (lowest layer, in Janus's unshaped namespace) records the
@@ -11,7 +11,7 @@ wall-clock time of every decoded frame.  The scenario itself lives in bench/netw
 Scenarios: publish, 5 s steady, 800 kbit/s + 3 % loss + 40 ms delay (200 ms queue) for 30 s,
 clear, watch 30 s; and 5 % random loss at full bandwidth for 30 s.  ``session.stats()`` is
 sampled every 200 ms.  The subscriber recovers from an unrepaired loss like a browser (NACK,
-PLI after 200 ms, decode from the next keyframe: tests/sfu/recovering_jitter.py); aiortc's
+PLI after 200 ms, decode from the next keyframe: bench/testbed/recovering_jitter.py); aiortc's
 stock jitter buffer would stall ~16 s instead (``bridgecast bench network --stock-subscriber``).
 
 1280x720 because at 960x540 the (easy) test pattern sends only ~750 kbit/s in total, i.e. the
@@ -75,7 +75,7 @@ def test_800k_3pct_loss_40ms_pauses_the_top_layer_keeps_the_lowest_and_recovers(
 
     # The issue's targets: frozen time on the lowest layer <= 500 ms throughout (reported; see
     # FREEZE_BOUND_MS), every layer back within 15 s of clearing (asserted; measured 9.3-12.5 s).
-    # The subscriber recovers the way a browser does (tests/sfu/recovering_jitter.py); the
+    # The subscriber recovers the way a browser does (bench/testbed/recovering_jitter.py); the
     # publisher keeps all layers within the estimate, the lowest first (LinkBudget), so the
     # lowest layer's packets are not the ones the bottleneck drops.
     with capsys.disabled():
