@@ -75,7 +75,7 @@ class LoopThread:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self, timeout_s: float = DEFAULT_START_TIMEOUT_S) -> "LoopThread":
-        """Start the thread; returns once its loop runs (RuntimeError if it does not in time)."""
+        """Start the thread; returns once its loop runs (TimeoutError if it does not in time)."""
         with self._lock:
             if self._thread is not None:
                 raise RuntimeError(f"{self.name}: a LoopThread starts once; make a new one")
@@ -84,7 +84,7 @@ class LoopThread:
             self._thread = threading.Thread(target=self._main, name=self.name, daemon=True)
             self._thread.start()
         if not self._running.wait(timeout_s):
-            raise RuntimeError(f"{self.name}: the event loop did not start within {timeout_s:.1f} s")
+            raise TimeoutError(f"{self.name}: the event loop did not start within {timeout_s:.1f} s")
         return self
 
     def stop(self, timeout_s: float = DEFAULT_STOP_TIMEOUT_S) -> bool:

@@ -1,0 +1,249 @@
+"""One WHIP session: the peer connection, its offer and answer, and its teardown.
+
+:class:`WhipSession` builds an ``RTCPeerConnection`` with the tracks (audio, one sender per
+simulcast layer, the events channel if asked), makes aiortc's offer and adds simulcast to it,
+POSTs it with the WHIP client (after DELETEing a session a lost connection left behind),
+reads the answer — which layers it accepted, whether it kept transport-wide CC and the
+events channel — tells the host when fewer layers go out than were offered, applies it, and
+at the end DELETEs the resource and closes everything, each step time-boxed.  The publisher
+runs one per (re)connection on its network loop and keeps what outlives it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from studio.core.events import Signal
+from studio.core.i18n import _
+from studio.outputs.aiortc_adapter.codecs import codec_preferences
+from studio.outputs.aiortc_adapter.receive import loopback_candidates
+from studio.outputs.aiortc_adapter.send import RID_URI, PacketSender, attach_packet_sender
+from studio.outputs.aiortc_adapter.simulcast import SimulcastVideo
+from studio.outputs.aiortc_adapter.tracks import EncodedAudioTrack
+from studio.outputs.clocks import AUDIO_CLOCK_RATE, RtpClock, WallClock
+from studio.outputs.congestion import TRANSPORT_CC_URI
+from studio.outputs.errors import OutputError
+from studio.outputs.events_channel import EventsChannel
+from studio.outputs.publisher_options import PublisherTimeouts
+from studio.outputs.reconnect_loop import CLOSE_TIMEOUT_S, DELETE_TIMEOUT_S
+
+log = logging.getLogger(__name__)
+
+STALE_DELETE_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """What every session of one publisher offers (the same for each reconnection)."""
+
+    url: str
+    codec: str
+    rids: Sequence[str]
+    bitrates_bps: dict[str, int]
+    simulcast: str
+    has_audio: bool
+    offer_transport_cc: bool
+    allow_loopback: bool
+    timeouts: PublisherTimeouts
+
+
+class WhipSession:
+    """One peer connection and its WHIP resource.
+
+    Call :meth:`offer`, set ``client``, then :meth:`delete_stale`, :meth:`publish`,
+    :meth:`read_answer` and :meth:`apply_answer` in turn; always :meth:`stop_media` and
+    :meth:`close` at the end (whatever step failed).  After :meth:`read_answer`, ``accepted_rids`` (None: no
+    simulcast in the answer), ``published_rids`` and ``is_transport_cc_negotiated`` hold; after
+    :meth:`apply_answer`, ``negotiated_codec``.
+    """
+
+    def __init__(
+        self,
+        plan: SessionPlan,
+        *,
+        ice_servers: Sequence[Any],
+        wall_clock: WallClock,
+        on_keyframe_request: Callable[[str | None], Any],
+        events: EventsChannel | None,
+        notices: Signal,
+    ) -> None:
+        from aiortc import RTCConfiguration, RTCPeerConnection
+        from aiortc.rtcconfiguration import RTCBundlePolicy
+
+        self.plan = plan
+        self.notices = notices
+        self.events = events
+        self.wall_clock = wall_clock
+        self.on_keyframe_request = on_keyframe_request
+        servers = [server.to_aiortc() if hasattr(server, "to_aiortc") else server for server in ice_servers]
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+        self.client: Any = None
+        self.resource: Any = None
+        self.video: SimulcastVideo | None = None
+        self.audio_track: EncodedAudioTrack | None = None
+        self.audio_sender: PacketSender | None = None
+        self.data_channel: Any = None
+        self.accepted_rids: list[str] | None = None
+        self.published_rids: list[str] = []
+        self.is_transport_cc_negotiated = False
+        self.negotiated_codec: dict[str, Any] | None = None
+        self._offer_sdp = ""
+        self._answer: Any = None
+
+    def senders(self) -> list[PacketSender]:
+        """The senders whose counters matter: the published layers, then audio."""
+        senders = [plan.sender for plan in self.video.published] if self.video is not None else []
+        if self.audio_sender is not None:
+            senders.append(self.audio_sender)
+        return senders
+
+    def _add_tracks(self) -> SimulcastVideo:
+        plan, pc = self.plan, self.pc
+        if plan.has_audio:
+            self.audio_track = EncodedAudioTrack()
+            transceiver, self.audio_sender = attach_packet_sender(
+                pc, self.audio_track, rtp_clock=RtpClock(AUDIO_CLOCK_RATE), wall_clock=self.wall_clock
+            )
+            transceiver.setCodecPreferences(codec_preferences("opus"))
+        self.video = SimulcastVideo(
+            pc,
+            plan.rids,
+            plan.codec,
+            wall_clock=self.wall_clock,
+            bitrates_bps=plan.bitrates_bps,
+            mode=plan.simulcast,
+            on_keyframe_request=self.on_keyframe_request,
+            offer_transport_cc=plan.offer_transport_cc,
+        )
+        if self.events is not None:  # before the offer: it adds the m=application section
+            self.data_channel = self.events.create(pc)
+        return self.video
+
+    async def offer(self) -> str:
+        """Add the tracks; aiortc's offer with simulcast (and transport-cc) added."""
+        video = self._add_tracks()
+        pc = self.pc
+        with loopback_candidates(self.plan.allow_loopback):
+            await pc.setLocalDescription(await pc.createOffer())
+        self._offer_sdp = video.munge_offer(pc.localDescription.sdp)
+        return self._offer_sdp
+
+    async def delete_stale(self, stale_resource: Any) -> None:
+        """DELETE the session a lost connection left on the server before POSTing a new one:
+        some servers (simple-whip-server) refuse a second publisher on a busy endpoint.
+        Raises an unreachable OutputError when that did not work."""
+        timeout_s = min(self.plan.timeouts.request_timeout_s, STALE_DELETE_TIMEOUT_S)
+        try:
+            result = await asyncio.wait_for(self.client.try_delete(stale_resource), timeout_s)
+        except asyncio.TimeoutError:
+            result = None
+        if result is None:
+            raise OutputError.unreachable(_("the previous session could not be closed yet"))
+
+    async def publish(self) -> Any:
+        """POST the offer; the WHIP resource (answer, ICE servers, PATCH support)."""
+        self.resource = await self.client.publish(self._offer_sdp)
+        return self.resource
+
+    def read_answer(self) -> None:
+        """Which layers go out, and whether transport-cc stays (before the answer is applied)."""
+        from studio.outputs.sdp import parse_answer
+
+        resource, video = self.resource, self.video
+        assert video is not None
+        answer = resource.answer if resource.answer is not None else parse_answer(resource.answer_sdp)
+        self._answer = answer
+        video_info = answer.video
+        rid_extension_id = video_info.extmap.get(RID_URI) if video_info is not None else None
+        self.accepted_rids = list(answer.accepted_rids) if answer.accepted_rids is not None else None
+        self.published_rids = video.apply_answer(self.accepted_rids, rid_extension_id)
+        self.is_transport_cc_negotiated = video.enable_transport_cc(
+            video_info.extmap.get(TRANSPORT_CC_URI) if video_info is not None and self.plan.offer_transport_cc else None
+        )
+        self._announce_layers()
+
+    def _announce_layers(self) -> None:
+        published, offered = self.published_rids, list(self.plan.rids)
+        if self.plan.simulcast == "off" or published == offered:
+            return
+        if self.video is not None and not self.video.is_rid_stamped:  # no simulcast in the answer (or no rid extension)
+            message = _("The server did not accept simulcast; sending one quality layer ({rid}).").format(rid=published[0])
+            code = "simulcast_refused"
+        else:
+            message = _("The server accepted {count} of {total} quality layers ({rids}).").format(
+                count=len(published), total=len(offered), rids=", ".join(published)
+            )
+            code = "layers_reduced"
+        log.info("%s", message)
+        self.notices.emit(code=code, message=message)
+
+    async def apply_answer(self) -> None:
+        """``setRemoteDescription``; an answer aiortc cannot take becomes a typed error."""
+        from aiortc import RTCSessionDescription
+
+        answer, offer = self._answer, self._offer_sdp
+        try:
+            answer_sdp = self.resource.answer_sdp
+            if self.data_channel is not None and self.events is not None:
+                answer_sdp = self.events.settle(self.data_channel, answer, answer_sdp, offer)
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer_sdp, type="answer"))
+        except OutputError:
+            raise
+        except Exception as exc:
+            text = str(exc)
+            if "send parameters" in text or "codec" in text.lower():
+                from studio.outputs.sdp import offered_codec_names
+
+                raise OutputError.no_common_codec(offered_codec_names(offer)) from None
+            raise OutputError.malformed_answer(type(exc).__name__) from None
+        self.negotiated_codec = self._negotiated_codec(answer.video)
+
+    def _negotiated_codec(self, video_info: Any) -> dict[str, Any] | None:
+        """The codec in use, with the answer's own fmtp (aiortc keeps its table entry's, which
+        for H.264 matches by profile only: the answer's level is what was agreed)."""
+        codec = self.video.negotiated_codec() if self.video is not None else None
+        if codec is not None and video_info is not None:
+            answered = next((c for c in video_info.codecs if c.payload_type == codec["payloadType"]), None)
+            if answered is not None and answered.fmtp:
+                codec["parameters"] = dict(answered.fmtp)
+        return codec
+
+    def stop_media(self) -> None:
+        """No more packets in: close the events channel and end the tracks."""
+        if self.data_channel is not None and self.events is not None:
+            self.events.close(self.data_channel)
+        if self.video is not None:
+            self.video.stop_tracks()
+        if self.audio_track is not None:
+            self.audio_track.stop()
+
+    async def close(self, is_stop_requested: Callable[[], bool]) -> Any:
+        """DELETE the resource, close the connection and the HTTP client, each time-boxed.
+
+        Returns the resource when its DELETE failed on the way to a reconnection (the next
+        session deletes it before its POST), else None."""
+        client, resource = self.client, self.resource
+        stale = None
+        if client is not None and resource is not None:
+            try:
+                result = await asyncio.wait_for(client.try_delete(resource), DELETE_TIMEOUT_S)
+            except (asyncio.TimeoutError, Exception) as exc:  # stopping must finish
+                log.warning("WHIP DELETE did not complete: %s", type(exc).__name__)
+                result = None
+            if result is None and not is_stop_requested():
+                stale = resource
+        try:
+            await asyncio.wait_for(self.pc.close(), CLOSE_TIMEOUT_S)
+        except (asyncio.TimeoutError, Exception) as exc:
+            log.warning("closing the peer connection did not complete: %s", type(exc).__name__)
+        if client is not None:
+            try:
+                await asyncio.wait_for(client.close(), 1.0)
+            except (asyncio.TimeoutError, Exception) as exc:
+                log.warning("closing the WHIP client did not complete: %s", type(exc).__name__)
+        return stale
+
+
+__all__ = ["SessionPlan", "WhipSession"]
