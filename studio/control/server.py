@@ -28,6 +28,7 @@ from aiohttp import WSMsgType, web
 from studio.control.errors import ControlUnavailableError
 from studio.control.page import strings_js
 from studio.core.i18n import _
+from studio.core.loop_thread import LoopThread
 from studio.live.errors import LiveError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class ControlServer:
         self.allowed_origins = tuple(o.rstrip("/") for o in allowed_origins)
         self._limiter = _RateLimiter(rate_per_s, burst)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop_thread: LoopThread | None = None
         self._runner: web.AppRunner | None = None
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
@@ -106,48 +107,33 @@ class ControlServer:
         """Listen; raises :class:`ControlUnavailableError` (port in use, …) and then holds no thread."""
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="control-worker")
         self._ready.clear()
-        self._thread = threading.Thread(target=self._run, name="control-api", daemon=True)
-        self._thread.start()
-        self._ready.wait(10)
-        if self._start_error is not None:
-            error, self._start_error = self._start_error, None
-            if self._thread is not None:
-                self._thread.join(10)  # the loop thread ends by itself after a failed bind
+        self._loop_thread = LoopThread("control-api")
+        try:
+            self._loop = self._loop_thread.start(10).loop
+            # The bind result travels in the return value; a failed bind leaves its OSError.
+            if not self._loop_thread.run(self._serve(), 10):
+                raise self._start_error or OSError("the control API did not start")
+        except Exception as err:  # port in use, …: report it and hold no thread
+            self._start_error = None
             self.stop()
-            raise ControlUnavailableError.from_os_error(error, self.host, self.port)
+            raise ControlUnavailableError.from_os_error(err, self.host, self.port)
         self.live.event.connect(self._on_event)
 
     def stop(self) -> None:
         self.live.event.disconnect(self._on_event)
-        loop, thread = self._loop, self._thread
-        if loop is not None and thread is not None and thread.is_alive():
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
-            thread.join(10)
-        self._thread = None
+        loop_thread, self._loop_thread = self._loop_thread, None
+        if loop_thread is not None:
+            if loop_thread.is_running:
+                try:
+                    loop_thread.run(self._shutdown(), 10)
+                except Exception:  # stopping must finish; the loop thread still stops below
+                    log.exception("control API shutdown failed")
+            loop_thread.stop(10)
+            self._loop = None
+            log.info("control API stopped")
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
-
-    def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        try:
-            # The bind result travels in the return value: start() may already have taken
-            # (and cleared) ``_start_error`` by the time this line runs.
-            if loop.run_until_complete(self._serve()):
-                loop.run_forever()
-        except Exception as err:  # unexpected: report to start() or the log
-            self._start_error = err
-            log.exception("control API loop failed")
-        finally:
-            self._ready.set()
-            try:
-                loop.run_until_complete(loop.shutdown_asyncgens())
-            finally:
-                loop.close()
-                self._loop = None
-            log.info("control API stopped")
 
     async def _serve(self) -> bool:
         app = web.Application(middlewares=[self._guard], client_max_size=2 * 1024 * 1024)
@@ -171,7 +157,6 @@ class ControlServer:
             queue.put_nowait(None)
         if self._runner is not None:
             await self._runner.cleanup()
-        asyncio.get_running_loop().stop()
 
     # -- events to WebSockets ------------------------------------------------------------------
     def _on_event(self, event: dict[str, Any]) -> None:

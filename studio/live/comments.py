@@ -9,6 +9,7 @@ import uuid
 from typing import Any, Callable
 
 from studio.core.i18n import _
+from studio.core.loop_thread import LoopThread
 from studio.live.errors import LiveError
 
 log = logging.getLogger(__name__)
@@ -132,31 +133,15 @@ class WebSocketCommentAdapter(CommentAdapter):
         self.url = url
         self._headers = headers or {}
         self.max_backoff_s = max_backoff_s
-        self._thread: threading.Thread | None = None
-        self._loop: Any = None
+        self._loop_thread: LoopThread | None = None
         self._stopping = threading.Event()
         self.received = 0
         self.rejected = 0
 
     def start(self, sink: CommentSink) -> None:
-        import asyncio
-
         self._stopping.clear()
-        self._loop = asyncio.new_event_loop()
-        self._task = None
-
-        def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            self._task = self._loop.create_task(self._main(sink))
-            try:
-                self._loop.run_until_complete(self._task)
-            except asyncio.CancelledError:
-                pass
-            finally:
-                self._loop.close()
-
-        self._thread = threading.Thread(target=run, name="comment-websocket", daemon=True)
-        self._thread.start()
+        self._loop_thread = LoopThread("comment-websocket").start()
+        self._loop_thread.spawn(self._main(sink))  # a failure is logged; stop() cancels it
 
     async def _main(self, sink: CommentSink) -> None:
         import asyncio
@@ -191,12 +176,6 @@ class WebSocketCommentAdapter(CommentAdapter):
 
     def stop(self) -> None:
         self._stopping.set()
-        loop, task = self._loop, getattr(self, "_task", None)
-        if loop is not None and task is not None and not loop.is_closed():
-            try:
-                loop.call_soon_threadsafe(task.cancel)
-            except RuntimeError:
-                pass
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
+        loop_thread, self._loop_thread = self._loop_thread, None
+        if loop_thread is not None:
+            loop_thread.stop(5)  # cancels the reading task, closes the loop, joins

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import hashlib
 import hmac
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 from urllib.parse import urlsplit
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from studio.core.i18n import _
+from studio.core.loop_thread import LoopThread
 from studio.live.errors import LiveError
 
 log = logging.getLogger(__name__)
@@ -57,7 +60,8 @@ class WebhookDelivery:
         self._queue: collections.deque[dict[str, Any]] = collections.deque(maxlen=queue_limit)
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop_thread: LoopThread | None = None
+        self._done: concurrent.futures.Future[None] | None = None
         self._live: Any = None
         self.delivered = 0
         self.failed = 0
@@ -67,8 +71,8 @@ class WebhookDelivery:
     def attach(self, live_show: Any) -> "WebhookDelivery":
         self._live = live_show
         live_show.event.connect(self.submit)
-        self._thread = threading.Thread(target=self._run, name="webhook-delivery", daemon=True)
-        self._thread.start()
+        self._loop_thread = LoopThread("webhook-delivery").start()
+        self._done = self._loop_thread.submit(self._run())
         return self
 
     def submit(self, event: dict[str, Any]) -> None:
@@ -84,13 +88,17 @@ class WebhookDelivery:
         self._drain_deadline_s = drain_timeout_s
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(drain_timeout_s + self.timeout_s + 1)
-            self._thread = None
+        loop_thread, self._loop_thread = self._loop_thread, None
+        if loop_thread is not None:
+            budget_s = drain_timeout_s + self.timeout_s + 1
+            deadline = time.monotonic() + budget_s
+            if self._done is not None:
+                concurrent.futures.wait([self._done], timeout=budget_s)  # it drains, then ends
+            loop_thread.stop(max(deadline - time.monotonic(), 0.5))
 
-    def _run(self) -> None:
+    async def _run(self) -> None:
         try:
-            asyncio.run(self._main())
+            await self._main()
         except Exception:
             log.exception("webhook delivery stopped unexpectedly")
         finally:

@@ -43,6 +43,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from studio.core.errors import StudioError
 from studio.core.events import Signal
 from studio.core.i18n import _
+from studio.core.loop_thread import LoopThread
 from studio.outputs.aiortc_adapter.receive import (
     AUDIO_LAYER,
     EncodedFrame,
@@ -510,7 +511,7 @@ class RehearsalReceiver:
         self.on_change = Signal()
         self._token = token
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop_thread: LoopThread | None = None
         self._runner: web.AppRunner | None = None
         self._tick_task: asyncio.Task | None = None
         self._session: _Session | None = None
@@ -531,7 +532,7 @@ class RehearsalReceiver:
 
     @property
     def is_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._loop_thread is not None and self._loop_thread.is_running
 
     @property
     def is_live(self) -> bool:
@@ -542,46 +543,22 @@ class RehearsalReceiver:
     def start(self, timeout: float = 10.0) -> "RehearsalReceiver":
         if self.is_running:
             return self
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, args=(ready, failure), name="rehearsal-receiver", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout):
+        loop_thread = LoopThread("rehearsal-receiver", cancel_grace_s=3.0)
+        self._loop_thread = loop_thread
+        try:
+            self._loop = loop_thread.start(timeout).loop
+            loop_thread.run(self._startup(), timeout)
+        except TimeoutError:  # the loop or the listening socket (TimeoutError is an OSError: first)
             self.stop()
-            raise RehearsalError(_("The rehearsal receiver did not start in time."))
-        if failure:
-            self._thread.join(timeout)
-            self._thread = None
+            raise RehearsalError(_("The rehearsal receiver did not start in time.")) from None
+        except Exception as exc:  # noqa: BLE001 - reported in words
+            loop_thread.stop(timeout)
+            self._loop_thread = None
             address = f"{self.host}:{self.port}"
             raise RehearsalError(
-                _("The rehearsal receiver could not listen on {address}: {error}").format(address=address, error=failure[0])
-            ) from failure[0]
+                _("The rehearsal receiver could not listen on {address}: {error}").format(address=address, error=exc)
+            ) from exc
         return self
-
-    def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
-        loop = self._loop
-        assert loop is not None
-        asyncio.set_event_loop(loop)
-        try:
-            try:
-                loop.run_until_complete(self._startup())
-            except Exception as exc:  # noqa: BLE001 - reported by start()
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-        finally:
-            try:
-                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-                for task in pending:
-                    task.cancel()
-                if pending:
-                    loop.run_until_complete(asyncio.wait(pending, timeout=3))
-                loop.run_until_complete(loop.shutdown_default_executor())
-            finally:
-                loop.close()
 
     async def _startup(self) -> None:
         app = web.Application(client_max_size=1 << 20)
@@ -602,21 +579,16 @@ class RehearsalReceiver:
 
     def stop(self, timeout: float = 8.0) -> None:
         """End any session, close the server and join every thread (idempotent)."""
-        thread, loop = self._thread, self._loop
-        if thread is None or loop is None:
+        loop_thread = self._loop_thread
+        if loop_thread is None:
             return
-        if thread.is_alive() and not loop.is_closed():
+        if loop_thread.is_running:
             try:
-                future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
-                future.result(timeout)
+                loop_thread.run(self._shutdown(), timeout)
             except Exception:  # noqa: BLE001 - stopping must not raise; the join below still runs
                 log.exception("rehearsal receiver shutdown failed")
-            try:
-                loop.call_soon_threadsafe(loop.stop)
-            except RuntimeError:
-                pass
-        thread.join(timeout)
-        self._thread = None
+        loop_thread.stop(timeout)
+        self._loop_thread = None
         self._loop = None
         self._emit()
 
