@@ -1,10 +1,18 @@
-"""Scene collections: sources, scenes of layers, canvas and transition — versioned JSON.
+"""Scene collections: sources, scenes of layers, canvases and transition — versioned JSON.
 
 Layers are drawn in list order (first = bottom).  Loading validates everything before
 anything changes, and errors name the offending field (``scenes[0].items[1].opacity``).
+
+A show has one horizontal canvas and, optionally, a second vertical one (9:16 for TikTok,
+Reels, Shorts, Shopee) fed by the same sources.  Each scene says how its vertical picture is
+made (``vertical_layout``): "auto" cuts it from the horizontal program following the host;
+"manual" lays the items out again, each with its own ``vertical`` transform, the way
+anchors work in the cover designer.  Files of format 1 (before the vertical canvas) load
+unchanged: the migration only adds the defaults.
 """
 from __future__ import annotations
 
+import enum
 import json
 import os
 import uuid
@@ -16,7 +24,26 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from studio.core.errors import SceneFileError
 from studio.core.i18n import _
 
-COLLECTION_SCHEMA_VERSION = 1
+COLLECTION_SCHEMA_VERSION = 2  # 2: optional vertical canvas, per-scene vertical layout, per-item vertical transform
+
+DEFAULT_VERTICAL_WIDTH = 1080
+DEFAULT_VERTICAL_HEIGHT = 1920
+# PRODUCT.md: on a 1080×1920 picture this box clears TikTok's, Reels' and Shorts' UI together.
+_SAFE_BOX_1080x1920 = (120, 288, 888, 1248)  # x0, y0, x1, y1
+
+
+class CanvasRole(enum.StrEnum):
+    """Which canvas a compositor, an overlay or an output belongs to."""
+
+    HORIZONTAL = "horizontal"
+    VERTICAL = "vertical"
+
+
+class VerticalLayout(enum.StrEnum):
+    """How a scene's vertical picture is made."""
+
+    AUTO = "auto"  # cut from the horizontal program (without its overlays), following the host
+    MANUAL = "manual"  # the scene's items laid out again with their ``vertical`` transforms
 
 
 def new_id(prefix: str) -> str:
@@ -36,8 +63,27 @@ class Crop(_Model):
     bottom: int = Field(0, ge=0)
 
 
+class ItemTransform(_Model):
+    """Where an item sits on the vertical canvas (in that canvas's pixels) in a "manual" scene."""
+
+    x: int = 0
+    y: int = 0
+    width: int = Field(..., gt=0, le=16384)
+    height: int = Field(..., gt=0, le=16384)
+    crop: Crop = Field(default_factory=Crop)
+    is_visible: bool = True
+
+
 class SceneItem(_Model):
-    """One layer: a source placed on the canvas."""
+    """One layer: a source placed on the canvas.
+
+    ``x``, ``y``, ``width``, ``height`` and ``crop`` place it on the horizontal canvas.
+    ``vertical`` places it on the vertical canvas when the scene's layout is "manual";
+    ``None`` means "as on the horizontal canvas": the whole horizontal layout is fitted into
+    the vertical canvas and centred (see :func:`default_vertical_transform`), so a scene shows
+    something sensible before anyone lays it out twice.  ``opacity`` and ``is_visible`` apply
+    to both canvases; ``vertical.is_visible`` hides the item on the vertical one only.
+    """
 
     id: str = Field(default_factory=lambda: new_id("item"))
     source_id: str
@@ -48,12 +94,14 @@ class SceneItem(_Model):
     crop: Crop = Field(default_factory=Crop)
     opacity: float = Field(1.0, ge=0.0, le=1.0)
     is_visible: bool = True
+    vertical: ItemTransform | None = None
 
 
 class Scene(_Model):
     id: str = Field(default_factory=lambda: new_id("scene"))
     name: str = Field(..., min_length=1, max_length=200)
     items: list[SceneItem] = Field(default_factory=list)
+    vertical_layout: VerticalLayout = VerticalLayout.AUTO
 
 
 class SourceSpec(_Model):
@@ -89,6 +137,19 @@ class Canvas(_Model):
         return self
 
 
+class VerticalCanvas(_Model):
+    """The second, vertical canvas; it runs at the horizontal canvas's frame rate."""
+
+    width: int = Field(DEFAULT_VERTICAL_WIDTH, ge=160, le=7680)
+    height: int = Field(DEFAULT_VERTICAL_HEIGHT, ge=160, le=7680)
+
+    @model_validator(mode="after")
+    def _even(self) -> "VerticalCanvas":
+        if self.width % 2 or self.height % 2:
+            raise ValueError("width and height must be even")
+        return self
+
+
 class Transition(_Model):
     kind: Literal["cut", "fade"] = "fade"
     duration_ms: int = Field(300, ge=0, le=10_000)
@@ -98,11 +159,17 @@ class SceneCollection(_Model):
     schema_version: int = COLLECTION_SCHEMA_VERSION
     name: str = "Untitled"
     canvas: Canvas = Field(default_factory=Canvas)
+    vertical_canvas: VerticalCanvas | None = None  # None: no vertical picture at all
     transition: Transition = Field(default_factory=Transition)
     sources: list[SourceSpec] = Field(default_factory=list)
     audio_inputs: list[AudioInputSpec] = Field(default_factory=list)
     scenes: list[Scene] = Field(default_factory=list)
     current_scene: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        return migrate_collection_data(data)
 
     @model_validator(mode="after")
     def _references(self) -> "SceneCollection":
@@ -125,6 +192,20 @@ class SceneCollection(_Model):
 
     def source(self, source_id: str) -> SourceSpec | None:
         return next((s for s in self.sources if s.id == source_id), None)
+
+
+def migrate_collection_data(data: Any) -> Any:
+    """Bring an older file's decoded JSON up to the current format (a new dict; input untouched).
+
+    1 → 2 added only optional fields with defaults (no vertical canvas, "auto" layouts, no
+    vertical transforms), so the picture of an old show is exactly what it was.
+    """
+    if not isinstance(data, dict):
+        return data
+    version = data.get("schema_version", COLLECTION_SCHEMA_VERSION)
+    if not isinstance(version, int) or version >= COLLECTION_SCHEMA_VERSION:
+        return data
+    return {**data, "schema_version": COLLECTION_SCHEMA_VERSION}
 
 
 def _format_location(loc: tuple[Any, ...]) -> str:
@@ -193,3 +274,36 @@ def fit_rect(src_w: int, src_h: int, box_w: int, box_h: int) -> tuple[int, int, 
     scale = min(box_w / src_w, box_h / src_h)
     w, h = max(2, round(src_w * scale)), max(2, round(src_h * scale))
     return (box_w - w) // 2, (box_h - h) // 2, w, h
+
+
+def default_vertical_transform(item: SceneItem, canvas: Canvas, vertical: VerticalCanvas) -> ItemTransform:
+    """The vertical placement of an item without its own: the whole horizontal layout scaled to
+    fit inside the vertical canvas and centred, so every item keeps its place relative to the others."""
+    scale = min(vertical.width / canvas.width, vertical.height / canvas.height)
+    offset_x = (vertical.width - canvas.width * scale) / 2
+    offset_y = (vertical.height - canvas.height * scale) / 2
+    return ItemTransform(
+        x=round(offset_x + item.x * scale),
+        y=round(offset_y + item.y * scale),
+        width=max(1, round(item.width * scale)),
+        height=max(1, round(item.height * scale)),
+        crop=item.crop.model_copy(),
+    )
+
+
+def vertical_transform(item: SceneItem, canvas: Canvas, vertical: VerticalCanvas) -> ItemTransform:
+    """The item's placement on the vertical canvas (its own, else the default)."""
+    return item.vertical if item.vertical is not None else default_vertical_transform(item, canvas, vertical)
+
+
+def vertical_safe_box(width: int = DEFAULT_VERTICAL_WIDTH, height: int = DEFAULT_VERTICAL_HEIGHT) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the box that clears TikTok's, Reels' and Shorts' UI together on a
+    ``width``×``height`` vertical canvas (PRODUCT.md's 1080×1920 box x 120–888, y 288–1248, scaled).
+
+    Vertical overlays (product card, coupon, flash sale, giveaway, pinned answer) belong inside
+    it: outside, the platforms' buttons, captions and comment feed cover them.
+    """
+    x0, y0, x1, y1 = _SAFE_BOX_1080x1920
+    scale_x, scale_y = width / DEFAULT_VERTICAL_WIDTH, height / DEFAULT_VERTICAL_HEIGHT
+    left, top = round(x0 * scale_x), round(y0 * scale_y)
+    return left, top, round(x1 * scale_x) - left, round(y1 * scale_y) - top
