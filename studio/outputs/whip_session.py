@@ -23,11 +23,11 @@ from studio.outputs.aiortc_adapter.send import RID_URI, PacketSender, attach_pac
 from studio.outputs.aiortc_adapter.simulcast import SimulcastVideo
 from studio.outputs.aiortc_adapter.tracks import EncodedAudioTrack
 from studio.outputs.clocks import AUDIO_CLOCK_RATE, RtpClock, WallClock
-from studio.outputs.congestion import TRANSPORT_CC_URI
 from studio.outputs.errors import OutputError
 from studio.outputs.events_channel import EventsChannel
 from studio.outputs.publisher_options import PublisherTimeouts
 from studio.outputs.reconnect_loop import CLOSE_TIMEOUT_S, DELETE_TIMEOUT_S
+from studio.outputs.transport_feedback import TRANSPORT_CC_URI
 
 log = logging.getLogger(__name__)
 

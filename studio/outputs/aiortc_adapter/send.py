@@ -47,10 +47,10 @@ from studio.outputs.aiortc_adapter.internals import TRANSCEIVER_SENDER_ATTRIBUTE
 from studio.outputs.aiortc_adapter.tracks import KeyframeCallback, PacketTrack
 from studio.outputs.aiortc_adapter.transport_cc import hook_transport_feedback
 from studio.outputs.clocks import AUDIO_CLOCK_RATE, VIDEO_CLOCK_RATE, RtpClock, WallClock
-from studio.outputs.congestion import TransportCcTracker
-from studio.outputs.packets import PacketItem, SenderCounters
 from studio.outputs.pacing import RTP_OVERHEAD_BYTES, LinkBudget, Pacer
+from studio.outputs.packets import PacketItem, SenderCounters
 from studio.outputs.retransmission import RetransmissionHistory
+from studio.outputs.transport_feedback import TransportCcTracker
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from studio.outputs.aiortc_adapter.send import PacketSender, attach_packet_sende
 from studio.outputs.aiortc_adapter.tracks import DEFAULT_VIDEO_QUEUE_FRAMES, EncodedVideoTrack, KeyframeCallback
 from studio.outputs.aiortc_adapter.transport_cc import add_transport_cc_extmap
 from studio.outputs.clocks import VIDEO_CLOCK_RATE, RtpClock, WallClock
-from studio.outputs.congestion import TRANSPORT_CC_URI, PacketResult, TransportCcTracker, parse_transport_cc
 from studio.outputs.pacing import LINK_BACKLOG_ALLOWANCE_S, LinkBudget, Pacer, pacing_rate_bps
+from studio.outputs.transport_feedback import TRANSPORT_CC_URI, PacketResult, TransportCcTracker, parse_transport_cc
 
 
 @dataclass

@@ -15,7 +15,7 @@ from aiortc import rtp as aiortc_rtp
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 
 from studio.outputs.aiortc_adapter.internals import DTLS_RTCP_DATA_METHOD
-from studio.outputs.congestion import RTCP_RTPFB_TRANSPORT_CC, TRANSPORT_CC_URI
+from studio.outputs.transport_feedback import RTCP_RTPFB_TRANSPORT_CC, TRANSPORT_CC_URI
 
 log = logging.getLogger(__name__)
 

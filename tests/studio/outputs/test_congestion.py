@@ -32,13 +32,11 @@ from studio.outputs.congestion import (
     BandwidthEstimator,
     Decision,
     LadderController,
-    PacketResult,
-    TransportCcTracker,
     TrendlineDetector,
     ladder_ceiling_bps,
     layer_state_label,
-    parse_transport_cc,
 )
+from studio.outputs.transport_feedback import PacketResult, TransportCcTracker, parse_transport_cc
 
 LADDER = [("h", 2_500_000), ("m", 800_000), ("l", 250_000)]
 AUDIO_BPS = 96_000
@@ -250,7 +248,7 @@ def test_transport_cc_tracker_maps_feedback_to_sent_packets_and_is_bounded():
     tracker = TransportCcTracker(max_packets=3)
     seqs = [tracker.next_sequence(1000 + i, 10.0 + i) for i in range(5)]
     assert seqs == [0, 1, 2, 3, 4]
-    from studio.outputs.congestion import TransportFeedback
+    from studio.outputs.transport_feedback import TransportFeedback
 
     results = tracker.results(TransportFeedback(0, 0, 0, [(0, 1), (3, None), (4, 2_000_000)]))
     assert results == [PacketResult(3, 13.0, 1003, None), PacketResult(4, 14.0, 1004, 2.0)]  # 0 was forgotten
