@@ -262,3 +262,60 @@ def snap_offset(rect: Rect, width: float, height: float, tolerance: float,
     if best_y is not None:
         guides.append(("y", gy))
     return best_x or 0.0, best_y or 0.0, guides
+
+
+def box_fraction(box: Rect | None, rotation_deg: float, x: float, y: float) -> tuple[float, float] | None:
+    """A canvas point as fractions of a box's unturned frame (the box turned by ``rotation_deg``
+    about its centre); None without a box."""
+    from .render import rotate_point
+
+    if box is None or box.w <= 0 or box.h <= 0:
+        return None
+    px, py = rotate_point(x, y, box.x + box.w / 2, box.y + box.h / 2, -rotation_deg)
+    return (px - box.x) / box.w, (py - box.y) / box.h
+
+
+def layer_at_point(layers, boxes: dict[str, Rect], rotations: dict[str, float], x: float, y: float) -> str:
+    """The topmost visible layer of ``layers`` (bottom first) whose drawn, turned box holds the
+    canvas point ("" for none)."""
+    from .render import rotate_point
+
+    for layer in reversed(layers):
+        box = boxes.get(layer.id)
+        if not box or layer.hidden:
+            continue
+        # Turn the point back into the box's own axes.
+        px, py = rotate_point(x, y, box.x + box.w / 2, box.y + box.h / 2, -rotations.get(layer.id, 0.0))
+        if box.x <= px <= box.right and box.y <= py <= box.bottom:
+            return layer.id
+    return ""
+
+
+def snap_lines(boxes: dict[str, Rect], rotations: dict[str, float], exclude: str, guides: list[tuple[str, float]],
+               width: float, height: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Lines a dragged layer snaps to besides the canvas and safe area: the designer's ``guides``
+    (axis, fraction of the canvas) and the edges and centres of every other layer's turned bounds."""
+    from .render import rotated_bounds
+
+    xs: list[float] = [fraction * width for axis, fraction in guides if axis == "x"]
+    ys: list[float] = [fraction * height for axis, fraction in guides if axis == "y"]
+    for other, box in boxes.items():
+        if other == exclude:
+            continue
+        bounds = rotated_bounds(box, rotations.get(other, 0.0))
+        xs += [bounds.x, bounds.x + bounds.w / 2, bounds.right]
+        ys += [bounds.y, bounds.y + bounds.h / 2, bounds.bottom]
+    return tuple(xs), tuple(ys)
+
+
+def box_pixels(box: Rect) -> tuple[int, int]:
+    """A drawn box's size in whole pixels (at least 1×1)."""
+    return max(1, round(box.w)), max(1, round(box.h))
+
+
+def handle_direction(handle: str, rotation_deg: float) -> int:
+    """Which way a resize handle pulls on screen, turned with its box: 0 horizontal, 1 falling
+    diagonal (top-left to bottom-right), 2 vertical, 3 rising diagonal (for the cursor shape)."""
+    sx, sy = HANDLE_SIDES[handle]
+    angle = (math.degrees(math.atan2(sy, sx)) + rotation_deg) % 180
+    return round(angle / 45) % 4

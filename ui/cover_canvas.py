@@ -1,17 +1,16 @@
 """The cover designer's canvas: the rendered cover with selection, handles, guides and the photo tools."""
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from cover_designer.editing import edit_layer
+from cover_designer.canvas_drag import LayerDrag, SnapTargets
 from cover_designer.geometry import (
-    HANDLE_SIDES, active_frame, frame_for_rect, handle_points, moved_frame, resized_rect, rotation_from_drag,
-    snap_offset, snap_resize, snap_turned_resize, with_frame,
+    HANDLE_SIDES, active_frame, box_fraction, box_pixels, handle_direction, handle_points, layer_at_point, moved_frame,
+    snap_lines, with_frame,
 )
 from cover_designer.presets import Rect
 from ui.cover_model import DocumentCommand
@@ -30,7 +29,12 @@ class CoverCanvas(QWidget):
     above the box rotates (Shift: 15° steps).  Each drag is one undo step.
 
     Two one-shot tools work on the selected image layer: "focal" (click the photo: that point stays
-    in view when it is cropped) and "face" (drag a box around the face)."""
+    in view when it is cropped) and "face" (drag a box around the face).
+
+    The geometry (hit tests, snapping, what a drag does to the document) is ``cover_designer``'s;
+    this widget maps mouse and screen pixels to canvas pixels and paints.  It keeps its 26 methods together
+    because Qt's event handlers (paint, mouse, keys, menu) and the designer's guides share the one
+    screen-to-canvas mapping; splitting them would pass that mapping around for no gain."""
 
     tool_changed = Signal(str)
 
@@ -43,7 +47,9 @@ class CoverCanvas(QWidget):
         self.rotations: dict[str, float] = {}
         self.show_safe_zones = True
         self.snapping = True
-        self._drag: dict | None = None
+        # The press being dragged: a layer gesture, or {"guide": index, "moved": bool} for a guide.
+        self._drag: LayerDrag | dict | None = None
+        self._drag_after = None  # the document the layer drag has made so far (None until it moves)
         self._guides: list[tuple[str, float]] = []
         self.photo_sizes: dict[str, tuple[int, int]] = {}
         self.faces: dict[str, Rect] = {}
@@ -81,13 +87,7 @@ class CoverCanvas(QWidget):
 
     def box_fraction(self, layer_id: str, x: float, y: float) -> tuple[float, float] | None:
         """A canvas point as fractions of the layer's unturned box (None without a box)."""
-        from cover_designer.render import rotate_point
-
-        box = self.boxes.get(layer_id)
-        if box is None or box.w <= 0 or box.h <= 0:
-            return None
-        px, py = rotate_point(x, y, box.x + box.w / 2, box.y + box.h / 2, -self.rotations.get(layer_id, 0.0))
-        return (px - box.x) / box.w, (py - box.y) / box.h
+        return box_fraction(self.boxes.get(layer_id), self.rotations.get(layer_id, 0.0), x, y)
 
     def add_guide(self, axis: str, fraction: float = 0.5) -> None:
         self.user_guides.append((axis, min(1.0, max(0.0, fraction))))
@@ -107,32 +107,12 @@ class CoverCanvas(QWidget):
                 return index
         return -1
 
-    def other_layer_lines(self, layer_id: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """Edges and centres of every other drawn layer's (turned) bounds, and the designer's guides:
-        smart guides to snap to."""
-        from cover_designer.render import rotated_bounds
-
-        preset = self.model.preset
-        xs: list[float] = [fraction * preset.width for axis, fraction in self.user_guides if axis == "x"]
-        ys: list[float] = [fraction * preset.height for axis, fraction in self.user_guides if axis == "y"]
-        for other, box in self.boxes.items():
-            if other == layer_id:
-                continue
-            bounds = rotated_bounds(box, self.rotations.get(other, 0.0))
-            xs += [bounds.x, bounds.x + bounds.w / 2, bounds.right]
-            ys += [bounds.y, bounds.y + bounds.h / 2, bounds.bottom]
-        return tuple(xs), tuple(ys)
-
     def _image_tool_target(self):
         """The selected image/logo layer while a tool is on, else None."""
         layer = self.model.layer(self.model.selected)
         if self.tool and layer is not None and layer.type in ("image", "logo") and layer.id in self.boxes:
             return layer
         return None
-
-    def _box_size(self, layer_id: str) -> tuple[int, int]:
-        box = self.boxes[layer_id]
-        return max(1, round(box.w)), max(1, round(box.h))
 
     def _tool_press(self, x: float, y: float) -> bool:
         """Handle a press while a tool is on; True when the tool used it."""
@@ -144,7 +124,7 @@ class CoverCanvas(QWidget):
             self.set_tool("")  # a click elsewhere ends the tool and works as usual
             return False
         if self.tool == "focal":
-            fx, fy = focal_from_click(layer, self.photo_sizes.get(layer.id), self._box_size(layer.id), *fraction)
+            fx, fy = focal_from_click(layer, self.photo_sizes.get(layer.id), box_pixels(self.boxes[layer.id]), *fraction)
             self.set_tool("")
             self.editor.edits.push_fields(layer.id, {"focal_x": fx, "focal_y": fy}, self.tr("Set focal point"))
         else:
@@ -175,17 +155,7 @@ class CoverCanvas(QWidget):
 
     def layer_at(self, x: float, y: float) -> str:
         """The topmost visible layer whose (turned) box holds the canvas point."""
-        from cover_designer.render import rotate_point
-
-        for layer in reversed(self.model.document.ordered_layers()):
-            box = self.boxes.get(layer.id)
-            if not box or layer.hidden:
-                continue
-            # Turn the point back into the box's own axes.
-            px, py = rotate_point(x, y, box.x + box.w / 2, box.y + box.h / 2, -self.rotations.get(layer.id, 0.0))
-            if box.x <= px <= box.right and box.y <= py <= box.bottom:
-                return layer.id
-        return ""
+        return layer_at_point(self.model.document.ordered_layers(), self.boxes, self.rotations, x, y)
 
     def handle_positions(self, layer_id: str | None = None) -> dict[str, QPointF]:
         """Widget positions of the selected (or given) layer's handles; empty when it has no box."""
@@ -229,7 +199,7 @@ class CoverCanvas(QWidget):
         handle = self.handle_at(event.position())
         guide = self.guide_at(event.position()) if not handle else -1
         if guide >= 0:
-            self._drag = {"mode": "guide", "guide": guide, "moved": False}
+            self._drag = {"guide": guide, "moved": False}
             return
         layer_id = self.model.selected if handle else self.layer_at(x, y)
         self.model.select(layer_id)
@@ -238,22 +208,10 @@ class CoverCanvas(QWidget):
             self._drag = None
             return
         mode = "rotate" if handle == "rotate" else "resize" if handle else "move"
-        self._drag = {"layer": layer_id, "start": (x, y), "before": self.model.document.model_copy(deep=True),
-                      "frame": active_frame(layer, self.model.preset), "box": self.boxes[layer_id],
-                      "rotation": self.rotations.get(layer_id, 0.0), "stored_rotation": layer.rotation_deg,
-                      "mode": mode, "handle": handle, "moved": False}
-
-    def _cursor_for(self, handle: str) -> Qt.CursorShape:
-        if handle == "rotate":
-            return Qt.CursorShape.CrossCursor
-        if not handle:
-            return Qt.CursorShape.ArrowCursor
-        sx, sy = HANDLE_SIDES[handle]
-        # The handle's direction on screen, turned with the box, picks one of four resize cursors.
-        angle = (math.degrees(math.atan2(sy, sx)) + self.rotations.get(self.model.selected, 0.0)) % 180
-        cursors = [Qt.CursorShape.SizeHorCursor, Qt.CursorShape.SizeFDiagCursor, Qt.CursorShape.SizeVerCursor,
-                   Qt.CursorShape.SizeBDiagCursor]
-        return cursors[round(angle / 45) % 4]
+        self._drag = LayerDrag(layer_id, self.model.document.model_copy(deep=True),
+                               active_frame(layer, self.model.preset), self.boxes[layer_id],
+                               self.rotations.get(layer_id, 0.0), (x, y), mode, handle)
+        self._drag_after = None
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         if self._face_drag is not None:
@@ -271,11 +229,11 @@ class CoverCanvas(QWidget):
                 vertical = self.user_guides[guide][0] == "x"
                 self.setCursor(Qt.CursorShape.SplitHCursor if vertical else Qt.CursorShape.SplitVCursor)
             else:
-                self.setCursor(self._cursor_for(handle))
+                self.setCursor(_cursor_for(handle, self.rotations.get(self.model.selected, 0.0)))
             return
         x, y = self.to_canvas(event.position())
         drag = self._drag
-        if drag["mode"] == "guide":
+        if isinstance(drag, dict):
             axis, _old = self.user_guides[drag["guide"]]
             preset = self.model.preset
             # Fractions outside 0..1 mean "dragged off the canvas": the guide goes on release.
@@ -283,47 +241,14 @@ class CoverCanvas(QWidget):
             drag["moved"] = True
             self.update()
             return
-        dx, dy = x - drag["start"][0], y - drag["start"][1]
-        box: Rect = drag["box"]
         preset = self.model.preset
-        layer = drag["before"].layers[[l.id for l in drag["before"].layers].index(drag["layer"])]
-        mirror = drag["before"].direction == "rtl" and not layer.mirror_exempt
         scale, _ox, _oy = self._scale_origin()
-        self._guides = []
-        safe = preset.safe_rect() if preset.unsafe else None
-        tolerance = SNAP_DISTANCE_PX / scale
-        others_x, others_y = self.other_layer_lines(drag["layer"])
-        if drag["mode"] == "rotate":
-            center = (box.x + box.w / 2, box.y + box.h / 2)
-            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            drawn = rotation_from_drag(drag["rotation"], center, drag["start"], (x, y), shift)
-            # Mirrored layouts draw the stored angle turned the other way.
-            after = edit_layer(drag["before"], drag["layer"], rotation_deg=-drawn if mirror else drawn)
-        elif drag["mode"] == "resize":
-            rotation = drag["rotation"]
-            rect = resized_rect(box, rotation, drag["handle"], dx, dy, keep_aspect=drag["frame"].aspect is not None)
-            if self.snapping and not rotation % 360 and drag["frame"].aspect is None:
-                rect, self._guides = snap_resize(rect, drag["handle"], preset.width, preset.height, tolerance, safe,
-                                                 others_x, others_y)
-            elif self.snapping:
-                # Turned or aspect-locked boxes snap by their bounds, still resizing about the fixed handle.
-                rect, self._guides = snap_turned_resize(box, rotation, drag["handle"], dx, dy, preset.width,
-                                                        preset.height, tolerance, safe,
-                                                        keep_aspect=drag["frame"].aspect is not None,
-                                                        extra_x=others_x, extra_y=others_y)
-            after = with_frame(drag["before"], drag["layer"], preset, frame_for_rect(drag["frame"], preset, mirror, rect))
-        else:
-            if self.snapping:
-                from cover_designer.render import rotated_bounds
-
-                # Turned boxes snap by what the eye sees: their bounds on the canvas.
-                moved = rotated_bounds(Rect(box.x + dx, box.y + dy, box.w, box.h), drag["rotation"])
-                sx, sy, self._guides = snap_offset(moved, preset.width, preset.height, tolerance, safe,
-                                                   others_x, others_y)
-                dx, dy = dx + sx, dy + sy
-            after = with_frame(drag["before"], drag["layer"], preset, moved_frame(drag["frame"], preset, mirror, dx, dy))
-        drag["moved"] = True
-        drag["after"] = after
+        snap = SnapTargets(self.snapping, SNAP_DISTANCE_PX / scale,
+                           *snap_lines(self.boxes, self.rotations, drag.layer_id, self.user_guides, preset.width,
+                                       preset.height))
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        after, self._guides = drag.to((x, y), preset, snap, fifteen_degree_steps=shift)
+        self._drag_after = after
         # Live feedback without an undo step per mouse move; one command on release.
         self.model.set_document(after)
 
@@ -335,21 +260,22 @@ class CoverCanvas(QWidget):
             layer = self._image_tool_target()
             self.set_tool("")
             if layer is not None:
-                face = face_from_drag(layer, self.photo_sizes.get(layer.id), self._box_size(layer.id), start, end)
+                face = face_from_drag(layer, self.photo_sizes.get(layer.id), box_pixels(self.boxes[layer.id]), start, end)
                 if face is not None:
                     self.editor.edits.push_fields(layer.id, {"face": face}, self.tr("Mark face"))
             return
         drag, self._drag = self._drag, None
+        after, self._drag_after = self._drag_after, None
         self._guides = []
         self.update()
-        if drag and drag["mode"] == "guide":
+        if isinstance(drag, dict):
             axis, fraction = self.user_guides[drag["guide"]]
             if not 0.0 <= fraction <= 1.0:
                 del self.user_guides[drag["guide"]]
             return
-        if drag and drag["moved"]:
-            text = {"rotate": self.tr("Rotate layer"), "resize": self.tr("Resize layer")}.get(drag["mode"], self.tr("Move layer"))
-            self.editor.undo_stack.push(DocumentCommand(self.model, drag["before"], drag["after"], text))
+        if drag is not None and after is not None:
+            text = {"rotate": self.tr("Rotate layer"), "resize": self.tr("Resize layer")}.get(drag.mode, self.tr("Move layer"))
+            self.editor.undo_stack.push(DocumentCommand(self.model, drag.before, after, text))
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
         """Double-click a text, badge or price layer: its words are ready to type in the properties."""
@@ -449,7 +375,7 @@ class CoverCanvas(QWidget):
         from ui.cover_image_panel import focal_marker
 
         cx, cy = box.x + box.w / 2, box.y + box.h / 2
-        u, v = focal_marker(layer, self.photo_sizes.get(layer.id), self._box_size(layer.id))
+        u, v = focal_marker(layer, self.photo_sizes.get(layer.id), box_pixels(self.boxes[layer.id]))
         if 0 <= u <= 1 and 0 <= v <= 1:
             center = self.point_to_widget(*rotate_point(box.x + u * box.w, box.y + v * box.h, cx, cy, rotation))
             for color, width in ((QColor(0, 0, 0, 160), 4), (QColor("#FFD54F"), 2)):
@@ -470,3 +396,17 @@ class CoverCanvas(QWidget):
             painter.setPen(QPen(QColor("#00E676"), 2, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPolygon(outline)
+
+
+# Resize cursors by the direction the handle pulls on screen (``handle_direction``).
+_RESIZE_CURSORS = (Qt.CursorShape.SizeHorCursor, Qt.CursorShape.SizeFDiagCursor, Qt.CursorShape.SizeVerCursor,
+                   Qt.CursorShape.SizeBDiagCursor)
+
+
+def _cursor_for(handle: str, rotation_deg: float) -> Qt.CursorShape:
+    """The mouse cursor over ``handle`` of a box turned by ``rotation_deg`` ("" for none)."""
+    if handle == "rotate":
+        return Qt.CursorShape.CrossCursor
+    if not handle:
+        return Qt.CursorShape.ArrowCursor
+    return _RESIZE_CURSORS[handle_direction(handle, rotation_deg)]

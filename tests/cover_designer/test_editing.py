@@ -1,5 +1,5 @@
 """The editor's rules that need no Qt: document edits (stacking, adding, deleting, colours, own
-frames, alignment), snapping geometry, and the multi-preset export plan."""
+frames, alignment), hit tests and snapping, canvas drags, and the multi-preset export plan."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,12 +7,16 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from cover_designer.canvas_drag import LayerDrag, SnapTargets
 from cover_designer.editing import (
     aligned_frame, color_field, duplicated_layer, edit_layer, moved_in_stack, moved_to_end, new_layer, own_frames,
     with_layer, without_layer,
 )
 from cover_designer.export_plan import ExportRow, export_covers, export_path
-from cover_designer.geometry import active_frame, reference_area, snap_offset, with_frame
+from cover_designer.geometry import (
+    active_frame, box_fraction, box_pixels, handle_direction, layer_at_point, reference_area, snap_lines, snap_offset,
+    with_frame,
+)
 from cover_designer.presets import PRESETS, Rect
 from cover_designer.render import layer_frame
 from cover_designer.templates import load_template
@@ -99,3 +103,49 @@ def test_export_reports_an_unwritable_folder_per_preset(tmp_path):
     blocker.write_text("not a folder", encoding="utf-8")
     rows = export_covers(load_template(TEMPLATE), ["youtube"], blocker, "png")
     assert len(rows) == 1 and rows[0].path == "" and rows[0].error
+
+
+def test_hit_test_snap_lines_and_box_fractions():
+    doc = load_template(TEMPLATE)
+    preset = PRESETS["youtube"]
+    boxes = {layer.id: layer_frame(layer, preset, doc) for layer in doc.layers}
+    headline = boxes["headline"]
+    centre = (headline.x + headline.w / 2, headline.y + headline.h / 2)
+    assert layer_at_point(doc.ordered_layers(), boxes, {}, *centre) == "headline"
+    assert layer_at_point(doc.ordered_layers(), {}, {}, *centre) == ""
+    assert box_fraction(headline, 0.0, *centre) == pytest.approx((0.5, 0.5))
+    assert box_fraction(headline, 90.0, *centre) == pytest.approx((0.5, 0.5))  # the centre stays put when turned
+    assert box_fraction(None, 0.0, 1, 1) is None
+    xs, ys = snap_lines({"a": Rect(10, 20, 100, 50), "b": Rect(0, 0, 5, 5)}, {}, "b", [("x", 0.5)], 1000, 500)
+    assert xs == (500.0, 10, 60, 110) and ys == (20, 45, 70)
+    assert box_pixels(Rect(0, 0, 0.2, 10.6)) == (1, 11)
+    assert handle_direction("right", 0) == 0 and handle_direction("bottom", 0) == 2
+    assert handle_direction("right", 90) == 2 and handle_direction("bottom_right", 0) == 1
+
+
+def test_layer_drag_moves_snaps_resizes_and_rotates():
+    doc = load_template(TEMPLATE)
+    preset = PRESETS["youtube"]
+    layer = next(item for item in doc.layers if item.id == "headline")
+    box = layer_frame(layer, preset, doc)
+    frame = active_frame(layer, preset)
+    move = LayerDrag("headline", doc, frame, box, 0.0, (100.0, 100.0))
+    after, guides = move.to((110.0, 100.0), preset, SnapTargets(is_on=False))
+    moved = next(item for item in after.layers if item.id == "headline")
+    assert layer_frame(moved, preset, after).x == pytest.approx(box.x + 10, abs=0.01) and guides == []
+    # Snapping on: the box's left edge 3 px from the canvas centre lands on it, and the guide shows.
+    start = (0.0, 0.0)
+    near_centre = (preset.width / 2 - box.x + 3, 0.0)
+    after, guides = LayerDrag("headline", doc, frame, box, 0.0, start).to(near_centre, preset, SnapTargets(True, 8.0))
+    moved = next(item for item in after.layers if item.id == "headline")
+    assert ("x", preset.width / 2) in guides
+    assert layer_frame(moved, preset, after).x == pytest.approx(preset.width / 2, abs=0.01)
+    resize = LayerDrag("headline", doc, frame, box, 0.0, (box.right, box.bottom), "resize", "bottom_right")
+    after, _guides = resize.to((box.right + 40, box.bottom), preset, SnapTargets(is_on=False))
+    resized = next(item for item in after.layers if item.id == "headline")
+    assert layer_frame(resized, preset, after).w == pytest.approx(box.w + 40, abs=0.01)
+    centre = (box.x + box.w / 2, box.y + box.h / 2)
+    rotate = LayerDrag("headline", doc, frame, box, 0.0, (centre[0] + 100, centre[1]), "rotate")
+    after, _guides = rotate.to((centre[0] + 100, centre[1] + 40), preset, SnapTargets(), fifteen_degree_steps=True)
+    assert next(item for item in after.layers if item.id == "headline").rotation_deg == 15.0
+    assert doc.model_dump() == load_template(TEMPLATE).model_dump()  # a drag never changes the document it started from

@@ -7,7 +7,6 @@ import json
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox
 

@@ -1,7 +1,6 @@
 """Autosave and recovery in the cover designer: the user is asked, and nothing is lost either way."""
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
