@@ -1,8 +1,8 @@
 """"Fill from product…": pick a product of a live catalog file (CSV/JSON) for the cover's variables.
 
-The catalog is read on a pool thread by the variables panel (``cover_designer.products.load_catalog``,
-the live panel's own loader); this dialog only lists the products it got, with a search field, and
-says which rows of the file were skipped and why.
+The catalog is read on a pool thread by the variables panel (``cover_designer.products.load_catalog``
+with the live panel's own reader, ``ui.cover_catalog.read_live_catalog``); this dialog only lists the
+products it got, with a search field, and says which rows of the file were skipped and why.
 """
 from __future__ import annotations
 
