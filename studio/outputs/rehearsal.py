@@ -3,10 +3,11 @@
 A host rehearses the whole chain with no platform account: "Go live" publishes here until a
 platform profile is chosen.  The receiver implements the WHIP server side (RFC 9725), accepts
 rid-based simulcast (RFC 8853), decodes every layer separately
-(:mod:`studio.outputs.aiortc_adapter.receive`), and keeps a viewer-side model: per layer the
-resolution, measured fps, bitrate, keyframes, the latest picture for a preview, and the
-glass-to-glass latency read from the time-code strip; audio packets and level.  With
-``record_dir`` it records what a viewer would see (top layer + audio, remuxed into Matroska).
+(:mod:`studio.outputs.aiortc_adapter.receive`), and keeps a viewer-side model
+(:mod:`studio.outputs.rehearsal_views`): per layer the resolution, measured fps, bitrate,
+keyframes, the latest picture for a preview, and the glass-to-glass latency read from the
+time-code strip; audio packets and level.  With ``record_dir`` it records what a viewer would
+see (top layer + audio, remuxed into Matroska: :mod:`studio.outputs.rehearsal_recording`).
 
 Threads: one asyncio loop thread (``rehearsal-receiver``) for aiohttp + aiortc; one decoder
 thread per received layer (``rehearsal-video-h`` …) where frames are also analysed and recorded.
@@ -26,16 +27,13 @@ import asyncio
 import collections
 import hmac
 import logging
-import math
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 from aiohttp import web
 from aiortc import RTCPeerConnection, RTCSessionDescription
@@ -58,7 +56,8 @@ from studio.outputs.aiortc_adapter.receive import (
     loopback_candidates,
     prepare_offer,
 )
-from studio.timecode import latency_ms, read_strip
+from studio.outputs.rehearsal_recording import RehearsalRecording
+from studio.outputs.rehearsal_views import AudioView, LayerView
 
 log = logging.getLogger(__name__)
 
@@ -66,313 +65,12 @@ WHIP_PATH = "/whip"
 RESOURCE_PATH = "/whip/resource"
 CHANGE_HZ = 4.0
 EVENTS_KEPT = 500  # data-channel messages kept per session (channel_messages())
-LATENCY_WINDOW_FRAMES = 300  # rolling p50/p95 over the last ~10 s at 30 fps
-FPS_WINDOW_S = 2.0
-BITRATE_WINDOW_S = 2.0
-#: A time code further off than this is a misread (random pixels that passed the guards).
-MAX_PLAUSIBLE_LATENCY_MS = 60_000
 #: When no layer is called "h", pick the largest once every layer decoded or after this long.
 RECORD_LAYER_DECISION_S = 2.0
-_RECORD_TIME_BASE = Fraction(1, 1000)
 
 
 class RehearsalError(StudioError):
     """The rehearsal receiver could not start."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Viewer-side model
-# ---------------------------------------------------------------------------------------------
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
-
-
-def _luma_band(frame: av.VideoFrame, rows: int) -> np.ndarray:
-    """The top ``rows`` rows of the luma plane, without converting the whole picture."""
-    if frame.format.name in ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12"):
-        plane = frame.planes[0]
-        data = np.frombuffer(memoryview(plane), np.uint8).reshape(-1, plane.line_size)
-        return data[:rows, : frame.width]
-    return frame.to_ndarray(format="gray")[:rows]
-
-
-class LayerView:
-    """What a viewer of one layer gets; updated on that layer's decoder thread."""
-
-    def __init__(self, rid: str, codec: str, preview_fps: float) -> None:
-        self.rid = rid
-        self.codec = codec
-        self.width = 0
-        self.height = 0
-        self.frames_decoded = 0
-        self.keyframes = 0
-        self.latency_frames = 0
-        self.last_latency_ms: float | None = None
-        self._preview_interval_s = 1.0 / preview_fps if preview_fps > 0 else 0.0
-        self._lock = threading.Lock()
-        self._decode_times: collections.deque[float] = collections.deque()
-        self._latencies: collections.deque[float] = collections.deque(maxlen=LATENCY_WINDOW_FRAMES)
-        self._last_frame: np.ndarray | None = None
-        self._last_preview_s = -1e9
-        self._first_frame_s: float | None = None
-        self._bytes: collections.deque[tuple[float, int]] = collections.deque()
-        self.layer: ReceivedLayer | None = None
-
-    def add_frame(self, frame: av.VideoFrame, is_keyframe: bool, decoded_wall_ms: float) -> None:
-        now = time.monotonic()
-        stamp = None
-        width = frame.width
-        if width >= 48:
-            band = min(frame.height, int(math.ceil(2.2 * width / 48)) + 2)
-            stamp = read_strip(_luma_band(frame, band))
-        latency = None
-        if stamp is not None:
-            value = latency_ms(int(decoded_wall_ms), stamp)
-            if value < MAX_PLAUSIBLE_LATENCY_MS:
-                latency = float(value)
-        preview = None
-        if now - self._last_preview_s >= self._preview_interval_s:
-            preview = frame.to_ndarray(format="bgr24")
-        with self._lock:
-            self.width, self.height = frame.width, frame.height
-            self.frames_decoded += 1
-            if is_keyframe:
-                self.keyframes += 1
-            if self._first_frame_s is None:
-                self._first_frame_s = now
-            self._decode_times.append(now)
-            while self._decode_times and self._decode_times[0] < now - FPS_WINDOW_S:
-                self._decode_times.popleft()
-            if latency is not None:
-                self._latencies.append(latency)
-                self.latency_frames += 1
-                self.last_latency_ms = latency
-            if preview is not None:
-                self._last_frame = preview
-                self._last_preview_s = now
-
-    def last_frame(self) -> np.ndarray | None:
-        with self._lock:
-            return self._last_frame
-
-    def sample_bytes(self, now: float) -> None:
-        """Called by the stats tick: remember the layer's byte counter for the bitrate."""
-        if self.layer is None:
-            return
-        self._bytes.append((now, self.layer.bytes_received))
-        while len(self._bytes) > 2 and self._bytes[0][0] < now - BITRATE_WINDOW_S:
-            self._bytes.popleft()
-
-    def _bitrate_bps(self) -> int | None:
-        if len(self._bytes) < 2:
-            return None
-        (t0, b0), (t1, b1) = self._bytes[0], self._bytes[-1]
-        return int((b1 - b0) * 8 / (t1 - t0)) if t1 > t0 else None
-
-    def snapshot(self, is_active: bool) -> dict[str, Any]:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._decode_times if t >= now - FPS_WINDOW_S]
-            fps = None
-            if self._first_frame_s is not None:
-                window = min(FPS_WINDOW_S, now - self._first_frame_s)
-                fps = round(len(recent) / window, 2) if window >= 0.25 else None
-            latencies = list(self._latencies)
-            result: dict[str, Any] = {
-                "rid": self.rid,
-                "codec": self.codec,
-                "width": self.width or None,
-                "height": self.height or None,
-                "fps": fps if is_active or fps is None else 0.0,
-                "bitrate_bps": self._bitrate_bps() if is_active else None,
-                "frames_decoded": self.frames_decoded,
-                "keyframes": self.keyframes,
-                "latency_p50_ms": _percentile(latencies, 50),
-                "latency_p95_ms": _percentile(latencies, 95),
-                "latency_last_ms": self.last_latency_ms,
-                "latency_frames": self.latency_frames,
-                "active": is_active,
-            }
-        layer = self.layer
-        result.update({
-            "packets_received": layer.packets_received if layer else 0,
-            "frames_dropped": layer.frames_dropped if layer else 0,
-            "decode_errors": layer.decode_errors if layer else 0,
-            "keyframe_requests": layer.keyframe_requests if layer else 0,
-            "ssrc": layer.ssrc if layer else None,
-        })
-        return result
-
-
-class AudioView:
-    """Audio as a viewer hears it: packets, decoded frames, level."""
-
-    def __init__(self, codec: str) -> None:
-        self.codec = codec
-        self.frames_decoded = 0
-        self.level_dbfs: float | None = None
-        self.sample_rate: int | None = None
-        self.channels: int | None = None
-        self.layer: ReceivedLayer | None = None
-        self._bytes: collections.deque[tuple[float, int]] = collections.deque()
-
-    def add_frame(self, frame: av.AudioFrame) -> None:
-        samples = frame.to_ndarray().astype(np.float64)
-        if frame.format.name.startswith("s16"):
-            samples /= 32768.0
-        elif frame.format.name.startswith("s32"):
-            samples /= 2147483648.0
-        rms = float(np.sqrt(np.mean(samples * samples))) if samples.size else 0.0
-        self.level_dbfs = round(20 * math.log10(rms), 1) if rms > 1e-5 else -100.0
-        self.sample_rate = frame.sample_rate
-        self.channels = len(frame.layout.channels)
-        self.frames_decoded += 1
-
-    def sample_bytes(self, now: float) -> None:
-        if self.layer is None:
-            return
-        self._bytes.append((now, self.layer.bytes_received))
-        while len(self._bytes) > 2 and self._bytes[0][0] < now - BITRATE_WINDOW_S:
-            self._bytes.popleft()
-
-    def snapshot(self, is_active: bool) -> dict[str, Any]:
-        bitrate = None
-        if is_active and len(self._bytes) >= 2 and self._bytes[-1][0] > self._bytes[0][0]:
-            (t0, b0), (t1, b1) = self._bytes[0], self._bytes[-1]
-            bitrate = int((b1 - b0) * 8 / (t1 - t0))
-        layer = self.layer
-        return {
-            "codec": self.codec,
-            "packets_received": layer.packets_received if layer else 0,
-            "frames_decoded": self.frames_decoded,
-            "level_dbfs": self.level_dbfs,
-            "sample_rate": self.sample_rate,
-            "channels": self.channels,
-            "bitrate_bps": bitrate,
-            "active": is_active,
-        }
-
-
-# ---------------------------------------------------------------------------------------------
-# Recording: remux the received top layer + Opus into Matroska
-# ---------------------------------------------------------------------------------------------
-class _Recording:
-    """Packets in, a playable .mkv out.  Fed from decoder threads (one lock).
-
-    Starts at the recorded layer's first keyframe that decoded (its size is then known); audio
-    before that is skipped.  Timestamps: RTP time of each stream anchored at its first packet's
-    arrival, so audio and video line up as they arrived.
-    """
-
-    def __init__(self, path: Path, video_codec: str | None, has_audio: bool) -> None:
-        self.path = path
-        self.video_codec = video_codec
-        self.has_audio = has_audio
-        self.video_frames = 0
-        self.audio_packets = 0
-        self.error: str | None = None
-        self._lock = threading.Lock()
-        self._container: Any = None
-        self._video_stream: Any = None
-        self._audio_stream: Any = None
-        self._start_wall_ms: float | None = None
-        self._anchors: dict[str, tuple[int, float]] = {}  # stream -> (first rtp ts, offset ms)
-        self._last_pts: dict[str, int] = {}
-        self._closed = False
-
-    @property
-    def is_started(self) -> bool:
-        return self._container is not None
-
-    def _open(self, encoded: EncodedFrame, width: int, height: int) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        container = av.open(str(self.path), mode="w", format="matroska")
-        try:
-            codec = "h264" if (self.video_codec or "").lower() == "h264" else "vp8"
-            self._video_stream = container.add_mux_stream(codec, width=width, height=height)
-            self._video_stream.time_base = _RECORD_TIME_BASE
-            if self.has_audio:
-                # An Opus encoder context only to describe the stream (OpusHead extradata);
-                # received packets are muxed as they are.
-                stream = container.add_stream("libopus", rate=48000)
-                stream.codec_context.layout = "stereo"
-                stream.time_base = _RECORD_TIME_BASE
-                self._audio_stream = stream
-        except Exception:
-            container.close()
-            raise
-        self._container = container
-        self._start_wall_ms = encoded.arrival_wall_ms
-
-    def _pts(self, key: str, encoded: EncodedFrame) -> int:
-        assert self._start_wall_ms is not None
-        anchor = self._anchors.get(key)
-        if anchor is None:
-            anchor = self._anchors[key] = (encoded.rtp_timestamp, max(0.0, encoded.arrival_wall_ms - self._start_wall_ms))
-        rtp0, offset_ms = anchor
-        pts = int(round(offset_ms + (encoded.rtp_timestamp - rtp0) * 1000.0 / encoded.clock_rate))
-        last = self._last_pts.get(key)
-        if last is not None and pts <= last:
-            pts = last + 1  # the muxer needs strictly increasing timestamps
-        self._last_pts[key] = pts
-        return pts
-
-    def _mux(self, stream: Any, key: str, encoded: EncodedFrame) -> None:
-        packet = av.Packet(encoded.data)
-        packet.stream = stream
-        packet.time_base = _RECORD_TIME_BASE
-        packet.pts = packet.dts = self._pts(key, encoded)
-        packet.is_keyframe = encoded.is_keyframe
-        self._container.mux(packet)
-
-    def add_video(self, encoded: EncodedFrame, width: int, height: int, decoded: bool) -> None:
-        with self._lock:
-            if self._closed or self.error is not None:
-                return
-            try:
-                if self._container is None:
-                    if not (encoded.is_keyframe and decoded and width and height):
-                        return
-                    self._open(encoded, width, height)
-                self._mux(self._video_stream, "video", encoded)
-                self.video_frames += 1
-            except Exception as exc:  # disk full, muxer refusal: stop recording, keep rehearsing
-                self._fail(exc)
-
-    def add_audio(self, encoded: EncodedFrame) -> None:
-        with self._lock:
-            if self._closed or self.error is not None or self._container is None or self._audio_stream is None:
-                return
-            try:
-                self._mux(self._audio_stream, "audio", encoded)
-                self.audio_packets += 1
-            except Exception as exc:  # noqa: BLE001
-                self._fail(exc)
-
-    def _fail(self, exc: Exception) -> None:
-        log.exception("recording %s failed", self.path)
-        self.error = _("Recording failed: {error}").format(error=exc)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            if self._container is not None:
-                try:
-                    self._container.close()
-                except Exception as exc:  # noqa: BLE001
-                    self._fail(exc)
-                self._container = None
-
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path),
-            "started": self.video_frames > 0,
-            "video_frames": self.video_frames,
-            "audio_packets": self.audio_packets,
-            "error": self.error,
-        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -401,7 +99,7 @@ class _Session:
     receivers: list[SimulcastReceiver] = field(default_factory=list)
     layers: dict[str, LayerView] = field(default_factory=dict)
     audio: AudioView | None = None
-    recording: _Recording | None = None
+    recording: RehearsalRecording | None = None
     record_layer: str | None = None
     end_task: asyncio.Future | None = None
     # Text messages the publisher sent over data channels (the live-show events channel):
@@ -649,7 +347,7 @@ class RehearsalReceiver:
         self._sessions_total += 1
         if self.record_dir is not None and plan.video is not None:
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            session.recording = _Recording(self.record_dir / f"rehearsal-{stamp}-{session.id[:6]}.mkv",
+            session.recording = RehearsalRecording(self.record_dir / f"rehearsal-{stamp}-{session.id[:6]}.mkv",
                                            plan.video.codec.name if plan.video.codec else None,
                                            has_audio=plan.audio is not None)
         try:
