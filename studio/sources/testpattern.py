@@ -35,6 +35,11 @@ class TestPatternSource(VideoSource):
     kind = "testpattern"
     __test__ = False  # not a pytest test class despite the name
 
+    @property
+    def stamps_timecode(self) -> bool:
+        """Whether its frames carry the time-code strip (a second canvas then stamps its own)."""
+        return bool(self.settings.get("timecode", True))
+
     def _capture(self, stop: threading.Event) -> None:
         width = int(self.settings.get("width", 1920))
         height = int(self.settings.get("height", 1080))

@@ -7,6 +7,12 @@ latest-wins slot.  A tick that runs late is counted and skipped, never queued.
 
 The scene arrives as an immutable render plan (tuple of ``LayerPlan``), swapped in
 atomically by the engine, so the render thread takes no locks on the model.
+
+A second, vertical canvas (``studio.compositor.vertical``) reads the same sources or cuts its
+picture from this one: ``subscribe_clean()`` hands it the program *before* overlays and the
+probe (the same array when there is nothing on top, one copy otherwise), with the capture time
+of the picture's main layer, so the vertical strip can carry the time of the content.  Nobody
+subscribed, nothing extra is done.
 """
 from __future__ import annotations
 
@@ -30,6 +36,21 @@ from studio.timecode import draw_strip
 log = logging.getLogger(__name__)
 
 RENDER_HISTORY = 600  # ticks of render timings kept for stats (20 s at 30 fps)
+
+
+def peek_frame(source: VideoSource) -> VideoFrame | None:
+    """The source's newest frame without marking it read.
+
+    A second compositor reading the same source uses this, so the source's drop count keeps
+    meaning "frames the horizontal program never showed" instead of being hidden by the
+    other reader.  (``LatestSlot.peek`` when studio.core has it; until then its guarded field.)
+    """
+    slot = source.slot
+    peek = getattr(slot, "peek", None)
+    if peek is not None:
+        return peek()
+    with slot._cond:  # noqa: SLF001 — read-only, under the slot's own lock
+        return slot._item
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +83,8 @@ class _Picture:
 
     image: np.ndarray
     weights: tuple[np.ndarray, np.ndarray] | None = None
+    capture_ns: int | None = None  # of the source frame it was made from (None: a slate)
+    has_timecode: bool = False  # the source stamped the CONTRACTS.md strip into it at capture
 
     @property
     def is_opaque(self) -> bool:
@@ -75,14 +98,46 @@ class _LayerCache:
     picture: _Picture
 
 
-class Compositor:
-    """Clock-driven program renderer.  ``source_lookup(source_id)`` finds running sources."""
+@dataclass(frozen=True, slots=True)
+class CleanPicture:
+    """The program picture before overlays and the latency probe (never written after publishing).
 
-    def __init__(self, width: int, height: int, fps: float, source_lookup: Callable[[str], VideoSource | None]) -> None:
+    ``capture_ns`` is the program frame's own time (its ``VideoFrame.capture_ns``);
+    ``content_capture_ns`` is the capture time of the frame of the layer covering most of the
+    canvas (the host's camera, the test pattern), ``None`` when no layer has a live frame.
+    """
+
+    image: np.ndarray
+    capture_ns: int
+    sequence: int
+    content_capture_ns: int | None = None
+    has_timecode: bool = False  # the main layer carries the CONTRACTS.md strip from capture
+
+
+@dataclass(frozen=True, slots=True)
+class _Content:
+    capture_ns: int | None = None
+    has_timecode: bool = False
+
+
+class Compositor:
+    """Clock-driven program renderer.  ``source_lookup(source_id)`` finds running sources.
+
+    ``marks_frames_read``: the horizontal compositor reads source frames the usual way (a
+    frame it never read counts as a source drop); a second compositor on the same sources
+    passes False and peeks, so it neither steals frames nor hides drops.
+    """
+
+    thread_name = "compositor"
+
+    def __init__(
+        self, width: int, height: int, fps: float, source_lookup: Callable[[str], VideoSource | None], *, marks_frames_read: bool = True
+    ) -> None:
         self.width = int(width)
         self.height = int(height)
         self.fps = float(fps)
         self._lookup = source_lookup
+        self._read_frame: Callable[[VideoSource], VideoFrame | None] = VideoSource.latest_frame if marks_frames_read else peek_frame
         self._plan: RenderPlan = ()
         self._fade: _Fade | None = None
         self._overlays: tuple[Overlay, ...] = ()
@@ -92,6 +147,9 @@ class Compositor:
         self._subscribers: list[LatestSlot[VideoFrame]] = []
         self._subscribers_lock = threading.Lock()
         self._program: VideoFrame | None = None
+        self._clean_subscribers: tuple[LatestSlot[CleanPicture], ...] = ()
+        self._clean: CleanPicture | None = None  # made by render(), handed out by publish()
+        self._content = _Content()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sequence = 0
@@ -150,12 +208,24 @@ class Compositor:
     def latest_program(self) -> VideoFrame | None:
         return self._program
 
+    def subscribe_clean(self) -> LatestSlot[CleanPicture]:
+        """A latest-wins slot receiving the program before overlays (for the vertical canvas's auto layout)."""
+        slot: LatestSlot[CleanPicture] = LatestSlot()
+        with self._subscribers_lock:
+            self._clean_subscribers = (*self._clean_subscribers, slot)
+        return slot
+
+    def unsubscribe_clean(self, slot: LatestSlot[CleanPicture]) -> None:
+        with self._subscribers_lock:
+            self._clean_subscribers = tuple(s for s in self._clean_subscribers if s is not slot)
+        slot.close()
+
     # -- thread --------------------------------------------------------------------------------
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="compositor", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 3.0) -> None:
@@ -166,6 +236,8 @@ class Compositor:
         with self._subscribers_lock:
             for slot in self._subscribers:
                 slot.close()
+            for clean_slot in self._clean_subscribers:
+                clean_slot.close()
 
     @property
     def is_running(self) -> bool:
@@ -184,6 +256,10 @@ class Compositor:
 
     # -- rendering -------------------------------------------------------------------------
     def publish(self, frame: VideoFrame) -> None:
+        clean, self._clean = self._clean, None
+        if clean is not None:
+            for clean_slot in self._clean_subscribers:
+                clean_slot.put(clean)
         self._program = frame
         with self._subscribers_lock:
             subscribers = list(self._subscribers)
@@ -195,7 +271,7 @@ class Compositor:
         tick_ns = now_ns() if tick_ns is None else tick_ns
         started = now_ns()
         plan, fade, overlays = self._plan, self._fade, self._overlays
-        needs_drawing_on_top = bool(overlays) or self.is_latency_probe_on
+        wants_clean = bool(self._clean_subscribers)
         if fade is not None and tick_ns - fade.start_ns >= fade.duration_ns:
             self._fade = fade = None
         if fade is not None:
@@ -204,19 +280,34 @@ class Compositor:
             new = self._render_plan(plan, writable=False)
             canvas = cv2.addWeighted(new, progress, old, 1.0 - progress, 0.0)
         else:
-            canvas = self._render_plan(plan, writable=needs_drawing_on_top)
+            canvas = self._render_plan(plan, writable=self._draws_on_top(overlays) and not wants_clean)
+        content = self._content
+        self._sequence += 1
+        if wants_clean:
+            clean_image = canvas
+            if self._draws_on_top(overlays):
+                canvas = canvas.copy()  # the clean picture stays as it is; overlays go on the copy
+            self._clean = CleanPicture(clean_image, tick_ns, self._sequence, content.capture_ns, content.has_timecode)
         for overlay in overlays:
             overlay.blend_into(canvas, tick_ns)  # animations move on the frame's own clock
-        if self.is_latency_probe_on:
-            draw_strip(canvas, media_to_wall_ms(tick_ns))
-        self._sequence += 1
+        self._stamp(canvas, tick_ns, content)
         self.ticks += 1
         self.render_ms.append((now_ns() - started) / NS_PER_MS)
         return VideoFrame(image=canvas, capture_ns=tick_ns, sequence=self._sequence)
 
+    def _draws_on_top(self, overlays: tuple[Overlay, ...]) -> bool:
+        """Whether anything is drawn over the layers (then the canvas must be our own array)."""
+        return bool(overlays) or self.is_latency_probe_on
+
+    def _stamp(self, canvas: np.ndarray, tick_ns: int, content: _Content) -> None:
+        """The latency probe: the time-code strip with the composite time (CONTRACTS.md)."""
+        if self.is_latency_probe_on:
+            draw_strip(canvas, media_to_wall_ms(tick_ns))
+
     def _render_plan(self, plan: RenderPlan, writable: bool) -> np.ndarray:
         pictures = [(layer, self._layer_picture(layer)) for layer in plan]
         pictures = [(layer, picture) for layer, picture in pictures if picture is not None]
+        self._content = self._main_content(pictures)
         if len(pictures) == 1 and not writable:
             layer, picture = pictures[0]
             if picture.is_opaque and layer.opacity >= 1.0 and layer.x == 0 and layer.y == 0 and picture.image.shape[:2] == (self.height, self.width):
@@ -244,10 +335,27 @@ class Compositor:
             canvas = np.zeros((self.height, self.width, 3), np.uint8)
         return canvas
 
+    def _main_content(self, pictures: list[tuple[LayerPlan, _Picture]]) -> _Content:
+        """The capture time of the layer covering most of the canvas (ties: the upper one).
+
+        That layer is what a viewer calls "the picture" (the host's camera, the test pattern):
+        its capture time is what a latency measured on this canvas should start from.
+        """
+        best_area, best = 0, _Content()
+        for layer, picture in pictures:
+            if picture.capture_ns is None:
+                continue
+            visible_w = min(self.width, layer.x + layer.width) - max(0, layer.x)
+            visible_h = min(self.height, layer.y + layer.height) - max(0, layer.y)
+            area = max(0, visible_w) * max(0, visible_h)
+            if area > 0 and area >= best_area:
+                best_area, best = area, _Content(picture.capture_ns, picture.has_timecode)
+        return best
+
     def _layer_picture(self, layer: LayerPlan) -> _Picture | None:
         """The layer's source picture cropped and scaled to the layer size (cached per frame)."""
         source = self._lookup(layer.source_id)
-        frame = source.latest_frame() if source is not None else None
+        frame = self._read_frame(source) if source is not None else None
         if source is None or source.state in (SourceState.NO_SIGNAL, SourceState.FAILED) or (frame is None and source.state is SourceState.STOPPED):
             name = source.name if source is not None else layer.source_id
             detail = (source.state_message if source is not None and source.state_message else _("Reconnecting…")) if source is not None else _("Source missing")
@@ -264,7 +372,7 @@ class Compositor:
         if frame.alpha is not None:
             alpha = self._fit(frame.alpha, layer).astype(np.float32) * (1.0 / 255.0)
             weights = (alpha, 1.0 - alpha)
-        picture = _Picture(image, weights)
+        picture = _Picture(image, weights, frame.capture_ns, bool(getattr(source, "stamps_timecode", False)))
         self._cache[layer.item_id] = _LayerCache(frame_key, geometry, picture)
         if len(self._cache) > 256:
             self._cache.clear()
