@@ -1,4 +1,9 @@
-"""Wires one show: sources → compositor → consumers (preview, encoders, recorder), plus audio.
+"""Wires one show: sources → compositor(s) → consumers (preview, encoders, recorder), plus audio.
+
+The horizontal program is ``studio.compositor``.  When the collection has a vertical canvas,
+``studio.vertical_compositor`` makes the 9:16 program from the same running sources (captured
+once); ``compositor_for(CanvasRole)`` picks either.  With the vertical canvas off there is no
+second compositor, no thread and no extra work in the horizontal one.
 
 ``Studio`` is the engine's single entry point for the UI, the CLI and tests.  Its methods
 are called from one controlling thread (the GUI thread in the app); none of them waits for
@@ -21,11 +26,28 @@ from studio import scene as scene_io
 from studio.audio import AudioInput, AudioMixer, create_input, list_input_devices
 from studio.core.clock import now_ns
 from studio.compositor import Compositor, LayerPlan
+from studio.compositor.vertical import VerticalCompositor
 from studio.core.errors import SourceError, StudioError
 from studio.core.events import Signal
 from studio.core.i18n import _
 from studio.overlays import Overlay
-from studio.scene import AudioInputSpec, Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, fit_rect
+from studio.scene import (
+    DEFAULT_VERTICAL_HEIGHT,
+    DEFAULT_VERTICAL_WIDTH,
+    AudioInputSpec,
+    CanvasRole,
+    Canvas,
+    ItemTransform,
+    Scene,
+    SceneCollection,
+    SceneItem,
+    SourceSpec,
+    Transition,
+    VerticalCanvas,
+    VerticalLayout,
+    fit_rect,
+    vertical_transform,
+)
 from studio.settings import Settings
 from studio.sources import create_source
 from studio.sources.base import SourceState, VideoSource
@@ -72,11 +94,16 @@ class Studio:
         self._lock = threading.RLock()
         self.compositor = self._make_compositor(collection.canvas)
         self.compositor.is_latency_probe_on = self.settings.video.latency_probe
+        self.vertical_compositor: VerticalCompositor | None = self._make_vertical_compositor(collection)
         self.collection_changed = Signal()  # emit(what=str)
+        # emit(role=CanvasRole, is_on=bool, width=int|None, height=int|None): a canvas appeared,
+        # changed size or went away; its compositor is new, so per-canvas overlays are laid out again.
+        self.canvases_changed = Signal()
         self.current_scene_changed = Signal()  # emit(scene_id=str)
         self.source_state_changed = Signal()  # emit(source_id, state, message)
         self._is_started = False
         self._canvas_holders: set[object] = set()  # outputs whose encoders depend on the canvas size
+        self._vertical_holders: set[object] = set()  # the same for the vertical canvas
         self._process = psutil.Process(os.getpid())
         self._process.cpu_percent(None)
 
@@ -96,6 +123,19 @@ class Studio:
     def _make_compositor(self, canvas: Canvas) -> Compositor:
         return Compositor(canvas.width, canvas.height, canvas.fps, self.sources.get)
 
+    def _make_vertical_compositor(self, collection: SceneCollection) -> VerticalCompositor | None:
+        vertical = collection.vertical_canvas
+        if vertical is None:
+            return None
+        compositor = VerticalCompositor(vertical.width, vertical.height, collection.canvas.fps, self.sources.get)
+        compositor.is_latency_probe_on = self.compositor.is_latency_probe_on
+        compositor.follow(self.compositor)
+        return compositor
+
+    def compositor_for(self, role: CanvasRole | str) -> Compositor | None:
+        """The compositor of a canvas: the horizontal one always, the vertical one when it is on."""
+        return self.compositor if CanvasRole(role) is CanvasRole.HORIZONTAL else self.vertical_compositor
+
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         with self._lock:
@@ -105,10 +145,14 @@ class Studio:
             self._update_plan(transition=False)
             self._load_audio_inputs(self.collection.audio_inputs)
         self.compositor.start()
+        if self.vertical_compositor is not None:
+            self.vertical_compositor.start()
         self.mixer.start()
 
     def stop(self) -> None:
         """Stop everything and join every thread (blocking; used at exit and in tests)."""
+        if self.vertical_compositor is not None:
+            self.vertical_compositor.stop()
         self.compositor.stop()
         self.mixer.stop()
         with self._lock:
@@ -199,6 +243,32 @@ class Studio:
             if item.is_visible and item.opacity > 0
         )
 
+    def _vertical_plan_for(self, scene: Scene | None) -> tuple[LayerPlan, ...]:
+        """The vertical layers of a "manual" scene (an "auto" scene is cut from the horizontal program)."""
+        vertical = self.collection.vertical_canvas
+        if scene is None or vertical is None or scene.vertical_layout is not VerticalLayout.MANUAL:
+            return ()
+        plan = []
+        for item in scene.items:
+            if not item.is_visible or item.opacity <= 0:
+                continue
+            placed = vertical_transform(item, self.collection.canvas, vertical)
+            if not placed.is_visible:
+                continue
+            plan.append(
+                LayerPlan(
+                    item_id=item.id,
+                    source_id=item.source_id,
+                    x=placed.x,
+                    y=placed.y,
+                    width=placed.width,
+                    height=placed.height,
+                    crop=(placed.crop.left, placed.crop.top, placed.crop.right, placed.crop.bottom),
+                    opacity=item.opacity,
+                )
+            )
+        return tuple(plan)
+
     def _update_plan(self, transition: bool) -> None:
         plan = self._plan_for(self.current_scene())
         t = self.collection.transition
@@ -206,6 +276,21 @@ class Studio:
             self.compositor.set_plan(plan, t.kind, t.duration_ms)
         else:
             self.compositor.set_plan(plan)
+        self._update_vertical_plan(None, None)
+
+    def _update_vertical_plan(self, kind: str | None, duration_ms: int | None) -> None:
+        """Give the vertical compositor the current scene's layout; a fade only between two manual layouts."""
+        vertical = self.vertical_compositor
+        if vertical is None:
+            return
+        scene = self.current_scene()
+        layout = scene.vertical_layout if scene is not None else VerticalLayout.AUTO
+        plan = self._vertical_plan_for(scene)
+        if kind is not None and duration_ms is not None and layout is VerticalLayout.MANUAL and vertical.layout is VerticalLayout.MANUAL:
+            vertical.set_plan(plan, kind, duration_ms)
+        else:
+            vertical.set_plan(plan)
+        vertical.set_layout(layout)
 
     # -- scenes ------------------------------------------------------------------------------
     def add_scene(self, name: str) -> Scene:
@@ -249,6 +334,7 @@ class Studio:
             kind = transition or t.kind
             duration = t.duration_ms if duration_ms is None else duration_ms
             self.compositor.set_plan(self._plan_for(self.current_scene()), kind, duration)
+            self._update_vertical_plan(kind, duration)
         self.current_scene_changed.emit(scene_id=scene_id)
 
     def set_transition(self, kind: str, duration_ms: int) -> None:
@@ -365,6 +451,40 @@ class Studio:
                 self._update_plan(transition=False)
         self.collection_changed.emit(what="items")
 
+    def update_vertical_item(self, scene_id: str, item_id: str, **fields: Any) -> None:
+        """Change an item's place on the vertical canvas (x, y, width, height, crop, is_visible).
+
+        The first change starts from where the item is shown now (its default placement);
+        ``reset=True`` goes back to the default (``vertical`` = None).
+        """
+        with self._lock:
+            scene = self.collection.scene(scene_id)
+            item = next((i for i in scene.items if i.id == item_id), None) if scene else None
+            if item is None:
+                return
+            if fields.pop("reset", False):
+                transform = None
+            else:
+                vertical = self.collection.vertical_canvas or VerticalCanvas()
+                current = vertical_transform(item, self.collection.canvas, vertical)
+                transform = ItemTransform.model_validate({**current.model_dump(), **fields})  # raises before anything changes
+            scene.items[scene.items.index(item)] = item.model_copy(update={"vertical": transform})
+            if scene_id == self.collection.current_scene:
+                self._update_vertical_plan(None, None)
+        self.collection_changed.emit(what="items")
+
+    def set_vertical_layout(self, scene_id: str, layout: VerticalLayout | str) -> None:
+        """"auto" (cut from the horizontal program following the host) or "manual" for one scene."""
+        layout = VerticalLayout(layout)
+        with self._lock:
+            scene = self.collection.scene(scene_id)
+            if scene is None or scene.vertical_layout is layout:
+                return
+            scene.vertical_layout = layout
+            if scene_id == self.collection.current_scene:
+                self._update_vertical_plan(None, None)
+        self.collection_changed.emit(what="scenes")
+
     def move_item(self, scene_id: str, item_id: str, steps: int) -> None:
         """Change z-order: positive moves towards the top."""
         with self._lock:
@@ -391,15 +511,83 @@ class Studio:
         self.collection_changed.emit(what="items")
 
     # -- overlays ------------------------------------------------------------------------------
-    def set_overlay(self, overlay_id: str, rgba: np.ndarray, x: int, y: int, z: int = 0, opacity: float = 1.0) -> None:
-        self.compositor.set_overlay(Overlay(overlay_id, rgba, x=x, y=y, z=z, opacity=opacity))
+    def set_overlay(
+        self, overlay_id: str, rgba: np.ndarray, x: int, y: int, z: int = 0, opacity: float = 1.0, canvas: CanvasRole | str = CanvasRole.HORIZONTAL
+    ) -> None:
+        """Place an RGBA card on one canvas's program (x, y in that canvas's pixels).
 
-    def remove_overlay(self, overlay_id: str) -> None:
-        self.compositor.remove_overlay(overlay_id)
+        Each canvas has its own overlays: a card laid out for 9:16 goes on the vertical one.
+        With the vertical canvas off, a vertical card is ignored; ``canvases_changed`` says
+        when to lay the cards out again.
+        """
+        compositor = self.compositor_for(canvas)
+        if compositor is not None:
+            compositor.set_overlay(Overlay(overlay_id, rgba, x=x, y=y, z=z, opacity=opacity))
+
+    def remove_overlay(self, overlay_id: str, canvas: CanvasRole | str = CanvasRole.HORIZONTAL) -> None:
+        compositor = self.compositor_for(canvas)
+        if compositor is not None:
+            compositor.remove_overlay(overlay_id)
 
     def set_latency_probe(self, is_on: bool) -> None:
+        """The time-code strip on every canvas's program (the vertical one with its content's time)."""
         self.compositor.is_latency_probe_on = bool(is_on)
+        if self.vertical_compositor is not None:
+            self.vertical_compositor.is_latency_probe_on = bool(is_on)
         self.settings.video.latency_probe = bool(is_on)
+
+    # -- the vertical canvas -------------------------------------------------------------------------
+    @property
+    def has_vertical_canvas(self) -> bool:
+        return self.vertical_compositor is not None
+
+    def enable_vertical_canvas(self, width: int = DEFAULT_VERTICAL_WIDTH, height: int = DEFAULT_VERTICAL_HEIGHT) -> VerticalCompositor:
+        """Turn the vertical canvas on, or change its size (a new compositor; its overlays go).
+
+        Raises ``StudioError`` (nothing changes) to resize it while an output holds it, and
+        ``ValidationError`` for a size no encoder takes (odd, out of range).
+        """
+        canvas = VerticalCanvas(width=width, height=height)
+        with self._lock:
+            if self.vertical_compositor is not None and self.collection.vertical_canvas == canvas:
+                return self.vertical_compositor
+            self._check_vertical_free()
+            self.collection.vertical_canvas = canvas
+        self._replace_vertical_compositor()
+        self.collection_changed.emit(what="canvas")
+        return self.vertical_compositor  # type: ignore[return-value]
+
+    def disable_vertical_canvas(self) -> None:
+        """Turn the vertical canvas off: its compositor and thread stop; no work remains."""
+        with self._lock:
+            if self.collection.vertical_canvas is None and self.vertical_compositor is None:
+                return
+            self._check_vertical_free()
+            self.collection.vertical_canvas = None
+        self._replace_vertical_compositor()
+        self.collection_changed.emit(what="canvas")
+
+    def _check_vertical_free(self) -> None:
+        if self._vertical_holders:
+            raise StudioError(_("Stop the vertical live streams before changing the vertical canvas."))
+
+    def _replace_vertical_compositor(self) -> None:
+        """Stop the old vertical compositor, make the one the collection asks for, start it if the show runs."""
+        old, self.vertical_compositor = self.vertical_compositor, None
+        if old is not None:
+            old.stop()
+        with self._lock:
+            self.vertical_compositor = self._make_vertical_compositor(self.collection)
+            self._update_vertical_plan(None, None)
+        if self.vertical_compositor is not None and self._is_started:
+            self.vertical_compositor.start()
+        vertical = self.collection.vertical_canvas
+        self.canvases_changed.emit(
+            role=CanvasRole.VERTICAL,
+            is_on=vertical is not None,
+            width=vertical.width if vertical else None,
+            height=vertical.height if vertical else None,
+        )
 
     # -- collections -------------------------------------------------------------------------------
     @staticmethod
@@ -407,12 +595,14 @@ class Studio:
         """Read and validate a file (call off the GUI thread); raises SceneFileError in words."""
         return scene_io.load_collection(path)
 
-    def hold_canvas(self, holder: object) -> None:
-        """An output (e.g. a live stream) needs the canvas size and compositor to stay put."""
-        self._canvas_holders.add(holder)
+    def hold_canvas(self, holder: object, canvas: CanvasRole | str = CanvasRole.HORIZONTAL) -> None:
+        """An output (e.g. a live stream) needs a canvas's size and compositor to stay put."""
+        holders = self._canvas_holders if CanvasRole(canvas) is CanvasRole.HORIZONTAL else self._vertical_holders
+        holders.add(holder)
 
     def release_canvas(self, holder: object) -> None:
         self._canvas_holders.discard(holder)
+        self._vertical_holders.discard(holder)
 
     def apply_collection(self, collection: SceneCollection) -> None:
         """Swap in an already validated collection; the old one keeps running until then.
@@ -422,6 +612,9 @@ class Studio:
         """
         if self._canvas_holders and collection.canvas != self.collection.canvas:
             raise StudioError(_("Stop the live stream before opening a show with a different canvas size or frame rate."))
+        vertical_changed = collection.vertical_canvas != self.collection.vertical_canvas or collection.canvas.fps != self.collection.canvas.fps
+        if self._vertical_holders and vertical_changed:
+            raise StudioError(_("Stop the vertical live streams before opening a show with a different vertical canvas."))
         was_started = self._is_started
         with self._lock:
             old_sources = list(self.sources.values())
@@ -431,11 +624,17 @@ class Studio:
             self._pending_fit.clear()
         for source in old_sources:
             self._retire_source(source)
+        if vertical_changed and self.vertical_compositor is not None:
+            self.vertical_compositor.stop()
         if canvas_changed:
             self.compositor.stop()
             probe = self.compositor.is_latency_probe_on
             self.compositor = self._make_compositor(collection.canvas)
             self.compositor.is_latency_probe_on = probe
+            if self.vertical_compositor is not None and not vertical_changed:
+                self.vertical_compositor.follow(self.compositor)
+        if vertical_changed:
+            self.vertical_compositor = self._make_vertical_compositor(collection)
         with self._lock:
             if was_started:
                 for spec in collection.sources:
@@ -448,6 +647,13 @@ class Studio:
                 self._load_audio_inputs(collection.audio_inputs)
         if was_started and canvas_changed:
             self.compositor.start()
+        if was_started and vertical_changed and self.vertical_compositor is not None:
+            self.vertical_compositor.start()
+        if vertical_changed:
+            vertical = collection.vertical_canvas
+            self.canvases_changed.emit(
+                role=CanvasRole.VERTICAL, is_on=vertical is not None, width=vertical.width if vertical else None, height=vertical.height if vertical else None
+            )
         self.collection_changed.emit(what="collection")
         self.current_scene_changed.emit(scene_id=collection.current_scene)
 
@@ -475,4 +681,22 @@ class Studio:
             "dropped_frames": source_drops + self.compositor.consumer_drops(),
             "cpu_percent": self._process.cpu_percent(None),
             "t_ns": now_ns(),
+            "vertical": self._vertical_stats(),
+        }
+
+    def _vertical_stats(self) -> dict[str, Any] | None:
+        """The vertical program's numbers (None when the canvas is off); drops are its own."""
+        vertical = self.vertical_compositor
+        if vertical is None:
+            return None
+        renders = sorted(vertical.render_ms)
+        return {
+            "width": vertical.width,
+            "height": vertical.height,
+            "layout": vertical.layout.value,
+            "ticks": vertical.ticks,
+            "render_ms_p50": renders[len(renders) // 2] if renders else None,
+            "late_ticks": vertical.late_ticks,
+            "missed_pictures": vertical.missed_pictures,
+            "dropped_frames": vertical.missed_pictures + vertical.consumer_drops(),
         }
