@@ -7,6 +7,9 @@ same style.  Every ``/api/`` request needs ``Authorization: Bearer TOKEN`` (comp
 time) or gets 401 and changes nothing.  Browsers cannot set headers on a WebSocket, so the socket
 also accepts the token as a ``bearer.TOKEN`` subprotocol; its Origin must be this server's own.
 The token never reaches a log: aiohttp's access log is off and errors never echo headers.
+
+This module holds the server (loop thread, security, the event WebSocket); the route table and
+its handlers live in :mod:`studio.control.routes`.
 """
 from __future__ import annotations
 
@@ -19,21 +22,18 @@ import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, Callable
 
-import cv2
 from aiohttp import WSMsgType, web
 
 from studio.control.errors import ControlUnavailableError
-from studio.control.page import strings_js
+from studio.control.routes import ControlRoutes
 from studio.core.i18n import _
 from studio.core.loop_thread import LoopThread
 from studio.live.errors import LiveError, NotFoundError
 
 log = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "web"
 TOKEN_ENV = "BRIDGECAST_CONTROL_TOKEN"
 WS_PROTOCOL = "bridgecast.v1"
 WS_TOKEN_PREFIX = "bearer."
@@ -223,119 +223,12 @@ class ControlServer:
 
     # -- routes ----------------------------------------------------------------------------------
     def _add_routes(self, app: web.Application) -> None:
-        r = app.router
-        r.add_get("/", self._page)
-        r.add_get("/assistant", self._page)
-        r.add_get("/assets/{name}", self._asset)
-        r.add_get("/api/v1/state", self._state)
-        r.add_get("/api/v1/products", self._products)
-        r.add_get("/api/v1/catalog/errors", self._catalog_errors)
-        r.add_post("/api/v1/products/unpin", self._call(lambda live, body, m: live.shelf.unpin()))
-        r.add_post("/api/v1/products/{sku}/pin", self._call(lambda live, body, m: live.shelf.pin(m["sku"])))
-        r.add_get("/api/v1/program.jpg", self._program)
-        r.add_get("/api/v1/events", self._events)
-        r.add_post("/api/v1/coupons", self._call(lambda live, body, m: live.coupons.create(**_pick(body, (
-            "code", "kind", "value", "quantity", "per_viewer_cap", "starts_at", "ends_at", "is_referral", "currency")))))
-        r.add_post("/api/v1/coupons/hide", self._call(lambda live, body, m: live.coupons.show(None)))
-        r.add_post("/api/v1/coupons/{code}/show", self._call(lambda live, body, m: live.coupons.show(m["code"])))
-        r.add_post("/api/v1/coupons/{code}/end", self._call(lambda live, body, m: live.coupons.end(m["code"])))
-        r.add_post("/api/v1/coupons/{code}/claim", self._call(lambda live, body, m: live.coupons.claim(
-            m["code"], _required(body, "viewer"), body.get("invited_by"))))
-        r.add_post("/api/v1/flash-sale", self._call(lambda live, body, m: live.flash_sale.start(
-            _required(body, "sku"), _required(body, "stock"), **_pick(body, ("price", "preroll_s", "window_s", "per_buyer_cap")))))
-        r.add_post("/api/v1/flash-sale/stop", self._call(lambda live, body, m: live.flash_sale.stop()))
-        r.add_post("/api/v1/flash-sale/clear", self._call(lambda live, body, m: live.flash_sale.clear()))
-        r.add_post("/api/v1/flash-sale/purchase", self._call(lambda live, body, m: live.flash_sale.purchase(
-            _required(body, "buyer"), body.get("quantity", 1))))
-        r.add_post("/api/v1/giveaway", self._call(lambda live, body, m: live.giveaway.open(
-            _required(body, "keyword"), body.get("prize", ""), body.get("winners", 1), body.get("conditions"))))
-        r.add_post("/api/v1/giveaway/draw", self._call(lambda live, body, m: live.giveaway.draw(body.get("count"))))
-        r.add_post("/api/v1/giveaway/close", self._call(lambda live, body, m: live.giveaway.close()))
-        r.add_get("/api/v1/comments", self._comments)
-        r.add_post("/api/v1/comments", self._call(self._inbound_comments))
-        r.add_post("/api/v1/comments/{id}", self._call(lambda live, body, m: live.comments.update(
-            m["id"], **_pick(body, ("is_question", "is_hidden", "is_answered")))))
-        r.add_post("/api/v1/comments/{id}/answer", self._call(lambda live, body, m: live.comments.pin_answer(m["id"], _required(body, "answer"))))
-        r.add_post("/api/v1/comments/{id}/reply", self._call(lambda live, body, m: live.comments.reply(
-            m["id"], **_pick(body, ("reply_id", "text", "pin")))))
-        r.add_get("/api/v1/quick-replies", self._quick_replies)
-        r.add_post("/api/v1/quick-replies", self._call(lambda live, body, m: live.quick_replies.save(
-            _required(body, "text"), body.get("title", ""), body.get("id"))))
-        r.add_post("/api/v1/quick-replies/{id}/delete", self._call(lambda live, body, m: live.quick_replies.delete(m["id"])))
-        r.add_post("/api/v1/answer/unpin", self._call(lambda live, body, m: live.comments.unpin_answer()))
-        r.add_post("/api/v1/users/{user}/block", self._call(lambda live, body, m: live.comments.block_user(m["user"], bool(body.get("is_blocked", True)))))
-        r.add_post("/api/v1/segments", self._call(lambda live, body, m: live.rundown.set(_required(body, "segments"))))
-        r.add_post("/api/v1/segments/next", self._call(lambda live, body, m: live.rundown.advance()))
+        ControlRoutes(self.live, self.studio, self._offload).add_to(app.router)
+        app.router.add_get("/api/v1/events", self._events)
 
     async def _offload(self, fn: Callable[[], Any]) -> Any:
         # SQLite commits and overlay renders stay off the event loop.
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
-
-    def _call(self, action: Callable[[Any, dict, Any], Any]) -> Callable:
-        async def handler(request: web.Request) -> web.Response:
-            body: Any = {}
-            if request.can_read_body:
-                try:
-                    body = await request.json()
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    raise LiveError(_("The request body is not valid JSON.")) from None
-            if body is None:
-                body = {}
-            if not isinstance(body, (dict, list)):
-                raise LiveError(_("The request body must be a JSON object."))
-            try:
-                result = await self._offload(lambda: action(self.live, body, request.match_info))
-            except TypeError:  # a field of the wrong shape (e.g. a list where a number belongs)
-                log.warning("bad request body for %s", request.path, exc_info=True)
-                raise LiveError(_("The request has a field of the wrong type.")) from None
-            return web.json_response({"ok": True, "event": result})
-        return handler
-
-    @staticmethod
-    def _inbound_comments(live: Any, body: Any, _match: Any) -> dict[str, Any]:
-        items = body if isinstance(body, list) else [body]
-        accepted = 0
-        errors = []
-        for index, item in enumerate(items):
-            try:
-                if live.comments.add(item) is not None:
-                    accepted += 1
-            except LiveError as err:
-                errors.append({"index": index, "error": err.message})
-        return {"accepted": accepted, "errors": errors}
-
-    async def _state(self, request: web.Request) -> web.Response:
-        return web.json_response(await self._offload(self.live.snapshot))
-
-    async def _products(self, request: web.Request) -> web.Response:
-        # The contract's body is the catalog itself: a JSON array of products.
-        return web.json_response(await self._offload(self.live.shelf.to_json))
-
-    async def _quick_replies(self, request: web.Request) -> web.Response:
-        return web.json_response({"quick_replies": self.live.quick_replies.to_json()})
-
-    async def _catalog_errors(self, request: web.Request) -> web.Response:
-        return web.json_response({"errors": self.live.shelf.catalog_errors})
-
-    async def _comments(self, request: web.Request) -> web.Response:
-        only_questions = request.query.get("questions") in ("1", "true")
-        limit = max(1, min(1000, int(request.query.get("limit", "200")) if request.query.get("limit", "200").isdigit() else 200))
-        return web.json_response({"comments": await self._offload(lambda: self.live.comments.recent(only_questions, limit=limit))})
-
-    async def _program(self, request: web.Request) -> web.Response:
-        def encode() -> bytes | None:
-            if self.studio is None:
-                return None
-            frame = self.studio.compositor.latest_program()
-            if frame is None:
-                return None
-            ok, data = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, 80])
-            return data.tobytes() if ok else None
-
-        data = await self._offload(encode)
-        if data is None:
-            return web.json_response({"error": _("No program frame yet.")}, status=503)
-        return web.Response(body=data, content_type="image/jpeg")
 
     async def _events(self, request: web.Request) -> web.WebSocketResponse:
         offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
@@ -367,36 +260,3 @@ class ControlServer:
             except (asyncio.CancelledError, ConnectionError):
                 pass
         return ws
-
-    async def _page(self, request: web.Request) -> web.StreamResponse:
-        return self._file("assistant.html")
-
-    async def _asset(self, request: web.Request) -> web.StreamResponse:
-        name = request.match_info["name"]
-        if name == "strings.js":
-            response = web.Response(body=strings_js(), content_type="text/javascript", charset="utf-8")
-            response.headers["Content-Security-Policy"] = "default-src 'none'"
-            return response
-        if name not in ("assistant.js", "assistant.css"):
-            raise web.HTTPNotFound()
-        return self._file(name)
-
-    @staticmethod
-    def _file(name: str) -> web.StreamResponse:
-        types = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
-        path = WEB_DIR / name
-        response = web.Response(body=path.read_bytes(), content_type=types[path.suffix], charset="utf-8")
-        response.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
-        return response
-
-
-def _pick(body: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise LiveError(_("The request body must be a JSON object."))
-    return {name: body[name] for name in names if name in body}
-
-
-def _required(body: Any, name: str) -> Any:
-    if not isinstance(body, dict) or body.get(name) in (None, ""):
-        raise LiveError(_("“{field}” is required.").format(field=name))
-    return body[name]
