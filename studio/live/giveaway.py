@@ -14,7 +14,6 @@ journaled with its reason, so the audit shows who could enter and why others cou
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import secrets
 import uuid
@@ -143,6 +142,35 @@ def verify(seed_hex: str, commitment_hex: str, entries: list[str], winners: list
 
 
 # -- the show's giveaway unit ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EntryConditions:
+    """Who may enter, fixed when the giveaway opens (see :func:`clean_conditions` for the JSON form)."""
+
+    followers_only: bool = False
+    min_account_age_days: int = 0
+    min_comments: int = 0
+    excluded_users: tuple[str, ...] = ()
+    entries_per_viewer: int = 1
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any] | None) -> "EntryConditions":
+        """Validated conditions from a request; :class:`LiveError` in words for a bad value."""
+        return cls.from_json(clean_conditions(raw))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "EntryConditions":
+        """From the journaled form; a giveaway journaled before conditions existed has none."""
+        data = data or {}
+        return cls(followers_only=bool(data.get("followers_only", False)),
+                   min_account_age_days=int(data.get("min_account_age_days", 0)), min_comments=int(data.get("min_comments", 0)),
+                   excluded_users=tuple(data.get("excluded_users", ())), entries_per_viewer=int(data.get("entries_per_viewer", 1)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"followers_only": self.followers_only, "min_account_age_days": self.min_account_age_days,
+                "min_comments": self.min_comments, "excluded_users": list(self.excluded_users),
+                "entries_per_viewer": self.entries_per_viewer}
+
+
 class GiveawayPhase(StrEnum):
     OPEN = "open"  # taking entries
     CLOSED = "closed"  # closed without a draw
@@ -161,19 +189,19 @@ class DrawRecord:
     commitment: str
     seed: str
     t: float
-    conditions: dict[str, Any]
+    conditions: EntryConditions
     refused: dict[str, str]
 
     @classmethod
     def from_state(cls, data: dict[str, Any]) -> "DrawRecord":
         return cls(round=data["round"], entries=list(data["entries"]), excluded=list(data["excluded"]), count=data["count"],
                    winners=list(data["winners"]), commitment=data["commitment"], seed=data["seed"], t=data["t"],
-                   conditions=data.get("conditions") or clean_conditions(None), refused=dict(data.get("refused", {})))
+                   conditions=EntryConditions.from_json(data.get("conditions")), refused=dict(data.get("refused", {})))
 
     def to_state(self) -> dict[str, Any]:
         return {"round": self.round, "entries": list(self.entries), "excluded": list(self.excluded), "count": self.count,
                 "winners": list(self.winners), "commitment": self.commitment, "seed": self.seed, "t": self.t,
-                "conditions": copy.deepcopy(self.conditions), "refused": dict(self.refused)}
+                "conditions": self.conditions.to_json(), "refused": dict(self.refused)}
 
 
 @dataclass
@@ -187,7 +215,7 @@ class GiveawayState:
     winner_count: int
     commitment: str
     seed: str
-    conditions: dict[str, Any]
+    conditions: EntryConditions
     is_open: bool = True
     entries: list[str] = field(default_factory=list)
     winners: list[str] = field(default_factory=list)
@@ -199,7 +227,7 @@ class GiveawayState:
     def from_state(cls, data: dict[str, Any]) -> "GiveawayState":
         return cls(id=data["id"], keyword=data["keyword"], prize=data.get("prize", ""), winner_count=data["winner_count"],
                    commitment=data["commitment"], seed=data["seed"],
-                   conditions=data.get("conditions") or clean_conditions(None), is_open=bool(data["is_open"]),
+                   conditions=EntryConditions.from_json(data.get("conditions")), is_open=bool(data["is_open"]),
                    entries=list(data.get("entries", [])), winners=list(data.get("winners", [])),
                    draws=[DrawRecord.from_state(d) for d in data.get("draws", [])],
                    refused=dict(data.get("refused", {})), excluded=list(data.get("excluded", [])))
@@ -208,7 +236,7 @@ class GiveawayState:
         return {"id": self.id, "keyword": self.keyword, "prize": self.prize, "winner_count": self.winner_count,
                 "commitment": self.commitment, "seed": self.seed, "is_open": self.is_open, "entries": list(self.entries),
                 "winners": list(self.winners), "draws": [d.to_state() for d in self.draws],
-                "conditions": copy.deepcopy(self.conditions), "refused": dict(self.refused), "excluded": list(self.excluded)}
+                "conditions": self.conditions.to_json(), "refused": dict(self.refused), "excluded": list(self.excluded)}
 
     @property
     def phase(self) -> GiveawayPhase:
@@ -245,7 +273,7 @@ class Giveaway:
             raise LiveError(_("A giveaway needs an entry keyword."))
         if conditions is not None and not isinstance(conditions, dict):
             raise LiveError(_("The giveaway conditions must be a JSON object."))
-        rules = clean_conditions(conditions)
+        rules = EntryConditions.parse(conditions)
         with self._journal.lock:
             seed = new_seed()
             previous = self.current
@@ -273,7 +301,7 @@ class Giveaway:
             g.is_open = False
             audit = DrawRecord(round=round_number, entries=entries, excluded=excluded, count=count, winners=winners,
                                commitment=g.commitment, seed=g.seed, t=self._journal.clock(),
-                               conditions=copy.deepcopy(g.conditions), refused=dict(sorted(g.refused.items())))
+                               conditions=g.conditions, refused=dict(sorted(g.refused.items())))
             g.draws.append(audit)
             g.winners.extend(winners)
             g.excluded = sorted(set(g.excluded) | set(winners))
@@ -296,13 +324,13 @@ class Giveaway:
         if g is None or not g.is_open or comment["is_hidden"] or g.keyword.lower() not in comment["text"].lower():
             return None
         user = comment["user"]
-        reason = refusal(g.conditions, comment, comments_by_user, self._journal.clock())
+        reason = refusal(g.conditions.to_json(), comment, comments_by_user, self._journal.clock())
         if reason is not None:
             if g.refused.get(user) != reason:  # journaled once per viewer and reason
                 g.refused[user] = reason
                 return EntryOutcome(g.id, user, reason)
             return None
-        if g.entries.count(user) < g.conditions.get("entries_per_viewer", 1):
+        if g.entries.count(user) < g.conditions.entries_per_viewer:
             g.entries.append(user)
             g.refused.pop(user, None)
             return EntryOutcome(g.id, user)

@@ -387,7 +387,7 @@ def test_giveaway_conditions_from_the_panel(panel, qtbot, control):
     panel.giveaway_box.giveaway_exclude_edit.setText("staff_amy, mod_bo")
     panel.giveaway_box.giveaway_open_button.click()
     qtbot.waitUntil(lambda: live.giveaway.current is not None, timeout=3000)
-    assert live.giveaway.current.conditions == {"followers_only": True, "min_account_age_days": 0, "min_comments": 1,
+    assert live.giveaway.current.conditions.to_json() == {"followers_only": True, "min_account_age_days": 0, "min_comments": 1,
                                            "excluded_users": ["mod_bo", "staff_amy"], "entries_per_viewer": 2}
     live.comments.add({"id": "1", "user": {"name": "fan", "is_follower": True}, "text": "lucky"})
     live.comments.add({"id": "2", "user": {"name": "fan", "is_follower": True}, "text": "lucky again"})
