@@ -93,10 +93,6 @@ class OverlayLayout:
         self._drawn_sku = product.sku
         self._put(OVERLAY_PRODUCT, rgba, x, height - margin - rgba.shape[0], 10, replay=replay)
 
-    def forget_product(self) -> None:
-        """The product was unpinned: the next pin plays the enter motion as a new card."""
-        self._drawn_sku = None
-
     def draw_coupon(self, coupon: dict[str, Any] | None) -> None:
         if self.studio is None:
             return

@@ -57,8 +57,7 @@ class ProductShelf:
     def unpin(self) -> dict[str, Any]:
         with self._journal.lock:
             sku, self.pinned_sku = self.pinned_sku, None
-            self._layout.forget_product()
-            self._layout.draw_product(None)
+            self._layout.draw_product(None)  # also forgets the card: the next pin enters afresh
             return self._journal.commit("product.unpinned", {"sku": sku}, {"pinned_sku": self.pinned_sku})
 
     def redraw(self) -> None:
