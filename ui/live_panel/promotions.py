@@ -27,7 +27,7 @@ def locale_time(seconds: float, locale: str) -> str:
 
 class CouponDialog(QDialog):
     """Code, kind, value, quantity, per-viewer cap, referral, optional start/end; ``values()`` are
-    create_coupon kwargs.  Times are entered and shown in the show's region locale."""
+    ``Coupons.create`` kwargs.  Times are entered and shown in the show's region locale."""
 
     def __init__(self, parent: QWidget | None = None, locale: str = "en_US") -> None:
         super().__init__(parent)
