@@ -1,0 +1,311 @@
+"""Program sound for RTMP: mixer blocks → AAC-LC (48 kHz stereo), encoded once, shared by every RTMP output.
+
+RTMP/FLV carries AAC, WebRTC carries Opus (:mod:`studio.outputs.audio_track`).  However many
+RTMP destinations a show has, one :class:`MixerAacSource` thread pulls the mixer's 20 ms blocks,
+encodes them with FFmpeg's native ``aac`` encoder and hands every packet to each subscriber
+(``subscribe(on_packet)``, e.g. :meth:`RtmpOutput.on_audio_packet
+<studio.outputs.rtmp.RtmpOutput.on_audio_packet>`).  Subscribers must return at once: they
+run on this thread.
+
+Timestamps: the encoder counts samples contiguously; every block fed records an anchor
+``(sample index, capture_ns)``, and each packet's ``capture_ns`` is its first sample's
+capture time on the media clock (:func:`studio.core.clock.now_ns`) — the clock the video
+packets' ``capture_ns`` use — so an output can place audio and video on one timeline.  AAC
+frames are 1024 samples (21.3 ms) and the encoder primes with one frame, so a packet's
+capture time may come before the first block's (it carries the priming) and packets lag
+blocks by about one frame.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable
+
+import av
+import numpy as np
+
+from studio.core.clock import NS_PER_S
+
+log = logging.getLogger(__name__)
+
+AAC_SAMPLE_RATE = 48_000
+AAC_CHANNELS = 2
+AAC_FRAME_SAMPLES = 1024
+DEFAULT_AAC_BITRATE_BPS = 160_000
+AAC_TIME_BASE = Fraction(1, AAC_SAMPLE_RATE)
+_MAX_ANCHORS = 64  # ≈ 1.3 s of 20 ms blocks: far more than the encoder ever holds back
+
+
+@dataclass(frozen=True, slots=True)
+class AacPacket:
+    """One AAC-LC frame (raw, no ADTS header), shared read-only by every subscriber.
+
+    ``pts_samples`` counts 48 kHz samples from the encoder's start (the first packet, the
+    priming frame, is at −1024); ``capture_ns`` is the media-clock time of its first sample;
+    ``extradata`` the AudioSpecificConfig a muxer needs for the track.
+    """
+
+    data: bytes
+    pts_samples: int
+    capture_ns: int
+    extradata: bytes
+    duration_samples: int = AAC_FRAME_SAMPLES
+    sample_rate: int = AAC_SAMPLE_RATE
+    channels: int = AAC_CHANNELS
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+class AacBlockEncoder:
+    """Encodes stereo float blocks of any length into AAC-LC packets with capture times.
+
+    ``encode(samples, capture_ns)`` takes ``(frames, 2)`` float32 in [−1, 1] whose first
+    sample was captured at ``capture_ns``; it returns the packets that became ready (the
+    encoder works in 1024-sample frames, so a 20 ms block yields zero or one of them).
+    One thread at a time.
+    """
+
+    def __init__(self, bitrate_bps: int = DEFAULT_AAC_BITRATE_BPS) -> None:
+        codec = av.CodecContext.create("aac", "w")
+        codec.sample_rate = AAC_SAMPLE_RATE
+        codec.layout = "stereo"
+        codec.format = "fltp"
+        codec.bit_rate = int(bitrate_bps)
+        codec.time_base = AAC_TIME_BASE
+        codec.open()
+        self._codec: Any = codec
+        self.bitrate_bps = int(bitrate_bps)
+        self.extradata = bytes(codec.extradata or b"")
+        self.frame_samples = int(codec.frame_size or AAC_FRAME_SAMPLES)
+        self._pending = np.zeros((AAC_CHANNELS, 0), np.float32)  # planar samples not yet in a frame
+        self._next_sample = 0  # index of the next sample fed to the encoder
+        self._anchor_samples: deque[int] = deque(maxlen=_MAX_ANCHORS)
+        self._anchor_ns: deque[int] = deque(maxlen=_MAX_ANCHORS)
+
+    def _capture_ns_of(self, sample: int) -> int:
+        """The capture time of encoder sample ``sample`` (extrapolated from the nearest anchor)."""
+        samples = list(self._anchor_samples)
+        index = max(0, bisect.bisect_right(samples, sample) - 1)
+        return self._anchor_ns[index] + (sample - samples[index]) * NS_PER_S // AAC_SAMPLE_RATE
+
+    def encode(self, samples: np.ndarray, capture_ns: int) -> list[AacPacket]:
+        if samples.ndim != 2 or samples.shape[1] != AAC_CHANNELS:
+            raise ValueError("AAC encoding takes (frames, 2) stereo blocks")
+        first_sample = self._next_sample + self._pending.shape[1]
+        self._anchor_samples.append(first_sample)
+        self._anchor_ns.append(int(capture_ns))
+        planar = np.clip(samples, -1.0, 1.0).astype(np.float32, copy=False).T
+        self._pending = np.concatenate([self._pending, planar], axis=1) if self._pending.shape[1] else np.array(planar)
+        packets: list[AacPacket] = []
+        size = self.frame_samples
+        while self._pending.shape[1] >= size:
+            chunk = np.ascontiguousarray(self._pending[:, :size])
+            self._pending = self._pending[:, size:]
+            packets.extend(self._encode_frame(chunk))
+        return packets
+
+    def _encode_frame(self, planar: np.ndarray | None) -> list[AacPacket]:
+        frame = None
+        if planar is not None:
+            frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout="stereo")
+            frame.sample_rate = AAC_SAMPLE_RATE
+            frame.time_base = AAC_TIME_BASE
+            frame.pts = self._next_sample
+            self._next_sample += planar.shape[1]
+        packets = []
+        for packet in self._codec.encode(frame):
+            pts = int(packet.pts) if packet.pts is not None else self._next_sample
+            packets.append(
+                AacPacket(
+                    data=bytes(packet),
+                    pts_samples=pts,
+                    capture_ns=self._capture_ns_of(pts),
+                    extradata=self.extradata,
+                    duration_samples=int(packet.duration or self.frame_samples),
+                )
+            )
+        return packets
+
+    def flush(self) -> list[AacPacket]:
+        """The packets the encoder still holds (the last partial frame is padded with silence)."""
+        packets: list[AacPacket] = []
+        if self._pending.shape[1]:
+            padded = np.zeros((AAC_CHANNELS, self.frame_samples), np.float32)
+            padded[:, : self._pending.shape[1]] = self._pending
+            self._pending = np.zeros((AAC_CHANNELS, 0), np.float32)
+            packets.extend(self._encode_frame(padded))
+        if self._codec is not None:
+            packets.extend(self._encode_frame(None))
+        return packets
+
+    def close(self) -> None:
+        self._codec = None
+
+
+Subscriber = Callable[[AacPacket], Any]
+
+
+class MixerAacSource:
+    """A thread pulling the mixer's blocks, encoding AAC once and giving each packet to every subscriber.
+
+    ``mixer`` is anything with ``sample_rate``, ``subscribe(max_blocks=)`` (returning an
+    :class:`~studio.audio.mixer.AudioSubscription`-like queue) and ``unsubscribe(sub)`` — the
+    :class:`~studio.audio.mixer.AudioMixer`.  The mixer's queue is the bounded hand-off (the
+    oldest block is dropped and counted when this thread falls behind: :attr:`dropped_blocks`).
+    Subscribers may come and go while it runs; one that raises is logged and kept.
+    """
+
+    def __init__(
+        self,
+        mixer: Any,
+        *,
+        bitrate_bps: int = DEFAULT_AAC_BITRATE_BPS,
+        max_blocks: int = 10,
+        name: str = "bridgecast-aac",
+    ) -> None:
+        if getattr(mixer, "sample_rate", AAC_SAMPLE_RATE) != AAC_SAMPLE_RATE:
+            raise ValueError("AAC for RTMP needs the mixer at 48 kHz")
+        self.mixer = mixer
+        self.bitrate_bps = int(bitrate_bps)
+        self.max_blocks = int(max_blocks)
+        self.name = name
+        self._subscribers: list[Subscriber] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._subscription: Any = None
+        self._dropped_before = 0
+        self.extradata: bytes | None = None
+        self.blocks = 0
+        self.packets = 0
+        self.errors = 0
+
+    # ------------------------------------------------------------------ subscribers
+
+    def subscribe(self, on_packet: Subscriber) -> None:
+        """Give every packet from now on to ``on_packet`` (called on this source's thread)."""
+        with self._lock:
+            if on_packet not in self._subscribers:
+                self._subscribers.append(on_packet)
+
+    def unsubscribe(self, on_packet: Subscriber) -> None:
+        with self._lock:
+            if on_packet in self._subscribers:
+                self._subscribers.remove(on_packet)
+
+    @property
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return len(self._subscribers)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._subscription = self.mixer.subscribe(max_blocks=self.max_blocks)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        """Stop pulling, join the thread (idempotent)."""
+        self._stop.set()
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            self._dropped_before += int(getattr(subscription, "dropped_blocks", 0))
+            self.mixer.unsubscribe(subscription)  # also wakes a waiting get()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
+            if thread.is_alive():
+                log.warning("AAC encoder thread did not stop within %.1f s", timeout_s)
+
+    def __enter__(self) -> "MixerAacSource":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def dropped_blocks(self) -> int:
+        subscription = self._subscription
+        current = int(getattr(subscription, "dropped_blocks", 0)) if subscription is not None else 0
+        return self._dropped_before + current
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "codec": "aac",
+            "sample_rate": AAC_SAMPLE_RATE,
+            "channels": AAC_CHANNELS,
+            "bitrate_bps": self.bitrate_bps,
+            "blocks": self.blocks,
+            "packets": self.packets,
+            "dropped_blocks": self.dropped_blocks,
+            "errors": self.errors,
+            "subscribers": self.subscriber_count,
+        }
+
+    # ------------------------------------------------------------------ thread
+
+    def _run(self) -> None:
+        subscription = self._subscription
+        encoder: AacBlockEncoder | None = None
+        try:
+            encoder = AacBlockEncoder(self.bitrate_bps)
+            self.extradata = encoder.extradata
+            while not self._stop.is_set():
+                block = subscription.get(timeout=0.2)
+                if block is None:
+                    if subscription.is_closed:
+                        break
+                    continue
+                self.blocks += 1
+                try:
+                    packets = encoder.encode(block.samples, int(block.capture_ns))
+                except (av.FFmpegError, ValueError):
+                    self.errors += 1
+                    log.exception("AAC encoding failed")
+                    continue
+                self._deliver(packets)
+        except Exception:
+            log.exception("AAC encoder thread stopped")
+        finally:
+            if encoder is not None:
+                encoder.close()
+            log.debug("AAC encoder thread ended")
+
+    def _deliver(self, packets: list[AacPacket]) -> None:
+        if not packets:
+            return
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for packet in packets:
+            self.packets += 1
+            for on_packet in subscribers:
+                try:
+                    on_packet(packet)
+                except Exception:  # one output's bug must not silence the others
+                    log.exception("AAC packet hand-off failed")
+
+
+__all__ = [
+    "AAC_CHANNELS",
+    "AAC_FRAME_SAMPLES",
+    "AAC_SAMPLE_RATE",
+    "AacBlockEncoder",
+    "AacPacket",
+    "DEFAULT_AAC_BITRATE_BPS",
+    "MixerAacSource",
+]
