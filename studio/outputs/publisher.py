@@ -426,7 +426,7 @@ class WhipPublisher:
         assert self._wall_clock is not None
         timeouts = self.timeouts
         plan = SessionPlan(
-            url=self.url, codec=self.codec, rids=list(self.rids),
+            codec=self.codec, rids=list(self.rids),
             bitrates_bps={layer.rid: layer.bitrate_bps for layer in self.layers}, simulcast=self.simulcast,
             has_audio=self.audio is not None, offer_transport_cc=self.transport_cc,
             allow_loopback=self.allow_loopback, timeouts=timeouts,

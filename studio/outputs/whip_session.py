@@ -38,7 +38,6 @@ STALE_DELETE_TIMEOUT_S = 5.0
 class SessionPlan:
     """What every session of one publisher offers (the same for each reconnection)."""
 
-    url: str
     codec: str
     rids: Sequence[str]
     bitrates_bps: dict[str, int]
