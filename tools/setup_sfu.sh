@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real-SFU test bed (tests/sfu): Janus (VideoRoom), the simple-whip-server WHIP
+# Installs the real-SFU test bed (bench/testbed): Janus (VideoRoom), the simple-whip-server WHIP
 # front end, iproute2 (network namespaces), headless Chromium + chromedriver.  Idempotent and
 # fast when everything is already there; run as root or with sudo.  Nothing is downloaded at
 # test time: everything the tests need is fetched here.
