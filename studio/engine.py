@@ -567,6 +567,12 @@ class Studio:
         self._replace_vertical_compositor()
         self.collection_changed.emit(what="canvas")
 
+    def vertical_safe_box(self) -> tuple[int, int, int, int] | None:
+        """(x, y, w, h) on the vertical canvas that clears TikTok, Reels and Shorts UI (None when off):
+        where vertical cards belong."""
+        vertical = self.collection.vertical_canvas
+        return scene_io.vertical_safe_box(vertical.width, vertical.height) if vertical is not None else None
+
     def _check_vertical_free(self) -> None:
         if self._vertical_holders:
             raise StudioError(_("Stop the vertical live streams before changing the vertical canvas."))
@@ -614,7 +620,7 @@ class Studio:
             raise StudioError(_("Stop the live stream before opening a show with a different canvas size or frame rate."))
         vertical_changed = collection.vertical_canvas != self.collection.vertical_canvas or collection.canvas.fps != self.collection.canvas.fps
         if self._vertical_holders and vertical_changed:
-            raise StudioError(_("Stop the vertical live streams before opening a show with a different vertical canvas."))
+            raise StudioError(_("Stop the vertical live streams before changing the vertical canvas."))
         was_started = self._is_started
         with self._lock:
             old_sources = list(self.sources.values())

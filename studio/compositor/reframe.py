@@ -87,18 +87,13 @@ class Reframer:
         self.smoothing_time_s = float(smoothing_time_s)
         self.max_pan_windows_per_s = float(max_pan_windows_per_s)
         self.hold_s = float(hold_s)
-        self._lock = threading.Lock()  # set_output_size may come from the control thread
+        self._lock = threading.Lock()  # a view may read the window while the render thread moves it
         self._frame_size: tuple[int, int] | None = None
         self._centre = (0.0, 0.0)
         self._target = (0.0, 0.0)
         self._followed: FaceBox | None = None  # in frame pixels
         self._last_face_ns: int | None = None
         self._last_step_ns: int | None = None
-
-    def set_output_size(self, out_width: int, out_height: int) -> None:
-        with self._lock:
-            self.out_width, self.out_height = int(out_width), int(out_height)
-            self._frame_size = None  # re-centre on the next frame
 
     @property
     def centre(self) -> tuple[float, float]:

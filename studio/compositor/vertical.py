@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -32,6 +33,7 @@ from studio.compositor.reframe import FaceDetector, FaceFinder, Reframer, haar_f
 from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, media_to_wall_ms, now_ns
 from studio.core.frame import LatestSlot, VideoFrame
 from studio.scene import VerticalLayout
+from studio.sources.base import VideoSource
 from studio.timecode import draw_strip
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ class VerticalCompositor(Compositor):
         width: int,
         height: int,
         fps: float,
-        source_lookup,
+        source_lookup: Callable[[str], VideoSource | None],
         *,
         layout: VerticalLayout = VerticalLayout.AUTO,
         detector: FaceDetector | None | object = _DEFAULT_DETECTOR,
