@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from studio.scene import CanvasRole  # re-exported: outputs name the canvas they take
+
 if TYPE_CHECKING:  # pragma: no cover
     from studio.settings import Settings
 
@@ -30,13 +32,6 @@ class OutputKind(enum.StrEnum):
     WHIP = "whip"
     RTMP = "rtmp"
     RECORD = "record"
-
-
-class CanvasRole(enum.StrEnum):
-    """Which canvas an output takes its picture from."""
-
-    HORIZONTAL = "horizontal"
-    VERTICAL = "vertical"
 
 
 @dataclass(frozen=True)
