@@ -145,8 +145,10 @@ class PullReport:
     channels: int | None = None
     audio_packets: int = 0
     audio_span_s: float = 0.0
-    first_video_s: float | None = None
+    first_video_s: float | None = None  # wall seconds from opening to the first packet
     first_audio_s: float | None = None
+    last_video_pts_s: float | None = None  # stream timestamps of the last packets read
+    last_audio_pts_s: float | None = None
     error: str | None = None
 
     @property
@@ -154,6 +156,13 @@ class PullReport:
         if self.video_frames < 2 or self.video_span_s <= 0:
             return None
         return (self.video_frames - 1) / self.video_span_s
+
+    @property
+    def av_offset_s(self) -> float | None:
+        """Last audio minus last video timestamp: about 0 when both arrive in sync."""
+        if self.last_video_pts_s is None or self.last_audio_pts_s is None:
+            return None
+        return self.last_audio_pts_s - self.last_video_pts_s
 
     @property
     def max_keyframe_interval_s(self) -> float | None:
@@ -166,7 +175,8 @@ class PullReport:
             "decoded_frames": self.decoded_frames, "keyframes": self.keyframes,
             "max_keyframe_interval_s": self.max_keyframe_interval_s, "audio_codec": self.audio_codec,
             "audio_profile": self.audio_profile, "sample_rate": self.sample_rate, "channels": self.channels,
-            "audio_packets": self.audio_packets, "error": self.error,
+            "audio_packets": self.audio_packets,
+            "av_offset_s": round(self.av_offset_s, 3) if self.av_offset_s is not None else None, "error": self.error,
         }
 
 
@@ -213,6 +223,7 @@ def pull(url: str, duration_s: float = 3.0, *, open_timeout_s: float = 10.0, dec
                         report.first_video_s = time.monotonic() - started
                     report.video_frames += 1
                     report.video_span_s = seconds - first_video
+                    report.last_video_pts_s = seconds
                     if packet.is_keyframe:
                         report.keyframes += 1
                         if last_keyframe is not None:
@@ -228,6 +239,7 @@ def pull(url: str, duration_s: float = 3.0, *, open_timeout_s: float = 10.0, dec
                         report.first_audio_s = time.monotonic() - started
                     report.audio_packets += 1
                     report.audio_span_s = seconds - first_audio
+                    report.last_audio_pts_s = seconds
                 if report.video_span_s >= duration_s or time.monotonic() > deadline:
                     break
     except (av.FFmpegError, OSError) as exc:
