@@ -149,3 +149,21 @@ def test_transparent_picture_blends_by_its_alpha():
     comp.set_plan([LayerPlan("i3", "card", 0, 0, 320, 180)])
     image = comp.render().image
     assert tuple(image[10, 10]) == (0, 0, 0) and tuple(image[10, 300]) == (0, 0, 250)
+
+
+def test_clean_picture_shares_the_program_when_nothing_is_drawn_on_top():
+    # The vertical canvas's auto layout cuts from this; with nothing on top it costs no copy.
+    sources = {"a": StillSource((10, 20, 30), (320, 180))}
+    comp = make(sources)
+    comp.set_plan([LayerPlan("i", "a", 0, 0, 320, 180)])
+    slot = comp.subscribe_clean()
+    comp.publish(comp.render())
+    picture = slot.take(0)
+    assert picture.image is comp.latest_program().image is sources["a"].latest_frame().image
+    comp.is_latency_probe_on = True
+    comp.publish(comp.render())
+    picture = slot.take(0)
+    assert picture.image is sources["a"].latest_frame().image  # the probe went on a copy
+    assert read_strip(picture.image) is None and read_strip(comp.latest_program().image) is not None
+    comp.unsubscribe_clean(slot)
+    assert slot.is_closed
