@@ -55,7 +55,7 @@ from studio.outputs.reconnect import Backoff, ReconnectStatus
 from studio.outputs.rtmp_client import CONNECT_TIMEOUT_S, SEND_TIMEOUT_S, FlvSink, RtmpPublisher
 from studio.outputs.rtmp_errors import RtmpError, RtmpFailure, classify_send_error
 from studio.outputs.rtmp_url import RtmpAddress, mask_text, parse_rtmp_url
-from studio.outputs.state import OutputState
+from studio.outputs.state import OutputState, state_label
 
 log = logging.getLogger(__name__)
 
@@ -612,7 +612,7 @@ def state_sentence(output: RtmpOutput) -> str:
         return _("RTMP {name} failed: {error}").format(name=output.name, error=output.failure)
     if output.error and output.state in (OutputState.CONNECTING, OutputState.RECONNECTING):
         return _("RTMP {name} is retrying: {error}").format(name=output.name, error=output.error)
-    return _("RTMP {name}: {state}").format(name=output.name, state=output.state.value)
+    return _("RTMP {name}: {state}").format(name=output.name, state=state_label(output.state))
 
 
 __all__ = ["DEFAULT_MAX_QUEUE_PACKETS", "FLV_TIME_BASE", "RtmpOutput", "state_sentence"]

@@ -417,7 +417,7 @@ class RtmpPublisher:
         self._send(b"\x03" + c1)
         s0s1 = self._recv_exactly(1 + HANDSHAKE_SIZE)
         if s0s1[0] != 3:
-            raise RtmpError.refused(f"not an RTMP server (version byte {s0s1[0]})")
+            raise RtmpError.refused(_("the address does not lead to an RTMP server"))
         self._send(s0s1[1:])  # C2 echoes S1
         self._recv_exactly(HANDSHAKE_SIZE)  # S2
 
@@ -537,7 +537,7 @@ class RtmpPublisher:
             except ConnectionResetError:
                 chunk = b""
             if not chunk:
-                raise RtmpError.refused(_("the server closed the connection during the RTMP handshake"))
+                raise RtmpError.disconnected(_("the server closed the connection during the RTMP handshake"))
             data += chunk
         self._bytes_read += size
         return bytes(data)
