@@ -165,7 +165,8 @@ class RtmpOutput:
         self._queue: collections.deque[_Item] = collections.deque()
         self._audio_preroll: collections.deque[_Item] = collections.deque(maxlen=AUDIO_PREROLL_PACKETS)
         self._is_accepting = False
-        self._is_waiting_for_keyframe = True
+        self._is_waiting_for_keyframe = True  # a connection starts: skip to a keyframe, keep the sound
+        self._is_skipping_to_keyframe = False  # the queue overflowed: drop pictures until a keyframe
         self._last_keyframe_request = 0.0
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -295,29 +296,32 @@ class RtmpOutput:
             with self._cond:
                 if not self._is_accepting:
                     return
-                if self._is_waiting_for_keyframe:
+                item = _Item(True, bytes(packet.data), int(capture_ns), packet.is_keyframe)
+                if self._is_waiting_for_keyframe:  # a connection starts here
                     if not packet.is_keyframe:
                         self.skipped_before_keyframe += 1
                         should_request = self._keyframe_request_due()
                     else:
                         self._is_waiting_for_keyframe = False
-                        self._queue.append(_Item(True, bytes(packet.data), int(capture_ns), True))
-                        self._queue.extend(item for item in self._audio_preroll if item.capture_ns >= capture_ns)
+                        self._queue.append(item)
+                        self._queue.extend(sound for sound in self._audio_preroll if sound.capture_ns >= capture_ns)
                         self._audio_preroll.clear()
                         self._cond.notify_all()
-                elif len(self._queue) >= self.max_queue_packets:
+                elif self._is_skipping_to_keyframe or len(self._queue) >= self.max_queue_packets:
                     if packet.is_keyframe:
-                        # A keyframe starts a decodable run: everything older can go.
-                        self._drop_queued()
-                        self._queue.append(_Item(True, bytes(packet.data), int(capture_ns), True))
+                        if len(self._queue) >= self.max_queue_packets:
+                            self._drop_queued()  # a keyframe starts a decodable run: the stale one goes
+                        self._is_skipping_to_keyframe = False
+                        self._queue.append(item)
                         self._cond.notify_all()
                     else:
                         # Later pictures need this one: skip to the next keyframe.
                         self.dropped_video += 1
-                        self._is_waiting_for_keyframe = True
-                        should_request = self._keyframe_request_due()
+                        if not self._is_skipping_to_keyframe:
+                            self._is_skipping_to_keyframe = True
+                            should_request = self._keyframe_request_due()
                 else:
-                    self._queue.append(_Item(True, bytes(packet.data), int(capture_ns), packet.is_keyframe))
+                    self._queue.append(item)
                     self._cond.notify_all()
             if should_request:
                 self._request_keyframe()
@@ -418,6 +422,7 @@ class RtmpOutput:
             self._queue.clear()
             self._audio_preroll.clear()
             self._is_waiting_for_keyframe = True
+            self._is_skipping_to_keyframe = False
             self._is_accepting = True
             self._last_keyframe_request = time.monotonic()
         self._request_keyframe()

@@ -503,9 +503,12 @@ class RtmpPublisher:
                 readable, _w, _x = select.select([sock], [], [], 0)
                 if not readable:
                     return []
+        if not block:
+            # Readable may mean half a TLS record: never wait for the rest while publishing.
+            sock.settimeout(0)
         try:
             data = sock.recv(65536)
-        except ssl.SSLWantReadError:
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
             return []
         except (socket.timeout, TimeoutError):
             if block:
@@ -515,6 +518,9 @@ class RtmpPublisher:
             if refused_on_eof:
                 raise RtmpError.refused() from None
             raise RtmpError.disconnected(mask_text(str(getattr(exc, "strerror", None) or exc), self._secrets).lower()) from None
+        finally:
+            if not block and self._sock is not None:
+                sock.settimeout(self.send_timeout_s)
         if not data:
             # nginx-rtmp (and others) refuse a key by hanging up on connect/publish.
             if refused_on_eof:
