@@ -437,14 +437,15 @@ class Studio:
         self.collection_changed.emit(what="sources")
 
     def update_item(self, scene_id: str, item_id: str, **fields: Any) -> None:
-        """Change an item's x, y, width, height, crop, opacity or is_visible (validated)."""
+        """Change an item's x, y, width, height, crop, opacity, is_visible or vertical (validated)."""
         with self._lock:
             scene = self.collection.scene(scene_id)
             item = next((i for i in scene.items if i.id == item_id), None) if scene else None
             if item is None:
                 return
-            updated = item.model_copy(update=fields)
-            SceneItem.model_validate(updated.model_dump())  # raises ValidationError before anything changes
+            # Validated as a whole (raises before anything changes); nested fields given as dicts
+            # (crop, vertical) become their models instead of being stored raw.
+            updated = SceneItem.model_validate({**item.model_dump(), **fields})
             scene.items[scene.items.index(item)] = updated
             self._pending_fit.discard((scene_id, item_id))
             if scene_id == self.collection.current_scene:

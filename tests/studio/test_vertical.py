@@ -293,6 +293,8 @@ def test_layout_follows_the_scene(studio):
     assert len(studio.compositor._clean_subscribers) == 1
     studio.update_vertical_item(second.id, item.id, reset=True)
     assert second.items[0].vertical is None
+    studio.update_item(second.id, item.id, vertical={"x": 10, "y": 20, "width": 100, "height": 200})
+    assert second.items[0].vertical.x == 10 and second.items[0].vertical.crop.left == 0
 
 
 def test_collection_with_a_vertical_canvas_opens_with_it(tmp_path):
