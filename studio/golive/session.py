@@ -10,26 +10,33 @@ import threading
 import time
 from typing import Any, Callable, Sequence
 
-from encoders.base import EncodedPacket
 from encoders.ladder import Ladder, LayerSpec, default_ladder
 from studio.core.events import Signal
 from studio.cpu import ProcessCpu
-from studio.outputs.congestion import BITRATE, PAUSE, RESUME, Decision, LadderController
-from studio.outputs.errors import OutputError, StopReason
-from studio.outputs.publisher import FAILED, LIVE, STOPPED, WhipPublisher
+from studio.golive.encoding import CanvasEncoding
+from studio.golive.whip_output import WhipOutput, encoder_failure
+from studio.outputs.congestion import Decision, LadderController
+from studio.outputs.errors import OutputError
+from studio.outputs.publisher import FAILED, LIVE, WhipPublisher
 from studio.outputs.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
 
 class LiveSession:
-    """Go live: compositor → encoder ladder → WHIP publisher, plus the mixer's sound.
+    """Go live to one WHIP endpoint: compositor → encoder ladder → WHIP publisher (+ recording).
 
     ``source`` is a ``Studio`` (anything with ``.compositor`` and ``.mixer``), a
     ``(compositor, mixer)`` pair (mixer may be None) or a bare compositor.  ``layers``
     defaults to :func:`~encoders.ladder.default_ladder` for the compositor's canvas.
     The studio must be running; :meth:`stop` leaves it running.  ``start`` never raises for
     a publishing problem: the state becomes ``failed`` with :attr:`failure` in words.
+
+    It is the single-destination composition of the go-live parts — a
+    :class:`~studio.golive.encoding.CanvasEncoding`, a :class:`~studio.golive.whip_output.WhipOutput`
+    and a :class:`~studio.outputs.recorder.Recorder` taking the top layer's packets — used by
+    benchmarks and tests that publish one stream; shows with several destinations go through
+    :class:`~studio.golive.service.GoLiveService`.
     """
 
     def __init__(
@@ -51,34 +58,30 @@ class LiveSession:
         **publisher_options: Any,
     ) -> None:
         self.compositor, self.mixer = self._resolve(source)
-        self._studio = source if hasattr(source, "hold_canvas") else None
+        studio = source if hasattr(source, "hold_canvas") else None
         if not has_audio:
             self.mixer = None
         if layers is None:
             layers = default_ladder(self.compositor.width, self.compositor.height, self.compositor.fps)
         self.layers = list(layers)
         self.url = url
-        self._token = token
         self.codec = codec
         self.encoder = encoder
         self.simulcast = simulcast
-        self.keyframe_interval_s = keyframe_interval_s
-        self.preset = preset
         self.on_state = on_state if on_state is not None else Signal()
         self.notices = Signal()
-        self._publisher_options = publisher_options
-        self.publisher: WhipPublisher | None = None
-        self.ladder: Ladder | None = None
-        # Congestion adaptation: the publisher's estimate drives this (network thread).
-        self.controller: LadderController | None = None
-        self.adapt_to_network = bool(adapt_to_network)
+        self.encoding = CanvasEncoding(self.compositor, self.layers, codec=codec, encoder=encoder,
+                                       keyframe_interval_s=keyframe_interval_s, preset=preset, studio=studio)
+        self.encoding.notices.connect(self._forward_notice)
+        self.whip = WhipOutput(self.encoding, url, token, mixer=self.mixer, codec=codec, simulcast=simulcast,
+                               on_state=self.on_state, adapt_to_network=adapt_to_network, **publisher_options)
+        self.whip.notices.connect(self._forward_notice)
         # The local recording (safety net): its own state signal, because a failed recording
         # (disk full) must never read as a failed stream.
         self.record_path = record_path
         self.recorder: Recorder | None = None
         self.recording_state = Signal()
-        self._slot: Any = None
-        self._failure: OutputError | None = None
+        self._is_started = False
         self._lock = threading.Lock()
         self.started_at: float | None = None
         self._cpu = ProcessCpu()  # shared by every reader of stats()
@@ -92,98 +95,59 @@ class LiveSession:
             return source.compositor, getattr(source, "mixer", None)
         return source, None
 
+    # ------------------------------------------------------------------ parts
+
+    @property
+    def publisher(self) -> WhipPublisher | None:
+        return self.whip.publisher
+
+    @property
+    def ladder(self) -> Ladder | None:
+        return self.encoding.ladder
+
+    @property
+    def controller(self) -> LadderController | None:
+        return self.whip.controller
+
+    @property
+    def adapt_to_network(self) -> bool:
+        return self.whip.adapt_to_network
+
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
         """Open the encoders, subscribe to the program and start publishing (returns at once)."""
         with self._lock:
-            if self.publisher is not None:
+            if self._is_started:
                 raise RuntimeError("a LiveSession starts once")
+            self._is_started = True
+            top_rid = self.layers[0].rid
             if self.record_path is not None:
-                self.recorder = Recorder(self.record_path, video_rid=self.layers[0].rid, has_audio=self.mixer is not None, on_state=self.recording_state)
+                self.recorder = Recorder(self.record_path, video_rid=top_rid, has_audio=self.mixer is not None,
+                                         on_state=self.recording_state)
                 self.recorder.start()
-            self.publisher = WhipPublisher(
-                self.url,
-                self._token,
-                layers=self.layers,
-                codec=self.codec,
-                audio=self.mixer,
-                on_state=self.on_state,
-                on_keyframe_request=self._on_keyframe_request,
-                simulcast=self.simulcast,
-                on_audio_packet=self.recorder.on_audio_packet if self.recorder is not None else None,
-                **self._publisher_options,
-            )
-            self.publisher.notices.connect(self._forward_notice)
-            self.controller = LadderController(
-                self.layers, reserved_bps=self.publisher.audio_bitrate_bps if self.mixer is not None else 0
-            )
-            if self.adapt_to_network:
-                self.publisher.on_estimate.connect(self._on_estimate)
-            self.on_state.connect(self._on_publisher_state)
-            if self._studio is not None:
-                self._studio.hold_canvas(self)  # the ladder is sized for this compositor
-            self._slot = self.compositor.subscribe()
-            self.ladder = Ladder(
-                self.layers,
-                codec=self.codec,
-                encoder=self.encoder,
-                keyframe_interval_s=self.keyframe_interval_s,
-                preset=self.preset,
-                on_packet=self._fan_out(self.publisher.on_packet, self.recorder),
-                source=self._slot,
-            )
-            self.ladder.notices.connect(self._forward_notice)
+                self.whip._on_audio_packet = self.recorder.on_audio_packet
+            self.whip.create()
+            if self.recorder is not None:
+                self.encoding.add_consumer(top_rid, self.recorder.on_video_packet)
             try:
-                self.ladder.start()
+                self.encoding.start()
             except Exception as exc:  # EncoderUnavailable: nothing can encode this codec here
-                from encoders.errors import EncoderError
-
-                detail = exc.reason if isinstance(exc, EncoderError) else type(exc).__name__
-                self._failure = OutputError(StopReason.ENCODE_ERROR, detail=detail)
-                self._release_slot()
-                self.publisher._set_state(FAILED, self._failure)
+                self.whip.fail(encoder_failure(exc))
                 return
             self.started_at = time.monotonic()
             try:
-                self.publisher.start()
+                self.whip.start()
             except BaseException:
-                self.ladder.stop()
-                self._release_slot()
+                self.encoding.stop()
                 raise
 
     def stop(self) -> None:
         """Stop publishing (WHIP DELETE), stop the encoders, unsubscribe; joins every thread."""
-        with self._lock:
-            publisher, ladder = self.publisher, self.ladder
-        if publisher is not None:
-            publisher.stop()
-            publisher.on_estimate.disconnect(self._on_estimate)
-        if ladder is not None:
-            ladder.stop()
+        self.whip.stop()
+        self.encoding.stop()
         if self.recorder is not None:
             self.recorder.stop()  # after the ladder: it flushes its last packets on stop
-        self._release_slot()
-        if self._studio is not None:
-            self._studio.release_canvas(self)
-        self.on_state.disconnect(self._on_publisher_state)
-
-    @staticmethod
-    def _fan_out(publish: Callable[[EncodedPacket], Any], recorder: "Recorder | None") -> Callable[[EncodedPacket], Any]:
-        """One encode feeds both the stream and the recording (the top layer's packets)."""
-        if recorder is None:
-            return publish
-
-        def both(packet: EncodedPacket) -> None:
-            publish(packet)
-            recorder.on_video_packet(packet)
-
-        return both
-
-    def _release_slot(self) -> None:
-        slot, self._slot = self._slot, None
-        if slot is not None:
-            self.compositor.unsubscribe(slot)
 
     def __enter__(self) -> "LiveSession":
         self.start()
@@ -196,15 +160,11 @@ class LiveSession:
 
     @property
     def state(self) -> str:
-        if self._failure is not None:
-            return FAILED
-        return self.publisher.state if self.publisher is not None else STOPPED
+        return self.whip.state
 
     @property
     def failure(self) -> OutputError | None:
-        if self._failure is not None:
-            return self._failure
-        return self.publisher.failure if self.publisher is not None else None
+        return self.whip.failure
 
     @property
     def is_live(self) -> bool:
@@ -215,74 +175,16 @@ class LiveSession:
         return None if self.started_at is None else time.monotonic() - self.started_at
 
     def wait_live(self, timeout: float | None = None) -> bool:
-        return self.publisher.wait_live(timeout) if self.publisher is not None else False
+        publisher = self.publisher
+        return publisher.wait_live(timeout) if publisher is not None else False
 
     def set_bitrate(self, rid: str, bitrate_bps: int) -> None:
         """New target for one layer: the encoder and the pacing follow."""
-        if self.ladder is not None:
-            self.ladder.set_bitrate(rid, bitrate_bps)
-        if self.publisher is not None:
-            self.publisher.set_layer_bitrate(rid, bitrate_bps)
-        if self.controller is not None:
-            self.controller.set_nominal(rid, bitrate_bps)
-
-    def _on_keyframe_request(self, rid: str | None) -> None:
-        ladder = self.ladder
-        if ladder is not None and ladder.is_running:
-            ladder.request_keyframe(rid)
-
-    def _on_publisher_state(self, state: str, failure: OutputError | None = None) -> None:
-        # Encode only what goes out: layers the answer left out are paused (saves the CPU).
-        ladder, publisher = self.ladder, self.publisher
-        if state != LIVE or ladder is None or publisher is None:
-            return
-        published = set(publisher.published_rids)
-        controller = self.controller
-        if controller is not None:
-            # A (re)connect resumes every published layer: the controller starts over from
-            # nominal rates and the estimate (kept across reconnects) retunes within a step.
-            controller.reset(publisher.published_rids)
-        for layer in self.layers:
-            if layer.rid in published:
-                if controller is not None and ladder.layer_stats(layer.rid).bitrate_bps != layer.bitrate_bps:
-                    ladder.set_bitrate(layer.rid, layer.bitrate_bps)
-                ladder.resume(layer.rid)
-                # The encoders kept running through any outage: what goes out first on the
-                # new connection must be a keyframe (the track also drops up to one).
-                ladder.request_keyframe(layer.rid)
-            else:
-                ladder.pause(layer.rid)
-
-    def _on_estimate(self, estimate_bps: int) -> None:
-        """Network thread, every CONGESTION_INTERVAL_S while live: estimate -> ladder."""
-        controller, ladder, publisher = self.controller, self.ladder, self.publisher
-        if controller is None or ladder is None or publisher is None or not ladder.is_running:
-            return
-        if publisher.state != LIVE:
-            return
-        for decision in controller.update(estimate_bps):
-            self.apply_decision(decision)
+        self.whip.set_bitrate(rid, bitrate_bps)
 
     def apply_decision(self, decision: Decision) -> None:
-        """Carry one controller decision out on the encoder ladder and the pacing."""
-        ladder, publisher = self.ladder, self.publisher
-        if ladder is None or publisher is None:
-            return
-        try:
-            if decision.kind == BITRATE and decision.bitrate_bps:
-                ladder.set_bitrate(decision.rid, decision.bitrate_bps)
-                publisher.set_layer_pacing(decision.rid, decision.bitrate_bps)
-            elif decision.kind == PAUSE:
-                ladder.pause(decision.rid)
-                self.notices.emit(code="layer_paused", message=decision.message())
-            elif decision.kind == RESUME:
-                if decision.bitrate_bps:
-                    ladder.set_bitrate(decision.rid, decision.bitrate_bps)
-                    publisher.set_layer_pacing(decision.rid, decision.bitrate_bps)
-                ladder.resume(decision.rid)  # its first packet is a keyframe
-                self.notices.emit(code="layer_resumed", message=decision.message())
-        except KeyError:  # a layer the ladder does not have (should not happen)
-            log.warning("congestion decision for unknown layer %s", decision.rid)
+        """Carry one congestion decision out on the encoder ladder and the pacing."""
+        self.whip.apply_decision(decision)
 
     def _forward_notice(self, **payload: Any) -> None:
         self.notices.emit(code=payload.get("code"), message=payload.get("message"))
@@ -290,51 +192,9 @@ class LiveSession:
     def stats(self) -> dict[str, Any]:
         """The ``--stats-jsonl`` object: the publisher's view (what went out) with the encoder's
         (what was encoded): drops of both, the encoder in use, encoded keyframes per layer."""
-        publisher, ladder = self.publisher, self.ladder
-        if publisher is None:
-            return {"t": time.time(), "state": STOPPED, "layers": [], "rtt_ms": None, "loss_fraction": None,
-                    "available_bitrate_bps": None, "dropped_frames": 0, "encoder": None}
-        data = publisher.stats()
-        data["state"] = self.state
-        if self._failure is not None:
-            data["failure"] = self._failure.reason.value
-            data["failure_message"] = str(self._failure)
-        if ladder is not None:
-            encoded = {layer.rid: layer for layer in ladder.stats()}
-            ladder_dropped = ladder.input_dropped
-            for entry in data["layers"]:
-                layer = encoded.get(entry["rid"])
-                if layer is None:
-                    continue
-                ladder_dropped += layer.dropped
-                entry["encoded_fps"] = layer.output_fps
-                entry["encoded_keyframes"] = layer.keyframes
-                entry["encoder"] = layer.encoder
-                entry["encoder_keyframe_requests"] = layer.keyframe_requests
-                entry["active"] = bool(entry["active"] and layer.is_active and not layer.is_failed)
-            data["dropped_frames"] = data["dropped_frames"] + ladder_dropped
-            names = [layer.encoder for layer in encoded.values() if layer.encoder]
-            data["encoder"] = names[0] if names and len(set(names)) == 1 else (", ".join(dict.fromkeys(names)) or ladder.chosen_encoder)
-        if self.controller is not None:
-            control = self.controller.snapshot()
-            congestion = dict(data.get("congestion") or {})
-            congestion.update(
-                {
-                    "adapting": self.adapt_to_network,
-                    "layers": control["layers"],
-                    "pause_threshold_bps": control["pause_threshold_bps"],
-                    "resume_threshold_bps": control["resume_threshold_bps"],
-                    "resume_hold_s": control["resume_hold_s"],
-                    "decisions": control["decisions"],
-                }
-            )
-            data["congestion"] = congestion
-            by_rid = {layer["rid"]: layer for layer in control["layers"]}
-            for entry in data["layers"]:
-                layer = by_rid.get(entry["rid"])
-                if layer is not None:
-                    entry["congestion_state"] = layer["state"]
-                    entry["target_bitrate_bps"] = layer["target_bps"]
+        data = self.whip.stats()
+        if self.publisher is None:
+            return data
         data["elapsed_s"] = round(self.elapsed_s, 1) if self.elapsed_s is not None else None
         data["cpu_percent"] = self._cpu.percent()  # this process, % of one core
         if self.recorder is not None:

@@ -619,14 +619,17 @@ class FakeLadder:
         self.calls.append(("resume", rid))
 
 
-def test_live_session_carries_decisions_out_on_the_ladder_and_the_pacing():
+def test_the_whip_output_carries_decisions_out_on_the_ladder_and_the_pacing():
+    from encoders.ladder import default_ladder
+    from studio.golive.encoding import CanvasEncoding
+    from studio.golive.whip_output import WhipOutput
     from studio.outputs.publisher import LIVE
-    from studio.golive.session import LiveSession
 
-    session = LiveSession(SimpleNamespace(width=640, height=360, fps=30), "http://198.18.0.1/whip", layers=None)
+    encoding = CanvasEncoding(SimpleNamespace(width=640, height=360, fps=30), default_ladder(640, 360, 30))
+    session = WhipOutput(encoding, "http://198.18.0.1/whip")
     ladder = FakeLadder()
     paced: list[tuple] = []
-    session.ladder = ladder
+    encoding.ladder = ladder
     session.publisher = SimpleNamespace(state=LIVE, set_layer_pacing=lambda rid, bps: paced.append((rid, bps)))
     session.controller = LadderController([(l.rid, l.bitrate_bps) for l in session.layers], clock=FakeClock())
     notices: list[dict] = []
