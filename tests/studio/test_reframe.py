@@ -149,3 +149,31 @@ def test_face_finder_answers_off_thread_at_its_own_rate():
         assert finder.poll() is None  # each answer once
     finally:
         finder.stop()
+
+
+@needs_cascade
+def test_the_vertical_cut_follows_a_real_face():
+    from studio.compositor import CleanPicture
+    from studio.compositor.vertical import VerticalCompositor
+
+    vertical = VerticalCompositor(360, 640, 30, {}.get)  # the default detector: OpenCV's cascade
+    vertical.face_finder.start()
+    try:
+        frame = _photo_frame()  # the face is right of centre, at x ≈ 880
+        first = vertical.reframer.step((1280, 720), 0)
+        assert first.x == round(640 - 405 / 2)
+        index = 0
+
+        def cut_one():
+            nonlocal index
+            index += 1
+            vertical.cut(CleanPicture(frame, index * FRAME_NS, index, index * FRAME_NS))
+            centre_x, target_x = vertical.reframer.centre[0], vertical.reframer.target[0]
+            return target_x > 740 and abs(centre_x - target_x) < 1  # aimed at the face and arrived
+
+        assert wait_until(cut_one, 20, interval_s=0.01)
+        window = vertical.reframer.step((1280, 720), (index + 1) * FRAME_NS)
+        assert window.x > first.x + 200  # it moved right …
+        assert window.x <= 880 <= window.x + window.width  # … and the face is in the picture
+    finally:
+        vertical.face_finder.stop()
