@@ -263,6 +263,9 @@ class RtmpOutput:
             self._cond.notify_all()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
+            publisher = self._publisher
+            if publisher is not None and not publisher.is_publishing:
+                publisher.abort()  # still connecting: nothing to unpublish, no reason to wait
             thread.join(timeout_s / 2)
             publisher = self._publisher
             if thread.is_alive() and publisher is not None:

@@ -349,6 +349,8 @@ class RtmpPublisher:
         self.is_publishing = False
         self.tls_version: str | None = None
         self.server_says: str | None = None
+        self._connecting: socket.socket | None = None
+        self._is_aborted = False
 
     @property
     def tc_url(self) -> str:
@@ -363,7 +365,7 @@ class RtmpPublisher:
         address = self.address
         raw: socket.socket | None = None
         try:
-            raw = socket.create_connection((address.host, address.port), timeout=self.connect_timeout_s)
+            raw = self._open_tcp()
             raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if address.is_tls:
                 try:
@@ -411,6 +413,26 @@ class RtmpPublisher:
             raise RtmpError.disconnected(mask_text(str(exc), self._secrets)) from None
         sock.settimeout(self.send_timeout_s)
         self.is_publishing = True
+
+    def _open_tcp(self) -> socket.socket:
+        """``socket.create_connection``, but :meth:`abort` can end a connect in progress."""
+        address = self.address
+        last_error: OSError | None = None
+        for family, kind, proto, _name, target in socket.getaddrinfo(address.host, address.port, type=socket.SOCK_STREAM):
+            sock = socket.socket(family, kind, proto)
+            self._connecting = sock
+            try:
+                sock.settimeout(self.connect_timeout_s)
+                sock.connect(target)
+                return sock
+            except OSError as exc:
+                sock.close()
+                last_error = exc
+                if self._is_aborted:
+                    break
+            finally:
+                self._connecting = None
+        raise last_error or OSError(f"no address for {address.host}")
 
     def _handshake(self) -> None:
         c1 = struct.pack(">II", int(time.monotonic() * 1000) & 0xFFFFFFFF, 0) + os.urandom(HANDSHAKE_SIZE - 8)
@@ -629,13 +651,14 @@ class RtmpPublisher:
             pass
 
     def abort(self) -> None:
-        """From another thread: make any blocked send or receive fail now."""
-        sock = self._sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        """From another thread: make a connect, send or receive in progress fail now."""
+        self._is_aborted = True
+        for sock in (self._connecting, self._sock):
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
 
 def _server_closed() -> str:

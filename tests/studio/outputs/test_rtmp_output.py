@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -255,3 +258,63 @@ def test_ffmpeg_rtmps_alone_would_accept_a_certificate_that_does_not_verify(tls_
         packet.time_base = stream.time_base = packets[0].time_base
         container.mux(packet)  # handshake, publish and header write all succeed: nothing was verified
     assert (OTHER_KEY, 200) in tls_server.publish_checks
+
+
+def test_a_server_that_never_answers_is_retried_in_words_and_stop_does_not_wait_for_it():
+    silent = socket.socket()  # accepts TCP connections (the kernel does) and never says a word
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    try:
+        output = RtmpOutput(f"rtmp://127.0.0.1:{port}/live/{KEY}", width=WIDTH, height=HEIGHT, fps=FPS, has_audio=False,
+                            backoff=quick_backoff(), connect_timeout_s=0.5)
+        output.start()
+        assert wait_until(lambda: output.stats()["reconnect_attempt"] >= 1, 5), output.stats()
+        assert output.state is OutputState.CONNECTING
+        assert output.error == "The RTMP server 127.0.0.1 did not answer within 0.5 s"
+        output.connect_timeout_s = 30.0  # the next attempt would wait long: stop must not
+        assert wait_until(lambda: output._publisher is not None, 5)
+        started = time.monotonic()
+        output.stop()
+        assert time.monotonic() - started < 1.0
+        assert output.state is OutputState.STOPPED
+    finally:
+        silent.close()
+
+
+def test_pyav_opening_rtmp_itself_would_freeze_every_python_thread():
+    """Why the RTMP connection is ours: PyAV's ``avio_open`` (inside ``start_encoding``) holds
+    the GIL for the whole connect + handshake.  A server that keeps the handshake waiting 1 s
+    stops a 10 ms ticker thread for that second.  (If PyAV ever releases it, this fails and
+    the design can be revisited.)"""
+    server = subprocess.Popen([sys.executable, "-c", (
+        "import socket, time\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)\n"
+        "print(s.getsockname()[1], flush=True)\n"
+        "c, _ = s.accept(); time.sleep(1.0); c.close()\n")], stdout=subprocess.PIPE, text=True)
+    gaps: list[float] = []
+    stop = threading.Event()
+
+    def tick() -> None:
+        last = time.monotonic()
+        while not stop.is_set():
+            time.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    ticker = threading.Thread(target=tick, name="test-gil-ticker")
+    try:
+        port = int(server.stdout.readline())
+        ticker.start()
+        time.sleep(0.1)
+        with pytest.raises((av.FFmpegError, OSError)):
+            container = av.open(f"rtmp://127.0.0.1:{port}/live/{KEY}", mode="w", format="flv")
+            container.add_mux_stream("h264", width=320, height=180)
+            container.start_encoding()
+    finally:
+        stop.set()
+        if ticker.is_alive():
+            ticker.join(5)
+        server.wait(5)
+    assert max(gaps) > 0.8, max(gaps)
