@@ -35,11 +35,9 @@ everything shows :func:`~studio.outputs.rtmp_url.mask_stream_url`.
 """
 from __future__ import annotations
 
-import collections
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
@@ -54,6 +52,7 @@ from studio.outputs.aac import AAC_CHANNELS, AAC_SAMPLE_RATE, DEFAULT_AAC_BITRAT
 from studio.outputs.reconnect import Backoff, ReconnectStatus
 from studio.outputs.rtmp_client import CONNECT_TIMEOUT_S, SEND_TIMEOUT_S, FlvSink, RtmpPublisher
 from studio.outputs.rtmp_errors import RtmpError, RtmpFailure, classify_send_error
+from studio.outputs.rtmp_queue import PacketQueue, QueuedPacket, RateWindow
 from studio.outputs.rtmp_url import RtmpAddress, mask_text, parse_rtmp_url
 from studio.outputs.state import OutputState, state_label
 
@@ -63,20 +62,9 @@ FLV_TIME_BASE = Fraction(1, 1000)  # FLV tags carry milliseconds
 DEFAULT_MAX_QUEUE_PACKETS = 400  # ≈ 5 s of 30 fps video + 47 AAC frames/s
 RTMP_BACKOFF_INITIAL_S = 1.0
 RTMP_BACKOFF_MAX_S = 30.0
-KEYFRAME_REQUEST_INTERVAL_S = 1.0  # while waiting for a keyframe, ask again this often
-AUDIO_PREROLL_PACKETS = 50  # AAC kept while waiting for the first keyframe (≈ 1 s)
-STATS_WINDOW_S = 2.0
 # FFmpeg's interleaver waits for every stream up to this before writing (its default is 10 s).
 MAX_INTERLEAVE_DELTA_US = 500_000
 _WAIT_S = 0.25
-
-
-@dataclass(slots=True)
-class _Item:
-    is_video: bool
-    data: bytes
-    capture_ns: int
-    is_keyframe: bool = True
 
 
 class _Session:
@@ -161,28 +149,17 @@ class RtmpOutput:
         self._is_started = False
         self._failure: RtmpError | None = None
         self._error: RtmpError | None = None  # the latest problem while (re)connecting
-        self._cond = threading.Condition()
-        self._queue: collections.deque[_Item] = collections.deque()
-        self._audio_preroll: collections.deque[_Item] = collections.deque(maxlen=AUDIO_PREROLL_PACKETS)
-        self._is_accepting = False
-        self._is_waiting_for_keyframe = True  # a connection starts: skip to a keyframe, keep the sound
-        self._is_skipping_to_keyframe = False  # the queue overflowed: drop pictures until a keyframe
-        self._last_keyframe_request = 0.0
+        self._cond = threading.Condition()  # guards the state
+        self._queue = PacketQueue(self.max_queue_packets, on_keyframe_needed=self._request_keyframe)
+        self._rates = RateWindow()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._publisher: RtmpPublisher | None = None
         self._has_been_live = False
-        self._live_since: float | None = None
         self._status = ReconnectStatus()
-        self._window: collections.deque[tuple[float, int, bool]] = collections.deque()
-        # counters
         self.video_packets = 0
         self.audio_packets = 0
         self.bytes_sent = 0
-        self.dropped_video = 0
-        self.dropped_audio = 0
-        self.skipped_before_keyframe = 0
-        self.keyframe_requests = 0
         self.connects = 0
 
     # ------------------------------------------------------------------ state
@@ -258,9 +235,7 @@ class RtmpOutput:
     def stop(self, timeout_s: float = 5.0) -> None:
         """Unpublish, close the connection and join the thread (idempotent)."""
         self._stopping.set()
-        with self._cond:
-            self._is_accepting = False
-            self._cond.notify_all()
+        self._queue.close()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             publisher = self._publisher
@@ -288,99 +263,42 @@ class RtmpOutput:
     def on_video_packet(self, packet: EncodedPacket) -> None:
         """Take one encoded picture (H.264 Annex-B).  Never blocks or raises."""
         try:
-            if self.video_rid is not None and packet.rid != self.video_rid:
-                return
-            if packet.codec != "h264":
+            if (self.video_rid is not None and packet.rid != self.video_rid) or packet.codec != "h264":
                 return
             capture_ns = packet.capture_ns
             if capture_ns is None:
                 capture_ns = int(packet.pts * packet.time_base * NS_PER_S)
-            should_request = False
-            with self._cond:
-                if not self._is_accepting:
-                    return
-                item = _Item(True, bytes(packet.data), int(capture_ns), packet.is_keyframe)
-                if self._is_waiting_for_keyframe:  # a connection starts here
-                    if not packet.is_keyframe:
-                        self.skipped_before_keyframe += 1
-                        should_request = self._keyframe_request_due()
-                    else:
-                        self._is_waiting_for_keyframe = False
-                        self._queue.append(item)
-                        self._queue.extend(sound for sound in self._audio_preroll if sound.capture_ns >= capture_ns)
-                        self._audio_preroll.clear()
-                        self._cond.notify_all()
-                elif self._is_skipping_to_keyframe or len(self._queue) >= self.max_queue_packets:
-                    if packet.is_keyframe:
-                        if len(self._queue) >= self.max_queue_packets:
-                            self._drop_queued()  # a keyframe starts a decodable run: the stale one goes
-                        self._is_skipping_to_keyframe = False
-                        self._queue.append(item)
-                        self._cond.notify_all()
-                    else:
-                        # Later pictures need this one: skip to the next keyframe.
-                        self.dropped_video += 1
-                        if not self._is_skipping_to_keyframe:
-                            self._is_skipping_to_keyframe = True
-                            should_request = self._keyframe_request_due()
-                else:
-                    self._queue.append(item)
-                    self._cond.notify_all()
-            if should_request:
-                self._request_keyframe()
+            self._queue.put_video(bytes(packet.data), int(capture_ns), packet.is_keyframe)
         except Exception:  # never into the encoder thread
             log.exception("RTMP %s: video hand-off failed", self.name)
 
     def on_audio_packet(self, packet: AacPacket) -> None:
         """Take one AAC frame (shared by every RTMP output; not modified).  Never blocks or raises."""
         try:
-            if not self.has_audio:
-                return
-            item = _Item(False, packet.data, int(packet.capture_ns), True)
-            with self._cond:
-                if not self._is_accepting:
-                    return
-                if self._is_waiting_for_keyframe:
-                    self._audio_preroll.append(item)
-                    return
-                if len(self._queue) >= self.max_queue_packets:
-                    # Drop the oldest sound rather than the newest: the queue stays in time order.
-                    for index, queued in enumerate(self._queue):
-                        if not queued.is_video:
-                            del self._queue[index]
-                            break
-                    self.dropped_audio += 1
-                    if len(self._queue) >= self.max_queue_packets:
-                        return
-                self._queue.append(item)
-                self._cond.notify_all()
+            if self.has_audio:
+                self._queue.put_audio(packet.data, int(packet.capture_ns))
         except Exception:
             log.exception("RTMP %s: audio hand-off failed", self.name)
 
-    def _drop_queued(self) -> None:
-        for item in self._queue:
-            if item.is_video:
-                self.dropped_video += 1
-            else:
-                self.dropped_audio += 1
-        self._queue.clear()
-
-    def _keyframe_request_due(self) -> bool:
-        now = time.monotonic()
-        if now - self._last_keyframe_request < KEYFRAME_REQUEST_INTERVAL_S:
-            return False
-        self._last_keyframe_request = now
-        return True
-
     def _request_keyframe(self) -> None:
-        callback = self.on_keyframe_request
-        if callback is None:
-            return
-        self.keyframe_requests += 1
-        try:
-            callback()
-        except Exception:
-            log.exception("RTMP %s: keyframe request failed", self.name)
+        if self.on_keyframe_request is not None:
+            self.on_keyframe_request()
+
+    @property
+    def dropped_video(self) -> int:
+        return self._queue.dropped_video
+
+    @property
+    def dropped_audio(self) -> int:
+        return self._queue.dropped_audio
+
+    @property
+    def skipped_before_keyframe(self) -> int:
+        return self._queue.skipped_before_keyframe
+
+    @property
+    def keyframe_requests(self) -> int:
+        return self._queue.keyframe_requests
 
     # ------------------------------------------------------------------ writer thread
 
@@ -407,9 +325,7 @@ class RtmpOutput:
             detail = mask_text(f"{type(exc).__name__}: {exc}", self._secrets)
             self._set_state(OutputState.FAILED, RtmpError.send_failed(detail))
         finally:
-            with self._cond:
-                self._is_accepting = False
-                self._queue.clear()
+            self._queue.close()
             log.debug("RTMP %s: writer thread ended", self.name)
 
     def _wait_before_retry(self, error: RtmpError) -> None:
@@ -420,36 +336,15 @@ class RtmpOutput:
         self._stopping.wait(delay)
         self._status.trying()
 
-    def _begin_accepting(self) -> None:
-        with self._cond:
-            self._queue.clear()
-            self._audio_preroll.clear()
-            self._is_waiting_for_keyframe = True
-            self._is_skipping_to_keyframe = False
-            self._is_accepting = True
-            self._last_keyframe_request = time.monotonic()
-        self._request_keyframe()
-
-    def _stop_accepting(self) -> None:
-        with self._cond:
-            self._is_accepting = False
-            self._queue.clear()
-            self._audio_preroll.clear()
-
     def _run_session(self) -> None:
         """Connect, publish until stop or a failure (raised as :class:`RtmpError`)."""
-        self._begin_accepting()
+        self._queue.open()  # from now on pictures are kept from the next keyframe (asked for)
         session = self._connect()
         try:
             while not self._stopping.is_set():
-                with self._cond:
-                    if not self._queue:
-                        self._cond.wait(_WAIT_S)
-                    batch = list(self._queue)
-                    self._queue.clear()
-                    is_waiting = self._is_waiting_for_keyframe
-                if is_waiting and not session.is_live and self._keyframe_request_due_locked():
-                    self._request_keyframe()
+                batch = self._queue.take(_WAIT_S)
+                if not session.is_live:
+                    self._queue.ask_again_if_due()
                 for item in batch:
                     self._mux(session, item)
                     if not session.is_live and item.is_video:
@@ -457,12 +352,8 @@ class RtmpOutput:
                 if not batch:
                     session.publisher.poll()  # pings, a server error, or a connection gone while idle
         finally:
-            self._stop_accepting()
+            self._queue.close()
             self._close(session)
-
-    def _keyframe_request_due_locked(self) -> bool:
-        with self._cond:
-            return self._keyframe_request_due()
 
     def _connect(self) -> _Session:
         """Connect and publish (our socket; raises :class:`RtmpError`), then open PyAV's FLV
@@ -500,7 +391,7 @@ class RtmpOutput:
             raise
         return _Session(publisher, container, video, audio)
 
-    def _mux(self, session: _Session, item: _Item) -> None:
+    def _mux(self, session: _Session, item: QueuedPacket) -> None:
         if session.origin_ns is None:
             if not item.is_video:
                 return
@@ -529,22 +420,17 @@ class RtmpOutput:
             raise
         except (av.FFmpegError, OSError, EOFError) as exc:
             raise classify_send_error(exc, secrets=self._secrets) from None
-        now = time.monotonic()
-        size = len(item.data)
-        self.bytes_sent += size
+        self.bytes_sent += len(item.data)
         if item.is_video:
             self.video_packets += 1
         else:
             self.audio_packets += 1
-        with self._cond:
-            self._window.append((now, size, item.is_video))
-            while self._window and now - self._window[0][0] > STATS_WINDOW_S:
-                self._window.popleft()
+        self._rates.add(len(item.data), item.is_video)
 
     def _went_live(self, session: _Session) -> None:
         session.is_live = True
         self._error = None
-        self._live_since = time.monotonic()
+        self._rates.start()
         if self._status.outage_started is not None:
             duration = self._status.recovered("reconnect")
             log.info("RTMP %s: live again after %.1f s", self.name, duration or 0.0)
@@ -555,9 +441,7 @@ class RtmpOutput:
         self._close_container(session.container)
         session.publisher.close()  # FCUnpublish + deleteStream when the connection still works
         self._publisher = None
-        self._live_since = None
-        with self._cond:
-            self._window.clear()
+        self._rates.stop()
 
     def _close_container(self, container: Any) -> None:
         try:
@@ -571,14 +455,7 @@ class RtmpOutput:
         """A JSON-ready snapshot: ``state``, ``bitrate_bps``, ``fps``, ``reconnects``, ``error``
         (words, key masked), ``url`` (masked), plus counters and retry details."""
         now = time.monotonic()
-        with self._cond:
-            window = [entry for entry in self._window if now - entry[0] <= STATS_WINDOW_S]
-            queued = len(self._queue)
-        bitrate_bps = fps = None
-        if self._state is OutputState.LIVE and self._live_since is not None:
-            span = min(STATS_WINDOW_S, max(now - self._live_since, 1e-3))
-            bitrate_bps = int(sum(size for _t, size, _v in window) * 8 / span)
-            fps = round(sum(1 for _t, _s, is_video in window if is_video) / span, 1)
+        bitrate_bps, fps = self._rates.rates(now) if self._state is OutputState.LIVE else (None, None)
         retry = self._status.snapshot(now)
         return {
             "kind": "rtmp",
@@ -603,7 +480,7 @@ class RtmpOutput:
             "dropped_audio": self.dropped_audio,
             "skipped_before_keyframe": self.skipped_before_keyframe,
             "keyframe_requests": self.keyframe_requests,
-            "queued": queued,
+            "queued": len(self._queue),
             "connects": self.connects,
             "reconnect_attempt": retry["reconnect_attempt"],
             "next_retry_in_s": retry["next_retry_in_s"],
