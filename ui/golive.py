@@ -131,7 +131,7 @@ class GoLiveController(QObject):
 
     def stats(self) -> dict[str, Any] | None:
         service = self.service
-        return service.stats() if service is not None and service.session is not None else None
+        return service.stats() if service is not None and service.started_at is not None else None
 
     def reconnect_info(self) -> dict[str, Any] | None:
         """While reconnecting: ``attempt`` (in this outage), ``next_retry_in_s`` (None while an

@@ -65,6 +65,45 @@ class WhipTarget:
 
 
 @dataclass(frozen=True)
+class RtmpTarget:
+    """An RTMP or RTMPS destination.  ``url`` carries the stream key as its last path segment, so
+    it is kept out of ``repr``; :attr:`masked_url` is the only form shown anywhere.
+
+    ``bitrate_bps`` None: take the canvas's top layer as it is (horizontal: the WHIP top layer's
+    very packets, no second encode) or the default rate of the vertical canvas.  A different
+    rate gets its own encoder, shared by every destination that asks for the same one.
+    ``ca_file``: trust only this CA for RTMPS (default: the system's certificate store).
+    """
+
+    url: str = field(repr=False)
+    id: str = "rtmp"
+    name: str | None = None
+    canvas: CanvasRole = CanvasRole.HORIZONTAL
+    bitrate_bps: int | None = None
+    ca_file: Path | None = None
+    verify_tls: bool = True
+    is_enabled: bool = True
+
+    def __post_init__(self) -> None:
+        from studio.outputs.rtmp_url import parse_rtmp_url
+
+        parse_rtmp_url(self.url)  # ValueError (key masked) for anything but rtmp:// or rtmps://
+        if self.bitrate_bps is not None and not 100_000 <= self.bitrate_bps <= 50_000_000:
+            raise ValueError(f"{self.masked_url}: bitrate must be between 100 kbit/s and 50 Mbit/s")
+
+    @property
+    def masked_url(self) -> str:
+        from studio.outputs.rtmp_url import mask_stream_url
+
+        return mask_stream_url(self.url)
+
+    @property
+    def label(self) -> str:
+        """What the host calls it, else the masked address."""
+        return self.name or self.masked_url
+
+
+@dataclass(frozen=True)
 class RecordingPlan:
     """Record the stream's own top-layer packets (no second encode) plus the program sound.
 
@@ -98,17 +137,36 @@ class RecordingPlan:
         return candidate
 
 
+DEFAULT_VERTICAL_CANVAS = (1080, 1920)
+
+
 @dataclass(frozen=True)
 class GoLivePlan:
-    """Everything a show publishes.  ``stats_path``: one JSON line per second for the
-    post-show review (None: no stats file)."""
+    """Everything a show publishes.  ``whip`` None: no WHIP destination (and no rehearsal
+    receiver), e.g. a show going only to RTMP platforms.  ``vertical_canvas``: the size of the
+    second, 9:16 canvas when a destination takes it.  ``stats_path``: one JSON line per second
+    for the post-show review (None: no stats file)."""
 
-    whip: WhipTarget = field(default_factory=WhipTarget)
+    whip: WhipTarget | None = field(default_factory=WhipTarget)
+    rtmp: tuple[RtmpTarget, ...] = ()
+    vertical_canvas: tuple[int, int] = DEFAULT_VERTICAL_CANVAS
     recording: RecordingPlan | None = None
     events_channel: bool = False
     has_audio: bool = True
     encoder: str = "auto"
     stats_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        ids = [target.id for target in self.rtmp] + ([self.whip.id] if self.whip is not None else [])
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"destination ids must be unique, got {ids}")
+        width, height = self.vertical_canvas
+        if width < 160 or height < 160 or width % 2 or height % 2:
+            raise ValueError(f"the vertical canvas needs even sizes of at least 160 pixels, got {width}x{height}")
+
+    @property
+    def has_vertical(self) -> bool:
+        return any(target.canvas is CanvasRole.VERTICAL for target in self.rtmp)
 
 
 def plan_from_settings(settings: "Settings", destination_id: str | None, token: str | None,
