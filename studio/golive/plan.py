@@ -160,6 +160,8 @@ class GoLivePlan:
         ids = [target.id for target in self.rtmp] + ([self.whip.id] if self.whip is not None else [])
         if len(set(ids)) != len(ids):
             raise ValueError(f"destination ids must be unique, got {ids}")
+        if self.whip is not None and self.whip.codec != "h264" and any(t.canvas is CanvasRole.HORIZONTAL for t in self.rtmp):
+            raise ValueError("RTMP destinations take H.264; with them the WHIP destination must use H.264 too")
         width, height = self.vertical_canvas
         if width < 160 or height < 160 or width % 2 or height % 2:
             raise ValueError(f"the vertical canvas needs even sizes of at least 160 pixels, got {width}x{height}")
