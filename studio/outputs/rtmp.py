@@ -338,8 +338,9 @@ class RtmpOutput:
 
     def _run_session(self) -> None:
         """Connect, publish until stop or a failure (raised as :class:`RtmpError`)."""
-        self._queue.open()  # from now on pictures are kept from the next keyframe (asked for)
         session = self._connect()
+        # Only now: while connecting, nothing piles up to be dropped (and counted) for nothing.
+        self._queue.open()  # pictures are kept from the next keyframe on (one is asked for)
         try:
             while not self._stopping.is_set():
                 batch = self._queue.take(_WAIT_S)
