@@ -344,8 +344,7 @@ class RtmpOutput:
         try:
             while not self._stopping.is_set():
                 batch = self._queue.take(_WAIT_S)
-                if not session.is_live:
-                    self._queue.ask_again_if_due()
+                self._queue.ask_again_if_due()  # still waiting for a keyframe, or skipping to one
                 for item in batch:
                     self._mux(session, item)
                     if not session.is_live and item.is_video:

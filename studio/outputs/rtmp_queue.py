@@ -4,14 +4,18 @@
 anywhere but on a keyframe:
 
 * ``open()`` (each connection) empties it and waits for a keyframe: pictures before it are
-  skipped (``skipped_before_keyframe``), a keyframe is asked for (``on_keyframe_needed``, at
-  most once per ``keyframe_request_interval_s``), and the sound captured from the keyframe on
-  is kept (it is encoded faster than the picture, so some arrives first);
+  skipped (``skipped_before_keyframe``), a keyframe is asked for (``on_keyframe_needed``),
+  and the sound captured from the keyframe on is kept (it is encoded faster than the
+  picture, so some arrives first);
 * when full (the network is slower than the stream), a new keyframe replaces everything
   queued — the stale run goes, what stays decodes from its first packet — and a picture that
   is not a keyframe is dropped along with every picture after it until the next keyframe
   (later pictures reference it); the oldest sound is dropped to make room for new sound.
   Every dropped packet is counted.
+
+Producers only append (under a short lock): the keyframe requests are made by the consumer,
+in :meth:`PacketQueue.open` and :meth:`PacketQueue.ask_again_if_due` (at most once per
+``keyframe_request_interval_s``), never from inside an encoder's packet callback.
 
 :class:`RateWindow` turns what the writer sent into the bitrate and frame rate of the last
 seconds.
@@ -57,6 +61,7 @@ class PacketQueue:
         self._is_waiting_for_keyframe = True  # a connection starts: skip to a keyframe, keep the sound
         self._is_skipping_to_keyframe = False  # the queue overflowed: drop pictures until a keyframe
         self._last_request = float("-inf")
+        self._wants_keyframe = False  # a producer dropped pictures: the consumer should ask
         self.dropped_video = 0
         self.dropped_audio = 0
         self.skipped_before_keyframe = 0
@@ -71,6 +76,7 @@ class PacketQueue:
             self._preroll.clear()
             self._is_waiting_for_keyframe = True
             self._is_skipping_to_keyframe = False
+            self._wants_keyframe = False
             self._is_open = True
             self._last_request = time.monotonic()
         self._ask_for_keyframe()
@@ -101,9 +107,12 @@ class PacketQueue:
         return self._is_waiting_for_keyframe
 
     def ask_again_if_due(self) -> None:
-        """Still waiting for a keyframe: ask again (rate-limited)."""
+        """Still waiting for a keyframe, or skipping to one: ask (rate-limited).  Consumer side."""
         with self._cond:
-            is_due = self._is_open and self._is_waiting_for_keyframe and self._request_is_due()
+            is_wanted = self._is_open and (self._is_waiting_for_keyframe or self._wants_keyframe)
+            is_due = is_wanted and self._request_is_due()
+            if is_due:
+                self._wants_keyframe = False
         if is_due:
             self._ask_for_keyframe()
 
@@ -114,7 +123,6 @@ class PacketQueue:
     # ------------------------------------------------------------------ producers (any thread)
 
     def put_video(self, data: bytes, capture_ns: int, is_keyframe: bool) -> None:
-        should_ask = False
         with self._cond:
             if not self._is_open:
                 return
@@ -122,7 +130,6 @@ class PacketQueue:
             if self._is_waiting_for_keyframe:
                 if not is_keyframe:
                     self.skipped_before_keyframe += 1
-                    should_ask = self._request_is_due()
                 else:
                     self._is_waiting_for_keyframe = False
                     self._packets.append(packet)
@@ -140,12 +147,11 @@ class PacketQueue:
                     self.dropped_video += 1
                     if not self._is_skipping_to_keyframe:
                         self._is_skipping_to_keyframe = True
-                        should_ask = self._request_is_due()
+                        self._wants_keyframe = True
+                        self._cond.notify_all()  # the consumer asks for one
             else:
                 self._packets.append(packet)
                 self._cond.notify_all()
-        if should_ask:
-            self._ask_for_keyframe()
 
     def put_audio(self, data: bytes, capture_ns: int) -> None:
         with self._cond:

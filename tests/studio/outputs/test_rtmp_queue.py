@@ -56,12 +56,13 @@ def test_a_connection_starts_on_a_keyframe_with_the_sound_captured_since(queue, 
     assert queue.skipped_before_keyframe == 1 and not queue.is_waiting_for_keyframe
 
 
-def test_waiting_asks_again_at_most_once_per_interval(requests):
+def test_the_consumer_asks_again_at_most_once_per_interval_never_the_producer(requests):
     queue = PacketQueue(10, on_keyframe_needed=lambda: requests.append(1), keyframe_request_interval_s=0.0)
     queue.open()
-    picture(queue, 0)
-    queue.ask_again_if_due()
-    assert len(requests) == 3
+    picture(queue, 0)  # the encoder's thread only appends (or skips)
+    assert len(requests) == 1
+    queue.ask_again_if_due()  # the writer's thread asks
+    assert len(requests) == 2
     slow = PacketQueue(10, on_keyframe_needed=lambda: requests.append(2))
     slow.open()
     picture(slow, 0)
@@ -69,7 +70,8 @@ def test_waiting_asks_again_at_most_once_per_interval(requests):
     assert requests.count(2) == 1  # within the second: not again
 
 
-def test_full_queue_skips_pictures_until_the_next_keyframe_then_starts_over_there(queue, requests):
+def test_full_queue_skips_pictures_until_the_next_keyframe_then_starts_over_there(requests):
+    queue = PacketQueue(10, on_keyframe_needed=lambda: requests.append(1), keyframe_request_interval_s=0.0)
     queue.open()
     picture(queue, 0, is_keyframe=True)
     for index in range(1, 10):
@@ -79,6 +81,9 @@ def test_full_queue_skips_pictures_until_the_next_keyframe_then_starts_over_ther
     sound(queue, 20)  # only pictures queued: this sound is the one dropped
     picture(queue, 11)
     assert (queue.dropped_video, queue.dropped_audio, len(queue)) == (2, 1, 10)
+    assert requests == [1]  # the drop only flags it...
+    queue.ask_again_if_due()
+    assert requests == [1, 1]  # ...the consumer asks
     picture(queue, 12, is_keyframe=True)
     # The keyframe replaced the whole stale run: what is queued decodes from its first packet.
     assert contents(queue) == [(True, 12 * FRAME_NS, True)]
