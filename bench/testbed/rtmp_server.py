@@ -73,6 +73,17 @@ def free_port(host: str = HOST) -> int:
         return int(sock.getsockname()[1])
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: a test run that is killed (no ``__exit__``) takes nginx with it.
+    Linux only (``PR_SET_PDEATHSIG``); tied to the thread that starts the server."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+
 def _is_listening(port: int, host: str = HOST) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
@@ -336,7 +347,8 @@ class RtmpServer:
             self._process = subprocess.Popen(
                 [NGINX, "-p", str(self.directory), "-c", str(self.directory / "nginx.conf"),
                  "-e", str(self.directory / "logs" / "error.log"), "-g", "daemon off;"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                preexec_fn=_die_with_parent)
         finally:
             log.close()
         ports = [self.port, self.http_port, *self.tls_ports.values()]
