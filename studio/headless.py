@@ -57,6 +57,10 @@ class LiveOptions:
     region: str | None = None  # overlay region pack (None: follows the locale)
     record: Path | None = None  # local Matroska recording of the top layer + audio
     events_channel: bool = False  # live-show events over a data channel on the WHIP session too
+    rtmp: tuple[str, ...] = ()  # RTMP(S) destinations of the horizontal canvas (key = last path segment)
+    rtmp_vertical: tuple[str, ...] = ()  # RTMP(S) destinations of the vertical canvas
+    vertical_canvas: tuple[int, int] = (1080, 1920)
+    rtmp_ca_file: Path | None = None  # RTMPS: trust only this CA (default: the system store)
     webhook_url: str | None = None  # POST every live-show event here (else env BRIDGECAST_WEBHOOK_URL)
     webhook_secret: str | None = None  # HMAC-signs each POST (else env BRIDGECAST_WEBHOOK_SECRET); never logged
     extra: dict[str, Any] = field(default_factory=dict)
@@ -70,15 +74,32 @@ class LiveOptions:
                 self.webhook_secret or os.environ.get(WEBHOOK_SECRET_ENV) or None)
 
 
-def parse_canvas(text: str) -> tuple[int, int]:
+def parse_canvas(text: str, option: str = "--canvas") -> tuple[int, int]:
     try:
         width_text, height_text = text.lower().split("x")
         width, height = int(width_text), int(height_text)
     except ValueError:
-        raise OptionError(_("--canvas must look like 1920x1080, not “{value}”").format(value=text)) from None
-    if width < 160 or height < 160 or width % 2 or height % 2:
-        raise OptionError(_("--canvas needs even sizes of at least 160 pixels, not “{value}”").format(value=text))
+        raise OptionError(_("{option} must look like 1920x1080, not “{value}”").format(option=option, value=text)) from None
+    if width < 160 or height < 160 or width % 2 or height % 2 or width > 7680 or height > 7680:
+        raise OptionError(_("{option} needs even sizes between 160 and 7680 pixels, not “{value}”").format(
+            option=option, value=text))
     return width, height
+
+
+def parse_rtmp_urls(urls: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """RTMP(S) addresses checked up front; a bad one is refused in words with its key masked."""
+    from studio.outputs.rtmp_url import mask_stream_url, parse_rtmp_url, stream_key
+
+    for url in urls:
+        try:
+            parse_rtmp_url(url)
+        except ValueError:
+            raise OptionError(_("--rtmp takes rtmp:// or rtmps:// addresses, not “{value}”").format(
+                value=mask_stream_url(url))) from None
+        if not stream_key(url):
+            raise OptionError(_("{value} has no stream key: it is the last part of the address").format(
+                value=mask_stream_url(url)))
+    return tuple(urls)
 
 
 def parse_layers(text: str) -> tuple[str, ...]:
@@ -183,10 +204,20 @@ def every_second(stop: threading.Event, duration_s: float | None, tick: Callable
 
 def plan_from_options(options: LiveOptions, stats_path: Path | None) -> "GoLivePlan":
     """The go-live plan ``bridgecast live`` carries out (the same plan type the app builds)."""
-    from studio.golive.plan import GoLivePlan, RecordingPlan, WhipTarget
+    from studio.golive.plan import CanvasRole, GoLivePlan, RecordingPlan, RtmpTarget, WhipTarget
 
+    has_rtmp = bool(options.rtmp or options.rtmp_vertical)
+    whip = None
+    if options.whip is not None or not has_rtmp:  # only --rtmp…: no WHIP and no rehearsal receiver
+        whip = WhipTarget(url=options.whip, token=options.resolved_token(), layers=tuple(options.layers), codec=options.codec)
+    targets = [RtmpTarget(url, id=f"rtmp-{index}", ca_file=options.rtmp_ca_file)
+               for index, url in enumerate(options.rtmp, start=1)]
+    targets += [RtmpTarget(url, id=f"rtmp-vertical-{index}", canvas=CanvasRole.VERTICAL, ca_file=options.rtmp_ca_file)
+                for index, url in enumerate(options.rtmp_vertical, start=1)]
     return GoLivePlan(
-        whip=WhipTarget(url=options.whip, token=options.resolved_token(), layers=tuple(options.layers), codec=options.codec),
+        whip=whip,
+        rtmp=tuple(targets),
+        vertical_canvas=options.vertical_canvas,
         recording=RecordingPlan(path=options.record) if options.record is not None else None,
         events_channel=options.events_channel,
         has_audio=options.has_audio,
@@ -210,6 +241,11 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
 
     stop = stop or threading.Event()
     report = err or (lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        plan = plan_from_options(options, stats_path=None)
+    except ValueError as exc:  # a combination the plan refuses (the key is masked in the message)
+        report(_("error: {reason}").format(reason=exc))
+        return 2
     collection = build_collection(options)
     settings = Settings()
     settings.audio.microphone = ""  # headless: audio inputs come from the scene file only
@@ -240,7 +276,7 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
             control.live.stream_state = lambda: service.state if service is not None else "stopped"
         # The stats file is written here, once a second on the media clock, so the run's
         # exit follows the same tick; the service itself writes no second copy.
-        service = GoLiveService(studio, plan_from_options(options, stats_path=None),
+        service = GoLiveService(studio, plan,
                                 live_show=control.live if control is not None else None)
 
         def on_recording(state: str, message: str | None = None, **_ignored: Any) -> None:
@@ -249,6 +285,34 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
                 report(_("warning: recording stopped: {reason}").format(reason=message))
 
         service.recording_state.connect(on_recording)
+        warned: dict[str, str] = {}
+        went_live: set[str] = set()
+
+        def warn_about_outputs(record: dict[str, Any]) -> None:
+            # One line per destination problem (keys are masked by the outputs); the show goes on.
+            # A show with one destination says it once, in the final error line.
+            destinations = [entry for entry in record.get("outputs") or [] if entry["kind"] != "record"]
+            for entry in destinations:
+                if entry["state"] == "live":
+                    went_live.add(entry["id"])
+            if len(destinations) < 2 and plan.whip is not None:
+                return
+            for entry in record.get("outputs") or []:
+                if entry["kind"] == "record":
+                    continue
+                if entry["state"] == "live":
+                    went_live.add(entry["id"])
+                    warned.pop(entry["id"], None)
+                    continue
+                error = entry.get("error")
+                if not error or entry["state"] not in ("failed", "connecting", "reconnecting") or warned.get(entry["id"]) == error:
+                    continue
+                warned[entry["id"]] = error
+                name = entry.get("name") or entry.get("url") or entry["id"]
+                if entry["state"] == "failed":
+                    report(_("warning: destination {name} failed: {reason}").format(name=name, reason=error))
+                else:
+                    report(_("warning: destination {name}: {reason}; retrying").format(name=name, reason=error))
         if control is not None:
             control.start()
             if control.control_error is not None:
@@ -260,13 +324,20 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
         service.start()
 
         def tick() -> bool:
-            writer.write(service.stats())
+            record = service.stats()
+            writer.write(record)
+            warn_about_outputs(record)
             return service.state != FAILED
 
         every_second(stop, options.duration_s, tick)
         if service.state == FAILED:
             exit_code = 1
             report(_("error: {reason}").format(reason=service.failure or _("the stream failed")))
+        elif plan.whip is None and not went_live and service.state != "live":
+            # Retried until the end, never live anywhere: the show did not run.
+            exit_code = 1
+            reasons = "; ".join(dict.fromkeys(warned.values())) or _("no answer")
+            report(_("error: no destination went live ({reasons})").format(reasons=reasons))
     except StudioError as exc:
         report(_("error: {reason}").format(reason=exc))
         exit_code = 1

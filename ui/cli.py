@@ -100,7 +100,8 @@ def cmd_live(args: argparse.Namespace) -> int:
     import threading
     from pathlib import Path
 
-    from studio.headless import LiveOptions, OptionError, parse_canvas, parse_layers, parse_locale, run_live
+    from studio.headless import (LiveOptions, OptionError, parse_canvas, parse_layers, parse_locale, parse_rtmp_urls,
+                                 run_live)
 
     try:
         options = LiveOptions(
@@ -127,6 +128,10 @@ def cmd_live(args: argparse.Namespace) -> int:
             keep_show_stats=not args.no_show_stats,
             locale=parse_locale(args.locale),
             region=args.region,
+            rtmp=parse_rtmp_urls(args.rtmp or []),
+            rtmp_vertical=parse_rtmp_urls(args.rtmp_vertical or []),
+            vertical_canvas=parse_canvas(args.vertical_canvas, option="--vertical-canvas"),
+            rtmp_ca_file=Path(args.rtmp_ca_file) if args.rtmp_ca_file else None,
         )
     except OptionError as exc:
         print(_("error: {reason}").format(reason=exc), file=sys.stderr)
@@ -238,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help=_("without --stats-jsonl, do not keep this show's stream statistics for `bridgecast review`"))
     live.add_argument("--events-channel", action="store_true",
                       help=_("also send live-show events to the platform over a data channel on the WHIP session, when the server accepts one"))
+    live.add_argument("--rtmp", action="append", metavar="URL",
+                      help=_("also go live to this RTMP or RTMPS address from the horizontal canvas (repeatable; the stream key is the last path segment)"))
+    live.add_argument("--rtmp-vertical", action="append", metavar="URL",
+                      help=_("also go live to this RTMP or RTMPS address from the vertical canvas (repeatable)"))
+    live.add_argument("--vertical-canvas", default="1080x1920", help=_("size of the vertical canvas, e.g. 1080x1920"))
+    live.add_argument("--rtmp-ca-file", help=_("trust only this CA certificate file for RTMPS (default: the system's certificates)"))
     review = sub.add_parser("review", help=_("after a show: how the stream went (and the show's sales and comments)"))
     review.add_argument("stats", nargs="*", help=_("stats files (default: the newest show's)"))
     review.add_argument("--show-db", help=_("the live show's database (default: the app's)"))
