@@ -38,6 +38,18 @@ log = logging.getLogger(__name__)
 RENDER_HISTORY = 600  # ticks of render timings kept for stats (20 s at 30 fps)
 
 
+def scale_interpolation(from_width: int, from_height: int, to_width: int, to_height: int) -> int:
+    """OpenCV interpolation for a scale: area averaging only when shrinking 2× or more.
+
+    Below 2× bilinear already reads every source pixel, and OpenCV's area filter at a
+    fractional ratio (1920 → 1080 wide: 1.78×) costs ten times as much (8.5 ms against 0.8 ms
+    per 1080×608 picture here), which a 30 fps program cannot afford on every new frame.
+    """
+    if from_width >= 2 * to_width and from_height >= 2 * to_height:
+        return cv2.INTER_AREA
+    return cv2.INTER_LINEAR
+
+
 def peek_frame(source: VideoSource) -> VideoFrame | None:
     """The source's newest frame without marking it read.
 
@@ -386,8 +398,7 @@ class Compositor:
             h, w = image.shape[:2]
             image = image[min(top, h - 1) : max(min(top, h - 1) + 1, h - bottom), min(left, w - 1) : max(min(left, w - 1) + 1, w - right)]
         if image.shape[1] != layer.width or image.shape[0] != layer.height:
-            shrinking = image.shape[1] > layer.width and image.shape[0] > layer.height
-            image = cv2.resize(image, (layer.width, layer.height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+            image = cv2.resize(image, (layer.width, layer.height), interpolation=scale_interpolation(image.shape[1], image.shape[0], layer.width, layer.height))
         return image
 
     def _place(self, canvas: np.ndarray, layer: LayerPlan, picture: _Picture) -> None:

@@ -28,7 +28,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from studio.compositor import CleanPicture, Compositor, _Content
+from studio.compositor import CleanPicture, Compositor, _Content, scale_interpolation
 from studio.compositor.reframe import FaceDetector, FaceFinder, Reframer, haar_face_detector
 from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, media_to_wall_ms, now_ns
 from studio.core.frame import LatestSlot, VideoFrame
@@ -187,8 +187,7 @@ class VerticalCompositor(Compositor):
                 self.reframer.observe(faces, size, picture.capture_ns)
         window = self.reframer.step(frame_size, picture.capture_ns)
         crop = image[window.y : window.y + window.height, window.x : window.x + window.width]
-        shrinking = window.width > self.width and window.height > self.height
-        canvas = cv2.resize(crop, (self.width, self.height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+        canvas = cv2.resize(crop, (self.width, self.height), interpolation=scale_interpolation(window.width, window.height, self.width, self.height))
         for overlay in self._overlays:
             overlay.blend_into(canvas, picture.capture_ns)
         self._stamp(canvas, picture.capture_ns, _Content(picture.content_capture_ns, picture.has_timecode))
