@@ -205,7 +205,7 @@ class GoLiveController(QObject):
         thread.start()
 
     def _start_work(self, generation: int, destination: Destination | None) -> None:
-        from studio.golive.plan import plan_from_settings
+        from studio.golive.from_settings import plan_from_settings
         from studio.golive.service import GoLiveService
         from studio.outputs.show_stats import new_stats_path
 

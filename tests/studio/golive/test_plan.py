@@ -5,7 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from studio.golive.plan import GoLivePlan, RecordingPlan, WhipTarget, plan_from_settings
+from studio.golive.from_settings import plan_from_settings
+from studio.golive.plan import GoLivePlan, RecordingPlan, WhipTarget
 from studio.settings import Destination, Settings
 
 
