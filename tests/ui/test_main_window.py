@@ -64,7 +64,8 @@ def test_add_an_image_source_through_the_ui(window, qtbot, tmp_path):
     spec = next(s for s in studio.collection.sources if s.kind == "image")
     assert spec.settings["path"] == str(path)
     # The new layer is on top: first row of the list, selected.
-    assert dock.list.item(0).text() == "Image"
+    # The source's "running" state reaches the dock through a queued signal, maybe after the first frame.
+    qtbot.waitUntil(lambda: dock.list.item(0).text() == "Image", timeout=3000)
     assert dock.list.currentRow() == 0
 
     # The image covers the pattern's own time-code strip; the latency probe stamps one on the program.
