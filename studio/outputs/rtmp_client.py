@@ -399,8 +399,7 @@ class RtmpPublisher:
             transaction = self._command("createStream", None)
             result = self._await_result(transaction, "createStream")
             self._stream_id = int(result[3]) if len(result) > 3 and isinstance(result[3], float) else 1
-            self._command("publish", None, self.stream_name, "live", stream_id=self._stream_id, csid=CS_SOURCE,
-                          transaction=0)
+            self._command("publish", None, self.stream_name, "live", stream_id=self._stream_id, csid=CS_SOURCE)
             self._await_publish_start()
         except (socket.timeout, TimeoutError):
             self.close()
