@@ -12,14 +12,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from studio.core.i18n import _
 from studio.core.paths import config_dir
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class VideoSettings(BaseModel):
@@ -30,6 +30,9 @@ class VideoSettings(BaseModel):
     transition: Literal["cut", "fade"] = "fade"
     transition_ms: int = Field(300, ge=0, le=10_000)
     latency_probe: bool = False
+    # The second, 9:16 canvas a vertical destination takes (made when a show needs it).
+    vertical_width: int = Field(1080, ge=160, le=7680, multiple_of=2)
+    vertical_height: int = Field(1920, ge=160, le=7680, multiple_of=2)
 
 
 class AudioSettings(BaseModel):
@@ -45,17 +48,46 @@ class UiSettings(BaseModel):
 
 
 class Destination(BaseModel):
-    """A platform to go live to.  The token is kept by ``studio.secrets_store`` under
-    ``token_ref``, never in this file."""
+    """A platform to go live to: a WHIP endpoint or an RTMP/RTMPS server, on one canvas.
+
+    The token (WHIP bearer token or RTMP stream key) is kept by ``studio.secrets_store`` under
+    ``token_ref``, never in this file.  ``is_enabled``: Go live publishes to it (every enabled
+    destination at once).  ``platform`` names a preset of ``studio.golive.platforms`` ("custom"
+    for any server); ``bitrate_bps`` None takes the canvas's top layer as it is.
+    """
 
     model_config = ConfigDict(extra="ignore")
     id: str
     name: str = Field(..., min_length=1, max_length=200)
-    whip_url: str = Field(..., min_length=1)
+    kind: Literal["whip", "rtmp"] = "whip"
+    platform: str = "custom"
+    canvas: Literal["horizontal", "vertical"] = "horizontal"
+    is_enabled: bool = True
+    whip_url: str | None = None
+    rtmp_server: str | None = None  # the server URL without the stream key
+    bitrate_bps: int | None = Field(None, ge=100_000, le=50_000_000)
     token_ref: str | None = None
     codec: Literal["h264", "vp8"] = "h264"
     layers: list[Literal["h", "m", "l"]] = Field(default_factory=lambda: ["h", "m", "l"])
     simulcast: Literal["rid", "ssrc", "off"] = "rid"
+
+    @model_validator(mode="after")
+    def _has_an_address(self) -> "Destination":
+        if self.kind == "whip":
+            if not self.whip_url:
+                raise ValueError("a WHIP destination needs whip_url")
+            if self.canvas != "horizontal":
+                raise ValueError("a WHIP destination takes the horizontal canvas")
+        else:
+            server = (self.rtmp_server or "").strip()
+            if not server.lower().startswith(("rtmp://", "rtmps://")):
+                raise ValueError("an RTMP destination needs rtmp_server starting with rtmp:// or rtmps://")
+        return self
+
+    @property
+    def output_id(self) -> str:
+        """The id of its output in a running show's stats (the WHIP destination is always "whip")."""
+        return "whip" if self.kind == "whip" else self.id
 
 
 class RecordingSettings(BaseModel):
@@ -92,8 +124,8 @@ class Settings(BaseModel):
     audio: AudioSettings = Field(default_factory=AudioSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     scene_collection: str | None = None  # path of the last opened collection
+    # Go live publishes to every enabled destination; none enabled = the built-in rehearsal receiver.
     destinations: list[Destination] = Field(default_factory=list)
-    destination: str | None = None  # id of the chosen destination; None = built-in rehearsal receiver
     encoder: str = "auto"  # "auto" or a pinned encoder name from `bridgecast encoders`
     golive: GoLiveSettings = Field(default_factory=GoLiveSettings)
     control_port: int = Field(0, ge=0, le=65535)  # control API for assistant devices; 0 = any free port
@@ -107,8 +139,24 @@ class Settings(BaseModel):
     webhook_secret_ref: str | None = None
 
 
+def _one_chosen_destination_to_enabled_ones(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 chose one WHIP destination (``destination``, None = the rehearsal receiver);
+    version 2 goes live on every enabled destination.  The chosen one becomes the only enabled
+    one, so Go live does what it did before."""
+    chosen = data.pop("destination", None)
+    destinations = data.get("destinations")
+    if isinstance(destinations, list):
+        for destination in destinations:
+            if isinstance(destination, dict):
+                destination.setdefault("kind", "whip")
+                destination["is_enabled"] = chosen is not None and destination.get("id") == chosen
+    return data
+
+
 # version N -> function turning a version-N dict into version N+1
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _one_chosen_destination_to_enabled_ones,
+}
 
 
 def settings_path() -> Path:

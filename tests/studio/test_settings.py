@@ -53,7 +53,7 @@ def test_destination_token_never_in_settings_file():
     from studio.secrets_store import get_secret, set_secret
     from studio.settings import Destination
 
-    settings = Settings(destinations=[Destination(id="tt", name="TikTok", whip_url="https://example.invalid/whip", token_ref="dest:tt")], destination="tt")
+    settings = Settings(destinations=[Destination(id="tt", name="TikTok", whip_url="https://example.invalid/whip", token_ref="dest:tt")])
     set_secret("dest:tt", "s3cr3t-token")
     save_settings(settings)
     assert "s3cr3t" not in settings_path().read_text()
@@ -63,4 +63,43 @@ def test_destination_token_never_in_settings_file():
     set_secret("dest:tt", None)
     assert get_secret("dest:tt") is None
     loaded, _ = load_settings()
-    assert loaded.destinations[0].name == "TikTok" and loaded.destination == "tt"
+    assert loaded.destinations[0].name == "TikTok" and loaded.destinations[0].is_enabled
+
+
+def test_version_1_file_keeps_its_meaning_the_chosen_destination_is_the_only_enabled_one():
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = {"schema_version": 1, "language": "en", "destination": "b", "destinations": [
+        {"id": "a", "name": "Room A", "whip_url": "https://sfu.example/whip/a", "token_ref": "destination:a"},
+        {"id": "b", "name": "Room B", "whip_url": "https://sfu.example/whip/b", "layers": ["h"], "simulcast": "off"},
+    ]}
+    path.write_text(json.dumps(old))
+    loaded, warning = load_settings()
+    assert warning is None and loaded.schema_version == SCHEMA_VERSION == 2
+    assert [(d.id, d.kind, d.canvas, d.is_enabled) for d in loaded.destinations] == [
+        ("a", "whip", "horizontal", False), ("b", "whip", "horizontal", True)]
+    assert loaded.destinations[0].token_ref == "destination:a" and loaded.destinations[1].layers == ["h"]
+    # Nothing chosen (the rehearsal receiver): nothing enabled, so Go live still rehearses.
+    old["destination"] = None
+    path.write_text(json.dumps(old))
+    loaded, _ = load_settings()
+    assert not any(d.is_enabled for d in loaded.destinations)
+    save_settings(loaded)
+    assert "\"destination\"" not in settings_path().read_text()
+
+
+def test_a_destination_needs_the_address_of_its_kind():
+    import pytest
+    from pydantic import ValidationError
+
+    from studio.settings import Destination
+
+    with pytest.raises(ValidationError):
+        Destination(id="w", name="W")  # WHIP without whip_url
+    with pytest.raises(ValidationError):
+        Destination(id="r", name="R", kind="rtmp", rtmp_server="https://not-rtmp.example/live")
+    with pytest.raises(ValidationError):
+        Destination(id="w", name="W", whip_url="https://sfu.example/whip", canvas="vertical")
+    rtmp = Destination(id="r", name="R", kind="rtmp", platform="tiktok", canvas="vertical", rtmp_server="rtmps://push.example/live")
+    assert rtmp.whip_url is None and rtmp.is_enabled and rtmp.output_id == "r"
+    assert Destination(id="w", name="W", whip_url="https://sfu.example/whip").output_id == "whip"
