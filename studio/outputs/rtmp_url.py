@@ -96,7 +96,6 @@ class RtmpAddress:
     host: str
     port: int
     path_and_query: str = field(repr=False)
-    userinfo: str = field(default="", repr=False)  # "user:password@" for servers that ask (Adobe auth)
 
     @property
     def is_tls(self) -> bool:
@@ -109,10 +108,6 @@ class RtmpAddress:
     @property
     def secrets(self) -> list[str]:
         return url_secrets(self.url)
-
-    def local_url(self, port: int) -> str:
-        """The same app and key on ``rtmp://127.0.0.1:port`` (where a TLS tunnel listens)."""
-        return f"rtmp://{self.userinfo}127.0.0.1:{port}{self.path_and_query}"
 
     def __str__(self) -> str:
         return self.masked
@@ -133,9 +128,7 @@ def parse_rtmp_url(url: str) -> RtmpAddress:
     path_and_query = parts.path or "/"
     if parts.query:
         path_and_query += "?" + parts.query
-    userinfo = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
-    return RtmpAddress(url=url.strip(), scheme=scheme, host=parts.hostname, port=port, path_and_query=path_and_query,
-                       userinfo=userinfo)
+    return RtmpAddress(url=url.strip(), scheme=scheme, host=parts.hostname, port=port, path_and_query=path_and_query)
 
 
 __all__ = ["MASK", "RtmpAddress", "mask_stream_url", "mask_text", "parse_rtmp_url", "stream_key", "url_secrets"]
