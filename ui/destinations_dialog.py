@@ -1,7 +1,11 @@
 """Settings → Destinations…: add, edit and remove the platforms to go live to.
 
-Each profile has a name, a WHIP URL, a token, a codec, the layers to send and the simulcast
-mode.  The token is kept by ``studio.secrets_store`` (keyring or an owner-only file), never in
+A profile is a WHIP endpoint (URL, token, codec, layers, simulcast mode) or an RTMP/RTMPS
+server: a platform preset (YouTube, Facebook, Twitch, Kick, TikTok LIVE, Shopee Live, Lazada
+LazLive, Instagram or "Custom RTMP(S)") prefills the server URL when the platform has one
+and the canvas it wants (vertical for the mobile-first ones), and says where the host finds
+the URL and the stream key.  Each profile says whether Go live publishes to it.  The token or
+stream key is kept by ``studio.secrets_store`` (keyring or an owner-only file), never in
 settings.json; the field is masked unless the host asks to see it.  Nothing is saved until
 every profile passes validation; problems are listed in words beside the form.
 """
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.golive.platforms import PRESETS, get_preset
 from studio.settings import Destination, Settings, save_settings
 from ui.golive import token_ref_for
 from ui.workers import run_in_background
@@ -57,7 +62,13 @@ class _Draft:
     def __init__(self, destination: Destination | None = None, token: str | None = None) -> None:
         self.id = destination.id if destination else uuid.uuid4().hex[:12]
         self.name = destination.name if destination else ""
-        self.whip_url = destination.whip_url if destination else ""
+        self.kind = destination.kind if destination else "whip"
+        self.is_enabled = destination.is_enabled if destination else True
+        self.platform = destination.platform if destination else "custom"
+        self.canvas = destination.canvas if destination else "horizontal"
+        self.whip_url = (destination.whip_url or "") if destination else ""
+        self.rtmp_server = (destination.rtmp_server or "") if destination else ""
+        self.bitrate_bps = destination.bitrate_bps if destination else None
         self.codec = destination.codec if destination else "h264"
         self.layers = list(destination.layers) if destination else list(RIDS)
         self.simulcast = destination.simulcast if destination else "rid"
@@ -94,6 +105,27 @@ class DestinationsDialog(QDialog):
         self.form_widget = QWidget(self)
         form = QFormLayout(self.form_widget)
         self.name_edit = QLineEdit(self.form_widget)
+        self.kind_combo = QComboBox(self.form_widget)
+        self.kind_combo.setObjectName("destinationKindCombo")
+        self.kind_combo.addItem("WHIP", "whip")
+        self.kind_combo.addItem("RTMP / RTMPS", "rtmp")
+        self.enabled_check = QCheckBox(self.form_widget)
+        self.enabled_check.setObjectName("destinationEnabled")
+        self.platform_combo = QComboBox(self.form_widget)
+        self.platform_combo.setObjectName("platformCombo")
+        for preset in PRESETS:
+            self.platform_combo.addItem(preset.name, preset.id)
+        self.platform_hint = QLabel(self.form_widget)
+        self.platform_hint.setObjectName("platformHint")
+        self.platform_hint.setWordWrap(True)
+        self.platform_hint.setStyleSheet("color: #8b949e;")
+        self.server_edit = QLineEdit(self.form_widget)
+        self.server_edit.setObjectName("rtmpServerEdit")
+        self.server_edit.setPlaceholderText("rtmps://live.example.com/app")
+        self.canvas_combo = QComboBox(self.form_widget)
+        self.canvas_combo.setObjectName("destinationCanvas")
+        self.canvas_combo.addItem("", "horizontal")
+        self.canvas_combo.addItem("", "vertical")
         self.url_edit = QLineEdit(self.form_widget)
         self.url_edit.setPlaceholderText("https://example.com/whip/endpoint")
         self.token_edit = QLineEdit(self.form_widget)
@@ -114,14 +146,24 @@ class DestinationsDialog(QDialog):
         self.simulcast_combo = QComboBox(self.form_widget)
         for mode in SIMULCAST_MODES:
             self.simulcast_combo.addItem("", mode)
-        self.name_caption, self.url_caption, self.token_caption, self.codec_caption, self.layers_caption, self.simulcast_caption = (
-            QLabel(self.form_widget) for _ in range(6))
+        (self.name_caption, self.kind_caption, self.platform_caption, self.server_caption, self.canvas_caption,
+         self.url_caption, self.token_caption, self.codec_caption, self.layers_caption, self.simulcast_caption) = (
+            QLabel(self.form_widget) for _ in range(10))
         form.addRow(self.name_caption, self.name_edit)
+        form.addRow(self.kind_caption, self.kind_combo)
+        form.addRow(self.enabled_check)
+        form.addRow(self.platform_caption, self.platform_combo)
+        form.addRow(self.platform_hint)
         form.addRow(self.url_caption, self.url_edit)
+        form.addRow(self.server_caption, self.server_edit)
         form.addRow(self.token_caption, token_row)
+        form.addRow(self.canvas_caption, self.canvas_combo)
         form.addRow(self.codec_caption, self.codec_combo)
         form.addRow(self.layers_caption, layers_row)
         form.addRow(self.simulcast_caption, self.simulcast_combo)
+        self.form = form
+        self._token_row = token_row
+        self._layers_row = layers_row
         self.problems_label = QLabel(self)
         self.problems_label.setObjectName("destinationProblems")
         self.problems_label.setWordWrap(True)
@@ -141,8 +183,12 @@ class DestinationsDialog(QDialog):
         outer.addLayout(body, 1)
         outer.addWidget(self.buttons)
 
-        for edit in (self.name_edit, self.url_edit, self.token_edit):
+        for edit in (self.name_edit, self.url_edit, self.token_edit, self.server_edit):
             edit.textEdited.connect(self._on_edited)
+        self.enabled_check.toggled.connect(self._on_edited)
+        self.canvas_combo.currentIndexChanged.connect(self._on_edited)
+        self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
+        self.platform_combo.currentIndexChanged.connect(self._on_platform_changed)
         for check in self.layer_checks.values():
             check.toggled.connect(self._on_edited)
         self.codec_combo.currentIndexChanged.connect(self._on_edited)
@@ -153,7 +199,7 @@ class DestinationsDialog(QDialog):
         if self.drafts:
             self.list.setCurrentRow(0)
         self._show_draft(self.drafts[0] if self.drafts else None)
-        self.resize(640, 360)
+        self.resize(720, 460)
         refs = {draft.id: d.token_ref for draft, d in zip(self.drafts, settings.destinations) if d.token_ref}
         if load_tokens and refs:
             # The keyring may wait on D-Bus (or an unlock prompt): read it off the GUI thread.
@@ -208,6 +254,13 @@ class DestinationsDialog(QDialog):
         self.remove_button.setEnabled(draft is not None)
         draft = draft or _Draft()
         self.name_edit.setText(draft.name)
+        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(draft.kind)))
+        self.enabled_check.setChecked(draft.is_enabled)
+        self.platform_combo.setCurrentIndex(max(0, self.platform_combo.findData(draft.platform)))
+        self.server_edit.setText(draft.rtmp_server)
+        self.canvas_combo.setCurrentIndex(max(0, self.canvas_combo.findData(draft.canvas)))
+        self._show_kind_rows(draft.kind)
+        self._show_hint(draft.platform)
         self.url_edit.setText(draft.whip_url)
         self.token_edit.setText(draft.token)
         self.show_token.setChecked(False)
@@ -223,6 +276,11 @@ class DestinationsDialog(QDialog):
         if draft is None:
             return
         draft.name = self.name_edit.text().strip()
+        draft.kind = self.kind_combo.currentData()
+        draft.is_enabled = self.enabled_check.isChecked()
+        draft.platform = self.platform_combo.currentData()
+        draft.rtmp_server = self.server_edit.text().strip()
+        draft.canvas = self.canvas_combo.currentData() if draft.kind == "rtmp" else "horizontal"
         draft.whip_url = self.url_edit.text().strip()
         if self.token_edit.isEnabled():  # disabled while the saved tokens are still being read
             draft.token = self.token_edit.text().strip()
@@ -238,6 +296,52 @@ class DestinationsDialog(QDialog):
             self.list.item(row).setText(self._current.name or self.tr("(no name)"))
         self._validate()
 
+    def _on_kind_changed(self, *_args: object) -> None:
+        kind = self.kind_combo.currentData()
+        self._show_kind_rows(kind)
+        if self._current is not None and kind == "rtmp" and self._current.kind != "rtmp":
+            self._apply_preset(self.platform_combo.currentData(), previous=None)
+        self._on_edited()
+
+    def _on_platform_changed(self, *_args: object) -> None:
+        if self._current is None:
+            return
+        previous = self._current.platform
+        self._apply_preset(self.platform_combo.currentData(), previous=previous)
+        self._on_edited()
+
+    def _apply_preset(self, preset_id: str, previous: str | None) -> None:
+        """Prefill what the platform fixes: its server URL (when it has one; a URL the host typed
+        stays) and the canvas its viewers expect."""
+        preset = get_preset(preset_id)
+        old_server = get_preset(previous).server_url if previous else None
+        server = self.server_edit.text().strip()
+        if preset.server_url:
+            if not server or server == old_server:
+                self.server_edit.setText(preset.server_url)
+        elif server and server == old_server:
+            self.server_edit.clear()  # the old platform's address means nothing here
+        self.canvas_combo.setCurrentIndex(max(0, self.canvas_combo.findData(preset.canvas.value)))
+        self._show_hint(preset_id)
+
+    def _show_hint(self, preset_id: str) -> None:
+        from studio.core.i18n import _
+
+        preset = get_preset(preset_id)
+        bitrate = f"{preset.max_video_bitrate_bps / 1_000_000:g}"
+        self.platform_hint.setText(_(preset.hint) + "\n" + self.tr("Up to {bitrate} Mbit/s, {width}×{height}, a keyframe every {seconds} s.").format(
+            bitrate=bitrate, width=preset.width, height=preset.height, seconds=f"{preset.keyframe_interval_s:g}"))
+
+    def _show_kind_rows(self, kind: str) -> None:
+        is_rtmp = kind == "rtmp"
+        for field in (self.platform_combo, self.platform_hint, self.server_edit, self.canvas_combo):
+            self.form.setRowVisible(field, is_rtmp)
+        for field in (self.url_edit, self.codec_combo, self._layers_row, self.simulcast_combo):
+            self.form.setRowVisible(field, not is_rtmp)
+        self.token_caption.setText(self.tr("Stream key:") if is_rtmp else self.tr("Token:"))
+        self.token_edit.setPlaceholderText(self.tr("The stream key from the platform") if is_rtmp
+                                           else self.tr("Stream key or bearer token (optional)"))
+
     def _on_show_token(self, is_shown: bool) -> None:
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Normal if is_shown else QLineEdit.EchoMode.Password)
 
@@ -249,6 +353,17 @@ class DestinationsDialog(QDialog):
             found.append(self.tr("Give the destination a name."))
         elif any(other is not draft and other.name == draft.name for other in self.drafts):
             found.append(self.tr("Another destination is already called “{name}”.").format(name=draft.name))
+        if draft.kind == "rtmp":
+            parts = urlsplit(draft.rtmp_server)
+            if not draft.rtmp_server:
+                found.append(self.tr("Enter the server URL your platform gave you."))
+            elif parts.scheme.lower() not in ("rtmp", "rtmps") or not parts.hostname:
+                found.append(self.tr("The server URL must start with rtmp:// or rtmps:// and name a server."))
+            if draft.token_loaded and not draft.token:
+                found.append(self.tr("Enter the stream key."))
+            elif any(ch.isspace() for ch in draft.token):
+                found.append(self.tr("The stream key must not contain spaces."))
+            return found
         parts = urlsplit(draft.whip_url)
         if not draft.whip_url:
             found.append(self.tr("Enter the WHIP URL your platform gave you."))
@@ -286,9 +401,13 @@ class DestinationsDialog(QDialog):
                 secrets[ref] = draft.token or None
             has_token = bool(draft.token) if draft.token_loaded else any(
                 d.id == draft.id and d.token_ref for d in self.settings.destinations)
-            destinations.append(Destination(id=draft.id, name=draft.name, whip_url=draft.whip_url,
-                                            token_ref=ref if has_token else None, codec=draft.codec,
-                                            layers=list(draft.layers), simulcast=draft.simulcast))
+            is_rtmp = draft.kind == "rtmp"
+            destinations.append(Destination(
+                id=draft.id, name=draft.name, kind=draft.kind, is_enabled=draft.is_enabled,
+                platform=draft.platform if is_rtmp else "custom", canvas=draft.canvas if is_rtmp else "horizontal",
+                whip_url=None if is_rtmp else draft.whip_url, rtmp_server=draft.rtmp_server if is_rtmp else None,
+                bitrate_bps=draft.bitrate_bps if is_rtmp else None, token_ref=ref if has_token else None,
+                codec=draft.codec, layers=list(draft.layers), simulcast=draft.simulcast))
         self.is_saving = True
         self.buttons.setEnabled(False)
         run_in_background(lambda: _write_tokens(secrets), lambda _result: self._on_tokens_written(destinations),
@@ -298,8 +417,6 @@ class DestinationsDialog(QDialog):
         self.is_saving = False
         self.buttons.setEnabled(True)
         self.settings.destinations = destinations
-        if self.settings.destination and not any(d.id == self.settings.destination for d in destinations):
-            self.settings.destination = None
         try:
             save_settings(self.settings)
         except OSError as exc:
@@ -322,9 +439,17 @@ class DestinationsDialog(QDialog):
         self.add_button.setText(self.tr("Add"))
         self.remove_button.setText(self.tr("Remove"))
         self.name_caption.setText(self.tr("Name:"))
+        self.kind_caption.setText(self.tr("Kind:"))
+        self.enabled_check.setText(self.tr("Go live on it"))
+        self.platform_caption.setText(self.tr("Platform:"))
+        self.server_caption.setText(self.tr("Server URL:"))
+        self.canvas_caption.setText(self.tr("Canvas:"))
+        self.canvas_combo.setItemText(0, self.tr("Horizontal 16:9"))
+        self.canvas_combo.setItemText(1, self.tr("Vertical 9:16"))
         self.url_caption.setText(self.tr("WHIP URL:"))
-        self.token_caption.setText(self.tr("Token:"))
-        self.token_edit.setPlaceholderText(self.tr("Stream key or bearer token (optional)"))
+        self._show_kind_rows(self.kind_combo.currentData())
+        if self._current is not None:
+            self._show_hint(self._current.platform)
         self.show_token.setText(self.tr("Show"))
         self.codec_caption.setText(self.tr("Codec:"))
         self.layers_caption.setText(self.tr("Layers:"))

@@ -1,18 +1,20 @@
 """Go live: the controller that starts/stops a show through the go-live service, and the button.
 
 :class:`GoLiveController` is the only place in ``ui/`` that owns a show on air.  It builds a
-:class:`~studio.golive.plan.GoLivePlan` from the settings (the chosen destination, recording
-and events channel under Settings → Go live…) and hands it to a
+:class:`~studio.golive.plan.GoLivePlan` from the settings (every enabled destination — WHIP
+and RTMP/RTMPS, each on its canvas — recording and events channel under Settings → Go live…)
+and hands it to a
 :class:`~studio.golive.service.GoLiveService` — the same service ``bridgecast live`` uses.
 Every call that can wait (opening encoders, starting the rehearsal receiver, reading the token
 from the keyring, the WHIP DELETE on stop, the MP4 copy of the recording) runs on a worker
 thread; the service's ``on_state`` arrives on the network thread and is re-emitted as a queued
-Qt signal, so the GUI thread only ever reads snapshots.  :class:`GoLiveWidget` is the view:
-destination combo, the button (Go live → Connecting… → Live 00:12:34 → Reconnecting… → Stop)
-and the state/reason label.
+Qt signal, so the GUI thread only ever reads snapshots.  While live, one destination can be
+stopped or started again (:meth:`GoLiveController.stop_output` / ``start_output``, on a worker
+thread too).  :class:`GoLiveWidget` is the view: the destinations button (opens the Go-live
+dialog), the button (Go live → Connecting… → Live 00:12:34 → Reconnecting… → Stop) and the
+state/reason label.
 
-With no platform destination chosen (``settings.destination is None``) "Go live" starts the
-built-in :class:`~studio.outputs.rehearsal.RehearsalReceiver` and publishes to its loopback
+With no destination enabled "Go live" starts the built-in :class:`~studio.outputs.rehearsal.RehearsalReceiver` and publishes to its loopback
 URL; the publisher gathers loopback ICE candidates for loopback URLs by itself.
 """
 from __future__ import annotations
@@ -24,10 +26,10 @@ import time
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QWidget
 
 from studio.golive.state import ShowState
-from studio.settings import Destination, Settings, save_settings
+from studio.settings import Destination, Settings
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +65,12 @@ class GoLiveController(QObject):
     """
 
     changed = Signal()
+    outputs_changed = Signal()  # a destination changed state, or a per-destination stop/start finished
     notice = Signal(str)  # something the host should know (e.g. the server took fewer layers), in words
     _notice = Signal(str)  # from engine threads; re-emitted as ``notice`` on the GUI thread
     _engine_state = Signal(int, str, str)  # generation, engine state, failure in words
     _worker_done = Signal(int, str, object)  # generation, what finished, error or None
+    _output_changed = Signal(int)  # generation
 
     def __init__(self, studio: Any, settings: Settings, parent: QObject | None = None,
                  session_factory: Callable[..., Any] | None = None,
@@ -77,6 +81,8 @@ class GoLiveController(QObject):
         self.state = IDLE
         self.failure_text: str | None = None
         self.destination_name: str | None = None  # None = the rehearsal receiver
+        self.destination_count = 0  # destinations of the show on air (0: the rehearsal receiver)
+        self.pending_outputs: set[str] = set()  # destinations being stopped or started on a worker thread
         self.live_since: float | None = None
         self.service: Any = None  # the GoLiveService of the show on air (None when idle)
         self.last_service: Any = None  # the one that ran last (its recording, its stats), after Stop
@@ -92,6 +98,7 @@ class GoLiveController(QObject):
         self._engine_state.connect(self._on_engine_state, Qt.ConnectionType.QueuedConnection)
         self._worker_done.connect(self._on_worker_done, Qt.ConnectionType.QueuedConnection)
         self._notice.connect(self._relay_notice, Qt.ConnectionType.QueuedConnection)
+        self._output_changed.connect(self._on_output_changed, Qt.ConnectionType.QueuedConnection)
 
     # -- queries -------------------------------------------------------------------------------
     @property
@@ -150,20 +157,69 @@ class GoLiveController(QObject):
         }
 
     # -- commands ------------------------------------------------------------------------------
+    def outputs(self) -> list[dict[str, Any]]:
+        """The destinations of the show on air (stats ``outputs`` without the recording)."""
+        try:
+            stats = self.stats()
+        except Exception:  # a service tearing down: nothing to show
+            return []
+        return [entry for entry in (stats or {}).get("outputs") or [] if entry.get("kind") != "record"]
+
     def go_live(self) -> bool:
-        """Start publishing to the chosen destination; False if a session is still running."""
+        """Start publishing to every enabled destination; False if a session is still running."""
         if self.is_active or self.state == STOPPING or self.is_busy:
             return False
-        destination = find_destination(self.settings, self.settings.destination)
+        from studio.golive.from_settings import enabled_destinations
+
+        enabled = enabled_destinations(self.settings)
         self._generation += 1
         generation = self._generation
         self.failure_text = None
         self.live_since = None
-        self.destination_name = destination.name if destination is not None else None
+        self.destination_count = len(enabled)
+        self.destination_name = enabled[0].name if len(enabled) == 1 else (
+            self.tr("{count} destinations").format(count=len(enabled)) if enabled else None)
+        self.pending_outputs.clear()
         self._stop_after_start = False
         self._is_starting = True
         self._set_state(CONNECTING)
-        self._spawn("golive-start", generation, "started", lambda: self._start_work(generation, destination))
+        # A snapshot: the host may edit destinations while the worker reads keys and builds the plan.
+        settings = self.settings.model_copy(deep=True)
+        vertical_canvas = self._scenes_vertical_canvas()
+        self._spawn("golive-start", generation, "started", lambda: self._start_work(generation, settings, vertical_canvas))
+        return True
+
+    def _scenes_vertical_canvas(self) -> tuple[int, int] | None:
+        """The vertical canvas the scenes already have on (the show takes it as it is)."""
+        collection = getattr(self.studio, "collection", None)
+        vertical = getattr(collection, "vertical_canvas", None)
+        return (int(vertical.width), int(vertical.height)) if vertical is not None else None
+
+    def start_all(self) -> None:
+        """Go live on every enabled destination, or (while live) start every stopped one again."""
+        if not self.is_active:
+            self.go_live()
+            return
+        for entry in self.outputs():
+            if entry.get("state") == "stopped":
+                self.start_output(str(entry["id"]))
+
+    def stop_output(self, output_id: str) -> bool:
+        """Stop one destination while the others go on (the unpublish runs on a worker thread)."""
+        return self._change_output(output_id, "stop")
+
+    def start_output(self, output_id: str) -> bool:
+        """Start one stopped destination of the show on air again (on a worker thread)."""
+        return self._change_output(output_id, "start")
+
+    def _change_output(self, output_id: str, how: str) -> bool:
+        service = self.service
+        if service is None or not self.is_active or self.is_busy or output_id in self.pending_outputs:
+            return False
+        self.pending_outputs.add(output_id)
+        self.outputs_changed.emit()
+        call = service.stop_output if how == "stop" else service.start_output
+        self._spawn(f"golive-{how}-output", self._generation, f"output:{output_id}", lambda: call(output_id))
         return True
 
     def stop(self) -> None:
@@ -204,25 +260,28 @@ class GoLiveController(QObject):
         self._threads.append(thread)
         thread.start()
 
-    def _start_work(self, generation: int, destination: Destination | None) -> None:
+    def _start_work(self, generation: int, settings: Settings, vertical_canvas: tuple[int, int] | None) -> None:
         from studio.golive.from_settings import plan_from_settings
         from studio.golive.service import GoLiveService
         from studio.outputs.show_stats import new_stats_path
+        from studio.secrets_store import get_secret
 
-        token = None
-        if destination is not None and destination.token_ref:
-            from studio.secrets_store import get_secret
-
-            token = get_secret(destination.token_ref)
         live_show = self.live_show
-        plan = plan_from_settings(self.settings, destination.id if destination is not None else None, token,
-                                  stats_path=new_stats_path(), has_live_show=live_show is not None)
+        # Tokens and stream keys come from the keyring here, off the GUI thread.
+        plan = plan_from_settings(settings, get_secret, stats_path=new_stats_path(), has_live_show=live_show is not None,
+                                  vertical_canvas=vertical_canvas)
         service = GoLiveService(self.studio, plan, live_show=live_show, session_factory=self._session_factory,
                                 receiver_factory=self._receiver_factory)
 
         def forward(state: str, failure: Any = None, **_extra: Any) -> None:
             try:
                 self._engine_state.emit(generation, str(state), str(failure) if failure is not None else "")
+            except RuntimeError:
+                pass
+
+        def forward_output(**_payload: Any) -> None:
+            try:
+                self._output_changed.emit(generation)
             except RuntimeError:
                 pass
 
@@ -233,6 +292,7 @@ class GoLiveController(QObject):
                 except RuntimeError:
                     pass
 
+        service.output_state.connect(forward_output)
         service.on_state.connect(forward)
         service.notices.connect(forward_notice)
         with self._lock:
@@ -266,7 +326,17 @@ class GoLiveController(QObject):
     def _relay_notice(self, message: str) -> None:
         self.notice.emit(message)
 
+    def _on_output_changed(self, generation: int) -> None:
+        if generation == self._generation:
+            self.outputs_changed.emit()
+
     def _on_worker_done(self, generation: int, what: str, error: object) -> None:
+        if what.startswith("output:"):
+            self.pending_outputs.discard(what.split(":", 1)[1])
+            if error is not None and generation == self._generation:
+                self.notice.emit(_describe(error))
+            self.outputs_changed.emit()
+            return
         if what == "started":
             self._is_starting = False
             if error is not None and self.state != FAILED:
@@ -327,7 +397,8 @@ def _describe(error: object) -> str:
 
 
 class GoLiveWidget(QWidget):
-    """Destination combo + Go-live/Stop button + state label (the reason in words on failure)."""
+    """Destinations button (opens the Go-live dialog) + Go-live/Stop button + state label (the
+    reason in words on failure; how many destinations are live when a show has several)."""
 
     destinations_requested = Signal()
 
@@ -336,10 +407,9 @@ class GoLiveWidget(QWidget):
         self.controller = controller
         self.setObjectName("goLiveWidget")
         self.confirm_box: QMessageBox | None = None  # the open "stop the stream?" question (tests read it)
-        self.destination_combo = QComboBox(self)
-        self.destination_combo.setObjectName("destinationCombo")
-        self.destination_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.destination_combo.activated.connect(self._on_destination_chosen)
+        self.destinations_button = QPushButton(self)
+        self.destinations_button.setObjectName("destinationsButton")
+        self.destinations_button.clicked.connect(self.destinations_requested)
         self.button = QPushButton(self)
         self.button.setObjectName("goLiveButton")
         self.button.setMinimumWidth(170)
@@ -354,39 +424,32 @@ class GoLiveWidget(QWidget):
         layout.setSpacing(8)
         self.destination_caption = QLabel(self)
         layout.addWidget(self.destination_caption)
-        layout.addWidget(self.destination_combo)
+        layout.addWidget(self.destinations_button)
         layout.addWidget(self.button)
         layout.addWidget(self.state_label, 1)
         self._timer = QTimer(self)
         self._timer.setInterval(ELAPSED_TICK_MS)
         self._timer.timeout.connect(self.refresh)
         controller.changed.connect(self.refresh)
+        controller.outputs_changed.connect(self.refresh)
         self.reload_destinations()
         self.retranslate()
 
     # -- destinations ------------------------------------------------------------------------------
     def reload_destinations(self) -> None:
-        settings = self.controller.settings
-        self.destination_combo.blockSignals(True)
-        self.destination_combo.clear()
-        self.destination_combo.addItem(self.tr("Rehearsal (built-in)"), None)
-        for destination in settings.destinations:
-            self.destination_combo.addItem(destination.name, destination.id)
-        index = self.destination_combo.findData(settings.destination) if settings.destination else 0
-        if index < 0:  # the chosen profile was removed: back to the rehearsal receiver
-            settings.destination = None
-            index = 0
-        self.destination_combo.setCurrentIndex(index)
-        self.destination_combo.blockSignals(False)
-        self.destination_combo.adjustSize()
+        """Show which destinations Go live publishes to (after the host changed them)."""
+        from studio.golive.from_settings import enabled_destinations
 
-    def _on_destination_chosen(self, index: int) -> None:
-        settings = self.controller.settings
-        settings.destination = self.destination_combo.itemData(index)
-        try:
-            save_settings(settings)
-        except OSError as exc:
-            log.warning("could not save settings: %s", exc)
+        enabled = enabled_destinations(self.controller.settings)
+        if not enabled:
+            text = self.tr("Rehearsal (built-in)")
+        elif len(enabled) == 1:
+            text = enabled[0].name
+        else:
+            text = self.tr("{count} destinations").format(count=len(enabled))
+        self.destinations_button.setText(text + " ▾")
+        self.destinations_button.setToolTip("\n".join(d.name for d in enabled) or self.tr(
+            "No destination is ticked: Go live sends to the built-in rehearsal receiver."))
 
     # -- the button --------------------------------------------------------------------------------
     def _on_clicked(self) -> None:
@@ -423,15 +486,23 @@ class GoLiveWidget(QWidget):
     def refresh(self) -> None:
         controller = self.controller
         state = controller.state
-        self.destination_combo.setEnabled(state in (IDLE, FAILED) and not controller.is_busy)
         self.button.setEnabled(True)
         where = controller.destination_name or self.tr("Rehearsal (built-in)")
         tooltip = ""
+        outputs = controller.outputs() if state in (LIVE, RECONNECTING) and controller.destination_count > 1 else []
         if state == CONNECTING:
             text, label, style = self.tr("Connecting… (cancel)"), self.tr("Connecting to {where}…").format(where=where), "connecting"
         elif state == LIVE:
             text = self.tr("Stop · Live {elapsed}").format(elapsed=format_elapsed(controller.elapsed_s or 0))
             label, style = self.tr("Live on {where}").format(where=where), "live"
+            if outputs:
+                live = sum(1 for entry in outputs if entry.get("state") == LIVE)
+                label = self.tr("Live on {live} of {total} destinations").format(live=live, total=len(outputs))
+                failed = [entry for entry in outputs if entry.get("state") == FAILED]
+                if failed:
+                    label += " · " + self.tr("{name} failed").format(name=failed[0].get("name") or "")
+                    tooltip = "\n".join(self.tr("{name}: {reason}").format(name=entry.get("name") or "", reason=entry.get("error") or "")
+                                         for entry in failed)
         elif state == RECONNECTING:
             info = controller.reconnect_info() or {}
             attempt = info.get("attempt") or 0
@@ -480,8 +551,8 @@ class GoLiveWidget(QWidget):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.destination_caption.setText(self.tr("Destination:"))
-        self.destination_combo.setItemText(0, self.tr("Rehearsal (built-in)"))
+        self.destination_caption.setText(self.tr("Destinations:"))
+        self.reload_destinations()
         self.refresh()
 
 

@@ -1,6 +1,8 @@
-"""The stream-health dock: per-layer rows, network figures, two small live graphs, a verdict.
+"""The stream-health dock: per-layer rows, per-destination rows, network figures, two small
+live graphs, a verdict.
 
-Reads ``controller.stats()`` (the session's in-memory snapshot in the ``--stats-jsonl`` schema)
+Each destination of the show (and the recording) has its own row with its state in words,
+bitrate, fps and reconnects (``stats()["outputs"]``).  Reads ``controller.stats()`` (the session's in-memory snapshot in the ``--stats-jsonl`` schema)
 on a 1 s timer.  Unknown figures are shown as "unknown", never guessed.  The verdict says in
 plain words what a viewer gets.
 """
@@ -24,7 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.destination_rows import OutputsTable, format_bitrate
 from ui.golive import CONNECTING, FAILED, LIVE, RECONNECTING, GoLiveController
+
+__all__ = ["HealthDock", "SparkGraph", "format_bitrate", "viewer_height"]
 
 STATS_INTERVAL_MS = 1000
 HISTORY_S = 60
@@ -85,14 +90,6 @@ class SparkGraph(QWidget):
         painter.end()
 
 
-def format_bitrate(bitrate_bps: float | None) -> str | None:
-    if bitrate_bps is None:
-        return None
-    if bitrate_bps >= 1_000_000:
-        return f"{bitrate_bps / 1_000_000:.2f} Mbit/s"
-    return f"{bitrate_bps / 1000:.0f} kbit/s"
-
-
 def viewer_height(layers: Iterable[dict[str, Any]]) -> int | None:
     """The best picture a viewer can get: the tallest layer that is actually sending."""
     heights = [layer.get("height") or 0 for layer in layers if layer.get("active")]
@@ -130,6 +127,16 @@ class HealthDock(QDockWidget):
         # Room for the three layers of the ladder without a scroll bar.
         self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 3 * ROW_HEIGHT_PX + 2 * self.table.frameWidth() + 2)
         layout.addWidget(self.table)
+        self.outputs_caption = QLabel(body)
+        self.outputs_caption.setStyleSheet("font-weight: bold;")
+        layout.addWidget(self.outputs_caption)
+        self.outputs_table = OutputsTable(body)
+        self.outputs_table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT_PX)
+        self.outputs_table.verticalHeader().setMinimumSectionSize(ROW_HEIGHT_PX)
+        self.outputs_table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.outputs_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        layout.addWidget(self.outputs_table)
+        self._fit_outputs_table(0)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         (self.rtt_label, self.loss_label, self.estimate_label, self.dropped_label, self.encoder_label,
@@ -154,6 +161,7 @@ class HealthDock(QDockWidget):
         self._timer.timeout.connect(self.update_stats)
         self._timer.start()
         controller.changed.connect(self._on_state_changed)
+        controller.outputs_changed.connect(lambda: self.update_stats(sample=False))
         self.retranslate()
         self.update_stats()
 
@@ -163,9 +171,19 @@ class HealthDock(QDockWidget):
             self.rtt_graph.clear()
         self.update_stats(sample=False)
 
+    def _fit_outputs_table(self, rows: int) -> None:
+        """Room for up to four destinations without a scroll bar (a scroll bar beyond)."""
+        table = self.outputs_table
+        visible = min(4, max(1, rows))
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + visible * ROW_HEIGHT_PX + 2 * table.frameWidth() + 2)
+
     def update_stats(self, sample: bool = True) -> None:
         stats = self.controller.stats() if self.controller.is_active else None
         self.last_stats = stats
+        outputs = list(stats.get("outputs") or []) if stats else []
+        if len(outputs) != self.outputs_table.rowCount():
+            self._fit_outputs_table(len(outputs))
+        self.outputs_table.show_outputs(outputs)
         layers = list(stats.get("layers") or []) if stats else []
         self.table.setRowCount(len(layers))
         unknown = self.tr("unknown")
@@ -242,6 +260,8 @@ class HealthDock(QDockWidget):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Stream health"))
+        self.outputs_caption.setText(self.tr("Destinations"))
+        self.outputs_table.retranslate()
         self.table.setHorizontalHeaderLabels([self.tr("Layer"), self.tr("Resolution"), self.tr("FPS"), self.tr("Bitrate")])
         self.rtt_caption.setText(self.tr("Round trip:"))
         self.loss_caption.setText(self.tr("Packet loss:"))

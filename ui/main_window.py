@@ -32,6 +32,7 @@ from ui.rehearsal_dock import RehearsalDock
 from ui.scenes_dock import ScenesDock
 from ui.sources_dock import SourcesDock
 from ui.status import StudioStatusBar
+from ui.vertical_preview import CanvasPreviews
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ class MainWindow(QMainWindow):
 
         self.bridge = StudioBridge(studio, self)
         self.preview = ProgramPreview(studio, settings.ui.preview_fps, self)
-        self.setCentralWidget(self.preview)
+        # The vertical (9:16) canvas's preview sits beside the program while that canvas is on.
+        self.canvas_previews = CanvasPreviews(studio, self.preview, settings.ui.preview_fps, self)
+        self.setCentralWidget(self.canvas_previews)
         self.scenes_dock = ScenesDock(studio, self.bridge, self)
         self.sources_dock = SourcesDock(studio, self.bridge, self)
         self.mixer_dock = MixerDock(studio, self)
@@ -84,6 +87,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.health_dock)
         self.splitDockWidget(self.health_dock, self.rehearsal_dock, Qt.Orientation.Vertical)
         self.destinations_dialog: DestinationsDialog | None = None
+        self.golive_dialog = None  # ui.golive_dialog.GoLiveDialog while open
+        self.golive_widget.destinations_requested.connect(self.open_golive_dialog)
         self.golive.notice.connect(lambda message: self.statusBar().showMessage(message, 15_000))
         self.status = StudioStatusBar(studio, self)
         self.setStatusBar(self.status)
@@ -366,9 +371,27 @@ class MainWindow(QMainWindow):
         dialog = DestinationsDialog(self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self.golive_widget.reload_destinations)
+        dialog.accepted.connect(lambda: self.golive_dialog.refresh() if self.golive_dialog is not None else None)
         dialog.destroyed.connect(lambda *_args: setattr(self, "destinations_dialog", None))
         self.destinations_dialog = dialog
         dialog.open()
+
+    def open_golive_dialog(self) -> None:
+        """The Go-live dialog (from the destinations button): pick destinations and canvases,
+        watch each one, stop or start one while live (non-modal, one at a time)."""
+        from ui.golive_dialog import GoLiveDialog
+
+        if self.golive_dialog is not None:
+            self.golive_dialog.show()
+            self.golive_dialog.raise_()
+            return
+        dialog = GoLiveDialog(self.golive, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destinations_changed.connect(self.golive_widget.reload_destinations)
+        dialog.edit_requested.connect(self.open_destinations)
+        dialog.destroyed.connect(lambda *_args: setattr(self, "golive_dialog", None))
+        self.golive_dialog = dialog
+        dialog.show()
 
     def open_live_settings(self) -> None:
         """Settings → Live control…: control API port/LAN/token, overlay locale, webhook (one at a time)."""
@@ -388,6 +411,7 @@ class MainWindow(QMainWindow):
         self.golive.shutdown()  # WHIP DELETE and every output thread joined before the engine stops
         self.save_layout()
         self.bridge.detach()
+        self.canvas_previews.detach()
         self.mixer_dock.detach()
         super().closeEvent(event)
 

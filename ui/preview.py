@@ -1,5 +1,8 @@
 """The program preview: repaints on its own timer, decoupled from the compositor's clock.
 
+One preview per canvas: the horizontal program, or (``canvas=CanvasRole.VERTICAL``) the
+vertical one while it is on — its compositor is looked up on every tick, since the engine
+makes a new one whenever the vertical canvas is turned on or resized.
 Each tick peeks at the newest program frame (``Compositor.latest_program()`` never waits)
 and, only if it is a new frame, wraps its BGR buffer in a QImage without copying and asks
 for a repaint.  Nothing here waits for media, so a stalled compositor can never freeze
@@ -13,15 +16,18 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.engine import Studio
+from studio.scene import CanvasRole
 
 
 class ProgramPreview(QWidget):
     """Shows the program picture scaled to fit, letterboxed, at ``preview_fps``."""
 
-    def __init__(self, studio: Studio, preview_fps: int = 30, parent: QWidget | None = None) -> None:
+    def __init__(self, studio: Studio, preview_fps: int = 30, parent: QWidget | None = None,
+                 canvas: CanvasRole = CanvasRole.HORIZONTAL) -> None:
         super().__init__(parent)
         self.studio = studio
-        self.setObjectName("programPreview")
+        self.canvas = CanvasRole(canvas)
+        self.setObjectName("programPreview" if self.canvas is CanvasRole.HORIZONTAL else "verticalPreview")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 180)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -59,9 +65,10 @@ class ProgramPreview(QWidget):
 
     def tick(self) -> None:
         """Pick up the newest program frame if there is one; never waits."""
-        frame = self.studio.compositor.latest_program()
+        compositor = self.compositor()
+        frame = compositor.latest_program() if compositor is not None else None
         if frame is None:
-            if self._image is not None and not self.studio.compositor.is_running:
+            if self._image is not None and (compositor is None or not compositor.is_running):
                 self._image = None
                 self._buffer = None
                 self._frame_key = None
@@ -79,6 +86,12 @@ class ProgramPreview(QWidget):
         self._frame_key = key
         self.frames_shown += 1
         self.update()
+
+    def compositor(self):  # -> Compositor | None
+        """The compositor of this preview's canvas (None: the vertical canvas is off)."""
+        if self.canvas is CanvasRole.HORIZONTAL:
+            return self.studio.compositor
+        return self.studio.compositor_for(self.canvas)
 
     # -- painting -----------------------------------------------------------------------------
     def target_rect(self) -> QRect:
@@ -108,6 +121,10 @@ class ProgramPreview(QWidget):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self._placeholder = self.tr("No program picture yet")
-        self.setToolTip(self.tr("Program: what viewers see"))
+        if self.canvas is CanvasRole.VERTICAL:
+            self._placeholder = self.tr("No vertical picture yet")
+            self.setToolTip(self.tr("Vertical program (9:16): what viewers of the vertical destinations see"))
+        else:
+            self._placeholder = self.tr("No program picture yet")
+            self.setToolTip(self.tr("Program: what viewers see"))
         self.update()

@@ -25,7 +25,7 @@ def _confirm_stop(widget) -> None:
 def test_go_live_to_the_rehearsal_receiver_and_stop(window, qtbot):
     widget, controller = window.golive_widget, window.golive
     assert widget.button.text() == "Go live"
-    assert widget.destination_combo.currentText() == "Rehearsal (built-in)"
+    assert widget.destinations_button.text().startswith("Rehearsal (built-in)")
     assert window.health_dock.verdict_label.text() == "Not live"
 
     qtbot.mouseClick(widget.button, Qt.MouseButton.LeftButton)
@@ -78,10 +78,9 @@ def test_go_live_to_the_rehearsal_receiver_and_stop(window, qtbot):
 def test_bad_destination_fails_with_the_reason_beside_the_button(window, qtbot):
     settings = window.settings
     settings.destinations = [Destination(id="nowhere", name="Nowhere", whip_url="http://127.0.0.1:9/whip", layers=["h"], simulcast="off")]
-    settings.destination = "nowhere"
     widget, controller = window.golive_widget, window.golive
     widget.reload_destinations()
-    assert widget.destination_combo.currentText() == "Nowhere"
+    assert widget.destinations_button.text().startswith("Nowhere")
 
     qtbot.mouseClick(widget.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: controller.state == FAILED, timeout=LIVE_TIMEOUT_MS)
@@ -93,7 +92,6 @@ def test_bad_destination_fails_with_the_reason_beside_the_button(window, qtbot):
     # The session is torn down in the background; then "Go live" can be pressed again.
     qtbot.waitUntil(lambda: not controller.is_busy and controller.session is None, timeout=15_000)
     assert widget.button.isEnabled() and widget.button.text() == "Go live"
-    assert widget.destination_combo.isEnabled()
 
 
 def test_cancel_while_connecting(window, qtbot):
@@ -139,9 +137,9 @@ def test_destinations_dialog_saves_a_profile_and_keeps_the_token_out_of_settings
     text = settings_path().read_text(encoding="utf-8")
     assert secret not in text
     assert json.loads(text)["destinations"][0]["name"] == "Shop TV"
-    # The combo beside the button offers it now.
-    combo = window.golive_widget.destination_combo
-    assert [combo.itemText(i) for i in range(combo.count())] == ["Rehearsal (built-in)", "Shop TV"]
+    # Go live publishes to it now (a new destination is ticked).
+    assert saved.kind == "whip" and saved.is_enabled
+    assert window.golive_widget.destinations_button.text().startswith("Shop TV")
 
     # Reopened, the dialog reads the token back (off the GUI thread) into the masked field.
     qtbot.waitUntil(lambda: window.destinations_dialog is None, timeout=5000)
@@ -153,7 +151,7 @@ def test_destinations_dialog_saves_a_profile_and_keeps_the_token_out_of_settings
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     qtbot.waitUntil(lambda: window.settings.destinations == [], timeout=5000)
     assert get_secret(saved.token_ref) is None
-    assert [combo.itemText(i) for i in range(combo.count())] == ["Rehearsal (built-in)"]
+    assert window.golive_widget.destinations_button.text().startswith("Rehearsal (built-in)")
 
 
 def test_elapsed_format():
