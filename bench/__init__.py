@@ -11,6 +11,7 @@ BENCHMARKS = {
     "pipeline": "bench.pipeline",
     "cover": "bench.cover",
     "network": "bench.network",
+    "outputs": "bench.outputs",
 }
 
 
