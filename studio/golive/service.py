@@ -17,6 +17,11 @@ destination, a full disk stops the recording, the others go on.  The show's own 
 best of its outputs' (live while any is live; failed only when every destination failed).
 Destinations can be stopped and started one by one while the show runs.
 
+The service is the show's one front door (about 25 public methods and properties): the
+wiring of each kind of output lives in its own unit (:mod:`~studio.golive.encoding`,
+:mod:`~studio.golive.whip_output`, :mod:`~studio.golive.rtmp_destination`) and what it reports
+in :mod:`~studio.golive.report`.
+
 Events: ``on_state.emit(state=..., failure=...)`` (the show's state, from output threads),
 ``output_state.emit(id=..., kind=..., state=..., error=...)``, ``notices.emit(code=...,
 message=...)`` (words the host should read), ``recording_state.emit(state=..., message=...,
@@ -33,8 +38,10 @@ from typing import Any, Callable
 from studio.core.events import Signal
 from studio.core.i18n import _
 from studio.cpu import ProcessCpu
+from studio.golive import report
 from studio.golive.encoding import CanvasEncoding
-from studio.golive.plan import GoLivePlan, OutputKind, RtmpTarget
+from studio.golive.plan import GoLivePlan
+from studio.golive.rtmp_destination import RtmpDestination
 from studio.golive.sharing import LayerPlan, plan_layers, whip_ladder
 from studio.golive.whip_output import WhipOutput, encoder_failure
 from studio.outputs.state import OutputState
@@ -46,17 +53,18 @@ RECORDING_FAILED = "failed"
 ladder_for = whip_ladder  # the name callers knew
 
 
-class _RtmpDestination:
-    """One RTMP target at run time: its output (None while stopped) and the layer it takes."""
+def _safely(call: Callable[[], Any], what: str) -> None:
+    """Stopping goes on past one part's failure (logged with its traceback)."""
+    try:
+        call()
+    except Exception:
+        log.exception("%s failed", what)
 
-    def __init__(self, target: RtmpTarget, canvas: CanvasRole, rid: str) -> None:
-        self.target = target
-        self.canvas = canvas
-        self.rid = rid
-        self.output: Any = None
-        self.start_error: str | None = None  # the show could not start it (e.g. no encoder)
-        self.is_stopped_by_host = not target.is_enabled
-        self.last_stats: dict[str, Any] | None = None
+
+def _rehearsal_receiver() -> Any:
+    from studio.outputs.rehearsal import RehearsalReceiver
+
+    return RehearsalReceiver()
 
 
 class GoLiveService:
@@ -91,7 +99,7 @@ class GoLiveService:
         self.whip: WhipOutput | None = None
         self.recorder: Any = None
         self.legacy_session: Any = None  # what session_factory made (tests)
-        self._rtmp: dict[str, _RtmpDestination] = {}
+        self._rtmp: dict[str, RtmpDestination] = {}
         self._aac: Any = None
         self._opus_for_recording: Any = None
         self._is_whip_stopped_by_host = False
@@ -122,7 +130,7 @@ class GoLiveService:
         plan = self.plan
         url = plan.whip.url if plan.whip is not None else None
         if plan.whip is not None and url is None:
-            receiver = self._new_receiver()
+            receiver = self._receiver_factory() if self._receiver_factory is not None else _rehearsal_receiver()
             with self._lock:
                 self.receiver = receiver
             receiver.start()
@@ -195,7 +203,7 @@ class GoLiveService:
             self._open_whip(horizontal, whip_url, mixer)
         for target in plan.rtmp:
             canvas, rid = layer_plan.rtmp_rids[target.id]
-            self._rtmp[target.id] = _RtmpDestination(target, canvas, rid)
+            self._rtmp[target.id] = RtmpDestination(target, canvas, rid)
         if plan.rtmp and mixer is not None:
             from studio.outputs.aac import MixerAacSource
 
@@ -253,36 +261,12 @@ class GoLiveService:
         self.whip.notices.connect(self._notice)
         self.whip.create()
 
-    def _open_rtmp(self, destination: _RtmpDestination) -> None:
-        from studio.outputs.rtmp import RtmpOutput
+    def _open_rtmp(self, destination: RtmpDestination) -> None:
+        destination.open(self.encodings[destination.canvas], aac=self._aac, whip=self.whip,
+                         on_change=lambda: self._on_output_change(destination.target.id))
 
-        target = destination.target
-        encoding = self.encodings[destination.canvas]
-        layer = encoding.layer(destination.rid)
-        output = RtmpOutput(
-            target.url, width=layer.width, height=layer.height, fps=layer.fps,
-            has_audio=self._aac is not None, name=target.label, ca_file=target.ca_file, verify_tls=target.verify_tls,
-            on_state=lambda state, failure=None, **_extra: self._on_output_change(target.id),
-            on_keyframe_request=lambda: encoding.request_keyframe(destination.rid),
-            video_rid=destination.rid, thread_name=f"bridgecast-rtmp-{target.id}")
-        destination.output = output
-        destination.is_stopped_by_host = False
-        encoding.add_consumer(destination.rid, output.on_video_packet)
-        if self._aac is not None:
-            self._aac.subscribe(output.on_audio_packet)
-        if self.whip is not None and destination.canvas is CanvasRole.HORIZONTAL:
-            self.whip.layer_shared(destination.rid)
-        output.start()
-
-    def _close_rtmp(self, destination: _RtmpDestination) -> None:
-        output, destination.output = destination.output, None
-        if output is None:
-            return
-        self.encodings[destination.canvas].remove_consumer(destination.rid, output.on_video_packet)
-        if self._aac is not None:
-            self._aac.unsubscribe(output.on_audio_packet)
-        output.stop()
-        destination.last_stats = output.stats()
+    def _close_rtmp(self, destination: RtmpDestination) -> None:
+        destination.close(self.encodings[destination.canvas], self._aac)
 
     def stop(self) -> None:
         """Stop every output: the events channel drains first (while the session is still open),
@@ -296,37 +280,23 @@ class GoLiveService:
         if self.channel_delivery is not None:
             self.channel_delivery.stop()
         for destination in self._rtmp.values():
-            self._safely(lambda d=destination: self._close_rtmp(d), "stopping an RTMP destination")
+            _safely(lambda d=destination: self._close_rtmp(d), "stopping an RTMP destination")
         if self.legacy_session is not None:
-            self._safely(self.legacy_session.stop, "stopping the live session")
+            _safely(self.legacy_session.stop, "stopping the live session")
         if self.whip is not None:
-            self._safely(self.whip.stop, "stopping the WHIP output")
+            _safely(self.whip.stop, "stopping the WHIP output")
         for encoding in self.encodings.values():
-            self._safely(encoding.stop, "stopping the encoders")
+            _safely(encoding.stop, "stopping the encoders")
         for part in (self._aac, self._opus_for_recording, self.recorder):  # the recorder after the encoders' flush
             if part is not None:
-                self._safely(part.stop, "stopping an audio encoder or the recording")
+                _safely(part.stop, "stopping an audio encoder or the recording")
         if self.show_stats is not None:
             self.show_stats.stop()  # after the outputs: its last line says how the show ended
         if self.receiver is not None:
-            self._safely(self.receiver.stop, "stopping the rehearsal receiver")
+            _safely(self.receiver.stop, "stopping the rehearsal receiver")
         if self._has_enabled_vertical:
-            self._safely(self.studio.disable_vertical_canvas, "turning the vertical canvas off")
+            _safely(self.studio.disable_vertical_canvas, "turning the vertical canvas off")
         self._remux_recording()
-
-    @staticmethod
-    def _safely(call: Callable[[], Any], what: str) -> None:
-        try:
-            call()
-        except Exception:
-            log.exception("%s failed", what)
-
-    def _new_receiver(self) -> Any:
-        if self._receiver_factory is not None:
-            return self._receiver_factory()
-        from studio.outputs.rehearsal import RehearsalReceiver
-
-        return RehearsalReceiver()
 
     def _remux_recording(self) -> None:
         plan = self.plan.recording
@@ -357,7 +327,7 @@ class GoLiveService:
         if output_id == "whip":
             return self.whip is not None and not self._is_whip_stopped_by_host
         destination = self._rtmp.get(output_id)
-        return destination is not None and destination.output is not None
+        return destination is not None and destination.is_running
 
     def stop_output(self, output_id: str) -> None:
         """Stop one destination while the show goes on (blocking: the unpublish / DELETE)."""
@@ -400,11 +370,7 @@ class GoLiveService:
             states.append(str(getattr(session, "state", None) or session.stats().get("state")))
         if self.whip is not None and not self._is_whip_stopped_by_host:
             states.append(str(self.whip.state))
-        for destination in self._rtmp.values():
-            if destination.start_error is not None:
-                states.append(OutputState.FAILED.value)
-            elif destination.output is not None:
-                states.append(str(destination.output.state))
+        states += [destination.state for destination in self._rtmp.values() if destination.state is not None]
         return states
 
     @property
@@ -430,7 +396,7 @@ class GoLiveService:
         if self.whip is not None and self.whip.failure is not None:
             reasons.append(self.whip.failure)
         for destination in self._rtmp.values():
-            error = destination.start_error or (destination.output.failure if destination.output is not None else None)
+            error = destination.failure
             if error:
                 reasons.append(_("{name}: {reason}").format(name=destination.target.label, reason=error))
         if len(reasons) <= 1:
@@ -459,7 +425,7 @@ class GoLiveService:
         self._update_show_state()
 
     def _emit_output(self, output_id: str) -> None:
-        entry = next((e for e in self._output_entries({}) if e["id"] == output_id), None)
+        entry = next((e for e in report.output_entries(self, {}) if e["id"] == output_id), None)
         if entry is not None:
             self.output_state.emit(id=output_id, kind=entry["kind"], state=entry["state"], error=entry["error"])
 
@@ -483,8 +449,8 @@ class GoLiveService:
         elif self.whip is not None and not self._is_whip_stopped_by_host:
             record = self.whip.stats()
         else:
-            record = {"layers": self._encoded_layers(), "rtt_ms": None, "loss_fraction": None,
-                      "available_bitrate_bps": None, "dropped_frames": self._encoder_drops(), "encoder": self._encoder_name()}
+            record = {"layers": report.encoded_layers(self), "rtt_ms": None, "loss_fraction": None,
+                      "available_bitrate_bps": None, "dropped_frames": report.encoder_drops(self), "encoder": report.encoder_name(self)}
         record["t"] = round(time.time(), 3)
         if self.legacy_session is None:
             record["state"] = self.state
@@ -493,117 +459,12 @@ class GoLiveService:
             record["cpu_percent"] = self._cpu.percent()  # this process, % of one core
         if self.recorder is not None:
             record["recording"] = self.recorder.stats()
-        record["outputs"] = self._output_entries(record)
-        record["encodings"] = self._encoding_entries()
+        record["outputs"] = report.output_entries(self, record)
+        record["encodings"] = report.encoding_entries(self)
         delivery = self.channel_delivery
         if delivery is not None and isinstance(record.get("events_channel"), dict):
             record["events_channel"]["delivery"] = delivery.stats()
         return record
-
-    def _encoded_layers(self) -> list[dict[str, Any]]:
-        layers = []
-        for encoding in self.encodings.values():
-            ladder = encoding.ladder
-            if ladder is None:
-                continue
-            for layer in ladder.stats():
-                layers.append({"rid": layer.rid, "width": layer.width, "height": layer.height, "fps": layer.output_fps,
-                               "bitrate_bps": layer.bitrate_bps, "keyframes": layer.keyframes,
-                               "active": bool(layer.is_active and not layer.is_failed), "canvas": encoding.canvas.value})
-        return layers
-
-    def _encoder_drops(self) -> int:
-        return sum(encoding.ladder.input_dropped for encoding in self.encodings.values() if encoding.ladder is not None)
-
-    def _encoder_name(self) -> str | None:
-        names = [encoding.ladder.chosen_encoder for encoding in self.encodings.values() if encoding.ladder is not None]
-        names = [name for name in names if name]
-        return ", ".join(dict.fromkeys(names)) or None
-
-    def _encoding_entries(self) -> list[dict[str, Any]]:
-        plan = self.layer_plan
-        entries = []
-        for canvas, encoding in self.encodings.items():
-            entries.append({"canvas": canvas.value, "layers": [
-                {"rid": layer.rid, "width": layer.width, "height": layer.height, "bitrate_bps": layer.bitrate_bps,
-                 "consumers": encoding.consumer_count(layer.rid),
-                 "shared_by": plan.shared_by(canvas, layer.rid) if plan is not None else None}
-                for layer in encoding.layers]})
-        return entries
-
-    def _output_entries(self, record: dict[str, Any]) -> list[dict[str, Any]]:
-        entries = []
-        whip = self.plan.whip
-        if whip is not None:
-            entries.append(self._whip_entry(record))
-        for destination in self._rtmp.values():
-            entries.append(self._rtmp_entry(destination))
-        if self.plan.recording is not None:
-            recording = record.get("recording") or (self.recorder.stats() if self.recorder is not None else {})
-            entries.append({
-                "id": self.plan.recording.id,
-                "kind": OutputKind.RECORD.value,
-                "canvas": self.plan.recording.canvas.value,
-                "name": str(self.recording_path) if self.recording_path is not None else None,
-                "state": recording.get("state"),
-                "bitrate_bps": None,
-                "fps": None,
-                "reconnects": 0,
-                "error": recording.get("failure"),
-                "bytes_written": recording.get("bytes_written"),
-                "duration_s": recording.get("duration_s"),
-            })
-        return entries
-
-    def _whip_entry(self, record: dict[str, Any]) -> dict[str, Any]:
-        whip = self.plan.whip
-        assert whip is not None
-        source = self.legacy_session or self.whip
-        if source is None or self._is_whip_stopped_by_host:
-            state, data = OutputState.STOPPED.value, {}
-        else:
-            data = record if record.get("layers") is not None and "reconnects" in record else source.stats()
-            state = str(getattr(source, "state", None) or data.get("state"))
-        active = [layer for layer in data.get("layers") or [] if layer.get("active")]
-        rates = [layer.get("bitrate_bps") for layer in active if layer.get("bitrate_bps") is not None]
-        failure = getattr(source, "failure", None) if state == OutputState.FAILED.value else None
-        return {
-            "id": whip.id,
-            "kind": OutputKind.WHIP.value,
-            "canvas": whip.canvas.value,
-            "name": whip.name,
-            "state": state,
-            "bitrate_bps": sum(rates) if rates else None,
-            "fps": active[0].get("fps") if active else None,
-            "reconnects": data.get("reconnects"),
-            "error": str(failure) if failure is not None else None,
-        }
-
-    def _rtmp_entry(self, destination: _RtmpDestination) -> dict[str, Any]:
-        target = destination.target
-        output = destination.output
-        data = output.stats() if output is not None else (destination.last_stats or {})
-        if destination.start_error is not None:
-            state, error = OutputState.FAILED.value, destination.start_error
-        elif output is None:
-            state, error = OutputState.STOPPED.value, None
-        else:
-            state, error = str(output.state), data.get("error")
-        return {
-            "id": target.id,
-            "kind": OutputKind.RTMP.value,
-            "canvas": destination.canvas.value,
-            "name": target.label,
-            "url": target.masked_url,
-            "rid": destination.rid,
-            "state": state,
-            "bitrate_bps": data.get("bitrate_bps") if output is not None else None,
-            "fps": data.get("fps") if output is not None else None,
-            "reconnects": data.get("reconnects", 0),
-            "error": error,
-            "width": data.get("width"),
-            "height": data.get("height"),
-        }
 
     # ------------------------------------------------------------------ forwarding
 
