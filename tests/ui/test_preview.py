@@ -72,3 +72,39 @@ def test_preview_timer_follows_visibility(qtbot):
     assert preview._timer.isActive()
     preview.hide()
     assert not preview._timer.isActive()
+
+
+def test_the_vertical_preview_follows_the_vertical_canvas(qtbot, monkeypatch):
+    from studio.scene import CanvasRole
+    from ui.vertical_preview import CanvasPreviews
+
+    studio = Studio(Settings())  # never started: frames are published by hand
+    program = ProgramPreview(studio, preview_fps=30)
+    previews = CanvasPreviews(studio, program)
+    qtbot.addWidget(previews)
+    previews.resize(900, 400)
+    previews.show()
+    qtbot.waitExposed(previews)
+    assert not previews.is_vertical_shown
+    previews.vertical.tick()  # the canvas is off: nothing to show, nothing waited for
+    assert previews.vertical.image is None
+
+    studio.enable_vertical_canvas(180, 320)
+    qtbot.waitUntil(lambda: previews.is_vertical_shown, timeout=2000)  # relayed from the engine's signal
+    image = np.zeros((320, 180, 3), np.uint8)
+    image[:, :, 0] = 255  # blue in BGR
+    studio.compositor_for(CanvasRole.VERTICAL).publish(VideoFrame(image=image, capture_ns=0, sequence=1))
+    with monkeypatch.context() as patch:
+        _forbid_blocking(patch)
+        previews.vertical.tick()
+    assert previews.vertical.frames_shown == 1
+    assert (previews.vertical.image.width(), previews.vertical.image.height()) == (180, 320)
+    assert previews.vertical.image.pixelColor(5, 5).blue() == 255
+    rect = previews.vertical.target_rect()
+    assert rect.height() > rect.width()  # letterboxed as 9:16
+
+    studio.disable_vertical_canvas()
+    qtbot.waitUntil(lambda: not previews.is_vertical_shown, timeout=2000)
+    previews.vertical.tick()
+    assert previews.vertical.image is None
+    previews.detach()
