@@ -14,13 +14,15 @@ Signals (callbacks run on the emitting thread; ``ui/`` must forward them queued)
 """
 from __future__ import annotations
 
+import collections
 import enum
 import logging
 import math
 import threading
+import time
 from abc import ABC, abstractmethod
 from dataclasses import asdict, replace
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -308,6 +310,95 @@ class ToneInput(AudioInput):
         return np.repeat(mono[:, None], CHANNELS, axis=1)
 
 
+class ClickInput(AudioInput):
+    """A click track for A/V sync tests: a ``burst_ms`` burst of ``frequency_hz`` at every whole
+    second of the wall clock (``time.time()``), each burst starting at phase 0.
+
+    A receiver compares the audio timestamp of a click's onset with the wall second it stands
+    for, as it compares a video frame's timestamp with the time-code strip's capture time.  So
+    the onset must sit where the mixer's stamp says that second is: the mixer stamps its block
+    ``k`` ``capture_ns = start + k * block`` (media clock) and mixes it no earlier than one block
+    after that (its ticker never wakes early).  The input does not see the stamp; it recovers
+    the mixer's grid as the smallest ``read time - samples read so far`` over the last
+    ``GRID_WINDOW_READS`` reads (good to the ticker's wake-up latency, ~0.1 ms), and converts
+    media time to wall time with the same offset :func:`studio.core.clock.media_to_wall_ms`
+    uses.  The sliding window lets the grid follow blocks the mixer skipped (> 100 ms late).
+
+    ``media_ns``/``wall_ns`` replace the two clocks (tests).
+    """
+
+    kind = "click"
+    GRID_WINDOW_READS = 50  # one second of 20 ms blocks
+
+    def __init__(
+        self,
+        input_id: str,
+        name: str,
+        *,
+        frequency_hz: float = 1000.0,
+        burst_ms: float = 20.0,
+        level_dbfs: float = -6.0,
+        media_ns: Callable[[], int] | None = None,
+        wall_ns: Callable[[], int] | None = None,
+        **strip: Any,
+    ) -> None:
+        super().__init__(input_id, name, **strip)
+        self._frequency_hz = _clamp_frequency_hz(frequency_hz, self.sample_rate)
+        self._burst_ms = min(500.0, max(1.0, float(burst_ms)))
+        self._level_dbfs = min(0.0, float(level_dbfs))
+        self._media_ns = media_ns or now_ns
+        self._wall_ns = wall_ns or time.time_ns
+        self._samples_read = 0  # since the input became active: our count of the mixer's blocks
+        self._grid_candidates: collections.deque[int] = collections.deque(maxlen=self.GRID_WINDOW_READS)
+
+    @property
+    def frequency_hz(self) -> float:
+        return self._frequency_hz
+
+    @property
+    def burst_ms(self) -> float:
+        return self._burst_ms
+
+    @property
+    def level_dbfs(self) -> float:
+        return self._level_dbfs
+
+    def describe(self) -> dict[str, Any]:
+        return dict(super().describe(), frequency_hz=self._frequency_hz, burst_ms=self._burst_ms,
+                    level_dbfs=self._level_dbfs)
+
+    def start(self) -> None:
+        self._samples_read = 0
+        self._grid_candidates.clear()
+        super().start()
+
+    def block_start_ns(self, frames: int) -> int:
+        """Media-clock time of the first sample of the block being read now (the mixer's stamp)."""
+        read_ns = self._media_ns()
+        end_samples = self._samples_read + frames
+        # This block ends ``end_samples`` after the grid's origin and is read no earlier than its end.
+        self._grid_candidates.append(read_ns - end_samples * NS_PER_S // self.sample_rate)
+        origin_ns = min(self._grid_candidates)
+        return origin_ns + self._samples_read * NS_PER_S // self.sample_rate
+
+    def read_block(self, frames: int) -> np.ndarray:
+        if self.state is not InputState.ACTIVE:
+            return silence(frames)
+        start_ns = self.block_start_ns(frames)
+        wall_minus_media_ns = self._wall_ns() - self._media_ns()
+        self._samples_read += frames
+        # Time of each sample since its wall-clock second (ns, float64: exact enough below 1 s).
+        first_ns = (start_ns + wall_minus_media_ns) % NS_PER_S
+        since_second_ns = (first_ns + np.arange(frames, dtype=np.float64) * (NS_PER_S / self.sample_rate)) % NS_PER_S
+        is_burst = since_second_ns < self._burst_ms * 1e6
+        mono = np.where(
+            is_burst,
+            db_to_gain(self._level_dbfs) * np.sin(2.0 * math.pi * self._frequency_hz * since_second_ns / NS_PER_S),
+            0.0,
+        ).astype(np.float32)
+        return np.repeat(mono[:, None], CHANNELS, axis=1)
+
+
 class DeviceInput(AudioInput):
     """A capture device through PortAudio at 48 kHz; mono devices are upmixed to stereo.
 
@@ -485,7 +576,8 @@ class DeviceInput(AudioInput):
         return block
 
 
-INPUT_KINDS: dict[str, type[AudioInput]] = {ToneInput.kind: ToneInput, DeviceInput.kind: DeviceInput}
+INPUT_KINDS: dict[str, type[AudioInput]] = {
+    ToneInput.kind: ToneInput, ClickInput.kind: ClickInput, DeviceInput.kind: DeviceInput}
 
 
 def create_input(kind: str, input_id: str, name: str, **settings: Any) -> AudioInput:
