@@ -8,7 +8,6 @@ from studio.scene import (
     Canvas,
     CanvasRole,
     ItemTransform,
-    SceneCollection,
     VerticalCanvas,
     VerticalLayout,
     default_vertical_transform,
