@@ -55,14 +55,9 @@ def peek_frame(source: VideoSource) -> VideoFrame | None:
 
     A second compositor reading the same source uses this, so the source's drop count keeps
     meaning "frames the horizontal program never showed" instead of being hidden by the
-    other reader.  (``LatestSlot.peek`` when studio.core has it; until then its guarded field.)
+    other reader.
     """
-    slot = source.slot
-    peek = getattr(slot, "peek", None)
-    if peek is not None:
-        return peek()
-    with slot._cond:  # noqa: SLF001 — read-only, under the slot's own lock
-        return slot._item
+    return source.slot.peek()
 
 
 @dataclass(frozen=True, slots=True)

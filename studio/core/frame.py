@@ -63,6 +63,12 @@ class LatestSlot(Generic[T]):
             self._is_unread = False
             return self._item
 
+    def peek(self) -> T | None:
+        """The newest item without marking it read: a second reader (the vertical compositor)
+        sees the picture while the drop count keeps meaning what the first reader missed."""
+        with self._cond:
+            return self._item
+
     def take(self, timeout: float | None = None) -> T | None:
         """Wait for an item not yet read; ``None`` on timeout or once closed."""
         with self._cond:
