@@ -223,6 +223,8 @@ class GoLiveDialog(QDialog):
             self.table.item(index, COLUMN_FPS).setText(fps)
             self.table.item(index, COLUMN_RECONNECTS).setText(reconnects)
             self._update_action(self.table.cellWidget(index, COLUMN_ACTION), row)  # type: ignore[arg-type]
+        # Per-destination Stop / Start only while a show runs (the view re-shows hidden cell widgets).
+        self.table.setColumnHidden(COLUMN_ACTION, is_idle)
         self.table.resizeRowsToContents()
         self._update_status()
         if controller.is_active and self.isVisible():
@@ -237,9 +239,7 @@ class GoLiveDialog(QDialog):
         if entry is None or not controller.is_active:
             button.setText(self.tr("Stop"))
             button.setEnabled(False)
-            button.setVisible(controller.is_active)
             return
-        button.setVisible(True)
         if row.output_id in controller.pending_outputs:
             button.setText(self.tr("Working…"))
             button.setEnabled(False)

@@ -184,6 +184,9 @@ class HealthDock(QDockWidget):
         if len(outputs) != self.outputs_table.rowCount():
             self._fit_outputs_table(len(outputs))
         self.outputs_table.show_outputs(outputs)
+        # Only while a show runs: an idle dock keeps its small minimum height (768-pixel screens).
+        self.outputs_caption.setVisible(bool(outputs))
+        self.outputs_table.setVisible(bool(outputs))
         layers = list(stats.get("layers") or []) if stats else []
         self.table.setRowCount(len(layers))
         unknown = self.tr("unknown")

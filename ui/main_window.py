@@ -339,7 +339,9 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            # The default size, but never more than the screen offers (1366×768 laptops).
+            screen = self.screen().availableGeometry() if self.screen() is not None else None
+            self.resize(min(1280, screen.width()) if screen else 1280, min(800, screen.height()) if screen else 800)
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, WINDOW_STATE_VERSION)
 
