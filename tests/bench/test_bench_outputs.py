@@ -14,7 +14,7 @@ CONFIG_NAMES = ["whip", "whip+rtmp", "whip+rtmp+vertical", "whip+rtmp+vertical+r
 def test_outputs_bench_measures_every_configuration_and_the_ffmpeg_peer(run_bench):
     if missing_parts():
         pytest.skip(f"no RTMP test server here: {SETUP_HINT}")
-    result = run_bench("outputs", "--seconds", "2", "--warmup", "1", "--canvas", "640x360", timeout=150)
+    result = run_bench("outputs", "--seconds", "2", "--warmup", "1", "--rounds", "1", "--canvas", "640x360", timeout=150)
 
     assert {"configs", "peer", "ratio_vs_peer"} <= set(result)
     assert result["errors"] == {}
