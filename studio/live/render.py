@@ -31,6 +31,11 @@ from studio.core.i18n import _, ngettext
 from studio.live.catalog import Product
 
 Colour = tuple[int, int, int, int]
+# Each card's designed (width, height) in px at scale 1 (a 1080-line canvas).  The horizontal
+# layout draws them at that shape; the vertical one reads them to stack the cards in its box.
+CARD_SIZES_PX: dict[str, tuple[int, int]] = {
+    "product": (560, 200), "coupon": (460, 96), "flash_sale": (460, 150), "giveaway": (460, 130), "answer": (620, 120),
+}
 BLACK: Colour = (0, 0, 0, 255)
 WHITE: Colour = (255, 255, 255, 255)
 
@@ -109,6 +114,8 @@ class OverlayStyle:
     soft_plate: Colour  # pinned answer
     soft_ink: Colour
     soft_muted: Colour
+    # No text smaller than this (px): a card for a phone-sized picture raises every size to it.
+    min_text_px: int = 0
 
     def phrase(self, key: str, fallback: str, **values: object) -> str:
         """The pack's ready phrase in the show's language, else ``fallback`` (translated UI text)."""
@@ -170,6 +177,8 @@ def _layout(text: str, style: OverlayStyle, width: float, size: int, smallest: i
     """``text`` in the pack's font on up to ``max_lines`` lines, shrunk from ``size`` to ``smallest``
     to fit ``width`` × ``height``, then cut with "…" if it still does not."""
     smallest = size if smallest is None else smallest
+    if style.min_text_px:
+        size, smallest = max(size, style.min_text_px), max(smallest, style.min_text_px)
 
     def lay(candidate: str) -> textlib.TextLayout:
         return textlib.layout_text(candidate, width, height, size, smallest, weight, style.language, direction,
@@ -255,16 +264,18 @@ def _chip(draw: ImageDraw.ImageDraw, text: _Text, x_start: float, top: float, he
 
 
 def product_card(product: Product, locale: str, scale: float, price: str | None = None,
-                 region: str | None = None) -> np.ndarray:
+                 region: str | None = None, width_px: int | None = None, min_text_px: int = 0) -> np.ndarray:
     """Image (if any), localized title, price in the locale, crossed-out original, discount badge.
 
     Right-to-left titles or locales mirror the card: picture on the right, badge on the left.
+    Every card takes ``width_px`` (default: its designed width at ``scale``) and ``min_text_px``
+    (no text below it: a card drawn for a phone-sized picture).
     """
     title = product.titles.get(locale) or product.title(locale.split("_")[0])
-    style = overlay_style(locale, region)
+    style = _sized(overlay_style(locale, region), min_text_px)
     if is_rtl(title) and not style.is_mirrored:
         style = _mirrored(style)
-    width, height = int(560 * scale), int(200 * scale)
+    width, height = _card("product", scale, width_px)
     image, draw = _canvas(width, height)
     stripe = max(2, int(8 * scale))
     _plate(draw, width, height, int(18 * scale), style.plate, style.accent, stripe, style.is_mirrored)
@@ -319,14 +330,25 @@ def product_card(product: Product, locale: str, scale: float, price: str | None 
     return np.asarray(image)
 
 
+def _card(kind: str, scale: float, width_px: int | None) -> tuple[int, int]:
+    """A card's (width, height) in px: its designed shape at ``scale``, or ``width_px`` wide."""
+    width, height = CARD_SIZES_PX[kind]
+    return (int(width_px) if width_px else int(width * scale)), int(height * scale)
+
+
+def _sized(style: OverlayStyle, min_text_px: int) -> OverlayStyle:
+    return replace(style, min_text_px=int(min_text_px)) if min_text_px else style
+
+
 def _mirrored(style: OverlayStyle) -> OverlayStyle:
     return replace(style, is_mirrored=True)
 
 
-def coupon_banner(coupon: dict, locale: str, scale: float, currency: str = "USD", region: str | None = None) -> np.ndarray:
+def coupon_banner(coupon: dict, locale: str, scale: float, currency: str = "USD", region: str | None = None,
+                  width_px: int | None = None, min_text_px: int = 0) -> np.ndarray:
     """The offer on the pack's accent colour, the code on a plate-coloured chip."""
-    style = overlay_style(locale, region)
-    width, height = int(460 * scale), int(96 * scale)
+    style = _sized(overlay_style(locale, region), min_text_px)
+    width, height = _card("coupon", scale, width_px)
     image, draw = _canvas(width, height)
     draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=int(14 * scale), fill=style.accent)
     kind, value = coupon["kind"], coupon.get("value", "0")
@@ -349,11 +371,12 @@ def coupon_banner(coupon: dict, locale: str, scale: float, currency: str = "USD"
     return np.asarray(image)
 
 
-def flash_sale_card(sale: dict, product: Product | None, locale: str, scale: float, region: str | None = None) -> np.ndarray:
+def flash_sale_card(sale: dict, product: Product | None, locale: str, scale: float, region: str | None = None,
+                    width_px: int | None = None, min_text_px: int = 0) -> np.ndarray:
     """A "SALE" chip, the countdown (pre-roll or remaining window), the product and price, and a
     stock bar that empties towards the reading start (right to left when mirrored)."""
-    style = overlay_style(locale, region)
-    width, height = int(460 * scale), int(150 * scale)
+    style = _sized(overlay_style(locale, region), min_text_px)
+    width, height = _card("flash_sale", scale, width_px)
     image, draw = _canvas(width, height)
     stripe = max(2, int(6 * scale))
     _plate(draw, width, height, int(14 * scale), style.plate, style.accent, stripe, style.is_mirrored)
@@ -402,10 +425,11 @@ def flash_sale_card(sale: dict, product: Product | None, locale: str, scale: flo
     return np.asarray(image)
 
 
-def giveaway_card(giveaway: dict, scale: float, locale: str = "en_US", region: str | None = None) -> np.ndarray:
+def giveaway_card(giveaway: dict, scale: float, locale: str = "en_US", region: str | None = None,
+                  width_px: int | None = None, min_text_px: int = 0) -> np.ndarray:
     """Entry call (keyword, entries) or the winners, and the seed commitment, on the pack's primary colour."""
-    style = overlay_style(locale, region)
-    width, height = int(460 * scale), int(130 * scale)
+    style = _sized(overlay_style(locale, region), min_text_px)
+    width, height = _card("giveaway", scale, width_px)
     image, draw = _canvas(width, height)
     _plate(draw, width, height, int(14 * scale), style.deep_plate)
     pad = int(14 * scale)
@@ -427,10 +451,11 @@ def giveaway_card(giveaway: dict, scale: float, locale: str = "en_US", region: s
     return np.asarray(image)
 
 
-def answer_card(question: dict, answer: str, scale: float, locale: str = "en_US", region: str | None = None) -> np.ndarray:
+def answer_card(question: dict, answer: str, scale: float, locale: str = "en_US", region: str | None = None,
+                width_px: int | None = None, min_text_px: int = 0) -> np.ndarray:
     """The viewer's question (small) and the pinned answer (large) on the pack's soft colour."""
-    style = overlay_style(locale, region)
-    width, height = int(620 * scale), int(120 * scale)
+    style = _sized(overlay_style(locale, region), min_text_px)
+    width, height = _card("answer", scale, width_px)
     image, draw = _canvas(width, height)
     stripe = max(2, int(6 * scale))
     _plate(draw, width, height, int(14 * scale), style.soft_plate, style.accent, stripe, style.is_mirrored)
