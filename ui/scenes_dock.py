@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from studio.engine import Studio
 from ui.bridge import StudioBridge
 from ui.icons import icon
+from ui.vertical_layout_panel import VerticalCanvasControls
 
 SCENE_ID_ROLE = Qt.ItemDataRole.UserRole
 TRANSITION_KINDS = ("cut", "fade")
@@ -84,6 +85,10 @@ class ScenesDock(QDockWidget):
         layout.addLayout(transition_row)
         self.transition_combo.currentIndexChanged.connect(self._on_transition_edited)
         self.duration_spin.valueChanged.connect(self._on_transition_edited)
+
+        # The vertical (9:16) canvas and this scene's layout on it, where scenes are edited.
+        self.vertical_controls = VerticalCanvasControls(studio, bridge, body)
+        layout.addWidget(self.vertical_controls)
 
         self.setWidget(body)
         bridge.collection_changed.connect(self._on_collection_changed)

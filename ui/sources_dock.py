@@ -32,6 +32,7 @@ from ui.bridge import StudioBridge
 from ui.icons import icon
 from ui.source_dialog import SourceDialog, kind_label
 from ui.transform_dialog import ItemTransformDialog
+from ui.vertical_layout_panel import VerticalItemPanel
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class SourcesDock(QDockWidget):
         self.list.customContextMenuRequested.connect(self._show_context_menu)
         self.list.itemChanged.connect(self._on_item_changed)
         self.list.itemDoubleClicked.connect(lambda _item: self.edit_properties())
-        self.list.currentItemChanged.connect(lambda *_: self._update_actions())
+        self.list.currentItemChanged.connect(lambda *_: self._on_selection_changed())
         layout.addWidget(self.list, 1)
 
         self.add_menu = QMenu(self)
@@ -98,6 +99,9 @@ class SourcesDock(QDockWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        # The selected layer's place on the vertical canvas (shown while that canvas is on).
+        self.vertical_panel = VerticalItemPanel(studio, bridge, body)
+        layout.addWidget(self.vertical_panel)
         self.setWidget(body)
 
         for source_id, source in list(studio.sources.items()):
@@ -141,6 +145,11 @@ class SourcesDock(QDockWidget):
                 if row.checkState() != state:
                     row.setCheckState(state)
                 self._show_row(row)
+        self._on_selection_changed()
+
+    def _on_selection_changed(self) -> None:
+        current = self.list.currentItem()
+        self.vertical_panel.show_item(current.data(ITEM_ID_ROLE) if current is not None else None)
         self._update_actions()
 
     def _show_row(self, row: QListWidgetItem) -> None:
