@@ -18,6 +18,11 @@ its own process group), listening only on 127.0.0.1:
 server dies) and ``restart()`` brings it back on the same ports, for outage tests.  :meth:`pull`
 reads a published stream back with PyAV and reports what a viewer gets (:class:`PullReport`).
 
+``netns="NAME"`` runs nginx inside that network namespace (``ip netns exec``), on the
+namespace's own 127.0.0.1: for a show whose publishers run there (the SFU tests' namespace, where
+aioice finds a non-loopback interface).  Its readiness checks and :meth:`RtmpServer.pull` then
+run from a thread inside the namespace too (:meth:`RtmpServer.call` does that for any function).
+
 Install nginx, the modules and openssl with ``tools/setup_rtmp.sh`` (as root).  Traffic goes to
 127.0.0.1 only.  Lives in ``bench/`` so benchmarks can use it (it imports nothing from ``tests``).
 """
@@ -88,6 +93,13 @@ def _is_listening(port: int, host: str = HOST) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
+
+
+def _wait_closed(ports: list[int], timeout_s: float) -> None:
+    """Until nothing listens on ``ports`` any more (or ``timeout_s``)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(_is_listening(port) for port in ports):
+        time.sleep(0.05)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,14 +284,17 @@ class RtmpServer:
             publish_to(server.url("abc123", tls=True), ca_file=server.ca_file)
             report = server.pull("abc123")                    # what a viewer gets
 
-    Ports are chosen when :meth:`start` runs and kept by :meth:`restart`.  ``startup_timeout_s``
+    Ports are chosen when :meth:`start` runs and kept by :meth:`restart`.  With ``netns``, nginx
+    runs in that network namespace (its 127.0.0.1); call :meth:`start`/:meth:`restart` from a
+    thread that outlives the server (nginx dies with the thread that started it).  ``startup_timeout_s``
     bounds the wait for nginx to listen.  :attr:`publish_checks` reads the keys nginx asked
     about (from the HTTP access log: ``[(key, status), ...]``, keys as sent).
     """
 
     def __init__(self, keys: Iterable[str] = ("test-key",), *, tls: bool = False,
-                 startup_timeout_s: float = START_TIMEOUT_S) -> None:
+                 startup_timeout_s: float = START_TIMEOUT_S, netns: str | None = None) -> None:
         self.keys = tuple(keys)
+        self.netns = netns  # a network namespace to run in (None: this process's own)
         for key in self.keys:
             if not _KEY_PATTERN.match(key):
                 raise ValueError("test stream keys use letters, digits and . _ ~ - only")
@@ -312,6 +327,15 @@ class RtmpServer:
     def is_running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    def call(self, fn: Any, *args: Any, timeout: float | None = 120.0, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)`` where this server is reachable: in a short-lived thread inside
+        :attr:`netns` when there is one (see ``bench.testbed.harness.call_in_netns``), else here."""
+        if self.netns is None:
+            return fn(*args, **kwargs)
+        from bench.testbed.harness import call_in_netns
+
+        return call_in_netns(self.netns, fn, *args, timeout=timeout, **kwargs)
+
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
@@ -329,11 +353,11 @@ class RtmpServer:
             if self.directory is None:
                 self.directory = Path(tempfile.mkdtemp(prefix="bridgecast-rtmp-"))
                 self._owns_directory = True
-                self.port, self.http_port = free_port(), free_port()
+                self.port, self.http_port = self.call(free_port), self.call(free_port)
                 if self.has_tls:
                     self._certificates = make_test_certificates(self.directory / "tls")
                     self.ca_file = self.directory / "tls" / "ca.pem"
-                    self.tls_ports = {name: free_port() for name in CERTIFICATES}
+                    self.tls_ports = {name: self.call(free_port) for name in CERTIFICATES}
                 (self.directory / "nginx.conf").write_text(self._config())
             self._spawn()
         return self
@@ -343,10 +367,13 @@ class RtmpServer:
         for sub in ("logs", "temp"):
             (self.directory / sub).mkdir(exist_ok=True)
         log = open(self.directory / "logs" / "stderr.log", "ab")
+        command = [NGINX, "-p", str(self.directory), "-c", str(self.directory / "nginx.conf"),
+                   "-e", str(self.directory / "logs" / "error.log"), "-g", "daemon off;"]
+        if self.netns is not None:
+            command = ["ip", "netns", "exec", self.netns, *command]  # ip execs nginx: same pid
         try:
             self._process = subprocess.Popen(
-                [NGINX, "-p", str(self.directory), "-c", str(self.directory / "nginx.conf"),
-                 "-e", str(self.directory / "logs" / "error.log"), "-g", "daemon off;"],
+                command,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                 preexec_fn=_die_with_parent)
         finally:
@@ -356,7 +383,7 @@ class RtmpServer:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 break
-            if all(_is_listening(port) for port in ports):
+            if self.call(lambda: all(_is_listening(port) for port in ports), timeout=10.0):
                 return
             time.sleep(0.05)
         errors = self._read_log("error.log") + self._read_log("stderr.log")
@@ -399,10 +426,7 @@ class RtmpServer:
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
         # The kernel closes the listening sockets with the process; make sure before a restart.
-        deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline and any(
-                _is_listening(port) for port in (self.port, self.http_port, *self.tls_ports.values())):
-            time.sleep(0.05)
+        self.call(_wait_closed, [self.port, self.http_port, *self.tls_ports.values()], 5.0, timeout=10.0)
 
     def __enter__(self) -> "RtmpServer":
         return self.start()
@@ -414,7 +438,7 @@ class RtmpServer:
 
     def pull(self, key: str, duration_s: float = 3.0, **kwargs: Any) -> PullReport:
         """What a viewer of ``key`` gets right now (plain RTMP; see :func:`pull`)."""
-        return pull(self.url(key), duration_s, **kwargs)
+        return self.call(pull, self.url(key), duration_s, **kwargs)
 
     @property
     def publish_checks(self) -> list[tuple[str, int]]:
@@ -509,7 +533,8 @@ http {{
 
 
 @contextlib.contextmanager
-def running_rtmp_server(keys: Iterable[str] = ("test-key",), *, tls: bool = False) -> Iterator[RtmpServer]:
+def running_rtmp_server(keys: Iterable[str] = ("test-key",), *, tls: bool = False,
+                        netns: str | None = None) -> Iterator[RtmpServer]:
     """``with running_rtmp_server(["k"]) as server:`` — the same as ``with RtmpServer(...)``."""
-    with RtmpServer(keys, tls=tls) as server:
+    with RtmpServer(keys, tls=tls, netns=netns) as server:
         yield server
