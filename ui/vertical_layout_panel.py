@@ -159,8 +159,9 @@ class VerticalCanvasControls(QWidget):
         vertical = self.studio.collection.vertical_canvas
         scene = self.studio.current_scene()
         with QSignalBlocker(self.enable_check), QSignalBlocker(self.size_combo), QSignalBlocker(self.layout_combo):
-            self.enable_check.setChecked(vertical is not None)
-            self._fill_sizes(vertical)
+            if not self.is_busy:  # while a change runs, keep showing what the host asked for
+                self.enable_check.setChecked(vertical is not None)
+                self._fill_sizes(vertical)
             layout = scene.vertical_layout if scene is not None else VerticalLayout.AUTO
             self.layout_combo.setCurrentIndex(LAYOUTS.index(layout))
         self.enable_check.setEnabled(not self.is_busy)
@@ -282,10 +283,12 @@ class VerticalItemPanel(QGroupBox):
             label = QLabel(self.editor)
             label.setBuddy(spin)
             self.spins[key], self.labels[key] = spin, label
-            grid.addWidget(label, index // 2, (index % 2) * 2)
-            grid.addWidget(spin, index // 2, (index % 2) * 2 + 1)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+            # One row of four fields, without arrows: the panel must leave room for the layer list.
+            spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+            spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(label, 0, index * 2)
+            grid.addWidget(spin, 0, index * 2 + 1)
+            grid.setColumnStretch(index * 2 + 1, 1)
 
         self.fit_button = QPushButton(self.editor)
         self.fill_button = QPushButton(self.editor)
@@ -313,7 +316,7 @@ class VerticalItemPanel(QGroupBox):
         editor_layout.addLayout(actions)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setContentsMargins(6, 3, 6, 3)
         layout.setSpacing(3)
         layout.addWidget(self.hint)
         layout.addWidget(self.editor)
@@ -360,12 +363,12 @@ class VerticalItemPanel(QGroupBox):
         if vertical is None:
             return
         scene, item = self._scene_and_item()
-        self.setTitle(self.tr("Vertical canvas ({width}×{height})").format(width=vertical.width, height=vertical.height))
+        self.visible_check.setText(self.tr("&Show on the vertical canvas ({width}×{height})").format(width=vertical.width, height=vertical.height))
         is_manual = scene is not None and scene.vertical_layout is VerticalLayout.MANUAL
         if not is_manual:
-            self.hint.setText(self.tr("This scene's vertical picture follows the host (Auto). Choose Manual under Scenes to place each layer."))
+            self.hint.setText(self.tr("Vertical canvas: this scene follows the host (Auto). Choose Manual under Scenes to place each layer."))
         elif item is None:
-            self.hint.setText(self.tr("Select a layer to place it on the vertical canvas."))
+            self.hint.setText(self.tr("Vertical canvas: select a layer to place it."))
         self.hint.setVisible(not is_manual or item is None)
         self.editor.setVisible(is_manual and item is not None)
         if not is_manual or item is None:
@@ -440,7 +443,6 @@ class VerticalItemPanel(QGroupBox):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.visible_check.setText(self.tr("&Show on the vertical canvas"))
         self.visible_check.setToolTip(self.tr("Hide this layer on the vertical canvas only; the horizontal program keeps it"))
         self.labels["x"].setText(self.tr("X"))
         self.labels["y"].setText(self.tr("Y"))

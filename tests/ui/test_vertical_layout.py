@@ -97,10 +97,10 @@ def test_controls_follow_changes_made_through_the_engine(window, qtbot):
     item = scene.items[0]
     studio.enable_vertical_canvas(*SMALL)
     qtbot.waitUntil(lambda: controls.enable_check.isChecked() and controls.size_combo.currentText() == "180×320", timeout=3000)
-    assert panel.title() == "Vertical canvas (180×320)"
     window.sources_dock.select_item(item.id)
     studio.set_vertical_layout(scene.id, VerticalLayout.MANUAL)
     qtbot.waitUntil(lambda: controls.layout_combo.currentIndex() == 1 and panel.editor.isVisibleTo(window), timeout=3000)
+    assert panel.visible_check.text() == "&Show on the vertical canvas (180×320)"
     studio.update_vertical_item(scene.id, item.id, x=10, y=20, width=100, height=60, is_visible=False)
     qtbot.waitUntil(lambda: [panel.spins[k].value() for k in ("x", "y", "width", "height")] == [10, 20, 100, 60], timeout=3000)
     assert not panel.visible_check.isChecked()
@@ -121,3 +121,23 @@ def test_fit_and_fill_keep_the_horizontal_crop():
     visible = round(1080 / (1920 / 180))  # 101 source pixels across
     assert fill["crop"].left + fill["crop"].right == 40 + 280 - visible
     assert fill["crop"].left >= 20 and fill["crop"].right >= 20
+
+
+def test_a_held_vertical_canvas_is_refused_in_words(window, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    studio = window.studio
+    controls = window.scenes_dock.vertical_controls
+    studio.enable_vertical_canvas(*SMALL)
+    qtbot.waitUntil(controls.enable_check.isChecked, timeout=3000)
+    holder = object()  # what a live vertical stream does
+    studio.hold_canvas(holder, "vertical")
+    try:
+        controls.enable_check.click()
+        qtbot.waitUntil(lambda: bool(controls.findChildren(QMessageBox)), timeout=5000)
+        box = controls.findChildren(QMessageBox)[0]
+        assert "Stop the vertical live streams" in box.text()
+        assert studio.has_vertical_canvas and controls.enable_check.isChecked() and controls.enable_check.isEnabled()
+        box.close()
+    finally:
+        studio.release_canvas(holder)
