@@ -101,7 +101,7 @@ class RehearsalDock(QDockWidget):
 
     def _show_message(self) -> None:
         if self.controller.receiver is None or not self.controller.is_active:
-            self.message.setText(self.tr("Choose “Rehearsal (built-in)” and go live to see here what viewers get."))
+            self.message.setText(self.tr("With no destination ticked, Go live rehearses: what viewers get shows here."))
         elif not self.previews:
             self.message.setText(self.tr("Waiting for the first pictures…"))
         else:
