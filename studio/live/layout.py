@@ -3,16 +3,21 @@
 Each unit of the show hands its card's content here (already as the JSON the renderer takes);
 the layout picks the region pack and locale, the corner (mirrored for right-to-left locales),
 the z-order and the enter/exit motion.  Without a studio (headless tests) nothing is drawn.
+
+When the engine's vertical canvas is on, every card also goes on the vertical program, drawn
+again at its vertical size and placed inside the platforms' safe box by
+:class:`studio.live.vertical.VerticalCards` (rules in :mod:`studio.live.vertical`).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from studio.core.clock import now_ns
 from studio.core.i18n import _
 from studio.live import render
 from studio.live.catalog import Product
 from studio.live.errors import LiveError
+from studio.live.vertical import VerticalCards
 from studio.overlays import Animation, Overlay
 
 # Overlay ids and z-order on the program.
@@ -59,6 +64,16 @@ class OverlayLayout:
         self.region = region_id(region)  # the region pack chosen for the cards; None = the locale's
         self._leaving: dict[str, Overlay] = {}  # overlays playing their exit motion, removed by sweep()
         self._drawn_sku: str | None = None
+        self.vertical = VerticalCards(studio, ANIMATION_MS, SLIDE_PX_1080P)  # the same cards on the vertical program
+        self._canvases_changed = getattr(studio, "canvases_changed", None)
+        if self._canvases_changed is not None:
+            self._canvases_changed.connect(self.vertical.mark_stale)
+
+    def close(self) -> None:
+        """Stop following the engine's canvases (the show stopped)."""
+        if self._canvases_changed is not None:
+            self._canvases_changed.disconnect(self.vertical.mark_stale)
+            self._canvases_changed = None
 
     @property
     def is_drawing(self) -> bool:
@@ -86,12 +101,18 @@ class OverlayLayout:
             self.remove(OVERLAY_PRODUCT)
             return
         width, height, scale = self._geometry()
-        rgba = render.product_card(product, self.locale, scale, region=self.overlay_region)
+        locale, region = self.locale, self.overlay_region
+
+        def paint(scale: float, width_px: int | None = None, min_text_px: int = 0) -> Any:
+            return render.product_card(product, locale, scale, region=region, width_px=width_px, min_text_px=min_text_px)
+
+        rgba = paint(scale)
         margin = int(MARGIN_PX_1080P * scale)
         x = width - margin - rgba.shape[1] if self.is_mirrored else margin
         replay = self._drawn_sku is not None and self._drawn_sku != product.sku  # another product: enter again
         self._drawn_sku = product.sku
         self._put(OVERLAY_PRODUCT, rgba, x, height - margin - rgba.shape[0], 10, replay=replay)
+        self._put_vertical(OVERLAY_PRODUCT, "product", 10, paint, replay)
 
     def draw_coupon(self, coupon: dict[str, Any] | None) -> None:
         if self.studio is None:
@@ -100,9 +121,15 @@ class OverlayLayout:
             self.remove(OVERLAY_COUPON)
             return
         width, _height, scale = self._geometry()
-        rgba = render.coupon_banner(coupon, self.locale, scale, region=self.overlay_region)
+        locale, region = self.locale, self.overlay_region
+
+        def paint(scale: float, width_px: int | None = None, min_text_px: int = 0) -> Any:
+            return render.coupon_banner(coupon, locale, scale, region=region, width_px=width_px, min_text_px=min_text_px)
+
+        rgba = paint(scale)
         margin = int(MARGIN_PX_1080P * scale)
         self._put(OVERLAY_COUPON, rgba, margin if self.is_mirrored else width - margin - rgba.shape[1], margin, 11)
+        self._put_vertical(OVERLAY_COUPON, "coupon", 11, paint)
 
     def draw_flash_sale(self, sale: dict[str, Any] | None, product: Product | None) -> None:
         if self.studio is None:
@@ -111,10 +138,17 @@ class OverlayLayout:
             self.remove(OVERLAY_FLASH)
             return
         width, height, scale = self._geometry()
-        rgba = render.flash_sale_card(sale, product, self.locale, scale, region=self.overlay_region)
+        locale, region = self.locale, self.overlay_region
+
+        def paint(scale: float, width_px: int | None = None, min_text_px: int = 0) -> Any:
+            return render.flash_sale_card(sale, product, locale, scale, region=region, width_px=width_px,
+                                          min_text_px=min_text_px)
+
+        rgba = paint(scale)
         margin = int(MARGIN_PX_1080P * scale)
         x = margin if self.is_mirrored else width - margin - rgba.shape[1]
         self._put(OVERLAY_FLASH, rgba, x, height - margin - rgba.shape[0], 12)
+        self._put_vertical(OVERLAY_FLASH, "flash_sale", 12, paint)
 
     def draw_giveaway(self, giveaway: dict[str, Any] | None) -> None:
         if self.studio is None:
@@ -124,8 +158,14 @@ class OverlayLayout:
             return
         width, _height, scale = self._geometry()
         margin = int(MARGIN_PX_1080P * scale)
-        rgba = render.giveaway_card(giveaway, scale, self.locale, self.overlay_region)
+        locale, region = self.locale, self.overlay_region
+
+        def paint(scale: float, width_px: int | None = None, min_text_px: int = 0) -> Any:
+            return render.giveaway_card(giveaway, scale, locale, region, width_px=width_px, min_text_px=min_text_px)
+
+        rgba = paint(scale)
         self._put(OVERLAY_GIVEAWAY, rgba, width - margin - rgba.shape[1] if self.is_mirrored else margin, margin, 13)
+        self._put_vertical(OVERLAY_GIVEAWAY, "giveaway", 13, paint)
 
     def draw_answer(self, answer: dict[str, Any] | None) -> None:
         if self.studio is None:
@@ -134,14 +174,22 @@ class OverlayLayout:
             self.remove(OVERLAY_ANSWER)
             return
         width, height, scale = self._geometry()
-        rgba = render.answer_card(answer["comment"], answer["answer"], scale, self.locale, self.overlay_region)
+        locale, region = self.locale, self.overlay_region
+
+        def paint(scale: float, width_px: int | None = None, min_text_px: int = 0) -> Any:
+            return render.answer_card(answer["comment"], answer["answer"], scale, locale, region, width_px=width_px,
+                                      min_text_px=min_text_px)
+
+        rgba = paint(scale)
         self._put(OVERLAY_ANSWER, rgba, (width - rgba.shape[1]) // 2, int(height * 0.55), 14)
+        self._put_vertical(OVERLAY_ANSWER, "answer", 14, paint)
 
     # -- motion ----------------------------------------------------------------------------------
     def remove(self, overlay_id: str) -> None:
         """Take a card off: it plays its exit motion, then :meth:`sweep` removes it."""
         if self.studio is None:
             return
+        self.vertical.remove(overlay_id)
         current = self._current(overlay_id)
         if current is None or current.animation is None:
             self.studio.remove_overlay(overlay_id)
@@ -153,6 +201,7 @@ class OverlayLayout:
 
     def sweep(self) -> None:
         """Remove the cards whose exit motion has finished (called by the show's ticker)."""
+        self.vertical.sweep()
         for overlay_id, leaving in list(self._leaving.items()):
             if leaving.has_left():
                 del self._leaving[overlay_id]
@@ -161,10 +210,27 @@ class OverlayLayout:
 
     def clear_leaving(self) -> None:
         """At stop: cards mid-exit go now rather than linger unseen."""
+        self.vertical.clear_leaving()
         for overlay_id in list(self._leaving):
             self._leaving.pop(overlay_id)
             if self.studio is not None:
                 self.studio.remove_overlay(overlay_id)
+
+    # -- the vertical program --------------------------------------------------------------------
+    def follow_canvas(self) -> None:
+        """On the show's ticker: lay the vertical cards out again after the vertical canvas was
+        turned on, resized or off (``canvases_changed`` only marks it; no rendering on its thread)."""
+        if self.studio is not None:
+            self.vertical.follow_canvas(self.is_mirrored)
+
+    def set_vertical_platforms(self, platforms: tuple[str, ...] | list[str]) -> None:
+        """Keep the vertical cards clear of these platforms' UI ("tiktok", "instagram", "shopee", …;
+        empty: TikTok, Reels and Shorts together).  Raises :class:`LiveError` for an unknown one."""
+        self.vertical.set_platforms(platforms, self.is_mirrored)
+
+    def _put_vertical(self, overlay_id: str, kind: str, z: int, paint: Callable[..., Any], replay: bool = False) -> None:
+        """The same card on the vertical program, drawn at its vertical size (nothing while the canvas is off)."""
+        self.vertical.put(overlay_id, kind, z, paint, self.is_mirrored, replay)
 
     def _geometry(self) -> tuple[int, int, float]:
         canvas = self.studio.collection.canvas

@@ -96,6 +96,7 @@ class LiveShow:
             self._thread = None
         with self.journal.lock:
             self.layout.clear_leaving()
+            self.layout.close()
         self.store.close()
 
     def _run(self) -> None:
@@ -113,8 +114,10 @@ class LiveShow:
         adapter.start(self.comments.add)
 
     def tick(self) -> None:
-        """Announce phase changes (pre-roll → live → ended), segment overtime; redraw countdowns."""
+        """Announce phase changes (pre-roll → live → ended), segment overtime; redraw countdowns;
+        lay the vertical cards out again when the vertical canvas came, went or changed size."""
         with self.journal.lock:
+            self.layout.follow_canvas()
             self.layout.sweep()
             self.flash_sale.tick()
             self.rundown.tick()
@@ -168,6 +171,12 @@ class LiveShow:
         with self.journal.lock:
             self.layout.region = key
             self.refresh_overlays()
+
+    def set_vertical_platforms(self, platforms: tuple[str, ...] | list[str]) -> None:
+        """Keep the vertical cards clear of the UI of the platforms the vertical program goes to
+        ("tiktok", "instagram", "shopee", …); empty: TikTok, Reels and Shorts together."""
+        with self.journal.lock:
+            self.layout.set_vertical_platforms(platforms)
 
     def refresh_overlays(self) -> None:
         with self.journal.lock:
