@@ -241,8 +241,16 @@ class VerticalCards:
         compositor = self.compositor
         if compositor is None:
             return None
-        box = safe_box(compositor.width, compositor.height, self.platforms) if self.platforms else None
-        return plan(compositor.width, compositor.height, is_mirrored, box, self.slide_px_at_scale_1)
+        return plan(compositor.width, compositor.height, is_mirrored, self._box(compositor), self.slide_px_at_scale_1)
+
+    def _box(self, compositor: Any) -> Box:
+        """The named platforms' box, else the engine's own (TikTok + Reels + Shorts).
+
+        Computed for the compositor's size with the function behind ``Studio.vertical_safe_box``
+        rather than by asking the engine: during a resize the engine's collection already has the
+        new size while the old compositor is still the one drawn on.
+        """
+        return safe_box(compositor.width, compositor.height, self.platforms)
 
     # -- drawing (under the show's lock) ------------------------------------------------------------
     def put(self, overlay_id: str, kind: str, z: int, paint: Painter, is_mirrored: bool, replay: bool = False) -> None:
@@ -320,8 +328,7 @@ class VerticalCards:
         self.relayout(is_mirrored)
 
     def _draw(self, compositor: Any, overlay_id: str, card: _Card, is_mirrored: bool, replay: bool) -> None:
-        box = safe_box(compositor.width, compositor.height, self.platforms) if self.platforms else None
-        layout = plan(compositor.width, compositor.height, is_mirrored, box, self.slide_px_at_scale_1)
+        layout = plan(compositor.width, compositor.height, is_mirrored, self._box(compositor), self.slide_px_at_scale_1)
         slot = layout.slots[card.kind]
         rgba = card.paint(layout.scale, slot.w, layout.min_text_px)
         self.renders += 1
