@@ -20,7 +20,10 @@ size it is shown on the vertical program, and placed by these rules:
   (the product with its price, the call with its keyword, the answer) need it at phone text size.
 - **Legible on a phone.**  A vertical live fills a phone's screen, ~360 px (CSS/dp) wide at
   the narrowest; PRODUCT.md's L2 wants text ≥ 11 px there, so no text on a vertical card is
-  smaller than 11 × canvas width ÷ 360 (33 px on a 1080-wide canvas).
+  smaller than 11 × canvas width ÷ 360 (33 px on a 1080-wide canvas).  The cards' rows hold
+  text up to 27 px at scale 1, so the floor is capped at 27 × scale: on 9:16 canvases (every
+  vertical platform's shape) the cap is above the L2 floor; on a squatter one (4:5) the text
+  stays inside its rows rather than overlapping the next line.
 - **Reading direction.**  The product card sits on the reading-start side, the coupon on the
   reading-end side (as on the horizontal program) — mirrored for right-to-left locales, like
   the horizontal layout; the cards' own insides mirror as they do there.
@@ -49,6 +52,7 @@ from studio.scene import CanvasRole, vertical_safe_box
 PHONE_WIDTH_PX = 360  # the narrowest common phone screen (CSS px / dp) a vertical live fills
 MIN_TEXT_PX_ON_PHONE = 11  # PRODUCT.md L2: text ≈ 11 px tall at the smallest display width
 GAP_PX_AT_SCALE_1 = 16  # between two stacked cards, scaled like the cards
+ROW_TEXT_PX_AT_SCALE_1 = 27  # the largest text the cards' rows hold at scale 1 (caps the phone floor)
 TOP_STACK = ("coupon", "giveaway")  # hanging from the box's top edge, in this order
 BOTTOM_STACK = ("product", "flash_sale", "answer")  # standing on the box's bottom edge, upwards
 START_SIDE = frozenset({"product"})  # on the reading-start side (left; right when mirrored)
@@ -200,7 +204,8 @@ def plan(width: int, height: int, is_mirrored: bool = False, box: Box | None = N
         y -= h
         slots[kind] = Box(x_for(kind, w), y, w, h)
         y -= gap
-    return VerticalPlan(width, height, box, scale, min_text_px(width), int(slide_px_at_scale_1 * scale), slots, is_mirrored)
+    floor_px = min(min_text_px(width), int(ROW_TEXT_PX_AT_SCALE_1 * scale))
+    return VerticalPlan(width, height, box, scale, floor_px, int(slide_px_at_scale_1 * scale), slots, is_mirrored)
 
 
 # ------------------------------------------------------------------------------- the cards

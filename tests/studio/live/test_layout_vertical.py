@@ -22,6 +22,17 @@ def test_min_text_is_l2_on_a_phone_width():
     assert vertical.min_text_px(1000) == 31  # 30.56 rounded up
 
 
+@pytest.mark.parametrize("width, height", [(360, 640), (540, 960), (720, 1280), (1080, 1920), (1440, 2560), (2160, 3840)])
+def test_on_9x16_canvases_the_text_floor_is_l2(width, height):
+    assert vertical.plan(width, height).min_text_px == vertical.min_text_px(width)
+
+
+def test_on_a_squatter_canvas_the_floor_gives_way_to_the_cards_rows():
+    # 4:5: the box is short, the cards small; 33 px text would run into the next line.
+    plan = vertical.plan(1080, 1350)
+    assert plan.min_text_px == int(27 * plan.scale) == 24 < vertical.min_text_px(1080)
+
+
 def test_default_safe_box_is_the_engines_three_platform_box():
     assert vertical.safe_box(1080, 1920) == Box(120, 288, 768, 960)
     assert vertical.safe_box(360, 640) == Box(*vertical_safe_box(360, 640)) == Box(40, 96, 256, 320)
