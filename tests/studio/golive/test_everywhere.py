@@ -174,6 +174,11 @@ def show(sfu_stack, rtmp, tmp_path_factory):
     )
     logs = LogLines()
     logging.getLogger().addHandler(logs)
+    # Our own loggers at every level while the show runs: a key in a debug line is a leak too.
+    ours = [logging.getLogger(name) for name in ("studio", "encoders")]
+    levels = [logger.level for logger in ours]
+    for logger in ours:
+        logger.setLevel(logging.DEBUG)
     studio = make_studio()
     service = GoLiveService(studio, plan)
     show = Show(studio, service, endpoint_id, directory / "show.mkv", directory / "stats.jsonl", logs)
@@ -190,6 +195,8 @@ def show(sfu_stack, rtmp, tmp_path_factory):
         service.stop()
         studio.stop()
         logging.getLogger().removeHandler(logs)
+        for logger, level in zip(ours, levels):
+            logger.setLevel(level)
         sfu_stack.whip.destroy_endpoint(endpoint_id)
 
 
@@ -306,6 +313,7 @@ def test_a_wrong_stream_key_fails_that_destination_in_words_and_the_others_stay_
     assert not no_key_in(json.dumps(show.service.stats()))
     assert not no_key_in(show.stats_path.read_text())
     assert not no_key_in("\n".join(show.logs.lines))
+    assert any("refused the stream key" in line and "/live/****" in line for line in show.logs.lines)
 
 
 def test_rtmps_with_the_test_ca_works_and_certificates_that_do_not_verify_are_refused_in_words(show, rtmp):
