@@ -26,6 +26,8 @@ def test_z_order_transform_and_properties(window, qtbot, tmp_path):
     dock = window.sources_dock
     spec, item = studio.add_source("image", "Card", {"path": str(solid_png(tmp_path / "b.png", BLUE))})
     qtbot.waitUntil(lambda: is_colour(program_pixel(studio), BLUE), timeout=3000)
+    # "Running" reaches the dock as a queued signal that may come after the first program frame.
+    qtbot.waitUntil(lambda: dock.state_text(spec.id) == "Card", timeout=3000)
     dock.select_item(item.id)
     assert dock.list.currentRow() == 0
     dock.down_action.trigger()  # behind the test pattern
