@@ -4,6 +4,7 @@ and resized, and no vertical work at all while the vertical canvas is off."""
 from __future__ import annotations
 
 import itertools
+import threading
 
 import numpy as np
 import pytest
@@ -27,13 +28,27 @@ def studio():
     engine.stop()
 
 
+class Renders(list):
+    """Every card render, by function name, and the threads they ran on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[str] = []
+
+
 @pytest.fixture
 def renders(monkeypatch):
-    """Every card render, by function name (the layout calls the renderer through the module)."""
-    calls: list[str] = []
+    calls = Renders()
+
+    def counted(name, original):
+        def render_card(*args, **kwargs):
+            calls.append(name)
+            calls.threads.append(threading.current_thread().name)
+            return original(*args, **kwargs)
+        return render_card
+
     for name in ("product_card", "coupon_banner", "flash_sale_card", "giveaway_card", "answer_card"):
-        original = getattr(render, name)
-        monkeypatch.setattr(render, name, lambda *a, _name=name, _original=original, **k: calls.append(_name) or _original(*a, **k))
+        monkeypatch.setattr(render, name, counted(name, getattr(render, name)))  # the layout calls through the module
     return calls
 
 
@@ -136,6 +151,7 @@ def test_vertical_canvas_turned_on_after_the_pin_gets_the_card(studio, tmp_path,
         # The ticker (not the thread that turned the canvas on) lays the card out on the new canvas.
         assert wait_until(lambda: _vertical_ids(studio) == {"live.product"}, 3.0)
         assert renders == ["product_card", "product_card"]
+        assert renders.threads[1] == "live-ticker"  # not the thread that turned the canvas on (the GUI's, in the app)
         card = studio.vertical_compositor.overlays[0]
         x, y, w, h = studio.vertical_safe_box()
         assert x <= card.x and card.x + card.size[0] <= x + w and y <= card.y and card.y + card.size[1] <= y + h
