@@ -234,7 +234,7 @@ class VerticalCanvasControls(QWidget):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.enable_check.setText(self.tr("&Vertical canvas"))
+        self.enable_check.setText(self.tr("Vertical ca&nvas"))
         self.enable_check.setToolTip(self.tr("A second, 9:16 picture from the same sources, for TikTok, Reels, Shorts and Shopee"))
         self.size_combo.setToolTip(self.tr("Size of the vertical canvas in pixels"))
         self.layout_label.setText(self.tr("Vertical &layout"))
@@ -324,6 +324,7 @@ class VerticalItemPanel(QGroupBox):
         self.visible_check.toggled.connect(self._on_visible_toggled)
         bridge.collection_changed.connect(self._on_collection_changed)
         bridge.current_scene_changed.connect(lambda _scene_id: self.refresh())
+        bridge.source_state_changed.connect(lambda *_state: self.refresh())  # Fill waits for a first picture
         self.retranslate()  # which also shows the model
 
     # -- lookups (always from the engine's collection) ---------------------------------------------
@@ -363,7 +364,7 @@ class VerticalItemPanel(QGroupBox):
         if vertical is None:
             return
         scene, item = self._scene_and_item()
-        self.visible_check.setText(self.tr("&Show on the vertical canvas ({width}×{height})").format(width=vertical.width, height=vertical.height))
+        self.visible_check.setText(self.tr("Sho&w on the vertical canvas ({width}×{height})").format(width=vertical.width, height=vertical.height))
         is_manual = scene is not None and scene.vertical_layout is VerticalLayout.MANUAL
         if not is_manual:
             self.hint.setText(self.tr("Vertical canvas: this scene follows the host (Auto). Choose Manual under Scenes to place each layer."))

@@ -100,7 +100,7 @@ def test_controls_follow_changes_made_through_the_engine(window, qtbot):
     window.sources_dock.select_item(item.id)
     studio.set_vertical_layout(scene.id, VerticalLayout.MANUAL)
     qtbot.waitUntil(lambda: controls.layout_combo.currentIndex() == 1 and panel.editor.isVisibleTo(window), timeout=3000)
-    assert panel.visible_check.text() == "&Show on the vertical canvas (180×320)"
+    assert panel.visible_check.text() == "Sho&w on the vertical canvas (180×320)"
     studio.update_vertical_item(scene.id, item.id, x=10, y=20, width=100, height=60, is_visible=False)
     qtbot.waitUntil(lambda: [panel.spins[k].value() for k in ("x", "y", "width", "height")] == [10, 20, 100, 60], timeout=3000)
     assert not panel.visible_check.isChecked()
