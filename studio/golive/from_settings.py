@@ -82,6 +82,7 @@ def _rtmp_target(destination: "Destination", read: SecretReader) -> RtmpTarget:
     server = (destination.rtmp_server or "").strip()
     try:
         return RtmpTarget(url=join_stream_url(server, key), id=destination.id, name=destination.name,
-                          canvas=CanvasRole(destination.canvas), bitrate_bps=destination.bitrate_bps)
+                          canvas=CanvasRole(destination.canvas), bitrate_bps=destination.bitrate_bps,
+                          platform=destination.platform)
     except ValueError as exc:  # the message masks the key
         raise DestinationSetupError(_("{name}: {reason}").format(name=destination.name, reason=exc)) from exc

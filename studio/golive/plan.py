@@ -79,6 +79,7 @@ class RtmpTarget:
     ca_file: Path | None = None
     verify_tls: bool = True
     is_enabled: bool = True
+    platform: str | None = None  # a preset id of studio.golive.platforms ("tiktok", "shopee" …), if known
 
     def __post_init__(self) -> None:
         from studio.outputs.rtmp_url import parse_rtmp_url

@@ -141,6 +141,8 @@ class GoLiveService:
             self.channel_delivery = ChannelDelivery()
         if plan.recording is not None:
             self.recording_path = plan.recording.resolve_path()
+        if self.live_show is not None and plan.has_vertical:
+            self._keep_cards_clear_of_platform_ui()
         self.started_at = time.monotonic()
         if self._session_factory is not None:
             self._start_legacy(url)
@@ -154,6 +156,18 @@ class GoLiveService:
             with self._lock:
                 self.show_stats = show_stats
             show_stats.start()
+
+    def _keep_cards_clear_of_platform_ui(self) -> None:
+        """The live show lays its vertical cards out of the UI zones of the platforms the vertical
+        program goes to (unknown or custom platforms: the box that clears TikTok, Reels and Shorts)."""
+        from studio.live.vertical import PLATFORM_PRESETS
+
+        platforms = [target.platform for target in self.plan.rtmp
+                     if target.canvas is CanvasRole.VERTICAL and target.platform in PLATFORM_PRESETS]
+        is_every_one_known = len(platforms) == sum(1 for t in self.plan.rtmp if t.canvas is CanvasRole.VERTICAL)
+        setter = getattr(self.live_show, "set_vertical_platforms", None)
+        if setter is not None:
+            setter(platforms if is_every_one_known else [])
 
     def _publisher_options_for_whip(self) -> dict[str, Any]:
         options = dict(self._publisher_options)

@@ -113,3 +113,26 @@ def test_destinations_that_cannot_go_live_are_refused_in_words():
     with pytest.raises(DestinationSetupError, match="H.264") as error:
         plan_from_settings(settings, {"destination:tt": "sEcReT-kEy"}.get)
     assert "sEcReT-kEy" not in str(error.value)
+
+
+def test_the_live_show_keeps_vertical_cards_clear_of_the_vertical_platforms_ui():
+    from studio.golive.plan import CanvasRole, RtmpTarget
+    from studio.golive.service import GoLiveService
+
+    class Show:
+        platforms = None
+
+        def set_vertical_platforms(self, platforms):
+            self.platforms = list(platforms)
+
+    def service_for(*targets):
+        show = Show()
+        GoLiveService(object(), GoLivePlan(whip=None, rtmp=targets), live_show=show)._keep_cards_clear_of_platform_ui()
+        return show.platforms
+
+    tiktok = RtmpTarget("rtmps://a/live/k1", id="t", canvas=CanvasRole.VERTICAL, platform="tiktok")
+    shopee = RtmpTarget("rtmps://a/live/k2", id="s", canvas=CanvasRole.VERTICAL, platform="shopee")
+    custom = RtmpTarget("rtmps://a/live/k3", id="c", canvas=CanvasRole.VERTICAL, platform="custom")
+    youtube = RtmpTarget("rtmps://a/live/k4", id="y", platform="youtube")  # horizontal: no say in the vertical box
+    assert service_for(tiktok, shopee, youtube) == ["tiktok", "shopee"]
+    assert service_for(tiktok, custom) == []  # one unknown platform: the box that clears them all
