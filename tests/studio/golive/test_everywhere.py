@@ -93,6 +93,8 @@ MAX_RECORDING_GAP_S = 2.5 * FRAME_S
 # bound the Janus reconnection tests use (tests/studio/outputs/test_reconnect_janus.py).
 MAX_RECORDING_HOLE_S = 0.5
 
+OUTPUT_FIELDS = {"id", "kind", "canvas", "state", "bitrate_bps", "fps", "reconnects", "error"}
+
 _endpoints = itertools.count(1)
 
 
@@ -317,6 +319,15 @@ def test_a_wrong_stream_key_fails_that_destination_in_words_and_the_others_stay_
     assert show.service.state == "live"
     # It failed once and stayed failed: a refused key is not retried.
     assert show.states["rtmp-wrong-key"][-1] == "failed" and "live" not in show.states["rtmp-wrong-key"]
+    # The show's stats file so far: one line a second, each with the outputs schema.
+    lines = [json.loads(line) for line in show.stats_path.read_text().splitlines() if line.strip()]
+    assert len(lines) >= 5, len(lines)
+    for record in lines:
+        ids = [entry["id"] for entry in record["outputs"]]
+        assert ids == ["whip", "rtmp-horizontal", "rtmp-vertical", "rtmp-wrong-key", "rtmps", "rtmps-self-signed",
+                       "rtmps-wrong-name", "record"], ids
+        for entry in record["outputs"]:
+            assert OUTPUT_FIELDS <= set(entry), entry
     # No key anywhere: stats now, the stats file so far, every log line of the show.
     assert not no_key_in(json.dumps(show.service.stats()))
     assert not no_key_in(show.stats_path.read_text())
