@@ -339,10 +339,14 @@ def run_ours(tag: str, config: tuple[str, bool, bool, bool, bool], server: Any, 
         if live_since is not None:
             time.sleep(args.warmup)
             frames0 = _receiver_frames(receiver) if whip else {}
-            t0, cpu0 = time.time(), _cpu_s(popen.pid)
+            t0, cpu0, own0 = time.time(), _cpu_s(popen.pid), _cpu_s(os.getpid())
             time.sleep(args.seconds)
-            t1, cpu1 = time.time(), _cpu_s(popen.pid)
+            t1, cpu1, own1 = time.time(), _cpu_s(popen.pid), _cpu_s(os.getpid())
             frames1 = _receiver_frames(receiver) if whip else {}
+            if own0 is not None and own1 is not None:
+                # This process does nothing but the rehearsal receiver meanwhile: what the WHIP side cost
+                # on the same two cores (not billed to ours).
+                result["receiver_process_cpu_percent"] = round(100.0 * (own1 - own0) / (t1 - t0), 1)
             if popen.poll() is not None or cpu0 is None or cpu1 is None:
                 problems.append(f"exited with {popen.returncode} inside the measured window")
             else:
@@ -760,6 +764,8 @@ def aggregate(name: str, samples: list[dict[str, Any]], seconds: float) -> dict[
         medians = {label: _median([(s.get("threads_cpu_percent") or {}).get(label, 0.0) for s in used]) or 0.0
                    for label in labels}
         row["threads_cpu_percent"] = dict(sorted(((k, v) for k, v in medians.items() if v >= 0.1), key=lambda kv: -kv[1]))
+    row["receiver_process_cpu_percent"] = _median([s["receiver_process_cpu_percent"] for s in used
+                                                   if s.get("receiver_process_cpu_percent") is not None])
     last = samples[-1] if samples else {}
     for key in ("outputs", "vertical_missed_pictures_in_window", "window_s", "exit_code", "stderr_tail"):
         if key in last:
