@@ -6,6 +6,31 @@ reason.  Every request has a time-out.  The bearer token never reaches a log lin
 error message: messages built from server responses go through ``redact`` and a filter on
 this module's logger scrubs every token a live client holds.
 
+Where the token goes.  The bearer token is sent only to the origin (scheme, host and port,
+RFC 6454; ``https://h`` and ``https://h:443`` are one origin) of the URL the user configured
+— on every request: the POST of the offer, PATCH (trickle ICE, ICE restart) and DELETE.
+Redirects and the session URL from ``Location`` are followed like this:
+
+* Same origin: followed, with the token.
+* Another origin: followed *without* the token, and a warning says so.  RFC 9725 lets a
+  WHIP endpoint (a load balancer) redirect to a media server that is not co-located ("Load
+  Balancing and Redirections") and lets endpoints and sessions carry their authorisation in
+  the URL instead of a bearer token ("Authentication and Authorization"); the session URL
+  itself is meant to be unguessable (security considerations).  Real deployments that
+  redirect across origins therefore work without our token, and the ones that do not
+  answer 401/403, which becomes a sentence that says what happened ("…redirected to
+  another server (X), which asks for the token; Bridgecast does not send your token
+  there") instead of a misleading "wrong token".  Refusing every cross-origin redirect
+  would be no safer for the token and would break the load-balanced deployments; sending
+  the token along (what OBS does with ``CURLOPT_UNRESTRICTED_AUTH``) would hand the
+  stream key to whatever host a compromised or misconfigured endpoint names.  A user who
+  trusts that other server can configure its address directly: it is then the origin.
+* https to http: never, token or not.  Beyond the token, the offer and answer carry the
+  DTLS fingerprints that protect the media; over clear HTTP anyone on the path could swap
+  them.  A redirect or a session ``Location`` that downgrades is refused in words.
+* At most ``max_redirects`` redirects, and a URL seen before ends the chain at once
+  (REDIRECT_LOOP, in words).
+
 Use one client from one asyncio loop (its aiohttp session is bound to the loop it was
 first used in)::
 
@@ -44,6 +69,7 @@ DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_REDIRECTS = 5
 DEFAULT_USER_AGENT = f"Bridgecast/{__version__}"
 _MAX_DETAIL_CHARS = 160
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 # ------------------------------------------------------------------------------------------
@@ -242,6 +268,49 @@ def parse_retry_after(value: str | None, *, now_s: float | None = None) -> float
 
 
 # ------------------------------------------------------------------------------------------
+# Origins (RFC 6454): who may receive the token
+def url_origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL, default ports filled in; None when it has none.
+
+    Hosts compare as written (lower-cased): ``localhost`` and ``127.0.0.1`` are two origins,
+    which at worst withholds the token from a server that would have been allowed it."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    return scheme, host, port if port is not None else _DEFAULT_PORTS[scheme]
+
+
+def is_same_origin(url: str, other_url: str) -> bool:
+    """True when both URLs have one scheme, host and port (and are http(s) at all)."""
+    origin = url_origin(url)
+    return origin is not None and origin == url_origin(other_url)
+
+
+def origin_text(url: str) -> str:
+    """The origin of ``url`` as people read it: ``https://host`` (the port only when not the default)."""
+    origin = url_origin(url)
+    if origin is None:
+        return urllib.parse.urlsplit(url).netloc or url
+    scheme, host, port = origin
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return f"{scheme}://{host}" if port == _DEFAULT_PORTS[scheme] else f"{scheme}://{host}:{port}"
+
+
+def _is_downgrade(from_url: str, to_url: str) -> bool:
+    return (
+        urllib.parse.urlsplit(from_url).scheme.lower() == "https"
+        and urllib.parse.urlsplit(to_url).scheme.lower() == "http"
+    )
+
+
+# ------------------------------------------------------------------------------------------
 @dataclass
 class WhipResource:
     """The session a WHIP endpoint created: where to PATCH/DELETE it and what it answered."""
@@ -379,16 +448,30 @@ class WhipClient:
             if next_url in visited or redirects > self.max_redirects:
                 raise OutputError.redirect_loop(redirects)
             self._check_redirect_target(url, next_url)
-            logger.info("WHIP endpoint redirected (%d) to %s", response.status, self._safe(next_url))
+            if self._is_token_withheld(next_url):
+                logger.warning(
+                    "WHIP endpoint redirected (%d) to another server, %s: following without the token "
+                    "(it only goes to %s, the configured server)",
+                    response.status, self._safe(next_url), self._safe(origin_text(self.endpoint_url)),
+                )
+            else:
+                logger.info("WHIP endpoint redirected (%d) to %s", response.status, self._safe(next_url))
             visited.append(next_url)
             url = next_url
 
+        if response.status in (401, 403) and self._is_token_withheld(url):
+            raise self._token_withheld_error(url, response.status, is_session=False)
         if response.status != 201:
             self._raise_for_status(response, expected="201 Created")
         location = response.headers.get("Location")
         if not location:
             raise OutputError.malformed_answer(_("the answer has no Location header"), status=response.status)
         resource_url = urllib.parse.urljoin(url, location.strip())
+        if self._is_token_withheld(resource_url):
+            logger.warning(
+                "WHIP session lives on another server, %s: its PATCH and DELETE requests go there without the token",
+                self._safe(resource_url),
+            )
         links = parse_link_header(response.link_headers, url)
         resource = WhipResource(
             url=resource_url,
@@ -400,6 +483,17 @@ class WhipClient:
             accept_patch=response.headers.get("Accept-Patch"),
         )
         try:
+            if url_origin(resource_url) is None:
+                raise OutputError.malformed_answer(
+                    _("the session address in the Location header is not an http(s) address"), status=response.status
+                )
+            if _is_downgrade(url, resource_url):
+                # The DELETE that gives the session back is refused too (see _request): the
+                # server drops a session whose media never connects.
+                raise OutputError.malformed_answer(
+                    _("the session address in the Location header uses insecure http, the endpoint https"),
+                    status=response.status,
+                )
             if response.content_type != SDP_CONTENT_TYPE:
                 raise OutputError.malformed_answer(
                     _("the answer's content type is {content_type}, expected application/sdp").format(
@@ -430,6 +524,8 @@ class WhipClient:
         if_match = if_match if if_match is not None else resource.etag
         headers = {"If-Match": if_match} if if_match else {}
         response = await self._request("PATCH", resource.url, body=sdpfrag, content_type=SDPFRAG_CONTENT_TYPE, headers=headers)
+        if response.status in (401, 403) and self._is_token_withheld(resource.url):
+            raise self._token_withheld_error(resource.url, response.status, is_session=True)
         if response.status in (405, 501):
             raise OutputError.patch_unsupported(response.status)
         if response.status not in (200, 204):
@@ -477,6 +573,12 @@ class WhipClient:
         if response.status in (404, 405):
             logger.info("WHIP session %s already gone or not deletable (%d)", self._safe(url), response.status)
             return True
+        if response.status in (401, 403) and self._is_token_withheld(url):
+            logger.warning(
+                "WHIP DELETE of %s answered %d: that server wants a token, and the token only goes to %s",
+                self._safe(url), response.status, self._safe(origin_text(self.endpoint_url)),
+            )
+            return False
         logger.warning("WHIP DELETE of %s answered %d", self._safe(url), response.status)
         return False
 
@@ -494,12 +596,36 @@ class WhipClient:
     def _safe(self, text: str) -> str:
         return redact(text, [self.token])
 
+    def _is_token_for(self, url: str) -> bool:
+        """The token goes to the configured origin only (see the module docstring)."""
+        return self.token is not None and is_same_origin(url, self.endpoint_url)
+
+    def _is_token_withheld(self, url: str) -> bool:
+        return self.token is not None and not self._is_token_for(url)
+
+    def _token_withheld_error(self, url: str, status: int, *, is_session: bool) -> OutputError:
+        """401/403 from a server we did not send the token to: say so, not "wrong token"."""
+        origin = self._safe(origin_text(url))
+        if is_session:
+            message = _(
+                "The WHIP session lives on another server ({origin}), which asks for the token ({status}); "
+                "Bridgecast does not send your token there"
+            )
+        else:
+            message = _(
+                "WHIP server redirected to another server ({origin}), which asks for the token ({status}); "
+                "Bridgecast does not send your token there"
+            )
+        logger.warning("WHIP %s answered %d without the token (it only goes to %s)",
+                       origin, status, self._safe(origin_text(self.endpoint_url)))
+        return OutputError(StopReason.BAD_TOKEN, message.format(origin=origin, status=status), status=status)
+
     def _check_redirect_target(self, current: str, target: str) -> None:
-        scheme = urllib.parse.urlsplit(target).scheme
-        if scheme not in ("http", "https"):
+        if url_origin(target) is None:
             raise OutputError(StopReason.SERVER_ERROR, detail=_("redirect to an address that is not http(s)"))
-        if self.token and urllib.parse.urlsplit(current).scheme == "https" and scheme == "http":
-            # Following would send the bearer token in clear text.
+        if _is_downgrade(current, target):
+            # The token would not go (http is another origin), but the SDP carries the DTLS
+            # fingerprints that protect the media: never step down from https.
             raise OutputError(StopReason.SERVER_ERROR, detail=_("redirect from https to insecure http refused"))
 
     def _get_session(self) -> aiohttp.ClientSession:
@@ -518,8 +644,12 @@ class WhipClient:
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> _Response:
+        if _is_downgrade(self.endpoint_url, url):
+            # Checked again here so no path (a resource URL made elsewhere, say) can step down.
+            logger.warning("WHIP %s %s not sent: the WHIP URL uses https", method, self._safe(url))
+            raise OutputError(StopReason.SERVER_ERROR, detail=_("request over insecure http refused (the WHIP URL uses https)"))
         request_headers = dict(headers or {})
-        if self.token:
+        if self._is_token_for(url):
             request_headers["Authorization"] = f"Bearer {self.token}"
         if content_type:
             request_headers["Content-Type"] = content_type

@@ -3,7 +3,9 @@
 Covers the issue's list: relative Location, 307/308 redirects, Link ICE servers with TURN
 credentials, 401, 503 + Retry-After, malformed answers, an answer accepting only rids h and
 m, a slow answer (time-out), DELETE returning 404 — plus unreachable servers, PATCH, and the
-token never showing in a log line or a message.
+token never showing in a log line or a message.  Issue #14: the token only ever reaches the
+configured origin (a second server on another port is another origin), redirects and
+session URLs elsewhere go without it, and https never steps down to http.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import socket
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiortc import RTCIceServer, RTCPeerConnection
 
@@ -28,18 +31,24 @@ from studio.outputs.whip import (
     WhipClient,
     WhipResource,
     ice_servers_from_links,
+    is_same_origin,
+    origin_text,
     parse_link_header,
     parse_retry_after,
 )
-from tests.studio.outputs.whip_test_server import (  # noqa: F401 - whip_server is a fixture
+from tests.studio.outputs.whip_test_server import (
     DEFAULT_TOKEN,
     STUN_LINK,
     TURN_LINK,
     WhipTestServer,
+    other_whip_server,
+    tls_whip_server,
     whip_server,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
+# Fixtures are taken by name: reference them once so linters see the imports used.
+FIXTURES = (whip_server, other_whip_server, tls_whip_server)
 
 
 async def _simulcast_offer() -> str:
@@ -134,6 +143,244 @@ def test_too_many_redirects(whip_server, offer):
     error = publish_error(whip_server.url("/whip/0"), offer, max_redirects=3)
     assert error.reason is StopReason.REDIRECT_LOOP
     assert len(whip_server.requests) == 4  # the first POST and three redirects followed
+
+
+# ------------------------------------------------------------------------------------------
+# The token goes to the configured origin only (issue #14)
+def _no_token_anywhere(*texts: str) -> None:
+    for text in texts:
+        assert DEFAULT_TOKEN not in text
+
+
+def test_origins():
+    assert is_same_origin("https://WHIP.example.com/a", "https://whip.example.com:443/b?c")
+    assert is_same_origin("http://127.0.0.1:8080/x", "http://127.0.0.1:8080/y")
+    assert not is_same_origin("https://whip.example.com/a", "http://whip.example.com/a")  # scheme
+    assert not is_same_origin("https://whip.example.com/a", "https://ingest.example.com/a")  # host
+    assert not is_same_origin("https://whip.example.com/a", "https://whip.example.com:8443/a")  # port
+    assert not is_same_origin("http://localhost:80/", "http://127.0.0.1:80/")  # names are not resolved
+    assert not is_same_origin("ftp://whip.example.com/", "ftp://whip.example.com/")
+    assert not is_same_origin("http://whip.example.com:port/", "http://whip.example.com:port/")
+    assert origin_text("https://user@Whip.Example.com:443/a?b") == "https://whip.example.com"
+    assert origin_text("http://[::1]:8080/whip") == "http://[::1]:8080"
+
+
+def test_cross_origin_redirect_is_followed_without_the_token(whip_server, other_whip_server, offer, caplog):
+    caplog.set_level(logging.INFO, logger="studio.outputs.whip")
+    other_whip_server.token = None  # a media server that authorises by its (redirect) URL
+    whip_server.redirects = {"/whip/endpoint": (307, other_whip_server.url("/whip/endpoint?session=abc"))}
+
+    async def publish_then_delete():
+        async with WhipClient(whip_server.endpoint_url, DEFAULT_TOKEN, timeout_s=5) as client:
+            resource = await client.publish(offer)
+            return resource, await client.delete(resource)
+
+    resource, deleted = asyncio.run(publish_then_delete())
+    assert deleted is True
+    assert resource.url == other_whip_server.url("/whip/resource/1")
+    [first_post] = whip_server.requests
+    assert first_post.headers["Authorization"] == f"Bearer {DEFAULT_TOKEN}"
+    assert [r.method for r in other_whip_server.requests] == ["POST", "DELETE"]
+    assert other_whip_server.requests[0].query == {"session": "abc"} and other_whip_server.requests[0].body == offer
+    assert all("Authorization" not in r.headers for r in other_whip_server.requests)
+    # Said so, in the log.
+    other_origin = f"http://127.0.0.1:{other_whip_server.port}"
+    assert any(
+        r.levelno == logging.WARNING and "another server" in r.getMessage() and other_origin in r.getMessage()
+        and "without the token" in r.getMessage()
+        for r in caplog.records
+    ), caplog.text
+    _no_token_anywhere(caplog.text)
+
+
+def test_cross_origin_redirect_to_a_server_that_wants_the_token_says_so(whip_server, other_whip_server, offer, caplog):
+    caplog.set_level(logging.DEBUG)
+    # The Location even carries the token: it must not come back in a message or a log line.
+    whip_server.redirects = {"/whip/endpoint": (308, other_whip_server.url(f"/whip/endpoint?key={DEFAULT_TOKEN}"))}
+    error = publish_error(whip_server.endpoint_url, offer)
+
+    assert error.reason is StopReason.BAD_TOKEN and error.status == 401 and not error.is_retryable
+    assert str(error) == (
+        f"WHIP server redirected to another server (http://127.0.0.1:{other_whip_server.port}), which asks for the "
+        "token (401); Bridgecast does not send your token there"
+    )
+    [post] = other_whip_server.requests
+    assert "Authorization" not in post.headers
+    _no_token_anywhere(str(error), repr(error), caplog.text)
+
+
+def test_redirect_back_to_the_configured_origin_gets_the_token_again(whip_server, other_whip_server, offer):
+    other_whip_server.token = None
+    whip_server.redirects = {"/whip/endpoint": (307, other_whip_server.url("/whip/hop"))}
+    other_whip_server.redirects = {"/whip/hop": (307, whip_server.url("/whip/final"))}
+    resource = publish(whip_server.endpoint_url, offer)
+    assert resource.url == whip_server.url("/whip/resource/1")
+    assert [r.headers.get("Authorization") for r in whip_server.requests] == [f"Bearer {DEFAULT_TOKEN}"] * 2
+    [hop] = other_whip_server.requests
+    assert "Authorization" not in hop.headers
+
+
+def test_redirect_loop_across_origins_ends_in_words(whip_server, other_whip_server, offer):
+    other_whip_server.token = None
+    whip_server.redirects = {"/whip/endpoint": (307, other_whip_server.url("/whip/endpoint"))}
+    other_whip_server.redirects = {"/whip/endpoint": (307, whip_server.endpoint_url)}
+    error = publish_error(whip_server.endpoint_url, offer)
+    assert error.reason is StopReason.REDIRECT_LOOP and not error.is_retryable
+    assert str(error) == "WHIP server redirected too many times (2)"
+    assert len(whip_server.requests) == 1 and len(other_whip_server.requests) == 1
+    assert "Authorization" not in other_whip_server.requests[0].headers
+    _no_token_anywhere(str(error))
+
+
+def test_redirect_chain_is_bounded_across_origins(whip_server, other_whip_server, offer):
+    other_whip_server.token = None
+    # Ping-pong between the two origins on ever new paths: no URL repeats, the count ends it.
+    whip_server.redirects = {f"/whip/{n}": (307, other_whip_server.url(f"/whip/{n + 1}")) for n in range(0, 20, 2)}
+    other_whip_server.redirects = {f"/whip/{n}": (307, whip_server.url(f"/whip/{n + 1}")) for n in range(1, 20, 2)}
+    error = publish_error(whip_server.url("/whip/0"), offer, max_redirects=4)
+    assert error.reason is StopReason.REDIRECT_LOOP and str(error) == "WHIP server redirected too many times (5)"
+    assert len(whip_server.requests) + len(other_whip_server.requests) == 5
+    assert all("Authorization" not in r.headers for r in other_whip_server.requests)
+
+
+def _session_on(whip_server, offer, action, *, token=DEFAULT_TOKEN):
+    async def go():
+        async with WhipClient(whip_server.endpoint_url, token, timeout_s=5) as client:
+            resource = await client.publish(offer)
+            return resource, await action(client, resource)
+
+    return asyncio.run(go())
+
+
+def test_session_on_another_origin_gets_patch_and_delete_without_the_token(whip_server, other_whip_server, offer, caplog):
+    caplog.set_level(logging.INFO, logger="studio.outputs.whip")
+    other_whip_server.token = None  # the session URL is the capability (RFC 9725 §7)
+    whip_server.location = other_whip_server.url("/whip/resource/9")
+
+    async def patch_restart_delete(client, resource):
+        await client.patch(resource, "a=end-of-candidates\r\n")
+        other_whip_server.patch_status = 200
+        other_whip_server.patch_body = "a=ice-ufrag:ZZZZ\r\na=ice-pwd:yyyyyyyyyyyyyyyyyyyyyy\r\n"
+        answer = await client.ice_restart(resource, SdpFragment("NeWu", "newpasswordnewpassword00"))
+        return answer, await client.delete(resource)
+
+    resource, (answer, deleted) = _session_on(whip_server, offer, patch_restart_delete)
+    assert resource.url == other_whip_server.url("/whip/resource/9")
+    assert answer.ice_ufrag == "ZZZZ" and deleted is True
+    assert [r.method for r in whip_server.requests] == ["POST"]
+    assert whip_server.requests[0].headers["Authorization"] == f"Bearer {DEFAULT_TOKEN}"
+    assert [(r.method, r.path) for r in other_whip_server.requests] == [
+        ("PATCH", "/whip/resource/9"), ("PATCH", "/whip/resource/9"), ("DELETE", "/whip/resource/9")
+    ]
+    assert all("Authorization" not in r.headers for r in other_whip_server.requests)
+    assert any(r.levelno == logging.WARNING and "another server" in r.getMessage() for r in caplog.records)
+    _no_token_anywhere(caplog.text)
+
+
+def test_session_on_another_origin_that_wants_the_token_says_so(whip_server, other_whip_server, offer, caplog):
+    caplog.set_level(logging.DEBUG)
+    whip_server.location = other_whip_server.url("/whip/resource/9")  # other_whip_server wants the token
+
+    async def patch_then_delete(client, resource):
+        with pytest.raises(OutputError) as caught:
+            await client.ice_restart(resource, SdpFragment("NeWu", "newpasswordnewpassword00"))
+        return caught.value, await client.try_delete(resource)
+
+    _resource, (error, deleted) = _session_on(whip_server, offer, patch_then_delete)
+    assert error.reason is StopReason.BAD_TOKEN and error.status == 401
+    assert str(error) == (
+        f"The WHIP session lives on another server (http://127.0.0.1:{other_whip_server.port}), which asks for "
+        "the token (401); Bridgecast does not send your token there"
+    )
+    assert deleted is False  # refused, in words in the log
+    assert any("DELETE" in r.getMessage() and "wants a token" in r.getMessage() for r in caplog.records)
+    assert [r.method for r in other_whip_server.requests] == ["PATCH", "DELETE"]
+    assert all("Authorization" not in r.headers for r in other_whip_server.requests)
+    _no_token_anywhere(str(error), caplog.text)
+
+
+def test_patch_and_delete_do_not_follow_redirects(whip_server, other_whip_server, offer):
+    other_whip_server.token = None
+    whip_server.resource_redirects = {"/whip/resource/": (307, other_whip_server.url("/whip/resource/1"))}
+
+    async def patch_then_delete(client, resource):
+        with pytest.raises(OutputError) as caught:
+            await client.patch(resource, "a=end-of-candidates\r\n")
+        return caught.value, await client.try_delete(resource)
+
+    _resource, (error, deleted) = _session_on(whip_server, offer, patch_then_delete)
+    assert error.reason is StopReason.SERVER_ERROR and error.status == 307
+    assert deleted is False
+    assert other_whip_server.requests == []  # RFC 9725 §4.5: PATCH/DELETE need not follow; we never do
+
+
+def _tls_publish(server, offer, *, url=None, token=DEFAULT_TOKEN):
+    async def go():
+        connector = aiohttp.TCPConnector(ssl=server.client_ssl_context())
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with WhipClient(url or server.endpoint_url, token, timeout_s=5, session=session) as client:
+                return await client.publish(offer)
+
+    return asyncio.run(go())
+
+
+def test_same_origin_redirect_over_https_keeps_the_token(tls_whip_server, offer):
+    tls_whip_server.redirects = {"/whip/endpoint": (307, "/whip/b"), "/whip/b": (308, tls_whip_server.url("/whip/c"))}
+    resource = _tls_publish(tls_whip_server, offer)
+    assert resource.url.startswith("https://127.0.0.1:")
+    posts = tls_whip_server.requests_of("POST")
+    assert [p.path for p in posts] == ["/whip/endpoint", "/whip/b", "/whip/c"]
+    assert all(p.headers["Authorization"] == f"Bearer {DEFAULT_TOKEN}" for p in posts)
+
+
+@pytest.mark.parametrize("token", [DEFAULT_TOKEN, None])
+def test_redirect_from_https_to_http_is_refused(tls_whip_server, whip_server, offer, token, caplog):
+    caplog.set_level(logging.DEBUG)
+    tls_whip_server.token = token
+    whip_server.token = None
+    # Not a question of the token alone: the offer and answer carry the DTLS fingerprints.
+    tls_whip_server.redirects = {"/whip/endpoint": (307, whip_server.endpoint_url)}
+    with pytest.raises(OutputError) as caught:
+        _tls_publish(tls_whip_server, offer, token=token)
+    error = caught.value
+    assert error.reason is StopReason.SERVER_ERROR
+    assert str(error) == "WHIP server error: redirect from https to insecure http refused"
+    assert whip_server.requests == []
+    _no_token_anywhere(str(error), caplog.text)
+
+
+def test_https_session_location_on_http_is_refused(tls_whip_server, whip_server, offer, caplog):
+    caplog.set_level(logging.DEBUG)
+    whip_server.token = None
+    tls_whip_server.location = whip_server.url("/whip/resource/1")
+    with pytest.raises(OutputError) as caught:
+        _tls_publish(tls_whip_server, offer)
+    error = caught.value
+    assert error.reason is StopReason.MALFORMED_ANSWER and not error.is_retryable
+    assert str(error) == (
+        "WHIP server sent an invalid answer: the session address in the Location header uses insecure http, "
+        "the endpoint https"
+    )
+    assert whip_server.requests == []  # not even the DELETE that would give the session back
+    _no_token_anywhere(str(error), caplog.text)
+
+
+def test_request_to_http_from_an_https_client_is_refused(tls_whip_server, whip_server, offer):
+    whip_server.token = None
+
+    async def go():
+        connector = aiohttp.TCPConnector(ssl=tls_whip_server.client_ssl_context())
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with WhipClient(tls_whip_server.endpoint_url, DEFAULT_TOKEN, timeout_s=5, session=session) as client:
+                stray = WhipResource(whip_server.url("/whip/resource/1"), None, "", [], [])
+                with pytest.raises(OutputError) as caught:
+                    await client.patch(stray, "a=end-of-candidates\r\n")
+                return caught.value, await client.try_delete(stray)
+
+    error, deleted = asyncio.run(go())
+    assert error.reason is StopReason.SERVER_ERROR
+    assert str(error) == "WHIP server error: request over insecure http refused (the WHIP URL uses https)"
+    assert deleted is None and whip_server.requests == []
 
 
 # ------------------------------------------------------------------------------------------

@@ -12,13 +12,22 @@ Two ways to run it:
 * the :func:`whip_server` fixture (import it into the test module): the server runs on its
   own loop in a thread that the fixture joins, so sync tests and code running its own loop
   (``asyncio.run``, a network thread) can reach it.
+
+:func:`other_whip_server` is a second one on another port — another origin, for redirects
+and session URLs that must not receive the token — and :func:`tls_whip_server` speaks https
+with a self-signed certificate (``client_ssl_context()`` trusts it).
 """
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ipaddress
 import itertools
 import re
+import ssl
+import tempfile
 import threading
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -134,10 +143,18 @@ class WhipTestServer:
     * ``media`` — answer with a real aiortc peer (loopback ICE, DTLS): the publisher really goes
       live; :meth:`drop_sessions` then hangs up like a server dropping the session.
     * ``stop()`` then ``start()`` again listens on the same port (a server restart).
+    * ``tls=True`` (constructor) — https with a self-signed certificate for 127.0.0.1;
+      :meth:`client_ssl_context` is a client context that trusts it.
+    * ``resource_redirects`` — path prefix -> (status, location) answered to PATCH/DELETE of a
+      resource (e.g. ``{"/whip/resource/": (307, other.url("/whip/resource/1"))}``).
     """
 
-    def __init__(self, *, token: str | None = DEFAULT_TOKEN) -> None:
+    def __init__(self, *, token: str | None = DEFAULT_TOKEN, tls: bool = False) -> None:
         self.token = token
+        self.is_tls = tls
+        self._certificate_pem: bytes | None = None
+        self._key_pem: bytes | None = None
+        self.resource_redirects: dict[str, tuple[int, str]] = {}
         self.location: str | None = "relative"
         self.etag: str | None = '"etag-1"'
         self.links: list[str] = []
@@ -168,7 +185,7 @@ class WhipTestServer:
     # -- addresses -----------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.is_tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def endpoint_url(self) -> str:
@@ -180,6 +197,23 @@ class WhipTestServer:
     def requests_of(self, method: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method]
 
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """A client TLS context that trusts this server's self-signed certificate (tls=True)."""
+        assert self._certificate_pem is not None, "start a tls=True server first"
+        return ssl.create_default_context(cadata=self._certificate_pem.decode("ascii"))
+
+    def _server_ssl_context(self) -> ssl.SSLContext:
+        if self._certificate_pem is None:
+            self._certificate_pem, self._key_pem = _self_signed_certificate()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        # load_cert_chain reads files only: hand it a private temporary directory.
+        with tempfile.TemporaryDirectory() as directory:
+            cert_file, key_file = Path(directory, "cert.pem"), Path(directory, "key.pem")
+            cert_file.write_bytes(self._certificate_pem)
+            key_file.write_bytes(self._key_pem)
+            context.load_cert_chain(cert_file, key_file)
+        return context
+
     # -- life cycle ------------------------------------------------------------------------------
     async def start(self) -> "WhipTestServer":
         self._stopping = asyncio.Event()
@@ -187,7 +221,10 @@ class WhipTestServer:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port or 0, reuse_address=True)
+        site = web.TCPSite(
+            self._runner, "127.0.0.1", self.port or 0, reuse_address=True,
+            ssl_context=self._server_ssl_context() if self.is_tls else None,
+        )
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self
@@ -217,6 +254,9 @@ class WhipTestServer:
             # Echo what we got, as careless servers do: the client must still never show it.
             return web.Response(status=401, text=f"invalid token: {request.headers.get('Authorization')}")
         if request.path.startswith(RESOURCE_PREFIX):
+            for prefix, (status, location) in self.resource_redirects.items():
+                if request.path.startswith(prefix):
+                    return web.Response(status=status, headers={"Location": location})
             return await self._resource(request, body)
         if request.method != "POST":
             return web.Response(status=405)
@@ -354,11 +394,55 @@ class ThreadedWhipTestServer(WhipTestServer):
         self._thread = None
 
 
-@pytest.fixture
-def whip_server() -> Iterator[ThreadedWhipTestServer]:
-    """A fresh WHIP test endpoint per test, on its own loop thread (joined at teardown)."""
-    server = ThreadedWhipTestServer().start_in_thread()
+def _self_signed_certificate() -> tuple[bytes, bytes]:
+    """(certificate PEM, key PEM) for IP 127.0.0.1, valid for a day."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def _serve(server: ThreadedWhipTestServer) -> Iterator[ThreadedWhipTestServer]:
+    server.start_in_thread()
     try:
         yield server
     finally:
         server.stop_thread()
+
+
+@pytest.fixture
+def whip_server() -> Iterator[ThreadedWhipTestServer]:
+    """A fresh WHIP test endpoint per test, on its own loop thread (joined at teardown)."""
+    yield from _serve(ThreadedWhipTestServer())
+
+
+@pytest.fixture
+def other_whip_server() -> Iterator[ThreadedWhipTestServer]:
+    """A second endpoint on another port: another origin (it expects the same token)."""
+    yield from _serve(ThreadedWhipTestServer())
+
+
+@pytest.fixture
+def tls_whip_server() -> Iterator[ThreadedWhipTestServer]:
+    """An https endpoint (self-signed; use ``client_ssl_context()``)."""
+    yield from _serve(ThreadedWhipTestServer(tls=True))
