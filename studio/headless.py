@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sys
 import threading
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -31,6 +33,15 @@ WEBHOOK_SECRET_ENV = "BRIDGECAST_WEBHOOK_SECRET"
 
 class OptionError(StudioError, ValueError):
     """A command-line option is unusable; the message says which and why."""
+
+
+# The ranges every way into a show (the command line, LiveOptions built in code) is held to.
+MIN_FPS, MAX_FPS = 1, 120
+MAX_DURATION_S = 7 * 24 * 3600  # a week: longer is a typo, not a show
+MIN_CANVAS_PX, MAX_CANVAS_PX = 160, 7680
+MAX_PORT = 65535
+LAYER_RIDS = ("h", "m", "l")
+HTTP_SCHEMES = ("http", "https")
 
 
 @dataclass
@@ -65,6 +76,20 @@ class LiveOptions:
     webhook_secret: str | None = None  # HMAC-signs each POST (else env BRIDGECAST_WEBHOOK_SECRET); never logged
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Options built in code meet the same ranges as the command line: a bad value is
+        # refused here in words, not deep inside the compositor as a validation trace.
+        check_fps(self.fps)
+        if self.duration_s is not None:
+            check_duration(self.duration_s)
+        if self.control_port is not None:
+            check_port(self.control_port, option="--control-port")
+        check_canvas(self.canvas, option="--canvas")
+        check_canvas(self.vertical_canvas, option="--vertical-canvas")
+        if not self.layers or any(rid not in LAYER_RIDS for rid in self.layers) or len(set(self.layers)) != len(self.layers):
+            raise OptionError(_("--layers takes a comma-separated subset of h,m,l, not “{value}”").format(
+                value=",".join(map(str, self.layers))))
+
     def resolved_token(self) -> str | None:
         return self.token or os.environ.get(TOKEN_ENV) or None
 
@@ -74,39 +99,139 @@ class LiveOptions:
                 self.webhook_secret or os.environ.get(WEBHOOK_SECRET_ENV) or None)
 
 
+def check_canvas(size: tuple[int, int], option: str = "--canvas", text: str | None = None) -> tuple[int, int]:
+    """Even sizes within what the encoders take (H.264 4:2:0 needs even sides)."""
+    width, height = size
+    if not all(MIN_CANVAS_PX <= side <= MAX_CANVAS_PX and side % 2 == 0 for side in (width, height)):
+        raise OptionError(_("{option} needs even sizes between 160 and 7680 pixels, not “{value}”").format(
+            option=option, value=text if text is not None else f"{width}x{height}"))
+    return width, height
+
+
 def parse_canvas(text: str, option: str = "--canvas") -> tuple[int, int]:
     try:
         width_text, height_text = text.lower().split("x")
         width, height = int(width_text), int(height_text)
     except ValueError:
         raise OptionError(_("{option} must look like 1920x1080, not “{value}”").format(option=option, value=text)) from None
-    if width < 160 or height < 160 or width % 2 or height % 2 or width > 7680 or height > 7680:
-        raise OptionError(_("{option} needs even sizes between 160 and 7680 pixels, not “{value}”").format(
-            option=option, value=text))
-    return width, height
+    return check_canvas((width, height), option=option, text=text)
 
 
-def parse_rtmp_urls(urls: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+def check_fps(fps: int, text: str | None = None) -> int:
+    if isinstance(fps, bool) or not isinstance(fps, int) or not MIN_FPS <= fps <= MAX_FPS:
+        raise OptionError(_("--fps takes a whole number of frames per second from 1 to 120, not “{value}”").format(
+            value=text if text is not None else fps))
+    return fps
+
+
+def parse_fps(text: str) -> int:
+    try:
+        fps = int(text.strip())
+    except ValueError:
+        raise OptionError(_("--fps takes a whole number of frames per second from 1 to 120, not “{value}”").format(
+            value=text)) from None
+    return check_fps(fps, text)
+
+
+def check_duration(duration_s: float, text: str | None = None) -> float:
+    if not math.isfinite(duration_s) or not 0 < duration_s <= MAX_DURATION_S:
+        raise OptionError(_("--duration takes seconds, more than 0 and at most {max_s} (7 days), not “{value}”").format(
+            max_s=MAX_DURATION_S, value=text if text is not None else duration_s))
+    return float(duration_s)
+
+
+def parse_duration(text: str) -> float:
+    try:
+        duration_s = float(text.strip())
+    except ValueError:
+        raise OptionError(_("--duration takes seconds, more than 0 and at most {max_s} (7 days), not “{value}”").format(
+            max_s=MAX_DURATION_S, value=text)) from None
+    return check_duration(duration_s, text)
+
+
+def check_port(port: int, option: str, text: str | None = None) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= MAX_PORT:
+        raise OptionError(_("{option} takes a port number from 0 to 65535 (0: any free port), not “{value}”").format(
+            option=option, value=text if text is not None else port))
+    return port
+
+
+def parse_port(text: str, option: str = "--control-port") -> int:
+    """A TCP port; 0 lets the system pick a free one (the control API then prints where it is)."""
+    try:
+        port = int(text.strip())
+    except ValueError:
+        raise OptionError(_("{option} takes a port number from 0 to 65535 (0: any free port), not “{value}”").format(
+            option=option, value=text)) from None
+    return check_port(port, option, text)
+
+
+def parse_http_url(text: str, option: str) -> str:
+    """An http(s) address naming a server (WHIP endpoint, webhook); shown masked when refused,
+    because such addresses often carry a token in the path or query."""
+    from studio.outputs.rtmp_url import mask_stream_url
+
+    try:
+        parts = urllib.parse.urlsplit(text.strip())
+        is_valid = parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # a malformed host, or a port out of range (urllib checks it on reading)
+        is_valid = False
+    if not is_valid:
+        raise OptionError(_("{option} takes an http:// or https:// address with a server name, not “{value}”").format(
+            option=option, value=mask_stream_url(text)))
+    return text.strip()
+
+
+def check_input_file(text: str, option: str) -> Path:
+    """A file the show reads at start (scene, catalog, media, CA certificate): it must exist
+    and be a file, said before anything starts rather than as a failure once live."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise OptionError(_("{option} needs a file, but {path} is a folder").format(option=option, path=path))
+    if not path.is_file():
+        raise OptionError(_("{option} file not found: {path}").format(option=option, path=path))
+    return path
+
+
+def parse_source(text: str) -> str:
+    """``testpattern``, ``file:PATH`` (an existing file) or ``camera:ID``."""
+    if text == "testpattern":
+        return text
+    if text.startswith("file:"):
+        check_input_file(text[5:], "--source")
+        return text
+    if text.startswith("camera:"):
+        if not text[7:].strip():
+            raise OptionError(_("--source camera: needs a device ID, e.g. camera:0 (see `bridgecast devices`)"))
+        return text
+    raise OptionError(_("--source must be testpattern, file:PATH or camera:ID, not “{value}”").format(value=text))
+
+
+def parse_rtmp_url(url: str, option: str = "--rtmp") -> str:
+    """One RTMP(S) address checked up front; a bad one is refused in words with its key masked."""
+    from studio.outputs.rtmp_url import mask_stream_url, parse_rtmp_url as parse_address, stream_key
+
+    try:
+        parse_address(url)
+    except ValueError:
+        raise OptionError(_("{option} takes rtmp:// or rtmps:// addresses, not “{value}”").format(
+            option=option, value=mask_stream_url(url))) from None
+    if not stream_key(url):
+        raise OptionError(_("{value} has no stream key: it is the last part of the address").format(
+            value=mask_stream_url(url)))
+    return url
+
+
+def parse_rtmp_urls(urls: list[str] | tuple[str, ...], option: str = "--rtmp") -> tuple[str, ...]:
     """RTMP(S) addresses checked up front; a bad one is refused in words with its key masked."""
-    from studio.outputs.rtmp_url import mask_stream_url, parse_rtmp_url, stream_key
-
-    for url in urls:
-        try:
-            parse_rtmp_url(url)
-        except ValueError:
-            raise OptionError(_("--rtmp takes rtmp:// or rtmps:// addresses, not “{value}”").format(
-                value=mask_stream_url(url))) from None
-        if not stream_key(url):
-            raise OptionError(_("{value} has no stream key: it is the last part of the address").format(
-                value=mask_stream_url(url)))
-    return tuple(urls)
+    return tuple(parse_rtmp_url(url, option) for url in urls)
 
 
 def parse_layers(text: str) -> tuple[str, ...]:
     layers = tuple(part.strip() for part in text.split(",") if part.strip())
-    if not layers or any(rid not in ("h", "m", "l") for rid in layers) or len(set(layers)) != len(layers):
+    if not layers or any(rid not in LAYER_RIDS for rid in layers) or len(set(layers)) != len(layers):
         raise OptionError(_("--layers takes a comma-separated subset of h,m,l, not “{value}”").format(value=text))
-    return tuple(rid for rid in ("h", "m", "l") if rid in layers)
+    return tuple(rid for rid in LAYER_RIDS if rid in layers)
 
 
 def parse_locale(text: str) -> str:

@@ -2,6 +2,11 @@
 
 Lives in ``ui/`` because it may import both the engine and the Qt views; headless
 commands import Qt only when they need it.
+
+One rule for every command: a bad option value is refused by argparse (usage, then one
+``error: <words>`` line, exit 2); a typed engine error is one ``error: <words>`` line (exit 1);
+anything else is one line ``error: <words> (details: <log>)`` with the traceback appended to
+``<config dir>/logs/bridgecast-cli.log`` (exit 1); Ctrl-C exits 130 quietly.
 """
 from __future__ import annotations
 
@@ -9,11 +14,47 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
-from typing import Any
+import traceback
+from datetime import datetime, timezone
+from typing import Any, Callable, NoReturn
 
 from studio import __version__
 from studio.core.i18n import _, set_language
+
+
+CLI_LOG_NAME = "bridgecast-cli.log"
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse whose refusals end with our one line ``error: <words>`` (exit 2, as argparse)."""
+
+    def error(self, message: str) -> NoReturn:
+        # argparse says "argument --fps: --fps takes …"; our checks name the option themselves.
+        match = re.fullmatch(r"argument (\S+): (.*)", message, flags=re.DOTALL)
+        if match and match.group(2).startswith(match.group(1)):
+            message = match.group(2)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, _("error: {reason}").format(reason=" ".join(message.split("\n"))) + "\n")
+
+
+def _checked(parse_name: str, *args: Any) -> Callable[[str], Any]:
+    """An argparse ``type=`` from one of ``studio.headless``'s ``parse_*`` checks (imported
+    when an option is parsed, so the desktop app's start does not pay for it)."""
+
+    def convert(text: str) -> Any:
+        from studio import headless
+
+        try:
+            return getattr(headless, parse_name)(text, *args)
+        except headless.OptionError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse_name.removeprefix("parse_")
+    return convert
 
 
 def _print_json(value: Any) -> None:
@@ -100,24 +141,24 @@ def cmd_live(args: argparse.Namespace) -> int:
     import threading
     from pathlib import Path
 
-    from studio.headless import (LiveOptions, OptionError, parse_canvas, parse_layers, parse_locale, parse_rtmp_urls,
-                                 run_live)
+    from studio.headless import LiveOptions, OptionError, run_live
 
+    # Every value below was checked by its argparse ``type=`` (see build_parser).
     try:
         options = LiveOptions(
             source=args.source,
-            scene=Path(args.scene) if args.scene else None,
-            canvas=parse_canvas(args.canvas),
+            scene=args.scene,
+            canvas=args.canvas,
             fps=args.fps,
             whip=args.whip,
             token=args.token,
-            layers=parse_layers(args.layers),
+            layers=args.layers,
             encoder=args.encoder,
             codec=args.codec,
             duration_s=args.duration,
             stats_jsonl=Path(args.stats_jsonl) if args.stats_jsonl else None,
             has_audio=not args.no_audio,
-            catalog=Path(args.catalog) if args.catalog else None,
+            catalog=args.catalog,
             control_port=args.control_port,
             control_host="0.0.0.0" if args.control_lan else "127.0.0.1",
             control_token=args.control_token,
@@ -126,16 +167,29 @@ def cmd_live(args: argparse.Namespace) -> int:
             events_channel=args.events_channel,
             webhook_url=args.webhook,
             keep_show_stats=not args.no_show_stats,
-            locale=parse_locale(args.locale),
+            locale=args.locale,
             region=args.region,
-            rtmp=parse_rtmp_urls(args.rtmp or []),
-            rtmp_vertical=parse_rtmp_urls(args.rtmp_vertical or []),
-            vertical_canvas=parse_canvas(args.vertical_canvas, option="--vertical-canvas"),
-            rtmp_ca_file=Path(args.rtmp_ca_file) if args.rtmp_ca_file else None,
+            rtmp=tuple(args.rtmp or ()),
+            rtmp_vertical=tuple(args.rtmp_vertical or ()),
+            vertical_canvas=args.vertical_canvas,
+            rtmp_ca_file=args.rtmp_ca_file,
         )
     except OptionError as exc:
         print(_("error: {reason}").format(reason=exc), file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    if options.stats_jsonl is not None:
+        # The asked-for stats file is the run's report: one that cannot be written is refused
+        # before anything starts (exit 1, nothing lost).  Once live, a write failure is a
+        # warning and the show goes on (StatsWriter); a bad --record path only warns, too.
+        try:
+            if not options.stats_jsonl.parent.exists():  # a file in its place: "Not a directory" below
+                options.stats_jsonl.parent.mkdir(parents=True)
+            with options.stats_jsonl.open("a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            print(_("error: {reason}").format(reason=_("cannot write stream statistics to {path}: {reason}").format(
+                path=options.stats_jsonl, reason=exc.strerror or type(exc).__name__)), file=sys.stderr)
+            return 1
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_args: stop.set())
@@ -202,7 +256,7 @@ def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bridgecast", description=_("Bridgecast Studio: go live to WebRTC platforms and run the show."))
+    parser = _ArgumentParser(prog="bridgecast", description=_("Bridgecast Studio: go live to WebRTC platforms and run the show."))
     parser.add_argument("--version", action="version", version=f"bridgecast {__version__}")
     parser.add_argument("--verbose", "-v", action="store_true", help=_("log more detail"))
     sub = parser.add_subparsers(dest="command")
@@ -215,40 +269,44 @@ def build_parser() -> argparse.ArgumentParser:
     encoders.add_argument("--fresh", action="store_true", help=_("ignore the cached probe result"))
     live = sub.add_parser("live", help=_("go live headless (no window) to a WHIP server or the built-in rehearsal receiver"))
     source = live.add_mutually_exclusive_group()
-    source.add_argument("--source", default="testpattern", help=_("testpattern, file:PATH or camera:ID"))
-    source.add_argument("--scene", help=_("a scene collection file to publish"))
-    live.add_argument("--canvas", default="1920x1080", help=_("canvas size, e.g. 1920x1080 or 1080x1920"))
-    live.add_argument("--fps", type=int, default=30)
-    live.add_argument("--whip", help=_("WHIP endpoint URL (default: the built-in rehearsal receiver)"))
+    source.add_argument("--source", default="testpattern", type=_checked("parse_source"),
+                        help=_("testpattern, file:PATH or camera:ID"))
+    source.add_argument("--scene", type=_checked("check_input_file", "--scene"), help=_("a scene collection file to publish"))
+    live.add_argument("--canvas", default="1920x1080", type=_checked("parse_canvas", "--canvas"),
+                      help=_("canvas size, e.g. 1920x1080 or 1080x1920"))
+    live.add_argument("--fps", type=_checked("parse_fps"), default=30, help=_("frames per second, 1 to 120"))
+    live.add_argument("--whip", type=_checked("parse_http_url", "--whip"),
+                      help=_("WHIP endpoint URL (default: the built-in rehearsal receiver)"))
     live.add_argument("--token", help=_("WHIP bearer token (or the environment variable BRIDGECAST_WHIP_TOKEN)"))
-    live.add_argument("--layers", default="h,m,l", help=_("simulcast layers to send: h,m,l (h alone = no simulcast)"))
+    live.add_argument("--layers", default="h,m,l", type=_checked("parse_layers"), help=_("simulcast layers to send: h,m,l (h alone = no simulcast)"))
     live.add_argument("--encoder", default="auto", help=_("auto or an encoder name from `bridgecast encoders`"))
     live.add_argument("--codec", default="h264", choices=["h264", "vp8"])
-    live.add_argument("--duration", type=float, help=_("seconds to stay live, then stop cleanly"))
+    live.add_argument("--duration", type=_checked("parse_duration"), help=_("seconds to stay live, then stop cleanly"))
     live.add_argument("--stats-jsonl", help=_("write one JSON stats line per second to this file"))
     live.add_argument("--no-audio", action="store_true", help=_("publish video only"))
     live.add_argument("--record", help=_("also record the top layer and audio to this Matroska file (no second encode)"))
-    live.add_argument("--catalog", help=_("product catalog (CSV or JSON) for the live panel"))
-    live.add_argument("--control-port", type=int, help=_("serve the control API for assistant devices on this port"))
+    live.add_argument("--catalog", type=_checked("check_input_file", "--catalog"), help=_("product catalog (CSV or JSON) for the live panel"))
+    live.add_argument("--control-port", type=_checked("parse_port", "--control-port"),
+                      help=_("serve the control API for assistant devices on this port (0: any free port)"))
     live.add_argument("--control-token", help=_("control API token (or the environment variable BRIDGECAST_CONTROL_TOKEN)"))
     live.add_argument("--control-lan", action="store_true", help=_("let devices on the local network reach the control API"))
     live.add_argument("--show-db", help=_("file keeping the live show's state and journal"))
-    live.add_argument("--locale", default="en_US", help=_("the viewers' locale for prices, dates and on-screen text, e.g. th_TH or ar_SA"))
+    live.add_argument("--locale", default="en_US", type=_checked("parse_locale"), help=_("the viewers' locale for prices, dates and on-screen text, e.g. th_TH or ar_SA"))
     from cover_designer.regions import REGIONS
 
     live.add_argument("--region", choices=sorted(REGIONS),
                       help=_("region style of the on-screen cards (default: from --locale)"))
-    live.add_argument("--webhook", help=_("POST every live-show event to this URL (signing secret: the environment variable BRIDGECAST_WEBHOOK_SECRET)"))
+    live.add_argument("--webhook", type=_checked("parse_http_url", "--webhook"), help=_("POST every live-show event to this URL (signing secret: the environment variable BRIDGECAST_WEBHOOK_SECRET)"))
     live.add_argument("--no-show-stats", action="store_true",
                       help=_("without --stats-jsonl, do not keep this show's stream statistics for `bridgecast review`"))
     live.add_argument("--events-channel", action="store_true",
                       help=_("also send live-show events to the platform over a data channel on the WHIP session, when the server accepts one"))
-    live.add_argument("--rtmp", action="append", metavar="URL",
+    live.add_argument("--rtmp", action="append", metavar="URL", type=_checked("parse_rtmp_url", "--rtmp"),
                       help=_("also go live to this RTMP or RTMPS address from the horizontal canvas (repeatable; the stream key is the last path segment)"))
-    live.add_argument("--rtmp-vertical", action="append", metavar="URL",
+    live.add_argument("--rtmp-vertical", action="append", metavar="URL", type=_checked("parse_rtmp_url", "--rtmp-vertical"),
                       help=_("also go live to this RTMP or RTMPS address from the vertical canvas (repeatable)"))
-    live.add_argument("--vertical-canvas", default="1080x1920", help=_("size of the vertical canvas, e.g. 1080x1920"))
-    live.add_argument("--rtmp-ca-file", help=_("trust only this CA certificate file for RTMPS (default: the system's certificates)"))
+    live.add_argument("--vertical-canvas", default="1080x1920", type=_checked("parse_canvas", "--vertical-canvas"), help=_("size of the vertical canvas, e.g. 1080x1920"))
+    live.add_argument("--rtmp-ca-file", type=_checked("check_input_file", "--rtmp-ca-file"), help=_("trust only this CA certificate file for RTMPS (default: the system's certificates)"))
     review = sub.add_parser("review", help=_("after a show: how the stream went (and the show's sales and comments)"))
     review.add_argument("stats", nargs="*", help=_("stats files (default: the newest show's)"))
     review.add_argument("--show-db", help=_("the live show's database (default: the app's)"))
@@ -261,7 +319,72 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; whatever goes wrong ends as one line on stderr (see the module doc)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`bridgecast devices | head -1`): nothing left to tell it.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the one place every command's failure becomes words
+        return _report_failure(exc, argv)
+
+
+def _report_failure(exc: Exception, argv: list[str]) -> int:
+    """One ``error:`` line; for anything but a typed engine error, the traceback goes to the log."""
+    from studio.core.errors import StudioError
+
+    if isinstance(exc, StudioError):
+        # Typed errors carry their reason in words already; a trace would add nothing for the user.
+        headless = sys.modules.get("studio.headless")  # an OptionError exists only once it is imported
+        is_usage = headless is not None and isinstance(exc, headless.OptionError)
+        print(_("error: {reason}").format(reason=" ".join(str(exc).split())), file=sys.stderr)
+        return EXIT_USAGE if is_usage else 1
+    reason = _describe(exc)
+    log_path = None
+    try:
+        from studio.core.paths import config_dir
+
+        log_path = config_dir() / "logs" / CLI_LOG_NAME
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("a", encoding="utf-8") as handle:
+            stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            handle.write(f"--- {stamp} bridgecast {__version__}: {_command_shape(argv)}\n")
+            handle.write("".join(traceback.format_exception(exc)))
+    except Exception as log_exc:  # noqa: BLE001 - the report itself must not end in a trace
+        print(_("error: {reason} (the details could not be saved to {log}: {problem})").format(
+            reason=reason, log=log_path or _("the config folder"), problem=_describe(log_exc)), file=sys.stderr)
+        return 1
+    print(_("error: {reason} (details: {log})").format(reason=reason, log=log_path), file=sys.stderr)
+    return 1
+
+
+def _describe(exc: BaseException) -> str:
+    """An unexpected exception in one line of words (the whole story is in the log)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        if exc.filename:
+            return _("{path}: {reason}").format(path=exc.filename, reason=exc.strerror)
+        return exc.strerror
+    lines = str(exc).strip().splitlines()
+    if lines:
+        return _("unexpected {kind}: {message}").format(kind=type(exc).__name__, message=lines[0])
+    return _("unexpected {kind}").format(kind=type(exc).__name__)
+
+
+def _command_shape(argv: list[str]) -> str:
+    """The command and its option names for the log; values stay out (tokens, stream keys)."""
+    command = next((arg for arg in argv if not arg.startswith("-")), "")
+    options = [arg.split("=", 1)[0] for arg in argv if arg.startswith("-")]
+    return " ".join(["bridgecast", command, *options]).replace("  ", " ")
+
+
+def _run(argv: list[str]) -> int:
     set_language(_settings_language())
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
