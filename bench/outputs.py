@@ -236,7 +236,9 @@ def run_ours_child(spec: dict[str, Any]) -> int:
             service.start()
             deadline = time.monotonic() + float(spec["duration_s"])
             while not stop.wait(1.0) and time.monotonic() < deadline:
-                labels = {thread.native_id: thread.name for thread in threading.enumerate() if thread.native_id}
+                # Sources are named by their random id: label them by kind so rounds line up.
+                labels = {thread.native_id: "source:testpattern" if thread.name.startswith("source:") else thread.name
+                          for thread in threading.enumerate() if thread.native_id}
                 for canvas, encoding in service.encodings.items():
                     converter = getattr(encoding.ladder, "_converter", None) if encoding.ladder is not None else None
                     if converter is not None and converter.native_id:
