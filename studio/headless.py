@@ -108,6 +108,11 @@ def check_canvas(size: tuple[int, int], option: str = "--canvas", text: str | No
     return width, height
 
 
+def _lowercase_first(text: str) -> str:
+    """The recorder says "Recording stopped: …"; after "warning:" it reads "recording stopped: …"."""
+    return text[:1].lower() + text[1:] if text[:1].isupper() and text[1:2].islower() else text
+
+
 def parse_canvas(text: str, option: str = "--canvas") -> tuple[int, int]:
     try:
         width_text, height_text = text.lower().split("x")
@@ -407,7 +412,7 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
         def on_recording(state: str, message: str | None = None, **_ignored: Any) -> None:
             # A failed recording is reported, the stream goes on, the exit code is unchanged.
             if state == "failed" and message:
-                report(_("warning: recording stopped: {reason}").format(reason=message))
+                report(_("warning: {reason}").format(reason=_lowercase_first(message)))
 
         service.recording_state.connect(on_recording)
         warned: dict[str, str] = {}

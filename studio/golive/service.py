@@ -489,4 +489,4 @@ class GoLiveService:
         self.recording_state.emit(state=state, message=message, path=extra.get("path"))
         if state == RECORDING_FAILED and message:
             self.notices.emit(code="recording_failed",
-                              message=_("Recording stopped: {reason}. The stream goes on.").format(reason=message))
+                              message=_("{reason} The stream goes on.").format(reason=message))
