@@ -37,11 +37,17 @@ class FramePlan:
 class LayerControl:
     """A layer's pause state, keyframe debts and pending bitrate (thread-safe)."""
 
-    def __init__(self, spec: LayerSpec, *, program_fps: float, keyframe_min_interval_ns: int, counters: LayerCounters) -> None:
+    def __init__(self, spec: LayerSpec, *, program_fps: float, keyframe_min_interval_ns: int, counters: LayerCounters,
+                 keyframe_interval_ns: int | None = None) -> None:
         self.lock = threading.RLock()
         self._spec = spec
         self._program_fps = program_fps
         self._keyframe_min_interval_ns = keyframe_min_interval_ns
+        # Keyframes by capture time, not frame count: platforms want one at least every 2 s, and
+        # a frame count stretches past that with every frame dropped in the GOP.  Due half a frame
+        # early (capture-time jitter); the encoder's own GOP stays the backstop.
+        frame_ns = int(NS_PER_S / max(1.0, program_fps))
+        self._keyframe_due_ns = (keyframe_interval_ns - frame_ns // 2) if keyframe_interval_ns else None
         self._counters = counters
         self._target_bitrate_bps = spec.bitrate_bps
         self._pending_bitrate_bps: int | None = None
@@ -138,6 +144,8 @@ class LayerControl:
                 last = self._last_keyframe_capture_ns
                 if last is None or capture_ns - last >= self._keyframe_min_interval_ns:
                     is_keyframe_forced = True
+            elif self._keyframe_due_ns is not None and self._last_keyframe_capture_ns is not None:
+                is_keyframe_forced = capture_ns - self._last_keyframe_capture_ns >= self._keyframe_due_ns
             # The request stays set until a keyframe goes out (admit), so a forced one that the
             # encoder ignores, or an early one that waits, is still honoured later.
             new_bitrate_bps, self._pending_bitrate_bps = self._pending_bitrate_bps, None

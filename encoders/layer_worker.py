@@ -33,6 +33,7 @@ from encoders.errors import EncoderError, EncoderFailed, EncoderUnavailable
 from encoders.layer_control import LayerControl
 from encoders.layer_stats import FrameTimings, LayerCounters, LayerStats, OutputWindow, median_ms
 from encoders.layers import LayerSpec
+from studio.core.clock import NS_PER_S
 from studio.core.frame import LatestSlot
 from studio.core.i18n import _
 
@@ -98,7 +99,8 @@ class LayerWorker:
         self._stopping = stopping
         self._progress = progress
         self.control = LayerControl(
-            spec, program_fps=encoding.program_fps, keyframe_min_interval_ns=encoding.keyframe_min_interval_ns, counters=self.counters
+            spec, program_fps=encoding.program_fps, keyframe_min_interval_ns=encoding.keyframe_min_interval_ns, counters=self.counters,
+            keyframe_interval_ns=int(encoding.keyframe_interval_s * NS_PER_S),
         )
         self._mailbox: LatestSlot[ConvertedFrame] = LatestSlot()
         self._thread: threading.Thread | None = None

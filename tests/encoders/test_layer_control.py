@@ -74,3 +74,33 @@ def test_a_failed_layer_takes_no_frames():
     control.mark_failed()
     assert not control.is_taking_frames and control.plan_frame(capture_ns(0)) is None
     assert counters.frames_paused == 0
+
+
+def test_keyframes_come_by_capture_time_so_dropped_frames_never_stretch_the_interval():
+    from encoders.layer_control import LayerControl
+    from encoders.layer_stats import LayerCounters
+    from encoders.layers import LayerSpec
+
+    frame_ns = 1_000_000_000 // 30
+    control = LayerControl(LayerSpec("h", 640, 360, 1_000_000, 30.0), program_fps=30.0, keyframe_min_interval_ns=500_000_000,
+                           counters=LayerCounters(), keyframe_interval_ns=2_000_000_000)
+
+    class Packet:
+        def __init__(self, capture_ns, is_keyframe):
+            self.capture_ns, self.is_keyframe = capture_ns, is_keyframe
+
+    control.admit(Packet(0, True), 0)  # the first keyframe
+    forced = []
+    capture_ns = 0
+    for index in range(1, 200):
+        capture_ns = index * frame_ns
+        if index % 7 == 0:
+            continue  # a dropped frame: the program never had it
+        plan = control.plan_frame(capture_ns)
+        if plan.is_keyframe_forced:
+            forced.append(capture_ns)
+            control.admit(Packet(capture_ns, True), capture_ns)
+    intervals = [b - a for a, b in zip([0] + forced, forced)]
+    # At most one frame late (when the frame due was the one dropped), never a frame per drop.
+    assert intervals and max(intervals) <= 2_000_000_000 + frame_ns
+    assert min(intervals) >= 2_000_000_000 - frame_ns  # not more often than needed
