@@ -129,6 +129,18 @@ def check_fps(fps: int, text: str | None = None) -> int:
     return fps
 
 
+def parse_encoder(text: str) -> str:
+    """``auto`` or the name of an encoder this build knows (whether it opens here is the probe's
+    business: a named encoder that cannot open falls back in words at start)."""
+    from encoders.backends import BACKENDS_BY_NAME
+
+    name = text.strip()
+    if name == "auto" or name in BACKENDS_BY_NAME:
+        return name
+    raise OptionError(_("--encoder takes auto or an encoder name ({names}), not “{value}”").format(
+        names=", ".join(sorted(BACKENDS_BY_NAME)), value=text))
+
+
 def parse_fps(text: str) -> int:
     try:
         fps = int(text.strip())

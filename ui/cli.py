@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help=_("WHIP endpoint URL (default: the built-in rehearsal receiver)"))
     live.add_argument("--token", help=_("WHIP bearer token (or the environment variable BRIDGECAST_WHIP_TOKEN)"))
     live.add_argument("--layers", default="h,m,l", type=_checked("parse_layers"), help=_("simulcast layers to send: h,m,l (h alone = no simulcast)"))
-    live.add_argument("--encoder", default="auto", help=_("auto or an encoder name from `bridgecast encoders`"))
+    live.add_argument("--encoder", type=_checked("parse_encoder"), default="auto", help=_("auto or an encoder name from `bridgecast encoders`"))
     live.add_argument("--codec", default="h264", choices=["h264", "vp8"])
     live.add_argument("--duration", type=_checked("parse_duration"), help=_("seconds to stay live, then stop cleanly"))
     live.add_argument("--stats-jsonl", help=_("write one JSON stats line per second to this file"))
