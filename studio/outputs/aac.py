@@ -78,6 +78,10 @@ class AacBlockEncoder:
         codec.format = "fltp"
         codec.bit_rate = int(bitrate_bps)
         codec.time_base = AAC_TIME_BASE
+        # FFmpeg's "fast" coder costs a third of the default "twoloop" (measured: 1.0 vs 2.9 % of a
+        # core for 48 kHz stereo) and is what FFmpeg recommends for live encoding; at 160 kbit/s
+        # speech and music stay transparent for a live show.
+        codec.options = {"aac_coder": "fast"}
         codec.open()
         self._codec: Any = codec
         self.bitrate_bps = int(bitrate_bps)
