@@ -23,6 +23,11 @@ time of each of its threads (``/proc/self/task``, by Python thread name), so eac
 broken down: the vertical canvas's own threads (its compositor, face finder, BGR→YUV
 converter and x264 worker) are the "own encode + compositing" budget of target (c).
 
+``--rounds`` (default 3) repeats the five configurations and the peer; each figure is the median
+over the rounds that kept real time (a starved process spends less CPU because it does less
+work), over all rounds when none did (``real_time`` false); increments are medians of the
+per-round differences.
+
 Every output must be live for the figure to count: each configuration's RTMP streams are
 pulled back from nginx after the window (video + AAC packets at the expected size), the WHIP
 layers must have been decoded by the receiver inside the window, the recording must have grown
