@@ -41,7 +41,7 @@ libx264 using our x264 options (ultrafast, zerolatency, Constrained Baseline, no
 keyint 2 s, scenecut off, one thread, VBV max = target over 1 s): the horizontal one converts
 BGR → yuv420p with swscale, the vertical one crops the centred 9:16 window and scales it to
 1080×1920 in the same swscale pass (what ``crop,scale`` does in an FFmpeg filter graph).  The
-sound (a tone, 48 kHz stereo, native ``aac`` at 160 kbit/s like ours) is encoded ONCE and the
+sound (a tone, 48 kHz stereo, native ``aac`` at 160 kbit/s with the fast coder, like ours) is encoded ONCE and the
 same packets are muxed into both FLV outputs (what ``tee`` would share); both go to nginx over
 ``rtmp://``.  Measured the same way.
 """
@@ -69,6 +69,7 @@ DEFAULT_WARMUP_S = 3.0
 READY_TIMEOUT_S = 45.0
 PULL_SECONDS = 1.5
 AAC_BITRATE_BPS = 160_000  # studio.outputs.aac.DEFAULT_AAC_BITRATE_BPS
+PEER_AAC_CODER = "fast"  # what studio/outputs/aac.py sets: the peer gets our audio options, as it gets our x264 ones
 PEER_NAME = "FFmpeg 8.1 via PyAV (libx264 ×2 + aac once, flv → rtmp)"
 TARGET_RTMP_SHARED_PERCENT = 3.0
 
@@ -498,6 +499,7 @@ def run_peer_child(spec: dict[str, Any]) -> int:
             audio = container.add_stream("aac", rate=48000)
             audio.layout = "stereo"
             audio.bit_rate = AAC_BITRATE_BPS
+            audio.options = {"aac_coder": PEER_AAC_CODER}
             outputs[rid] = {"container": container, "video": video, "audio": audio, "lock": threading.Lock(),
                             "queue": queue.Queue(maxsize=2)}
         # One AAC encoder (the h container's stream); its packets go to both outputs.
@@ -666,7 +668,7 @@ def run_peer(tag: str, server: Any, workdir: Path, args: argparse.Namespace, can
         problems.append(child["error"])
     result["stderr_tail"] = _tail(stderr_path)
     result["encoder_options"] = ("libx264 " + " ".join(f"{k}={v}" for k, v in peer_x264_options(bitrate_h, FPS).items())
-                                 + f"; aac {AAC_BITRATE_BPS // 1000} kbit/s 48 kHz stereo, encoded once, muxed into both")
+                                 + f"; aac aac_coder={PEER_AAC_CODER} {AAC_BITRATE_BPS // 1000} kbit/s 48 kHz stereo, encoded once, muxed into both")
     result["error"] = "; ".join(problems) or None
     return result
 
