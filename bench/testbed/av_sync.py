@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.testbed.rtmp_server import PullReport
+from bench.testbed.rtmp_server import PullReport, pull
 from studio.timecode import MODULO, read_strip
 
 CLICK_THRESHOLD = 0.25  # of the loudest sample: well above AAC's pre-echo, well below the burst
@@ -141,73 +141,30 @@ def pull_av_sync(url: str, duration_s: float = 5.0, *, open_timeout_s: float = 1
 
     Errors end up in ``report.stream.error`` (not raised), like :func:`rtmp_server.pull`.
     """
-    import av
-
     report = AvSyncReport()
-    stream = report.stream
-    open_options = {"rw_timeout": str(int(open_timeout_s * 1_000_000)), "rtmp_live": "live"}
-    open_options.update(options or {})
-    started = time.monotonic()
-    deadline = started + duration_s + open_timeout_s
     audio_chunks: list[tuple[float, np.ndarray]] = []
-    sample_rate = 0
-    try:
-        with av.open(url, options=open_options, timeout=open_timeout_s) as container:
-            video = next(iter(container.streams.video), None)
-            audio = next(iter(container.streams.audio), None)
-            if video is not None:
-                stream.video_codec = video.codec_context.name
-            if audio is not None:
-                stream.audio_codec = audio.codec_context.name
-                stream.audio_profile = audio.codec_context.profile
-                stream.sample_rate = sample_rate = audio.codec_context.sample_rate
-                stream.channels = audio.codec_context.channels
-            first_video: float | None = None
-            first_audio: float | None = None
-            last_keyframe: float | None = None
-            for packet in container.demux(*[s for s in (video, audio) if s is not None]):
-                if packet.pts is None or packet.size == 0:
-                    continue
-                seconds = float(packet.pts * packet.time_base)
-                if packet.stream is video:
-                    if first_video is None:
-                        first_video = seconds
-                        stream.first_video_s = time.monotonic() - started
-                    stream.video_frames += 1
-                    stream.video_span_s = seconds - first_video
-                    stream.last_video_pts_s = seconds
-                    if packet.is_keyframe:
-                        stream.keyframes += 1
-                        if last_keyframe is not None:
-                            stream.keyframe_intervals_s.append(round(seconds - last_keyframe, 3))
-                        last_keyframe = seconds
-                    for frame in packet.decode():
-                        report.decoded_frames += 1
-                        stream.decoded_frames += 1
-                        stream.width, stream.height = frame.width, frame.height
-                        stamped = read_strip(strip_rows(frame))
-                        if stamped is not None and frame.pts is not None:
-                            wall_ms = unwrap_timecode_ms(stamped, time.time_ns() // 1_000_000)
-                            report.strip_frames.append((float(frame.pts * frame.time_base), wall_ms))
-                else:
-                    if first_audio is None:
-                        first_audio = seconds
-                        stream.first_audio_s = time.monotonic() - started
-                    stream.audio_packets += 1
-                    stream.audio_span_s = seconds - first_audio
-                    stream.last_audio_pts_s = seconds
-                    for frame in packet.decode():
-                        samples = frame.to_ndarray()
-                        if samples.ndim == 2 and frame.format.is_planar:
-                            mono = samples.mean(axis=0)
-                        else:
-                            mono = samples.reshape(-1, max(1, len(frame.layout.channels))).mean(axis=1)
-                        pts = frame.pts if frame.pts is not None else packet.pts
-                        audio_chunks.append((float(pts * (frame.time_base or packet.time_base)), mono))
-                        sample_rate = frame.sample_rate or sample_rate
-                if stream.video_span_s >= duration_s or time.monotonic() > deadline:
-                    break
-    except (av.FFmpegError, OSError) as exc:
-        stream.error = f"{type(exc).__name__}: {exc}"
+    sample_rates: list[int] = []
+
+    def on_video_frame(frame: Any) -> None:
+        report.decoded_frames += 1
+        stamped = read_strip(strip_rows(frame))
+        if stamped is not None and frame.pts is not None:
+            wall_ms = unwrap_timecode_ms(stamped, time.time_ns() // 1_000_000)
+            report.strip_frames.append((float(frame.pts * frame.time_base), wall_ms))
+
+    def on_audio_frame(frame: Any, packet: Any) -> None:
+        samples = frame.to_ndarray()
+        if samples.ndim == 2 and frame.format.is_planar:
+            mono = samples.mean(axis=0)
+        else:
+            mono = samples.reshape(-1, max(1, len(frame.layout.channels))).mean(axis=1)
+        pts = frame.pts if frame.pts is not None else packet.pts
+        audio_chunks.append((float(pts * (frame.time_base or packet.time_base)), mono))
+        if frame.sample_rate:
+            sample_rates.append(frame.sample_rate)
+
+    report.stream = pull(url, duration_s, open_timeout_s=open_timeout_s, options=options,
+                         on_video_frame=on_video_frame, on_audio_frame=on_audio_frame)
+    sample_rate = sample_rates[-1] if sample_rates else 0
     _click_seconds(report, audio_chunks, sample_rate or 48_000)
     return report

@@ -204,12 +204,14 @@ class PullReport:
 
 
 def pull(url: str, duration_s: float = 3.0, *, open_timeout_s: float = 10.0, decode: bool = True,
-         options: dict[str, str] | None = None) -> PullReport:
+         options: dict[str, str] | None = None, on_video_frame: Any = None, on_audio_frame: Any = None) -> PullReport:
     """Read ``url`` (an RTMP stream being published) for ``duration_s`` of media time and report it.
 
     The first ``duration_s`` seconds of video after the viewer joins are read (at most
     ``duration_s + open_timeout_s`` of wall time); video packets are decoded when ``decode``
-    (proof that a decoder can start where the server started us).  Errors end up in
+    (proof that a decoder can start where the server started us); ``on_video_frame(frame)`` /
+    ``on_audio_frame(frame, packet)`` see every decoded frame (audio is decoded only for the
+    hook), e.g. to read the time-code strip and the clicks (:mod:`bench.testbed.av_sync`).  Errors end up in
     :attr:`PullReport.error`, not raised, so a test can assert on the report.
     """
     import av
@@ -252,8 +254,11 @@ def pull(url: str, duration_s: float = 3.0, *, open_timeout_s: float = 10.0, dec
                         if last_keyframe is not None:
                             report.keyframe_intervals_s.append(round(seconds - last_keyframe, 3))
                         last_keyframe = seconds
-                    if decode:
-                        report.decoded_frames += len(video.codec_context.decode(packet))
+                    if decode or on_video_frame is not None:
+                        for frame in video.codec_context.decode(packet):
+                            report.decoded_frames += 1
+                            if on_video_frame is not None:
+                                on_video_frame(frame)
                         report.width = video.codec_context.width or report.width
                         report.height = video.codec_context.height or report.height
                 else:
@@ -263,6 +268,9 @@ def pull(url: str, duration_s: float = 3.0, *, open_timeout_s: float = 10.0, dec
                     report.audio_packets += 1
                     report.audio_span_s = seconds - first_audio
                     report.last_audio_pts_s = seconds
+                    if on_audio_frame is not None:
+                        for frame in audio.codec_context.decode(packet):
+                            on_audio_frame(frame, packet)
                 if report.video_span_s >= duration_s or time.monotonic() > deadline:
                     break
     except (av.FFmpegError, OSError) as exc:
