@@ -29,6 +29,7 @@ import av
 import numpy as np
 
 from studio.core.clock import NS_PER_S
+from studio.outputs.mixer_thread import MixerBlockThread
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ class AacBlockEncoder:
 Subscriber = Callable[[AacPacket], Any]
 
 
-class MixerAacSource:
+class MixerAacSource(MixerBlockThread):
     """A thread pulling the mixer's blocks, encoding AAC once and giving each packet to every subscriber.
 
     ``mixer`` is anything with ``sample_rate``, ``subscribe(max_blocks=)`` (returning an
@@ -175,16 +176,10 @@ class MixerAacSource:
     ) -> None:
         if getattr(mixer, "sample_rate", AAC_SAMPLE_RATE) != AAC_SAMPLE_RATE:
             raise ValueError("AAC for RTMP needs the mixer at 48 kHz")
-        self.mixer = mixer
+        super().__init__(mixer, name=name, max_blocks=max_blocks)
         self.bitrate_bps = int(bitrate_bps)
-        self.max_blocks = int(max_blocks)
-        self.name = name
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._subscription: Any = None
-        self._dropped_before = 0
         self.extradata: bytes | None = None
         self.blocks = 0
         self.packets = 0
@@ -210,43 +205,12 @@ class MixerAacSource:
 
     # ------------------------------------------------------------------ lifecycle
 
-    @property
-    def is_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._subscription = self.mixer.subscribe(max_blocks=self.max_blocks)
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 3.0) -> None:
-        """Stop pulling, join the thread (idempotent)."""
-        self._stop.set()
-        subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            self._dropped_before += int(getattr(subscription, "dropped_blocks", 0))
-            self.mixer.unsubscribe(subscription)  # also wakes a waiting get()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout_s)
-            if thread.is_alive():
-                log.warning("AAC encoder thread did not stop within %.1f s", timeout_s)
-
     def __enter__(self) -> "MixerAacSource":
         self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    @property
-    def dropped_blocks(self) -> int:
-        subscription = self._subscription
-        current = int(getattr(subscription, "dropped_blocks", 0)) if subscription is not None else 0
-        return self._dropped_before + current
 
     def stats(self) -> dict[str, Any]:
         return {

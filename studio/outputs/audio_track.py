@@ -10,13 +10,13 @@ at once, so the block → packet mapping (and its capture time) is exact.
 from __future__ import annotations
 
 import logging
-import threading
 from fractions import Fraction
 from typing import Any, Callable
 
 import av
 import numpy as np
 
+from studio.outputs.mixer_thread import MixerBlockThread
 from studio.outputs.packets import PacketItem, audio_level_dbov
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class OpusBlockEncoder:
         self._codec = None  # type: ignore[assignment]
 
 
-class MixerOpusSource:
+class MixerOpusSource(MixerBlockThread):
     """A thread pulling the mixer's blocks, encoding Opus and calling ``on_packet(item)``.
 
     ``on_packet`` receives a :class:`PacketItem` (capture time = the block's first sample,
@@ -75,40 +75,12 @@ class MixerOpusSource:
     ) -> None:
         if getattr(mixer, "sample_rate", OPUS_SAMPLE_RATE) != OPUS_SAMPLE_RATE:
             raise ValueError("Opus publishing needs the mixer at 48 kHz")
-        self.mixer = mixer
+        super().__init__(mixer, name=name, max_blocks=10)
         self.on_packet = on_packet
         self.bitrate_bps = int(bitrate_bps)
-        self.name = name
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._subscription: Any = None
         self.blocks = 0
         self.packets = 0
         self.errors = 0
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._subscription = self.mixer.subscribe(max_blocks=10)
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 3.0) -> None:
-        self._stop.set()
-        subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            self.mixer.unsubscribe(subscription)  # also wakes a waiting get()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout_s)
-            if thread.is_alive():
-                log.warning("audio encoder thread did not stop within %.1f s", timeout_s)
-
-    @property
-    def dropped_blocks(self) -> int:
-        subscription = self._subscription
-        return int(getattr(subscription, "dropped_blocks", 0)) if subscription is not None else 0
 
     def _run(self) -> None:
         subscription = self._subscription

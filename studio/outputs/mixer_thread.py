@@ -1,0 +1,61 @@
+"""The one way an audio encoder takes the program sound: a thread on a bounded mixer subscription.
+
+The mixer hands out a 20 ms block every 20 ms; each encoder (Opus for WHIP and the recording,
+AAC for RTMP) reads them on a thread of its own from a subscription that holds at most
+``max_blocks`` (the oldest is dropped and counted when the thread falls behind), so no queue can
+grow and nothing is encoded on the network loop.  Subclasses implement :meth:`_run`.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class MixerBlockThread:
+    """Start/stop and drop counting for a thread that encodes the mixer's blocks."""
+
+    def __init__(self, mixer: Any, *, name: str, max_blocks: int = 10) -> None:
+        self.mixer = mixer
+        self.name = name
+        self.max_blocks = int(max_blocks)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._subscription: Any = None
+        self._dropped_before = 0  # drops of earlier subscriptions (stop, then start again)
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._subscription = self.mixer.subscribe(max_blocks=self.max_blocks)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        """Stop pulling and join the thread (idempotent)."""
+        self._stop.set()
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            self._dropped_before += int(getattr(subscription, "dropped_blocks", 0))
+            self.mixer.unsubscribe(subscription)  # also wakes a waiting get()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
+            if thread.is_alive():
+                log.warning("%s did not stop within %.1f s", self.name, timeout_s)
+
+    @property
+    def dropped_blocks(self) -> int:
+        subscription = self._subscription
+        current = int(getattr(subscription, "dropped_blocks", 0)) if subscription is not None else 0
+        return self._dropped_before + current
+
+    def _run(self) -> None:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
