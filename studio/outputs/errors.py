@@ -154,6 +154,9 @@ class OutputError(StudioError):
         is_patch_unsupported: bool = False,
     ) -> None:
         reason = StopReason(reason)
+        # A message of its own (e.g. "… another server asks for the token") says more than the
+        # reason's standard wording; callers keep it instead of rewording the reason.
+        self.has_default_message = message is None
         if message is None:
             message = _default_message(reason, status, retry_after_s, detail)
         super().__init__(message)

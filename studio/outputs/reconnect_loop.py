@@ -99,8 +99,8 @@ class ReconnectLoop:
                     self.set_state(OutputState.FAILED, error)  # never live: fail fast with the typed reason
                     return
                 if not error.is_retryable_after_live:
-                    if error.reason is StopReason.BAD_TOKEN:
-                        error = OutputError.token_revoked(error.status)
+                    if error.reason is StopReason.BAD_TOKEN and error.has_default_message:
+                        error = OutputError.token_revoked(error.status)  # not a server we never sent it to
                     self.set_state(OutputState.FAILED, error)
                     return
                 if self.policy.is_exhausted(self.status.attempt):

@@ -828,3 +828,12 @@ def test_server_in_the_tests_own_loop(offer):
     requests = asyncio.run(go())
     assert [r.method for r in requests] == ["POST", "DELETE"]
     assert "Authorization" not in requests[0].headers
+
+
+def test_a_token_refusal_with_words_of_its_own_keeps_them():
+    from studio.outputs.errors import OutputError, StopReason
+
+    assert OutputError.for_status(401).has_default_message
+    withheld = OutputError(StopReason.BAD_TOKEN, "WHIP server redirected to another server (x), which asks for the token (401)",
+                           status=401)
+    assert not withheld.has_default_message  # the reconnect loop does not reword it as "revoked"
