@@ -181,9 +181,7 @@ class MixerAacSource(MixerBlockThread):
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
         self.extradata: bytes | None = None
-        self.blocks = 0
         self.packets = 0
-        self.errors = 0
 
     # ------------------------------------------------------------------ subscribers
 
@@ -227,32 +225,13 @@ class MixerAacSource(MixerBlockThread):
 
     # ------------------------------------------------------------------ thread
 
-    def _run(self) -> None:
-        subscription = self._subscription
-        encoder: AacBlockEncoder | None = None
-        try:
-            encoder = AacBlockEncoder(self.bitrate_bps)
-            self.extradata = encoder.extradata
-            while not self._stop.is_set():
-                block = subscription.get(timeout=0.2)
-                if block is None:
-                    if subscription.is_closed:
-                        break
-                    continue
-                self.blocks += 1
-                try:
-                    packets = encoder.encode(block.samples, int(block.capture_ns))
-                except (av.FFmpegError, ValueError):
-                    self.errors += 1
-                    log.exception("AAC encoding failed")
-                    continue
-                self._deliver(packets)
-        except Exception:
-            log.exception("AAC encoder thread stopped")
-        finally:
-            if encoder is not None:
-                encoder.close()
-            log.debug("AAC encoder thread ended")
+    def _open_encoder(self) -> "AacBlockEncoder":
+        encoder = AacBlockEncoder(self.bitrate_bps)
+        self.extradata = encoder.extradata
+        return encoder
+
+    def _encode_block(self, encoder: "AacBlockEncoder", block: Any) -> None:
+        self._deliver(encoder.encode(block.samples, int(block.capture_ns)))
 
     def _deliver(self, packets: list[AacPacket]) -> None:
         if not packets:

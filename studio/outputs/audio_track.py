@@ -78,45 +78,24 @@ class MixerOpusSource(MixerBlockThread):
         super().__init__(mixer, name=name, max_blocks=10)
         self.on_packet = on_packet
         self.bitrate_bps = int(bitrate_bps)
-        self.blocks = 0
         self.packets = 0
-        self.errors = 0
 
-    def _run(self) -> None:
-        subscription = self._subscription
-        encoder: OpusBlockEncoder | None = None
-        try:
-            encoder = OpusBlockEncoder(self.bitrate_bps)
-            while not self._stop.is_set():
-                block = subscription.get(timeout=0.2)
-                if block is None:
-                    if subscription.is_closed:
-                        break
-                    continue
-                self.blocks += 1
-                try:
-                    packets = encoder.encode(block.samples)
-                except av.FFmpegError:
-                    self.errors += 1
-                    log.exception("Opus encoding failed")
-                    continue
-                level = audio_level_dbov(block.samples)
-                for packet in packets:
-                    self.packets += 1
-                    item = PacketItem(
-                        packet=packet,
-                        capture_ns=int(block.capture_ns),
-                        audio_level=level,
-                        is_voice=level < VOICE_LEVEL_DBOV,
-                        encoder="libopus",
-                    )
-                    try:
-                        self.on_packet(item)
-                    except Exception:  # the consumer's bug must not stop the sound
-                        log.exception("audio packet hand-off failed")
-        except Exception:
-            log.exception("audio encoder thread stopped")
-        finally:
-            if encoder is not None:
-                encoder.close()
-            log.debug("audio encoder thread ended")
+    def _open_encoder(self) -> OpusBlockEncoder:
+        return OpusBlockEncoder(self.bitrate_bps)
+
+    def _encode_block(self, encoder: OpusBlockEncoder, block: Any) -> None:
+        packets = encoder.encode(block.samples)
+        level = audio_level_dbov(block.samples)
+        for packet in packets:
+            self.packets += 1
+            item = PacketItem(
+                packet=packet,
+                capture_ns=int(block.capture_ns),
+                audio_level=level,
+                is_voice=level < VOICE_LEVEL_DBOV,
+                encoder="libopus",
+            )
+            try:
+                self.on_packet(item)
+            except Exception:  # the consumer's bug must not stop the sound
+                log.exception("audio packet hand-off failed")

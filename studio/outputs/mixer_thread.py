@@ -3,13 +3,16 @@
 The mixer hands out a 20 ms block every 20 ms; each encoder (Opus for WHIP and the recording,
 AAC for RTMP) reads them on a thread of its own from a subscription that holds at most
 ``max_blocks`` (the oldest is dropped and counted when the thread falls behind), so no queue can
-grow and nothing is encoded on the network loop.  Subclasses implement :meth:`_run`.
+grow and nothing is encoded on the network loop.  The reading loop is here; subclasses say how
+to open their encoder (:meth:`_open_encoder`) and what to do with one block (:meth:`_encode_block`).
 """
 from __future__ import annotations
 
 import logging
 import threading
 from typing import Any
+
+import av
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,8 @@ class MixerBlockThread:
         self._thread: threading.Thread | None = None
         self._subscription: Any = None
         self._dropped_before = 0  # drops of earlier subscriptions (stop, then start again)
+        self.blocks = 0
+        self.errors = 0
 
     @property
     def is_running(self) -> bool:
@@ -57,5 +62,35 @@ class MixerBlockThread:
         current = int(getattr(subscription, "dropped_blocks", 0)) if subscription is not None else 0
         return self._dropped_before + current
 
-    def _run(self) -> None:  # pragma: no cover - every subclass has its own
-        raise NotImplementedError
+    def _open_encoder(self) -> Any:
+        """Make this thread's encoder (on the thread; it has a ``close()``)."""
+        raise NotImplementedError  # each encoder kind has its own
+
+    def _encode_block(self, encoder: Any, block: Any) -> None:
+        """Encode one mixer block and hand its packets on (``av.FFmpegError``/``ValueError`` count
+        as a failed block, the thread goes on)."""
+        raise NotImplementedError  # each encoder kind has its own
+
+    def _run(self) -> None:
+        subscription = self._subscription
+        encoder: Any = None
+        try:
+            encoder = self._open_encoder()
+            while not self._stop.is_set():
+                block = subscription.get(timeout=0.2)
+                if block is None:
+                    if subscription.is_closed:
+                        break
+                    continue
+                self.blocks += 1
+                try:
+                    self._encode_block(encoder, block)
+                except (av.FFmpegError, ValueError):
+                    self.errors += 1
+                    log.exception("%s: encoding a block failed", self.name)
+        except Exception:
+            log.exception("%s stopped", self.name)
+        finally:
+            if encoder is not None:
+                encoder.close()
+            log.debug("%s ended", self.name)
