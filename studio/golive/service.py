@@ -108,7 +108,7 @@ class GoLiveService:
         self._receiver_factory = receiver_factory
         self._publisher_options = dict(publisher_options or {})
         self._lock = threading.RLock()
-        self._state_lock = threading.Lock()
+        self._state_lock = threading.RLock()
         self._last_state: str | None = None
         self._is_started = False
         self._is_stopped = False
@@ -444,13 +444,15 @@ class GoLiveService:
             self.output_state.emit(id=output_id, kind=entry["kind"], state=entry["state"], error=entry["error"])
 
     def _update_show_state(self) -> None:
-        state = self.state
+        # Read, compare and emit under one lock: two output threads changing at once must not
+        # emit in the opposite order of what they read (a stale "connecting" after "live").
         with self._state_lock:
+            state = self.state
             if state == self._last_state:
                 return
             self._last_state = state
-        failure = self.failure if state == OutputState.FAILED.value else None
-        self.on_state.emit(state=state, failure=failure)
+            failure = self.failure if state == OutputState.FAILED.value else None
+            self.on_state.emit(state=state, failure=failure)
 
     # ------------------------------------------------------------------ stats
 
