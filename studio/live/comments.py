@@ -5,6 +5,7 @@ import logging
 import random
 import threading
 import time
+import unicodedata
 import uuid
 from typing import Any, Callable
 
@@ -18,6 +19,18 @@ CommentSink = Callable[[dict[str, Any]], Any]
 # Words that make a comment worth the assistant's attention (buying intent).
 DEFAULT_KEYWORDS = ("price", "how much", "size", "shipping", "discount", "coupon", "stock", "color",
                     "多少钱", "价格", "尺码", "包邮", "优惠", "库存")
+
+# Question marks of the scripts viewers write in: ASCII, full-width (CJK), Arabic (also Persian and
+# Urdu), Greek, Ethiopic, Vai, Limbu, the small and vertical presentation forms, the interrobang
+# family and the question-mark emoji.  Armenian puts its mark on the stressed word, not at the end.
+QUESTION_MARKS = frozenset("?？؟\u037e፧꘏᥅︖﹖‽⁇⁈⁉❓❔⸮")
+# Spanish opens a question with "¿" (mid-line too: "Hola, ¿cuánto cuesta?") and viewers often
+# drop the closing mark in a chat.
+OPENING_QUESTION_MARKS = frozenset("¿")
+# Left at the end of a chat line after the question mark: emoji (and their joiners and
+# variation selectors), closing brackets and quotes, spaces, exclamation marks ("How much?!").
+_TRAILING_CATEGORIES = frozenset({"So", "Sk", "Cf", "Zs", "Pe", "Pf", "Mn", "Me"})
+_TRAILING_MARKS = frozenset("\"'!！¡")
 
 
 def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
@@ -46,6 +59,19 @@ def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
     if created is not None:
         comment["account_created_at"] = created
     return comment
+
+
+def is_question(text: str) -> bool:
+    """Whether a comment reads as a question: it ends with a question mark of any script (after
+    trailing emoji, closing quotes or brackets, "!"), or has Spanish "¿" in it."""
+    stripped = text.strip()
+    if any(mark in stripped for mark in OPENING_QUESTION_MARKS):
+        return True
+    end = len(stripped)
+    while end > 0 and stripped[end - 1] not in QUESTION_MARKS and (
+            stripped[end - 1] in _TRAILING_MARKS or unicodedata.category(stripped[end - 1]) in _TRAILING_CATEGORIES):
+        end -= 1
+    return end > 0 and stripped[end - 1] in QUESTION_MARKS
 
 
 def _first(payload: dict[str, Any], profile: dict[str, Any], names: tuple[str, ...]) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 from studio.core.i18n import _
 from studio.live import render
-from studio.live.comments import parse_generic
+from studio.live.comments import is_question, parse_generic
 from studio.live.errors import LiveError, NotFoundError
 from studio.live.giveaway import Giveaway
 from studio.live.journal import ShowJournal
@@ -214,7 +214,7 @@ class Comments:
         lowered = parsed["text"].lower()
         highlights = [k for k in self.keywords if k in lowered]
         comment = Comment(id=parsed["id"], user=parsed["user"], text=parsed["text"], t=parsed["t"], highlights=highlights,
-                          is_question=parsed["text"].rstrip().endswith(("?", "？")) or bool(highlights),
+                          is_question=is_question(parsed["text"]) or bool(highlights),
                           is_hidden=parsed["user"] in self.blocked, is_follower=parsed.get("is_follower"),
                           account_created_at=parsed.get("account_created_at"))
         with self._journal.lock:
