@@ -121,7 +121,9 @@ class Studio:
             return False
 
     def _make_compositor(self, canvas: Canvas) -> Compositor:
-        return Compositor(canvas.width, canvas.height, canvas.fps, self.sources.get)
+        compositor = Compositor(canvas.width, canvas.height, canvas.fps, self.sources.get)
+        compositor.fade_finished.connect(self._update_wakefulness)
+        return compositor
 
     def _make_vertical_compositor(self, collection: SceneCollection) -> VerticalCompositor | None:
         vertical = collection.vertical_canvas
@@ -171,9 +173,26 @@ class Studio:
     def _start_source(self, spec: SourceSpec) -> VideoSource:
         source = create_source(spec.kind, spec.id, spec.name, spec.settings)
         source.state_changed.connect(self._on_source_state)
+        # Born asleep unless a running canvas draws it: a source in no scene on air decodes nothing.
+        source.set_awake(spec.id in self._sources_on_air())
         self.sources[spec.id] = source
         source.start()
         return source
+
+    # -- sleeping sources ------------------------------------------------------------------------
+    def _sources_on_air(self) -> set[str]:
+        """Sources some canvas draws now (the program scene, a fade's old scene, the vertical layout)."""
+        on_air = self.compositor.source_ids_in_use()
+        if self.vertical_compositor is not None:
+            on_air |= self.vertical_compositor.source_ids_in_use()
+        return on_air
+
+    def _update_wakefulness(self) -> None:
+        """Wake the sources a canvas draws and put the others to sleep (never waits for them)."""
+        with self._lock:
+            on_air = self._sources_on_air()
+            for source_id, source in self.sources.items():
+                source.set_awake(source_id in on_air)
 
     def _retire_source(self, source: VideoSource) -> None:
         """Stop a source without making the caller wait for its capture thread."""
@@ -277,6 +296,7 @@ class Studio:
         else:
             self.compositor.set_plan(plan)
         self._update_vertical_plan(None, None)
+        self._update_wakefulness()
 
     def _update_vertical_plan(self, kind: str | None, duration_ms: int | None) -> None:
         """Give the vertical compositor the current scene's layout; a fade only between two manual layouts."""
@@ -335,6 +355,7 @@ class Studio:
             duration = t.duration_ms if duration_ms is None else duration_ms
             self.compositor.set_plan(self._plan_for(self.current_scene()), kind, duration)
             self._update_vertical_plan(kind, duration)
+            self._update_wakefulness()
         self.current_scene_changed.emit(scene_id=scene_id)
 
     def set_transition(self, kind: str, duration_ms: int) -> None:
@@ -472,6 +493,7 @@ class Studio:
             scene.items[scene.items.index(item)] = item.model_copy(update={"vertical": transform})
             if scene_id == self.collection.current_scene:
                 self._update_vertical_plan(None, None)
+                self._update_wakefulness()
         self.collection_changed.emit(what="items")
 
     def set_vertical_layout(self, scene_id: str, layout: VerticalLayout | str) -> None:
@@ -484,6 +506,7 @@ class Studio:
             scene.vertical_layout = layout
             if scene_id == self.collection.current_scene:
                 self._update_vertical_plan(None, None)
+                self._update_wakefulness()
         self.collection_changed.emit(what="scenes")
 
     def move_item(self, scene_id: str, item_id: str, steps: int) -> None:
@@ -586,6 +609,7 @@ class Studio:
         with self._lock:
             self.vertical_compositor = self._make_vertical_compositor(self.collection)
             self._update_vertical_plan(None, None)
+            self._update_wakefulness()
         if self.vertical_compositor is not None and self._is_started:
             self.vertical_compositor.start()
         vertical = self.collection.vertical_canvas

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, media_to_wall_ms, now_ns
+from studio.core.events import Signal
 from studio.core.frame import LatestSlot, VideoFrame
 from studio.core.i18n import _
 from studio.overlays import Overlay
@@ -164,6 +165,9 @@ class Compositor:
         self.late_ticks = 0
         self.render_errors = 0
         self.render_ms: deque[float] = deque(maxlen=RENDER_HISTORY)
+        # emit(): a fade ended, so the sources of the scene it left are no longer drawn
+        # (emitted on the render thread).
+        self.fade_finished = Signal()
 
     # -- configuration (any thread) -----------------------------------------------------------
     def set_plan(self, plan: Iterable[LayerPlan], transition: str = "cut", duration_ms: int = 0) -> None:
@@ -177,6 +181,14 @@ class Compositor:
     @property
     def plan(self) -> RenderPlan:
         return self._plan
+
+    def source_ids_in_use(self) -> set[str]:
+        """The sources this compositor draws now: its plan's, and during a fade the old scene's too."""
+        ids = {layer.source_id for layer in self._plan}
+        fade = self._fade
+        if fade is not None:
+            ids.update(layer.source_id for layer in fade.from_plan)
+        return ids
 
     @property
     def is_transitioning(self) -> bool:
@@ -281,6 +293,7 @@ class Compositor:
         wants_clean = bool(self._clean_subscribers)
         if fade is not None and tick_ns - fade.start_ns >= fade.duration_ns:
             self._fade = fade = None
+            self.fade_finished.emit()
         if fade is not None:
             progress = (tick_ns - fade.start_ns) / fade.duration_ns
             old = self._render_plan(fade.from_plan, writable=False)

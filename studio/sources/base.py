@@ -4,6 +4,12 @@ A source subclass implements ``_capture(stop)``: a loop that calls ``self._publi
 capture_ns)`` until ``stop`` is set.  The base class runs it on its own thread, catches and
 logs anything unexpected, reports state changes, and restarts after a failure (devices
 come back; the program never stops because one source failed).
+
+A source the engine does not need (in no scene on any running canvas) is put to sleep with
+``set_awake(False)``: its loop stops producing pictures — a file stops decoding, a pattern
+stops drawing — so it costs nothing and, publishing nothing, counts no drops.  Subclasses call
+``_wait_while_asleep(stop)`` at the top of their loop; one that is slow to open (a camera)
+keeps its device open and calls ``_doze(stop, seconds)`` between cheap reads instead.
 """
 from __future__ import annotations
 
@@ -49,6 +55,10 @@ class VideoSource(ABC):
         self._sequence = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._awake = threading.Event()
+        self._awake.set()  # awake unless the engine says otherwise (headless use, tests)
+        self._nudge = threading.Event()  # set on wake-up or stop: ends a sleep at once
+        self.wake_count = 0  # times it was woken after sleeping
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -62,6 +72,42 @@ class VideoSource(ABC):
     def request_stop(self) -> None:
         """Ask the capture thread to end without waiting for it (``stop`` joins)."""
         self._stop.set()
+        self._nudge.set()
+
+    # -- sleeping --------------------------------------------------------------------------
+    @property
+    def is_awake(self) -> bool:
+        return self._awake.is_set()
+
+    def set_awake(self, is_awake: bool) -> None:
+        """Produce pictures (True) or sleep (False); safe from any thread, never waits."""
+        if is_awake == self._awake.is_set():
+            return
+        if is_awake:
+            self.wake_count += 1
+            self._awake.set()
+            self._nudge.set()
+        else:
+            self._awake.clear()
+
+    def _wait_while_asleep(self, stop: threading.Event) -> int:
+        """Block while asleep (until woken or stopped); returns the nanoseconds slept."""
+        if self._awake.is_set():
+            return 0
+        started = now_ns()
+        while not self._awake.is_set() and not stop.is_set():
+            self._nudge.clear()
+            if self._awake.is_set() or stop.is_set():  # woken between the check and the clear
+                break
+            self._nudge.wait()
+        return now_ns() - started
+
+    def _doze(self, stop: threading.Event, seconds: float) -> None:
+        """Wait up to ``seconds``, ending early on wake-up or stop (a warm source's pause)."""
+        self._nudge.clear()
+        if self._awake.is_set() or stop.is_set():
+            return
+        self._nudge.wait(seconds)
 
     def stop(self, timeout: float = 3.0) -> None:
         self.request_stop()

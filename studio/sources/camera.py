@@ -36,6 +36,8 @@ BACKEND_NAMES = ("auto", *BACKENDS)
 # OpenCV's default 10 s.
 READ_TIMEOUT_MS = 2000
 FPS_TOLERANCE = 0.5
+# Asleep (in no scene on air), a camera grabs one picture this often and throws it away.
+WARM_GRAB_INTERVAL_S = 0.5
 
 
 def parse_device(device: Any) -> int | str:
@@ -208,6 +210,15 @@ class CameraSource(VideoSource):
         ticker = Ticker(int(NS_PER_S / fps), stop) if is_file and fps else None
         has_size = bool(self.negotiated.get("width") and self.negotiated.get("height"))
         while not stop.is_set():
+            if not self.is_awake:
+                # A camera is slow to open, so asleep it stays open and warm: a grab now and
+                # then (no conversion, nothing published) keeps it streaming and notices an unplug.
+                if not capture.grab():
+                    break
+                self._doze(stop, WARM_GRAB_INTERVAL_S)
+                if ticker is not None:
+                    ticker.reset()
+                continue
             if not capture.grab():
                 break
             capture_ns = now_ns()

@@ -75,6 +75,7 @@ class MediaFileSource(VideoSource):
         self.loops_completed = 0
         self.decode_errors = 0
         self.resyncs = 0  # times the timeline was moved because playback fell behind
+        self.frames_decoded = 0
         self.is_finished = False  # played to the end without loop
         self._position_s = 0.0
         self._replay_requested = threading.Event()
@@ -210,8 +211,13 @@ class MediaFileSource(VideoSource):
         frame_count = 0
         errors_without_picture = 0
         for packet in container.demux(stream):
+            # Asleep (in no scene on air), nothing is decoded; the file stays open so waking
+            # is instant, and the timeline moves on by the time slept instead of rushing.
+            slept_ns = self._wait_while_asleep(stop)
             if stop.is_set():
                 return None
+            if slept_ns and origin_ns is not None:
+                origin_ns += slept_ns
             try:
                 frames = packet.decode()
             except av.FFmpegError as exc:
@@ -225,6 +231,7 @@ class MediaFileSource(VideoSource):
                             )
                         ) from None
                 continue
+            self.frames_decoded += len(frames)
             for frame in frames:
                 if stop.is_set():
                     return None

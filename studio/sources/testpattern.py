@@ -50,6 +50,9 @@ class TestPatternSource(VideoSource):
         ticker = Ticker(int(NS_PER_S / fps), stop)
         start_ns = now_ns()
         while not stop.is_set():
+            if self._wait_while_asleep(stop):
+                ticker.reset()  # a fresh start after sleeping, not a burst of late ticks
+                continue
             capture_ns = now_ns()
             image = background.copy()
             self.render_motion(image, (capture_ns - start_ns) / NS_PER_S, box)
