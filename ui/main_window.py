@@ -33,12 +33,15 @@ from ui.scenes_dock import ScenesDock
 from ui.sources_dock import SourcesDock
 from ui.status import StudioStatusBar
 from ui.vertical_preview import CanvasPreviews
+from ui.window_layout import DEFAULT_SIZE, arrange_default, fit_to_screen, make_scrollable
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
 
-WINDOW_STATE_VERSION = 1
+# 2: docks in scroll areas and a full-height right column (layouts saved before did not fit 1366×768).
+WINDOW_STATE_VERSION = 2
 COLLECTION_FILTER_PATTERN = "*.json"
+GOLIVE_STATE_MIN_WIDTH_PX = 80
 
 
 def window_settings() -> QSettings:
@@ -68,11 +71,6 @@ class MainWindow(QMainWindow):
         self.sources_dock = SourcesDock(studio, self.bridge, self)
         self.mixer_dock = MixerDock(studio, self)
         self.docks: list[QDockWidget] = [self.scenes_dock, self.sources_dock, self.mixer_dock]
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.scenes_dock)
-        self.splitDockWidget(self.scenes_dock, self.sources_dock, Qt.Orientation.Horizontal)
-        self.splitDockWidget(self.sources_dock, self.mixer_dock, Qt.Orientation.Horizontal)
-        self.resizeDocks([self.scenes_dock, self.sources_dock, self.mixer_dock], [260, 340, 560], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.scenes_dock], [300], Qt.Orientation.Vertical)
         # Go live: the controller owns the session; the button, health and rehearsal views present it.
         self.golive = GoLiveController(studio, settings, self)
         self.golive_widget = GoLiveWidget(self.golive, self)
@@ -81,11 +79,17 @@ class MainWindow(QMainWindow):
         self.golive_toolbar.setMovable(False)
         self.golive_toolbar.addWidget(self.golive_widget)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.golive_toolbar)
+        # A long failure reason must not widen the window past the screen: the label is cut
+        # at the window's edge; the whole reason is in its tooltip and in the health verdict.
+        self.golive_widget.state_label.setMinimumWidth(GOLIVE_STATE_MIN_WIDTH_PX)
         self.health_dock = HealthDock(self.golive, self)
         self.rehearsal_dock = RehearsalDock(self.golive, self)
         self.docks.extend([self.health_dock, self.rehearsal_dock])
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.health_dock)
-        self.splitDockWidget(self.health_dock, self.rehearsal_dock, Qt.Orientation.Vertical)
+        self.live_panel: QDockWidget | None = None
+        for dock in self.docks:
+            make_scrollable(dock)  # no dock's contents may push the window past a laptop screen
+        self.resize(DEFAULT_SIZE)
+        self.reset_layout()
         self.destinations_dialog: DestinationsDialog | None = None
         self.golive_dialog = None  # ui.golive_dialog.GoLiveDialog while open
         self.golive_widget.destinations_requested.connect(self.open_golive_dialog)
@@ -94,7 +98,6 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self._build_menus()
-        self._default_state = self.saveState(WINDOW_STATE_VERSION)
         self.bridge.collection_changed.connect(self._on_collection_changed)
         self.retranslate()
         self._show_transition_in_menu()
@@ -190,6 +193,7 @@ class MainWindow(QMainWindow):
             run_in_background(lambda: control.apply_webhook_settings(self.settings), lambda _result: None,
                               lambda error: self.statusBar().showMessage(str(error), 15_000), receiver=self)
         self.docks.append(self.live_panel)
+        make_scrollable(self.live_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.live_panel)
         self.tabifyDockWidget(self.health_dock, self.live_panel)
         self.live_panel.raise_()
@@ -339,11 +343,10 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            # The default size, but never more than the screen offers (1366×768 laptops).
-            screen = self.screen().availableGeometry() if self.screen() is not None else None
-            self.resize(min(1280, screen.width()) if screen else 1280, min(800, screen.height()) if screen else 800)
+            self.resize(DEFAULT_SIZE)
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, WINDOW_STATE_VERSION)
+        fit_to_screen(self)  # never more than the screen offers (1366×768 laptops)
 
     def save_layout(self) -> None:
         stored = window_settings()
@@ -352,9 +355,10 @@ class MainWindow(QMainWindow):
         stored.sync()
 
     def reset_layout(self) -> None:
-        self.restoreState(self._default_state, WINDOW_STATE_VERSION)
-        for dock in self.docks:
-            dock.show()
+        """The default layout: scenes, sources and mixer under the preview; the Live panel
+        tabbed over the stream health and the rehearsal viewer below them, on the right."""
+        right_top = [self.health_dock] + ([self.live_panel] if self.live_panel is not None else [])
+        arrange_default(self, [self.scenes_dock, self.sources_dock, self.mixer_dock], right_top, [self.rehearsal_dock])
 
     def open_golive_settings(self) -> None:
         """Settings → Go live…: recording while live and the events channel (modal, small)."""
@@ -410,6 +414,10 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        editor = getattr(self, "cover_editor", None)
+        if editor is not None and not editor.may_close(then=self.close):  # unsaved cover: asked first
+            event.ignore()
+            return
         self.golive.shutdown()  # WHIP DELETE and every output thread joined before the engine stops
         self.save_layout()
         self.bridge.detach()

@@ -43,5 +43,11 @@ def open_cover_editor(qtbot: Any, document: Any = None, preset: str = "youtube",
     try:
         yield window
     finally:
-        window.close()
-        window.pool.waitForDone(20000)
+        close_without_asking(window)
+
+
+def close_without_asking(window: CoverEditorWindow) -> None:
+    """Close the editor as a test's teardown: unsaved edits are let go without the question."""
+    window.undo_stack.setClean()
+    window.close()
+    window.pool.waitForDone(20000)

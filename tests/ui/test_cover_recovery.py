@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 from cover_designer.autosave import autosave, autosave_path, save
 from cover_designer.templates import load_template
 from ui.cover_editor import CoverEditorWindow, edit_layer
-from tests.ui.cover_helpers import wait_rendered
+from tests.ui.cover_helpers import close_without_asking, wait_rendered
 
 
 def make_editor(qtbot) -> CoverEditorWindow:
@@ -21,8 +21,8 @@ def make_editor(qtbot) -> CoverEditorWindow:
 
 
 def close(window) -> None:
-    window.close()
-    window.pool.waitForDone(20000)
+    """Teardown (or the program stopping): unsaved edits stay only in what autosave wrote."""
+    close_without_asking(window)
 
 
 def answer(qtbot, window, role) -> None:
@@ -117,8 +117,14 @@ def test_closing_right_after_an_edit_keeps_it_for_the_next_editor(qtbot, tmp_pat
         first.properties_panel.text_edit.setText("Typed just before closing")
         first.properties_panel.text_edit.editingFinished.emit()
         assert first.files._autosave_timer.isActive() and not autosave_path(path).exists()
+        first.close()  # well within the autosave delay: the edit is written while the question is asked
+        qtbot.waitUntil(lambda: first.unsaved.box is not None and first.unsaved.box.isVisible(), timeout=10000)
+        first.pool.waitForDone(10000)
+        assert autosave_path(path).exists() and first.isVisible()
+        QTest.mouseClick(first.unsaved.box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+        assert first.isVisible() and first.model.layer("headline").text == "Typed just before closing"
     finally:
-        close(first)  # well within the autosave delay
+        close(first)  # as if the program stopped with the question open
     assert autosave_path(path).exists()
     second = make_editor(qtbot)
     try:

@@ -142,21 +142,23 @@ class CoverFiles(QObject):
                           self._on_file_failed, receiver=self, pool=self.pool)
 
     # -- saving
-    def save(self) -> None:
+    def save(self, then: Callable[[], None] | None = None) -> None:
+        """Save to the cover's file (asking for one if it has none); ``then`` runs once it is written."""
         if self.path is None:
-            self.choose_file_to_save()
+            self.choose_file_to_save(then)
         else:
-            self.save_to(self.path)
+            self.save_to(self.path, then)
 
-    def choose_file_to_save(self) -> None:
+    def choose_file_to_save(self, then: Callable[[], None] | None = None) -> None:
         suggested = self.path or Path.home() / f"{self.model.document.id or 'cover'}.json"
         path, _filter = QFileDialog.getSaveFileName(self._window, self.tr("Save cover as"), str(suggested),
                                                     self.tr("Cover files (*.json)"))
         if path:
-            self.save_to(Path(path))
+            self.save_to(Path(path), then)
 
-    def save_to(self, path: Path) -> None:
-        """Write the cover atomically on a pool thread; the undo history is marked clean when done."""
+    def save_to(self, path: Path, then: Callable[[], None] | None = None) -> None:
+        """Write the cover atomically on a pool thread; the undo history is marked clean when done,
+        then ``then`` runs (not when the save failed)."""
         from cover_designer.autosave import save
 
         doc = self.model.document.model_copy(deep=True)
@@ -175,8 +177,14 @@ class CoverFiles(QObject):
                 self.undo_stack.setClean()
             self.message.emit(self.tr("Saved {path}").format(path=path))
             self.saved.emit(str(path))
+            if then is not None:
+                then()
 
         run_in_background(lambda: save(doc, path), saved, self._on_file_failed, receiver=self, pool=self.pool)
+
+    def stop_autosave(self) -> None:
+        """No autosave for the edits made so far (they are being discarded)."""
+        self._autosave_timer.stop()
 
     def flush_autosave(self) -> None:
         """Autosave now (unsaved edits only), not when the timer would."""

@@ -20,6 +20,8 @@ class CoverToolbar(QToolBar):
         self.setObjectName("cover_toolbar")
         self.model = model
         self.canvas = canvas
+        self.new_action = QAction(self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.templates_action = QAction(self)
         self.open_action = QAction(self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
@@ -43,6 +45,7 @@ class CoverToolbar(QToolBar):
         self.snap_check = QCheckBox()
         self.snap_check.setChecked(True)
         self.snap_check.toggled.connect(lambda on: setattr(canvas, "snapping", on))
+        self.addAction(self.new_action)
         self.addAction(self.templates_action)
         self.addAction(self.open_action)
         self.addAction(self.save_action)
@@ -76,6 +79,7 @@ class CoverToolbar(QToolBar):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Cover tools"))
+        self.new_action.setText(self.tr("&New"))
         self.templates_action.setText(self.tr("&Templates…"))
         self.open_action.setText(self.tr("&Open…"))
         self.save_action.setText(self.tr("&Save"))

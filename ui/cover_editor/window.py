@@ -9,6 +9,7 @@ status bar and the keyboard focus for typing into a layer.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import shiboken6
 from PySide6.QtCore import QEvent, Qt, QThreadPool
@@ -29,6 +30,7 @@ from ui.cover_editor.phone_preview import PhoneFeedPreview
 from ui.cover_editor.properties_panel import PropertiesPanel
 from ui.cover_editor.rendering import RenderOutput, RenderQueue
 from ui.cover_editor.toolbar import CoverToolbar
+from ui.cover_editor.unsaved import UnsavedChanges
 from ui.cover_image_panel import ImagePropertiesPanel
 from ui.cover_model import CoverEditorModel
 from ui.cover_style_panel import BackgroundPanel, StylePanel
@@ -51,6 +53,8 @@ class CoverEditorWindow(QMainWindow):
         self.layer_commands.problem.connect(self._show_problem)
         self.files = CoverFiles(self.model, self.undo_stack, self.edits, self.pool, self.open_document, self)
         self.files.message.connect(self._show_problem)
+        self.unsaved = UnsavedChanges(self.model, self.undo_stack, self.files, self)
+        self._may_close_now = False  # set once the user answered the unsaved-changes question
         self.renders = RenderQueue(self._render_snapshot, self.pool, self)
         self.renders.rendered.connect(self._on_rendered)
         self.renders.failed.connect(
@@ -61,8 +65,9 @@ class CoverEditorWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.toolbar = CoverToolbar(self.model, self.undo_stack, self.canvas, self)
         self.addToolBar(self.toolbar)
+        self.toolbar.new_action.triggered.connect(self.new_document)
         self.toolbar.templates_action.triggered.connect(self.choose_template)
-        self.toolbar.open_action.triggered.connect(self.files.choose_file_to_open)
+        self.toolbar.open_action.triggered.connect(self.choose_file_to_open)
         self.toolbar.save_action.triggered.connect(self.files.save)
         self.toolbar.save_as_action.triggered.connect(self.files.choose_file_to_save)
 
@@ -150,12 +155,26 @@ class CoverEditorWindow(QMainWindow):
         self._update_title()
 
     def open_template(self, template_id: str, preset_id: str | None = None) -> None:
-        """Read a template on a pool thread, then open it."""
+        """Read a template on a pool thread, then open it (unsaved changes: asked first)."""
         from cover_designer.templates import load_template
 
-        run_in_background(lambda: load_template(template_id), lambda doc: self.open_document(doc, preset_id),
-                          lambda error: self._show_problem(str(getattr(error, "message", error))), receiver=self,
-                          pool=self.pool)
+        self.unsaved.ask(lambda: run_in_background(
+            lambda: load_template(template_id), lambda doc: self.open_document(doc, preset_id),
+            lambda error: self._show_problem(str(getattr(error, "message", error))), receiver=self, pool=self.pool))
+
+    def new_document(self) -> None:
+        """A blank cover at the preset shown (unsaved changes: asked first)."""
+        def blank() -> None:
+            current = self.model.document
+            doc = CoverDocument(preset=self.model.preset.id, language=current.language, direction=current.direction,
+                                region=current.region)
+            self.open_document(doc, self.model.preset.id)
+
+        self.unsaved.ask(blank)
+
+    def choose_file_to_open(self) -> None:
+        """Pick a cover file to open (unsaved changes: asked first)."""
+        self.unsaved.ask(self.files.choose_file_to_open)
 
     def choose_template(self) -> None:
         gallery = TemplateGallery(self, self.pool)
@@ -222,9 +241,29 @@ class CoverEditorWindow(QMainWindow):
             field.selectAll()
 
     # -- window
+    def may_close(self, then: Callable[[], None] | None = None) -> bool:
+        """True when the editor can close now; else the unsaved-changes question is asked and False
+        returned: after Save or Discard the editor closes and ``then`` runs (the app's quit)."""
+        if self._may_close_now or not self.unsaved.has_unsaved_changes():
+            return True
+        self.files.flush_autosave()  # kept while the question is open, should the program stop meanwhile
+
+        def answered() -> None:
+            self._may_close_now = True
+            self.close()
+            self._may_close_now = False
+            if then is not None:
+                then()
+
+        self.unsaved.ask(answered)
+        return False
+
     def closeEvent(self, event) -> None:  # noqa: N802
         # Unsaved work goes to the autosave copy now, not 2 s from now: the next editor offers it back.
         self.files.flush_autosave()
+        if not self.may_close():
+            event.ignore()
+            return
         self.pool.waitForDone(10000)
         super().closeEvent(event)
 
