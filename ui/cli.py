@@ -199,12 +199,16 @@ def cmd_live(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from studio.live.review import newest_live_stats, no_live_show_reason, stream_lines
     from studio.outputs.show_stats import default_stats_dir, summarize
 
     paths = [Path(p) for p in args.stats]
     if not paths:
-        newest = sorted(default_stats_dir().glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
-        paths = newest[-1:]
+        newest, attempts = newest_live_stats(default_stats_dir())
+        if newest is None and attempts:
+            print(_("error: {reason}").format(reason=no_live_show_reason(attempts)), file=sys.stderr)
+            return 1
+        paths = [newest] if newest is not None else []
     if not paths:
         print(_("error: no show statistics yet (they are kept for every show from now on)"), file=sys.stderr)
         return 1
@@ -232,17 +236,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(json.dumps({"streams": streams, "show": show}, ensure_ascii=False, default=str))
         return 0
     for stream in streams:
-        print(stream["file"])
-        print("  " + stream["verdict"])
-        if stream["samples"]:
-            layers = ", ".join(
-                _("{rid} {size} sent {share}% of the time").format(rid=rid, size=layer["size"] or "?",
-                                                               share=round(100 * (layer["active_share"] or 0)))
-                for rid, layer in stream["layers"].items())
-            print("  " + layers)
-            print("  " + _("round trip p50 {rtt} ms, loss p50 {loss}, lowest estimate {estimate} kbit/s").format(
-                rtt=stream["rtt_ms_p50"], loss=stream["loss_fraction_p50"],
-                estimate=(stream["estimate_bps_min"] or 0) // 1000))
+        print("\n".join(stream_lines(stream)))
     return 0
 
 

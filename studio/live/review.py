@@ -5,6 +5,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from studio.core.i18n import _, ngettext
 from studio.live.store import LiveStore
 
 
@@ -53,3 +54,60 @@ def summarize(db_path: str | Path) -> dict[str, Any]:
         }
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Which stream to review, and the stream review in words
+def went_live(path: Path) -> bool:
+    """Whether a stats file shows the stream live at least once (not a failed attempt)."""
+    from studio.outputs.show_stats import read_records
+
+    records, _bad = read_records(path)
+    return any(record.get("state") == "live" for record in records)
+
+
+def newest_live_stats(directory: Path) -> tuple[Path | None, int]:
+    """The newest stats file of a show that went live, and how many files were looked at.
+
+    Attempts that never got on air (a refused token, a server that did not answer) keep their
+    stats too; they are skipped, so the review is of the last real show.
+    """
+    candidates = sorted(directory.glob("*.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True) if directory.is_dir() else []
+    for path in candidates:
+        try:
+            if went_live(path):
+                return path, len(candidates)
+        except OSError:
+            continue  # unreadable: look at the next one
+    return None, len(candidates)
+
+
+def no_live_show_reason(attempts: int) -> str:
+    """Why there is nothing to review although stats were kept: no attempt got on air."""
+    return ngettext("no show has gone live yet (the one attempt recorded never got on air)",
+                    "no show has gone live yet (none of the {count} attempts recorded got on air)", attempts).format(count=attempts)
+
+
+def _or_unknown(value: Any, fmt: str = "{}") -> str:
+    return fmt.format(value) if value is not None else _("unknown")
+
+
+def stream_lines(stream: dict[str, Any]) -> list[str]:
+    """A stream summary (``show_stats.summarize``) as lines of text; a number not measured reads "unknown"."""
+    lines = [stream["file"], "  " + stream["verdict"]]
+    if not stream.get("samples"):
+        return lines
+    layers = stream.get("layers") or {}
+    if layers:
+        lines.append("  " + ", ".join(
+            _("{rid} {size} sent {share}% of the time").format(
+                rid=rid, size=layer.get("size") or "?",
+                share=_or_unknown(None if layer.get("active_share") is None else round(100 * layer["active_share"])))
+            for rid, layer in layers.items()))
+    estimate = stream.get("estimate_bps_min")
+    loss = stream.get("loss_fraction_p50")
+    lines.append("  " + _("round trip p50 {rtt}, loss p50 {loss}, lowest estimate {estimate}").format(
+        rtt=_or_unknown(stream.get("rtt_ms_p50"), "{:g} ms"),
+        loss=_or_unknown(None if loss is None else round(100 * loss, 1), "{:g}%"),
+        estimate=_or_unknown(None if estimate is None else int(estimate) // 1000, "{} kbit/s")))
+    return lines
