@@ -1,0 +1,136 @@
+"""The main window's dock layout, kept inside a 1366×768 laptop screen.
+
+Hosts go live from laptops.  A dock whose contents are tall (the Live panel's promotions, the
+health figures, three rehearsal previews) must not push the window's minimum size past the
+screen, or the window manager lets the bottom docks fall off it.  So every dock's contents sit
+in a scroll area (the dock may be shorter than its contents; a scroll bar appears instead) and
+the default layout gives the right-hand column the full height, with the Live panel tabbed
+over the stream health.  The same arrangement is View → Reset layout.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QStyle, QWidget
+
+#: The largest minimum size the window may have: a 1366×768 screen less a title bar and a panel.
+MAX_MINIMUM_SIZE = QSize(1366, 720)
+#: The window's first size when nothing was saved (never more than the screen offers).
+DEFAULT_SIZE = QSize(1366, 800)
+BOTTOM_DOCK_HEIGHT_PX = 230
+RIGHT_COLUMN_WIDTH_PX = 440
+BOTTOM_DOCK_WIDTHS_PX = (260, 330, 300)  # scenes, sources, mixer
+HEALTH_SHARE = 0.62
+MAX_DOCK_MIN_WIDTH_PX = 560  # of the right column's height, above the rehearsal viewer
+
+_AREA_BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+_AREA_RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+
+
+class DockScrollArea(QScrollArea):
+    """A dock's contents, scrolled vertically when the dock is shorter than they are.
+
+    Its minimum width stays the contents' own (no sideways scrolling in a narrow dock), its
+    minimum height is a scroll area's small one: tall contents no longer decide the window's."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dockScroll")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hint = super().minimumSizeHint()
+        body = self.widget()
+        if body is None:
+            return hint
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        width = body.minimumSizeHint().width() + bar + 2 * self.frameWidth()
+        # Wider contents than this scroll sideways rather than widen the window past the screen.
+        return QSize(max(hint.width(), min(width, MAX_DOCK_MIN_WIDTH_PX)), hint.height())
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the contents' minimum width may have changed
+        return super().viewportEvent(event)
+
+
+def make_scrollable(dock: QDockWidget) -> QScrollArea:
+    """Put ``dock``'s contents in a :class:`DockScrollArea` (once)."""
+    body = dock.widget()
+    if isinstance(body, DockScrollArea):
+        return body
+    scroll = DockScrollArea(dock)
+    if body is not None:
+        scroll.setWidget(body)  # reparents the body into the viewport
+    dock.setWidget(scroll)
+    return scroll
+
+
+def dock_body(dock: QDockWidget) -> QWidget | None:
+    """The dock's own contents, inside its scroll area or not."""
+    body = dock.widget()
+    return body.widget() if isinstance(body, DockScrollArea) else body
+
+
+def arrange_default(window: QMainWindow, bottom: list[QDockWidget], right_top: list[QDockWidget],
+                    right_bottom: list[QDockWidget]) -> None:
+    """The default layout: ``bottom`` side by side under the preview; a full-height right
+    column with ``right_top`` tabbed together (the last one raised) above ``right_bottom``."""
+    window.setCorner(Qt.Corner.BottomRightCorner, _AREA_RIGHT)
+    window.setCorner(Qt.Corner.TopRightCorner, _AREA_RIGHT)
+    for dock in (*bottom, *right_top, *right_bottom):
+        dock.setFloating(False)
+    if bottom:
+        window.addDockWidget(_AREA_BOTTOM, bottom[0])
+        for previous, dock in zip(bottom, bottom[1:]):
+            window.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
+    column = [*right_top[:1], *right_bottom]
+    if column:
+        window.addDockWidget(_AREA_RIGHT, column[0])
+        for previous, dock in zip(column, column[1:]):
+            window.splitDockWidget(previous, dock, Qt.Orientation.Vertical)
+    for dock in right_top[1:]:
+        window.tabifyDockWidget(right_top[0], dock)
+    for dock in (*bottom, *right_top, *right_bottom):
+        dock.show()
+    if right_top:
+        right_top[-1].raise_()
+    _size_docks(window, bottom, right_top, right_bottom)
+
+
+def _size_docks(window: QMainWindow, bottom: list[QDockWidget], right_top: list[QDockWidget],
+                right_bottom: list[QDockWidget]) -> None:
+    if bottom:
+        window.resizeDocks(bottom, list(BOTTOM_DOCK_WIDTHS_PX[: len(bottom)]), Qt.Orientation.Horizontal)
+        window.resizeDocks(bottom[:1], [BOTTOM_DOCK_HEIGHT_PX], Qt.Orientation.Vertical)
+    column = [*right_top[:1], *right_bottom]
+    if column:
+        window.resizeDocks(column[:1], [RIGHT_COLUMN_WIDTH_PX], Qt.Orientation.Horizontal)
+    if right_top and right_bottom:
+        height = max(400, window.height() - 120)
+        top = int(height * HEALTH_SHARE)
+        window.resizeDocks([right_top[0], right_bottom[0]], [top, height - top], Qt.Orientation.Vertical)
+
+
+def fit_to_screen(window: QMainWindow) -> None:
+    """Shrink the window (and move it) so it lies on its screen's available area."""
+    screen = window.screen()
+    if screen is None:
+        return
+    available = screen.availableGeometry()
+    frame = window.frameGeometry()
+    extra_w = max(0, frame.width() - window.width())
+    extra_h = max(0, frame.height() - window.height())
+    width = min(window.width(), available.width() - extra_w)
+    height = min(window.height(), available.height() - extra_h)
+    if (width, height) != (window.width(), window.height()):
+        window.resize(max(width, window.minimumWidth()), max(height, window.minimumHeight()))
+    frame = window.frameGeometry()
+    x = min(max(frame.x(), available.x()), available.right() - frame.width() + 1)
+    y = min(max(frame.y(), available.y()), available.bottom() - frame.height() + 1)
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(max(available.x(), x), max(available.y(), y))
+
+
+__all__ = ["DockScrollArea", "MAX_MINIMUM_SIZE", "arrange_default", "dock_body", "fit_to_screen", "make_scrollable"]
