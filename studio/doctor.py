@@ -101,6 +101,26 @@ def check_fonts() -> Row:
     )
 
 
+def check_region_fonts() -> Row:
+    """Every script a region pack supports has a font that draws its sample (canvas, cards and the
+    app's text fields all use these fonts)."""
+    from studio.fonts import SCRIPT_NAMES, region_script_coverage
+
+    rows = region_script_coverage()
+    gaps = [row for row in rows if not row.is_covered]
+    if not gaps:
+        detail = _("fonts for {scripts}").format(scripts=", ".join(_(SCRIPT_NAMES[row.script]) for row in rows))
+    else:
+        detail = "; ".join(_("no font for {script} ({regions}): {characters}").format(
+            script=_(SCRIPT_NAMES[row.script]), regions=", ".join(row.regions), characters="".join(row.missing[:8]))
+            for row in gaps)
+    return _row(
+        _("Fonts for the region packs' scripts"), not gaps, detail,
+        _("Install the Noto fonts: run tools/setup.sh (pip packages fontpkg-noto-sans, fontpkg-noto-sans-thai, "
+          "fontpkg-noto-sans-arabic; sudo apt-get install fonts-noto-cjk)"),
+    )
+
+
 def check_pulse() -> Row:
     if platform.system() != "Linux":
         return _row(_("PulseAudio client (Qt Multimedia)"), True, _("not needed on this system"))
@@ -108,7 +128,8 @@ def check_pulse() -> Row:
     return _row(_("PulseAudio client (Qt Multimedia)"), found is not None, found or _("libpulse not found"), _("sudo apt-get install libpulse0"))
 
 
-CHECKS: list[Callable[[], Row]] = [check_portaudio, check_audio_devices, check_video_devices, check_encoders, check_text_shaping, check_fonts, check_pulse]
+CHECKS: list[Callable[[], Row]] = [check_portaudio, check_audio_devices, check_video_devices, check_encoders, check_text_shaping, check_fonts,
+                                   check_region_fonts, check_pulse]
 
 
 def run_checks(extra: list[Row] | None = None) -> list[Row]:

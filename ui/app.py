@@ -28,6 +28,7 @@ from studio.scene import SceneCollection
 from studio.core.paths import config_dir
 from studio.settings import Settings, load_settings, save_settings
 from ui import i18n as ui_i18n
+from ui.app_fonts import register_renderer_fonts
 from ui.bridge import StudioBridge
 from ui.collection_files import read_collection
 from ui.icons import icon
@@ -183,6 +184,7 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("Bridgecast")
     app.setWindowIcon(icon("bridgecast"))
     apply_style(app)
+    register_renderer_fonts()  # Thai, Arabic … in text fields and lists, not empty boxes
 
     settings, settings_warning = load_settings()
     ui_i18n.install(app, settings.language)
