@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from studio.core.clock import NS_PER_S, now_ns
 from studio.core.errors import StudioError
-from studio.core.i18n import _
+from studio.core.i18n import _, ngettext
 from studio.scene import Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, load_collection
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -368,6 +368,38 @@ def plan_from_options(options: LiveOptions, stats_path: Path | None) -> "GoLiveP
     )
 
 
+def load_catalog_at_start(shelf: Any, path: Path, report: Callable[[str], None]) -> None:
+    """``--catalog``: every row problem is one ``warning:`` line; a file that imports nothing
+    keeps the saved catalog (said in a warning) or, with none saved, stops the show before it
+    goes live (:class:`~studio.live.errors.CatalogError`, one ``error:`` line)."""
+    from studio.live.catalog import CatalogNotImportedError
+    from studio.live.errors import CatalogError
+
+    try:
+        result = shelf.read(path)
+        errors = result.errors
+        for error in errors:
+            report(_("warning: catalog {name}: {problem}").format(name=path.name, problem=error.message))
+        event = shelf.apply(result, path.name)
+    except CatalogError as exc:
+        if not isinstance(exc, CatalogNotImportedError):
+            report(_("warning: {reason}").format(reason=exc))
+        saved = len(shelf.products)
+        if not saved:
+            raise CatalogError(_("nothing in {name} could be imported and no saved catalog can stand in for it").format(
+                name=path.name)) from None
+        report(ngettext("warning: nothing in {name} could be imported; the show goes on with the saved catalog ({count} product)",
+                        "warning: nothing in {name} could be imported; the show goes on with the saved catalog ({count} products)",
+                        saved).format(name=path.name, count=saved))
+        return
+    if result.skipped_rows:
+        report(ngettext("warning: {count} row of {name} was left out", "warning: {count} rows of {name} were left out",
+                        len(result.skipped_rows)).format(count=len(result.skipped_rows), name=path.name))
+    if event["data"].get("unpinned_sku"):
+        report(_("warning: the pinned product {sku} is not in {name}, so it was taken off the program").format(
+            sku=event["data"]["unpinned_sku"], name=path.name))
+
+
 def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Callable[[str], None] | None = None) -> int:
     """Go live headless until ``duration_s`` passes or ``stop`` is set; returns the exit code.
 
@@ -412,9 +444,11 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
         if options.catalog is not None or options.control_port is not None or webhook_url or options.events_channel:
             from studio.control import LiveControl
 
-            control = LiveControl(studio, options.show_db, options.catalog, port=options.control_port, host=options.control_host, token=options.control_token,
+            control = LiveControl(studio, options.show_db, None, port=options.control_port, host=options.control_host, token=options.control_token,
                                   webhook_url=webhook_url, webhook_secret=webhook_secret,
                                   locale=options.locale, region=options.region)
+            if options.catalog is not None:
+                load_catalog_at_start(control.live.shelf, options.catalog, report)
             control.live.stream_state = lambda: service.state if service is not None else "stopped"
         # The stats file is written here, once a second on the media clock, so the run's
         # exit follows the same tick; the service itself writes no second copy.

@@ -3,7 +3,8 @@
 Columns: ``sku``, ``title`` (default language) and ``title_<lang>`` (e.g. ``title_ar``),
 ``selling_points`` / ``selling_points_<lang>`` (``|``-separated), ``price``,
 ``original_price``, ``currency`` (ISO 4217), ``stock``, ``image``, ``link``.
-A bad row is skipped and reported; the good rows still load.
+A bad row is skipped and reported; the good rows still load.  A file that is not text
+(a spreadsheet saved as .xlsx, an image) or not UTF-8 is refused as a whole, in words.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any, Iterable
 
 from babel.numbers import list_currencies
 
-from studio.core.i18n import _
+from studio.core.i18n import _, ngettext
 from studio.live.errors import CatalogError
 
 KNOWN_COLUMNS = {"sku", "title", "selling_points", "price", "original_price", "currency", "stock", "image", "link"}
@@ -50,6 +51,11 @@ class Product:
             return None
         return int(((original - price) / original * 100).to_integral_value())
 
+    @property
+    def is_sold_out(self) -> bool:
+        """Stock known and zero: the on-screen card says "Sold out" and pinning it warns."""
+        return self.stock == 0
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -73,6 +79,37 @@ class CatalogResult:
     products: list[Product]
     errors: list[RowError]
 
+    @property
+    def skipped_rows(self) -> list[int]:
+        """The data rows left out because of a problem (row-0 notes such as an unknown column skip nothing)."""
+        return sorted({error.row for error in self.errors if error.row > 0})
+
+
+class CatalogNotImportedError(CatalogError):
+    """Not one product of a catalog file could be imported; the catalog in use stays.
+
+    ``errors`` lists every row's problem (:class:`RowError`) so the host can fix the file.
+    """
+
+    def __init__(self, name: str, errors: list[RowError]) -> None:
+        self.errors = errors
+        if errors:
+            message = _("Nothing in {name} could be imported: every row has a problem; the catalog in use is kept.")
+        else:
+            message = _("{name} holds no products; the catalog in use is kept.")
+        super().__init__(message.format(name=name))
+
+
+class CatalogRowsSkippedError(CatalogError):
+    """Some rows of a catalog file have problems: it replaces the catalog only when the host agrees."""
+
+    def __init__(self, name: str, result: CatalogResult) -> None:
+        self.result = result
+        count = len(result.skipped_rows)
+        super().__init__(ngettext("{count} row of {name} has a problem and would be left out.",
+                                  "{count} rows of {name} have problems and would be left out.", count)
+                         .format(count=count, name=name))
+
 
 def _parse_decimal(text: Any) -> Decimal | None:
     if text is None or (isinstance(text, str) and not text.strip()):
@@ -91,7 +128,15 @@ def _rows_from_file(path: Path) -> list[dict[str, Any]]:
         raw = path.read_bytes()
     except OSError as err:
         raise CatalogError(_("Cannot read the catalog file {path}: {error}").format(path=path, error=err.strerror or err)) from err
-    text = raw.decode("utf-8-sig", errors="replace")
+    if b"\x00" in raw[:65536]:
+        # Text catalogs never hold NUL bytes; spreadsheets (.xlsx), images and archives do.
+        raise CatalogError(_("{name} is not a text catalog (it looks like a spreadsheet or other binary file). "
+                             "Save it as “CSV UTF-8” or JSON and load it again.").format(name=path.name))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CatalogError(_("{name} is not UTF-8 text. Save it from the spreadsheet as “CSV UTF-8” and load it again.")
+                           .format(name=path.name)) from None
     if path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")):
         try:
             data = json.loads(text)

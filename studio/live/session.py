@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import copy
 import logging
+import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 from studio.core.events import Signal
+from studio.core.i18n import _, ngettext
 from studio.live.catalog import Product
 from studio.live.comments import DEFAULT_KEYWORDS, CommentAdapter
 from studio.live.giveaway import Giveaway
@@ -32,12 +34,16 @@ from studio.live.layout import OverlayLayout, checked_locale, region_id
 from studio.live.products import ProductShelf
 from studio.live.promotions import Coupons, FlashSale
 from studio.live.qa import Comments, QuickReplies
-from studio.live.rundown import RunOfShow
+from studio.live.rundown import Plan, RunOfShow
 from studio.live.store import LiveStore
 
 log = logging.getLogger(__name__)
 
 TICK_INTERVAL_S = 0.25
+RUN_KEY = "run"  # store key: {"is_open": bool, "opened_at": wall s} (bookkeeping, not journaled)
+# What a new show takes over from the last one: preparation, not anything on air.
+CARRIED_KEYS = ("products", "quick_replies", "blocked")
+ARCHIVE_DIR = "shows"
 
 
 class LiveShow:
@@ -63,19 +69,29 @@ class LiveShow:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._adapters: list[CommentAdapter] = []
+        self._keywords = keywords
         saved = self.store.load_state()
+        self._build_units(saved)
+        self.restored = bool(saved)
+        # The app marks the show open while it runs it and closed at a clean stop: a show found
+        # open was interrupted (crash, power cut) and comes back by itself; a show that ended
+        # cleanly comes back only when the host says so (see ``previous_show``, ``new_show``).
+        self.was_interrupted = bool((saved.get(RUN_KEY) or {}).get("is_open"))
+        self.store.put_state({RUN_KEY: {"is_open": True, "opened_at": self.clock()}})
+        if catalog is not None:
+            self.shelf.load(catalog)
+
+    def _build_units(self, saved: dict[str, Any]) -> None:
         self.shelf = ProductShelf(self.journal, self.layout, saved)
         self.coupons = Coupons(self.journal, self.layout, saved)
         self.flash_sale = FlashSale(self.journal, self.layout, self.shelf, saved)
         self.giveaway = Giveaway(self.journal, self.layout, saved)
         self.quick_replies = QuickReplies(self.journal, self.layout, self.shelf, self.coupons, saved)
-        self.comments = Comments(self.journal, self.layout, self.store, self.giveaway, self.quick_replies, keywords, saved)
+        self.comments = Comments(self.journal, self.layout, self.store, self.giveaway, self.quick_replies, self._keywords, saved)
         # Looked up at action time: an engine may swap its scene switcher (and tests pass None).
+        studio = self.studio
         switch_scene = (lambda scene: studio.switch_scene(scene)) if studio is not None else None
         self.rundown = RunOfShow(self.journal, self.shelf, self.coupons, self.flash_sale, switch_scene, saved)
-        self.restored = bool(saved)
-        if catalog is not None:
-            self.shelf.load(catalog)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -97,6 +113,10 @@ class LiveShow:
         with self.journal.lock:
             self.layout.clear_leaving()
             self.layout.close()
+        try:
+            self.store.put_state({RUN_KEY: {"is_open": False, "closed_at": self.clock()}})
+        except sqlite3.Error:  # a full disk must not keep the app from quitting; next start sees a crash
+            log.warning("could not mark the show as closed", exc_info=True)
         self.store.close()
 
     def _run(self) -> None:
@@ -111,7 +131,8 @@ class LiveShow:
 
     def add_comment_adapter(self, adapter: CommentAdapter) -> None:
         self._adapters.append(adapter)
-        adapter.start(self.comments.add)
+        # Looked up per comment: a new show replaces the units, the adapters stay.
+        adapter.start(lambda payload: self.comments.add(payload))
 
     def tick(self) -> None:
         """Announce phase changes (pre-roll → live → ended), segment overtime; redraw countdowns;
@@ -121,6 +142,60 @@ class LiveShow:
             self.layout.sweep()
             self.flash_sale.tick()
             self.rundown.tick()
+
+    # -- one show after another ----------------------------------------------------------------------
+    def previous_show(self) -> list[str]:
+        """What the show restored from the database still has going, in words (empty: nothing):
+        the app asks before bringing these back on air after a clean quit."""
+        with self.journal.lock:
+            items = []
+            if self.shelf.pinned_sku:
+                items.append(_("product {sku} on screen").format(sku=self.shelf.pinned_sku))
+            if self.coupons.shown_code:
+                items.append(_("coupon {code} on screen").format(code=self.coupons.shown_code))
+            elif self.coupons.by_code:
+                items.append(ngettext("{count} coupon", "{count} coupons", len(self.coupons.by_code)).format(count=len(self.coupons.by_code)))
+            if self.flash_sale.current is not None:
+                items.append(_("a flash sale of {sku}").format(sku=self.flash_sale.current.sku))
+            if self.giveaway.current is not None:
+                items.append(_("the giveaway “{keyword}”").format(keyword=self.giveaway.current.keyword))
+            if self.comments.pinned_answer is not None:
+                items.append(_("a pinned answer"))
+            if self.rundown.plan.index >= 0:
+                items.append(_("the run-of-show at segment {number}").format(number=self.rundown.plan.index + 1))
+            comment_count = self.store.count_events("comment.received")
+            if comment_count:
+                items.append(ngettext("{count} comment", "{count} comments", comment_count).format(count=comment_count))
+            return items
+
+    def new_show(self) -> dict[str, Any]:
+        """Start a fresh show: the current one is copied to ``shows/show-<time>.db`` next to the
+        database (for ``bridgecast review --show-db``), then nothing is on air any more and the
+        journal starts again.  The catalog, quick replies and blocked viewers carry over, and the
+        run-of-show plan's segments (from the top).  Returns the ``show.new`` event."""
+        with self.journal.lock:
+            saved = self.store.load_state()
+            carried = {key: saved[key] for key in CARRIED_KEYS if key in saved}
+            if self.rundown.plan.segments:
+                carried["plan"] = Plan(segments=self.rundown.plan.segments).to_state()
+            carried[RUN_KEY] = {"is_open": True, "opened_at": self.clock()}
+            archive = self._archive_path()
+            self.store.archive_to(archive)
+            self.store.reset(carried)
+            self._build_units(carried)
+            self.refresh_overlays()  # every card of the last show leaves the program
+            self.was_interrupted = False
+            return self.journal.commit("show.new", {"archive": str(archive)})
+
+    def _archive_path(self) -> Path:
+        folder = self.store.path.parent / ARCHIVE_DIR
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.clock()))
+        path = folder / f"show-{stamp}.db"
+        number = 2
+        while path.exists():
+            path = folder / f"show-{stamp}-{number}.db"
+            number += 1
+        return path
 
     # -- snapshot --------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -77,6 +77,52 @@ class LiveStore:
                 raise
         return {"seq": int(seq), "t": t, "type": event_type, "data": data}
 
+    def put_state(self, state: dict[str, Any]) -> None:
+        """Write state rows without a journal event: bookkeeping about the run (is the app running
+        this show now?), not a change of the show itself."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for key, value in state.items():
+                    db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+                               (key, json.dumps(value, ensure_ascii=False, separators=(",", ":"))))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def archive_to(self, path: str | Path) -> Path:
+        """Copy the whole show (state, journal, comments) to a new database at ``path``, consistently
+        (SQLite's online backup), for review after a new show starts.  Refuses to overwrite."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            raise FileExistsError(path)
+        target = sqlite3.connect(str(path))
+        try:
+            with self._lock:
+                self._db.backup(target)
+        finally:
+            target.close()
+        return path
+
+    def reset(self, state: dict[str, Any]) -> None:
+        """Empty the journal, the comments and the state, then write ``state``: one transaction."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("events", "comments", "state"):
+                    db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                for key, value in state.items():
+                    db.execute("INSERT INTO state (key, value) VALUES (?, ?)",
+                               (key, json.dumps(value, ensure_ascii=False, separators=(",", ":"))))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
     def load_state(self) -> dict[str, Any]:
         with self._lock:
             rows = self._db.execute("SELECT key, value FROM state").fetchall()
