@@ -5,9 +5,15 @@ is the source language).
 The engine marks user text with ``_("...")``; ``ui/`` uses Qt's ``tr()``, which a
 QTranslator in ``ui/i18n.py`` answers from this same catalog, so one file per language
 holds every string.  The language follows the system unless settings pin one.
+
+The words on the program (overlay cards) are not the operator's: they follow the show's
+locale through :func:`translator_for`, which reads the same catalogs (a language may ship
+only ``overlays.po``, the on-air labels; such partial languages are never offered as a UI
+language — :data:`LANGUAGES` lists the complete ones).
 """
 from __future__ import annotations
 
+import functools
 import locale
 import os
 import threading
@@ -106,3 +112,55 @@ def N_(message: str) -> str:
 
 
 _ = gettext
+
+
+class Translator:
+    """``gettext``/``ngettext`` answered from one language's catalog, whatever the UI language is.
+
+    Used for text viewers see on the program: the show's locale picks it, never the operator's
+    UI language.  Calls are written ``words.gettext("...")`` so ``tools/messages.py`` extracts them.
+    """
+
+    def __init__(self, language: str) -> None:
+        self.language = language  # the catalog's language code ("ar", "pt_BR"; "en" = the source text)
+
+    def gettext(self, message: str) -> str:
+        if self.language == SOURCE_LANGUAGE:
+            return message
+        return _load_catalog(self.language).get(message, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+    __call__ = gettext
+
+    def __repr__(self) -> str:
+        return f"Translator({self.language!r})"
+
+
+def catalog_language(locale_code: str | None) -> str:
+    """The shipped catalog for ``locale_code`` (CLDR "ar_SA", BCP 47 "pt-BR"): the locale's own
+    ("pt_BR"), else its language's ("ar", "es"; any Chinese reads Simplified, as in the UI),
+    else the source language, English."""
+    code = (locale_code or "").split(".")[0].split("@")[0].replace("-", "_").strip()
+    if not code or code in ("C", "POSIX"):
+        return SOURCE_LANGUAGE
+    parts = code.split("_")
+    base = parts[0].lower()
+    candidates = ["_".join([base] + [p.upper() if len(p) == 2 else p.title() for p in parts[1:]]), base]
+    if base == "zh":
+        candidates.append("zh_CN")
+    for candidate in candidates:
+        if candidate == SOURCE_LANGUAGE:
+            return SOURCE_LANGUAGE
+        folder = TRANSLATIONS_DIR / candidate
+        if folder.is_dir() and any(folder.glob("*.po")):
+            return candidate
+    return SOURCE_LANGUAGE
+
+
+@functools.lru_cache(maxsize=64)
+def translator_for(locale_code: str | None) -> Translator:
+    """The words of a show in ``locale_code`` (falling back language → English); independent of
+    :func:`set_language`, so switching the UI never changes what viewers read."""
+    return Translator(catalog_language(locale_code))

@@ -7,7 +7,9 @@ language through :mod:`cover_designer.text` (per-run font fallback, raqm shaping
 right-to-left, Thai and Vietnamese marks placed, CJK by language face), its ready phrases ("SALE",
 "ลด 50%", "خصم 50%" …) when the pack speaks the show's language, and a mirrored layout for
 right-to-left markets (the picture, badge and stock bar swap sides; numbers are not mirrored).
-Prices go through Babel's ``format_currency`` for the show's locale.
+Prices go through Babel's ``format_currency`` for the show's locale.  Every other word on a card
+comes from :class:`~studio.live.card_words.CardWords`: the show's language, never the operator's
+UI language (a show in Arabic reads Arabic while the panel runs in 简体中文).
 
 A card is drawn once per state change; the compositor animates it by position and opacity only.
 """
@@ -27,7 +29,7 @@ from PIL import Image, ImageDraw
 from cover_designer import text as textlib
 from cover_designer.lint import CONTRAST_MIN, relative_luminance, contrast_ratio
 from cover_designer.regions import REGIONS, region_for_locale
-from studio.core.i18n import _, ngettext
+from studio.live.card_words import CardWords
 from studio.live.catalog import Product
 
 Colour = tuple[int, int, int, int]
@@ -118,7 +120,8 @@ class OverlayStyle:
     min_text_px: int = 0
 
     def phrase(self, key: str, fallback: str, **values: object) -> str:
-        """The pack's ready phrase in the show's language, else ``fallback`` (translated UI text)."""
+        """The pack's ready phrase in the show's language, else ``fallback`` (the label already in
+        the show's language, from :class:`~studio.live.card_words.CardWords`)."""
         text = REGIONS[self.region].phrase(key, self.language) if self.speaks_language else fallback
         return text.format(**values) if values else text
 
@@ -275,6 +278,7 @@ def product_card(product: Product, locale: str, scale: float, price: str | None 
     style = _sized(overlay_style(locale, region), min_text_px)
     if is_rtl(title) and not style.is_mirrored:
         style = _mirrored(style)
+    words = CardWords(locale, style)
     width, height = _card("product", scale, width_px)
     image, draw = _canvas(width, height)
     stripe = max(2, int(8 * scale))
@@ -298,7 +302,7 @@ def product_card(product: Product, locale: str, scale: float, price: str | None 
             x0 += thumb + pad
     title_x0, title_x1 = x0, x1
     if percent:
-        badge = _layout(style.phrase("discount", _("-{percent}%").format(percent=percent), discount=percent), style,
+        badge = _layout(words.discount_badge(percent), style,
                         int(170 * scale), int(26 * scale), int(18 * scale), weight="bold", direction="auto")
         badge_h = int(44 * scale)
         # The badge sits at the reading-end corner: top right (top left when mirrored).
@@ -351,19 +355,14 @@ def coupon_banner(coupon: dict, locale: str, scale: float, currency: str = "USD"
     width, height = _card("coupon", scale, width_px)
     image, draw = _canvas(width, height)
     draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=int(14 * scale), fill=style.accent)
-    kind, value = coupon["kind"], coupon.get("value", "0")
-    if kind == "percent":
-        headline = style.phrase("discount", _("{percent}% off").format(percent=value), discount=value)
-    elif kind == "amount":
-        headline = _("{amount} off").format(amount=format_price(str(value), coupon.get("currency") or currency, locale))
-    else:
-        headline = style.phrase("free_shipping", _("Free shipping"))
-    if coupon.get("is_referral"):
-        headline = _("Invite a friend: you both get {offer}").format(offer=headline)
+    words = CardWords(locale, style)
+    amount = (format_price(str(coupon.get("value", "0")), coupon.get("currency") or currency, locale)
+              if coupon["kind"] == "amount" else None)
+    headline = words.coupon_headline(coupon, amount)
     pad = int(14 * scale)
     head = _layout(headline, style, width - 2 * pad, int(32 * scale), int(20 * scale), weight="bold")
     _draw(draw, head, pad, width - pad, pad, style.on_accent)
-    code = _layout(_("Code: {code}").format(code=coupon["code"]), style, width - 2 * pad - int(24 * scale),
+    code = _layout(words.coupon_code(coupon["code"]), style, width - 2 * pad - int(24 * scale),
                    int(24 * scale), int(18 * scale), weight="bold")
     chip_h = int(34 * scale)
     _chip(draw, code, style.start(pad, width - pad), height - pad - chip_h + int(4 * scale), chip_h, int(12 * scale),
@@ -382,19 +381,12 @@ def flash_sale_card(sale: dict, product: Product | None, locale: str, scale: flo
     _plate(draw, width, height, int(14 * scale), style.plate, style.accent, stripe, style.is_mirrored)
     pad = int(14 * scale)
     x0, x1 = (pad, width - stripe - pad) if style.is_mirrored else (stripe + pad, width - pad)
+    words = CardWords(locale, style)
     seconds = max(0, int(sale.get("countdown_s", 0) + 0.999))
-    clock = f"{seconds // 60:02d}:{seconds % 60:02d}"
-    phase = sale.get("phase")
-    if phase == "preroll":
-        status = _("Starts in")
-    elif phase == "live":
-        status = _("Ends in")
-    elif sale.get("end_reason") == "sold_out":
-        status, clock = _("Sold out!"), ""
-    else:
-        status, clock = _("Flash sale ended"), ""
+    status, has_clock = words.sale_status(sale)
+    clock = f"{seconds // 60:02d}:{seconds % 60:02d}" if has_clock else ""
     row_h = int(38 * scale)
-    chip = _layout(style.phrase("sale", _("Flash sale")), style, int(150 * scale), int(22 * scale), int(16 * scale),
+    chip = _layout(words.sale_chip(), style, int(150 * scale), int(22 * scale), int(16 * scale),
                    weight="bold")
     chip_left, chip_right = _chip(draw, chip, style.start(x0, x1), pad, row_h, int(10 * scale), style.accent,
                                   style.on_accent)
@@ -411,7 +403,7 @@ def flash_sale_card(sale: dict, product: Product | None, locale: str, scale: flo
         line = _layout(f"{product.title(locale.split('_')[0])}  {price}", style, x1 - x0, int(24 * scale), int(18 * scale))
         _draw(draw, line, x0, x1, pad + row_h + int(8 * scale), style.ink)
     stock, remaining = int(sale.get("stock", 0)), int(sale.get("remaining", 0))
-    left_text = _layout(_("{remaining} of {stock} left").format(remaining=remaining, stock=stock), style, int(160 * scale),
+    left_text = _layout(words.stock_left(remaining, stock), style, int(160 * scale),
                         int(20 * scale), int(14 * scale))
     bar_y0, bar_y1 = height - pad - int(22 * scale), height - pad
     bar_x0, bar_x1 = (x0 + left_text.width + gap, x1) if style.is_mirrored else (x0, x1 - left_text.width - gap)
@@ -429,24 +421,25 @@ def giveaway_card(giveaway: dict, scale: float, locale: str = "en_US", region: s
                   width_px: int | None = None, min_text_px: int = 0) -> np.ndarray:
     """Entry call (keyword, entries) or the winners, and the seed commitment, on the pack's primary colour."""
     style = _sized(overlay_style(locale, region), min_text_px)
+    words = CardWords(locale, style)
     width, height = _card("giveaway", scale, width_px)
     image, draw = _canvas(width, height)
     _plate(draw, width, height, int(14 * scale), style.deep_plate)
     pad = int(14 * scale)
     x0, x1 = pad, width - pad
     if giveaway.get("winners"):
-        head = _layout(_("Winners"), style, x1 - x0, int(30 * scale), weight="bold")
+        head = _layout(words.winners(), style, x1 - x0, int(30 * scale), weight="bold")
         body = _layout(", ".join(giveaway["winners"][-5:]), style, x1 - x0, int(26 * scale), int(18 * scale))
     else:
-        head = _layout(_("Giveaway! Comment “{keyword}” to enter").format(keyword=giveaway.get("keyword", "")), style,
+        head = _layout(words.giveaway_call(giveaway.get("keyword", "")), style,
                        x1 - x0, int(28 * scale), int(18 * scale), weight="bold")
         count = len(giveaway.get("entries", []))
-        body = _layout(ngettext("{count} entry", "{count} entries", count).format(count=count), style, x1 - x0,
+        body = _layout(words.entries(count), style, x1 - x0,
                        int(26 * scale), int(18 * scale))
     _draw(draw, head, x0, x1, pad, style.deep_highlight)
     _draw(draw, body, x0, x1, pad + int(42 * scale), style.deep_ink)
     commitment = giveaway.get("commitment", "")
-    proof = _layout(_("Commitment {hash}").format(hash=commitment[:16] + "…"), style, x1 - x0, int(18 * scale), int(14 * scale))
+    proof = _layout(words.commitment(commitment[:16] + "…"), style, x1 - x0, int(18 * scale), int(14 * scale))
     _draw(draw, proof, x0, x1, height - pad - proof.height, style.deep_muted)
     return np.asarray(image)
 
