@@ -23,6 +23,8 @@ from PIL import ImageFont, features
 
 from studio.core.i18n import _
 
+from .wordbreak import needs_word_breaking, words
+
 RESOURCE_FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 CJK_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/noto-cjk", "/usr/share/fonts/google-noto-cjk")
 CJK_FACE = {"ja": 0, "ko": 1, "zh-hans": 2, "zh": 2, "zh-cn": 2, "zh-sg": 2, "zh-hant": 3, "zh-tw": 3, "zh-hk": 3}
@@ -497,6 +499,21 @@ def _layout_line(text: str, size_px: int, weight: str, language: str | None, dir
 
 
 def _wrap_units(text: str) -> list[str]:
+    """Break opportunities: after spaces, between Thai words (dictionary word breaking, see
+    :mod:`cover_designer.wordbreak`), and between CJK characters only when the text has no spaces."""
+    units: list[str] = []
+    for unit in _space_units(text):
+        core = unit.rstrip(" ")
+        if not needs_word_breaking(core):
+            units.append(unit)
+            continue
+        pieces = list(words(core)) or [core]
+        pieces[-1] += unit[len(core):]  # the space stays at the end of the last word
+        units.extend(pieces)
+    return units
+
+
+def _space_units(text: str) -> list[str]:
     """Break opportunities: after spaces; between CJK characters only when the text has no spaces
     (a spaced Japanese phrase such as "本日限定セール 送料無料" breaks at its space)."""
     if " " in text.strip():
