@@ -93,6 +93,7 @@ class _Picture:
     weights: tuple[np.ndarray, np.ndarray] | None = None
     capture_ns: int | None = None  # of the source frame it was made from (None: a slate)
     has_timecode: bool = False  # the source stamped the CONTRACTS.md strip into it at capture
+    is_own: bool = False  # scaled or converted here: not the source's frame (may be drawn on)
 
     @property
     def is_opaque(self) -> bool:
@@ -158,6 +159,7 @@ class Compositor:
         self._clean_subscribers: tuple[LatestSlot[CleanPicture], ...] = ()
         self._clean: CleanPicture | None = None  # made by render(), handed out by publish()
         self._content = _Content()
+        self._is_canvas_borrowed = False  # the canvas is a source's own frame (never drawn on)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sequence = 0
@@ -299,6 +301,7 @@ class Compositor:
             old = self._render_plan(fade.from_plan, writable=False)
             new = self._render_plan(plan, writable=False)
             canvas = cv2.addWeighted(new, progress, old, 1.0 - progress, 0.0)
+            self._is_canvas_borrowed = False
         else:
             canvas = self._render_plan(plan, writable=self._draws_on_top(overlays) and not wants_clean)
         content = self._content
@@ -307,6 +310,7 @@ class Compositor:
             clean_image = canvas
             if self._draws_on_top(overlays):
                 canvas = canvas.copy()  # the clean picture stays as it is; overlays go on the copy
+                self._is_canvas_borrowed = False
             self._clean = CleanPicture(clean_image, tick_ns, self._sequence, content.capture_ns, content.has_timecode)
         for overlay in overlays:
             overlay.blend_into(canvas, tick_ns)  # animations move on the frame's own clock
@@ -320,19 +324,27 @@ class Compositor:
         return bool(overlays) or self.is_latency_probe_on
 
     def _stamp(self, canvas: np.ndarray, tick_ns: int, content: _Content) -> None:
-        """The latency probe: the time-code strip with the composite time (CONTRACTS.md)."""
+        """The latency probe: the time-code strip with the composite time (CONTRACTS.md).
+
+        A test pattern's own strip is drawn again at the canvas's width, over the cards and
+        with its capture time: a card over the top band, or a pattern scaled to another canvas
+        size, would otherwise leave the viewer's latency unknown for the whole show."""
         if self.is_latency_probe_on:
             draw_strip(canvas, media_to_wall_ms(tick_ns))
+        elif content.has_timecode and content.capture_ns is not None and not self._is_canvas_borrowed:
+            draw_strip(canvas, media_to_wall_ms(content.capture_ns))
 
     def _render_plan(self, plan: RenderPlan, writable: bool) -> np.ndarray:
         pictures = [(layer, self._layer_picture(layer)) for layer in plan]
         pictures = [(layer, picture) for layer, picture in pictures if picture is not None]
         self._content = self._main_content(pictures)
+        self._is_canvas_borrowed = False
         if len(pictures) == 1 and not writable:
             layer, picture = pictures[0]
             if picture.is_opaque and layer.opacity >= 1.0 and layer.x == 0 and layer.y == 0 and picture.image.shape[:2] == (self.height, self.width):
                 # One full-canvas opaque layer and nothing on top: the source's own frame is
                 # the program frame — no copy at all.
+                self._is_canvas_borrowed = not picture.is_own
                 return picture.image
         canvas: np.ndarray | None = None
         for layer, picture in pictures:
@@ -392,7 +404,8 @@ class Compositor:
         if frame.alpha is not None:
             alpha = self._fit(frame.alpha, layer).astype(np.float32) * (1.0 / 255.0)
             weights = (alpha, 1.0 - alpha)
-        picture = _Picture(image, weights, frame.capture_ns, bool(getattr(source, "stamps_timecode", False)))
+        is_own = image is not frame.image and not np.may_share_memory(image, frame.image)
+        picture = _Picture(image, weights, frame.capture_ns, bool(getattr(source, "stamps_timecode", False)), is_own)
         self._cache[layer.item_id] = _LayerCache(frame_key, geometry, picture)
         if len(self._cache) > 256:
             self._cache.clear()
