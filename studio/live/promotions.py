@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
+
+from babel import UnknownLocaleError
+from babel.numbers import format_currency
 
 from studio.core.i18n import _
 from studio.live.errors import LiveError, NotFoundError
@@ -21,6 +24,11 @@ from studio.live.products import ProductShelf
 
 PREROLL_RANGE_S = (10, 300)
 WINDOW_RANGE_S = (60, 20 * 60)
+
+
+class NoDiscountError(LiveError):
+    """A flash sale's price is not below the catalog price; raised only when the caller asked for
+    a discount (``require_discount=True``), so a panel can ask "start anyway?" and try again."""
 
 
 class CouponKind(StrEnum):
@@ -93,6 +101,8 @@ class Coupons:
         amount = decimal_text(value, _("The coupon value")) if kind != CouponKind.FREE_SHIPPING else "0"
         if kind == CouponKind.PERCENT and not 0 < Decimal(amount) <= 100:
             raise LiveError(_("A percent coupon takes 1 to 100."))
+        if kind == CouponKind.AMOUNT and Decimal(amount) <= 0:
+            raise LiveError(_("An amount coupon must be worth more than zero."))
         with self._journal.lock:
             if code in self.by_code:
                 raise LiveError(_("Coupon “{code}” already exists.").format(code=code))
@@ -251,22 +261,50 @@ class FlashSale:
         self._shown_second: int | None = None
 
     def start(self, sku: str, stock: int, price: Any = None, preroll_s: int = 10,
-              window_s: int = 300, per_buyer_cap: int = 1) -> dict[str, Any]:
+              window_s: int = 300, per_buyer_cap: int = 1, require_discount: bool = False) -> dict[str, Any]:
+        """Schedule a flash sale of ``stock`` units of ``sku`` at ``price`` (None: the catalog price).
+
+        Refused in words: more units than the catalog has in stock, a price that is not an amount
+        above zero.  A price not below the catalog price gives viewers no discount: with
+        ``require_discount`` that is refused (:class:`NoDiscountError`, for "start anyway?"),
+        otherwise the sale starts and the event's data carries the ``warning``.
+        """
         with self._journal.lock:
             product = self._shelf.product(sku)
             if self.current and self.current.phase(self._journal.clock()) in (FlashPhase.PREROLL, FlashPhase.LIVE):
                 raise LiveError(_("A flash sale is already running."))
             preroll = whole_number(preroll_s, _("The pre-roll"), *PREROLL_RANGE_S)
             window = whole_number(window_s, _("The sale window"), *WINDOW_RANGE_S)
+            units = whole_number(stock, _("The stock"), 1)
+            if product.stock is not None and units > product.stock:
+                raise LiveError(_("Only {stock} of {sku} are in stock: a flash sale cannot offer {units}.").format(
+                    stock=product.stock, sku=product.sku, units=units))
+            sale_price = _sale_price(price)
+            warning = self._no_discount_warning(product, sale_price)
+            if warning and require_discount:
+                raise NoDiscountError(warning)
             now = self._journal.clock()
             self.current = FlashSaleState(
-                id=uuid.uuid4().hex[:12], sku=product.sku,
-                price=decimal_text(price, _("The sale price")) if price not in (None, "") else None,
-                stock=whole_number(stock, _("The stock"), 1),
+                id=uuid.uuid4().hex[:12], sku=product.sku, price=sale_price, stock=units,
                 per_buyer_cap=whole_number(per_buyer_cap, _("The per-buyer cap"), 1),
                 created_at=now, starts_at=now + preroll, ends_at=now + preroll + window)
             self.redraw()
-            return self._journal.commit("flash_sale.scheduled", self.to_json(), self._state())
+            data = self.to_json() or {}
+            if warning:
+                data["warning"] = warning
+            return self._journal.commit("flash_sale.scheduled", data, self._state())
+
+    def _no_discount_warning(self, product: Any, sale_price: str | None) -> str | None:
+        """Words for a sale price that is not below the catalog price (None when it is below)."""
+        catalog = Decimal(product.price)
+        if sale_price is not None and Decimal(sale_price) < catalog:
+            return None
+        shown = _money(product.price, product.currency, self._layout.locale)
+        if sale_price is None:
+            return _("No sale price is set, so {sku} sells at its catalog price {catalog}: viewers get no discount.").format(
+                sku=product.sku, catalog=shown)
+        return _("The sale price {price} is not below the catalog price {catalog}: viewers get no discount.").format(
+            price=_money(sale_price, product.currency, self._layout.locale), catalog=shown)
 
     def purchase(self, buyer: str, quantity: int = 1) -> dict[str, Any]:
         """A flash-sale order (from the platform): checks the window, per-buyer cap and stock."""
@@ -349,3 +387,26 @@ class FlashSale:
 
     def _state(self) -> dict[str, Any]:
         return {"flash_sale": self.current.to_state() if self.current else None}
+
+
+def _sale_price(value: Any) -> str | None:
+    """A flash-sale price as exact decimal text (None: the catalog price); :class:`LiveError` in
+    words for anything that is not an amount above zero."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise LiveError(_("The sale price “{value}” is not an amount; write it like 9.99.").format(value=value)) from None
+    if not number.is_finite():
+        raise LiveError(_("The sale price “{value}” is not an amount; write it like 9.99.").format(value=value))
+    if number <= 0:
+        raise LiveError(_("The sale price must be above zero."))
+    return decimal_text(number, _("The sale price"))
+
+
+def _money(amount: str, currency: str, locale: str) -> str:
+    try:
+        return format_currency(Decimal(amount), currency, locale=locale)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return f"{amount} {currency}"

@@ -172,6 +172,7 @@ def test_coupon_flash_sale_and_giveaway_controls(panel, qtbot, control):
     panel.flash_box.flash_stock_spin.setValue(30)
     panel.flash_box.flash_preroll_spin.setValue(10)
     panel.flash_box.flash_window_spin.setValue(2)
+    panel.flash_box.flash_price_edit.setText("14.99")  # below the catalog's 19.99: no "start anyway?" question
     panel.flash_box.flash_start_button.click()
     qtbot.waitUntil(lambda: live.flash_sale.current is not None, timeout=3000)
     qtbot.waitUntil(lambda: "starts in 00:1" in panel.flash_box.flash_status_label.text() or "starts in 00:09" in panel.flash_box.flash_status_label.text(), timeout=3000)

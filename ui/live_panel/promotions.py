@@ -1,15 +1,78 @@
-"""The Live panel's promotions: the coupon list with its New coupon dialog, and the flash sale."""
+"""The Live panel's promotions: the coupon list with its New coupon dialog, and the flash sale.
+
+A refused coupon or flash sale is said in words where it was entered (the dialog stays open, the
+flash-sale form keeps its values); a flash sale at no discount asks "start anyway?" first.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from PySide6.QtCore import QDateTime, QEvent, QLocale, Qt
+import shiboken6
+from PySide6.QtCore import QDateTime, QEvent, QLocale, QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
+from studio.live.errors import LiveError
+from studio.live.promotions import NoDiscountError
 from ui.live_panel.controller import LivePanelController
 from ui.live_panel.models import clock_text
+
+PROBLEM_STYLE = "color: #ff6b6b;"
+
+
+class Outcome:
+    """A show command's result, or its refusal (a :class:`LiveError`) for the form that sent it."""
+
+    def __init__(self, result: Any = None, error: LiveError | None = None) -> None:
+        self.result = result
+        self.error = error
+
+
+def attempt(work: Callable[[], Any]) -> Callable[[], Outcome]:
+    """``work`` for :meth:`LivePanelController.run_command` whose refusal comes back to the caller
+    (to show in its own form) instead of the panel's error line."""
+    def run() -> Outcome:
+        try:
+            return Outcome(result=work())
+        except LiveError as error:
+            return Outcome(error=error)
+    return run
+
+
+class ElidedLabel(QLabel):
+    """One line that never asks for more width than it is given: the text is cut with "…" to fit
+    (the whole of it in the tooltip), so a long SKU or a ticking countdown never widens the dock.
+    ``text()`` is the whole text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full_text = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full_text = text
+        self._elide()
+
+    def text(self) -> str:
+        return self._full_text
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full_text, Qt.TextElideMode.ElideRight, max(0, self.width()))
+        if shown != super().text():
+            super().setText(shown)
+        self.setToolTip(self._full_text if shown != self._full_text else "")
 
 
 def locale_time(seconds: float, locale: str) -> str:
@@ -27,10 +90,17 @@ def locale_time(seconds: float, locale: str) -> str:
 
 class CouponDialog(QDialog):
     """Code, kind, value, quantity, per-viewer cap, referral, optional start/end; ``values()`` are
-    ``Coupons.create`` kwargs.  Times are entered and shown in the show's region locale."""
+    ``Coupons.create`` kwargs.  Times are entered and shown in the show's region locale.
 
-    def __init__(self, parent: QWidget | None = None, locale: str = "en_US") -> None:
+    With ``submit``, OK hands the values to it and the dialog stays open until :meth:`finish`
+    (created) or :meth:`show_refusal` (the engine's words shown here, every input kept).
+    """
+
+    def __init__(self, parent: QWidget | None = None, locale: str = "en_US",
+                 submit: Callable[["CouponDialog", dict[str, Any]], None] | None = None) -> None:
         super().__init__(parent)
+        self._submit = submit
+        self._refusal = ""
         self.setObjectName("couponDialog")
         self.setWindowTitle(self.tr("New coupon"))
         form = QFormLayout(self)
@@ -64,7 +134,7 @@ class CouponDialog(QDialog):
             edit.dateTimeChanged.connect(lambda _value: self._validate())
         self.problem_label = QLabel(self)
         self.problem_label.setObjectName("couponProblem")
-        self.problem_label.setStyleSheet("color: #ff6b6b;")
+        self.problem_label.setStyleSheet(PROBLEM_STYLE)
         self.problem_label.setWordWrap(True)
         form.addRow(self.tr("Code:"), self.code_edit)
         form.addRow(self.tr("Kind:"), self.kind_box)
@@ -79,6 +149,9 @@ class CouponDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
+        for edited in (self.code_edit.textChanged, self.kind_box.currentIndexChanged, self.value_spin.valueChanged,
+                       self.quantity_spin.valueChanged, self.cap_spin.valueChanged, self.referral_box.toggled):
+            edited.connect(self._forget_refusal)
         self._validate()
 
     def problems(self) -> list[str]:
@@ -93,14 +166,35 @@ class CouponDialog(QDialog):
 
     def _validate(self) -> bool:
         found = self.problems()
-        self.problem_label.setText("\n".join(found))
-        self.problem_label.setVisible(bool(found))
+        shown = found + ([self._refusal] if self._refusal else [])
+        self.problem_label.setText("\n".join(shown))
+        self.problem_label.setVisible(bool(shown))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not found)
         return not found
 
+    def _forget_refusal(self, *_args: Any) -> None:
+        """An edit answers the engine's refusal: it was about the values before."""
+        if self._refusal:
+            self._refusal = ""
+            self._validate()
+
     def accept(self) -> None:
-        if self._validate():
+        if not self._validate():
+            return
+        if self._submit is None:
             super().accept()
+            return
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)  # until the engine answers
+        self._submit(self, self.values())
+
+    def show_refusal(self, message: str) -> None:
+        """The engine refused the values: say why here; every input stays as typed."""
+        self._refusal = message
+        self._validate()
+
+    def finish(self) -> None:
+        """The coupon was created: close as accepted."""
+        super().accept()
 
     def values(self) -> dict[str, Any]:
         starts = self.starts_edit.dateTime().toSecsSinceEpoch() if self.starts_box.isChecked() else None
@@ -140,15 +234,26 @@ class CouponsBox(QGroupBox):
 
     # -- commands ------------------------------------------------------------------------------------
     def open_coupon_dialog(self) -> None:
-        dialog = CouponDialog(self, locale=self.controller.locale)
+        dialog = CouponDialog(self, locale=self.controller.locale, submit=self.submit_coupon)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.create_coupon(**dialog.values()))
         dialog.destroyed.connect(lambda *_a: setattr(self, "coupon_dialog", None))
         self.coupon_dialog = dialog
         dialog.open()
 
     def create_coupon(self, **values: Any) -> None:
         self.controller.run_command(lambda: self.live.coupons.create(**values))
+
+    def submit_coupon(self, dialog: CouponDialog, values: dict[str, Any]) -> None:
+        """Create the coupon off the GUI thread; the dialog closes once it exists, or shows why not."""
+        def answered(outcome: Outcome) -> None:
+            if not shiboken6.isValid(dialog):  # cancelled meanwhile
+                return
+            if outcome.error is not None:
+                dialog.show_refusal(str(outcome.error))
+            else:
+                dialog.finish()
+
+        self.controller.run_command(attempt(lambda: self.live.coupons.create(**values)), answered)
 
     def _selected_coupon(self) -> str | None:
         item = self.coupon_list.currentItem()
@@ -259,23 +364,79 @@ class FlashSaleBox(QGroupBox):
         row.addWidget(self.flash_stop_button)
         row.addWidget(self.flash_clear_button)
         flash.addRow(row)
-        self.flash_status_label = QLabel(self)
+        # Why the last start was refused (or that it gives no discount), with "Start anyway" then.
+        self.flash_problem_label = QLabel(self)
+        self.flash_problem_label.setObjectName("flashProblem")
+        self.flash_problem_label.setStyleSheet(PROBLEM_STYLE)
+        self.flash_problem_label.setWordWrap(True)
+        self.flash_problem_label.hide()
+        self.flash_confirm_button = QPushButton(self)
+        self.flash_confirm_button.setObjectName("flashConfirm")
+        self.flash_confirm_button.clicked.connect(self.start_anyway)
+        self.flash_confirm_button.hide()
+        flash.addRow(self.flash_problem_label)
+        flash.addRow(self.flash_confirm_button)
+        self.flash_status_label = ElidedLabel(self)  # the countdown ticks: it must never widen the dock
         self.flash_status_label.setObjectName("flashStatus")
         self.flash_remaining_bar = QProgressBar(self)
         self.flash_remaining_bar.setObjectName("flashRemaining")
-        flash.addRow(self.flash_status_label, self.flash_remaining_bar)
+        status = QHBoxLayout()
+        status.addWidget(self.flash_status_label, 3)
+        status.addWidget(self.flash_remaining_bar, 2)
+        flash.addRow(status)
+        self._unconfirmed: dict[str, Any] | None = None  # the values "Start anyway" would start
+        for edited in (self.flash_product_box.currentIndexChanged, self.flash_stock_spin.valueChanged,
+                       self.flash_price_edit.textChanged, self.flash_preroll_spin.valueChanged,
+                       self.flash_window_spin.valueChanged, self.flash_cap_spin.valueChanged):
+            edited.connect(self._forget_problem)
         controller.snapshot_changed.connect(self.present)
         self.retranslate()
 
     def start_flash_sale(self) -> None:
+        """Start with a discount required: a refusal or a no-discount question shows here."""
         sku = self.flash_product_box.currentData()
         if not sku:
-            self.controller.report(self.tr("Load a catalog and choose a product first."))
+            self._show_problem(self.tr("Load a catalog and choose a product first."))
             return
         kwargs = {"sku": sku, "stock": self.flash_stock_spin.value(), "price": self.flash_price_edit.text().strip() or None,
                   "preroll_s": self.flash_preroll_spin.value(), "window_s": self.flash_window_spin.value() * 60,
                   "per_buyer_cap": self.flash_cap_spin.value()}
-        self.controller.run_command(lambda: self.live.flash_sale.start(**kwargs))
+        self._request(kwargs, require_discount=True)
+
+    def start_anyway(self) -> None:
+        """The assistant confirmed a sale without a discount, for the values they were asked about."""
+        if self._unconfirmed is not None:
+            self._request(self._unconfirmed, require_discount=False)
+
+    def _request(self, kwargs: dict[str, Any], require_discount: bool) -> None:
+        self.flash_start_button.setEnabled(False)
+        self.flash_confirm_button.setEnabled(False)
+
+        def answered(outcome: Outcome) -> None:
+            self.flash_start_button.setEnabled(True)
+            self.flash_confirm_button.setEnabled(True)
+            if outcome.error is None:
+                self._forget_problem()
+            elif isinstance(outcome.error, NoDiscountError):
+                self._show_problem(str(outcome.error), confirm=kwargs)
+            else:
+                self._show_problem(str(outcome.error))
+
+        self.controller.run_command(
+            attempt(lambda: self.live.flash_sale.start(**kwargs, require_discount=require_discount)), answered)
+
+    def _show_problem(self, message: str, confirm: dict[str, Any] | None = None) -> None:
+        self._unconfirmed = confirm
+        self.flash_problem_label.setText(message)
+        self.flash_problem_label.show()
+        self.flash_confirm_button.setVisible(confirm is not None)
+
+    def _forget_problem(self, *_args: Any) -> None:
+        """An edit withdraws the refusal and the question: both were about the values before."""
+        self._unconfirmed = None
+        self.flash_problem_label.hide()
+        self.flash_problem_label.clear()
+        self.flash_confirm_button.hide()
 
     def present(self, snapshot: dict[str, Any]) -> None:
         sale = snapshot.get("flash_sale")
@@ -315,6 +476,7 @@ class FlashSaleBox(QGroupBox):
         self.flash_start_button.setText(self.tr("Start"))
         self.flash_stop_button.setText(self.tr("Stop"))
         self.flash_clear_button.setText(self.tr("Clear card"))
+        self.flash_confirm_button.setText(self.tr("Start anyway (no discount)"))
         if self.controller.snapshot:
             self.present(self.controller.snapshot)
         else:
