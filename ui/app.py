@@ -32,9 +32,9 @@ from ui.app_fonts import register_renderer_fonts
 from ui.bridge import StudioBridge
 from ui.collection_files import read_collection
 from ui.icons import icon
+from ui.live_panel.show_start import ControlAddressKeeper, start_live_show
 from ui.main_window import MainWindow
 from ui.style import apply_style
-from ui.workers import run_in_background
 
 if TYPE_CHECKING:
     from studio.control.launch import LiveControl
@@ -81,12 +81,13 @@ def create_live_control(studio: Studio, settings: Settings) -> LiveControl:
 
     Constructing opens the show database; ``start()`` (which binds the port) runs off the GUI thread.
     """
-    from studio.control.launch import LiveControl, default_show_db, stored_control_token
+    from studio.control.launch import DEFAULT_CONTROL_PORT, LiveControl, default_show_db, stored_control_token
 
-    return LiveControl(studio, db_path=default_show_db(), port=settings.control_port,
+    # One port, kept across launches (a paired tablet's address must not change); see ControlAddressKeeper.
+    return LiveControl(studio, db_path=default_show_db(), port=settings.control_port or DEFAULT_CONTROL_PORT,
                        host="0.0.0.0" if settings.control_lan else "127.0.0.1",
                        settings_token=stored_control_token(), locale=settings.locale or "en_US",
-                       region=settings.region)
+                       region=settings.region, may_change_port=True)
 
 
 def shutdown(studio: Studio, settings: Settings, save: bool = True) -> None:
@@ -197,8 +198,9 @@ def run_app(argv: Sequence[str] | None = None) -> int:
         live_panel = window.mount_live_panel(live_control)
         autosaver = Autosaver(studio, window.bridge, parent=window)
         window.show()
-        run_in_background(live_control.start, lambda _result: live_panel.refresh(),
-                          lambda error: window.show_error(QApplication.translate("App", "Live panel"), str(error)), receiver=window)
+        # The last show comes back after asking (automatically after a crash); the port is kept.
+        ControlAddressKeeper(live_control, settings, parent=window)
+        start_live_show(window, live_control, live_panel)
         for warning in (settings_warning, collection_warning):
             if warning:
                 window.show_error(QApplication.translate("App", "Bridgecast Studio"), warning)

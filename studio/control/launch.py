@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-from studio.control.errors import ControlUnavailableError
+from studio.control.errors import PORT_IN_USE, ControlUnavailableError
 from studio.control.server import ControlServer, resolve_token
 from studio.core.events import Signal
+from studio.core.i18n import _
 from studio.live.delivery import WebhookDelivery, validate_webhook_url
 from studio.live.session import LiveShow
 from studio.core.paths import config_dir
@@ -28,6 +29,11 @@ WEBHOOK_SECRET_NAME = "live-webhook-secret"
 CONTROL_OFF = "off"
 CONTROL_LISTENING = "listening"
 CONTROL_UNAVAILABLE = "unavailable"
+
+# The app's first choice of control port (saved in settings once bound, so a paired tablet's
+# address survives restarts); taken by another program, any free port instead.
+DEFAULT_CONTROL_PORT = 8765
+LAN_HOST = "0.0.0.0"
 
 
 def default_show_db() -> Path:
@@ -70,6 +76,28 @@ def lan_address() -> str | None:
     return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
+def lan_addresses() -> list[tuple[str, str]]:
+    """This computer's non-loopback IPv4 addresses as (address, interface name), the one of the
+    default route first (the likeliest to reach a tablet on the same Wi-Fi).  Link-local
+    (169.254.x.x) addresses are left out: a tablet cannot be sent there."""
+    import psutil
+
+    preferred = lan_address()
+    found: dict[str, str] = {}
+    try:
+        interfaces = psutil.net_if_addrs()
+    except OSError:
+        interfaces = {}
+    for name, addresses in interfaces.items():
+        for entry in addresses:
+            address = entry.address
+            if entry.family == socket.AF_INET and not address.startswith(("127.", "169.254.")) and address != "0.0.0.0":
+                found.setdefault(address, name)
+    if preferred is not None:
+        found.setdefault(preferred, "")
+    return sorted(found.items(), key=lambda item: (item[0] != preferred, item[1], item[0]))
+
+
 def webhook_from_settings(settings: Any) -> tuple[str | None, str | None]:
     """(URL, signing secret) as the settings name them; the secret comes from the secrets store."""
     url = (getattr(settings, "webhook_url", None) or "").strip() or None
@@ -95,7 +123,7 @@ class LiveControl:
     def __init__(self, studio: Any, db_path: str | Path | None = None, catalog: str | Path | None = None, port: int | None = 0,
                  host: str = "127.0.0.1", token: str | None = None, settings_token: str | None = None,
                  locale: str = "en_US", webhook_url: str | None = None, webhook_secret: str | None = None,
-                 region: str | None = None) -> None:
+                 region: str | None = None, may_change_port: bool = False) -> None:
         if webhook_url:
             webhook_url = validate_webhook_url(webhook_url)  # before anything opens
         self.studio = studio
@@ -105,11 +133,17 @@ class LiveControl:
         self._token = resolve_token(token, settings_token)
         self.server: ControlServer | None = None if port is None else self._new_server(host, port)
         self.control_error: ControlUnavailableError | None = None
+        # The app keeps one port across launches; when it is taken, another is chosen (and said
+        # in ``port_notice``) rather than leaving the tablet nothing to connect to.
+        self.may_change_port = may_change_port
+        self.port_notice: str | None = None
         self.webhook: WebhookDelivery | None = None
         self._lock = threading.RLock()
         # emit(state="off"|"listening"|"unavailable", url=str|None, error=ControlUnavailableError|None);
         # on the thread that started or reconfigured the server.
         self.status = Signal()
+        # emit(host=str, port=int) each time the API listens (the port actually bound): the app saves it.
+        self.address_changed = Signal()
         if webhook_url:
             self.set_webhook(webhook_url, webhook_secret)
         if catalog is not None:  # after the webhook, so the platform hears "catalog.loaded" too
@@ -134,16 +168,35 @@ class LiveControl:
     def _start_server(self) -> None:
         with self._lock:
             server = self.server
+            self.port_notice = None
             if server is None:
                 self.control_error = None
             else:
                 try:
-                    server.start()
+                    self._listen(server)
                     self.control_error = None
                 except ControlUnavailableError as err:
                     self.control_error = err
                     log.warning("%s", err.message)  # host and port only; never the token
+            is_listening = self.server is not None and self.control_error is None
+            if is_listening:
+                self.port = self.server.port
+        if is_listening:
+            self.address_changed.emit(host=self.host, port=self.port)
         self.status.emit(state=self.state, url=self.url, error=self.control_error)
+
+    def _listen(self, server: ControlServer) -> None:
+        try:
+            server.start()
+        except ControlUnavailableError as err:
+            if not (self.may_change_port and err.reason == PORT_IN_USE and server.port):
+                raise
+            self.server = self._new_server(self.host, 0)
+            self.server.start()
+            self.port_notice = _("Port {old} is used by another program, so the control API now listens on port {new}. "
+                                 "A tablet paired before has to pair again (scan the new code).").format(
+                old=err.port, new=self.server.port)
+            log.warning("control port %d in use; listening on %d instead", err.port, self.server.port)
 
     def stop(self) -> None:
         with self._lock:
@@ -216,22 +269,30 @@ class LiveControl:
     def is_lan(self) -> bool:
         return self.host in ("0.0.0.0", "", "::")
 
-    @property
-    def lan_url(self) -> str | None:
-        """The address a tablet on the network uses (None unless LAN access is on and listening)."""
+    def lan_url_for(self, address: str | None = None) -> str | None:
+        """The address a tablet on the network uses: ``address`` (one of :func:`lan_addresses`) or the
+        default route's (None unless LAN access is on and listening)."""
         if self.url is None or not self.is_lan or self.server is None:
             return None
-        address = lan_address()
+        address = address or lan_address()
         return None if address is None else f"http://{address}:{self.server.port}"
 
     @property
-    def pairing_url(self) -> str | None:
-        url = self.lan_url or self.url
+    def lan_url(self) -> str | None:
+        return self.lan_url_for()
+
+    def pairing_url_for(self, address: str | None = None) -> str | None:
+        """What the tablet opens: the page, with the token in the fragment (never sent to the server)."""
+        url = self.lan_url_for(address) or self.url
         return None if url is None else f"{url}/#token={self._token}"
 
-    def pairing_qr(self, box_px: int = 8) -> "np.ndarray | None":
+    @property
+    def pairing_url(self) -> str | None:
+        return self.pairing_url_for()
+
+    def pairing_qr(self, box_px: int = 8, address: str | None = None) -> "np.ndarray | None":
         """The pairing URL as an RGBA QR code for the app to show (None without ``qrcode``/server)."""
-        url = self.pairing_url
+        url = self.pairing_url_for(address)
         if url is None:
             return None
         try:

@@ -73,8 +73,10 @@ class ProductShelf:
                 state["pinned_sku"] = None
             else:
                 self.redraw()  # the pinned product's price or stock may have changed
+            pinned = self.pinned
             data = {"products": len(result.products), "errors": len(result.errors),
-                    "skipped_rows": len(result.skipped_rows), "unpinned_sku": unpinned}
+                    "skipped_rows": len(result.skipped_rows), "unpinned_sku": unpinned,
+                    "pinned_sku": self.pinned_sku, "pinned_is_sold_out": pinned is not None and pinned.is_sold_out}
             return self._journal.commit("catalog.loaded", data, state)
 
     def product(self, sku: str) -> Product:

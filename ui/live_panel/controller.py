@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 
+from studio.core.i18n import ngettext
 from studio.live.errors import LiveError
 from ui.live_panel.models import MAX_COMMENT_ROWS, CommentModel, ProductTableModel, product_rows
 from ui.workers import run_in_background
@@ -65,6 +66,8 @@ class LivePanelController(QObject):
     comments_changed = Signal()  # flags of listed comments changed (filters must look again)
     command_failed = Signal(str)  # a refused command or a missing choice, in words
     command_succeeded = Signal()
+    notice = Signal(str)  # a warning about what is on air (sold-out pin, pin taken off by a catalog); "" clears it
+    show_started = Signal()  # a new show began: every view starts from a clean slate
     control_status_changed = Signal()  # the control API's state changed (always on the GUI thread)
     _control_status_arrived = Signal()  # engine thread → GUI thread
 
@@ -161,7 +164,8 @@ class LivePanelController(QObject):
         if not events:
             return 0
         comments: list[dict[str, Any]] = []
-        needs_snapshot = needs_products = False
+        needs_snapshot = needs_products = needs_show_reload = False
+        archive = None
         for event in events:
             kind, data = event["type"], event["data"]
             if kind == "comment.received":
@@ -183,6 +187,14 @@ class LivePanelController(QObject):
                 self.comments_changed.emit()
             elif kind == "catalog.loaded":
                 needs_products = True
+                self.notice.emit(self._catalog_notice(data))
+            elif kind == "product.pinned":
+                self.notice.emit(self._sold_out_notice(data.get("sku")) if data.get("is_sold_out") else "")
+            elif kind == "product.unpinned":
+                self.notice.emit("")
+            elif kind == "show.new":
+                needs_show_reload = True
+                archive = data.get("archive")
             elif kind == "giveaway.entry_refused":
                 self.last_refusal = (data.get("user", ""), data.get("reason", ""))
             elif kind == "giveaway.opened":
@@ -191,12 +203,34 @@ class LivePanelController(QObject):
                 needs_snapshot = True
         if comments:
             self.comment_model.append(comments)
-        if needs_products:
+        if needs_show_reload:
+            self.last_refusal = None
+            self.notice.emit(self.tr("A new show has started. The last one is kept for review as {path}.").format(path=archive))
+            self.show_started.emit()
+            self.refresh()  # the catalog and the (now empty) comments of the new show
+        elif needs_products:
             self.run_command(self.live.shelf.to_json, self.set_products)
         if needs_snapshot:
             self.request_snapshot()
         self.batch_applied.emit(len(events))
         return len(events)
+
+    def _sold_out_notice(self, sku: str | None) -> str:
+        return self.tr("{sku} is sold out (stock 0): its card on the program says “Sold out”. "
+                       "Unpin it, or load a catalog with new stock.").format(sku=sku)
+
+    def _catalog_notice(self, data: dict[str, Any]) -> str:
+        """What a catalog replacement did, in words: rows left out, the pinned product taken off or sold out."""
+        parts = []
+        skipped = int(data.get("skipped_rows") or 0)
+        if skipped:
+            parts.append(ngettext("{count} catalog row was skipped.", "{count} catalog rows were skipped.", skipped).format(count=skipped))
+        if data.get("unpinned_sku"):
+            parts.append(self.tr("{sku} is not in the new catalog, so its card was taken off the program.").format(
+                sku=data["unpinned_sku"]))
+        elif data.get("pinned_is_sold_out"):
+            parts.append(self._sold_out_notice(data.get("pinned_sku")))
+        return " ".join(parts)
 
     def request_snapshot(self) -> None:
         """Ask for the show state; at most one request in flight (the newest answer wins)."""

@@ -18,6 +18,7 @@ from ui.live_panel.comments import CommentsPage
 from ui.live_panel.controller import LivePanelController
 from ui.live_panel.giveaway import GiveawayBox
 from ui.live_panel.models import HOTKEY_COUNT
+from ui.live_panel.new_show import NewShowButton
 from ui.live_panel.pairing import PairDialog
 from ui.live_panel.products import ProductsPage
 from ui.live_panel.promotions import CouponsBox, FlashSaleBox
@@ -45,6 +46,8 @@ class LivePanelDock(QDockWidget):
         self.pair_button = QPushButton(body)
         self.pair_button.clicked.connect(self.open_pairing)
         header.addWidget(self.pinned_label, 1)
+        self.new_show_button = NewShowButton(self.controller, body)
+        header.addWidget(self.new_show_button)
         header.addWidget(self.pair_button)
         outer.addLayout(header)
         self.control_label = QLabel(body)
@@ -155,7 +158,7 @@ class LivePanelDock(QDockWidget):
         if self.pair_dialog is not None:
             self.pair_dialog.raise_()
             return
-        dialog = PairDialog(self.control.pairing_url, self.control.pairing_qr(), self)
+        dialog = PairDialog(self.control, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.destroyed.connect(lambda *_a: setattr(self, "pair_dialog", None))
         self.pair_dialog = dialog

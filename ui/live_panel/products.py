@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QTableView,
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
                                QVBoxLayout, QWidget)
 
-from studio.core.i18n import ngettext
+from ui.live_panel.catalog_problems import CatalogProblemsDialog
 from ui.live_panel.controller import LivePanelController
 from ui.live_panel.models import ProductFilter
 
@@ -58,6 +58,14 @@ class ProductsPage(QWidget):
         buttons.addWidget(self.unpin_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        self.notice_label = QLabel(self)
+        self.notice_label.setObjectName("productsNotice")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setStyleSheet("color: #ffb31c;")  # amber: a warning, not a failure
+        self.notice_label.hide()
+        layout.addWidget(self.notice_label)
+        self.catalog_dialog: CatalogProblemsDialog | None = None
+        controller.notice.connect(self.show_notice)
         controller.snapshot_changed.connect(self.present)
         controller.products_changed.connect(lambda: self.present(controller.snapshot))
         self.retranslate()
@@ -88,10 +96,33 @@ class ProductsPage(QWidget):
         dialog.open()
 
     def load_catalog(self, path: str | Path) -> None:
-        def loaded(result: Any) -> None:
-            if result.errors:
-                self.controller.report(ngettext("{count} catalog row was skipped.", "{count} catalog rows were skipped.", len(result.errors)).format(count=len(result.errors)))
-        self.controller.run_command(lambda: self.live.shelf.load(path), loaded)
+        """Read the file off the GUI thread; a file with problems is listed in a dialog first
+        and replaces the catalog in use only on "Replace anyway"; one that imports nothing never does."""
+        name = Path(path).name
+        self.controller.run_command(lambda: self.live.shelf.read(path), lambda result: self._on_catalog_read(result, name))
+
+    def _on_catalog_read(self, result: Any, name: str) -> None:
+        if result.products and not result.skipped_rows:
+            self._apply_catalog(result, name)
+            return
+        dialog = CatalogProblemsDialog(name, result.errors, len(result.products), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._apply_catalog(result, name))
+        dialog.destroyed.connect(lambda *_args: setattr(self, "catalog_dialog", None))
+        self.catalog_dialog = dialog
+        if not result.products:
+            self.show_notice(self.tr("Nothing in {name} could be imported; the catalog in use is kept.").format(name=name))
+        dialog.open()
+
+    def _apply_catalog(self, result: Any, name: str) -> None:
+        # What the replacement did to the program (rows left out, a pin taken off) comes back as
+        # the ``catalog.loaded`` event, which the controller turns into a notice.
+        self.controller.run_command(lambda: self.live.shelf.apply(result, name))
+
+    def show_notice(self, text: str) -> None:
+        """A warning about the catalog or what is on air ("" hides it); stays until the next one."""
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
 
     def _on_search(self, text: str) -> None:
         self.product_proxy.set_needle(text)
