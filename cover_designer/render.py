@@ -14,7 +14,6 @@ import threading
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -24,19 +23,14 @@ from . import text as textlib
 from .document import ANCHOR_POINTS, MIRRORED_ANCHOR, CoverDocument, Frame, fill
 from .errors import CoverError, ImageLoadError
 from .presets import Preset, Rect, get_preset
+from .text_tiles import (  # noqa: F401 - format_price, parse_color and Tile are used from here too
+    REFERENCE_SIDE, Tile, format_price, parse_color, render_price, scale_for, text_tile,
+)
 
 # Larger images are refused before decoding (decompression bombs); 40 MP is ~7700x5200.
 MAX_IMAGE_PIXELS = 40_000_000
 MAX_IMAGE_BYTES = 60 * 1024 * 1024
-REFERENCE_SIDE = 1080.0
 SAFE_MARGIN = 0.035
-
-
-def parse_color(value: str) -> tuple[int, int, int, int]:
-    value = value.lstrip("#")
-    r, g, b = int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-    a = int(value[6:8], 16) if len(value) == 8 else 255
-    return r, g, b, a
 
 
 @dataclass
@@ -92,13 +86,6 @@ class RenderResult:
     # Composite of every layer below a given layer id (for contrast checks); filled on request.
     below: dict[str, Image.Image] = field(default_factory=dict)
 
-
-@dataclass
-class Tile:
-    image: Image.Image | None
-    x: int
-    y: int
-    info: dict
 
 
 _cache: "OrderedDict[str, Tile]" = OrderedDict()
@@ -396,65 +383,6 @@ def _render_image(layer, frame: Rect, values: dict, base_dir: str | None) -> Til
 
 
 # ---------------------------------------------------------------- text
-def _scale(preset: Preset) -> float:
-    # Geometric mean of the sides: tall 9:16 canvases get proportionally larger type than 16:9 ones.
-    return math.sqrt(preset.width * preset.height) / REFERENCE_SIDE
-
-
-def _text_tile(content: str, frame: Rect, preset: Preset, font, color: str, language: str | None, direction: str,
-               align: str, valign: str, max_lines: int, auto_fit: bool, stroke=None, shadow=None, plate=None,
-               extra_info: dict | None = None, legible_floor: bool = True) -> Tile:
-    scale = _scale(preset)
-    size_px = round(font.size * scale)
-    floor_px = round(font.min_size * scale)
-    if legible_floor:
-        # Auto-fit never shrinks text below what L2 calls legible; it overflows instead (L8 reports it).
-        floor_px = min(size_px, max(floor_px, round(preset.min_text_height_px() + 0.5)))
-    layout = textlib.layout_text(content, frame.w, frame.h, size_px, floor_px,
-                                 font.weight, language, direction, max_lines, auto_fit, font.family)
-    stroke_px = round(stroke.width * scale) if stroke and stroke.width else 0
-    pad = round(layout.size_px * 0.6) + stroke_px + (round(abs(shadow.dx) + abs(shadow.dy) + shadow.blur * 2) if shadow else 0)
-    w, h = round(frame.w) + 2 * pad, round(frame.h) + 2 * pad
-    top = pad + {"top": 0, "middle": (frame.h - layout.height) / 2, "bottom": frame.h - layout.height}[valign]
-    align = textlib.resolve_align(align, layout.direction)
-    glyphs = Image.new("RGBA", (w, h))
-    draw = ImageDraw.Draw(glyphs)
-    textlib.draw_layout(draw, layout, pad, top, frame.w, align, parse_color(color), language, stroke_px,
-                        parse_color(stroke.color) if stroke_px else None)
-    glyph_alpha = glyphs.getchannel("A")
-    ink_box = glyph_alpha.getbbox()
-    glyph_pixels = glyph_alpha.point(lambda v: 255 if v > 96 else 0).histogram()[255] if ink_box else 0
-    tile = Image.new("RGBA", (w, h))
-    if plate and ink_box:
-        pad_px = plate.padding * layout.size_px
-        ImageDraw.Draw(tile).rounded_rectangle(
-            [ink_box[0] - pad_px, ink_box[1] - pad_px, ink_box[2] + pad_px, ink_box[3] + pad_px],
-            radius=plate.radius * layout.size_px, fill=parse_color(plate.color))
-    if shadow and ink_box:
-        alpha = glyphs.getchannel("A")
-        shade = Image.new("RGBA", (w, h), parse_color(shadow.color)[:3] + (0,))
-        shade_alpha = alpha.point(lambda v, a=parse_color(shadow.color)[3]: v * a // 255)
-        shade.putalpha(shade_alpha)
-        shade = shade.transform((w, h), Image.AFFINE, (1, 0, -shadow.dx * scale, 0, 1, -shadow.dy * scale))
-        if shadow.blur:
-            shade = shade.filter(ImageFilter.GaussianBlur(shadow.blur * scale))
-        tile.alpha_composite(shade)
-    tile.alpha_composite(glyphs)
-    info = {
-        "text": content, "font_px": layout.size_px, "text_fits": layout.fits, "missing_glyphs": layout.missing,
-        "has_stroke": bool(stroke_px), "has_plate": plate is not None,
-        "stroke_color": parse_color(stroke.color) if stroke_px else None, "color": parse_color(color),
-        "language": language, "glyph_pixels": glyph_pixels,
-        # A family the document names but this machine does not have: drawn with the fallback (L5).
-        "font_family_missing": font.family if textlib.is_missing_family(font.family) else None,
-        # Letters (+ stroke) only, without plate or shadow: what L8 measures.
-        "glyph_ink": Rect(round(frame.x) - pad + ink_box[0], round(frame.y) - pad + ink_box[1],
-                          ink_box[2] - ink_box[0], ink_box[3] - ink_box[1]) if ink_box else None,
-    }
-    info.update(extra_info or {})
-    return Tile(tile, round(frame.x) - pad, round(frame.y) - pad, info)
-
-
 def _render_text(layer, frame: Rect, preset: Preset, doc: CoverDocument, values: dict) -> Tile:
     content = fill(layer.text, values)
     if layer.uppercase:
@@ -464,7 +392,7 @@ def _render_text(layer, frame: Rect, preset: Preset, doc: CoverDocument, values:
     align = layer.align
     if doc.direction == "rtl" and not layer.mirror_exempt and align in ("left", "right"):
         align = "right" if align == "left" else "left"
-    return _text_tile(content, frame, preset, layer.font, layer.color, language, direction, align, layer.valign,
+    return text_tile(content, frame, preset, layer.font, layer.color, language, direction, align, layer.valign,
                       layer.max_lines, layer.auto_fit, layer.stroke, layer.shadow, layer.plate, {"role": layer.role})
 
 
@@ -483,7 +411,7 @@ def _render_shape(layer, frame: Rect, preset: Preset, doc: CoverDocument, values
     draw = ImageDraw.Draw(tile)
     fill_rgba = parse_color(layer.fill)
     outline = parse_color(layer.outline) if layer.outline else None
-    width = round(layer.outline_width * _scale(preset))
+    width = round(layer.outline_width * scale_for(preset))
     inner = Rect(0, 0, w, h)
     if layer.shape == "rect":
         draw.rectangle([0, 0, w - 1, h - 1], fill=fill_rgba, outline=outline, width=width)
@@ -504,72 +432,18 @@ def _render_shape(layer, frame: Rect, preset: Preset, doc: CoverDocument, values
     content = fill(layer.text, values)
     if content.strip():
         sub = Rect(frame.x + inner.x, frame.y + inner.y, inner.w, inner.h)
-        text_tile = _text_tile(content, sub, preset, layer.font, layer.text_color, layer.language or doc.language,
+        badge_text = text_tile(content, sub, preset, layer.font, layer.text_color, layer.language or doc.language,
                                "auto", "center", "middle", 2, True)
         tile_full = Image.new("RGBA", (w + 2 * 400, h + 2 * 400))
         tile_full.alpha_composite(tile, (400, 400))
-        ox, oy = text_tile.x - round(frame.x) + 400, text_tile.y - round(frame.y) + 400
-        if ox >= 0 and oy >= 0 and ox + text_tile.image.width <= tile_full.width and oy + text_tile.image.height <= tile_full.height:
-            tile_full.alpha_composite(text_tile.image, (ox, oy))
+        ox, oy = badge_text.x - round(frame.x) + 400, badge_text.y - round(frame.y) + 400
+        if ox >= 0 and oy >= 0 and ox + badge_text.image.width <= tile_full.width and oy + badge_text.image.height <= tile_full.height:
+            tile_full.alpha_composite(badge_text.image, (ox, oy))
         bbox = tile_full.getbbox() or (400, 400, 400 + w, 400 + h)
         tile = tile_full.crop(bbox)
-        info = dict(text_tile.info, role="badge", has_plate=True)
+        info = dict(badge_text.info, role="badge", has_plate=True)
         return Tile(tile, round(frame.x) - 400 + bbox[0], round(frame.y) - 400 + bbox[1], info)
     return Tile(tile, round(frame.x), round(frame.y), info)
-
-
-def format_price(amount: str, currency: str, locale: str) -> str:
-    """Amount + ISO currency formatted by CLDR (Babel) for a locale."""
-    from babel import Locale, UnknownLocaleError
-    from babel.numbers import UnknownCurrencyError, format_currency
-
-    try:
-        number = Decimal(str(amount).strip().replace(",", "")) if str(amount).strip() else None
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise CoverError(_("“{amount}” is not a price (use digits, e.g. 1299.99).").format(amount=amount))
-    try:
-        Locale.parse(locale.replace("-", "_"))
-        return format_currency(number, currency.upper(), locale=locale.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        raise CoverError(_("Unknown locale “{locale}” for prices.").format(locale=locale)) from None
-    except UnknownCurrencyError:
-        raise CoverError(_("Unknown currency “{currency}”.").format(currency=currency)) from None
-
-
-def _render_price(layer, frame: Rect, preset: Preset, doc: CoverDocument, values: dict) -> Tile:
-    currency = fill(layer.currency, values).strip() or "USD"
-    locale = fill(layer.locale, values).strip() or "en_US"
-    price = format_price(fill(layer.amount, values), currency, locale)
-    original_text = fill(layer.original, values).strip() if layer.original else ""
-    original = format_price(original_text, currency, locale) if original_text and "{" not in original_text else ""
-    language = locale.replace("_", "-").split("-")[0]
-    main_frame = Rect(frame.x, frame.y + (frame.h * 0.32 if original else 0), frame.w, frame.h * (0.68 if original else 1))
-    main = _text_tile(price, main_frame, preset, layer.font, layer.color, language, "auto", layer.align, "middle", 1, True,
-                      plate=layer.plate, extra_info={"role": "price"})
-    if not original:
-        return main
-    small_font = layer.font.model_copy(update={"size": layer.font.size * 0.45, "min_size": layer.font.min_size * 0.45,
-                                               "weight": "regular"})
-    orig_frame = Rect(frame.x, frame.y, frame.w, frame.h * 0.30)
-    orig = _text_tile(original, orig_frame, preset, small_font, layer.original_color, language, "auto", layer.align,
-                      "bottom", 1, True, legible_floor=False)
-    # Strike through the original price across its ink.
-    draw = ImageDraw.Draw(orig.image)
-    box = orig.image.getchannel("A").getbbox()
-    if box:
-        mid = (box[1] + box[3]) / 2
-        draw.line([box[0] - 4, mid, box[2] + 4, mid], fill=parse_color(layer.original_color),
-                  width=max(2, orig.info["font_px"] // 12))
-    left, top = min(main.x, orig.x), min(main.y, orig.y)
-    right = max(main.x + main.image.width, orig.x + orig.image.width)
-    bottom = max(main.y + main.image.height, orig.y + orig.image.height)
-    combined = Image.new("RGBA", (right - left, bottom - top))
-    combined.alpha_composite(orig.image, (orig.x - left, orig.y - top))
-    combined.alpha_composite(main.image, (main.x - left, main.y - top))
-    info = dict(main.info, text=f"{original} {price}")
-    return Tile(combined, left, top, info)
 
 
 def _render_qr(layer, frame: Rect, values: dict) -> Tile:
@@ -634,7 +508,7 @@ def render_layer(layer, preset: Preset, doc: CoverDocument, values: dict, base_d
     elif layer.type == "shape":
         tile = _render_shape(layer, frame, preset, doc, values)
     elif layer.type == "price":
-        tile = _render_price(layer, frame, preset, doc, values)
+        tile = render_price(layer, frame, preset, doc, values)
     elif layer.type == "qr":
         tile = _render_qr(layer, frame, values)
     else:  # pragma: no cover - the schema forbids other types
