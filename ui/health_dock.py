@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import math
+import time
 from typing import Any, Iterable
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
@@ -35,6 +36,12 @@ STATS_INTERVAL_MS = 1000
 HISTORY_S = 60
 ROW_HEIGHT_PX = 22
 LOSS_LIMITING_FRACTION = 0.05  # above this, loss is what viewers notice
+# A layer delivering fewer frames than this share of the canvas's rate is visibly choppy
+# (27 of 30 is a measuring window's noise; 21 of 30 is an encoder falling behind).
+FPS_SHORTFALL_FRACTION = 0.9
+# ... for this long: a layer's rate is counted over the last second, so the first second
+# live (and a one-second hiccup) reads low without anything being wrong.
+FPS_SHORT_FOR_S = 3.0
 
 
 class SparkGraph(QWidget):
@@ -96,6 +103,18 @@ def viewer_height(layers: Iterable[dict[str, Any]]) -> int | None:
     return max(heights) if heights and max(heights) > 0 else None
 
 
+def viewer_fps(layers: Iterable[dict[str, Any]], height: int) -> float | None:
+    """The frame rate of the best picture: the fastest sending layer of that height (None: unknown)."""
+    rates = [layer["fps"] for layer in layers
+             if layer.get("active") and (layer.get("height") or 0) == height and layer.get("fps") is not None]
+    return max(rates) if rates else None
+
+
+def is_fps_short(fps: float | None, canvas_fps: float | None) -> bool:
+    """Whether ``fps`` delivered falls visibly short of the canvas's ``canvas_fps``."""
+    return fps is not None and bool(canvas_fps) and fps < canvas_fps * FPS_SHORTFALL_FRACTION
+
+
 class HealthDock(QDockWidget):
     """Stream health for the controller's session, refreshed once a second."""
 
@@ -107,6 +126,8 @@ class HealthDock(QDockWidget):
         self.setObjectName("healthDock")
         self.last_stats: dict[str, Any] | None = None
         self._verdict_kind = "neutral"
+        self.clock = time.monotonic  # when a frame-rate shortfall began is measured on this
+        self._fps_short_since: float | None = None
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -226,6 +247,8 @@ class HealthDock(QDockWidget):
         """The plain-language line: what a viewer gets, and what limits it."""
         state = self.controller.state
         self._verdict_kind = "bad" if state in (FAILED, RECONNECTING) else "neutral"
+        if state != LIVE:
+            self._fps_short_since = None
         if state == FAILED:
             return self.tr("Not live: {reason}").format(reason=self.controller.failure_text or "")
         if state == CONNECTING:
@@ -251,10 +274,31 @@ class HealthDock(QDockWidget):
         sending = sum(layer.get("bitrate_bps") or 0 for layer in layers if layer.get("active"))
         is_limited = height < offered or (loss is not None and loss > LOSS_LIMITING_FRACTION) or (
             estimate is not None and sending > 0 and estimate < sending * 0.9)
-        self._verdict_kind = "limited" if is_limited else "good"
+        # "Healthy" only if the picture also moves at the canvas's rate: 1080p at 21 fps of 30 is not.
+        fps, canvas_fps = viewer_fps(layers, height), self.canvas_fps()
+        is_short = is_fps_short(fps, canvas_fps)
+        now = self.clock()
+        if not is_short:
+            self._fps_short_since = None
+        elif self._fps_short_since is None:
+            self._fps_short_since = now
+        is_choppy = is_short and now - self._fps_short_since >= FPS_SHORT_FOR_S
+        self._verdict_kind = "limited" if is_limited or is_choppy else "good"
+        if is_limited and is_choppy:
+            return self.tr("Network is limiting quality: viewers get {height}p at {fps} fps of {canvas_fps}").format(
+                height=height, fps=f"{fps:.0f}", canvas_fps=f"{canvas_fps:g}")
         if is_limited:
             return self.tr("Network is limiting quality: viewers get {height}p").format(height=height)
+        if is_choppy:
+            return self.tr("Viewers get {height}p at {fps} fps of {canvas_fps}: the encoder can't keep up").format(
+                height=height, fps=f"{fps:.0f}", canvas_fps=f"{canvas_fps:g}")
         return self.tr("Healthy: viewers get {height}p").format(height=height)
+
+    def canvas_fps(self) -> float | None:
+        """The frame rate the show is made at (the program canvas's), None if unknown."""
+        compositor = getattr(getattr(self.controller, "studio", None), "compositor", None)
+        fps = getattr(compositor, "fps", None)
+        return float(fps) if isinstance(fps, (int, float)) and fps > 0 else None
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:
