@@ -169,3 +169,20 @@ def test_a_refused_coupon_keeps_the_dialog_and_its_inputs(panel, qtbot):
     qtbot.waitUntil(lambda: boxes.coupon_dialog is None, timeout=3000)
     coupon = panel.live.coupons.by_code["SAVE7"]
     assert coupon.kind == "amount" and coupon.value == "7.5" and coupon.quantity == 25 and coupon.is_referral
+
+
+def test_a_refusal_scrolls_into_view_on_a_laptop_screen(live_window, qtbot):
+    """At 1366×768 the Live panel scrolls: the words and "Start anyway" must not land below the fold."""
+    window = live_window
+    window.resize(SCREEN_W, SCREEN_H)
+    qtbot.waitUntil(lambda: window.width() == SCREEN_W and window.height() == SCREEN_H, timeout=2000)
+    dock = window.live_panel
+    dock.raise_()
+    dock.tabs.setCurrentWidget(dock.promotions_page)
+    box = dock.flash_box
+    _fill_flash(box, "SKU-1", 10, "")
+    box.flash_start_button.click()
+    qtbot.waitUntil(lambda: box.flash_confirm_button.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: box.flash_confirm_button.visibleRegion().boundingRect().height()
+                    == box.flash_confirm_button.height(), timeout=2000)
+    assert not box.flash_problem_label.visibleRegion().isEmpty()

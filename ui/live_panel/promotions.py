@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import shiboken6
-from PySide6.QtCore import QDateTime, QEvent, QLocale, QSize, Qt
+from PySide6.QtCore import QDateTime, QEvent, QLocale, QSize, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar,
-                               QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.live.errors import LiveError
 from studio.live.promotions import NoDiscountError
@@ -430,6 +430,18 @@ class FlashSaleBox(QGroupBox):
         self.flash_problem_label.setText(message)
         self.flash_problem_label.show()
         self.flash_confirm_button.setVisible(confirm is not None)
+        QTimer.singleShot(0, self, self._reveal_problem)  # once the layout has made room for it
+
+    def _reveal_problem(self) -> None:
+        """On a small screen the dock scrolls: bring the words (and "Start anyway") into view."""
+        shown = self.flash_confirm_button if self.flash_confirm_button.isVisible() else self.flash_problem_label
+        if not shown.isVisible():
+            return
+        scroll = self.parentWidget()
+        while scroll is not None and not isinstance(scroll, QScrollArea):
+            scroll = scroll.parentWidget()
+        if scroll is not None:
+            scroll.ensureWidgetVisible(shown, 0, 8)
 
     def _forget_problem(self, *_args: Any) -> None:
         """An edit withdraws the refusal and the question: both were about the values before."""
