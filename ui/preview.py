@@ -3,10 +3,12 @@
 One preview per canvas: the horizontal program, or (``canvas=CanvasRole.VERTICAL``) the
 vertical one while it is on — its compositor is looked up on every tick, since the engine
 makes a new one whenever the vertical canvas is turned on or resized.
-Each tick peeks at the newest program frame (``Compositor.latest_program()`` never waits)
-and, only if it is a new frame, wraps its BGR buffer in a QImage without copying and asks
-for a repaint.  Nothing here waits for media, so a stalled compositor can never freeze
-the window.
+Each tick peeks at the newest picture (never waits) and, only if it is a new one, wraps its
+buffer in a QImage without copying and asks for a repaint.  The picture comes already scaled
+to the widget's size by the engine (``Compositor.preview``, made on the compositor's thread
+only while this preview is shown), so painting is a 1:1 copy; until the first scaled picture
+exists the full program frame is shown, scaled by Qt.  Nothing here waits for media, so a
+stalled compositor can never freeze the window.
 """
 from __future__ import annotations
 
@@ -59,14 +61,20 @@ class ProgramPreview(QWidget):
         super().showEvent(event)
 
     def hideEvent(self, event) -> None:  # noqa: N802
-        # A hidden preview costs nothing.
+        # A hidden preview costs nothing: the engine stops making its pictures too.
         self._timer.stop()
+        compositor = self.compositor()
+        if compositor is not None:
+            compositor.preview.set_size(None)
         super().hideEvent(event)
 
     def tick(self) -> None:
-        """Pick up the newest program frame if there is one; never waits."""
+        """Pick up the newest picture if there is one; never waits."""
         compositor = self.compositor()
-        frame = compositor.latest_program() if compositor is not None else None
+        frame = None
+        if compositor is not None:
+            compositor.preview.set_size(self._wanted_size(compositor) if self.isVisible() else None)
+            frame = compositor.preview.latest() or compositor.latest_program()
         if frame is None:
             if self._image is not None and (compositor is None or not compositor.is_running):
                 self._image = None
@@ -82,7 +90,8 @@ class ProgramPreview(QWidget):
             image = np.ascontiguousarray(image)
         height, width = image.shape[:2]
         self._buffer = image
-        self._image = QImage(image.data, width, height, int(image.strides[0]), QImage.Format.Format_BGR888)
+        pixel_format = QImage.Format.Format_RGB32 if image.ndim == 3 and image.shape[2] == 4 else QImage.Format.Format_BGR888
+        self._image = QImage(image.data, width, height, int(image.strides[0]), pixel_format)
         self._frame_key = key
         self.frames_shown += 1
         self.update()
@@ -94,14 +103,31 @@ class ProgramPreview(QWidget):
         return self.studio.compositor_for(self.canvas)
 
     # -- painting -----------------------------------------------------------------------------
-    def target_rect(self) -> QRect:
-        """Where the picture goes: the largest rect with its aspect, centred."""
-        if self._image is None:
-            return QRect()
-        size = self._image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    def _canvas_size(self) -> QSize | None:
+        compositor = self.compositor()
+        if compositor is not None:
+            return QSize(compositor.width, compositor.height)
+        return self._image.size() if self._image is not None else None
+
+    def _fit(self, canvas: QSize) -> QRect:
+        size = canvas.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
         x = (self.width() - size.width()) // 2
         y = (self.height() - size.height()) // 2
         return QRect(x, y, size.width(), size.height())
+
+    def _wanted_size(self, compositor) -> tuple[int, int] | None:
+        """The picture size, in device pixels, the engine should scale to (None: too small to show)."""
+        rect = self._fit(QSize(compositor.width, compositor.height))
+        ratio = self.devicePixelRatioF()
+        width, height = round(rect.width() * ratio), round(rect.height() * ratio)
+        return (width, height) if width >= 2 and height >= 2 else None
+
+    def target_rect(self) -> QRect:
+        """Where the picture goes: the largest rect with the canvas's aspect, centred."""
+        if self._image is None:
+            return QRect()
+        canvas = self._canvas_size()
+        return self._fit(canvas if canvas is not None else self._image.size())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -110,9 +136,19 @@ class ProgramPreview(QWidget):
             painter.setPen(QColor(150, 155, 170))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
         else:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(self.target_rect(), self._image)
+            target = self.target_rect()
+            ratio = self.devicePixelRatioF()
+            if self._image.width() == round(target.width() * ratio) and self._image.height() == round(target.height() * ratio):
+                self._image.setDevicePixelRatio(ratio)
+                painter.drawImage(target.topLeft(), self._image)  # already at size: a plain copy
+            else:  # the widget was resized and no picture at the new size exists yet
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.drawImage(target, self._image)
+        self.paint_overlay(painter)
         painter.end()
+
+    def paint_overlay(self, painter: QPainter) -> None:
+        """Drawn over the picture (subclasses: selection handles)."""
 
     # -- language -------------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802

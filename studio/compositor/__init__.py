@@ -29,6 +29,7 @@ from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, media_to_wall_ms, now
 from studio.core.events import Signal
 from studio.core.frame import LatestSlot, VideoFrame
 from studio.core.i18n import _
+from studio.compositor.preview import PreviewFeed
 from studio.overlays import Overlay
 from studio.slate import render_slate
 from studio.sources.base import SourceState, VideoSource
@@ -170,6 +171,7 @@ class Compositor:
         # emit(): a fade ended, so the sources of the scene it left are no longer drawn
         # (emitted on the render thread).
         self.fade_finished = Signal()
+        self.preview = PreviewFeed()  # the program at the preview's size, while one is shown
 
     # -- configuration (any thread) -----------------------------------------------------------
     def set_plan(self, plan: Iterable[LayerPlan], transition: str = "cut", duration_ms: int = 0) -> None:
@@ -286,6 +288,7 @@ class Compositor:
             subscribers = list(self._subscribers)
         for slot in subscribers:
             slot.put(frame)
+        self.preview.feed(frame)  # after the consumers: encoders never wait for the preview
 
     def render(self, tick_ns: int | None = None) -> VideoFrame:
         """Render one program frame for ``tick_ns`` (callable without the thread: tests, bench)."""

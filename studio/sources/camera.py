@@ -215,6 +215,7 @@ class CameraSource(VideoSource):
                 # then (no conversion, nothing published) keeps it streaming and notices an unplug.
                 if not capture.grab():
                     break
+                self._mark_ready()
                 self._doze(stop, WARM_GRAB_INTERVAL_S)
                 if ticker is not None:
                     ticker.reset()

@@ -116,6 +116,9 @@ class ImageSource(VideoSource):
     def restart_delay_s(self) -> float:
         return RECHECK_INTERVAL_S
 
+    def natural_size(self) -> tuple[int, int] | None:
+        return super().natural_size() or self.image_size
+
     def _capture(self, stop: threading.Event) -> None:
         raw_path = str(self.settings.get("path") or "").strip()
         if not raw_path:
@@ -141,6 +144,8 @@ class ImageSource(VideoSource):
         while not stop.is_set():
             if self.is_awake:
                 self._publish(image, alpha=alpha)
+            else:
+                self._mark_ready()
             # Look at the file more often than we republish so edits show up quickly.
             # Asleep, only the cheap look at the file goes on; waking publishes at once.
             waited_s = 0.0

@@ -40,6 +40,9 @@ class TestPatternSource(VideoSource):
         """Whether its frames carry the time-code strip (a second canvas then stamps its own)."""
         return bool(self.settings.get("timecode", True))
 
+    def natural_size(self) -> tuple[int, int] | None:
+        return super().natural_size() or (int(self.settings.get("width", 1920)), int(self.settings.get("height", 1080)))
+
     def _capture(self, stop: threading.Event) -> None:
         width = int(self.settings.get("width", 1920))
         height = int(self.settings.get("height", 1080))

@@ -108,3 +108,34 @@ def test_the_vertical_preview_follows_the_vertical_canvas(qtbot, monkeypatch):
     previews.vertical.tick()
     assert previews.vertical.image is None
     previews.detach()
+
+
+def test_the_engine_scales_the_picture_to_the_widget_and_it_is_painted_as_is(qtbot):
+    from studio.engine import default_collection
+    from studio.scene import Canvas
+
+    studio = Studio(Settings(), default_collection(Canvas(width=640, height=360, fps=30)))
+    studio.start()
+    try:
+        preview = ProgramPreview(studio, preview_fps=30)
+        qtbot.addWidget(preview)
+        preview.resize(400, 300)
+        preview.show()
+        qtbot.waitExposed(preview)
+        qtbot.waitUntil(lambda: preview.image is not None and preview.image.format() == preview.image.Format.Format_RGB32, timeout=5000)
+        rect = preview.target_rect()
+        ratio = preview.devicePixelRatioF()
+        assert (preview.image.width(), preview.image.height()) == (round(rect.width() * ratio), round(rect.height() * ratio))
+        assert (rect.width(), rect.height()) == (400, 225)
+        assert studio.compositor.preview.size == (round(400 * ratio), round(225 * ratio))
+        painted = preview.grab().toImage()
+        grey = painted.pixelColor(rect.left() + rect.width() // 14, rect.top() + rect.height() // 2)
+        assert abs(grey.red() - 192) <= 8 and abs(grey.blue() - 192) <= 8
+
+        preview.hide()  # hidden: the engine stops making preview pictures
+        assert studio.compositor.preview.size is None
+        made = studio.compositor.preview.frames_made
+        qtbot.wait(200)
+        assert studio.compositor.preview.frames_made == made
+    finally:
+        studio.stop()
