@@ -16,7 +16,7 @@ function api(method, path, body) {
   const init = { method, headers: { Authorization: "Bearer " + token } };
   if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
   return fetch(path, init).then(async (r) => {
-    if (r.status === 401) { showLogin(t("wrong token")); throw new Error("401"); }
+    if (r.status === 401) { sessionStorage.removeItem("bridgecast-token"); showPairing(t("This pairing code does not work any more (the token was changed, or mistyped). Pair again: scan the code in “Pair a tablet…” on the studio computer.")); throw new Error("401"); }
     const ct = r.headers.get("Content-Type") || "";
     const data = ct.includes("json") ? await r.json() : await r.blob();
     if (!r.ok) { $("#status").textContent = (data && data.error) || r.status; throw new Error(r.status); }
@@ -24,8 +24,19 @@ function api(method, path, body) {
   });
 }
 
-function showLogin(message) {
-  $("#login").hidden = false; $("#app").hidden = true; $("#login-error").textContent = message || "";
+// Without a valid token the page explains how to pair; the controls stay hidden (they could do nothing).
+function showPairing(message) {
+  $("#pairing").hidden = false; $("#app").hidden = true; $("#next-segment").hidden = true;
+  const problem = $("#pairing-problem");
+  problem.textContent = message || ""; problem.hidden = !message;
+  $("#status").textContent = t("not connected");
+}
+
+// "3:39" rather than "219 s"; hours when a countdown runs that long ("1:02:05").
+function clock(seconds) {
+  const total = Math.max(0, Math.ceil(seconds));
+  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = String(total % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
 function el(tag, text, attrs) {
@@ -35,16 +46,18 @@ function el(tag, text, attrs) {
   return node;
 }
 
-function button(label, onclick, attrs) { return el("button", label, Object.assign({ type: "button", onclick }, attrs || {})); }
+// kind: "go" (puts something on screen or starts it), "stop" (ends or bans), "primary", "neutral".
+function button(label, onclick, attrs, kind) { return el("button", label, Object.assign({ type: "button", onclick, className: kind || "neutral" }, attrs || {})); }
 
 function renderProducts(products) {
   const body = $("#products tbody"); body.replaceChildren();
   const select = $("#flash-sku"); select.replaceChildren();
   for (const p of products) {
     const row = el("tr"); row.dataset.sku = p.sku;
-    row.append(el("td", p.sku), el("td", p.titles[""] || Object.values(p.titles)[0] || ""), el("td", p.price + " " + p.currency));
+    const stock = p.stock === 0 ? el("td", t("Sold out"), { className: "soldout" }) : el("td", p.stock === null || p.stock === undefined ? "" : String(p.stock));
+    row.append(el("td", p.sku), el("td", p.titles[""] || Object.values(p.titles)[0] || ""), el("td", p.price + " " + p.currency), stock);
     const cell = el("td");
-    cell.append(button(t("Pin"), () => api("POST", "/api/v1/products/" + encodeURIComponent(p.sku) + "/pin"), { className: "pin", id: "pin-" + p.sku }));
+    cell.append(button(t("Pin"), () => api("POST", "/api/v1/products/" + encodeURIComponent(p.sku) + "/pin"), { id: "pin-" + p.sku }, "go pin"));
     row.append(cell); body.append(row);
     select.append(el("option", p.sku, { value: p.sku }));
   }
@@ -58,15 +71,15 @@ function markPinned() {
 function renderState(s) {
   state = s; markPinned();
   const seg = s.segment;
-  $("#segment").textContent = seg ? `${seg.name} · ${Math.floor(seg.elapsed_s / 60)}:${String(Math.floor(seg.elapsed_s % 60)).padStart(2, "0")} / ${Math.round(seg.planned_s / 60)} min${seg.is_overtime ? " ⚠" : ""}` : "";
+  $("#segment").textContent = seg ? `${seg.name} · ${clock(Math.floor(seg.elapsed_s))} / ${clock(seg.planned_s)}${seg.is_overtime ? " ⚠" : ""}` : "";
   const coupons = $("#coupons"); coupons.replaceChildren();
   for (const c of s.coupons || []) {
     const li = el("li", `${c.code} ${c.kind} ${c.value} · ${c.claimed}${c.quantity ? "/" + c.quantity : ""} `);
-    li.append(c.is_shown ? button(t("Hide"), () => api("POST", "/api/v1/coupons/hide")) : button(t("Show"), () => api("POST", `/api/v1/coupons/${c.code}/show`)));
+    li.append(c.is_shown ? button(t("Hide"), () => api("POST", "/api/v1/coupons/hide"), {}, "neutral") : button(t("Show"), () => api("POST", `/api/v1/coupons/${encodeURIComponent(c.code)}/show`), {}, "go"));
     coupons.append(li);
   }
   const f = s.flash_sale;
-  $("#flash").textContent = f ? `${f.sku}: ${t(f.phase)} ${Math.ceil(f.countdown_s)} s · ${f.remaining}/${f.stock}` : "";
+  $("#flash").textContent = f ? `${f.sku}: ${t(f.phase)} ${clock(f.countdown_s)} · ${f.remaining}/${f.stock} ${t("left")}` : "";
   const g = s.giveaway;
   $("#giveaway").textContent = g ? `“${g.keyword}” · ${g.entry_count} · #${g.commitment.slice(0, 16)}… ${g.winners.join(", ")}` : "";
 }
@@ -77,10 +90,10 @@ async function refreshComments() {
   const list = $("#comments"); list.replaceChildren();
   for (const c of data.comments.slice(-50).reverse()) {
     const li = el("li", `${c.user}: ${c.text} `, { className: (c.is_question ? "q " : "") + (c.highlights.length ? "hl" : "") });
-    li.append(button(t("Question"), () => api("POST", `/api/v1/comments/${encodeURIComponent(c.id)}`, { is_question: !c.is_question })));
-    li.append(button(t("Answer"), () => { const a = prompt(c.text); if (a) api("POST", `/api/v1/comments/${encodeURIComponent(c.id)}/answer`, { answer: a }); }));
-    li.append(button(t("Hide"), () => api("POST", `/api/v1/comments/${encodeURIComponent(c.id)}`, { is_hidden: true })));
-    li.append(button(t("Block"), () => api("POST", `/api/v1/users/${encodeURIComponent(c.user)}/block`, { is_blocked: true })));
+    li.append(button(t("Question"), () => api("POST", `/api/v1/comments/${encodeURIComponent(c.id)}`, { is_question: !c.is_question }), {}, "neutral"));
+    li.append(button(t("Answer"), () => { const a = prompt(c.text); if (a) api("POST", `/api/v1/comments/${encodeURIComponent(c.id)}/answer`, { answer: a }); }, {}, "primary"));
+    li.append(button(t("Hide"), () => api("POST", `/api/v1/comments/${encodeURIComponent(c.id)}`, { is_hidden: true }), {}, "neutral"));
+    li.append(button(t("Block"), () => api("POST", `/api/v1/users/${encodeURIComponent(c.user)}/block`, { is_blocked: true }), {}, "stop"));
     list.append(li);
   }
 }
@@ -107,12 +120,13 @@ async function refreshProgram() {
   } catch (e) { /* no frame yet */ }
 }
 
+let timersStarted = false;
 async function connect(candidate) {
   token = candidate;
   try {
     const products = await api("GET", "/api/v1/products");
     sessionStorage.setItem("bridgecast-token", token);
-    $("#login").hidden = true; $("#app").hidden = false;
+    $("#pairing").hidden = true; $("#app").hidden = false; $("#next-segment").hidden = false;
     renderProducts(products);
     renderState(await api("GET", "/api/v1/state"));
     refreshComments();
@@ -121,10 +135,11 @@ async function connect(candidate) {
     socket.onopen = () => { $("#status").textContent = t("connected"); };
     socket.onclose = () => { $("#status").textContent = t("disconnected"); setTimeout(() => connect(token), 2000); };
     socket.onmessage = (m) => onEvent(JSON.parse(m.data));
-    setInterval(refreshProgram, 1000);
-    setInterval(scheduleState, 1000);
+    if (!timersStarted) { timersStarted = true; setInterval(refreshProgram, 1000); setInterval(scheduleState, 1000); }
     document.body.dataset.ready = "1";
-  } catch (e) { if (String(e.message) !== "401") showLogin(String(e)); }
+  } catch (e) {
+    if (String(e.message) !== "401") showPairing(t("The studio did not answer. Check that the tablet is on the same network and that the Bridgecast app is running, then reload this page."));
+  }
 }
 
 function formJson(form) {
@@ -146,4 +161,5 @@ $("#giveaway-form").addEventListener("submit", (e) => { e.preventDefault(); api(
 const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
 if (fromHash) history.replaceState(null, "", location.pathname);
 const saved = fromHash || sessionStorage.getItem("bridgecast-token");
-if (saved) { $("#token").value = saved; connect(saved); }
+if (saved) { connect(saved); } else { showPairing(""); }
+document.body.dataset.started = "1";
