@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import locale
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -143,7 +144,7 @@ def catalog_language(locale_code: str | None) -> str:
     ("pt_BR"), else its language's ("ar", "es"; any Chinese reads Simplified, as in the UI),
     else the source language, English."""
     code = (locale_code or "").split(".")[0].split("@")[0].replace("-", "_").strip()
-    if not code or code in ("C", "POSIX"):
+    if not re.fullmatch(r"[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})*", code):  # also: never a path
         return SOURCE_LANGUAGE
     parts = code.split("_")
     base = parts[0].lower()

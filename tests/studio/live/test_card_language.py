@@ -170,6 +170,8 @@ def test_translator_follows_the_show_not_the_ui(ui_in_chinese):
     assert i18n.translator_for("en_US").gettext("Ends in") == "Ends in"
     assert i18n.translator_for("sw_KE").gettext("Ends in") == "Ends in"  # no catalog: English
     assert i18n.translator_for("zh_TW").language == "zh_CN"
+    assert i18n.translator_for("es_419").language == "es" and i18n.translator_for("th_TH.UTF-8").language == "th"
+    assert i18n.translator_for("../zh_CN").language == "en"  # a locale is never a path
     assert i18n.gettext("Ends in") == "距结束"  # the UI itself is still Chinese
 
 
