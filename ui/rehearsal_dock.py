@@ -32,8 +32,10 @@ FRAMES_WITHOUT_STRIP = 15
 
 def latency_reading(layer: dict[str, Any], previous: dict[str, Any] | None) -> str:
     """How the layer's latency stands since ``previous`` (its stats when last judged): "known"
-    (fresh readings), "no_strip" (frames arrive without any), or "measuring" (too few frames
-    to tell)."""
+    (fresh readings), "no_strip" (frames arrive without any), "paused" (no frames arrive: the
+    sender paused the layer), or "measuring" (too few frames to tell)."""
+    if layer.get("active") is False or layer.get("fps") == 0:
+        return "paused"
     frames = int(layer.get("frames_decoded") or 0)
     readings = int(layer.get("latency_frames") or 0)
     if previous is not None and frames >= int(previous.get("frames_decoded") or 0):
@@ -192,6 +194,8 @@ class RehearsalDock(QDockWidget):
                 latency = f"{layer['latency_p50_ms']:.0f} ms"
             elif state == "no_strip":
                 latency = self.tr("unknown: no time-code strip")
+            elif state == "paused":
+                latency = self.tr("none: the layer is paused")
             else:
                 latency = self.tr("measuring…")
             preview.caption.setText(self.tr("{rid}: {size} · {fps} fps\nlatency p50 {latency}").format(

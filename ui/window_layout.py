@@ -19,8 +19,9 @@ DEFAULT_SIZE = QSize(1366, 800)
 BOTTOM_DOCK_HEIGHT_PX = 230
 RIGHT_COLUMN_WIDTH_PX = 440
 BOTTOM_DOCK_WIDTHS_PX = (260, 330, 300)  # scenes, sources, mixer
-HEALTH_SHARE = 0.62
-MAX_DOCK_MIN_WIDTH_PX = 560  # of the right column's height, above the rehearsal viewer
+HEALTH_SHARE = 0.7  # of the right column's height, above the rehearsal viewer
+MAX_DOCK_MIN_WIDTH_PX = 560
+TITLE_BAR_ALLOWANCE_PX = 40  # a title bar the window manager has not drawn yet
 
 _AREA_BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 _AREA_RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -122,6 +123,8 @@ def fit_to_screen(window: QMainWindow) -> None:
     frame = window.frameGeometry()
     extra_w = max(0, frame.width() - window.width())
     extra_h = max(0, frame.height() - window.height())
+    if extra_h == 0 and not window.isVisible():
+        extra_h = TITLE_BAR_ALLOWANCE_PX  # not framed yet: leave room for the title bar to come
     width = min(window.width(), available.width() - extra_w)
     height = min(window.height(), available.height() - extra_h)
     if (width, height) != (window.width(), window.height()):

@@ -185,6 +185,11 @@ def test_latency_is_a_figure_while_the_strip_is_read_and_a_reason_when_not(rehea
     receiver.layers["h"].update(frames_decoded=90)
     _sample(dock)
     assert "cannot be read" in dock.message.text()
+    # The sender paused the layer: no pictures, so no figure (the last p50 is not repeated).
+    receiver.layers["h"].update(fps=0.0, active=False, latency_frames=40, latency_p50_ms=40.0)
+    _sample(dock)
+    assert dock.previews["h"].caption.text().endswith("latency p50 none: the layer is paused")
+    receiver.layers["h"].update(fps=30.0, active=True)
     # The strip is back: a figure again.
     receiver.layers["h"].update(frames_decoded=100, latency_frames=45, latency_p50_ms=38.0)
     _sample(dock)
