@@ -90,16 +90,16 @@ class VideoSource(ABC):
         else:
             self._awake.clear()
 
-    def _mark_ready(self) -> None:
-        """Opened and able to show pictures, though asleep and publishing none yet."""
-        if self.state is SourceState.STARTING:
-            self._set_state(SourceState.ACTIVE)
+    def _publish_poster(self, image: np.ndarray, capture_ns: int | None = None, alpha: np.ndarray | None = None) -> None:
+        """A sleeping source's one picture: its size and look are known (and it is ACTIVE) before
+        it goes on air, and, read by nobody on purpose, it is never counted as dropped."""
+        self._publish(image, capture_ns, alpha)
+        self.slot.latest()  # marked read
 
     def _wait_while_asleep(self, stop: threading.Event) -> int:
         """Block while asleep (until woken or stopped); returns the nanoseconds slept."""
         if self._awake.is_set():
             return 0
-        self._mark_ready()
         started = now_ns()
         while not self._awake.is_set() and not stop.is_set():
             self._nudge.clear()

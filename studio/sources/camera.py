@@ -215,7 +215,10 @@ class CameraSource(VideoSource):
                 # then (no conversion, nothing published) keeps it streaming and notices an unplug.
                 if not capture.grab():
                     break
-                self._mark_ready()
+                if self.slot.latest() is None:
+                    is_ok, image = capture.retrieve()
+                    if is_ok and image is not None and image.size:
+                        self._publish_poster(to_bgr(image))
                 self._doze(stop, WARM_GRAB_INTERVAL_S)
                 if ticker is not None:
                     ticker.reset()

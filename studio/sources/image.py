@@ -142,22 +142,25 @@ class ImageSource(VideoSource):
     ) -> bool:
         """Publish ``image`` until the file changes (→ True, reload) or vanishes/stop (→ False)."""
         while not stop.is_set():
-            if self.is_awake:
+            was_awake = self.is_awake
+            if was_awake:
                 self._publish(image, alpha=alpha)
             else:
-                self._mark_ready()
+                self._publish_poster(image, alpha=alpha)
             # Look at the file more often than we republish so edits show up quickly.
             # Asleep, only the cheap look at the file goes on; waking publishes at once.
             waited_s = 0.0
             while waited_s < REPUBLISH_INTERVAL_S:
+                if not was_awake and self.is_awake:
+                    break  # just woken: publish now
                 if self.is_awake:
                     stop.wait(RECHECK_INTERVAL_S)
                 else:
                     self._doze(stop, RECHECK_INTERVAL_S)
-                    if self.is_awake:
-                        break  # just woken: publish now
                 if stop.is_set():
                     return False
+                if not was_awake and self.is_awake:
+                    break
                 waited_s += RECHECK_INTERVAL_S
                 try:
                     current = _file_signature(path)

@@ -52,6 +52,8 @@ class TestPatternSource(VideoSource):
         box = max(16, height // 6)
         ticker = Ticker(int(NS_PER_S / fps), stop)
         start_ns = now_ns()
+        if not self.is_awake:
+            self._publish_poster(background, start_ns)  # born asleep: its look without running
         while not stop.is_set():
             if self._wait_while_asleep(stop):
                 ticker.reset()  # a fresh start after sleeping, not a burst of late ticks

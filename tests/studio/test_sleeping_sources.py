@@ -100,9 +100,24 @@ def test_a_source_added_to_an_inactive_scene_is_born_asleep(two_scenes):
     source = studio.sources[spec.id]
     assert not source.is_awake
     before, after = _settled_count(lambda: source.frames_captured)
-    assert before == after == 0
+    assert before == after == 1, "one poster picture (its size and look), then nothing"
+    assert source.natural_size() == (64, 64) and source.dropped_frames == 0
     studio.switch_scene(off_air, transition="cut")
-    assert wait_until(lambda: source.frames_captured > 0)
+    assert wait_until(lambda: source.frames_captured > 3)
+    assert source.dropped_frames == 0, "the poster was never counted as a drop"
+
+
+def test_a_sleeping_image_shows_its_picture_at_once_when_woken(two_scenes, tmp_path):
+    from PIL import Image
+
+    studio, _pattern_id, _video_id, _on_air, off_air = two_scenes
+    Image.new("RGB", (40, 20), (255, 0, 0)).save(tmp_path / "red.png")
+    spec, _item = studio.add_source("image", "red", {"path": str(tmp_path / "red.png")}, scene_id=off_air)
+    source = studio.sources[spec.id]
+    assert wait_until(lambda: source.natural_size() == (40, 20))
+    published = source.frames_captured
+    studio.switch_scene(off_air, transition="cut")
+    assert wait_until(lambda: source.frames_captured > published, 0.4), "published on waking, not at the next 1 s refresh"
 
 
 def test_a_sleeping_source_stops_at_once():
@@ -111,9 +126,9 @@ def test_a_sleeping_source_stops_at_once():
     source.start()
     try:
         time.sleep(0.2)
-        assert source.frames_captured == 0
+        assert source.frames_captured == 1  # its poster
         source.set_awake(True)
-        assert wait_until(lambda: source.frames_captured > 0, 2.0)
+        assert wait_until(lambda: source.frames_captured > 3, 2.0)
         assert source.wake_count == 1
         source.set_awake(False)
     finally:
