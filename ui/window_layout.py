@@ -31,14 +31,19 @@ class DockScrollArea(QScrollArea):
     """A dock's contents, scrolled vertically when the dock is shorter than they are.
 
     Its minimum width stays the contents' own (no sideways scrolling in a narrow dock), its
-    minimum height is a scroll area's small one: tall contents no longer decide the window's."""
+    minimum height is a scroll area's small one: tall contents no longer decide the window's.
+    The contents get the dock's whole height, and scroll only below their *minimum* height
+    for the width they have (Qt's resizable mode scrolls below their preferred height, so a
+    list's roomy default hid the buttons under it).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("dockScroll")
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setWidgetResizable(True)
+        self.setWidgetResizable(False)  # sized by _fit_body
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._is_fitting = False
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         hint = super().minimumSizeHint()
@@ -50,10 +55,45 @@ class DockScrollArea(QScrollArea):
         # Wider contents than this scroll sideways rather than widen the window past the screen.
         return QSize(max(hint.width(), min(width, MAX_DOCK_MIN_WIDTH_PX)), hint.height())
 
-    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.LayoutRequest:
+    def sizeHint(self) -> QSize:  # noqa: N802
+        body = self.widget()
+        return body.sizeHint() if body is not None else super().sizeHint()
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+        self._fit_body()
+
+    def eventFilter(self, watched: object, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()  # the contents' minimum width may have changed
+            self._fit_body()
+        return super().eventFilter(watched, event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self._fit_body()
         return super().viewportEvent(event)
+
+    def _fit_body(self) -> None:
+        """The contents at the viewport's width and height, never below their minimum."""
+        body = self.widget()
+        if body is None or self._is_fitting:
+            return
+        self._is_fitting = True
+        try:
+            viewport = self.viewport().size()
+            width = max(viewport.width(), body.minimumSizeHint().width())
+            layout = body.layout()
+            if layout is not None and layout.hasHeightForWidth():
+                least = layout.minimumHeightForWidth(width)
+            else:
+                least = body.minimumSizeHint().height()
+            size = QSize(width, max(viewport.height(), least))
+            if body.size() != size:
+                body.resize(size)
+        finally:
+            self._is_fitting = False
 
 
 def make_scrollable(dock: QDockWidget) -> QScrollArea:

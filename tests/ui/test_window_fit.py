@@ -113,3 +113,14 @@ def test_fits_while_live_on_the_rehearsal_receiver(live_window, qtbot):
     controller.stop()
     qtbot.waitUntil(lambda: controller.state == IDLE and not controller.is_busy, timeout=15_000)
     assert_fits(window, qtbot, "after stopping")
+
+
+def test_fits_with_the_vertical_canvas_laid_out_by_hand(live_window, qtbot):
+    """The vertical controls grow the scenes and sources docks; their buttons stay in sight."""
+    window = live_window
+    studio = window.studio
+    studio.enable_vertical_canvas()
+    studio.set_vertical_layout(studio.collection.current_scene, "manual")
+    window.sources_dock.list.setCurrentRow(0)
+    qtbot.waitUntil(lambda: window.scenes_dock.vertical_controls.isVisible(), timeout=5000)
+    assert_fits(window, qtbot, "with a manual vertical layout")
