@@ -12,6 +12,7 @@ BENCHMARKS = {
     "cover": "bench.cover",
     "network": "bench.network",
     "outputs": "bench.outputs",
+    "app": "bench.app",
 }
 
 
