@@ -38,6 +38,7 @@ AAC_CHANNELS = 2
 AAC_FRAME_SAMPLES = 1024
 DEFAULT_AAC_BITRATE_BPS = 160_000
 AAC_TIME_BASE = Fraction(1, AAC_SAMPLE_RATE)
+AAC_GATHER_S = 0.1
 _MAX_ANCHORS = 64  # ≈ 1.3 s of 20 ms blocks: far more than the encoder ever holds back
 
 
@@ -88,7 +89,9 @@ class AacBlockEncoder:
         self.bitrate_bps = int(bitrate_bps)
         self.extradata = bytes(codec.extradata or b"")
         self.frame_samples = int(codec.frame_size or AAC_FRAME_SAMPLES)
-        self._pending = np.zeros((AAC_CHANNELS, 0), np.float32)  # planar samples not yet in a frame
+        # The frame being filled (planar; from_ndarray copies it into the AVFrame, so it is reused).
+        self._frame_buffer = np.zeros((AAC_CHANNELS, self.frame_samples), np.float32)
+        self._filled = 0
         self._next_sample = 0  # index of the next sample fed to the encoder
         self._anchor_samples: deque[int] = deque(maxlen=_MAX_ANCHORS)
         self._anchor_ns: deque[int] = deque(maxlen=_MAX_ANCHORS)
@@ -102,17 +105,23 @@ class AacBlockEncoder:
     def encode(self, samples: np.ndarray, capture_ns: int) -> list[AacPacket]:
         if samples.ndim != 2 or samples.shape[1] != AAC_CHANNELS:
             raise ValueError("AAC encoding takes (frames, 2) stereo blocks")
-        first_sample = self._next_sample + self._pending.shape[1]
+        first_sample = self._next_sample + self._filled
         self._anchor_samples.append(first_sample)
         self._anchor_ns.append(int(capture_ns))
-        planar = np.clip(samples, -1.0, 1.0).astype(np.float32, copy=False).T
-        self._pending = np.concatenate([self._pending, planar], axis=1) if self._pending.shape[1] else np.array(planar)
+        planar = samples.T  # a view; copied into the frame, clipped there once per frame
+        buffer, size = self._frame_buffer, self.frame_samples
         packets: list[AacPacket] = []
-        size = self.frame_samples
-        while self._pending.shape[1] >= size:
-            chunk = np.ascontiguousarray(self._pending[:, :size])
-            self._pending = self._pending[:, size:]
-            packets.extend(self._encode_frame(chunk))
+        offset, count = 0, planar.shape[1]
+        while offset < count:
+            take = min(size - self._filled, count - offset)
+            buffer[:, self._filled:self._filled + take] = planar[:, offset:offset + take]
+            self._filled += take
+            offset += take
+            if self._filled == size:
+                self._filled = 0
+                np.minimum(buffer, 1.0, out=buffer)  # to [−1, 1] (np.clip costs more per call)
+                np.maximum(buffer, -1.0, out=buffer)
+                packets.extend(self._encode_frame(buffer))
         return packets
 
     def _encode_frame(self, planar: np.ndarray | None) -> list[AacPacket]:
@@ -140,11 +149,13 @@ class AacBlockEncoder:
     def flush(self) -> list[AacPacket]:
         """The packets the encoder still holds (the last partial frame is padded with silence)."""
         packets: list[AacPacket] = []
-        if self._pending.shape[1]:
-            padded = np.zeros((AAC_CHANNELS, self.frame_samples), np.float32)
-            padded[:, : self._pending.shape[1]] = self._pending
-            self._pending = np.zeros((AAC_CHANNELS, 0), np.float32)
-            packets.extend(self._encode_frame(padded))
+        if self._filled:
+            buffer = self._frame_buffer
+            buffer[:, self._filled:] = 0.0
+            self._filled = 0
+            np.minimum(buffer, 1.0, out=buffer)
+            np.maximum(buffer, -1.0, out=buffer)
+            packets.extend(self._encode_frame(buffer))
         if self._codec is not None:
             packets.extend(self._encode_frame(None))
         return packets
@@ -171,12 +182,13 @@ class MixerAacSource(MixerBlockThread):
         mixer: Any,
         *,
         bitrate_bps: int = DEFAULT_AAC_BITRATE_BPS,
-        max_blocks: int = 10,
+        max_blocks: int = 25,  # 0.5 s: room for what gathers between wake-ups on a busy machine
         name: str = "bridgecast-aac",
     ) -> None:
         if getattr(mixer, "sample_rate", AAC_SAMPLE_RATE) != AAC_SAMPLE_RATE:
             raise ValueError("AAC for RTMP needs the mixer at 48 kHz")
-        super().__init__(mixer, name=name, max_blocks=max_blocks)
+        # RTMP viewers are seconds behind: the blocks of 100 ms are encoded in one wake-up.
+        super().__init__(mixer, name=name, max_blocks=max_blocks, gather_s=AAC_GATHER_S)
         self.bitrate_bps = int(bitrate_bps)
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()

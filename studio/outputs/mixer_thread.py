@@ -3,7 +3,8 @@
 The mixer hands out a 20 ms block every 20 ms; each encoder (Opus for WHIP and the recording,
 AAC for RTMP) reads them on a thread of its own from a subscription that holds at most
 ``max_blocks`` (the oldest is dropped and counted when the thread falls behind), so no queue can
-grow and nothing is encoded on the network loop.  The reading loop is here; subclasses say how
+grow and nothing is encoded on the network loop.  An encoder whose output can wait (AAC for
+RTMP, seconds behind anyway) sets ``gather_s`` and takes the blocks that gathered in one wake-up.  The reading loop is here; subclasses say how
 to open their encoder (:meth:`_open_encoder`) and what to do with one block (:meth:`_encode_block`).
 """
 from __future__ import annotations
@@ -16,19 +17,25 @@ import av
 
 log = logging.getLogger(__name__)
 
+MAX_GATHER_S = 0.1  # half of what a 10-block subscription holds: nothing is dropped while gathering
+
 
 class MixerBlockThread:
     """Start/stop and drop counting for a thread that encodes the mixer's blocks."""
 
-    def __init__(self, mixer: Any, *, name: str, max_blocks: int = 10) -> None:
+    def __init__(self, mixer: Any, *, name: str, max_blocks: int = 10, gather_s: float = 0.0) -> None:
+        if not 0.0 <= gather_s <= MAX_GATHER_S:
+            raise ValueError(f"gather_s must be between 0 and {MAX_GATHER_S} s")
         self.mixer = mixer
         self.name = name
         self.max_blocks = int(max_blocks)
+        self.gather_s = float(gather_s)  # after each wake-up, let blocks gather this long (0: one by one)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._subscription: Any = None
         self._dropped_before = 0  # drops of earlier subscriptions (stop, then start again)
         self.blocks = 0
+        self.wakeups = 0  # times the thread woke to blocks (fewer than blocks when gathering)
         self.errors = 0
 
     @property
@@ -71,6 +78,14 @@ class MixerBlockThread:
         as a failed block, the thread goes on)."""
         raise NotImplementedError  # each encoder kind has its own
 
+    def _encode_one(self, encoder: Any, block: Any) -> None:
+        self.blocks += 1
+        try:
+            self._encode_block(encoder, block)
+        except (av.FFmpegError, ValueError):
+            self.errors += 1
+            log.exception("%s: encoding a block failed", self.name)
+
     def _run(self) -> None:
         subscription = self._subscription
         encoder: Any = None
@@ -82,12 +97,12 @@ class MixerBlockThread:
                     if subscription.is_closed:
                         break
                     continue
-                self.blocks += 1
-                try:
-                    self._encode_block(encoder, block)
-                except (av.FFmpegError, ValueError):
-                    self.errors += 1
-                    log.exception("%s: encoding a block failed", self.name)
+                self.wakeups += 1
+                while block is not None:
+                    self._encode_one(encoder, block)
+                    block = subscription.get(timeout=0) if self.gather_s else None
+                if self.gather_s:
+                    self._stop.wait(self.gather_s)
         except Exception:
             log.exception("%s stopped", self.name)
         finally:

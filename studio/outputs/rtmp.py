@@ -65,6 +65,7 @@ RTMP_BACKOFF_MAX_S = 30.0
 # FFmpeg's interleaver waits for every stream up to this before writing (its default is 10 s).
 MAX_INTERLEAVE_DELTA_US = 500_000
 _WAIT_S = 0.25
+_BATCH_S = 0.1  # the writer gathers packets this long between sends (≈ 3 pictures + 5 AAC frames)
 
 
 class _Session:
@@ -347,10 +348,15 @@ class RtmpOutput:
                 self._queue.ask_again_if_due()  # still waiting for a keyframe, or skipping to one
                 for item in batch:
                     self._mux(session, item)
-                    if not session.is_live and item.is_video:
-                        self._went_live(session)
-                if not batch:
-                    session.publisher.poll()  # pings, a server error, or a connection gone while idle
+                # One send for the batch, then what the server said (pings, an error, a
+                # connection gone while idle).
+                session.publisher.flush()
+                if not session.is_live and session.origin_ns is not None:
+                    self._went_live(session)
+                if batch:
+                    # Let the next batch gather: a few wake-ups a second instead of one per
+                    # packet; RTMP viewers are seconds behind, this adds at most _BATCH_S.
+                    self._stopping.wait(_BATCH_S)
         finally:
             self._queue.close()
             self._close(session)
@@ -381,6 +387,7 @@ class RtmpOutput:
                 audio.codec_context.bit_rate = self.audio_bitrate_bps
                 audio.time_base = FLV_TIME_BASE
             container.start_encoding()
+            publisher.flush()  # the header: metadata and the AAC sequence header
         except BaseException as exc:
             if container is not None:
                 self._close_container(container)
@@ -425,7 +432,7 @@ class RtmpOutput:
             self.video_packets += 1
         else:
             self.audio_packets += 1
-        self._rates.add(len(item.data), item.is_video)
+        self._rates.add(len(item.data), item.is_video, now=item.capture_ns / NS_PER_S)
 
     def _went_live(self, session: _Session) -> None:
         session.is_live = True

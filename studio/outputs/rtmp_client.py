@@ -13,7 +13,7 @@ Measured with PyAV 18.1 / FFmpeg 8.1:
 * a refused stream key is only an ``EIO`` with nothing logged at error level.
 
 So PyAV's FLV muxer writes into :class:`FlvSink` (a Python file object), and
-:class:`RtmpPublisher` sends each FLV tag as an RTMP message on a socket of ours: blocking
+:class:`RtmpPublisher` sends the FLV tags as RTMP messages on a socket of ours: blocking
 calls release the GIL and have time-outs, RTMPS uses :mod:`ssl` with the system's CAs (or a
 given CA file) and a host-name check, and the server's own status (``NetStream.Publish.
 BadName``, ``NetConnection.Connect.Rejected`` …) or its hanging up on ``publish`` (how
@@ -320,7 +320,7 @@ def _app_and_name(address: RtmpAddress) -> tuple[str, str]:
 
 
 class RtmpPublisher:
-    """One RTMP(S) publishing connection.  ``connect()`` → ``send_flv(bytes)``… → ``close()``.
+    """One RTMP(S) publishing connection.  ``connect()`` → ``write_flv(bytes)``… ``flush()`` → ``close()``.
 
     Every failure is an :class:`~studio.outputs.rtmp_errors.RtmpError` in words, the stream
     key masked.  Used by one thread at a time (the output's writer thread); :meth:`abort`
@@ -583,13 +583,22 @@ class RtmpPublisher:
 
     # ------------------------------------------------------------------ media
 
-    def send_flv(self, data: bytes) -> None:
-        """Send the FLV byte stream (as PyAV's muxer writes it) as RTMP messages; also read
-        what the server sent meanwhile (pings, errors).  Raises :class:`RtmpError`."""
+    def write_flv(self, data: bytes) -> None:
+        """Take FLV bytes as PyAV's muxer writes them; nothing is sent until :meth:`flush`.
+        Raises :class:`RtmpError` when the connection is no longer publishing."""
+        if not self.is_publishing:
+            raise RtmpError.disconnected()
+        self._flv += data
+
+    def flush(self) -> None:
+        """Send every complete FLV tag written so far as RTMP messages in one write, then
+        read what the server sent meanwhile (pings, errors).  Raises :class:`RtmpError`.
+
+        One send per batch of packets, not per packet: the writer thread wakes a few dozen
+        times a second instead of once per audio and video packet."""
         if not self.is_publishing:
             raise RtmpError.disconnected()
         flv = self._flv
-        flv += data
         if not self._flv_header_skipped:
             if len(flv) < 13:
                 return
@@ -598,23 +607,28 @@ class RtmpPublisher:
             del flv[:13]  # signature, flags, header size, PreviousTagSize0
             self._flv_header_skipped = True
         out = bytearray()
-        while len(flv) >= 11:
-            tag_type = flv[0]
-            size = int.from_bytes(flv[1:4], "big")
-            if len(flv) < 11 + size + 4:
+        data = bytes(flv)  # one copy; the tags' bodies are views of it, not copies
+        view = memoryview(data)
+        position = 0
+        while len(data) - position >= 11:
+            tag_type = data[position]
+            size = int.from_bytes(data[position + 1:position + 4], "big")
+            end = position + 11 + size
+            if len(data) < end + 4:
                 break
-            timestamp = int.from_bytes(flv[4:7], "big") | (flv[7] << 24)
-            body = bytes(flv[11:11 + size])
-            del flv[:11 + size + 4]
+            timestamp = int.from_bytes(data[position + 4:position + 7], "big") | (data[position + 7] << 24)
+            body = view[position + 11:end]
+            position = end + 4  # the tag, then its PreviousTagSize
             if tag_type == AUDIO:
                 out += chunk_message(CS_AUDIO, AUDIO, self._stream_id, timestamp, body, OUT_CHUNK_SIZE)
             elif tag_type == VIDEO:
                 out += chunk_message(CS_VIDEO, VIDEO, self._stream_id, timestamp, body, OUT_CHUNK_SIZE)
             elif tag_type == DATA_AMF0:
-                payload = amf_encode("@setDataFrame") + body
+                payload = amf_encode("@setDataFrame") + bytes(body)
                 out += chunk_message(CS_AUDIO, DATA_AMF0, self._stream_id, timestamp, payload, OUT_CHUNK_SIZE)
+        del flv[:position]
         if out:
-            self._send(bytes(out))
+            self._send(out)
         self.poll()
 
     def poll(self) -> None:
@@ -669,7 +683,8 @@ def _stall_words(seconds: float) -> str:
 
 
 class FlvSink:
-    """The file object PyAV's FLV muxer writes into: every write goes to the publisher.
+    """The file object PyAV's FLV muxer writes into: every write goes to the publisher's buffer
+    (sent by :meth:`RtmpPublisher.flush`).
 
     Not seekable on purpose (a live stream cannot go back to patch the header).  An
     :class:`RtmpError` raised here comes out of ``container.mux()`` unchanged.
@@ -679,7 +694,7 @@ class FlvSink:
         self.publisher = publisher
 
     def write(self, data: bytes) -> int:
-        self.publisher.send_flv(bytes(data))
+        self.publisher.write_flv(data)
         return len(data)
 
     def flush(self) -> None:

@@ -10,6 +10,7 @@ import pytest
 from studio.audio import AudioMixer, ToneInput
 from studio.core.clock import NS_PER_S
 from studio.outputs.aac import AAC_FRAME_SAMPLES, AacBlockEncoder, MixerAacSource
+from studio.outputs.mixer_thread import MixerBlockThread
 from tests.helpers import wait_until
 
 BLOCK = 960  # the mixer's 20 ms
@@ -65,6 +66,15 @@ def test_capture_time_gaps_follow_the_blocks_anchors():
     assert late and all(p.capture_ns >= NS_PER_S + 25 * 20_000_000 for p in late)
 
 
+def test_samples_beyond_full_scale_are_clipped_not_wrapped():
+    encoder = AacBlockEncoder()
+    packets = []
+    for index, block in enumerate(tone(50)):
+        packets += encoder.encode(block * 4.0, index * 20_000_000)  # a 2.0 peak sine: clipped to ±1
+    pcm = decode(packets + encoder.flush())[:, 48_000 // 2:]
+    assert 0.9 < float(np.max(np.abs(pcm))) < 1.2
+
+
 def test_rejects_mono_blocks():
     with pytest.raises(ValueError):
         AacBlockEncoder().encode(np.zeros((960, 1), np.float32), 0)
@@ -110,6 +120,30 @@ def test_one_encoder_feeds_every_subscriber_from_the_mixer():
     # Real-time pacing on the media clock: 25+ frames of 21.3 ms span about their duration.
     span_ns = a[-1].capture_ns - a[0].capture_ns
     assert abs(span_ns - (a[-1].pts_samples - a[0].pts_samples) * NS_PER_S // 48_000) < 50_000_000
+
+
+def test_blocks_that_gathered_are_encoded_in_one_wake_up_without_a_gap():
+    mixer = AudioMixer()
+    mixer.add_input(ToneInput("tone", "Tone", frequency_hz=440.0))
+    source = MixerAacSource(mixer)
+    packets: list = []
+    source.subscribe(packets.append)
+    mixer.start()
+    source.start()
+    try:
+        assert wait_until(lambda: source.blocks >= 50, 10), source.stats()
+    finally:
+        source.stop()
+        mixer.stop()
+    assert source.gather_s > 0 and source.blocks >= 2 * source.wakeups, (source.blocks, source.wakeups)
+    assert source.dropped_blocks == 0 and source.errors == 0
+    steps = {b.pts_samples - a.pts_samples for a, b in zip(packets, packets[1:])}
+    assert steps == {AAC_FRAME_SAMPLES}  # every frame, in order
+
+
+def test_gathering_is_bounded():
+    with pytest.raises(ValueError):
+        MixerBlockThread(AudioMixer(), name="x", gather_s=5.0)
 
 
 def test_needs_a_48_khz_mixer():

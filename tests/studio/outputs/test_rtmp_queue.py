@@ -132,6 +132,15 @@ def test_rate_window_reports_bitrate_and_fps_since_start():
     assert window.rates(now=104.0) == (0, 0.0)  # nothing sent for two seconds
 
 
+def test_rate_window_fps_does_not_depend_on_where_the_window_edge_falls():
+    window = RateWindow(2.0)
+    window.start(now=100.0)
+    for index in range(150):  # five seconds of 30 fps pictures, by capture time
+        window.add(1000, True, now=100.0 + index / 30)
+    # A count would read 60/2 or 61/2 pictures a second depending on the edge's phase.
+    assert {window.rates(now=104.0 + phase / 100)[1] for phase in range(0, 100, 7)} == {30.0}
+
+
 def make_output(**kwargs) -> RtmpOutput:
     return RtmpOutput("rtmp://127.0.0.1:9/live/QUEUE-KEY", width=640, height=360, fps=30, has_audio=True, **kwargs)
 
