@@ -216,7 +216,7 @@ class LivePanelController(QObject):
         return len(events)
 
     def _sold_out_notice(self, sku: str | None) -> str:
-        return self.tr("{sku} is sold out (stock 0): its card on the program says “Sold out”. "
+        return self.tr("{sku} is sold out (stock 0) and on the program now. "
                        "Unpin it, or load a catalog with new stock.").format(sku=sku)
 
     def _catalog_notice(self, data: dict[str, Any]) -> str:

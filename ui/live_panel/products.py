@@ -34,6 +34,12 @@ class ProductsPage(QWidget):
         row.addWidget(self.search_edit, 1)
         row.addWidget(self.load_catalog_button)
         layout.addLayout(row)
+        self.notice_label = QLabel(self)
+        self.notice_label.setObjectName("productsNotice")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setStyleSheet("color: #ffb31c;")  # amber: a warning, not a failure
+        self.notice_label.hide()
+        layout.addWidget(self.notice_label)  # above the table: seen without scrolling
         self.product_model = controller.product_model
         self.product_proxy = ProductFilter(self)
         self.product_proxy.setSourceModel(self.product_model)
@@ -58,12 +64,6 @@ class ProductsPage(QWidget):
         buttons.addWidget(self.unpin_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        self.notice_label = QLabel(self)
-        self.notice_label.setObjectName("productsNotice")
-        self.notice_label.setWordWrap(True)
-        self.notice_label.setStyleSheet("color: #ffb31c;")  # amber: a warning, not a failure
-        self.notice_label.hide()
-        layout.addWidget(self.notice_label)
         self.catalog_dialog: CatalogProblemsDialog | None = None
         controller.notice.connect(self.show_notice)
         controller.snapshot_changed.connect(self.present)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from studio.settings import Settings, save_settings
@@ -51,12 +51,15 @@ class ControlAddressKeeper(QObject):
         super().__init__(parent)
         self.settings = settings
         self.saves = 0
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)  # one save at a time: both write the same temp file
         self._arrived.connect(self._keep, Qt.ConnectionType.QueuedConnection)
         self._control = control
         control.address_changed.connect(self._on_address)
 
     def stop(self) -> None:
         self._control.address_changed.disconnect(self._on_address)
+        self._pool.waitForDone(5000)
 
     def _on_address(self, host: str, port: int) -> None:
         try:
@@ -71,7 +74,8 @@ class ControlAddressKeeper(QObject):
         self.settings.control_port, self.settings.control_lan = port, is_lan
         snapshot = self.settings.model_copy(deep=True)
         run_in_background(lambda: save_settings(snapshot), self._saved,
-                          lambda error: log.warning("could not save the control address: %s", error), receiver=self)
+                          lambda error: log.warning("could not save the control address: %s", error), receiver=self,
+                          pool=self._pool)
 
     def _saved(self, _result: object) -> None:
         self.saves += 1
