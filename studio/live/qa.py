@@ -6,14 +6,14 @@ while the show's lock is held, so the journal reads comment → entry for every 
 """
 from __future__ import annotations
 
-import string
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from studio.core import limits
 from studio.core.i18n import _
-from studio.live import render
+from studio.live import render, reply_template
 from studio.live.comments import is_question, parse_generic
 from studio.live.errors import LiveError, NotFoundError
 from studio.live.giveaway import Giveaway
@@ -24,12 +24,11 @@ from studio.live.promotions import Coupons
 from studio.live.store import LiveStore
 
 MAX_COMMENTS_IN_MEMORY = 5000
-MAX_ANSWER_CHARS = 300
-# Variables a quick-reply template may use; filled from the comment and the show at send time.
-QUICK_REPLY_VARIABLES = ("name", "product", "price", "coupon", "sku")
-MAX_QUICK_REPLIES = 50
-MAX_QUICK_REPLY_CHARS = 300
-MAX_QUICK_REPLY_TITLE_CHARS = 40
+MAX_ANSWER_CHARS = limits.MAX_ANSWER_CHARS
+QUICK_REPLY_VARIABLES = reply_template.VARIABLES
+MAX_QUICK_REPLIES = limits.MAX_QUICK_REPLIES
+MAX_QUICK_REPLY_CHARS = limits.MAX_QUICK_REPLY_CHARS
+MAX_QUICK_REPLY_TITLE_CHARS = limits.MAX_QUICK_REPLY_TITLE_CHARS
 COMMENT_FLAGS = ("is_question", "is_hidden", "is_answered")
 
 
@@ -127,8 +126,6 @@ class QuickReplies:
         text = str(text or "").strip()
         if not text:
             raise LiveError(_("A quick reply needs a text."))
-        if len(text) > MAX_QUICK_REPLY_CHARS:
-            raise LiveError(_("A quick reply is at most 300 characters."))
         self.check_template(text)
         with self._journal.lock:
             reply = QuickReply(reply_id or uuid.uuid4().hex[:8], (str(title).strip() or text)[:MAX_QUICK_REPLY_TITLE_CHARS], text)
@@ -157,25 +154,19 @@ class QuickReplies:
 
     @staticmethod
     def check_template(text: str) -> None:
-        """:class:`LiveError` in words for a template that would not fill."""
-        try:
-            fields = [name for _literal, name, _spec, _conversion in string.Formatter().parse(text) if name is not None]
-        except ValueError:
-            raise LiveError(_("A quick reply has an unmatched curly bracket.")) from None
-        for name in fields:
-            if name not in QUICK_REPLY_VARIABLES:
-                raise LiveError(_("Unknown variable “{field}” (use {variables}).").format(
-                    field="{" + name + "}", variables=", ".join("{" + variable + "}" for variable in QUICK_REPLY_VARIABLES)))
+        """:class:`LiveError` in words for a template that is too long or would not fill."""
+        reply_template.check(text, MAX_QUICK_REPLY_CHARS)
 
     def fill(self, text: str, comment: Comment) -> str:
-        """The template with its variables filled for ``comment`` and the show as it is now."""
+        """The template with its variables filled for ``comment`` and the show as it is now, at
+        most ``MAX_ANSWER_CHARS`` long (plain substitution: see :mod:`studio.live.reply_template`)."""
         product = self._shelf.pinned
         locale = self._layout.locale
         values = {"name": comment.user, "product": product.title(locale) if product else "",
                   "sku": product.sku if product else "",
                   "price": render.format_price(product.price, product.currency, locale) if product else "",
                   "coupon": self._coupons.shown_code or ""}
-        return text.format(**values)
+        return reply_template.fill(text, values, MAX_ANSWER_CHARS)
 
     def to_json(self) -> list[dict[str, Any]]:
         return [r.to_json() for r in self.replies]
@@ -284,7 +275,7 @@ class Comments:
             if not template:
                 raise LiveError(_("Choose a quick reply or type an answer first."))
             self._quick_replies.check_template(template)
-            answer = self._quick_replies.fill(template, comment)[:MAX_ANSWER_CHARS]
+            answer = self._quick_replies.fill(template, comment)
             comment.is_answered = True
             event = self._journal.commit("comment.replied", {"id": comment_id, "user": comment.user, "reply_id": reply_id,
                                                              "text": answer}, comment=comment.to_json())

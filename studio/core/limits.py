@@ -1,0 +1,45 @@
+"""The one documented place for the sizes and ranges Bridgecast accepts from outside.
+
+Every number here is enforced before any work starts (nothing is saved, rendered or journaled
+past it), and each carries the reason it is what it is.  The README's "Inputs and limits"
+table lists what a user is told when an input is refused.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+# -- the live show's free text -------------------------------------------------------------------
+# A giveaway keyword is matched against every comment while the show's lock is held; one
+# chat word or short phrase is all a viewer types (a 100,000-character one stalled the API).
+MAX_KEYWORD_CHARS = 50
+# A prize is one line on the giveaway card.
+MAX_PRIZE_CHARS = 200
+# A platform's longest chat message (YouTube 200, TikTok 150, Facebook longer): the rest is spam.
+MAX_COMMENT_CHARS = 500
+# Display names are short on every platform; a long one would push the card's text off screen.
+MAX_VIEWER_NAME_CHARS = 64
+# A comment id from a platform is an opaque key (UUIDs, snowflakes); more is not an id.
+MAX_COMMENT_ID_CHARS = 128
+# An answer on screen is two lines of the answer card; a chat reply a few sentences.
+MAX_ANSWER_CHARS = 300
+# A quick-reply template fills to an answer, so it cannot usefully be longer than one.
+MAX_QUICK_REPLY_CHARS = 300
+# A template's title is a menu entry in the panel's quick-reply box.
+MAX_QUICK_REPLY_TITLE_CHARS = 40
+# The assistant picks from a menu; more than a screenful of templates is not a menu.
+MAX_QUICK_REPLIES = 50
+# A large show's exclusion list (earlier winners, staff); each is checked per entry.
+MAX_EXCLUDED_USERS = 5000
+
+# -- the live show's numbers ---------------------------------------------------------------------
+# The largest price or coupon amount: a billion covers any retail price in any currency
+# (Indonesian rupiah and Vietnamese dong included); more is a typing slip, not a price.
+MAX_AMOUNT = Decimal("1000000000")
+# Decimals an amount may carry: three-decimal currencies (KWD, BHD, OMR) plus one.
+MAX_AMOUNT_DECIMALS = 4
+# Units of one coupon or flash sale, and per viewer: a million is beyond any live show's orders.
+MAX_UNITS = 1_000_000
+# A coupon's start or end as Unix seconds: from 2001 to 2100 (a date outside is a slip, or
+# milliseconds sent as seconds).
+MIN_TIMESTAMP_S = 1_000_000_000
+MAX_TIMESTAMP_S = 4_102_444_800
