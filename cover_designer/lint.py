@@ -1,7 +1,8 @@
-"""Legibility checks L1–L10 (numbers from the product brief), each naming the layer and the fix.
+"""Legibility checks L1–L12 (L1–L9 from the product brief), each naming the layer and the fix.
 
 L10 (ours, beyond the brief's L1–L9): the headline is also the show's title on platforms that cap
 title length (TikTok LIVE 32 characters, Shopee 20); a longer headline gets cut there.
+L11 and L12 (text hidden under other text, layers that export empty) live in ``lint_layout``.
 """
 from __future__ import annotations
 
@@ -282,6 +283,11 @@ def lint(doc: CoverDocument, preset: Preset | str | None = None, values: dict | 
                         layer=info.layer_id, count=count, preset=preset.name, limit=preset.title_max_chars),
                     _("Shorten the headline to {limit} characters or fewer; the platform cuts longer titles.").format(
                         limit=preset.title_max_chars)))
+    # L11 (text hidden under other text) and L12 (layers that export empty).
+    from .lint_layout import empty_findings, overlap_findings
+
+    findings.extend(overlap_findings(result, preset, Finding))
+    findings.extend(empty_findings(result, Finding))
     findings.sort(key=lambda f: (f.severity != "error", _rule_number(f.rule)))
     return findings
 

@@ -91,7 +91,7 @@ def build(pack: RegionPack, category: str, language_code: str | None = None, var
     layers = doc["layers"]
     headline_frames = _frames({"anchor": "top_left", "dx": 0.0, "dy": 0.0, "w": 0.46 if category != "beauty" else 0.42,
                                "h": 0.31 if category != "beauty" else 0.5},
-                              {"anchor": "center", "dx": 0.0, "dy": 0.19, "w": 0.98, "h": 0.19},
+                              {"anchor": "center", "dx": 0.0, "dy": 0.17, "w": 0.98, "h": 0.19},
                               {"anchor": "top_left", "dx": 0.0, "dy": 0.0, "w": 0.48, "h": 0.3})
     if category == "apparel":
         # Model wearing it, plain background, discount tag.

@@ -139,12 +139,28 @@ def render_price(layer, frame: Rect, preset: Preset, doc: CoverDocument, values:
         mid = (box[1] + box[3]) / 2
         draw.line([box[0] - 4, mid, box[2] + 4, mid], fill=parse_color(layer.original_color),
                   width=max(2, orig.info["font_px"] // 12))
+    orig = _clear_of(orig, main, gap_px=max(2, round(orig.info["font_px"] * 0.15)))
     left, top = min(main.x, orig.x), min(main.y, orig.y)
     right = max(main.x + main.image.width, orig.x + orig.image.width)
     bottom = max(main.y + main.image.height, orig.y + orig.image.height)
     combined = Image.new("RGBA", (right - left, bottom - top))
     combined.alpha_composite(orig.image, (orig.x - left, orig.y - top))
     combined.alpha_composite(main.image, (main.x - left, main.y - top))
-    info = dict(main.info, text=f"{original} {price}")
+    info = dict(main.info, text=f"{original} {price}", price_parts={"original": _ink(orig), "price": _ink(main)})
     return Tile(combined, left, top, info)
+
+
+def _ink(tile: Tile) -> Rect | None:
+    box = tile.image.getchannel("A").getbbox() if tile.image is not None else None
+    return Rect(tile.x + box[0], tile.y + box[1], box[2] - box[0], box[3] - box[1]) if box else None
+
+
+def _clear_of(above: Tile, below: Tile, gap_px: int) -> Tile:
+    """``above`` moved up until its ink ends ``gap_px`` over the ink of ``below``: a large price's
+    plate (padding grows with the font) would otherwise cover the struck-through old price."""
+    top_ink, bottom_ink = _ink(above), _ink(below)
+    if top_ink is None or bottom_ink is None:
+        return above
+    overlap = math.ceil(top_ink.bottom + gap_px - bottom_ink.y)
+    return Tile(above.image, above.x, above.y - overlap, above.info) if overlap > 0 else above
 
