@@ -271,3 +271,49 @@ def test_pairing_gives_a_lan_address_on_a_port_kept_across_launches(qtbot, windo
         finally:
             keeper.stop()
             third.stop()
+
+
+def _fake_interfaces(monkeypatch):
+    from collections import namedtuple
+
+    import psutil
+
+    from studio.control import launch
+
+    entry = namedtuple("Address", "family address netmask broadcast ptp")  # psutil's fields
+
+    def address(text, family=socket.AF_INET):
+        return entry(family, text, "255.255.255.0", None, None)
+
+    monkeypatch.setattr(psutil, "net_if_addrs", lambda: {
+        "lo": [address("127.0.0.1")],
+        "eth0": [address("10.0.0.5"), address("fe80::1", socket.AF_INET6)],
+        "wlan0": [address("192.168.1.23")],
+        "usb0": [address("169.254.3.4")],
+    })
+    monkeypatch.setattr(launch, "lan_address", lambda: "192.168.1.23")  # the default route's
+
+
+def test_lan_addresses_put_the_default_route_first_and_skip_unreachable_ones(monkeypatch):
+    _fake_interfaces(monkeypatch)
+    assert lan_addresses() == [("192.168.1.23", "wlan0"), ("10.0.0.5", "eth0")]
+
+
+def test_with_several_addresses_the_host_chooses_which_the_code_carries(qtbot, studio, tmp_path, monkeypatch):
+    _fake_interfaces(monkeypatch)
+    control = LiveControl(studio, tmp_path / "show.db", port=0, host="0.0.0.0", token="tok-secret-123")
+    control.start()
+    try:
+        from ui.live_panel.pairing import PairDialog
+
+        dialog = PairDialog(control)
+        qtbot.addWidget(dialog)
+        assert dialog.pages.currentWidget() is dialog.pair_page
+        assert not dialog.address_box.isHidden() and dialog.address_box.count() == 2
+        port = control.server.port
+        assert dialog.url == f"http://192.168.1.23:{port}/#token=tok-secret-123"
+        dialog.address_box.setCurrentIndex(1)
+        assert dialog.url == f"http://10.0.0.5:{port}/#token=tok-secret-123"
+        assert "tok-secret-123" not in dialog.url_edit.text()
+    finally:
+        control.stop()
