@@ -101,6 +101,9 @@ async function refreshComments() {
 let commentTimer = null;
 function onEvent(event) {
   if (event.type === "state") { renderState(event.data); return; }
+  // A replaced catalog or a new show changes the product list and empties the comments.
+  if (event.type === "catalog.loaded" || event.type === "show.new") api("GET", "/api/v1/products").then(renderProducts);
+  if (event.type === "show.new") refreshComments();
   if (event.type.startsWith("comment") || event.type.startsWith("answer") || event.type.startsWith("user")) {
     if (!commentTimer) commentTimer = setTimeout(() => { commentTimer = null; refreshComments(); }, 500);
   }

@@ -71,3 +71,20 @@ def test_paired_page_labels_inputs_colours_buttons_and_writes_clocks(chromium, s
         return json.dumps(colours)
 
     asyncio.run(_open(chromium, server.url + f"/#token={TOKEN}", check))
+
+
+def test_the_tablet_follows_a_catalog_replacement_and_a_new_show(chromium, server, live, tmp_path):
+    live.comments.add({"id": "c1", "user": "ana", "text": "hello"})
+
+    async def check(page):
+        await page.wait_for("document.body.dataset.ready === '1' && !!document.getElementById('pin-SKU-2')")
+        await page.wait_for("document.querySelectorAll('#comments li').length === 1")
+        smaller = tmp_path / "smaller.csv"
+        smaller.write_text("sku,title,price,currency,stock\nSKU-1,Silk scarf,19.99,USD,0\n", encoding="utf-8")
+        await asyncio.get_running_loop().run_in_executor(None, live.shelf.load, smaller)
+        await page.wait_for("!document.getElementById('pin-SKU-2') && !!document.getElementById('pin-SKU-1')")
+        assert await page.evaluate("document.querySelector('#products .soldout').textContent") == "Sold out"
+        await asyncio.get_running_loop().run_in_executor(None, live.new_show)
+        await page.wait_for("document.querySelectorAll('#comments li').length === 0")
+
+    asyncio.run(_open(chromium, server.url + f"/#token={TOKEN}", check))
