@@ -8,27 +8,15 @@ same way when the editor next opens.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from .atomic import write_atomic
 from .document import CoverDocument, load_document
 from .errors import DocumentError
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".cover-", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    write_atomic(path, text.encode("utf-8"))
 
 
 def autosave_path(path: str | Path) -> Path:

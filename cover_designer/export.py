@@ -7,8 +7,6 @@ quality that fits; PNG tries lossless optimisation, then a 256-colour palette.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from PIL import Image
 
 from studio.core.i18n import _
 
+from .atomic import write_atomic
 from .errors import ExportError
 from .presets import Preset
 
@@ -96,16 +95,6 @@ def export(image: Image.Image, path: str | Path, preset: Preset, fmt: str | None
     if not result.fits:
         raise ExportError(_("The cover is {size} KB but {preset} allows {limit} KB; simplify the background or use JPEG/WebP.").format(
             size=len(result.data) // 1024, preset=preset.name, limit=(preset.max_bytes or 0) // 1024))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write next to the target and rename, so an earlier good file is never left half-written.
-    handle, temp = tempfile.mkstemp(prefix=".cover-", dir=str(path.parent))
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(result.data)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    # Next to the target and renamed, so an earlier good file is never left half-written; 0644 like any program's.
+    write_atomic(path, result.data)
     return result
