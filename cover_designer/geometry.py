@@ -319,3 +319,27 @@ def handle_direction(handle: str, rotation_deg: float) -> int:
     sx, sy = HANDLE_SIDES[handle]
     angle = (math.degrees(math.atan2(sy, sx)) + rotation_deg) % 180
     return round(angle / 45) % 4
+
+
+# Frame fields shown in pixels of the preset: which side of the reference area each one measures.
+FRAME_PIXEL_SIDES = {"dx": "w", "dy": "h", "w": "w", "h": "h"}
+FRAME_FRACTION_RANGES = {"dx": (-1.0, 1.0), "dy": (-1.0, 1.0), "w": (0.01, 2.0), "h": (0.01, 2.0)}
+
+
+def frame_pixels(frame: Frame, preset: Preset) -> dict[str, tuple[float, float, float]]:
+    """The frame's offsets and size in pixels of ``preset``: ``{field: (value_px, lowest_px, highest_px)}``
+    (the document keeps fractions of the canvas or safe area, so one design fits every preset)."""
+    area = reference_area(frame, preset)
+    out = {}
+    for key, side in FRAME_PIXEL_SIDES.items():
+        length = getattr(area, side)
+        low, high = FRAME_FRACTION_RANGES[key]
+        out[key] = (getattr(frame, key) * length, low * length, high * length)
+    return out
+
+
+def frame_with_pixels(frame: Frame, preset: Preset, key: str, value_px: float) -> Frame:
+    """``frame`` with one offset or size set from pixels of ``preset`` (kept as a fraction, clamped to the schema)."""
+    length = getattr(reference_area(frame, preset), FRAME_PIXEL_SIDES[key]) or 1.0
+    low, high = FRAME_FRACTION_RANGES[key]
+    return frame.model_copy(update={key: round(min(high, max(low, value_px / length)), 5)})

@@ -23,6 +23,7 @@ class ExportPanel(QWidget):
     (an empty list when the export failed as a whole)."""
 
     export_finished = Signal(list)
+    folder_chosen = Signal(str)  # the user picked another export folder (the window remembers it)
 
     def __init__(self, model: CoverEditorModel, base_dir: Callable[[], "str | None"], pool: QThreadPool,
                  parent: QWidget | None = None) -> None:
@@ -61,8 +62,13 @@ class ExportPanel(QWidget):
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Export folder"), self.export_folder)
         if folder:
-            self.export_folder = folder
-            self.retranslate()
+            self.set_folder(folder)
+            self.folder_chosen.emit(folder)
+
+    def set_folder(self, folder: str) -> None:
+        """Export into ``folder`` from now on."""
+        self.export_folder = folder
+        self.retranslate()
 
     def set_export_presets(self, preset_ids: list[str]) -> None:
         for row in range(self.export_presets.count()):

@@ -120,6 +120,15 @@ class TemplateGallery(QDialog):
             self.list.setCurrentRow(0)
         self._next_thumbnail()
 
+    def set_filters(self, region: str, category: str) -> None:
+        """Show the region and category filters chosen last time ("" = all; an unknown key = all)."""
+        self.region.setCurrentIndex(max(0, self.region.findData(region)))
+        self.category.setCurrentIndex(max(0, self.category.findData(category)))
+
+    def filters(self) -> tuple[str, str]:
+        """The region and category filters shown ("" = all)."""
+        return self.region.currentData() or "", self.category.currentData() or ""
+
     def chosen(self) -> tuple[str, str]:
         item = self.list.currentItem()
         return (item.data(Qt.ItemDataRole.UserRole) if item else ""), self.platform.currentData()

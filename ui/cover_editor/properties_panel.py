@@ -12,7 +12,9 @@ from PySide6.QtWidgets import (
 
 from cover_designer.document import ANCHOR_POINTS
 from cover_designer.editing import ALIGN_SIDES, color_field, own_frames
-from cover_designer.geometry import active_frame, frame_key, reanchored_frame, with_frame
+from cover_designer.geometry import (
+    active_frame, frame_key, frame_pixels, frame_with_pixels, reanchored_frame, with_frame,
+)
 from ui.cover_editor.edits import CoverEdits
 from ui.cover_editor.labels import aspect_labels
 from ui.cover_editor.layer_commands import LayerCommands
@@ -71,11 +73,12 @@ class PropertiesPanel(QWidget):
         self.own_frame_check = QCheckBox()
         self.own_frame_check.clicked.connect(self._toggle_own_frame)
         self.frame_spins: dict[str, QDoubleSpinBox] = {}
-        for key, low, high in (("dx", -1, 1), ("dy", -1, 1), ("w", 0.01, 2), ("h", 0.01, 2)):
+        # Offsets and size in pixels of the preset shown (the document keeps fractions of its area).
+        for key in ("dx", "dy", "w", "h"):
             spin = QDoubleSpinBox()
-            spin.setRange(low, high)
-            spin.setDecimals(3)
-            spin.setSingleStep(0.01)
+            spin.setDecimals(0)
+            spin.setSingleStep(1)
+            spin.setSuffix(" px")
             spin.editingFinished.connect(lambda key=key: self._commit_frame(key))
             self.frame_spins[key] = spin
         self.name_edit.editingFinished.connect(lambda: edits.commit("name", self.name_edit.text()))
@@ -157,8 +160,9 @@ class PropertiesPanel(QWidget):
         self.own_frame_check.setChecked(frame_key(layer, self.model.preset) is not None)
         self.own_frame_check.setText(self.tr("Own {shape} position").format(
             shape=aspect_labels(self)[self.model.preset.aspect_class]))
-        for key, spin in self.frame_spins.items():
-            spin.setValue(getattr(frame, key))
+        for key, (value_px, low_px, high_px) in frame_pixels(frame, self.model.preset).items():
+            self.frame_spins[key].setRange(low_px, high_px)
+            self.frame_spins[key].setValue(round(value_px))
         tip = (self.tr("Line the layer up with the safe area") if frame.relative_to == "safe"
                else self.tr("Line the layer up with the canvas"))
         for button in self.align_buttons.values():
@@ -180,10 +184,10 @@ class PropertiesPanel(QWidget):
         if layer is None:
             return
         frame = active_frame(layer, self.model.preset)
-        value = round(self.frame_spins[key].value(), 5)
-        if abs(getattr(frame, key) - value) < 1e-6:
-            return
-        new_frame = frame.model_copy(update={key: value})
+        value_px = self.frame_spins[key].value()
+        if abs(frame_pixels(frame, self.model.preset)[key][0] - value_px) < 0.5:
+            return  # the same whole pixel: no undo step for a field left unchanged
+        new_frame = frame_with_pixels(frame, self.model.preset, key, value_px)
         self.edits.push(with_frame(self.model.document, layer.id, self.model.preset, new_frame), self.tr("Move layer"))
 
     def _commit_anchor(self) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDialog, QDockWidget, QGroupBox, QMainWindow, QScrollArea, QVBoxLayout, QWidget
 
 from cover_designer.document import CoverDocument
+from cover_designer.preferences import CoverPreferences, load_preferences, save_preferences
 from cover_designer.presets import PRESETS
 from ui.cover_canvas import CoverCanvas
 from ui.cover_editor.edits import CoverEdits
@@ -60,6 +61,9 @@ class CoverEditorWindow(QMainWindow):
         self.renders.failed.connect(
             lambda reason: self._show_problem(self.tr("The cover could not be drawn: {reason}").format(reason=reason)))
         self._checked_untitled_copy = False
+        self.preferences = CoverPreferences()  # replaced by the saved ones once read (pool thread)
+        self.preferences_loaded = False
+        self._remembered_before_load: dict[str, str] = {}
 
         self.canvas = CoverCanvas(self)
         self.setCentralWidget(self.canvas)
@@ -87,6 +91,7 @@ class CoverEditorWindow(QMainWindow):
         self.preview_dock = self._dock("cover_phone", scroller, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.splitDockWidget(self.layers_dock, self.preview_dock, Qt.Orientation.Vertical)
         self.export_panel = ExportPanel(self.model, lambda: self.files.base_dir, self.pool)
+        self.export_panel.folder_chosen.connect(lambda folder: self.remember(export_folder=folder))
         self.export_dock = self._dock("cover_export", self.export_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
 
         # The panels above subscribed to the model first: they show the new document before it renders.
@@ -100,6 +105,7 @@ class CoverEditorWindow(QMainWindow):
         # Layers above the phone preview on the left; the properties get the whole right side.
         self.resizeDocks([self.layers_dock, self.properties_dock], [250, 380], Qt.Orientation.Horizontal)
         self.resizeDocks([self.layers_dock, self.preview_dock], [360, 300], Qt.Orientation.Vertical)
+        run_in_background(_read_preferences, self._on_preferences, lambda _error: None, receiver=self, pool=self.pool)
 
     # -- building
     def _dock(self, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -178,13 +184,39 @@ class CoverEditorWindow(QMainWindow):
 
     def choose_template(self) -> None:
         gallery = TemplateGallery(self, self.pool)
+        self.gallery = gallery
         index = gallery.platform.findData(self.model.preset.id)
         gallery.platform.setCurrentIndex(max(0, index))
-        if gallery.exec() == QDialog.DialogCode.Accepted:
+        gallery.set_filters(self.preferences.gallery_region, self.preferences.gallery_category)
+        accepted = gallery.exec() == QDialog.DialogCode.Accepted
+        region, category = gallery.filters()  # kept for next time, chosen or cancelled
+        if (region, category) != (self.preferences.gallery_region, self.preferences.gallery_category):
+            self.remember(gallery_region=region, gallery_category=category)
+        if accepted:
             template_id, preset_id = gallery.chosen()
             if template_id:
                 self.open_template(template_id, preset_id)
+        self.gallery = None
         gallery.deleteLater()
+
+    # -- preferences (export folder, gallery filters)
+    def _on_preferences(self, result: tuple[CoverPreferences, bool]) -> None:
+        preferences, folder_exists = result
+        # Anything the user changed while the file was being read wins over what it says.
+        self.preferences = preferences.model_copy(update=self._remembered_before_load)
+        self.preferences_loaded = True
+        if preferences.export_folder and folder_exists and "export_folder" not in self._remembered_before_load:
+            self.export_panel.set_folder(preferences.export_folder)
+
+    def remember(self, **changes: str) -> None:
+        """Keep ``changes`` in the cover designer's preferences (written on a pool thread)."""
+        if not self.preferences_loaded:
+            self._remembered_before_load.update(changes)
+        self.preferences = self.preferences.model_copy(update=changes)
+        snapshot = self.preferences.model_copy()
+        run_in_background(lambda: save_preferences(snapshot), lambda _path: None,
+                          lambda error: self._show_problem(self.tr("Could not remember the setting: {reason}").format(
+                              reason=error)), receiver=self, pool=self.pool)
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -287,3 +319,9 @@ class CoverEditorWindow(QMainWindow):
         self.preview_dock.setWindowTitle(self.tr("Phone feed preview"))
         self.export_dock.setWindowTitle(self.tr("Export"))
         self.export_panel.retranslate()
+
+
+def _read_preferences() -> tuple[CoverPreferences, bool]:
+    """Runs on a pool thread: the saved preferences and whether their export folder still exists."""
+    preferences = load_preferences()
+    return preferences, bool(preferences.export_folder) and Path(preferences.export_folder).is_dir()
