@@ -17,14 +17,18 @@ from .presets import PRESETS
 
 # The lint rules whose errors stop a cover from being written.
 BLOCKING_RULES = ("L6", "L7")
+# Warnings told with a written file: the cover has a part that came out empty (L12).
+EXPORT_WARNING_RULES = ("L12",)
 
 
 class ExportRow(NamedTuple):
-    """One file of an export: the preset, the path written ("" if not) and why not ("" if written)."""
+    """One file of an export: the preset, the path written ("" if not), why not ("" if written) and
+    what the written file lacks (an empty photo layer …)."""
 
     preset_id: str
     path: str
     error: str
+    warnings: tuple[str, ...] = ()
 
 
 def export_path(folder: Path, doc_id: str, preset_id: str, fmt: str, number: int | None = None) -> Path:
@@ -49,8 +53,9 @@ def export_covers(doc: CoverDocument, preset_ids: list[str], folder: Path, fmt: 
             path = export_path(folder, doc.id, preset_id, fmt, number)
             try:
                 result = render(target, preset, base_dir=base_dir, keep_below=True)
-                blocking = [f for f in lint(target, preset, base_dir=base_dir, result=result, check_file_size=False)
-                            if f.rule in BLOCKING_RULES and f.severity == "error"]
+                findings = lint(target, preset, base_dir=base_dir, result=result, check_file_size=False)
+                blocking = [f for f in findings if f.rule in BLOCKING_RULES and f.severity == "error"]
+                warnings = tuple(dict.fromkeys(f.message for f in findings if f.rule in EXPORT_WARNING_RULES))
                 if blocking:
                     rows.append(ExportRow(preset_id, "", blocking[0].message))
                     continue
@@ -60,5 +65,5 @@ def export_covers(doc: CoverDocument, preset_ids: list[str], folder: Path, fmt: 
             except OSError as exc:
                 rows.append(ExportRow(preset_id, "", str(exc)))
             else:
-                rows.append(ExportRow(preset_id, str(path), ""))
+                rows.append(ExportRow(preset_id, str(path), "", warnings))
     return rows

@@ -84,3 +84,14 @@ def test_every_shipped_template_has_no_errors_at_any_preset(template_id):
                   if f.severity == "error"]
         assert not errors, f"{template_id} at {preset.id}: {errors}"
 
+
+
+def test_an_export_with_an_empty_photo_is_written_with_a_warning(tmp_path):
+    from cover_designer.export_plan import export_covers
+
+    doc = load_template("sea-apparel")
+    rows = export_covers(doc, ["youtube"], tmp_path, "jpeg")
+    assert rows[0].path and not rows[0].error
+    assert any("no picture" in warning for warning in rows[0].warnings)
+    with_photo = doc.model_copy(update={"variables": dict(doc.variables, product_image=str(PHOTO))})
+    assert export_covers(with_photo, ["youtube"], tmp_path, "jpeg")[0].warnings == ()

@@ -177,12 +177,14 @@ def test_export_to_two_presets(qtbot, editor, tmp_path):
     with qtbot.waitSignal(editor.export_panel.export_finished, timeout=20000) as blocker:
         editor.export_panel.export_button.click()
     rows = blocker.args[0]
-    assert [error for _preset, _path, error in rows] == ["", ""]
-    for preset_id, path, _error in rows:
+    assert [row.error for row in rows] == ["", ""]
+    for preset_id, path, *_rest in rows:
         preset = PRESETS[preset_id]
         with Image.open(path) as image:
             assert image.size == (preset.width, preset.height)
         assert len(open(path, "rb").read()) <= preset.max_bytes
+    # The template's photo layer has no picture: written, but the user is told it came out empty.
+    assert "no picture" in editor.export_panel.export_status.text()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f"{TEMPLATE}-shopee_square.jpg", f"{TEMPLATE}-youtube.jpg"])
     assert "written" in editor.export_panel.export_status.text()
@@ -581,7 +583,7 @@ def test_export_to_lazada_writes_its_three_covers(qtbot, editor, tmp_path):
     with qtbot.waitSignal(editor.export_panel.export_finished, timeout=20000) as blocker:
         editor.export_panel.export_button.click()
     rows = blocker.args[0]
-    assert [(preset, error) for preset, _path, error in rows] == [("lazada", "")] * 3
+    assert [(row.preset_id, row.error) for row in rows] == [("lazada", "")] * 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{TEMPLATE}-lazada-{n}.jpg" for n in (1, 2, 3)]
     assert editor.export_panel.export_status.text().count("written") == 3
 

@@ -32,7 +32,7 @@ class ExportPanel(QWidget):
         self._base_dir = base_dir  # relative image paths of the cover resolve there
         self._pool = pool
         self._exporting = False
-        self.export_rows: list[tuple[str, str, str]] = []
+        self.export_rows: list = []  # ExportRow: preset id, path, error, warnings
         self.export_folder = str(Path.home())
         self.export_presets = QListWidget()
         for preset in PRESETS.values():
@@ -101,12 +101,13 @@ class ExportPanel(QWidget):
         self.export_button.setEnabled(True)
         self.export_rows = rows
         lines = []
-        for preset_id, path, error in rows:
+        for preset_id, path, error, *rest in rows:
             name = PRESETS[preset_id].name
             if error:
                 lines.append(self.tr("{preset}: not written — {reason}").format(preset=name, reason=error))
             else:
                 lines.append(self.tr("{preset}: written to {path}").format(preset=name, path=path))
+                lines.extend(self.tr("  but: {warning}").format(warning=warning) for warning in (rest[0] if rest else ()))
         self.export_status.setText("\n".join(lines))
         self.export_finished.emit(rows)
 
