@@ -58,6 +58,9 @@ class CardWords:
         value = self.number(percent)
         return self.style.phrase("discount", self.words.gettext("-{percent}%").format(percent=value), discount=value)
 
+    def sold_out(self) -> str:
+        return self.words.gettext("Sold out!")
+
     # -- coupon banner --------------------------------------------------------------------------
     def coupon_headline(self, coupon: dict[str, Any], amount_text: str | None) -> str:
         """The offer: "15% OFF", "$5.00 OFF" (``amount_text``: the value already as a price),

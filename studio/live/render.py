@@ -268,7 +268,8 @@ def _chip(draw: ImageDraw.ImageDraw, text: _Text, x_start: float, top: float, he
 
 def product_card(product: Product, locale: str, scale: float, price: str | None = None,
                  region: str | None = None, width_px: int | None = None, min_text_px: int = 0) -> np.ndarray:
-    """Image (if any), localized title, price in the locale, crossed-out original, discount badge.
+    """Image (if any), localized title, price in the locale, crossed-out original, discount badge
+    (a "Sold out!" badge and a muted price instead when the catalog's stock is zero).
 
     Right-to-left titles or locales mirror the card: picture on the right, badge on the left.
     Every card takes ``width_px`` (default: its designed width at ``scale``) and ``min_text_px``
@@ -301,14 +302,17 @@ def product_card(product: Product, locale: str, scale: float, price: str | None 
             image.alpha_composite(picture, (x0, pad))
             x0 += thumb + pad
     title_x0, title_x1 = x0, x1
-    if percent:
-        badge = _layout(words.discount_badge(percent), style,
-                        int(170 * scale), int(26 * scale), int(18 * scale), weight="bold", direction="auto")
+    is_sold_out = product.is_sold_out
+    if is_sold_out or percent:
+        # A sold-out product says so where the discount would be (viewers must not try to buy).
+        label = words.sold_out() if is_sold_out else words.discount_badge(percent)
+        badge = _layout(label, style, int(170 * scale), int(26 * scale), int(18 * scale), weight="bold", direction="auto")
         badge_h = int(44 * scale)
         # The badge sits at the reading-end corner: top right (top left when mirrored).
         badge_pad = int(12 * scale)
+        fill, ink = (style.muted, style.plate) if is_sold_out else (style.accent, style.on_accent)
         left, right = _chip(draw, badge, x0 + badge.width + 2 * badge_pad if style.is_mirrored else x1 - badge.width - 2 * badge_pad,
-                            pad, badge_h, badge_pad, style.accent, style.on_accent)
+                            pad, badge_h, badge_pad, fill, ink)
         if style.is_mirrored:
             title_x0 = right + pad
         else:
@@ -316,7 +320,7 @@ def product_card(product: Product, locale: str, scale: float, price: str | None 
     price_text = _layout(format_price(str(shown), product.currency, locale), style, x1 - x0, int(52 * scale),
                          int(30 * scale), weight="bold")
     price_top = height - pad - price_text.height
-    _draw(draw, price_text, x0, x1, price_top, style.price)
+    _draw(draw, price_text, x0, x1, price_top, style.muted if is_sold_out else style.price)
     text_bottom = price_top
     if percent:
         old = _layout(format_price(original, product.currency, locale), style, x1 - x0, int(26 * scale), int(18 * scale))

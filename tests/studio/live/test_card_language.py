@@ -2,6 +2,7 @@
 onto the program (a show in Arabic stayed Chinese after the panel was switched to 简体中文)."""
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import re
 from pathlib import Path
@@ -30,6 +31,7 @@ PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 SCALE = 0.6
 
 PRODUCT = Product("SKU-1", {"": "Silk scarf", "ar": "وشاح حرير", "th": "ผ้าพันคอผ้าไหม"}, "19.99", "SAR", "39.99", 50)
+SOLD_OUT = dataclasses.replace(PRODUCT, stock=0)
 COUPONS = {
     "percent": {"code": "LIVE15", "kind": "percent", "value": "15.0"},
     "amount": {"code": "LIVE5", "kind": "amount", "value": "5.00", "currency": "SAR"},
@@ -53,6 +55,7 @@ def _cards(locale: str, region: str | None, width_px: int | None = None, min_tex
     size = {"width_px": width_px, "min_text_px": min_text_px}
     yield "product", lambda: render.product_card(PRODUCT, locale, SCALE, region=region, **size)
     yield "product_sale", lambda: render.product_card(PRODUCT, locale, SCALE, price="14.99", region=region, **size)
+    yield "product_sold_out", lambda: render.product_card(SOLD_OUT, locale, SCALE, region=region, **size)
     for name, coupon in COUPONS.items():
         yield f"coupon_{name}", lambda c=coupon: render.coupon_banner(c, locale, SCALE, "SAR", region=region, **size)
     for name, sale in SALES.items():
@@ -111,7 +114,7 @@ def test_the_show_language_is_on_the_cards(ui_in_chinese, laid_out, locale, regi
     starts, ends, sold_out, ended = _words(locale, "Starts in", "Ends in", "Sold out!", "Flash sale ended")
     expected = {
         "flash_preroll": [starts], "flash_live": [ends, _words(locale, "{remaining} of {stock} left")[0].format(remaining=50, stock=50)],
-        "flash_sold_out": [sold_out], "flash_ended": [ended],
+        "flash_sold_out": [sold_out], "flash_ended": [ended], "product_sold_out": [sold_out],
         "coupon_percent": [_words(locale, "Code: {code}")[0].format(code="LIVE15")],
         "giveaway_open": [_words(locale, "Entries: {count}")[0].format(count=3)], "giveaway_drawn": _words(locale, "Winners"),
     }
@@ -122,6 +125,14 @@ def test_the_show_language_is_on_the_cards(ui_in_chinese, laid_out, locale, regi
             assert text in laid_out, f"{name} in {locale}: {text!r} not among {laid_out}"
     # The catalogs really are in the show's language, not English passing through.
     assert starts != "Starts in" and ends != "Ends in"
+
+
+def test_a_sold_out_product_says_so_instead_of_its_discount(laid_out):
+    render.product_card(SOLD_OUT, "en_US", SCALE)
+    assert "Sold out!" in laid_out and "50% OFF" not in laid_out
+    laid_out.clear()
+    render.product_card(PRODUCT, "en_US", SCALE)  # in stock: the discount, no "Sold out!"
+    assert "Sold out!" not in laid_out and "50% OFF" in laid_out
 
 
 def test_ar_sa_reads_arabic_with_a_pack_that_does_not_speak_it(ui_in_chinese, laid_out):
