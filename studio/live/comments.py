@@ -9,6 +9,7 @@ import unicodedata
 import uuid
 from typing import Any, Callable
 
+from studio.core import limits
 from studio.core.i18n import _
 from studio.core.loop_thread import LoopThread
 from studio.live.errors import LiveError
@@ -34,7 +35,11 @@ _TRAILING_MARKS = frozenset("\"'!！¡")
 
 
 def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
-    """Map one platform JSON comment to ``{"id","user","text","t"}`` (tolerant of common field names)."""
+    """Map one platform JSON comment to ``{"id","user","text","t"}`` (tolerant of common field names).
+
+    A platform's text and name are cut to ``MAX_COMMENT_CHARS`` / ``MAX_VIEWER_NAME_CHARS`` (the
+    chat already showed them; cutting keeps a spammer's megabyte out of the journal); an id
+    longer than ``MAX_COMMENT_ID_CHARS`` is refused (a cut id could collide with another)."""
     if not isinstance(payload, dict):
         raise LiveError(_("A comment must be a JSON object."))
     text = payload.get("text") or payload.get("message") or payload.get("content") or payload.get("comment")
@@ -46,9 +51,15 @@ def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
         raise LiveError(_("A comment needs a text."))
     if not user:
         raise LiveError(_("A comment needs a user."))
+    if isinstance(user, (dict, list)):
+        raise LiveError(_("A comment's user must be a name or an id."))
     comment_id = str(payload.get("id") or payload.get("comment_id") or uuid.uuid4().hex)
+    if len(comment_id) > limits.MAX_COMMENT_ID_CHARS:
+        raise LiveError(_("A comment id is at most {count} characters.").format(count=limits.MAX_COMMENT_ID_CHARS))
     t = payload.get("t") or payload.get("timestamp")
-    comment = {"id": comment_id, "user": str(user)[:64], "text": text.strip()[:500], "t": float(t) if isinstance(t, (int, float)) else time.time()}
+    is_time = isinstance(t, (int, float)) and not isinstance(t, bool) and -1e14 < t < 1e14  # not NaN or 1e400
+    comment = {"id": comment_id, "user": str(user)[:limits.MAX_VIEWER_NAME_CHARS],
+               "text": text.strip()[:limits.MAX_COMMENT_CHARS], "t": float(t) if is_time else time.time()}
     # Viewer facts some platforms send; giveaway conditions use them (kept only when given).
     follower = _first(payload, profile, ("is_follower", "follower", "following"))
     if isinstance(follower, bool):
@@ -83,21 +94,24 @@ def _first(payload: dict[str, Any], profile: dict[str, Any], names: tuple[str, .
 
 
 def _timestamp(value: Any) -> float | None:
-    """Unix seconds (or milliseconds) or an ISO 8601 date/time → Unix seconds; None if unreadable."""
+    """Unix seconds (or milliseconds) or an ISO 8601 date/time → Unix seconds; None if unreadable
+    (NaN, infinity and numbers past the year 9999 included)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
+        if not -1e14 < value < 1e14:  # also NaN; milliseconds up to 5138 AD
+            return None
         return float(value) / 1000.0 if value > 1e11 else float(value)
-    if isinstance(value, str) and value.strip():
+    if isinstance(value, str) and value.strip() and len(value) <= 64:
         from datetime import datetime, timezone
 
         try:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=timezone.utc)
+            return parsed.timestamp()
+        except (ValueError, OverflowError, OSError):
             return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.timestamp()
     return None
 
 

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from studio.core import limits
 from studio.core.i18n import N_, _
+from studio.live import inputs
 from studio.live.errors import LiveError
-from studio.live.journal import ShowJournal, whole_number
+from studio.live.journal import ShowJournal
 from studio.live.layout import OverlayLayout
 
 # Refusal reasons (journaled as codes; shown in words through REFUSAL_TEXT).
@@ -39,7 +41,7 @@ REFUSAL_TEXT = {
     ACCOUNT_AGE_UNKNOWN: N_("account age unknown"),
     TOO_FEW_COMMENTS: N_("too few comments"),
 }
-MAX_EXCLUDED_USERS = 5000
+MAX_EXCLUDED_USERS = limits.MAX_EXCLUDED_USERS
 DAY_S = 86_400
 
 
@@ -55,25 +57,16 @@ def clean_conditions(raw: dict[str, Any] | None) -> dict[str, Any]:
         raise LiveError(_("Unknown giveaway condition “{name}”.").format(name=sorted(unknown)[0]))
 
     def whole(name: str, low: int, high: int, default: int) -> int:
-        value = raw.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise LiveError(_("{what} must be a whole number.").format(what=name))
-        try:
-            number = int(value)
-        except ValueError:
-            raise LiveError(_("{what} must be a whole number.").format(what=name)) from None
-        if not low <= number <= high:
-            raise LiveError(_("{what} must be between {low} and {high}.").format(what=name, low=low, high=high))
-        return number
+        return inputs.count(raw.get(name, default), name, low, high)
 
     excluded = raw.get("excluded_users", [])
     if isinstance(excluded, str):
         excluded = [part for part in excluded.replace("\n", ",").split(",")]
     if not isinstance(excluded, list):
         raise LiveError(_("The exclusion list must be a list of viewer names."))
-    names = sorted({str(name).strip() for name in excluded if str(name).strip()})
-    if len(names) > MAX_EXCLUDED_USERS:
+    if len(excluded) > MAX_EXCLUDED_USERS:
         raise LiveError(_("The exclusion list may hold at most {count} names.").format(count=MAX_EXCLUDED_USERS))
+    names = sorted({inputs.text(name, _("A viewer name"), limits.MAX_VIEWER_NAME_CHARS) for name in excluded} - {""})
     return {
         "followers_only": bool(raw.get("followers_only", False)),
         "min_account_age_days": whole("min_account_age_days", 0, 3650, 0),
@@ -268,9 +261,11 @@ class Giveaway:
         """Open entries; the seed commitment and the entry conditions are published now, the seed
         only after the draw.  ``conditions``: ``followers_only``, ``min_account_age_days``,
         ``min_comments``, ``excluded_users``, ``entries_per_viewer`` (see :func:`clean_conditions`)."""
-        keyword = str(keyword or "").strip()
+        keyword = inputs.text(keyword, _("The entry keyword"), limits.MAX_KEYWORD_CHARS)
         if not keyword:
             raise LiveError(_("A giveaway needs an entry keyword."))
+        prize = inputs.text(prize, _("The prize"), limits.MAX_PRIZE_CHARS)
+        winner_count = inputs.count(winners, _("The number of winners"), 1, 100)
         if conditions is not None and not isinstance(conditions, dict):
             raise LiveError(_("The giveaway conditions must be a JSON object."))
         rules = EntryConditions.parse(conditions)
@@ -278,8 +273,7 @@ class Giveaway:
             seed = new_seed()
             previous = self.current
             self.current = GiveawayState(
-                id=uuid.uuid4().hex[:12], keyword=keyword, prize=str(prize)[:200],
-                winner_count=whole_number(winners, _("The number of winners"), 1, 100),
+                id=uuid.uuid4().hex[:12], keyword=keyword, prize=prize, winner_count=winner_count,
                 commitment=commitment(seed), seed=seed.hex(), conditions=rules,
                 excluded=list(previous.excluded) if previous is not None and previous.keyword == keyword else [])
             self.redraw()
@@ -291,7 +285,7 @@ class Giveaway:
             g = self.current
             if g is None:
                 raise LiveError(_("No giveaway is open."))
-            count = g.winner_count if count is None else whole_number(count, _("The number of winners"), 1, 100)
+            count = g.winner_count if count is None else inputs.count(count, _("The number of winners"), 1, 100)
             round_number = len(g.draws) + 1
             entries = sorted(g.entries)
             excluded = sorted(set(g.excluded))

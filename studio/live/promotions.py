@@ -9,16 +9,18 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from babel import UnknownLocaleError
 from babel.numbers import format_currency
 
+from studio.core import limits
 from studio.core.i18n import _
+from studio.live import inputs
 from studio.live.errors import LiveError, NotFoundError
-from studio.live.journal import ShowJournal, decimal_text, whole_number
+from studio.live.journal import ShowJournal
 from studio.live.layout import OVERLAY_FLASH, OverlayLayout
 from studio.live.products import ProductShelf
 
@@ -92,29 +94,33 @@ class Coupons:
     def create(self, code: str = "", kind: str = "percent", value: Any = 0, quantity: int | None = None,
                per_viewer_cap: int = 1, starts_at: float | None = None, ends_at: float | None = None,
                is_referral: bool = False, currency: str | None = None) -> dict[str, Any]:
-        """Percent / amount / free-shipping coupon; a referral coupon rewards inviter and invitee."""
-        code = str(code or "").strip().upper()
+        """Percent / amount / free-shipping coupon; a referral coupon rewards inviter and invitee.
+
+        Every field is checked before anything is saved (:mod:`studio.live.inputs`): an amount
+        that is not finite or past ``MAX_AMOUNT``, a count that is not whole, a time that is not
+        a time (``ends_at: "tomorrow"``) are refused in words."""
+        code = str(code or "").strip().upper() if isinstance(code, str) else ""
         if not re.fullmatch(r"[A-Z0-9_-]{2,32}", code):
             raise LiveError(_("A coupon code is 2–32 letters, digits, “-” or “_”."))
-        if kind not in COUPON_KINDS:
-            raise LiveError(_("Unknown coupon kind “{kind}”.").format(kind=kind))
-        amount = decimal_text(value, _("The coupon value")) if kind != CouponKind.FREE_SHIPPING else "0"
+        if not isinstance(kind, str) or kind not in COUPON_KINDS:
+            raise LiveError(_("Unknown coupon kind “{kind}”.").format(kind=inputs.quoted(kind)))
+        amount = inputs.amount(value, _("The coupon value")) if kind != CouponKind.FREE_SHIPPING else "0"
         if kind == CouponKind.PERCENT and not 0 < Decimal(amount) <= 100:
             raise LiveError(_("A percent coupon takes 1 to 100."))
         if kind == CouponKind.AMOUNT and Decimal(amount) <= 0:
             raise LiveError(_("An amount coupon must be worth more than zero."))
+        units = None if quantity in (None, "") else inputs.count(quantity, _("The quantity"), 1)
+        cap = inputs.count(per_viewer_cap, _("The per-viewer cap"), 1)
+        starts = inputs.moment(starts_at, _("The start"))
+        ends = inputs.moment(ends_at, _("The end"))
+        if starts is not None and ends is not None and ends <= starts:
+            raise LiveError(_("A coupon must end after it starts."))
+        currency_code = _currency(currency)
         with self._journal.lock:
             if code in self.by_code:
                 raise LiveError(_("Coupon “{code}” already exists.").format(code=code))
-            if starts_at is not None and ends_at is not None and float(ends_at) <= float(starts_at):
-                raise LiveError(_("A coupon must end after it starts."))
-            coupon = Coupon(
-                code=code, kind=CouponKind(kind), value=amount, currency=currency,
-                quantity=None if quantity in (None, "") else whole_number(quantity, _("The quantity"), 1),
-                per_viewer_cap=whole_number(per_viewer_cap, _("The per-viewer cap"), 1),
-                starts_at=None if starts_at is None else float(starts_at),
-                ends_at=None if ends_at is None else float(ends_at),
-                is_referral=bool(is_referral))
+            coupon = Coupon(code=code, kind=CouponKind(kind), value=amount, currency=currency_code, quantity=units,
+                            per_viewer_cap=cap, starts_at=starts, ends_at=ends, is_referral=bool(is_referral))
             self.by_code[code] = coupon
             return self._journal.commit("coupon.created", self.public(coupon), self._state())
 
@@ -130,7 +136,8 @@ class Coupons:
             coupon = self.get(code)
             if not coupon.is_active(self._journal.clock()):
                 raise LiveError(_("Coupon “{code}” is not active.").format(code=coupon.code))
-            viewer = str(viewer)
+            viewer = inputs.text(viewer, _("The viewer"), limits.MAX_VIEWER_NAME_CHARS, required=True)
+            invited_by = inputs.text(invited_by, _("The inviter"), limits.MAX_VIEWER_NAME_CHARS) or None
             if coupon.claims.get(viewer, 0) >= coupon.per_viewer_cap:
                 raise LiveError(_("{viewer} already claimed coupon “{code}”.").format(viewer=viewer, code=coupon.code))
             if coupon.is_referral and invited_by and str(invited_by) == viewer:
@@ -273,9 +280,9 @@ class FlashSale:
             product = self._shelf.product(sku)
             if self.current and self.current.phase(self._journal.clock()) in (FlashPhase.PREROLL, FlashPhase.LIVE):
                 raise LiveError(_("A flash sale is already running."))
-            preroll = whole_number(preroll_s, _("The pre-roll"), *PREROLL_RANGE_S)
-            window = whole_number(window_s, _("The sale window"), *WINDOW_RANGE_S)
-            units = whole_number(stock, _("The stock"), 1)
+            preroll = inputs.count(preroll_s, _("The pre-roll"), *PREROLL_RANGE_S)
+            window = inputs.count(window_s, _("The sale window"), *WINDOW_RANGE_S)
+            units = inputs.count(stock, _("The stock"), 1)
             if product.stock is not None and units > product.stock:
                 raise LiveError(_("Only {stock} of {sku} are in stock: a flash sale cannot offer {units}.").format(
                     stock=product.stock, sku=product.sku, units=units))
@@ -286,7 +293,7 @@ class FlashSale:
             now = self._journal.clock()
             self.current = FlashSaleState(
                 id=uuid.uuid4().hex[:12], sku=product.sku, price=sale_price, stock=units,
-                per_buyer_cap=whole_number(per_buyer_cap, _("The per-buyer cap"), 1),
+                per_buyer_cap=inputs.count(per_buyer_cap, _("The per-buyer cap"), 1),
                 created_at=now, starts_at=now + preroll, ends_at=now + preroll + window)
             self.redraw()
             data = self.to_json() or {}
@@ -312,8 +319,8 @@ class FlashSale:
             sale = self.current
             if sale is None or sale.phase(self._journal.clock()) != FlashPhase.LIVE:
                 raise LiveError(_("No flash sale is open."))
-            quantity = whole_number(quantity, _("The quantity"), 1)
-            buyer = str(buyer)
+            quantity = inputs.count(quantity, _("The quantity"), 1)
+            buyer = inputs.text(buyer, _("The buyer"), limits.MAX_VIEWER_NAME_CHARS, required=True)
             if sale.buyers.get(buyer, 0) + quantity > sale.per_buyer_cap:
                 raise LiveError(_("{buyer} may buy at most {cap}.").format(buyer=buyer, cap=sale.per_buyer_cap))
             if sale.sold + quantity > sale.stock:
@@ -394,15 +401,22 @@ def _sale_price(value: Any) -> str | None:
     words for anything that is not an amount above zero."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise LiveError(_("The sale price “{value}” is not an amount; write it like 9.99.").format(value=value)) from None
-    if not number.is_finite():
-        raise LiveError(_("The sale price “{value}” is not an amount; write it like 9.99.").format(value=value))
+    number = inputs.finite_decimal(value)
+    if number is None:
+        raise LiveError(_("The sale price “{value}” is not an amount; write it like 9.99.").format(value=inputs.quoted(value)))
     if number <= 0:
         raise LiveError(_("The sale price must be above zero."))
-    return decimal_text(number, _("The sale price"))
+    return inputs.amount(number, _("The sale price"))
+
+
+def _currency(value: Any) -> str | None:
+    """An ISO 4217 code (``"USD"``) or None; :class:`LiveError` in words otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise LiveError(_("A currency is a three-letter code like USD or EUR."))
+    return code
 
 
 def _money(amount: str, currency: str, locale: str) -> str:

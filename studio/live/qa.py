@@ -13,7 +13,7 @@ from typing import Any
 
 from studio.core import limits
 from studio.core.i18n import _
-from studio.live import render, reply_template
+from studio.live import inputs, render, reply_template
 from studio.live.comments import is_question, parse_generic
 from studio.live.errors import LiveError, NotFoundError
 from studio.live.giveaway import Giveaway
@@ -239,8 +239,8 @@ class Comments:
             return self._journal.commit("comment.updated", {"id": comment_id, **comment.flags()}, comment=comment.to_json())
 
     def block_user(self, user: str, is_blocked: bool = True) -> dict[str, Any]:
+        user = inputs.text(user, _("The viewer"), limits.MAX_VIEWER_NAME_CHARS, required=True)
         with self._journal.lock:
-            user = str(user)
             if is_blocked and user not in self.blocked:
                 self.blocked.append(user)
             elif not is_blocked and user in self.blocked:
