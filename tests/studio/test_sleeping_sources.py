@@ -134,3 +134,4 @@ def test_a_sleeping_source_stops_at_once():
     finally:
         source.stop(timeout=2.0)
     assert not source.is_running
+
