@@ -60,7 +60,18 @@ def _is_texty(info) -> bool:
 
 
 def _words(text: str) -> int:
-    return len([w for w in re.split(r"\s+", text.strip()) if w])
+    """Words as a reader counts them: Thai, written without spaces, is cut by its dictionary."""
+    from .wordbreak import needs_word_breaking, words
+
+    count = 0
+    for chunk in re.split(r"\s+", text.strip()):
+        if not chunk:
+            continue
+        if needs_word_breaking(chunk):
+            count += sum(1 for word in words(chunk) if any(char.isalnum() for char in word))
+        else:
+            count += 1
+    return count
 
 
 def title_length(text: str) -> int:

@@ -71,3 +71,15 @@ def test_a_thai_cover_renders_the_headline_inside_its_box():
     assert info.text_fits and info.font_px > 40
     assert info.ink.right <= info.frame.right + 2 and info.ink.x >= info.frame.x - 2
     assert not [f for f in lint(doc, preset, result=result, face_detector=None) if f.rule == "L8"]
+
+
+def test_the_headline_word_rule_counts_thai_words():
+    from cover_designer.lint import _words
+
+    assert _words(LONG_THAI) == len(THAI_WORDS)
+    assert _words("สินค้าใหม่") == 2 and _words("Big sale today") == 3 and _words("ลด 50%") == 2
+    headline = TextLayer(id="headline", text=LONG_THAI, language="th", color="#111111",
+                         frame=Frame(anchor="center", w=0.5, h=0.5))
+    doc = CoverDocument(id="thai", language="th", region="sea", layers=[headline])
+    l3 = [f for f in lint(doc, "youtube", face_detector=None) if f.rule == "L3" and f.layer == "headline"]
+    assert l3 and "8 words" in l3[0].message
