@@ -46,6 +46,7 @@ from studio.scene import (
     VerticalCanvas,
     VerticalLayout,
     fit_rect,
+    own_size_rect,
     vertical_transform,
 )
 from studio.settings import Settings
@@ -383,7 +384,8 @@ class Studio:
 
     # -- sources and items -----------------------------------------------------------------------
     def add_source(self, kind: str, name: str, settings: dict[str, Any] | None = None, scene_id: str | None = None) -> tuple[SourceSpec, SceneItem | None]:
-        """Create a source and place it full-canvas in a scene (refitted to its aspect on its first frame)."""
+        """Create a source and place it in a scene: full-canvas until its size is known, then a
+        picture at its own size, centred, anything else fitted to the canvas keeping its shape."""
         with self._lock:
             canvas = self.collection.canvas
             settings = dict(settings or {})
@@ -434,7 +436,10 @@ class Studio:
                     if item.source_id == source.source_id and key in self._pending_fit:
                         self._pending_fit.discard(key)
                         canvas = self.collection.canvas
-                        x, y, w, h = fit_rect(size[0], size[1], canvas.width, canvas.height)
+                        # A picture (product card, logo) keeps its own size; a camera, video
+                        # or pattern fills the canvas as far as its shape allows.
+                        place = own_size_rect if source.kind == "image" else fit_rect
+                        x, y, w, h = place(size[0], size[1], canvas.width, canvas.height)
                         item.x, item.y, item.width, item.height = x, y, w, h
                         changed = True
             if changed:

@@ -307,3 +307,89 @@ def vertical_safe_box(width: int = DEFAULT_VERTICAL_WIDTH, height: int = DEFAULT
     scale_x, scale_y = width / DEFAULT_VERTICAL_WIDTH, height / DEFAULT_VERTICAL_HEIGHT
     left, top = round(x0 * scale_x), round(y0 * scale_y)
     return left, top, round(x1 * scale_x) - left, round(y1 * scale_y) - top
+
+
+# ---------------------------------------------------------------------------------------------
+# Placing and moving items by hand (the preview's drag and handles; numbers in canvas pixels)
+Rect = tuple[int, int, int, int]  # x, y, width, height
+CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
+MIN_ITEM_SIDE = 8
+
+
+def own_size_rect(src_w: int, src_h: int, canvas_w: int, canvas_h: int) -> Rect:
+    """A picture at its own size, centred; scaled down (keeping its shape) only if it does not fit.
+
+    A 600×200 product card stays 600×200 instead of being stretched over the canvas.
+    """
+    if src_w <= canvas_w and src_h <= canvas_h:
+        return (canvas_w - src_w) // 2, (canvas_h - src_h) // 2, src_w, src_h
+    return fit_rect(src_w, src_h, canvas_w, canvas_h)
+
+
+def item_at(scene: Scene, x: float, y: float) -> SceneItem | None:
+    """The top-most visible item whose box holds the canvas point (None: empty canvas there)."""
+    for item in reversed(scene.items):
+        if item.is_visible and item.x <= x < item.x + item.width and item.y <= y < item.y + item.height:
+            return item
+    return None
+
+
+def _snap_axis(edges: tuple[float, ...], lines: tuple[float, ...], tolerance: float) -> tuple[float, float | None]:
+    """The shift that puts the nearest of ``edges`` on one of ``lines`` within ``tolerance`` (0, None: none)."""
+    best: tuple[float, float | None] = (0.0, None)
+    best_distance = tolerance + 1e-9
+    for edge in edges:
+        for line in lines:
+            if abs(line - edge) < best_distance:
+                best_distance, best = abs(line - edge), (line - edge, line)
+    return best
+
+
+def snap_move(rect: Rect, canvas_w: int, canvas_h: int, tolerance: float) -> tuple[Rect, list[tuple[str, float]]]:
+    """Snap a moved box's edges or centre to the canvas's edges or centre lines.
+
+    Returns the box and the guides it snapped to (("x" or "y", canvas position)).
+    """
+    x, y, w, h = rect
+    dx, line_x = _snap_axis((x, x + w / 2, x + w), (0, canvas_w / 2, canvas_w), tolerance)
+    dy, line_y = _snap_axis((y, y + h / 2, y + h), (0, canvas_h / 2, canvas_h), tolerance)
+    guides = [("x", line_x)] if line_x is not None else []
+    guides += [("y", line_y)] if line_y is not None else []
+    return (round(x + dx), round(y + dy), w, h), guides
+
+
+def resize_from_corner(
+    rect: Rect, corner: str, pointer_x: float, pointer_y: float, canvas_w: int, canvas_h: int, tolerance: float
+) -> tuple[Rect, list[tuple[str, float]]]:
+    """Drag one corner of a box to the pointer keeping its shape; the opposite corner stays put.
+
+    The corner follows whichever of the pointer's two pulls is larger; it snaps to a canvas edge
+    or centre line within ``tolerance`` (the side snapped decides the size).
+    """
+    if corner not in CORNERS:
+        raise ValueError(f"unknown corner {corner!r}")
+    x, y, w, h = rect
+    moves_left, moves_top = corner.endswith("left"), corner.startswith("top")
+    anchor_x = x + w if moves_left else x
+    anchor_y = y + h if moves_top else y
+    aspect = w / h
+    scale = max(abs(pointer_x - anchor_x) / w, abs(pointer_y - anchor_y) / h)
+    new_w = max(MIN_ITEM_SIDE, w * scale)
+    new_h = new_w / aspect
+    sign_x, sign_y = (-1 if moves_left else 1), (-1 if moves_top else 1)
+    corner_x, corner_y = anchor_x + sign_x * new_w, anchor_y + sign_y * new_h
+    dx, line_x = _snap_axis((corner_x,), (0, canvas_w / 2, canvas_w), tolerance)
+    dy, line_y = _snap_axis((corner_y,), (0, canvas_h / 2, canvas_h), tolerance)
+    guides: list[tuple[str, float]] = []
+    if line_x is not None and (line_y is None or abs(dx) <= abs(dy)):
+        new_w = max(MIN_ITEM_SIDE, abs(line_x - anchor_x))
+        new_h = new_w / aspect
+        guides.append(("x", line_x))
+    elif line_y is not None:
+        new_h = max(MIN_ITEM_SIDE, abs(line_y - anchor_y))
+        new_w = new_h * aspect
+        guides.append(("y", line_y))
+    width, height = max(1, round(new_w)), max(1, round(new_h))
+    left = anchor_x - width if moves_left else anchor_x
+    top = anchor_y - height if moves_top else anchor_y
+    return (round(left), round(top), width, height), guides

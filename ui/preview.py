@@ -13,16 +13,23 @@ stalled compositor can never freeze the window.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.engine import Studio
 from studio.scene import CanvasRole
+from ui.preview_handles import PreviewEditor
 
 
 class ProgramPreview(QWidget):
-    """Shows the program picture scaled to fit, letterboxed, at ``preview_fps``."""
+    """Shows the program picture scaled to fit, letterboxed, at ``preview_fps``.
+
+    On the horizontal canvas its layers can be picked, moved and resized with the mouse
+    (``ui.preview_handles``); ``item_selected(item_id)`` says which one ("" for none).
+    """
+
+    item_selected = Signal(str)
 
     def __init__(self, studio: Studio, preview_fps: int = 30, parent: QWidget | None = None,
                  canvas: CanvasRole = CanvasRole.HORIZONTAL) -> None:
@@ -41,6 +48,8 @@ class ProgramPreview(QWidget):
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self.tick)
+        self.editor = PreviewEditor(self) if self.canvas is CanvasRole.HORIZONTAL else None
+        self.setMouseTracking(self.editor is not None)
         self.set_preview_fps(preview_fps)
         self.retranslate()
 
@@ -122,6 +131,11 @@ class ProgramPreview(QWidget):
         width, height = round(rect.width() * ratio), round(rect.height() * ratio)
         return (width, height) if width >= 2 and height >= 2 else None
 
+    def picture_rect(self) -> QRect:
+        """Where the canvas is shown, picture or not (empty when there is no canvas)."""
+        canvas = self._canvas_size()
+        return self._fit(canvas) if canvas is not None and not canvas.isEmpty() else QRect()
+
     def target_rect(self) -> QRect:
         """Where the picture goes: the largest rect with the canvas's aspect, centred."""
         if self._image is None:
@@ -148,7 +162,28 @@ class ProgramPreview(QWidget):
         painter.end()
 
     def paint_overlay(self, painter: QPainter) -> None:
-        """Drawn over the picture (subclasses: selection handles)."""
+        """Drawn over the picture: the selected layer's box, its handles and snap guides."""
+        if self.editor is not None and self._image is not None:
+            self.editor.paint(painter)
+
+    # -- mouse: select, move, resize ------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if self.editor is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.editor.press(event.position())
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self.editor is not None:
+            self.editor.move(event.position(), event.buttons())
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self.editor is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.editor.release()
+            return
+        super().mouseReleaseEvent(event)
 
     # -- language -------------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802

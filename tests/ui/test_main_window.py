@@ -47,7 +47,7 @@ def test_opens_with_defaults_and_previews_the_test_pattern(window, qtbot):
 def test_add_an_image_source_through_the_ui(window, qtbot, tmp_path):
     studio = window.studio
     dock = window.sources_dock
-    path = solid_png(tmp_path / "card.png", MAGENTA)
+    path = solid_png(tmp_path / "card.png", MAGENTA, (640, 360))  # canvas-sized: it covers the pattern
     # What a click on "+" → "Image" does.
     dock._fill_add_menu()
     action = next(a for a in dock.add_menu.actions() if a.data() == "image")

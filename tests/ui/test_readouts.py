@@ -218,7 +218,7 @@ def test_rehearsal_latency_from_the_test_pattern_then_a_reason_then_not_live(win
     qtbot.waitUntil(lambda: "h" in dock.previews and dock.previews["h"].caption.text().endswith(" ms"), timeout=15_000)
 
     # A full-canvas picture over the test pattern: no strip on the program any more.
-    spec, _item = studio.add_source("image", "Product shot", {"path": str(solid_png(tmp_path / "p.png", (40, 120, 40)))})
+    spec, _item = studio.add_source("image", "Product shot", {"path": str(solid_png(tmp_path / "p.png", (40, 120, 40), (640, 360)))})
     qtbot.waitUntil(lambda: "no time-code strip" in dock.previews["h"].caption.text(), timeout=15_000)
     assert "Latency probe" in dock.message.text()
     # The probe stamps the strip on the program: a figure again.
