@@ -15,7 +15,7 @@ from studio.connectors.errors import ConnectorError
 from studio.connectors.events import EventType, PlatformEvent
 from studio.core.i18n import _
 
-PLATFORMS = ("youtube", "twitch", "generic")
+PLATFORMS = ("youtube", "twitch", "facebook", "generic")
 
 __all__ = ["Action", "Connector", "ConnectorError", "ConnectorState", "ConnectorStatus", "Credentials", "EventType",
            "PlatformEvent", "PLATFORMS", "connector_from_spec", "parse_spec"]
@@ -27,7 +27,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     platform = platform.strip().lower()
     if not sep or platform not in PLATFORMS or not target.strip():
         raise ConnectorError(_("'{spec}' is not PLATFORM:ID (platforms: {platforms}; e.g. youtube:BROADCAST_ID, "
-                               "twitch:CHANNEL, generic:NAME).").format(spec=spec, platforms=", ".join(PLATFORMS)))
+                               "twitch:CHANNEL, facebook:LIVE_VIDEO_ID, generic:NAME).").format(spec=spec, platforms=", ".join(PLATFORMS)))
     return platform, target.strip()
 
 
@@ -42,6 +42,10 @@ def connector_from_spec(spec: str, env: Mapping[str, str] | None = None, **optio
         from studio.connectors.twitch import TwitchConnector
 
         return TwitchConnector(target.lstrip("#").lower(), credentials_for("twitch", env), **options)
+    if platform == "facebook":
+        from studio.connectors.facebook import FacebookConnector
+
+        return FacebookConnector(target, credentials_for("facebook", env), **options)
     from studio.connectors.generic import GenericConnector
 
     return GenericConnector(target, credentials_for(target, env), **options)

@@ -18,6 +18,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import aiohttp
+
 from studio.connectors.base import Action, Connector
 from studio.connectors.errors import ConnectorError, NotSupported
 from studio.connectors.events import EventType, PlatformEvent
@@ -204,5 +206,8 @@ class ConnectorHub:
             raise ConnectorError(_("Platform connections are not running (no show is live)."))
         try:
             return loop_thread.run(coro, timeout_s)
-        except concurrent.futures.TimeoutError as err:
+        except (concurrent.futures.TimeoutError, asyncio.TimeoutError) as err:
             raise ConnectorError(_("The platform did not answer in {s:.0f} s.").format(s=timeout_s)) from err
+        except (aiohttp.ClientError, OSError) as err:
+            raise ConnectorError(_("The platform cannot be reached ({reason}); nothing was sent.").format(
+                reason=type(err).__name__)) from err
