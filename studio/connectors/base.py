@@ -134,6 +134,10 @@ class Connector(ABC):
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_S))
         return self._http
 
+    def serves(self, platform: str) -> bool:
+        """Whether events of ``platform`` come from (and are answered through) this connector."""
+        return platform == self.platform
+
     def mark_live(self, message: str) -> None:
         """The session works (reset the back-off; count a reconnect when there was an outage)."""
         if self._attempt:
@@ -149,10 +153,17 @@ class Connector(ABC):
         self.status.state = state
         self.status.message = mask(message, self.credentials.secrets())
 
-    def require_token(self) -> str:
+    def credential_problem(self) -> str | None:
+        """What is missing to connect, in words (None when nothing is): for a check before going live."""
         if not self.credentials.token:
-            raise AuthError(_("No {platform} access token: connect the account or set {env}.").format(
-                platform=self.display_name, env=f"BRIDGECAST_{self.platform.upper()}_TOKEN"))
+            return _("No {platform} access token: connect the account or set {env}.").format(
+                platform=self.display_name, env=f"BRIDGECAST_{self.platform.upper()}_TOKEN")
+        return None
+
+    def require_token(self) -> str:
+        problem = self.credential_problem()
+        if problem is not None or not self.credentials.token:
+            raise AuthError(problem or "")
         return self.credentials.token
 
     # ------------------------------------------------------------------ the loop
@@ -192,6 +203,10 @@ class Connector(ABC):
         except AuthError as err:
             self._set(ConnectorState.FAILED, str(err))
             log.warning("%s stopped: %s", self.name, self.status.message)
+        except Exception:  # a bug of ours: say it stopped, keep the traceback for the log only
+            log.exception("%s stopped after an unexpected error", self.name)
+            self._set(ConnectorState.FAILED, _("{platform} stopped after an unexpected error (details in the log).")
+                      .format(platform=self.display_name))
         finally:
             if self.status.state is not ConnectorState.FAILED:
                 self._set(ConnectorState.STOPPED, _("Disconnected from {platform}.").format(platform=self.display_name))

@@ -107,6 +107,7 @@ class GenericConnector(Connector):
 
     def __init__(self, target: str, credentials, **kwargs: Any) -> None:
         super().__init__(target, credentials, **kwargs)
+        self.display_name = target  # the platform's own name ('tiktok') in every message
         self.url = credentials.api_base if credentials.api_base and credentials.api_base.startswith(("ws://", "wss://")) else None
         self.rejected = 0
         self.last_problem: str | None = None
@@ -132,6 +133,12 @@ class GenericConnector(Connector):
                     except EventFormatError as err:
                         self._reject(str(err))
         raise NotLiveYet(_("The {name} bridge closed the connection.").format(name=self.target))
+
+    def credential_problem(self) -> str | None:
+        return None  # posted events are checked by the control API's token; a bridge may need none
+
+    def serves(self, platform: str) -> bool:
+        return platform == self.target
 
     def _reject(self, problem: str) -> None:
         self.rejected += 1

@@ -177,8 +177,8 @@ class ConnectorHub:
 
     def connector_for(self, event: PlatformEvent) -> str | None:
         """The name of the connector an event came from (to answer it on its own platform)."""
-        for name, connector in self._connectors.items():
-            if connector.platform == event.platform:
+        for name, connector in list(self._connectors.items()):
+            if connector.serves(event.platform):
                 return name
         return None
 

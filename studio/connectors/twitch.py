@@ -157,6 +157,9 @@ class TwitchConnector(Connector):
             text = message.trailing.lower()
             if "authentication failed" in text or "improperly formatted auth" in text:
                 raise TokenExpired(_("Twitch refused the chat login."))
+        elif command == "NOTICE" and message.tags.get("msg-id", "").startswith("msg_"):
+            # Our last message was not posted (msg_ratelimit, msg_banned, msg_followersonly…).
+            self.note_quota(_("Twitch did not post the last message: {notice}").format(notice=message.trailing[:200]))
         elif command == "JOIN" and message.params[:1] == [f"#{self.target}"]:
             self.mark_live(_("Reading Twitch chat #{channel}.").format(channel=self.target))
         elif command == "ROOMSTATE":

@@ -54,6 +54,7 @@ class TwitchStandIn(StandInServer):
         self.is_live = True
         self.viewer_count = 0
         self.rate_limit_left = 0
+        self.refuse_messages_with: str | None = None  # a NOTICE msg-id such as "msg_ratelimit"
         self.received: list[tuple[dict[str, str], str, str]] = []  # (tags, channel, text) of our client's PRIVMSGs
         self.raw_from_clients: list[str] = []  # every line a client sent, PASS masked
         self.pongs = 0
@@ -187,6 +188,10 @@ class TwitchStandIn(StandInServer):
                             raw, _s, rest = rest[1:].partition(" ")
                             tags = dict(item.partition("=")[::2] for item in raw.split(";"))
                         head, _s, text = rest.partition(" :")
+                        if self.refuse_messages_with:
+                            await ws.send_str(f"@msg-id={self.refuse_messages_with} :{HOST} NOTICE #{self.channel} "
+                                              ":Your message was not sent because you are sending messages too quickly.\r\n")
+                            continue
                         with self.lock:
                             self.received.append((tags, head.split()[1].lstrip("#"), text))
                         await ws.send_str(f"{_tags({'display-name': nick, 'mod': 0})} :{HOST} USERSTATE #{self.channel}\r\n")

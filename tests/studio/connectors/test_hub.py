@@ -146,3 +146,55 @@ def test_clean_text_bounds_and_never_splits_a_character_sequence():
     flags = "🇻🇳" * 300
     text, cut = clean_text(flags, 101)
     assert cut and text[:-1] == "🇻🇳" * 50  # never half a flag? regional pairs: kept whole at an even cut
+
+
+def test_a_generic_platform_is_answered_through_its_connector_in_words(hub, sink):
+    hub.add(connector_from_spec("generic:tiktok", {}))
+    hub.start()
+    comment = hub.ingest({"platform": "tiktok", "type": "comment", "id": "c1", "author": "Mai", "text": "hi"})
+    assert hub.connector_for(comment) == "generic:tiktok"
+    with pytest.raises(ConnectorError, match="tiktok does not let us post messages"):
+        hub.reply("generic:tiktok", "hello", to=comment)
+
+
+class _Broken:
+    """A connector with a bug: its session raises something no platform would."""
+
+    @staticmethod
+    def make():
+        from studio.connectors.base import Connector
+        from studio.connectors.credentials import Credentials
+
+        class Broken(Connector):
+            platform = "broken"
+            display_name = "Broken"
+
+            async def session(self, emit):
+                raise KeyError("snippet")
+
+        return Broken("x", Credentials("broken", token="t"))
+
+
+def test_an_unexpected_error_stops_only_that_connector_and_says_so(hub, sink, caplog):
+    broken = _Broken.make()
+    hub.add(broken)
+    hub.add(connector_from_spec("generic:tiktok", {}))
+    hub.start()
+    assert wait_until(lambda: broken.status.state.value == "failed")
+    assert broken.status.message == "Broken stopped after an unexpected error (details in the log)."
+    assert "Traceback" in caplog.text and "KeyError" in caplog.text
+    assert hub.ingest({"platform": "tiktok", "type": "like", "id": "l1", "count": 3}).seq == 1
+
+
+def test_no_answer_outages_retry_at_least_every_five_seconds():
+    """After a 60 s outage the platform is tried again within 5 s of coming back."""
+    import aiohttp
+
+    from studio.connectors.base import ConnectorState
+    from studio.outputs.reconnect import NO_ANSWER_BACKOFF_MAX_S
+
+    connector = connector_from_spec("youtube:bc", {"BRIDGECAST_YOUTUBE_TOKEN": "t"})
+    delays = [connector._wait_unavailable(aiohttp.ClientConnectionError()) for _ in range(30)]
+    assert max(delays) <= NO_ANSWER_BACKOFF_MAX_S == 5.0 and delays[0] < delays[3]
+    assert connector.status.state is ConnectorState.RECONNECTING
+    assert "does not answer" in connector.status.message

@@ -167,3 +167,11 @@ def test_refused_login_without_refresh_stops_with_words(twitch, env, hub, fast_b
 def test_irc_tag_values_are_unescaped():
     message = parse_irc(r"@display-name=A\sB;system-msg=x\:y\\z :tmi.twitch.tv USERNOTICE #c")
     assert message.tags == {"display-name": "A B", "system-msg": "x;y\\z"} and message.params == ["#c"]
+
+
+def test_a_reply_twitch_refuses_is_said_in_words(twitch, connect, hub):
+    connector = connect()
+    twitch.refuse_messages_with = "msg_ratelimit"
+    hub.reply(f"twitch:{twitch.channel}", "hello again")
+    assert wait_until(lambda: connector.status.quota and "did not post" in connector.status.quota, 10)
+    assert "too quickly" in connector.status.quota and twitch.received == []
