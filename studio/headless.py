@@ -447,6 +447,8 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
             control = LiveControl(studio, options.show_db, None, port=options.control_port, host=options.control_host, token=options.control_token,
                                   webhook_url=webhook_url, webhook_secret=webhook_secret,
                                   locale=options.locale, region=options.region)
+            if options.control_port is not None and control.token_warning:
+                report(control.token_warning)
             if options.catalog is not None:
                 load_catalog_at_start(control.live.shelf, options.catalog, report)
             control.live.stream_state = lambda: service.state if service is not None else "stopped"

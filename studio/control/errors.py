@@ -43,3 +43,9 @@ class ControlUnavailableError(LiveError):
         if code == errno.EADDRNOTAVAIL:
             return cls(ADDRESS_UNAVAILABLE, host, port)
         return cls(OTHER, host, port, getattr(error, "strerror", None) or type(error).__name__)
+
+
+class RequestShapeError(LiveError):
+    """A request that does not match the control API's document (a missing or unknown field, a
+    wrong type, a value out of range); the message names the field.  Answered with 400 before
+    the show sees the request."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
+from studio.control.edge import token_warning
 from studio.control.errors import PORT_IN_USE, ControlUnavailableError
 from studio.control.server import ControlServer, resolve_token
 from studio.core.events import Signal
@@ -260,6 +261,11 @@ class LiveControl:
     @property
     def token(self) -> str:
         return self._token
+
+    @property
+    def token_warning(self) -> str | None:
+        """A ``warning: …`` line when the token in use could be guessed (it is still accepted)."""
+        return token_warning(self._token)
 
     @property
     def url(self) -> str | None:

@@ -6,7 +6,6 @@ the server's guard turns into a 400 (404 for :class:`NotFoundError`) with the re
 """
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -15,11 +14,14 @@ import cv2
 from aiohttp import web
 
 from studio.control.page import strings_js
+from studio.control.validation import ApiDescription, parse_json
 from studio.core.i18n import _
 from studio.live.errors import LiveError
 
 log = logging.getLogger(__name__)
 
+# The request's JSON body as the guard parsed and checked it against the API document.
+JSON_BODY: Any = web.RequestKey("json_body", object) if hasattr(web, "RequestKey") else "json_body"
 WEB_DIR = Path(__file__).resolve().parent.parent.parent / "resources" / "web"
 
 
@@ -39,6 +41,7 @@ class ControlRoutes:
         r.add_get("/", self._page)
         r.add_get("/assistant", self._page)
         r.add_get("/assets/{name}", self._asset)
+        r.add_get("/api/v1/openapi.json", self._openapi)
         r.add_get("/api/v1/state", self._state)
         r.add_get("/api/v1/products", self._products)
         r.add_get("/api/v1/catalog/errors", self._catalog_errors)
@@ -80,19 +83,15 @@ class ControlRoutes:
 
     def _call(self, action: Callable[[Any, dict, Any], Any]) -> Callable:
         async def handler(request: web.Request) -> web.Response:
-            body: Any = {}
-            if request.can_read_body:
-                try:
-                    body = await request.json()
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    raise LiveError(_("The request body is not valid JSON.")) from None
+            # The guard has checked the body against the API document and parsed it.
+            body: Any = request[JSON_BODY] if JSON_BODY in request else parse_json(await request.read())
             if body is None:
                 body = {}
             if not isinstance(body, (dict, list)):
                 raise LiveError(_("The request body must be a JSON object."))
             try:
                 result = await self._offload(lambda: action(self.live, body, request.match_info))
-            except TypeError:  # a field of the wrong shape (e.g. a list where a number belongs)
+            except TypeError:  # a field of the wrong shape the document let through
                 log.warning("bad request body for %s", request.path, exc_info=True)
                 raise LiveError(_("The request has a field of the wrong type.")) from None
             return web.json_response({"ok": True, "event": result})
@@ -111,6 +110,9 @@ class ControlRoutes:
                 errors.append({"index": index, "error": err.message})
         return {"accepted": accepted, "errors": errors}
 
+    async def _openapi(self, request: web.Request) -> web.Response:
+        return web.Response(body=ApiDescription.load().raw, content_type="application/json", charset="utf-8")
+
     async def _state(self, request: web.Request) -> web.Response:
         return web.json_response(await self._offload(self.live.snapshot))
 
@@ -126,7 +128,8 @@ class ControlRoutes:
 
     async def _comments(self, request: web.Request) -> web.Response:
         only_questions = request.query.get("questions") in ("1", "true")
-        limit = max(1, min(1000, int(request.query.get("limit", "200")) if request.query.get("limit", "200").isdigit() else 200))
+        text = request.query.get("limit", "200")  # 1..1000, checked against the API document
+        limit = max(1, min(1000, int(text))) if text.strip().lstrip("+").isdigit() else 200
         return web.json_response({"comments": await self._offload(lambda: self.live.comments.recent(only_questions, limit=limit))})
 
     async def _program(self, request: web.Request) -> web.Response:

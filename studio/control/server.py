@@ -14,7 +14,6 @@ its handlers live in :mod:`studio.control.routes`.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import os
@@ -24,10 +23,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
+from studio.control.edge import (MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, WS_MAX_MESSAGES_PER_S, HostCheck, RateLimiter,
+                                 same_token, token_warning)
 from studio.control.errors import ControlUnavailableError
-from studio.control.routes import ControlRoutes
+from studio.control.routes import JSON_BODY, ControlRoutes
+from studio.control.validation import ApiDescription
 from studio.core.i18n import _
 from studio.core.loop_thread import LoopThread
 from studio.live.errors import LiveError, NotFoundError
@@ -38,31 +40,13 @@ TOKEN_ENV = "BRIDGECAST_CONTROL_TOKEN"
 WS_PROTOCOL = "bridgecast.v1"
 WS_TOKEN_PREFIX = "bearer."
 WS_QUEUE_LIMIT = 2000
+# The one /api/ document served without the token (see the document's own description).
+PUBLIC_DOCUMENT = "/api/v1/openapi.json"
 
 
 def resolve_token(explicit: str | None = None, settings_token: str | None = None) -> str:
     """``--control-token`` beats the environment, which beats settings; else a fresh random token."""
     return explicit or os.environ.get(TOKEN_ENV) or settings_token or secrets.token_urlsafe(24)
-
-
-class _RateLimiter:
-    """Token bucket per client address; cheap enough to run on every request."""
-
-    def __init__(self, rate_per_s: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate_per_s, self.burst, self.clock = rate_per_s, burst, clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = self.clock()
-        tokens, last = self._buckets.get(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate_per_s)
-        if tokens < 1.0:
-            self._buckets[key] = (tokens, now)
-            return False
-        self._buckets[key] = (tokens - 1.0, now)
-        if len(self._buckets) > 10_000:  # forget idle clients
-            self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
-        return True
 
 
 class ControlServer:
@@ -78,9 +62,16 @@ class ControlServer:
         self.studio = studio
         self.host = host
         self.port = port
-        self._token = (token or resolve_token()).encode()
+        token = token or resolve_token()
+        self._token = token.encode()
+        # Words for a guessable token (None when strong); the token itself is never logged.
+        self.token_warning = token_warning(token)
+        if self.token_warning:
+            log.warning("%s", self.token_warning)
         self.allowed_origins = tuple(o.rstrip("/") for o in allowed_origins)
-        self._limiter = _RateLimiter(rate_per_s, burst)
+        self._limiter = RateLimiter(rate_per_s, burst)
+        self._hosts = HostCheck(host)
+        self._api = ApiDescription.load()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: LoopThread | None = None
         self._runner: web.AppRunner | None = None
@@ -136,7 +127,7 @@ class ControlServer:
             self._executor = None
 
     async def _serve(self) -> bool:
-        app = web.Application(middlewares=[self._guard], client_max_size=2 * 1024 * 1024)
+        app = web.Application(middlewares=[self._guard], client_max_size=MAX_BODY_BYTES)
         self._add_routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -179,7 +170,7 @@ class ControlServer:
 
     # -- security --------------------------------------------------------------------------------
     def _is_token(self, candidate: str) -> bool:
-        return hmac.compare_digest(candidate.encode(), self._token)
+        return same_token(candidate, self._token)
 
     def _authorized(self, request: web.Request) -> bool:
         header = request.headers.get("Authorization", "")
@@ -201,25 +192,54 @@ class ControlServer:
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Callable) -> web.StreamResponse:
-        peer = request.remote or "?"
-        if not self._limiter.allow(peer):
-            return web.json_response({"error": _("Too many requests; slow down.")}, status=429)
-        if request.path.startswith("/api/"):
+        """Every request passes here: Host, budget, token, Origin, size, then the API document; a
+        refusal answers in words before the handler (and so the show) sees the request."""
+        if not self._hosts.allows(request.headers.get("Host")):
+            return _error(403, _("This server answers only to its own address (the Host header names another)."))
+        wait_s = self._limiter.wait_s(request.remote or "?")
+        if wait_s:
+            return _error(429, _("Too many requests; slow down."), {"Retry-After": str(wait_s)})
+        is_api = request.path.startswith("/api/")
+        if is_api and request.path != PUBLIC_DOCUMENT:
             if not self._authorized(request):
-                return web.json_response({"error": _("Missing or wrong control token.")}, status=401,
-                                         headers={"WWW-Authenticate": "Bearer"})
+                return _error(401, _("Missing or wrong control token."), {"WWW-Authenticate": "Bearer"})
             if not self._origin_ok(request):
-                return web.json_response({"error": _("Requests from another site are not allowed.")}, status=403)
+                return _error(403, _("Requests from another site are not allowed."))
         try:
+            refusal = await self._check_shape(request)
+            if refusal is not None:
+                return refusal
             response = await handler(request)
         except NotFoundError as err:
-            return web.json_response({"error": err.message}, status=404)
+            return _error(404, err.message)
         except LiveError as err:
-            return web.json_response({"error": err.message}, status=400)
+            return _error(400, err.message)
+        except web.HTTPRequestEntityTooLarge:
+            return _too_large()
+        except web.HTTPException as err:
+            if not is_api or err.status < 400:
+                raise
+            return _error(err.status, _("No such request in the control API (see /api/v1/openapi.json).")
+                          if err.status in (404, 405) else err.reason)
         if isinstance(response, web.Response):
             response.headers.setdefault("Cache-Control", "no-store")
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+    async def _check_shape(self, request: web.Request) -> web.Response | None:
+        """None when the request matches the API document (its JSON body is then in
+        ``request[JSON_BODY]``), else the refusal; raises :class:`LiveError` in words."""
+        resource = request.match_info.route.resource
+        operation = None if resource is None else self._api.operation(request.method, resource.canonical)
+        if operation is None:
+            return None
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return _too_large()
+        raw = await request.read() if request.method != "GET" and request.can_read_body else None
+        path_params, query = dict(request.match_info), list(request.query.items())
+        body = await self._offload(lambda: self._api.check(operation, path_params, query, raw))
+        request[JSON_BODY] = body
+        return None
 
     # -- routes ----------------------------------------------------------------------------------
     def _add_routes(self, app: web.Application) -> None:
@@ -230,9 +250,12 @@ class ControlServer:
         # SQLite commits and overlay renders stay off the event loop.
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
-    async def _events(self, request: web.Request) -> web.WebSocketResponse:
+    async def _events(self, request: web.Request) -> web.StreamResponse:
         offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
-        ws = web.WebSocketResponse(protocols=(WS_PROTOCOL,) if WS_PROTOCOL in offered else (), heartbeat=20)
+        ws = web.WebSocketResponse(protocols=(WS_PROTOCOL,) if WS_PROTOCOL in offered else (), heartbeat=20,
+                                   max_msg_size=WS_MAX_MESSAGE_BYTES)
+        if not ws.can_prepare(request).ok:
+            return _error(426, _("This address is a WebSocket: connect with a WebSocket client."), {"Upgrade": "websocket"})
         await ws.prepare(request)
         queue: asyncio.Queue = asyncio.Queue(maxsize=WS_QUEUE_LIMIT)
         snapshot = await self._offload(self.live.snapshot)
@@ -248,9 +271,17 @@ class ControlServer:
                 await ws.send_str(text)
 
         sender = asyncio.create_task(pump())
+        window_start, count = time.monotonic(), 0
         try:
             async for message in ws:  # the client only pings; commands go over HTTP
-                if message.type == WSMsgType.ERROR:
+                if message.type == WSMsgType.ERROR:  # e.g. over WS_MAX_MESSAGE_BYTES: aiohttp closed it (1009)
+                    break
+                now = time.monotonic()
+                if now - window_start >= 1.0:
+                    window_start, count = now, 0
+                count += 1
+                if count > WS_MAX_MESSAGES_PER_S:
+                    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages")
                     break
         finally:
             self._sockets.discard(queue)
@@ -260,3 +291,13 @@ class ControlServer:
             except (asyncio.CancelledError, ConnectionError):
                 pass
         return ws
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    response = web.json_response({"error": message}, status=status, headers=headers)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _too_large() -> web.Response:
+    return _error(413, _("The request is larger than {size} KiB; nothing was changed.").format(size=MAX_BODY_BYTES // 1024))

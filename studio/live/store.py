@@ -8,6 +8,7 @@ right remaining time.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -30,6 +31,26 @@ CREATE TABLE IF NOT EXISTS comments (
 CREATE INDEX IF NOT EXISTS comments_seq ON comments(seq);
 """
 SCHEMA_VERSION = 1
+# The show database holds the giveaway's seed before the draw (and viewers' names): owner only.
+# SQLite gives the -wal and -shm files the database file's mode.
+FILE_MODE = 0o600
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _owner_only(path: Path) -> None:
+    """Create ``path`` owner-only, or take group/other access away from an existing one (and its
+    SQLite side files, from a database made before this rule).  A file this user may not change
+    (another user's, opened for review) is left as it is."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except (FileExistsError, IsADirectoryError):
+        pass  # SQLite says what is wrong with a directory or a file it cannot open
+    for candidate in (path, *(path.with_name(path.name + suffix) for suffix in _SIDE_FILES)):
+        try:
+            if candidate.is_file() and candidate.stat().st_mode & 0o077:
+                candidate.chmod(FILE_MODE)
+        except OSError:  # gone meanwhile, or not ours
+            pass
 
 
 class LiveStore:
@@ -39,6 +60,7 @@ class LiveStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        _owner_only(self.path)
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode survives a process crash (SIGKILL); only power loss may drop the tail.
@@ -97,8 +119,8 @@ class LiveStore:
         (SQLite's online backup), for review after a new show starts.  Refuses to overwrite."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            raise FileExistsError(path)
+        # Exclusive create: refuses to overwrite, and the copy is owner-only like the show itself.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
         target = sqlite3.connect(str(path))
         try:
             with self._lock:

@@ -16,7 +16,7 @@ def test_occupied_control_port_warns_once_and_streams_on(tmp_path):
     stats = tmp_path / "stats.jsonl"
     try:
         options = LiveOptions(canvas=(320, 180), fps=15, layers=("h",), has_audio=False, duration_s=4,
-                              control_port=port, control_token="tok-SECRET-9", show_db=tmp_path / "show.db", stats_jsonl=stats)
+                              control_port=port, control_token="tok-SECRET-9-a1b2c3d4", show_db=tmp_path / "show.db", stats_jsonl=stats)
         code = run_live(options, err=lines.append)
     finally:
         blocker.close()
@@ -48,7 +48,7 @@ def test_headless_webhook_gets_catalog_and_pin_events(tmp_path, monkeypatch):
     with FlakyPlatform(failures=0) as platform:
         monkeypatch.setenv("BRIDGECAST_WEBHOOK_SECRET", "env-SECRET-3")
         options = LiveOptions(canvas=(320, 180), fps=15, layers=("h",), has_audio=False, duration_s=60, catalog=catalog,
-                              control_port=port, control_token="tok", show_db=tmp_path / "show.db",
+                              control_port=port, control_token="tok-7f3a9c2e5b81", show_db=tmp_path / "show.db",
                               webhook_url=f"http://127.0.0.1:{platform.port}/hook")
         result: list[int] = []
         runner = threading.Thread(target=lambda: result.append(run_live(options, stop, err=lines.append)), name="test-run-live")
@@ -56,7 +56,7 @@ def test_headless_webhook_gets_catalog_and_pin_events(tmp_path, monkeypatch):
         try:
             assert platform.wait_for("catalog.loaded", 30)["data"]["products"] == 1
             request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/products/SKU-1/pin", method="POST",
-                                             headers={"Authorization": "Bearer tok"})
+                                             headers={"Authorization": "Bearer tok-7f3a9c2e5b81"})
             deadline = time.monotonic() + 10
             while True:
                 try:
