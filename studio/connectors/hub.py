@@ -74,6 +74,16 @@ class ConnectorHub:
         if self.is_running:
             self._start_connector(connector)
 
+    def remove(self, name: str) -> None:
+        """Disconnect one connector ('twitch:channel') while the others go on."""
+        with self._lock:
+            connector = self._connectors.pop(name, None)
+        future = self._tasks.pop(name, None)
+        if connector is None:
+            raise ConnectorError(_("{name} is not connected.").format(name=name))
+        if future is not None:
+            future.cancel()
+
     def start(self) -> "ConnectorHub":
         if self._loop_thread is not None:
             raise RuntimeError("a ConnectorHub starts once")
@@ -206,6 +216,8 @@ class ConnectorHub:
             raise ConnectorError(_("Platform connections are not running (no show is live)."))
         try:
             return loop_thread.run(coro, timeout_s)
+        except concurrent.futures.CancelledError as err:
+            raise ConnectorError(_("Platform connections stopped before this was done.")) from err
         except (concurrent.futures.TimeoutError, asyncio.TimeoutError) as err:
             raise ConnectorError(_("The platform did not answer in {s:.0f} s.").format(s=timeout_s)) from err
         except (aiohttp.ClientError, OSError) as err:

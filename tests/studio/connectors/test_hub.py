@@ -198,3 +198,16 @@ def test_no_answer_outages_retry_at_least_every_five_seconds():
     assert max(delays) <= NO_ANSWER_BACKOFF_MAX_S == 5.0 and delays[0] < delays[3]
     assert connector.status.state is ConnectorState.RECONNECTING
     assert "does not answer" in connector.status.message
+
+
+def test_one_connector_can_be_removed_while_the_others_go_on(hub):
+    tiktok, lazada = connector_from_spec("generic:tiktok", {}), connector_from_spec("generic:lazada", {})
+    hub.add(tiktok)
+    hub.add(lazada)
+    hub.start()
+    assert wait_until(lambda: tiktok.status.state.value == "live" and lazada.status.state.value == "live")
+    hub.remove("generic:tiktok")
+    assert wait_until(lambda: tiktok.status.state.value == "stopped")
+    assert lazada.status.state.value == "live" and [s["target"] for s in hub.statuses()] == ["lazada"]
+    with pytest.raises(ConnectorError, match="is not connected"):
+        hub.remove("generic:tiktok")
