@@ -463,6 +463,13 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
                 report(_("warning: {reason}").format(reason=_lowercase_first(message)))
 
         service.recording_state.connect(on_recording)
+
+        def on_notice(code: str | None = None, message: str | None = None, **_ignored: Any) -> None:
+            # Before the first live, a busy server is waited for as it asked: say so, once a try.
+            if code == "server_busy" and message:
+                report(_("warning: {reason}").format(reason=_lowercase_first(message)))
+
+        service.notices.connect(on_notice)
         warned: dict[str, str] = {}
         went_live: set[str] = set()
 

@@ -166,3 +166,23 @@ def test_locale_is_checked_in_words():
     result = live("--duration", "2", "--locale", "xx_QQ")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == "error: --locale must be a known locale such as en_US, th_TH or ar_SA, not “xx_QQ”"
+
+
+def test_a_busy_server_is_waited_for_in_words_before_going_live():
+    from tests.studio.outputs.whip_test_server import ThreadedWhipTestServer
+
+    server = ThreadedWhipTestServer(token="tok-SECRET-43")
+    server.post_status = (503, {"Retry-After": "1"}, "maintenance")
+    server.start_in_thread()
+    try:
+        result = live("--canvas", "640x360", "--duration", "20", "--whip", server.endpoint_url,
+                      env={"BRIDGECAST_WHIP_TOKEN": "tok-SECRET-43"})
+    finally:
+        server.stop_thread()
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    waits = [line for line in lines if line.startswith("warning:")]
+    assert len(waits) == 3 and all("busy (503); trying again in 1 s" in line for line in waits), lines
+    assert "try 2 of 4" in waits[0] and "try 4 of 4" in waits[-1]
+    assert result.returncode == 1 and lines[-1].startswith("error:") and "busy" in lines[-1], lines
+    assert len(server.requests_of("POST")) == 4
+    assert "SECRET" not in result.stdout + result.stderr

@@ -219,6 +219,7 @@ class WhipPublisher:
             on_reconnect=self.on_reconnect,
             use_learned_ice_servers=self._use_learned_ice_servers,
             allow_loopback=self.allow_loopback,
+            on_busy=self.notices,
         )
         self._stale_resource: Any = None  # a session we could not DELETE yet (server unreachable)
         self.keyframe_requests: dict[str | None, int] = {}

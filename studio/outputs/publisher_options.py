@@ -37,6 +37,10 @@ class PublisherTimeouts:
             object.__setattr__(self, name, float(getattr(self, name)))
 
 
+BUSY_RETRIES_BEFORE_LIVE = 3
+BUSY_WAIT_MAX_S = 30.0  # a Retry-After longer than this before the show started looks like a hang
+
+
 @dataclass(frozen=True)
 class ReconnectPolicy:
     """How a stream that has been live notices a loss and comes back.
@@ -52,8 +56,14 @@ class ReconnectPolicy:
     rtcp_silence_s: float = RTCP_SILENCE_S
     disconnect_grace_s: float = DISCONNECT_GRACE_S
     ice_restart: bool = True
+    # A first POST answered 503/429 (409) — "busy, come back later" (RFC 9725 §4.2, RFC 9110
+    # Retry-After): tried this many more times, waiting as told (capped), before Go live fails.
+    busy_retries_before_live: int = BUSY_RETRIES_BEFORE_LIVE
 
     def __post_init__(self) -> None:
+        if self.busy_retries_before_live < 0:
+            raise ValueError("busy_retries_before_live cannot be negative")
+        object.__setattr__(self, "busy_retries_before_live", int(self.busy_retries_before_live))
         object.__setattr__(self, "attempts", None if self.attempts is None else int(self.attempts))
         object.__setattr__(self, "rtcp_silence_s", float(self.rtcp_silence_s))
         object.__setattr__(self, "disconnect_grace_s", float(self.disconnect_grace_s))
@@ -65,6 +75,8 @@ class ReconnectPolicy:
 
 
 __all__ = [
+    "BUSY_RETRIES_BEFORE_LIVE",
+    "BUSY_WAIT_MAX_S",
     "DEFAULT_DTLS_TIMEOUT_S",
     "DEFAULT_ICE_TIMEOUT_S",
     "DEFAULT_REQUEST_TIMEOUT_S",

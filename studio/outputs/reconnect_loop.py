@@ -2,7 +2,8 @@
 
 ``connecting → live (→ reconnecting → live …) → stopped``, or ``failed``.  Before the stream
 was ever live a failure is final (the host fixes the URL, token or network and presses Go
-live again).  Once live, every loss is retried — an ICE restart inside the same WHIP session
+live again) — except a server that answers "busy" (503/429 + Retry-After): asked again a few
+times, as long as it says to wait (capped), the host told in words meanwhile.  Once live, every loss is retried — an ICE restart inside the same WHIP session
 first (when the server takes PATCH: same DTLS and SRTP, the encoders untouched), then fresh
 sessions with the capped, jittered back-off of :mod:`studio.outputs.reconnect`, honouring
 Retry-After — until stop(); only a refused token (401/403) ends it.
@@ -16,13 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from typing import Any, Awaitable, Callable
 
 from studio.core.events import Signal
+from studio.core.i18n import _
 from studio.outputs.errors import OutputError, StopReason
 from studio.outputs.link_watch import LossWatch
-from studio.outputs.publisher_options import ReconnectPolicy
+from studio.outputs.publisher_options import BUSY_WAIT_MAX_S, ReconnectPolicy
 from studio.outputs.reconnect import NO_ANSWER_BACKOFF_MAX_S, ReconnectStatus
 from studio.outputs.state import OutputState
 
@@ -57,6 +60,7 @@ class ReconnectLoop:
         on_reconnect: Signal,
         use_learned_ice_servers: Callable[[], bool],
         allow_loopback: bool,
+        on_busy: Signal | None = None,
     ) -> None:
         self.policy = policy
         self.status = status
@@ -64,6 +68,7 @@ class ReconnectLoop:
         self.on_reconnect = on_reconnect
         self.use_learned_ice_servers = use_learned_ice_servers
         self.allow_loopback = allow_loopback
+        self.on_busy = on_busy if on_busy is not None else Signal()  # code=, message=: words for the host
         self.has_been_live = False
         self.live_since: float | None = None  # time.monotonic() of the last time it went live
 
@@ -76,6 +81,7 @@ class ReconnectLoop:
         """Sessions until stop or a final failure (reported as FAILED before returning)."""
         stop_waiter = asyncio.ensure_future(stop_event.wait())
         is_ice_retry_done = False
+        busy_retries = 0
         try:
             while not is_stop_requested():
                 session = asyncio.ensure_future(run_session())
@@ -95,6 +101,11 @@ class ReconnectLoop:
                 if not self.has_been_live:
                     if error.reason is StopReason.ICE_FAILED and not is_ice_retry_done and self.use_learned_ice_servers():
                         is_ice_retry_done = True  # the endpoint named STUN/TURN servers: one more try through them
+                        continue
+                    if error.reason is StopReason.SERVER_BUSY and busy_retries < self.policy.busy_retries_before_live:
+                        busy_retries += 1  # "come back later": wait as told, then ask again
+                        if await self.wait_while_busy(error, stop_waiter, busy_retries):
+                            break  # stop requested while waiting
                         continue
                     self.set_state(OutputState.FAILED, error)  # never live: fail fast with the typed reason
                     return
@@ -136,6 +147,29 @@ class ReconnectLoop:
             return True
         except asyncio.TimeoutError:
             status.trying()
+            return False
+
+    async def wait_while_busy(self, error: OutputError, stop_waiter: "asyncio.Future[Any]", retry: int) -> bool:
+        """Before the first live, the server said it is busy (503/429): still connecting, tell
+        the host in words how long we wait (its Retry-After, capped, or the back-off), and
+        sleep.  True when stop() was requested meanwhile."""
+        if error.retry_after_s is not None and error.retry_after_s > 0:
+            delay = min(error.retry_after_s, BUSY_WAIT_MAX_S)  # as the server asked
+        else:
+            delay = min(self.policy.backoff.delay_s(retry), BUSY_WAIT_MAX_S)
+        self.status.schedule(delay, error)
+        status = f" ({error.status})" if error.status else ""
+        message = _("The WHIP server is busy{status}; trying again in {seconds} s (try {n} of {total})").format(
+            status=status, seconds=max(1, math.ceil(delay)), n=retry + 1,
+            total=self.policy.busy_retries_before_live + 1)
+        log.info("server busy before going live: %s", message)
+        self.set_state(OutputState.CONNECTING)
+        self.on_busy.emit(code="server_busy", message=message)
+        try:
+            await asyncio.wait_for(asyncio.shield(stop_waiter), delay)
+            return True
+        except asyncio.TimeoutError:
+            self.status.trying()
             return False
 
     def went_live(self, how: str) -> None:

@@ -214,16 +214,59 @@ def test_a_token_refused_after_being_live_fails_with_the_reason_in_words(media_s
     assert TOKEN not in caplog.text and TOKEN not in str(publisher.stats())
 
 
-def test_before_the_first_live_a_failure_is_final_as_before(media_server):
+def test_before_the_first_live_a_busy_server_is_waited_for_as_it_asks(media_server):
     media_server.post_status = (503, {"Retry-After": "1"}, "busy")
+    media_server.post_status_once = True
+    publisher = make_publisher(media_server)
+    states = record_states(publisher)
+    notices: list[tuple[str, str]] = []
+    publisher.notices.connect(lambda code=None, message=None, **_: notices.append((code, message)))
+    publisher.start()
+    try:
+        assert publisher.wait_live(20), publisher.failure
+    finally:
+        publisher.stop()
+    assert len(media_server.requests_of("POST")) == 2
+    assert states[:2] == ["connecting", LIVE], states  # never failed, never "reconnecting"
+    busy = [message for code, message in notices if code == "server_busy"]
+    assert len(busy) == 1 and "trying again in 1 s" in busy[0] and "try 2 of 4" in busy[0], busy
+    assert TOKEN not in busy[0]
+
+
+def test_before_the_first_live_a_server_that_stays_busy_fails_after_a_few_tries(media_server):
+    media_server.post_status = (503, {"Retry-After": "0"}, "busy")
+    publisher = make_publisher(media_server)
+    publisher.start()
+    try:
+        assert publisher.wait_for_state(FAILED, timeout=15), publisher.state
+    finally:
+        publisher.stop()
+    assert publisher.failure.reason is StopReason.SERVER_BUSY
+    assert len(media_server.requests_of("POST")) == 1 + publisher.reconnect_policy.busy_retries_before_live
+
+
+def test_before_the_first_live_other_failures_are_still_final(media_server):
+    media_server.post_status = (404, {}, "no such endpoint")
     publisher = make_publisher(media_server)
     publisher.start()
     try:
         assert publisher.wait_for_state(FAILED, timeout=10), publisher.state
     finally:
         publisher.stop()
-    assert publisher.failure.reason is StopReason.SERVER_BUSY
+    assert publisher.failure.reason is not StopReason.SERVER_BUSY
     assert len(media_server.requests_of("POST")) == 1 and publisher.reconnect.attempts_total == 0
+
+
+def test_stop_while_waiting_on_a_busy_server_stops_at_once(media_server):
+    media_server.post_status = (503, {"Retry-After": "20"}, "busy")
+    publisher = make_publisher(media_server)
+    publisher.start()
+    try:
+        assert wait_until(lambda: publisher.reconnect.next_retry_in_s() is not None, 10)
+        assert 15 < publisher.reconnect.next_retry_in_s() <= 20  # as the server asked
+    finally:
+        publisher.stop(timeout_s=3)
+    assert publisher.state == STOPPED and len(media_server.requests_of("POST")) == 1
 
 
 def test_an_attempt_cap_can_still_be_set(media_server):
