@@ -99,6 +99,7 @@ EVENTS_CHANNEL_CLOSED = EventsChannelState.CLOSED
 SIMULCAST_MODES = ("rid", "ssrc", "off")
 # stop(): the loop thread gets this beyond stop_timeout_s to finish (it cancels what is left).
 STOP_JOIN_EXTRA_S = 1.0
+STOP_AFTER_POST_EXTRA_S = 4.0  # after a late answer: its DELETE and the connection's close
 
 
 def _default_client_factory(url: str, token: str | None, timeout_s: float) -> Any:
@@ -220,6 +221,7 @@ class WhipPublisher:
             use_learned_ice_servers=self._use_learned_ice_servers,
             allow_loopback=self.allow_loopback,
             on_busy=self.notices,
+            request_timeout_s=self.timeouts.request_timeout_s,
         )
         self._stale_resource: Any = None  # a session we could not DELETE yet (server unreachable)
         self.keyframe_requests: dict[str | None, int] = {}
@@ -314,6 +316,11 @@ class WhipPublisher:
         Finishes within about ``stop_timeout_s`` even when the server is gone.  Idempotent.
         """
         timeout_s = self.timeouts.stop_timeout_s if timeout_s is None else float(timeout_s)
+        session = self._session
+        if session is not None and session.is_posting:
+            # The server has our offer: wait for its answer so a session it creates after all
+            # is deleted, not left running on the server (RFC 9725 §4.4).
+            timeout_s = max(timeout_s, self.timeouts.request_timeout_s + STOP_AFTER_POST_EXTRA_S)
         self._is_stop_requested = True
         if self._audio_source is not None:
             self._audio_source.stop()

@@ -61,6 +61,7 @@ class ReconnectLoop:
         use_learned_ice_servers: Callable[[], bool],
         allow_loopback: bool,
         on_busy: Signal | None = None,
+        request_timeout_s: float = 10.0,
     ) -> None:
         self.policy = policy
         self.status = status
@@ -68,6 +69,7 @@ class ReconnectLoop:
         self.on_reconnect = on_reconnect
         self.use_learned_ice_servers = use_learned_ice_servers
         self.allow_loopback = allow_loopback
+        self.request_timeout_s = float(request_timeout_s)
         self.on_busy = on_busy if on_busy is not None else Signal()  # code=, message=: words for the host
         self.has_been_live = False
         self.live_since: float | None = None  # time.monotonic() of the last time it went live
@@ -88,8 +90,9 @@ class ReconnectLoop:
                 done, _pending = await asyncio.wait({session, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
                 if session not in done:  # stop requested: the session tears down in its finally
                     session.cancel()
+                    # Up to a POST's whole answer time: a session created after the stop is deleted.
                     with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await asyncio.wait_for(session, DELETE_TIMEOUT_S + CLOSE_TIMEOUT_S + 2.0)
+                        await asyncio.wait_for(session, self.request_timeout_s + DELETE_TIMEOUT_S + CLOSE_TIMEOUT_S + 2.0)
                     break
                 error = session.exception()
                 if error is None or is_stop_requested():

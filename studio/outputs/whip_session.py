@@ -80,6 +80,7 @@ class WhipSession:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self.client: Any = None
         self.resource: Any = None
+        self._post: "asyncio.Future[Any] | None" = None  # the POST while its answer is out
         self.video: SimulcastVideo | None = None
         self.audio_track: EncodedAudioTrack | None = None
         self.audio_sender: PacketSender | None = None
@@ -142,9 +143,32 @@ class WhipSession:
             raise OutputError.unreachable(_("the previous session could not be closed yet"))
 
     async def publish(self) -> Any:
-        """POST the offer; the WHIP resource (answer, ICE servers, PATCH support)."""
-        self.resource = await self.client.publish(self._offer_sdp)
+        """POST the offer; the WHIP resource (answer, ICE servers, PATCH support).
+
+        Shielded: stopping while the server holds our offer must not abandon a session it may
+        still create — :meth:`close` waits for the answer and DELETEs what it created."""
+        self._post = asyncio.ensure_future(self.client.publish(self._offer_sdp))
+        self.resource = await asyncio.shield(self._post)
+        self._post = None
         return self.resource
+
+    @property
+    def is_posting(self) -> bool:
+        """The offer is out and its answer not in yet."""
+        return self._post is not None and not self._post.done()
+
+    async def _answer_after_stop(self) -> Any:
+        """Stopped while the POST waited: its answer (bounded by the request time-out), or None."""
+        post, self._post = self._post, None
+        if post is None:
+            return None
+        try:
+            resource = await asyncio.wait_for(asyncio.shield(post), self.plan.timeouts.request_timeout_s)
+        except (asyncio.TimeoutError, asyncio.CancelledError, Exception):  # no session, or we cannot know
+            post.cancel()
+            return None
+        log.info("the WHIP server created the session after all; deleting it")
+        return resource
 
     def read_answer(self) -> None:
         """Which layers go out, and whether transport-cc stays (before the answer is applied)."""
@@ -224,6 +248,8 @@ class WhipSession:
         Returns the resource when its DELETE failed on the way to a reconnection (the next
         session deletes it before its POST), else None."""
         client, resource = self.client, self.resource
+        if resource is None:
+            resource = await self._answer_after_stop()
         stale = None
         if client is not None and resource is not None:
             try:

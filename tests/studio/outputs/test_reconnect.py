@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 
 import pytest
 
@@ -287,3 +288,21 @@ def test_the_ice_restart_adapter_finds_every_aiortc_internal_it_touches():
     from studio.outputs.aiortc_adapter.ice_restart import check_internals
 
     assert check_internals() == []
+
+
+def test_stop_while_the_post_awaits_its_answer_deletes_the_session_created_after_all(media_server):
+    # RFC 9725 §4.4: the server answers only after 10 s; the host stops after 2 s. A 201 that
+    # arrives after the stop is a session on the server: it must be deleted, not left running.
+    media_server.answer_delay_s = 10.0
+    publisher = make_publisher(media_server, request_timeout_s=15)
+    publisher.start()
+    try:
+        assert wait_until(lambda: len(media_server.requests_of("POST")) == 1, 10)
+        assert wait_until(lambda: publisher._session is not None and publisher._session.is_posting, 5)
+        time.sleep(2.0)  # the host waits 2 s, then presses Stop
+    finally:
+        publisher.stop()
+    assert publisher.state == STOPPED, publisher.failure
+    deletes = media_server.requests_of("DELETE")
+    assert len(deletes) == 1 and media_server.sessions == set(), (deletes, media_server.sessions)
+    assert deletes[0].path == media_server.last_resource_path
