@@ -196,6 +196,18 @@ def cmd_live(args: argparse.Namespace) -> int:
     return run_live(options, stop)
 
 
+def _minutes_option(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 240:
+        raise argparse.ArgumentTypeError(_("--pin-window takes whole minutes from 1 to 240, not “{value}”").format(value=text))
+    return int(text)
+
+
+def _count_option(text: str) -> int:
+    if not text.strip().isdigit() or int(text) > 50:
+        raise argparse.ArgumentTypeError(_("--compare takes a number of shows from 0 to 50, not “{value}”").format(value=text))
+    return int(text)
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -205,11 +217,11 @@ def cmd_review(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.stats]
     if not paths:
         newest, attempts = newest_live_stats(default_stats_dir())
-        if newest is None and attempts:
+        if newest is None and attempts and not args.show_db:
             print(_("error: {reason}").format(reason=no_live_show_reason(attempts)), file=sys.stderr)
             return 1
         paths = [newest] if newest is not None else []
-    if not paths:
+    if not paths and not args.show_db:
         print(_("error: no show statistics yet (they are kept for every show from now on)"), file=sys.stderr)
         return 1
     streams = []
@@ -225,18 +237,43 @@ def cmd_review(args: argparse.Namespace) -> int:
         from studio.control import default_show_db
 
         db = default_show_db() if default_show_db().exists() else None
-    if db is not None:
+    if db is not None and db.is_file():
         from studio.live.review import summarize as summarize_show
 
         try:
             show = summarize_show(db)
         except Exception as exc:  # noqa: BLE001 - a damaged database must not hide the stream review
             print(_("warning: the show database {path} cannot be read: {reason}").format(path=db, reason=exc), file=sys.stderr)
+    from studio.live.review import review_of_show
+
+    review, problem = review_of_show(db, [Path(p) for p in args.stats] or None, default_stats_dir(), args.pin_window, args.compare)
+    wants_files = bool(args.html or args.pdf or args.csv)
+    if review is None and wants_files:
+        print(_("error: {reason}").format(reason=problem), file=sys.stderr)
+        return 1
+    if review is not None and wants_files:
+        from studio.review import report
+
+        try:
+            written = ([report.write_html(review, Path(args.html))] if args.html else []) + \
+                      ([report.write_pdf(review, Path(args.pdf))] if args.pdf else []) + \
+                      (report.write_csv(review, Path(args.csv)) if args.csv else [])
+        except OSError as exc:
+            print(_("error: cannot write the review: {reason}").format(reason=exc.strerror or exc), file=sys.stderr)
+            return 1
+        for path in written:
+            print(_("written to {path}").format(path=path), file=sys.stderr if args.json else sys.stdout)
     if args.json:
-        print(json.dumps({"streams": streams, "show": show}, ensure_ascii=False, default=str))
+        figures = review.to_json() if review is not None else {"timeline": [], "segments": [], "products": [],
+                                                               "findings": [], "missing": [problem], "comparison": []}
+        print(json.dumps({"streams": streams, "show": show, **figures}, ensure_ascii=False, default=str))
         return 0
     for stream in streams:
         print("\n".join(stream_lines(stream)))
+    if review is not None:
+        from studio.live.review import review_lines
+
+        print("\n".join(review_lines(review)))
     return 0
 
 
@@ -305,6 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("stats", nargs="*", help=_("stats files (default: the newest show's)"))
     review.add_argument("--show-db", help=_("the live show's database (default: the app's)"))
     review.add_argument("--json", action="store_true")
+    review.add_argument("--html", metavar="OUT", help=_("write the review as one self-contained HTML page"))
+    review.add_argument("--pdf", metavar="OUT", help=_("write the review as a PDF"))
+    review.add_argument("--csv", metavar="DIR", help=_("write timeline.csv, segments.csv and products.csv into DIR"))
+    review.add_argument("--pin-window", type=_minutes_option, default=5, metavar="MIN",
+                        help=_("count a product's orders within MIN minutes of its pin (default 5)"))
+    review.add_argument("--compare", type=_count_option, default=5, metavar="N",
+                        help=_("compare with the last N shows (default 5; 0: none)"))
     sub.add_parser("cover", help=_("render, lint and batch-export cover images (see `bridgecast cover --help`)"), add_help=False)
     bench = sub.add_parser("bench", help=_("run a benchmark"))
     bench.add_argument("name")

@@ -1,0 +1,155 @@
+"""What a review reads: a show's journal (read-only), its stream stats files, the show history.
+
+Platform events (viewer counts, orders, likes, shares, coupon claims, comments from the
+connectors, :mod:`studio.connectors.events`) are journaled as ``platform.<type>`` events whose
+data is :meth:`PlatformEvent.to_dict` — the inbound format of
+``resources/schemas/platform-event.schema.json`` with the platform's own ``id``:
+
+- ``platform.viewers``: ``platform``, ``count`` (concurrent viewers now), ``t``; optionally
+  ``extra.unique_viewers`` (unique viewers so far, when the platform reports them)
+- ``platform.order``: ``platform``, ``id``, ``sku``, ``quantity``, ``amount`` (the order's total,
+  decimal text), ``currency``, ``t``
+- ``platform.like`` / ``platform.share`` / ``platform.gift``: ``count`` (how many; 1 when absent)
+- ``platform.coupon_claim``: ``coupon``; ``platform.comment``: ``author``, ``text``
+
+:func:`journal_platform_event` writes one that way; the review reads nothing else for
+audience figures, and says so when a show has none.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from studio.core.i18n import _
+
+PLATFORM_PREFIX = "platform."
+ARCHIVE_DIR = "shows"  # studio.live.session.ARCHIVE_DIR: archived shows beside the current one
+
+
+class ReviewError(Exception):
+    """A show cannot be reviewed; the message says why in words."""
+
+
+@dataclass(frozen=True)
+class JournalEvent:
+    seq: int
+    t: float
+    type: str
+    data: dict[str, Any]
+
+
+def journal_platform_event(journal: Any, event: Any) -> dict[str, Any]:
+    """Journal one connector event (:class:`~studio.connectors.events.PlatformEvent`) as the review
+    reads it; ``journal`` is the show's :class:`~studio.live.journal.ShowJournal`."""
+    data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
+    data.pop("seq", None)  # the hub's number; the journal numbers events itself
+    with journal.lock:
+        return journal.commit(PLATFORM_PREFIX + str(data["type"]), data)
+
+
+def read_journal(db_path: str | Path) -> tuple[list[JournalEvent], dict[str, Any]]:
+    """Every journal event (in order) and the saved state of a show database, opened read-only
+    (a show on air keeps writing; a reviewed file is never changed)."""
+    path = Path(db_path)
+    if not path.is_file():
+        raise ReviewError(_("There is no show database at {path}.").format(path=path))
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise ReviewError(_("The show database {path} cannot be opened: {reason}").format(path=path, reason=exc)) from None
+    try:
+        rows = db.execute("SELECT seq, t, type, data FROM events ORDER BY seq").fetchall()
+        state_rows = db.execute("SELECT key, value FROM state").fetchall()
+    except sqlite3.Error as exc:
+        raise ReviewError(_("The show database {path} cannot be read: {reason}").format(path=path, reason=exc)) from None
+    finally:
+        db.close()
+    events = []
+    for seq, t, event_type, data in rows:
+        try:
+            payload = json.loads(data)
+        except (TypeError, ValueError):
+            continue  # a damaged row: the rest of the show still counts
+        if isinstance(payload, dict) and isinstance(t, (int, float)):
+            events.append(JournalEvent(int(seq), float(t), str(event_type), payload))
+    state = {}
+    for key, value in state_rows:
+        try:
+            state[key] = json.loads(value)
+        except (TypeError, ValueError):
+            continue
+    return events, state
+
+
+def read_stats(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], int]:
+    """The stats records of several files, in time order, and how many lines were unreadable."""
+    from studio.outputs.show_stats import read_records
+
+    records: list[dict[str, Any]] = []
+    bad = 0
+    for path in paths:
+        try:
+            more, unreadable = read_records(path)
+        except OSError:
+            continue
+        records.extend(more)
+        bad += unreadable
+    records.sort(key=lambda r: r["t"])
+    return records, bad
+
+
+def stats_for_span(directory: Path, first_t: float, last_t: float, margin_s: float = 120.0) -> list[Path]:
+    """The stats files (``bridgecast live``/the app keep one per attempt) whose samples overlap the
+    show's journal span: the stream of this show, not of another one."""
+    from studio.outputs.show_stats import read_records
+
+    chosen = []
+    for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else []:
+        try:
+            records, _bad = read_records(path)
+        except OSError:
+            continue
+        times = [r["t"] for r in records]
+        if times and min(times) <= last_t + margin_s and max(times) >= first_t - margin_s:
+            chosen.append(path)
+    return chosen
+
+
+@dataclass(frozen=True)
+class ShowFile:
+    """One show in the history: the database, when its journal starts and ends (wall seconds)."""
+
+    path: Path
+    first_t: float | None
+    last_t: float | None
+    is_current: bool
+
+
+def journal_span(db_path: Path) -> tuple[float | None, float | None]:
+    """First and last journal times of a show database (None, None when it is empty or unreadable)."""
+    try:
+        db = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            first, last = db.execute("SELECT MIN(t), MAX(t) FROM events").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None, None
+    return first, last
+
+
+def show_history(current_db: Path) -> list[ShowFile]:
+    """The current show and the archived ones (``shows/show-*.db`` beside it), newest first."""
+    shows = []
+    candidates = [(current_db, True)] if current_db.is_file() else []
+    archive = current_db.parent / ARCHIVE_DIR
+    if archive.is_dir():
+        candidates += [(path, False) for path in archive.glob("show-*.db")]
+    for path, is_current in candidates:
+        first, last = journal_span(path)
+        shows.append(ShowFile(path, first, last, is_current))
+    shows.sort(key=lambda show: show.first_t if show.first_t is not None else float("-inf"), reverse=True)
+    return shows

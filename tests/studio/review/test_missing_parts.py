@@ -1,0 +1,100 @@
+"""Shows with parts missing still give a review that says what is missing, and invent nothing."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from studio.live.store import LiveStore
+from studio.review import ReviewError, report, review_show
+from tests.studio.review.rehearsal import T0, record_rehearsal
+
+
+def _texts(review) -> str:
+    return "\n".join(review.missing)
+
+
+def test_without_a_platform_there_are_no_viewer_counts_and_it_says_so(tmp_path):
+    recorded = record_rehearsal(tmp_path, has_platforms=False)
+    review = review_show(recorded.db, stats_paths=[recorded.stats])
+    assert "No viewer counts: no platform was connected" in _texts(review)
+    assert "No orders: no platform reported any" in _texts(review)
+    assert all(m.viewers == {} and m.viewers_total is None and m.orders == 0 for m in review.timeline)
+    assert all(s.viewers_start is None and s.viewers_end is None and s.conversion_pct is None for s in review.segments)
+    assert not [f for f in review.findings if f["kind"] in ("peak", "segment_drop", "pin_orders", "best_segment")]
+    assert sum(m.comments for m in review.timeline) > 0  # what was recorded still counts
+    page = report.to_html(review)
+    assert "No viewer counts: no platform was connected" in page and page.count("<svg") == 4
+
+
+def test_without_a_plan_there_are_no_segments_but_pins_still_count(tmp_path):
+    recorded = record_rehearsal(tmp_path, has_plan=False)
+    review = review_show(recorded.db, stats_paths=[recorded.stats])
+    assert review.segments == []
+    assert "No run-of-show" in _texts(review)
+    assert {p.sku: p.pins for p in review.products} == {"A12": 1, "B07": 1, "C33": 1}
+    assert any(f["kind"] == "pin_orders" for f in review.findings)
+    assert "No run-of-show was used" in report.to_html(review)
+
+
+def test_a_crash_mid_show_is_said_and_the_figures_stop_where_the_journal_stops(tmp_path):
+    recorded = record_rehearsal(tmp_path, crash_at_s=700)
+    review = review_show(recorded.db, stats_paths=[recorded.stats])
+    assert "The show was not closed cleanly" in _texts(review)
+    assert review.end_unix <= T0 + 700
+    assert [s.name for s in review.segments if s.actual_s is not None] == ["Warm-up", "Linen shirt", "Silk scarf"]
+    assert [s.name for s in review.segments if s.actual_s is None] == ["Tea set", "Wrap-up"]
+    assert any(f["kind"] == "plan_skipped" for f in review.findings)
+
+
+def test_a_minute_of_lost_stats_is_unknown_not_zero(tmp_path):
+    recorded = record_rehearsal(tmp_path, stats_lost_s=(300, 360))
+    review = review_show(recorded.db, stats_paths=[recorded.stats])
+    lost = review.timeline[5]
+    assert lost.stats_s == 0 and lost.top_height is None and lost.frozen_s is None and lost.limited_s is None
+    assert "Stream statistics were lost for 60 s (in the minutes starting 5:00)" in _texts(review)
+    assert review.timeline[4].stats_s == 60 and review.timeline[6].stats_s == 60
+
+
+def test_no_stats_at_all_says_stream_quality_is_unknown(tmp_path):
+    recorded = record_rehearsal(tmp_path)
+    review = review_show(recorded.db, stats_paths=[])
+    assert "No stream statistics were found for this show" in _texts(review)
+    assert all(m.stats_s == 0 and m.top_height is None for m in review.timeline)
+    assert review.start_unix == T0 + 5  # without the stream: from the first segment
+
+
+def test_an_empty_or_missing_database_is_refused_in_words(tmp_path):
+    LiveStore(tmp_path / "empty.db").close()
+    with pytest.raises(ReviewError, match="nothing to review"):
+        review_show(tmp_path / "empty.db", stats_paths=[])
+    with pytest.raises(ReviewError, match="There is no show database at"):
+        review_show(tmp_path / "nowhere.db")
+    (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(ReviewError, match="cannot be read"):
+        review_show(tmp_path / "junk.db")
+
+
+def test_reviewing_leaves_the_database_as_it_was(tmp_path):
+    recorded = record_rehearsal(tmp_path)
+    before = recorded.db.read_bytes()
+    review_show(recorded.db, stats_paths=[recorded.stats])
+    assert recorded.db.read_bytes() == before
+    with sqlite3.connect(recorded.db) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_earlier_shows_are_compared_and_same_slot_marked(tmp_path):
+    archive = tmp_path / "shows"
+    week = 7 * 24 * 3600
+    record_rehearsal(archive, start=T0 - week, name="show-a.db", has_platforms=True)
+    record_rehearsal(archive, start=T0 - 24 * 3600, name="show-b.db", has_platforms=False)
+    recorded = record_rehearsal(tmp_path)
+    review = review_show(recorded.db, stats_paths=[recorded.stats], stats_dir=archive / "stats")
+    rows = review.comparison
+    assert [r["show"] for r in rows] == ["this show", "show-b.db", "show-a.db"]
+    assert [r["same_slot"] for r in rows] == [True, False, True]
+    assert rows[1]["peak_viewers"] is None and rows[1]["orders"] is None  # that show had no platform: unknown, not 0
+    assert rows[2]["peak_viewers"] == rows[0]["peak_viewers"]
+    finding = next(f for f in review.findings if f["kind"] == "comparison" and "average_viewers" in f["numbers"])
+    assert finding["numbers"]["shows"] == 1 and finding["numbers"]["change_pct"] == 0
