@@ -55,10 +55,11 @@ def _shade_segments(ax, review: Review) -> None:
 
 
 def _mark_pins(ax, review: Review) -> None:
-    for pin in review.pins:
+    for number, pin in enumerate(review.pins):
         x = pin["from_s"] / 60.0
         ax.axvline(x, color=PIN_COLOUR, linewidth=1.0, linestyle=":", zorder=1)
-        ax.plot([x], [0.93], marker="v", color=PIN_COLOUR, transform=ax.get_xaxis_transform(), clip_on=False, zorder=3)
+        ax.plot([x], [0.93], marker="v", color=PIN_COLOUR, transform=ax.get_xaxis_transform(), clip_on=False, zorder=3,
+                gid=f"pin-{number + 1}")
         ax.text(x, 0.86, pin["sku"], transform=ax.get_xaxis_transform(), fontsize=7, color="#5c4300", ha="left",
                 va="top", rotation=90, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
 
