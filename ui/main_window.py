@@ -176,6 +176,9 @@ class MainWindow(QMainWindow):
         self.cover_designer_action = QAction(self)
         self.cover_designer_action.triggered.connect(self.open_cover_designer)
         self.view_menu.addAction(self.cover_designer_action)
+        self.review_action = QAction(self)  # the show history and each show's review (ui/review_window.py)
+        self.review_action.triggered.connect(self.open_review)
+        self.view_menu.addAction(self.review_action)
 
     def mount_live_panel(self, control: object) -> QDockWidget:
         """Add the Live panel dock for a ``LiveControl`` (the app owns and stops the control)."""
@@ -213,6 +216,11 @@ class MainWindow(QMainWindow):
             self.cover_editor.open_template("na_eu-apparel", "youtube")
         self.cover_editor.show()
         self.cover_editor.raise_()
+
+    def open_review(self) -> None:
+        from ui.review_window import open_review_window
+
+        open_review_window(self)
 
     # -- scene collection files ------------------------------------------------------------------------
     def choose_collection_to_open(self) -> None:
@@ -458,3 +466,4 @@ class MainWindow(QMainWindow):
         self.view_menu.setTitle(self.tr("&View"))
         self.reset_layout_action.setText(self.tr("&Reset layout"))
         self.cover_designer_action.setText(self.tr("&Cover designer…"))
+        self.review_action.setText(self.tr("Show history and &review…"))

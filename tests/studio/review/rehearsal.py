@@ -96,8 +96,9 @@ def _stats_record(t: float, s: float) -> dict[str, Any]:
 
 def record_rehearsal(folder: Path, *, has_platforms: bool = True, has_plan: bool = True, crash_at_s: float | None = None,
                      stats_lost_s: tuple[float, float] | None = None, start: float = T0, name: str = "show.db",
-                     audience: float = 1.0) -> Recorded:
-    """Record the rehearsal into ``folder/name`` (+ ``folder/stats/<name>.jsonl``); variants leave parts out."""
+                     stats_folder: Path | None = None) -> Recorded:
+    """Record the rehearsal into ``folder/name`` (+ ``<stats_folder or folder/stats>/<name>.jsonl``);
+    variants leave parts out."""
     folder.mkdir(parents=True, exist_ok=True)
     catalog = folder / "catalog.csv"
     catalog.write_text(CATALOG, encoding="utf-8")
@@ -138,7 +139,7 @@ def record_rehearsal(folder: Path, *, has_platforms: bool = True, has_plan: bool
     for number in range(12):  # flash-sale buyers while the Silk scarf's sale is open (545..665)
         at(560 + 8 * number, lambda t, s: show.flash_sale.purchase(f"fan{int(s)}", 1))
     actions.sort()
-    stats_path = folder / "stats" / (Path(name).stem + ".jsonl")
+    stats_path = (stats_folder or folder / "stats") / (Path(name).stem + ".jsonl")
     stats_path.parent.mkdir(parents=True, exist_ok=True)
     end_s = crash_at_s if crash_at_s is not None else END_S
     with stats_path.open("w", encoding="utf-8") as out:
