@@ -14,6 +14,7 @@ from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from studio.core import limits
 from studio.core.i18n import _
 from studio.core.paths import config_dir
 
@@ -164,7 +165,7 @@ def settings_path() -> Path:
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
-    version = int(data.get("schema_version", 0) or 0)
+    version = schema_version(data)
     while version < SCHEMA_VERSION:
         step = MIGRATIONS.get(version)
         if step is not None:
@@ -174,26 +175,72 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def schema_version(data: dict[str, Any]) -> int:
+    """The file's ``schema_version`` (0 when absent); ValueError for anything but a whole number ≥ 0."""
+    value = data.get("schema_version", 0) or 0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("schema_version is not a number")
+    try:
+        version = int(value)
+    except (ValueError, OverflowError):
+        raise ValueError("schema_version is not a whole number") from None
+    if version < 0 or version != value and not isinstance(value, str):
+        raise ValueError("schema_version is not a whole number of at least 0")
+    return version
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """The file as a JSON object; ValueError (in the log's words) for anything else."""
+    with path.open("rb") as file:
+        raw = file.read(limits.MAX_SETTINGS_BYTES + 1)
+    if len(raw) > limits.MAX_SETTINGS_BYTES:
+        raise ValueError(f"larger than {limits.MAX_SETTINGS_BYTES} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    return data
+
+
+def _keep_aside(path: Path) -> Path:
+    """Rename a broken file to ``settings.json.broken-<time>[-n]`` (never over an earlier one)."""
+    stem = f"{path.name}.broken-{int(time.time())}"
+    kept = path.with_name(stem)
+    number = 1
+    while kept.exists():
+        number += 1
+        kept = path.with_name(f"{stem}-{number}")
+    try:
+        path.replace(kept)
+    except OSError:
+        return path
+    return kept
+
+
 def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
-    """Load settings; returns (settings, warning-or-None).  Never raises for a bad file."""
+    """Load settings; returns (settings, warning-or-None).  Never raises for a bad file: an
+    unreadable one (not JSON, nested too deeply, over ``MAX_SETTINGS_BYTES``, invalid values) is
+    kept aside under a new name and defaults are used."""
     path = path or settings_path()
     if not path.exists():
         return Settings(), None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        if int(data.get("schema_version", 0) or 0) > SCHEMA_VERSION:
+        data = _read_json(path)
+        if schema_version(data) > SCHEMA_VERSION:
             return Settings(), _("Settings were written by a newer Bridgecast; using defaults without overwriting them.")
         return Settings.model_validate(migrate(data)), None
     except (ValueError, ValidationError, OSError) as exc:
-        kept = path.with_name(f"{path.name}.broken-{int(time.time())}")
-        try:
-            path.replace(kept)
-        except OSError:
-            kept = path
-        log.warning("settings file %s unreadable (%s); kept as %s", path, exc, kept)
+        kept = _keep_aside(path)
+        log.warning("settings file %s unreadable (%s); kept as %s", path, _short(exc), kept)
         return Settings(), _("Settings file was unreadable; defaults are in use. The old file is kept as {path}.").format(path=kept)
+
+
+def _short(error: BaseException) -> str:
+    """The first lines of an error for the log (a validation error can quote megabytes of input)."""
+    text = str(error)
+    return text if len(text) <= 500 else text[:499] + "…"
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

@@ -6,6 +6,17 @@ import threading
 import time
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis profiles.  "ci" (the default) keeps every property suite to a bounded number of
+# examples so the whole run stays near a minute on two shared cores; "deep"
+# (``pytest --hypothesis-profile=deep tests/properties``) searches much longer before a release.
+# Deadlines catch hangs: a parser that takes seconds on one input is a bug, not a slow machine.
+settings.register_profile("ci", max_examples=60, deadline=2000, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("deep", max_examples=3000, deadline=5000, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # The real-SFU fixtures (Janus + WHIP server in a network namespace) for any test folder.
 pytest_plugins = ["tests.sfu.fixtures"]

@@ -43,3 +43,11 @@ MAX_UNITS = 1_000_000
 # milliseconds sent as seconds).
 MIN_TIMESTAMP_S = 1_000_000_000
 MAX_TIMESTAMP_S = 4_102_444_800
+
+# -- files ---------------------------------------------------------------------------------------
+# settings.json is a few kilobytes; a megabyte is a file that is not settings (it is kept aside).
+MAX_SETTINGS_BYTES = 1_000_000
+
+# -- servers -------------------------------------------------------------------------------------
+# A WHIP server's Retry-After past an hour is read as an hour: a live show is not parked for a year.
+MAX_RETRY_AFTER_S = 3600

@@ -42,6 +42,7 @@ first used in)::
 from __future__ import annotations
 
 import asyncio
+import codecs
 import collections
 import email.utils
 import json
@@ -57,6 +58,7 @@ import aiohttp
 from aiortc import RTCIceServer
 
 from studio import __version__
+from studio.core import limits
 from studio.core.i18n import _
 from studio.outputs.errors import OutputError, StopReason, redact
 from studio.outputs.sdp import AnswerInfo, offered_codec_names, parse_answer, validate_answer
@@ -251,20 +253,43 @@ def ice_servers_from_links(links: Iterable[Link]) -> list[IceServer]:
 
 
 def parse_retry_after(value: str | None, *, now_s: float | None = None) -> float | None:
-    """Retry-After as seconds from now: delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    """Retry-After as seconds from now: delay-seconds or an HTTP-date (RFC 9110 §10.2.3), at
+    most ``MAX_RETRY_AFTER_S`` (a server cannot park a live show for a year); None when unreadable."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # str.isdigit also takes "²" and "٣"
+        return min(float(limits.MAX_RETRY_AFTER_S), float(value))
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
     now_s = time.time() if now_s is None else now_s
-    return max(0.0, when.timestamp() - now_s)
+    return min(float(limits.MAX_RETRY_AFTER_S), max(0.0, when.timestamp() - now_s))
+
+
+def _resolve(base_url: str, location: str) -> str | None:
+    """A Location header resolved against the request's URL; None when it cannot be
+    (``http://[::1``, a host that is not an address, a port that is not a number)."""
+    try:
+        resolved = urllib.parse.urljoin(base_url, location.strip())
+        urllib.parse.urlsplit(resolved).port
+    except ValueError:
+        return None
+    return resolved
+
+
+def _known_charset(charset: str | None) -> str:
+    """The response's charset when Python knows it, else UTF-8 (decoded with replacement)."""
+    if not charset:
+        return "utf-8"
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return "utf-8"
+    return charset
 
 
 # ------------------------------------------------------------------------------------------
@@ -296,7 +321,10 @@ def origin_text(url: str) -> str:
     """The origin of ``url`` as people read it: ``https://host`` (the port only when not the default)."""
     origin = url_origin(url)
     if origin is None:
-        return urllib.parse.urlsplit(url).netloc or url
+        try:
+            return urllib.parse.urlsplit(url).netloc or url
+        except ValueError:  # "http://[::1": show it as written
+            return url
     scheme, host, port = origin
     if ":" in host:  # IPv6
         host = f"[{host}]"
@@ -304,10 +332,13 @@ def origin_text(url: str) -> str:
 
 
 def _is_downgrade(from_url: str, to_url: str) -> bool:
-    return (
-        urllib.parse.urlsplit(from_url).scheme.lower() == "https"
-        and urllib.parse.urlsplit(to_url).scheme.lower() == "http"
-    )
+    try:
+        return (
+            urllib.parse.urlsplit(from_url).scheme.lower() == "https"
+            and urllib.parse.urlsplit(to_url).scheme.lower() == "http"
+        )
+    except ValueError:  # not a URL at all: url_origin refuses it before any request
+        return False
 
 
 # ------------------------------------------------------------------------------------------
@@ -443,7 +474,9 @@ class WhipClient:
             location = response.headers.get("Location")
             if not location:
                 raise OutputError.malformed_answer(_("a redirect without a Location header"), status=response.status)
-            next_url = urllib.parse.urljoin(url, location.strip())
+            next_url = _resolve(url, location)
+            if next_url is None:
+                raise OutputError(StopReason.SERVER_ERROR, detail=_("redirect to an address that is not http(s)"))
             redirects += 1
             if next_url in visited or redirects > self.max_redirects:
                 raise OutputError.redirect_loop(redirects)
@@ -466,7 +499,11 @@ class WhipClient:
         location = response.headers.get("Location")
         if not location:
             raise OutputError.malformed_answer(_("the answer has no Location header"), status=response.status)
-        resource_url = urllib.parse.urljoin(url, location.strip())
+        resource_url = _resolve(url, location)
+        if resource_url is None:  # no address to give the session back to
+            raise OutputError.malformed_answer(
+                _("the session address in the Location header is not an http(s) address"), status=response.status
+            )
         if self._is_token_withheld(resource_url):
             logger.warning(
                 "WHIP session lives on another server, %s: its PATCH and DELETE requests go there without the token",
@@ -666,7 +703,7 @@ class WhipClient:
                     timeout=aiohttp.ClientTimeout(total=self.timeout_s),
                 ) as resp:
                     raw = await resp.read()
-                    charset = resp.charset or "utf-8"
+                    charset = _known_charset(resp.charset)
                     response = _Response(
                         status=resp.status,
                         headers=resp.headers,
