@@ -196,7 +196,7 @@ def _live_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 # The three measurements
 # ----------------------------------------------------------------------------------------------
 def run_app(spawn: Callable[..., subprocess.Popen], workdir: Path, name: str, display: str, width: int, height: int,
-            seconds: float, whip_url: str | None) -> dict[str, Any]:
+            seconds: float, whip_url: str | None, warmup_s: float = WARMUP_S) -> dict[str, Any]:
     """Start the app window, measure it (idle, or live to ``whip_url``), quit it."""
     config = workdir / f"config-{name}"
     write_app_config(config, width, height, whip_url)
@@ -213,7 +213,7 @@ def run_app(spawn: Callable[..., subprocess.Popen], workdir: Path, name: str, di
 
         try:
             measured = sample_process(popen.pid, seconds, ready=is_live if whip_url else None,
-                                      warmup_s=LIVE_WARMUP_S if whip_url else WARMUP_S, alive=lambda: popen.poll() is None)
+                                      warmup_s=LIVE_WARMUP_S if whip_url else warmup_s, alive=lambda: popen.poll() is None)
         finally:
             code = _stop(popen)
     records = [r for path in sorted(stats_dir.glob("*.jsonl")) for r in _read_jsonl(path)]
@@ -252,6 +252,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--display", default=None, help="X display to start Xvfb on (default: a free one from :90)")
     parser.add_argument("--canvas", default="1920x1080")
+    parser.add_argument("--warmup", type=float, default=WARMUP_S, help="seconds after the window opens before idle sampling")
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument("--live-seconds", type=float, default=20.0)
     parser.add_argument("--no-live", action="store_true", help="measure the idle app only (no SFU test bed needed)")
@@ -271,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_live:
             spawn = _local_spawn
             with Display(display, spawn) as screen:
-                idle = run_app(spawn, workdir, "idle", display, width, height, args.idle_seconds, None)
+                idle = run_app(spawn, workdir, "idle", display, width, height, args.idle_seconds, None, args.warmup)
         else:
             from bench.testbed.harness import popen_in_netns, sfu_stack
 
@@ -280,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                     return popen_in_netns(stack.client_ns, cmd, **kwargs)
 
                 with Display(display, spawn) as screen:
-                    idle = run_app(spawn, workdir, "idle", display, width, height, args.idle_seconds, None)
+                    idle = run_app(spawn, workdir, "idle", display, width, height, args.idle_seconds, None, args.warmup)
                     app_live = run_app(spawn, workdir, "live", display, width, height, args.live_seconds,
                                        stack.whip.create_endpoint("bench-app"))
                 headless = run_headless(spawn, workdir, width, height, args.live_seconds,
