@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 import unicodedata
@@ -32,6 +33,9 @@ OPENING_QUESTION_MARKS = frozenset("¿")
 # variation selectors), closing brackets and quotes, spaces, exclamation marks ("How much?!").
 _TRAILING_CATEGORIES = frozenset({"So", "Sk", "Cf", "Zs", "Pe", "Pf", "Mn", "Me"})
 _TRAILING_MARKS = frozenset("\"'!！¡")
+
+
+_PLATFORM_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}")
 
 
 def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +73,9 @@ def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
                          or profile.get("created_at"))
     if created is not None:
         comment["account_created_at"] = created
+    platform = payload.get("platform")
+    if isinstance(platform, str) and _PLATFORM_NAME.fullmatch(platform):
+        comment["platform"] = platform  # the badge in the panel; replies go back there
     return comment
 
 

@@ -47,16 +47,20 @@ class Comment:
     is_answered: bool = False
     is_follower: bool | None = None
     account_created_at: float | None = None
+    platform: str | None = None  # where it was said ('youtube', 'twitch' …); None: the control API
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Comment":
         return cls(id=data["id"], user=data["user"], text=data["text"], t=data["t"],
                    highlights=list(data.get("highlights", [])), is_question=bool(data.get("is_question")),
                    is_hidden=bool(data.get("is_hidden")), is_answered=bool(data.get("is_answered")),
-                   is_follower=data.get("is_follower"), account_created_at=data.get("account_created_at"))
+                   is_follower=data.get("is_follower"), account_created_at=data.get("account_created_at"),
+                   platform=data.get("platform"))
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "user": self.user, "text": self.text, "t": self.t}
+        if self.platform is not None:
+            data["platform"] = self.platform
         if self.is_follower is not None:
             data["is_follower"] = self.is_follower
         if self.account_created_at is not None:
@@ -207,7 +211,7 @@ class Comments:
         comment = Comment(id=parsed["id"], user=parsed["user"], text=parsed["text"], t=parsed["t"], highlights=highlights,
                           is_question=is_question(parsed["text"]) or bool(highlights),
                           is_hidden=parsed["user"] in self.blocked, is_follower=parsed.get("is_follower"),
-                          account_created_at=parsed.get("account_created_at"))
+                          account_created_at=parsed.get("account_created_at"), platform=parsed.get("platform"))
         with self._journal.lock:
             if comment.id in self.by_id:
                 return None  # a platform retry; already stored

@@ -172,6 +172,16 @@ class LiveStore:
         for seq, t, event_type_, data in rows:
             yield {"seq": seq, "t": t, "type": event_type_, "data": json.loads(data)}
 
+    def query_events(self, type_pattern: str, since_seq: int = 0, limit: int = 500,
+                     newest: bool = False) -> list[tuple[int, str]]:
+        """``(seq, data JSON text)`` of events whose type matches the SQL LIKE ``type_pattern``
+        after ``since_seq``, in order: the first ``limit`` (or, ``newest``, the last ``limit``)."""
+        order = "DESC" if newest else "ASC"
+        with self._lock:
+            rows = self._db.execute(f"SELECT seq, data FROM events WHERE seq > ? AND type LIKE ? ORDER BY seq {order} LIMIT ?",
+                                    (since_seq, type_pattern, int(limit))).fetchall()
+        return [(int(seq), str(data)) for seq, data in (reversed(rows) if newest else rows)]
+
     def count_events(self, event_type: str | None = None) -> int:
         with self._lock:
             if event_type is None:

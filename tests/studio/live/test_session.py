@@ -222,6 +222,15 @@ def test_every_journaled_event_matches_the_schema(show, clock, catalog_csv):
     show.comments.update("1", is_hidden=True); show.comments.pin_answer("1", "yes"); show.comments.unpin_answer(); show.comments.block_user("u"); show.comments.block_user("u", False)
     show.rundown.set([{"name": "A", "planned_s": 1, "actions": [{"bogus": 1}]}]); show.rundown.advance(); clock.advance(2); show.tick()
     reply = show.quick_replies.save("Thanks {name}!", "Thanks")["data"]; show.comments.reply("1", reply["id"]); show.quick_replies.delete(reply["id"])
+    from studio.connectors.events import EventType, make_event
+    from studio.live.audience import ShowAudience
+
+    audience = ShowAudience(show)  # what the connectors hear, journaled as platform.<type>
+    for kind, fields in ((EventType.COMMENT, {"author": "v", "text": "hi?"}), (EventType.VIEWERS, {"count": 12}),
+                         (EventType.ORDER, {"sku": "SKU-1", "quantity": 1, "amount": "9.99", "currency": "USD"}),
+                         (EventType.LIKE, {"count": 3}), (EventType.SHARE, {}), (EventType.FOLLOW, {"author": "v"}),
+                         (EventType.GIFT, {"count": 1}), (EventType.COUPON_CLAIM, {"coupon": "REF"})):
+        audience._on_event(make_event("tiktok", kind, f"{kind.value}-1", **fields))
     events = list(show.store.events())
     assert {e["type"] for e in events} >= set(schema["properties"]["type"]["enum"]) - {"state"}
     for event in events:

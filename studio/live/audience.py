@@ -1,0 +1,203 @@
+"""The platforms' audience in the show: connectors' events into the show journal, answers back.
+
+:class:`ShowAudience` runs a :class:`~studio.connectors.hub.ConnectorHub` for a live show
+(:class:`~studio.live.session.LiveShow`).  What the hub hears lands in the show journal, so
+the panel, the review and a SIGKILL restart all see it:
+
+- a **comment** joins the show's one comment queue (``comment.received``, with its
+  ``platform``; its id is ``platform:platform_id``, so a platform's retry is stored once) —
+  questions, giveaway entries and quick replies work on it as on any comment;
+- every other event (viewer counts, orders, likes, shares, follows, gifts, coupon claims) is
+  journaled as ``platform.<type>`` with :meth:`PlatformEvent.to_dict` as its data (what
+  :mod:`studio.review` reads).
+
+After a restart the latest viewer count per platform comes back from the journal, and the
+events already journaled are known to the hub, so a platform that sends them again is not
+counted twice.  A reply journaled to a comment (from the panel, a quick reply, the control
+API) is posted on the platform the comment came from, by a thread of its own.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from typing import Any, Callable, Iterable
+
+from studio.connectors import Connector, ConnectorError, EventType, PlatformEvent, connector_from_spec
+from studio.connectors.hub import ConnectorHub
+from studio.core.i18n import _
+from studio.live.errors import LiveError
+
+log = logging.getLogger(__name__)
+
+PLATFORM_PREFIX = "platform."
+MAX_REPLIES_WAITING = 200
+MAX_REPLY_FAILURES_KEPT = 20
+SEEN_ON_RESTART = 50_000  # platform events (newest) the hub is told about after a restart
+_COUNTED_TYPES = (EventType.LIKE, EventType.SHARE, EventType.FOLLOW, EventType.GIFT)
+
+
+def comment_id(platform: str, platform_id: str) -> str:
+    """The comment queue's id of a platform's message: unique across platforms."""
+    return f"{platform}:{platform_id}"
+
+
+class ShowAudience:
+    """Connectors for one live show; ``live`` is its :class:`~studio.live.session.LiveShow`."""
+
+    def __init__(self, live: Any, *, hub_factory: Callable[..., ConnectorHub] = ConnectorHub) -> None:
+        self.live = live
+        self._viewers: dict[str, int] = {}
+        self._totals: dict[str, int] = {}
+        self._outbox: queue.Queue[tuple[PlatformEvent, str] | None] = queue.Queue(maxsize=MAX_REPLIES_WAITING)
+        self._outbox_thread: threading.Thread | None = None
+        self.replies_sent = 0
+        self.reply_failures: list[str] = []  # the latest, in words
+        seen = self._restore()
+        self.hub = hub_factory(self._on_event, seen=seen)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def connect(self, spec: str, **options: Any) -> Connector:
+        """Add the connector for ``spec`` ('youtube:BROADCAST_ID' …); ConnectorError in words."""
+        connector = connector_from_spec(spec, **options)
+        self.add(connector)
+        return connector
+
+    def add(self, connector: Connector) -> None:
+        self.hub.add(connector)
+
+    def start(self) -> None:
+        self.live.journal.event.connect(self._on_journal_event)
+        self._outbox_thread = threading.Thread(target=self._send_replies, name="audience-replies", daemon=True)
+        self._outbox_thread.start()
+        self.hub.start()
+
+    def stop(self) -> None:
+        self.live.journal.event.disconnect(self._on_journal_event)
+        self.hub.stop()
+        thread, self._outbox_thread = self._outbox_thread, None
+        if thread is not None:
+            self._outbox.put(None)
+            thread.join(5.0)
+
+    # ------------------------------------------------------------------ readouts
+
+    def viewers(self) -> dict[str, int]:
+        """The latest viewer count per platform (as the platforms report it)."""
+        return {**self._viewers, **self.hub.viewers()}
+
+    def statuses(self) -> list[dict[str, Any]]:
+        """Each connector's state and quota situation, in words."""
+        return self.hub.statuses()
+
+    def totals(self) -> dict[str, int]:
+        """Likes, shares, follows, gifts and orders counted this show, by type."""
+        return dict(self._totals)
+
+    def orders(self, since: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        """Orders journaled after journal sequence ``since`` (oldest first), each with its ``seq``."""
+        return [dict(data, seq=seq) for seq, data in self._journaled(PLATFORM_PREFIX + EventType.ORDER.value, since, limit)]
+
+    # ------------------------------------------------------------------ answers
+
+    def _on_journal_event(self, event: dict[str, Any]) -> None:
+        """A reply journaled by any path (panel, quick reply, control API) to a comment from a
+        connected platform is posted there — on the outbox thread, never the caller's."""
+        if event.get("type") != "comment.replied":
+            return
+        data = event.get("data") or {}
+        try:
+            comment = self.live.comments.get(str(data.get("id")))
+        except LiveError:
+            return
+        if not comment.platform or not data.get("text"):
+            return
+        platform_id = comment.id.partition(":")[2] or comment.id
+        target = PlatformEvent(platform=comment.platform, type=EventType.COMMENT, platform_id=platform_id,
+                               author=comment.user, text=comment.text, t=comment.t)
+        try:
+            self._outbox.put_nowait((target, str(data["text"])))
+        except queue.Full:
+            self._reply_failed(target, _("too many replies waiting to be sent"))
+
+    def _send_replies(self) -> None:
+        while True:
+            item = self._outbox.get()
+            if item is None:
+                return
+            target, text = item
+            name = self.hub.connector_for(target)
+            if name is None:
+                self._reply_failed(target, _("{platform} is not connected to this show").format(platform=target.platform))
+                continue
+            try:
+                self.hub.reply(name, text, to=target)
+                self.replies_sent += 1
+            except (ConnectorError, LiveError) as exc:
+                self._reply_failed(target, str(exc))
+            except Exception as exc:  # one failed reply must not end the outbox
+                log.exception("sending a reply to %s failed", target.platform)
+                self._reply_failed(target, type(exc).__name__)
+
+    def _reply_failed(self, target: PlatformEvent, reason: str) -> None:
+        message = _("The reply to {user} on {platform} was not sent: {reason}").format(
+            user=target.author or "?", platform=target.platform, reason=reason)
+        log.warning("%s", message)
+        self.reply_failures.append(message)
+        del self.reply_failures[:-MAX_REPLY_FAILURES_KEPT]
+
+    # ------------------------------------------------------------------ the hub's sink (its own thread)
+
+    def _on_event(self, event: PlatformEvent) -> None:
+        if event.type is EventType.COMMENT:
+            self.live.add_comment({"id": comment_id(event.platform, event.platform_id), "user": event.author or "?",
+                                   "text": event.text or "", "t": event.t, "platform": event.platform})
+            return
+        data = event.to_dict()
+        data.pop("seq", None)  # the hub's number; the journal numbers events itself
+        with self.live.journal.lock:
+            self.live.journal.commit(PLATFORM_PREFIX + event.type.value, data)
+        if event.type is EventType.VIEWERS and event.count is not None:
+            self._viewers[event.platform] = int(event.count)
+        elif event.type in _COUNTED_TYPES or event.type is EventType.ORDER:
+            self._totals[event.type.value] = self._totals.get(event.type.value, 0) + int(event.count or 1)
+
+    # ------------------------------------------------------------------ restart
+
+    def _restore(self) -> list[tuple[str, str]]:
+        """Viewer counts and totals from the journal; the (platform, id) already journaled."""
+        seen: list[tuple[str, str]] = []
+        for _seq, data in self._journaled(None, 0, SEEN_ON_RESTART, newest=True):
+            platform, kind = data.get("platform"), data.get("type")
+            if not isinstance(platform, str) or not isinstance(kind, str):
+                continue
+            if data.get("id") is not None:
+                seen.append((platform, str(data["id"])))
+            if kind == EventType.VIEWERS.value and isinstance(data.get("count"), int):
+                self._viewers[platform] = data["count"]
+            elif kind in {t.value for t in _COUNTED_TYPES} | {EventType.ORDER.value}:
+                self._totals[kind] = self._totals.get(kind, 0) + int(data.get("count") or 1)
+        for key in self.live.comments.by_id:
+            platform, sep, platform_id = key.partition(":")
+            if sep:
+                seen.append((platform, platform_id))
+        return seen
+
+    def _journaled(self, event_type: str | None, since: int, limit: int,
+                   newest: bool = False) -> Iterable[tuple[int, dict[str, Any]]]:
+        """``(seq, data)`` of platform events after ``since`` (one type, or every platform type)."""
+        pattern = event_type if event_type is not None else PLATFORM_PREFIX + "%"
+        rows = self.live.store.query_events(pattern, since, limit, newest=newest)
+        for seq, text in rows:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                log.warning("journal event %s is not JSON; skipped", seq)
+                continue
+            if isinstance(data, dict):
+                yield seq, data
+
+
+__all__ = ["ShowAudience", "comment_id", "ConnectorError"]
