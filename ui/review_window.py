@@ -8,6 +8,7 @@ can be saved as HTML, PDF or CSV from here.
 """
 from __future__ import annotations
 
+import html
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +45,7 @@ class ReviewWindow(QMainWindow):
 
         self.show_list = QListWidget()
         self.show_list.setMinimumWidth(220)
+        self.show_list.setAlternatingRowColors(True)
         self.show_list.currentItemChanged.connect(self._on_show_chosen)
         self.title_label = QLabel()
         self.title_label.setStyleSheet("font-size: 16px; font-weight: bold;")
@@ -138,8 +140,8 @@ class ReviewWindow(QMainWindow):
                 continue  # an empty journal: nothing to review
             started = datetime.fromtimestamp(show.first_t).strftime("%Y-%m-%d %a %H:%M")
             length = clock_text((show.last_t or show.first_t) - show.first_t)
-            text = (self.tr("Current show · {started} ({length})") if show.is_current
-                    else self.tr("{started} ({length})")).format(started=started, length=length)
+            text = (self.tr("Current show\n{started} · {length} long") if show.is_current
+                    else self.tr("{started}\n{length} long")).format(started=started, length=length)
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, str(show.path))
             item.setToolTip(str(show.path))
@@ -178,7 +180,8 @@ class ReviewWindow(QMainWindow):
         self.review = review
         started = datetime.fromtimestamp(review.start_unix).strftime("%Y-%m-%d %H:%M")
         self.title_label.setText(self.tr("Show of {started}").format(started=started))
-        self.kpi_label.setText("   ".join(f"{label}: <b>{value}</b>" for label, value in report.kpis(review)))
+        self.kpi_label.setText(" &nbsp;·&nbsp; ".join(f"{html.escape(label)}: <b>{html.escape(value)}</b>"
+                                                    for label, value in report.kpis(review)))
         figures = {"viewers": charts.viewers_figure(review, 9.0, 3.4), "activity": charts.activity_figure(review, 9.0, 3.0),
                    "plan": charts.plan_figure(review, 9.0, 3.0), "quality": charts.quality_figure(review, 9.0, 3.0)}
         for chart_id, figure in figures.items():

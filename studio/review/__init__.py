@@ -12,9 +12,10 @@ from pathlib import Path
 from studio.review.compare import compare, comparison_findings
 from studio.review.model import build_review
 from studio.review.records import DEFAULT_PIN_WINDOW_MIN, Review
-from studio.review.sources import ReviewError, read_journal, read_stats, show_history, stats_for_span
+from studio.review.sources import ARCHIVE_DIR, ReviewError, read_journal, read_stats, show_history, stats_for_span
 
 DEFAULT_COMPARE_LAST = 5
+MIN_COMPARED_S = 60.0
 
 __all__ = ["DEFAULT_COMPARE_LAST", "DEFAULT_PIN_WINDOW_MIN", "Review", "ReviewError", "review_show"]
 
@@ -29,7 +30,7 @@ def _one(db_path: Path, stats_paths: list[Path] | None, stats_dir: Path | None, 
     if events and records:  # samples of another show in a given file are not this show's
         first, last = events[0].t - 120.0, events[-1].t + 120.0
         records = [r for r in records if first <= r["t"] <= last]
-    return build_review(events, state, records, pin_window_min, unreadable)
+    return build_review(events, state, records, pin_window_min, unreadable, is_archived=db_path.parent.name == ARCHIVE_DIR)
 
 
 def review_show(db_path: str | Path, *, stats_paths: list[Path] | None = None, stats_dir: Path | None = None,
@@ -46,9 +47,11 @@ def review_show(db_path: str | Path, *, stats_paths: list[Path] | None = None, s
             if show.path.resolve() == db_path.resolve() or show.first_t is None or show.first_t >= review.start_unix:
                 continue
             try:
-                others.append((show.path, _one(show.path, None, stats_dir, pin_window_min)))
+                other = _one(show.path, None, stats_dir, pin_window_min)
             except ReviewError:
                 continue  # an unreadable old show is left out of the comparison, not the review
+            if other.duration_s >= MIN_COMPARED_S:  # a show opened and never used is not a show to compare with
+                others.append((show.path, other))
             if len(others) >= compare_last:
                 break
     review.comparison = compare(review, others)

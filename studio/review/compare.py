@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from studio.core.i18n import _
+from studio.core.i18n import _, ngettext
 from studio.review.records import Review
 
 SLOT_TOLERANCE_H = 1
@@ -60,8 +60,10 @@ def comparison_findings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         mean = statistics.fmean(values)
         change = round(100.0 * (this[key] - mean) / mean)
-        text = _("{label} {value:,} is {change:+d} % against the last {count} shows' mean ({mean:,.0f}).").format(
-            label=label, value=this[key], change=change, count=len(values), mean=mean)
+        digits = 2 if key == "gmv" else 0
+        text = ngettext("{label} {value} is {change:+d} % against the previous show ({mean}).",
+                        "{label} {value} is {change:+d} % against the last {count} shows' mean ({mean}).", len(values)).format(
+            label=label, value=f"{this[key]:,.{digits}f}", change=change, count=len(values), mean=f"{mean:,.{digits}f}")
         found.append({"kind": "comparison", "text": text,
                       "numbers": {key: this[key], "mean_of_last": round(mean, 2), "shows": len(values), "change_pct": change}})
     return found

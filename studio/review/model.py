@@ -34,8 +34,11 @@ from studio.review.segments import build_products, build_segments, pin_spans
 from studio.review.sources import JournalEvent, ReviewError
 
 def build_review(events: list[JournalEvent], state: dict[str, Any], stats: list[dict[str, Any]],
-                 pin_window_min: int = DEFAULT_PIN_WINDOW_MIN, stats_unreadable: int = 0) -> Review:
-    """The review of one show from its journal ``events``, saved ``state`` and stats samples."""
+                 pin_window_min: int = DEFAULT_PIN_WINDOW_MIN, stats_unreadable: int = 0, is_archived: bool = False) -> Review:
+    """The review of one show from its journal ``events``, saved ``state`` and stats samples.
+
+    ``is_archived``: the show was put aside by "New show" (it is marked open in its copy because
+    it was copied while open, not because it crashed)."""
     missing: list[str] = []
     quality = StreamQuality(stats)
     start = quality.first_live_t
@@ -105,9 +108,9 @@ def build_review(events: list[JournalEvent], state: dict[str, Any], stats: list[
     missing.extend(quality.missing(minutes))
     if stats_unreadable:
         missing.append(_("{count} lines of the stream stats could not be read.").format(count=stats_unreadable))
-    if (state.get("run") or {}).get("is_open") and events:
-        missing.append(_("The show was not closed cleanly (a crash or power cut?): its journal stops at {clock}.").format(
-            clock=clock_text(events[-1].t - start)))
+    if (state.get("run") or {}).get("is_open") and events and not is_archived:
+        missing.append(_("The show was not closed: it is on air now, or the app stopped without closing it (a crash or "
+                         "power cut?); its journal stops at {clock}.").format(clock=clock_text(events[-1].t - start)))
 
     pins = pin_spans(events, start, end)
     segments = build_segments(events, state, start, end, viewers, orders, quality)

@@ -34,7 +34,7 @@ box-shadow:0 1px 2px rgba(0,0,0,.08)}.findings li{margin:6px 0;font-size:15px;li
 .kpis{display:flex;flex-wrap:wrap;gap:10px}.kpi{background:#fff;border-radius:8px;padding:10px 16px;min-width:130px;
 box-shadow:0 1px 2px rgba(0,0,0,.08)}.kpi b{display:block;font-size:22px}.kpi span{color:#556070;font-size:13px}
 table{border-collapse:collapse;width:100%;font-size:13px;background:#fff}th,td{padding:5px 8px;border-bottom:1px solid #e4e7ec;
-text-align:right}th:first-child,td:first-child{text-align:left}th{background:#eef1f5}tr.this td{font-weight:bold}
+text-align:right}td{white-space:nowrap}th:first-child,td:first-child{text-align:left}th{background:#eef1f5}tr.this td{font-weight:bold}
 details summary{cursor:pointer;color:#1f6fb2;margin:8px 0}
 """
 
@@ -230,8 +230,8 @@ def _table_page(title: str, header: list[str], rows: list[list[str]]) -> Figure:
         if rows:
             table = ax.table(cellText=rows[:40], colLabels=header, loc="upper center", cellLoc="right")
             table.auto_set_font_size(False)
-            table.set_fontsize(7.5)
-            table.scale(1, 1.3)
+            table.set_fontsize(9)
+            table.scale(1, 1.6)
         return page
 
 

@@ -26,7 +26,7 @@ def test_review_window_opens_a_past_show_with_segments_and_pins(window, qtbot, i
     review_window = window.review_window
     assert review_window.isVisible() and review_window.width() <= 1366 and review_window.height() <= 768
     qtbot.waitUntil(lambda: review_window.show_list.count() == 2, timeout=10_000)
-    assert review_window.show_list.item(0).text().startswith("Current show")
+    assert review_window.show_list.item(0).text().startswith("Current show\n")
 
     review_window.show_list.setCurrentRow(1)  # the show of a week ago
     qtbot.waitUntil(lambda: review_window.review is not None and "viewers" in review_window.canvases, timeout=20_000)

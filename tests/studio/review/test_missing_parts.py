@@ -40,7 +40,7 @@ def test_without_a_plan_there_are_no_segments_but_pins_still_count(tmp_path):
 def test_a_crash_mid_show_is_said_and_the_figures_stop_where_the_journal_stops(tmp_path):
     recorded = record_rehearsal(tmp_path, crash_at_s=700)
     review = review_show(recorded.db, stats_paths=[recorded.stats])
-    assert "The show was not closed cleanly" in _texts(review)
+    assert "The show was not closed: it is on air now, or the app stopped without closing it" in _texts(review)
     assert review.end_unix <= T0 + 700
     assert [s.name for s in review.segments if s.actual_s is not None] == ["Warm-up", "Linen shirt", "Silk scarf"]
     assert [s.name for s in review.segments if s.actual_s is None] == ["Tea set", "Wrap-up"]
@@ -98,3 +98,15 @@ def test_earlier_shows_are_compared_and_same_slot_marked(tmp_path):
     assert rows[2]["peak_viewers"] == rows[0]["peak_viewers"]
     finding = next(f for f in review.findings if f["kind"] == "comparison" and "average_viewers" in f["numbers"])
     assert finding["numbers"]["shows"] == 1 and finding["numbers"]["change_pct"] == 0
+
+
+def test_a_show_put_aside_by_new_show_is_not_called_a_crash(tmp_path):
+    from studio.live.session import LiveShow
+
+    recorded = record_rehearsal(tmp_path)
+    show = LiveShow(None, recorded.db)  # the app opens it again (marked open) and the host starts a new show
+    archive = show.new_show()["data"]["archive"]
+    show.stop()
+    review = review_show(archive, stats_paths=[recorded.stats])
+    assert "not closed" not in _texts(review)
+    assert len(review.segments) == 5 and sum(m.orders for m in review.timeline) == 48
