@@ -74,6 +74,7 @@ class LiveOptions:
     rtmp_ca_file: Path | None = None  # RTMPS: trust only this CA (default: the system store)
     webhook_url: str | None = None  # POST every live-show event here (else env BRIDGECAST_WEBHOOK_URL)
     webhook_secret: str | None = None  # HMAC-signs each POST (else env BRIDGECAST_WEBHOOK_SECRET); never logged
+    connect: tuple[str, ...] = ()  # platform connectors, "youtube:BROADCAST_ID" … (credentials from env/secrets)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -244,6 +245,17 @@ def parse_rtmp_urls(urls: list[str] | tuple[str, ...], option: str = "--rtmp") -
     return tuple(parse_rtmp_url(url, option) for url in urls)
 
 
+def parse_connect(text: str) -> str:
+    """``--connect PLATFORM:ID``: the platform known and an id given (credentials are checked at start)."""
+    from studio.connectors import ConnectorError, parse_spec
+
+    try:
+        platform, target = parse_spec(text)
+    except ConnectorError as exc:
+        raise OptionError(_("--connect: {reason}").format(reason=exc)) from None
+    return f"{platform}:{target}"
+
+
 def parse_layers(text: str) -> tuple[str, ...]:
     layers = tuple(part.strip() for part in text.split(",") if part.strip())
     if not layers or any(rid not in LAYER_RIDS for rid in layers) or len(set(layers)) != len(layers):
@@ -400,6 +412,26 @@ def load_catalog_at_start(shelf: Any, path: Path, report: Callable[[str], None])
             sku=event["data"]["unpinned_sku"], name=path.name))
 
 
+def connect_platforms(live: Any, specs: tuple[str, ...], report: Callable[[str], None]) -> Any:
+    """``--connect``: the platforms' comments, viewers and orders into the show.  A connector
+    that cannot start (no credentials) is one ``warning:`` line; the others and the show go on."""
+    from studio.connectors import ConnectorError
+    from studio.live.audience import ShowAudience
+
+    audience = ShowAudience(live)
+    for spec in specs:
+        try:
+            connector = audience.connect(spec)
+        except ConnectorError as exc:
+            report(_("warning: {spec} is not connected: {reason}").format(spec=spec, reason=_lowercase_first(str(exc))))
+            continue
+        problem = connector.credential_problem()
+        if problem:
+            report(_("warning: {spec}: {reason}").format(spec=spec, reason=_lowercase_first(problem)))
+    audience.start()
+    return audience
+
+
 def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Callable[[str], None] | None = None) -> int:
     """Go live headless until ``duration_s`` passes or ``stop`` is set; returns the exit code.
 
@@ -426,6 +458,7 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
     studio = Studio(settings=settings, collection=collection)
     service = None
     control = None
+    audience = None
     # Every show keeps its stats for the post-show review (`bridgecast review`): in the file
     # asked for, else one per show next to the live-show database.
     stats_path = options.stats_jsonl
@@ -441,7 +474,8 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
             studio.add_audio_input("tone", _("Test tone"), level_dbfs=-30.0)
         studio.start()
         webhook_url, webhook_secret = options.resolved_webhook()
-        if options.catalog is not None or options.control_port is not None or webhook_url or options.events_channel:
+        if (options.catalog is not None or options.control_port is not None or webhook_url or options.events_channel
+                or options.connect):
             from studio.control import LiveControl
 
             control = LiveControl(studio, options.show_db, None, port=options.control_port, host=options.control_host, token=options.control_token,
@@ -452,6 +486,8 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
             if options.catalog is not None:
                 load_catalog_at_start(control.live.shelf, options.catalog, report)
             control.live.stream_state = lambda: service.state if service is not None else "stopped"
+            if options.connect:
+                audience = connect_platforms(control.live, options.connect, report)
         # The stats file is written here, once a second on the media clock, so the run's
         # exit follows the same tick; the service itself writes no second copy.
         service = GoLiveService(studio, plan,
@@ -535,6 +571,8 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
                 if output.get("kind") == "whip":
                     output["state"] = final["state"]
             writer.write(final)
+        if audience is not None:
+            audience.stop()
         if control is not None:
             control.stop()
         writer.close()

@@ -186,3 +186,36 @@ def test_a_busy_server_is_waited_for_in_words_before_going_live():
     assert result.returncode == 1 and lines[-1].startswith("error:") and "busy" in lines[-1], lines
     assert len(server.requests_of("POST")) == 4
     assert "SECRET" not in result.stdout + result.stderr
+
+
+def test_connect_brings_a_platforms_chat_and_viewers_into_the_show(tmp_path):
+    import sqlite3
+
+    from bench.testbed.platforms.youtube import YouTubeStandIn
+
+    youtube = YouTubeStandIn(page_size=20, polling_interval_ms=40).start()
+    try:
+        youtube.concurrent_viewers = 57
+        for i in range(3):
+            youtube.add_message(f"viewer{i}", f"how much is it {i}?")
+        db = tmp_path / "show.db"
+        result = live("--canvas", "640x360", "--duration", "6", "--layers", "h", "--show-db", str(db),
+                      "--connect", "youtube:bc-1", "--connect", "twitch:somechannel",
+                      env={"BRIDGECAST_YOUTUBE_TOKEN": "ya29.first-token", "BRIDGECAST_YOUTUBE_API_BASE": youtube.origin,
+                           "BRIDGECAST_TWITCH_TOKEN": "", "XDG_CONFIG_HOME": str(tmp_path / "config")})
+    finally:
+        youtube.stop()
+    assert result.returncode == 0, result.stderr
+    # Twitch has no token here: one warning in words; YouTube and the show went on.
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "twitch:somechannel" in warnings[0] and "BRIDGECAST_TWITCH_TOKEN" in warnings[0], warnings
+    with sqlite3.connect(db) as con:
+        comments = [row[0] for row in con.execute("SELECT json_extract(data, '$.platform') FROM events WHERE type = 'comment.received'")]
+        viewers = [row[0] for row in con.execute("SELECT json_extract(data, '$.count') FROM events WHERE type = 'platform.viewers'")]
+    assert comments == ["youtube"] * 3 and viewers and viewers[-1] == 57
+    assert "ya29" not in result.stdout + result.stderr
+
+
+def test_connect_refuses_an_unknown_platform_up_front():
+    result = live("--connect", "myspace:abc")
+    assert result.returncode == 2 and "--connect" in result.stderr and "youtube" in result.stderr

@@ -166,6 +166,7 @@ def cmd_live(args: argparse.Namespace) -> int:
             record=Path(args.record) if args.record else None,
             events_channel=args.events_channel,
             webhook_url=args.webhook,
+            connect=tuple(args.connect or ()),
             keep_show_stats=not args.no_show_stats,
             locale=args.locale,
             region=args.region,
@@ -337,6 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--rtmp-vertical", action="append", metavar="URL", type=_checked("parse_rtmp_url", "--rtmp-vertical"),
                       help=_("also go live to this RTMP or RTMPS address from the vertical canvas (repeatable)"))
     live.add_argument("--vertical-canvas", default="1080x1920", type=_checked("parse_canvas", "--vertical-canvas"), help=_("size of the vertical canvas, e.g. 1080x1920"))
+    live.add_argument("--connect", action="append", metavar="PLATFORM:ID", type=_checked("parse_connect"),
+                      help=_("bring this platform's comments, viewer counts and orders into the show (repeatable): "
+                             "youtube:BROADCAST_ID, twitch:CHANNEL, facebook:LIVE_VIDEO_ID, generic:NAME; credentials from "
+                             "BRIDGECAST_<PLATFORM>_TOKEN or the secrets store"))
     live.add_argument("--rtmp-ca-file", type=_checked("check_input_file", "--rtmp-ca-file"), help=_("trust only this CA certificate file for RTMPS (default: the system's certificates)"))
     review = sub.add_parser("review", help=_("after a show: how the stream went (and the show's sales and comments)"))
     review.add_argument("stats", nargs="*", help=_("stats files (default: the newest show's)"))
