@@ -52,6 +52,8 @@ def test_timeline_counts_agree_with_the_journal(db, figures):
                             "FROM events WHERE type = 'platform.like' GROUP BY 1")
     shares = _per_minute(db, f"SELECT {minute.format(t=PLATFORM_T)}, COUNT(*) FROM events WHERE type = 'platform.share' GROUP BY 1")
     orders = _per_minute(db, f"SELECT {minute.format(t=PLATFORM_T)}, COUNT(*) FROM events WHERE type = 'platform.order' GROUP BY 1")
+    units = _per_minute(db, f"SELECT {minute.format(t=PLATFORM_T)}, SUM(json_extract(data, '$.quantity')) FROM events "
+                            "WHERE type = 'platform.order' GROUP BY 1")
     gmv = _per_minute(db, f"SELECT {minute.format(t=PLATFORM_T)}, SUM(CAST(json_extract(data, '$.amount') AS REAL)) "
                           "FROM events WHERE type = 'platform.order' GROUP BY 1")
     claims = _per_minute(db, f"SELECT {minute.format(t='t')}, COUNT(*) FROM events "
@@ -72,6 +74,7 @@ def test_timeline_counts_agree_with_the_journal(db, figures):
         assert row["likes"] == likes.get(m, 0), m
         assert row["shares"] == shares.get(m, 0), m
         assert row["orders"] == orders.get(m, 0), m
+        assert row["units"] == units.get(m, 0), m
         assert row["gmv"] == pytest.approx(gmv.get(m, 0.0), abs=0.005), m
         assert row["coupon_claims"] == claims.get(m, 0), m
         assert row["viewers"] == viewers[m], m
@@ -96,21 +99,35 @@ def test_stream_quality_per_minute_agrees_with_the_stats_file(rehearsal, figures
     assert sum(r["limited_s"] for r in figures["timeline"]) == LIMITED_S[1] - LIMITED_S[0]
 
 
-def _viewers_at(db, t: float) -> int:
+def _viewers_at(db, t: float, field: str = "$.count") -> int:
+    """Summed over platforms: each one's last report at or before ``t`` (else its first within 60 s)."""
     total = 0
     for (platform,) in db.execute("SELECT DISTINCT json_extract(data, '$.platform') FROM events WHERE type = 'platform.viewers'"):
-        row = db.execute(f"SELECT json_extract(data, '$.count') FROM events WHERE type = 'platform.viewers' "
+        row = db.execute(f"SELECT json_extract(data, ?) FROM events WHERE type = 'platform.viewers' "
                          f"AND json_extract(data, '$.platform') = ? AND {PLATFORM_T} <= ? ORDER BY {PLATFORM_T} DESC, seq DESC LIMIT 1",
-                         (platform, t)).fetchone()
+                         (field, platform, t)).fetchone()
         if row is None:
-            row = db.execute(f"SELECT json_extract(data, '$.count') FROM events WHERE type = 'platform.viewers' "
+            row = db.execute(f"SELECT json_extract(data, ?) FROM events WHERE type = 'platform.viewers' "
                              f"AND json_extract(data, '$.platform') = ? AND {PLATFORM_T} > ? AND {PLATFORM_T} <= ? "
-                             f"ORDER BY {PLATFORM_T}, seq LIMIT 1", (platform, t, t + 60)).fetchone()
+                             f"ORDER BY {PLATFORM_T}, seq LIMIT 1", (field, platform, t, t + 60)).fetchone()
         total += row[0] if row else 0
     return total
 
 
-def test_segments_plan_against_actual_agree_with_the_journal(db, figures):
+def _stats_between(stats_path, start: float, end: float) -> tuple[int, int]:
+    """Seconds the top layer was paused while live, and the lowest top active layer sent, in [start, end)."""
+    limited, lowest = 0, None
+    for line in stats_path.read_text().splitlines():
+        record = json.loads(line)
+        if not start <= record["t"] < end or record["state"] != "live":
+            continue
+        height = max(layer["height"] for layer in record["layers"] if layer["active"])
+        limited += height < 1080
+        lowest = height if lowest is None else min(lowest, height)
+    return limited, lowest
+
+
+def test_segments_plan_against_actual_agree_with_the_journal(db, figures, rehearsal):
     entered = db.execute("SELECT t, json_extract(data, '$.name'), json_extract(data, '$.planned_s') FROM events "
                          "WHERE type = 'segment.entered' ORDER BY seq").fetchall()
     plan = json.loads(db.execute("SELECT data FROM events WHERE type = 'plan.set' ORDER BY seq DESC LIMIT 1").fetchone()[0])
@@ -130,6 +147,21 @@ def test_segments_plan_against_actual_agree_with_the_journal(db, figures):
         assert segment["viewers_end"] == _viewers_at(db, end)
         assert segment["orders"] == orders
         assert segment["gmv"] == pytest.approx(gmv, abs=0.005)
+        comments, likes_shares = db.execute(
+            f"SELECT SUM(type = 'comment.received'), SUM(CASE WHEN type IN ('platform.like', 'platform.share') "
+            f"THEN COALESCE(json_extract(data, '$.count'), 1) ELSE 0 END) FROM events "
+            f"WHERE {PLATFORM_T} >= ? AND {PLATFORM_T} < ?", (start, end)).fetchone()
+        assert segment["comments"] == comments
+        assert segment["interactions_per_min"] == pytest.approx((comments + likes_shares) / ((end - start) / 60), abs=0.005)
+        moments = [start] + [t for (t,) in db.execute(f"SELECT {PLATFORM_T} FROM events WHERE type = 'platform.viewers' "
+                                                      f"AND {PLATFORM_T} >= ? AND {PLATFORM_T} < ?", (start, end))]
+        assert segment["viewers_peak"] == max(_viewers_at(db, t) for t in moments)
+        viewers_in, viewers_out = _viewers_at(db, start), _viewers_at(db, end)
+        assert segment["drop_pct"] == pytest.approx(round(100 * (viewers_in - viewers_out) / viewers_in, 1))
+        unique = viewers_in + max(0, _viewers_at(db, end, "$.extra.unique_viewers") - _viewers_at(db, start, "$.extra.unique_viewers"))
+        assert segment["unique_viewers"] == unique
+        assert segment["conversion_pct"] == pytest.approx(round(100 * orders / unique, 2))
+        assert (segment["limited_s"], segment["lowest_height"]) == _stats_between(rehearsal[0].stats, start, end)
         planned_start += planned_s
 
 
@@ -144,6 +176,9 @@ def test_products_pins_and_orders_agree_with_the_journal(db, figures, rehearsal)
         if kind == "product.pinned":
             pin_count[sku] += 1
             on_screen[sku] += (following if following is not None else T0 + END_S) - start
+    spans = [{"sku": sku, "from_s": round(start - T0, 1), "until_s": round((following or T0 + END_S) - T0, 1)}
+             for (sku, start, following), kind in zip(pins, kinds) if kind == "product.pinned"]
+    assert figures["pins"] == spans
     by_sku = {p["sku"]: p for p in figures["products"]}
     assert set(by_sku) == {"A12", "B07", "C33"}
     for sku, product in by_sku.items():
