@@ -13,6 +13,7 @@ from typing import Any, Callable
 from studio.core import limits
 from studio.core.i18n import _
 from studio.core.loop_thread import LoopThread
+from studio.live import inputs
 from studio.live.errors import LiveError
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
     profile = user if isinstance(user, dict) else {}
     if isinstance(user, dict):
         user = user.get("name") or user.get("id")
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not inputs.printable(text).strip():
         raise LiveError(_("A comment needs a text."))
     if not user:
         raise LiveError(_("A comment needs a user."))
@@ -62,8 +63,9 @@ def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
         raise LiveError(_("A comment id is at most {count} characters.").format(count=limits.MAX_COMMENT_ID_CHARS))
     t = payload.get("t") or payload.get("timestamp")
     is_time = isinstance(t, (int, float)) and not isinstance(t, bool) and -1e14 < t < 1e14  # not NaN or 1e400
-    comment = {"id": comment_id, "user": str(user)[:limits.MAX_VIEWER_NAME_CHARS],
-               "text": text.strip()[:limits.MAX_COMMENT_CHARS], "t": float(t) if is_time else time.time()}
+    # Characters no card can show are dropped: a winner's name and an answered question go on screen.
+    comment = {"id": comment_id, "user": inputs.printable(str(user))[:limits.MAX_VIEWER_NAME_CHARS] or "?",
+               "text": inputs.printable(text.strip())[:limits.MAX_COMMENT_CHARS], "t": float(t) if is_time else time.time()}
     # Viewer facts some platforms send; giveaway conditions use them (kept only when given).
     follower = _first(payload, profile, ("is_follower", "follower", "following"))
     if isinstance(follower, bool):

@@ -9,6 +9,7 @@ or ``1.5`` where a count belongs; none of those passes.  The limits are in
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,6 +22,9 @@ from studio.live.errors import LiveError
 _MAX_NUMBER_CHARS = 40
 # How much of a refused value a message quotes.
 _QUOTED_CHARS = 40
+# Characters no card can show: controls, private use, unassigned, surrogates (a card drew
+# them as empty boxes, and a box at a shrunk size failed the whole card).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Co", "Cn", "Cs"})
 
 
 def quoted(value: Any) -> str:
@@ -106,7 +110,15 @@ def text(value: Any, what: str, max_chars: int, required: bool = False) -> str:
     if len(cleaned) > max_chars:
         raise LiveError(_("{what} is at most {count} characters; this one has {length}.").format(
             what=what, count=max_chars, length=len(cleaned)))
+    if printable(cleaned) != cleaned:
+        raise LiveError(_("{what} holds a control or unassigned character; type it again without it.").format(what=what))
     return cleaned
+
+
+def printable(text: str) -> str:
+    """``text`` without characters no card can show (controls but the line break, private use,
+    unassigned code points, lone surrogates): for text from platforms, kept rather than refused."""
+    return "".join(char for char in text if char == "\n" or unicodedata.category(char) not in _INVISIBLE_CATEGORIES)
 
 
 def _decimals(number: Decimal) -> int:

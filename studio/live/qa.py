@@ -259,7 +259,8 @@ class Comments:
         with self._journal.lock:
             comment = self.get(comment_id)
             comment.is_answered = True
-            self.pinned_answer = PinnedAnswer(comment.id, comment.user, comment.text, str(answer)[:MAX_ANSWER_CHARS])
+            self.pinned_answer = PinnedAnswer(comment.id, comment.user, comment.text,
+                                              inputs.printable(str(answer))[:MAX_ANSWER_CHARS])
             self.redraw()
             pinned = self.pinned_answer.to_json()
             return self._journal.commit("answer.pinned", pinned, {"pinned_answer": pinned}, comment=comment.to_json())
@@ -279,7 +280,7 @@ class Comments:
             if not template:
                 raise LiveError(_("Choose a quick reply or type an answer first."))
             self._quick_replies.check_template(template)
-            answer = self._quick_replies.fill(template, comment)
+            answer = inputs.printable(self._quick_replies.fill(template, comment))
             comment.is_answered = True
             event = self._journal.commit("comment.replied", {"id": comment_id, "user": comment.user, "reply_id": reply_id,
                                                              "text": answer}, comment=comment.to_json())

@@ -158,3 +158,16 @@ def test_over_http_an_absurd_value_is_a_400_in_words_and_nothing_is_saved(show):
         assert show.coupons.by_code == {} and show.flash_sale.current is None and show.giveaway.current is None
     finally:
         control.stop()
+
+
+def test_characters_no_card_can_show_are_refused_in_typed_text_and_dropped_from_platform_text(show):
+    """A control, private-use or unassigned character failed every draw of the card it was on."""
+    for keyword in ("win\x1b", "win\ue000", "win\u0378"):
+        assert refused(show, lambda: show.giveaway.open(keyword)) == (
+            "The entry keyword holds a control or unassigned character; type it again without it.")
+    show.comments.add({"id": "c1", "user": "ana\x1b\ue000", "text": "how much?\x07\udfff"})
+    comment = show.comments.get("c1")
+    assert (comment.user, comment.text) == ("ana", "how much?")
+    assert refused(show, lambda: show.comments.add({"id": "c2", "user": "bo", "text": "\x1b\x07"})) == "A comment needs a text."
+    show.comments.pin_answer("c1", "It is $5\x1b")
+    assert show.comments.pinned_answer.answer == "It is $5"
