@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from studio.core import limits
 from studio.core.i18n import _
@@ -21,6 +22,10 @@ from studio.core.paths import config_dir
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
+MAX_PLATFORMS = 20
+# "youtube:BROADCAST_ID", "twitch:CHANNEL", "facebook:LIVE_VIDEO_ID", "generic:NAME" (studio.connectors
+# checks the platform when a show starts; this only keeps a hand-edited file from breaking settings).
+_PLATFORM_SPEC = re.compile(r"[a-z][a-z0-9_-]{0,31}:[^\s:][^\s]{0,199}")
 
 
 class VideoSettings(BaseModel):
@@ -138,6 +143,21 @@ class Settings(BaseModel):
     # ``studio.secrets_store`` under ``webhook_secret_ref``, never in this file.
     webhook_url: str | None = Field(None, max_length=2000)
     webhook_secret_ref: str | None = None
+    # Platform connectors heard during a show (``bridgecast live --connect`` specs).  Their tokens
+    # are kept by ``studio.secrets_store`` as ``connector.<platform>.token`` …, never in this file.
+    platforms: list[str] = Field(default_factory=list)
+
+    @field_validator("platforms", mode="before")
+    @classmethod
+    def _usable_platform_specs(cls, value: Any) -> list[str]:
+        """Keep the well-formed specs, once each; anything else in the file is left out, not fatal."""
+        if not isinstance(value, list):
+            return []
+        kept: list[str] = []
+        for item in value:
+            if isinstance(item, str) and _PLATFORM_SPEC.fullmatch(item.strip()) and item.strip() not in kept:
+                kept.append(item.strip())
+        return kept[:MAX_PLATFORMS]
 
 
 def _one_chosen_destination_to_enabled_ones(data: dict[str, Any]) -> dict[str, Any]:
