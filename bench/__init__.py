@@ -13,6 +13,7 @@ BENCHMARKS = {
     "network": "bench.network",
     "outputs": "bench.outputs",
     "app": "bench.app",
+    "connectors": "bench.connectors",
 }
 
 

@@ -61,6 +61,7 @@ class YouTubeStandIn(StandInServer):
         self.deleted: list[str] = []
         self.bans: list[dict[str, Any]] = []
         self.served_ids: list[str] = []
+        self.served_at: dict[str, float] = {}  # message id -> time.monotonic() of the first list that held it
         self.too_soon = 0
         self.quota_errors_left = 0
         self.rate_limit_errors_left = 0
@@ -199,6 +200,9 @@ class YouTubeStandIn(StandInServer):
         with self.lock:
             items = self.messages[start:start + self.page_size]
             self.served_ids.extend(item["id"] for item in items)
+            served = time.monotonic()
+            for item in items:
+                self.served_at.setdefault(item["id"], served)  # when a client first could read it
             interval = self.polling_interval_ms
             self._next_poll_allowed = time.monotonic() + interval / 1000.0
             body: dict[str, Any] = {"kind": "youtube#liveChatMessageListResponse", "etag": uuid.uuid4().hex,
