@@ -38,12 +38,15 @@ class PreviewFeed:
     """Latest program frame at the preview's size, made on the compositor's thread.
 
     ``set_size`` (any thread) says what size is wanted, ``None`` when no preview is shown;
-    ``latest()`` never waits.  A frame is made only when one is wanted.
+    ``latest()`` never waits.  A frame is made only when one is wanted: while a preview is shown,
+    and only once the previous one was taken, so the cost follows the preview's own rate (a
+    preview at 15 fps, or a GUI that is busy, costs no scaling of frames nobody would see).
     """
 
     def __init__(self) -> None:
         self._size: tuple[int, int] | None = None
         self._latest: VideoFrame | None = None
+        self._is_taken = True
         self._lock = threading.Lock()
         self.frames_made = 0
 
@@ -61,18 +64,22 @@ class PreviewFeed:
             self._size = size
             if size is None:
                 self._latest = None  # nothing shown: hold no memory
+            self._is_taken = True  # a new size wants a new picture at once
 
     def feed(self, frame: VideoFrame) -> None:
         """Make the preview picture of a new program frame (on the compositor's thread)."""
         size = self._size
-        if size is None:
+        if size is None or not self._is_taken:
             return
         image = scale_for_preview(frame.image, *size)
         with self._lock:
             if self._size == size:
                 self._latest = VideoFrame(image=image, capture_ns=frame.capture_ns, sequence=frame.sequence)
+                self._is_taken = False
                 self.frames_made += 1
 
     def latest(self) -> VideoFrame | None:
-        """The newest preview picture at the size last asked for (None: none made yet)."""
+        """The newest preview picture at the size last asked for (None: none made yet); taking it
+        lets the next program frame be scaled."""
+        self._is_taken = True
         return self._latest

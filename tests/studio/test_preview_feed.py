@@ -58,3 +58,17 @@ def test_the_compositor_feeds_the_preview_after_its_consumers():
     assert slot.take(0) is not None
     assert compositor.preview.latest().image.shape == (90, 160, 4)
     compositor.stop()
+
+
+def test_a_picture_is_made_only_after_the_previous_one_was_taken():
+    feed = PreviewFeed()
+    feed.set_size((64, 36))
+    for sequence in (1, 2, 3):
+        feed.feed(_frame(make_background(320, 180), sequence))
+    assert feed.frames_made == 1, "the preview did not look: frames 2 and 3 were not scaled"
+    assert feed.latest().sequence == 1
+    feed.feed(_frame(make_background(320, 180), 4))
+    assert feed.frames_made == 2 and feed.latest().sequence == 4
+    feed.set_size((80, 45))  # resized: the next frame is made at once at the new size
+    feed.feed(_frame(make_background(320, 180), 5))
+    assert feed.latest().image.shape == (45, 80, 4)
