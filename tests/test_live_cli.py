@@ -219,3 +219,54 @@ def test_connect_brings_a_platforms_chat_and_viewers_into_the_show(tmp_path):
 def test_connect_refuses_an_unknown_platform_up_front():
     result = live("--connect", "myspace:abc")
     assert result.returncode == 2 and "--connect" in result.stderr and "youtube" in result.stderr
+
+
+def test_connected_show_killed_mid_show_comes_back_with_its_audience(tmp_path):
+    import signal
+    import sqlite3
+    import time
+
+    from bench.testbed.platforms.youtube import YouTubeStandIn
+    from studio.live.audience import ShowAudience
+    from studio.live.session import LiveShow
+    from tests.helpers import wait_until
+
+    youtube = YouTubeStandIn(page_size=20, polling_interval_ms=40).start()
+    db = tmp_path / "show.db"
+    try:
+        youtube.concurrent_viewers = 88
+        ids = [youtube.add_message(f"viewer{i}", f"price {i}?") for i in range(4)]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ui.cli", "live", "--canvas", "640x360", "--layers", "h", "--duration", "60",
+             "--show-db", str(db), "--connect", "youtube:bc-1"], cwd=ROOT,
+            env=dict(os.environ, BRIDGECAST_YOUTUBE_TOKEN="ya29.first-token", BRIDGECAST_YOUTUBE_API_BASE=youtube.origin,
+                     XDG_CONFIG_HOME=str(tmp_path / "config")),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+        def journaled() -> tuple[int, int]:
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+                    comments = con.execute("SELECT COUNT(*) FROM events WHERE type = 'comment.received'").fetchone()[0]
+                    viewers = con.execute("SELECT COUNT(*) FROM events WHERE type = 'platform.viewers'").fetchone()[0]
+                return comments, viewers
+            except sqlite3.Error:
+                return 0, 0
+
+        try:
+            assert wait_until(lambda: journaled()[0] == 4 and journaled()[1] >= 1 or process.poll() is not None, 40)
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
+        assert journaled()[0] == 4, process.stderr.read()
+    finally:
+        youtube.stop()
+    # Restart on the same database (no platform reachable now): the queue and the counts are back.
+    live = LiveShow(None, db)
+    audience = ShowAudience(live)
+    try:
+        assert [c for c in live.comments.by_id] == [f"youtube:{i}" for i in ids]
+        assert audience.viewers() == {"youtube": 88}
+        assert live.was_interrupted
+    finally:
+        live.stop()
+        live.store.close()
