@@ -1,12 +1,12 @@
 """The review's records: a minute, a segment, a product, the whole review; viewer counts by moment."""
 from __future__ import annotations
 
-import math
+import bisect
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from studio.review.sources import PLATFORM_PREFIX, JournalEvent
+from studio.review.sources import JournalEvent
 
 MINUTE_S = 60.0
 DEFAULT_PIN_WINDOW_MIN = 5
@@ -125,25 +125,25 @@ def count_of(data: dict[str, Any]) -> int:
 
 def event_time(event: JournalEvent) -> float:
     """When it happened: a platform event's own ``t`` (the platform's clock), else the journal's."""
-    t = event.data.get("t") if event.type.startswith(PLATFORM_PREFIX) else None
-    return float(t) if isinstance(t, (int, float)) and math.isfinite(t) else event.t
+    return event.when
 
 
 class ViewerCounts:
-    """Each platform's viewer reports in time order, to answer "how many at moment t"."""
+    """Each platform's viewer reports in time order, to answer "how many at moment t" (by bisection:
+    a three-hour show has tens of thousands of reports)."""
 
     def __init__(self, reports: list[tuple[float, str, int, int | None]]) -> None:
         self.by_platform: dict[str, list[tuple[float, int, int | None]]] = {}
-        for t, platform, count, unique in sorted(reports):
+        for t, platform, count, unique in sorted(reports, key=lambda report: report[0]):  # stable: journal order at a tie
             self.by_platform.setdefault(platform, []).append((t, count, unique))
+        self._times = {platform: [row[0] for row in rows] for platform, rows in self.by_platform.items()}
 
     def _report_at(self, platform: str, t: float) -> tuple[float, int, int | None] | None:
-        rows = self.by_platform[platform]
-        before = [row for row in rows if row[0] <= t]
-        if before:
-            return before[-1]
-        after = [row for row in rows if t < row[0] <= t + LOOKAHEAD_S]
-        return after[0] if after else None
+        rows, times = self.by_platform[platform], self._times[platform]
+        index = bisect.bisect_right(times, t)
+        if index:
+            return rows[index - 1]
+        return rows[0] if rows and rows[0][0] <= t + LOOKAHEAD_S else None
 
     def at(self, t: float) -> int | None:
         counts = [row[1] for row in (self._report_at(p, t) for p in self.by_platform) if row is not None]
@@ -154,11 +154,11 @@ class ViewerCounts:
         return sum(values) if values and all(v is not None for v in values) else None
 
     def peak_between(self, start: float, end: float) -> int | None:
-        moments = sorted({start, *(row[0] for rows in self.by_platform.values() for row in rows if start <= row[0] < end)})
-        values = [v for v in (self.at(t) for t in moments) if v is not None]
+        moments = {start}
+        for times in self._times.values():
+            moments.update(times[bisect.bisect_left(times, start):bisect.bisect_left(times, end)])
+        values = [v for v in (self.at(t) for t in sorted(moments)) if v is not None]
         return max(values) if values else None
-
-
 
 
 def clock_text(seconds: float) -> str:

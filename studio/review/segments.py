@@ -1,6 +1,7 @@
 """Run-of-show segments (plan against actual) and products (pins against orders) of one show."""
 from __future__ import annotations
 
+import bisect
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,8 @@ def build_segments(events: list[JournalEvent], state: dict[str, Any], start: flo
     entered = [e for e in events[position + 1:] if e.type == "segment.entered"]
     if not entered and not planned:
         return []
+    timed = sorted(((event_time(e), e) for e in events), key=lambda pair: pair[0])
+    times = [t for t, _event in timed]
     first_t = entered[0].t if entered else None
     planned_starts: list[float | None] = []
     offset = 0.0
@@ -57,7 +60,8 @@ def build_segments(events: list[JournalEvent], state: dict[str, Any], start: flo
             planned_s=entry.data.get("planned_s", plan.get("planned_s")),
             planned_start_s=_relative(planned_starts[index] if 0 <= index < len(planned_starts) else None, start),
             actual_start_s=round(seg_start - start, 1), actual_s=round(seg_end - seg_start, 1))
-        _measure(review, events, seg_start, seg_end, viewers, orders, quality)
+        inside = [event for _t, event in timed[bisect.bisect_left(times, seg_start):bisect.bisect_left(times, seg_end)]]
+        _measure(review, inside, seg_start, seg_end, viewers, orders, quality)
         reviews.append(review)
     done = {review.index for review in reviews}
     for index, segment in enumerate(planned):
@@ -77,9 +81,7 @@ def _relative(t: float | None, start: float) -> float | None:
 def _measure(review: SegmentReview, events: list[JournalEvent], seg_start: float, seg_end: float,
              viewers: ViewerCounts, orders: list[dict[str, Any]], quality: StreamQuality) -> None:
     interactions = 0
-    for event in events:
-        if not seg_start <= event_time(event) < seg_end:
-            continue
+    for event in events:  # the segment's own events
         if event.type in ("comment.received", "platform.comment"):
             review.comments += 1
             interactions += 1
