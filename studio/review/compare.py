@@ -53,6 +53,9 @@ def comparison_findings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if len(rows) < 2:
         return []
     this, earlier = rows[0], rows[1:]
+    same_slot = [row for row in earlier if row["same_slot"]]
+    if same_slot:  # the fair comparison: the same weekday and hour (the same audience's evening)
+        earlier = same_slot
     found = []
     for key, label in (("average_viewers", _("Average viewers")), ("gmv", _("GMV"))):
         values = [row[key] for row in earlier if row[key] is not None]
@@ -61,9 +64,16 @@ def comparison_findings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         mean = statistics.fmean(values)
         change = round(100.0 * (this[key] - mean) / mean)
         digits = 2 if key == "gmv" else 0
-        text = ngettext("{label} {value} is {change:+d} % against the previous show ({mean}).",
-                        "{label} {value} is {change:+d} % against the last {count} shows' mean ({mean}).", len(values)).format(
-            label=label, value=f"{this[key]:,.{digits}f}", change=change, count=len(values), mean=f"{mean:,.{digits}f}")
+        if same_slot:
+            text = ngettext("{label} {value} is {change:+d} % against the last show on this weekday and hour ({mean}).",
+                            "{label} {value} is {change:+d} % against the mean of the last {count} shows on this weekday "
+                            "and hour ({mean}).", len(values))
+        else:
+            text = ngettext("{label} {value} is {change:+d} % against the previous show ({mean}).",
+                            "{label} {value} is {change:+d} % against the last {count} shows' mean ({mean}).", len(values))
+        text = text.format(label=label, value=f"{this[key]:,.{digits}f}", change=change, count=len(values),
+                           mean=f"{mean:,.{digits}f}")
         found.append({"kind": "comparison", "text": text,
-                      "numbers": {key: this[key], "mean_of_last": round(mean, 2), "shows": len(values), "change_pct": change}})
+                      "numbers": {key: this[key], "mean_of_last": round(mean, 2), "shows": len(values), "change_pct": change,
+                                  "same_slot_only": bool(same_slot)}})
     return found

@@ -97,7 +97,10 @@ def test_earlier_shows_are_compared_and_same_slot_marked(tmp_path):
     assert rows[1]["peak_viewers"] is None and rows[1]["orders"] is None  # that show had no platform: unknown, not 0
     assert rows[2]["peak_viewers"] == rows[0]["peak_viewers"]
     finding = next(f for f in review.findings if f["kind"] == "comparison" and "average_viewers" in f["numbers"])
-    assert finding["numbers"]["shows"] == 1 and finding["numbers"]["change_pct"] == 0
+    assert finding["numbers"]["shows"] == 1 and finding["numbers"]["change_pct"] == 0  # only the same-slot show counts
+    assert finding["numbers"]["same_slot_only"] is True
+    assert finding["text"] == (f"Average viewers {rows[0]['average_viewers']:,} is +0 % against the last show on this weekday "
+                               f"and hour ({rows[2]['average_viewers']:,}).")
 
 
 def test_a_show_put_aside_by_new_show_is_not_called_a_crash(tmp_path):
