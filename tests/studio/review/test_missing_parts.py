@@ -113,3 +113,19 @@ def test_a_show_put_aside_by_new_show_is_not_called_a_crash(tmp_path):
     review = review_show(archive, stats_paths=[recorded.stats])
     assert "not closed" not in _texts(review)
     assert len(review.segments) == 5 and sum(m.orders for m in review.timeline) == 48
+
+
+@pytest.mark.parametrize("variant", [{"has_platforms": False}, {"has_plan": False}, {"crash_at_s": 700},
+                                     {"stats_lost_s": (300, 360)}])
+def test_every_incomplete_show_still_gets_all_three_files_saying_what_is_missing(tmp_path, variant):
+    import html
+
+    recorded = record_rehearsal(tmp_path / "show", **variant)
+    review = review_show(recorded.db, stats_paths=[recorded.stats])
+    assert review.missing
+    page = report.write_html(review, tmp_path / "out" / "review.html").read_text(encoding="utf-8")
+    for text in review.missing:
+        assert html.escape(text) in page
+    assert page.count("<svg") == 4
+    assert report.write_pdf(review, tmp_path / "out" / "review.pdf").read_bytes().startswith(b"%PDF-")
+    assert [p.name for p in report.write_csv(review, tmp_path / "out" / "csv")] == ["timeline.csv", "segments.csv", "products.csv"]
