@@ -16,7 +16,9 @@ Crash safety (measured: SIGKILL loses ≈ 0.5 s of content, see tests): Matroska
 muxer flushes its I/O after every packet, FFmpeg's interleaving queue may hold a stream back at most
 :data:`MAX_INTERLEAVE_DELTA_US`, and the file is ``fsync``-ed every :data:`SYNC_INTERVAL_S` (for
 power loss; a killed process leaves the page cache to the kernel anyway).  The segment size is
-written as "unknown" until the trailer, so a truncated file still demuxes.
+written as "unknown" until the trailer, so a truncated file still demuxes.  Nothing reaches the
+file before the first cluster is complete (:class:`~studio.outputs.mkv_gate.FirstClusterGate`): a kill in that first
+half second leaves an empty file, never a header without a picture, which no player opens.
 
 Timeline: both streams in milliseconds from capture times (``capture_ns``); the first video
 keyframe written is 0; audio captured before it is skipped.  So audio and video stay in sync
@@ -45,6 +47,7 @@ from encoders.base import EncodedPacket
 from studio.core.errors import StudioError
 from studio.core.events import Signal
 from studio.core.i18n import _
+from studio.outputs.mkv_gate import FirstClusterGate
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,7 @@ class Recorder:
         self._thread: threading.Thread | None = None
         self._is_stopping = False
         self._file: Any = None
+        self._gate: FirstClusterGate | None = None
         # callback-side state (under _cond)
         self._has_keyframe = False
         self._is_skipping_to_keyframe = False
@@ -323,6 +327,7 @@ class Recorder:
             if container is not None and self._state == RECORDING:
                 container.close()
                 container = None
+                self._release_gate()
                 self._sync()
         except Exception as exc:  # disk full, file gone, muxer refusal: the stream goes on
             log.debug("recorder write failed", exc_info=True)
@@ -331,6 +336,7 @@ class Recorder:
             if container is not None:
                 try:
                     container.close()
+                    self._release_gate()
                 except Exception:  # the file is already broken; the failure is reported
                     log.debug("closing a failed recording", exc_info=True)
             log.debug("recorder thread ended")
@@ -342,7 +348,8 @@ class Recorder:
             "flush_packets": "1",
             "max_interleave_delta": str(MAX_INTERLEAVE_DELTA_US),
         }
-        container = av.open(self._file, mode="w", format=self.container_format, options=options)
+        self._gate = FirstClusterGate(self._file)
+        container = av.open(self._gate, mode="w", format=self.container_format, options=options)
         try:
             video = container.add_mux_stream(first.codec, width=first.width, height=first.height)
             video.time_base = TIME_BASE
@@ -380,6 +387,11 @@ class Recorder:
             self.video_packets += 1
         else:
             self.audio_packets += 1
+
+    def _release_gate(self) -> None:
+        """A recording shorter than one cluster is written at the end, when the muxer closes it."""
+        if self._gate is not None:
+            self._gate.release()
 
     def _sync(self) -> None:
         """fsync (power loss) and notice a file deleted under us (writes would still succeed)."""
