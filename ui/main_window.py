@@ -160,6 +160,10 @@ class MainWindow(QMainWindow):
         self.live_settings_action = QAction(self)
         self.live_settings_action.triggered.connect(self.open_live_settings)
         self.settings_menu.addAction(self.live_settings_action)
+        self.platforms_action = QAction(self)
+        self.platforms_action.setObjectName("platformsAction")
+        self.platforms_action.triggered.connect(self.open_platforms)
+        self.settings_menu.addAction(self.platforms_action)
         self.golive_settings_action = QAction(self)
         self.golive_settings_action.setObjectName("goLiveSettingsAction")
         self.golive_settings_action.triggered.connect(self.open_golive_settings)
@@ -184,7 +188,8 @@ class MainWindow(QMainWindow):
         """Add the Live panel dock for a ``LiveControl`` (the app owns and stops the control)."""
         from ui.live_panel import LivePanelDock
 
-        self.live_panel = LivePanelDock(control, self)
+        self.live_panel = LivePanelDock(control, self, settings=self.settings)
+        self.live_panel.platforms_requested.connect(self.open_platforms)
         # The show whose events Go live sends over the stream's data channel (when enabled).
         self.golive.live_show = getattr(control, "live", None)
         # A control API that cannot listen (port in use, …) is said in words; the show goes on.
@@ -421,6 +426,20 @@ class MainWindow(QMainWindow):
         self.live_settings_dialog = dialog
         dialog.open()
 
+    def open_platforms(self) -> None:
+        """Settings → Platforms…: the show's platform connectors and their tokens (one at a time)."""
+        from ui.platforms_dialog import PlatformsDialog
+
+        if getattr(self, "platforms_dialog", None) is not None:
+            self.platforms_dialog.raise_()
+            return
+        panel = getattr(self, "live_panel", None)
+        dialog = PlatformsDialog(self.settings, panel.controller.platforms if panel is not None else None, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_args: setattr(self, "platforms_dialog", None))
+        self.platforms_dialog = dialog
+        dialog.open()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         editor = getattr(self, "cover_editor", None)
         if editor is not None and not editor.may_close(then=self.close):  # unsaved cover: asked first
@@ -462,6 +481,7 @@ class MainWindow(QMainWindow):
         self.destinations_action.setText(self.tr("&Destinations…"))
         self.golive_settings_action.setText(self.tr("&Go live…"))
         self.live_settings_action.setText(self.tr("Live &control…"))
+        self.platforms_action.setText(self.tr("&Platforms…"))
         self.golive_toolbar.setWindowTitle(self.tr("Go live"))
         self.view_menu.setTitle(self.tr("&View"))
         self.reset_layout_action.setText(self.tr("&Reset layout"))

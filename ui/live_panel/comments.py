@@ -1,4 +1,8 @@
-"""The Live panel's Comments tab: the chat, questions, hiding and blocking, answers and quick replies."""
+"""The Live panel's Comments tab: the chat, questions, hiding and blocking, answers and quick replies.
+
+Each comment from a connected platform carries a badge with the platform's name; a reply (a
+quick reply) to it is posted on that platform by the show's audience (``studio.live.audience``).
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -7,6 +11,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton, QVBoxLayout, QWidget
 
 from studio.core.i18n import ngettext
+from ui.live_panel.badges import PlatformBadgeDelegate
 from ui.live_panel.controller import LivePanelController
 from ui.live_panel.models import CommentFilter, CommentModel
 
@@ -36,6 +41,7 @@ class CommentsPage(QWidget):
         self.comment_view = QListView(self)
         self.comment_view.setObjectName("commentList")
         self.comment_view.setModel(self.comment_proxy)
+        self.comment_view.setItemDelegate(PlatformBadgeDelegate(CommentModel.PlatformRole, self.comment_view))
         self.comment_view.setUniformItemSizes(True)
         self.comment_view.setWordWrap(False)
         layout.addWidget(self.comment_view, 1)

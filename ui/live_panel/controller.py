@@ -7,6 +7,10 @@
   so a flood of comments costs one model update per tick, never one Qt signal per comment.
 - The catalog and comment item models live here; the panel's sections present them and the
   newest snapshot (``snapshot_changed``) and send their commands through :meth:`run_command`.
+- The show's platform connectors (:class:`~ui.live_panel.platforms.PlatformLink`) start once
+  the show is open; what they hear comes back as journal events like everything else: comments
+  (with their ``platform``), ``platform.viewers`` (the counts in the header) and
+  ``platform.order`` (the orders column of the catalog).
 """
 from __future__ import annotations
 
@@ -19,12 +23,14 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from studio.core.i18n import ngettext
 from studio.live.errors import LiveError
 from ui.live_panel.models import MAX_COMMENT_ROWS, CommentModel, ProductTableModel, product_rows
+from ui.live_panel.platforms import PlatformLink, journaled_orders, latest_viewers
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MS = 100
 SNAPSHOT_INTERVAL_MS = 250
+MAX_RECENT_ORDERS = 2_000
 MAX_BUFFERED_EVENTS = 50_000  # between two drains; beyond that the view skips (counted), the journal does not
 
 
@@ -69,6 +75,7 @@ class LivePanelController(QObject):
     notice = Signal(str)  # a warning about what is on air (sold-out pin, pin taken off by a catalog); "" clears it
     show_started = Signal()  # a new show began: every view starts from a clean slate
     control_status_changed = Signal()  # the control API's state changed (always on the GUI thread)
+    viewers_changed = Signal(dict)  # {platform: latest viewer count}
     _control_status_arrived = Signal()  # engine thread → GUI thread
 
     def __init__(self, control: Any, parent: QObject | None = None) -> None:
@@ -80,6 +87,13 @@ class LivePanelController(QObject):
         self.last_refusal: tuple[str, str] | None = None  # (viewer, reason code) of the newest giveaway refusal
         self.product_model = ProductTableModel(self)
         self.comment_model = CommentModel(self)
+        self.viewers: dict[str, int] = {}
+        # Orders drained lately, (journal seq, data): those a catalog reload read too are not counted twice.
+        self._recent_orders: collections.deque[tuple[int, dict[str, Any]]] = collections.deque(maxlen=MAX_RECENT_ORDERS)
+        self._orders_read_up_to = 0
+        self.platforms = PlatformLink(self.live, self)
+        self.platforms.started.connect(lambda: self._merge_viewers(self.platforms.viewers()))
+        self.platforms.problem.connect(self.report)
         self.buffer = EventBuffer()
         self._is_snapshot_pending = False
         self._is_attached = False
@@ -128,18 +142,33 @@ class LivePanelController(QObject):
         self._drain_timer.stop()
         self._snapshot_timer.stop()
         self._pool.waitForDone(10_000)
+        self.platforms.stop()
+
+    def connect_platforms(self, specs: list[str]) -> None:
+        """Connect the show to ``specs`` ('youtube:BROADCAST_ID' …) — once the show is open; again
+        with the new list whenever it changes (connectors run off the GUI thread)."""
+        self.platforms.apply(specs)
 
     def refresh(self) -> None:
         """Reload products, recent comments and state from the show (off the GUI thread)."""
-        def load() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-            return self.live.shelf.to_json(), self.live.comments.recent(include_hidden=True, limit=MAX_COMMENT_ROWS)
+        def load() -> tuple[Any, ...]:
+            return (self.live.shelf.to_json(), self.live.comments.recent(include_hidden=True, limit=MAX_COMMENT_ROWS),
+                    journaled_orders(self.live), latest_viewers(self.live))
 
         self.run_command(load, self._on_refreshed)
 
-    def _on_refreshed(self, result: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
-        products, comments = result
+    def _on_refreshed(self, result: tuple[Any, ...]) -> None:
+        products, comments, (orders, read_up_to), viewers = result
         self.set_products(products)
+        self._orders_read_up_to = read_up_to
+        self.product_model.set_orders(orders + [order for seq, order in self._recent_orders if seq > read_up_to])
         self.comment_model.replace(comments)
+        self.viewers = {}
+        self._merge_viewers({**viewers, **self.platforms.viewers()})
+
+    def _merge_viewers(self, viewers: dict[str, int]) -> None:
+        self.viewers.update(viewers)
+        self.viewers_changed.emit(dict(self.viewers))
 
     def set_products(self, products: list[dict[str, Any]]) -> None:
         self.products = products
@@ -164,12 +193,22 @@ class LivePanelController(QObject):
         if not events:
             return 0
         comments: list[dict[str, Any]] = []
+        orders: list[dict[str, Any]] = []
+        viewers: dict[str, int] = {}
         needs_snapshot = needs_products = needs_show_reload = False
         archive = None
         for event in events:
             kind, data = event["type"], event["data"]
             if kind == "comment.received":
                 comments.append(dict(data))
+                continue
+            if kind.startswith("platform."):  # what the connected platforms report (no show state changes)
+                seq = int(event.get("seq") or 0)
+                if kind == "platform.order" and seq > self._orders_read_up_to:  # not already in a reload
+                    orders.append(data)
+                    self._recent_orders.append((seq, data))
+                elif kind == "platform.viewers" and isinstance(data.get("count"), int):
+                    viewers[str(data.get("platform"))] = data["count"]
                 continue
             if comments:  # keep order: updates apply to comments already listed
                 self.comment_model.append(comments)
@@ -194,6 +233,7 @@ class LivePanelController(QObject):
                 self.notice.emit("")
             elif kind == "show.new":
                 needs_show_reload = True
+                self._recent_orders.clear()  # the journal starts again; the last show's orders stay with it
                 archive = data.get("archive")
             elif kind == "giveaway.entry_refused":
                 self.last_refusal = (data.get("user", ""), data.get("reason", ""))
@@ -203,6 +243,10 @@ class LivePanelController(QObject):
                 needs_snapshot = True
         if comments:
             self.comment_model.append(comments)
+        if orders:
+            self.product_model.add_orders(orders)
+        if viewers:
+            self._merge_viewers(viewers)
         if needs_show_reload:
             self.last_refusal = None
             self.notice.emit(self.tr("A new show has started. The last one is kept for review as {path}.").format(path=archive))

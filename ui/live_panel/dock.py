@@ -18,6 +18,7 @@ from ui.live_panel.comments import CommentsPage
 from ui.live_panel.controller import LivePanelController
 from ui.live_panel.giveaway import GiveawayBox
 from ui.live_panel.models import HOTKEY_COUNT
+from ui.live_panel.audience_row import AudienceRow
 from ui.live_panel.new_show import NewShowButton
 from ui.live_panel.pairing import PairDialog
 from ui.live_panel.products import ProductsPage
@@ -29,13 +30,16 @@ class LivePanelDock(QDockWidget):
     """The desktop counterpart of the tablet page, for one ``LiveControl``."""
 
     control_notice = Signal(str)  # a control-API problem in words, for the window's status bar
+    platforms_requested = Signal()  # "Platforms…": the window opens the Platforms dialog
 
-    def __init__(self, control: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, control: Any, parent: QWidget | None = None, *, settings: Any | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("livePanelDock")
         self.control = control
         self.live = control.live
+        self.settings = settings  # its ``platforms`` are connected once the show is open
         self.controller = LivePanelController(control, self)
+        self._are_platforms_connected = False
 
         body = QWidget(self)
         outer = QVBoxLayout(body)
@@ -50,6 +54,9 @@ class LivePanelDock(QDockWidget):
         header.addWidget(self.new_show_button)
         header.addWidget(self.pair_button)
         outer.addLayout(header)
+        self.audience_row = AudienceRow(self.controller, body)
+        self.audience_row.platforms_button.clicked.connect(self.platforms_requested)
+        outer.addWidget(self.audience_row)
         self.control_label = QLabel(body)
         self.control_label.setObjectName("controlStatus")
         self.control_label.setWordWrap(True)
@@ -109,8 +116,12 @@ class LivePanelDock(QDockWidget):
         self.controller.detach()
 
     def refresh(self) -> None:
-        """Reload products, recent comments and state from the show (off the GUI thread)."""
+        """Reload products, recent comments and state from the show (off the GUI thread).  The app
+        calls this once the show is open: the first call also connects the show's platforms."""
         self.controller.refresh()
+        if not self._are_platforms_connected and self.settings is not None:
+            self._are_platforms_connected = True
+            self.controller.connect_platforms(list(self.settings.platforms))
 
     # -- presenting ----------------------------------------------------------------------------------
     def _show_error(self, message: str) -> None:

@@ -1,10 +1,13 @@
 """The Live panel's item models: the catalog table and the comment list (Qt models, no widgets)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
+
+from ui.live_panel.badges import platform_label
 
 MAX_COMMENT_ROWS = 500  # the panel shows the newest; the journal keeps every one
 HOTKEY_COUNT = 12
@@ -31,18 +34,43 @@ def product_rows(products: list[dict[str, Any]], locale: str) -> list[tuple[str,
     return rows
 
 
+@dataclass
+class OrderCount:
+    """Orders of one product this show: units, orders, and units per platform."""
+
+    units: int = 0
+    orders: int = 0
+    by_platform: dict[str, int] = field(default_factory=dict)
+
+    def add(self, order: dict[str, Any]) -> None:
+        quantity = order.get("quantity")
+        units = quantity if isinstance(quantity, int) and not isinstance(quantity, bool) and quantity > 0 else 1
+        self.units += units
+        self.orders += 1
+        platform = str(order.get("platform") or "")
+        self.by_platform[platform] = self.by_platform.get(platform, 0) + units
+
+    def describe(self) -> str:
+        """e.g. 'YouTube 3 · TikTok 2' (units per platform)."""
+        return " · ".join(f"{platform_label(name) if name else '?'} {units}" for name, units in sorted(self.by_platform.items()))
+
+
 class ProductTableModel(QAbstractTableModel):
-    """The catalog as rows (SKU, title, price, stock); the pinned row is highlighted.
+    """The catalog as rows (SKU, title, price, stock, units ordered on the platforms this show);
+    the pinned row is highlighted.
 
     A plain table model rather than one item per cell: a 10,000-row catalog loads in a few ms.
     """
 
     SkuRole = Qt.ItemDataRole.UserRole  # also what the flash-sale product box reports as its data
+    ORDERS_COLUMN = 4
+    COLUMNS = 5
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[tuple[str, str, str, str]] = []
-        self.headers = ["", "", "", ""]
+        self.headers = [""] * self.COLUMNS
+        self.ordered: dict[str, OrderCount] = {}  # SKU -> what the platforms' orders add up to
         self.pinned_sku: str | None = None
         self._row_of: dict[str, int] = {}
         self._bold = QFont()
@@ -52,14 +80,22 @@ class ProductTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else 4
+        return 0 if parent.isValid() else self.COLUMNS
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self.rows[index.row()]
+        if index.column() == self.ORDERS_COLUMN:
+            count = self.ordered.get(row[0])
+            if role == Qt.ItemDataRole.DisplayRole:
+                return str(count.units) if count else ""
+            if role == Qt.ItemDataRole.ToolTipRole and count:
+                return count.describe()
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.DisplayRole:
-            return row[index.column()]
+            return row[index.column()] if index.column() < len(row) else ""
         if role == self.SkuRole:
             return row[0]
         if row[0] == self.pinned_sku:
@@ -70,13 +106,34 @@ class ProductTableModel(QAbstractTableModel):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 4:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < self.COLUMNS:
             return self.headers[section]
         return None
 
     def set_headers(self, headers: list[str]) -> None:
-        self.headers = headers
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 3)
+        self.headers = (list(headers) + [""] * self.COLUMNS)[:self.COLUMNS]
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.COLUMNS - 1)
+
+    def set_orders(self, orders: list[dict[str, Any]]) -> None:
+        """Count again from every order of the show (``platform.order`` data, oldest first)."""
+        self.ordered = {}
+        self.add_orders(orders)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, self.ORDERS_COLUMN), self.index(len(self.rows) - 1, self.ORDERS_COLUMN))
+
+    def add_orders(self, orders: list[dict[str, Any]]) -> None:
+        """Orders as they come in; rows of the SKUs they name are repainted."""
+        changed: set[str] = set()
+        for order in orders:
+            sku = order.get("sku")
+            if not isinstance(sku, str) or not sku:
+                continue
+            self.ordered.setdefault(sku, OrderCount()).add(order)
+            changed.add(sku)
+        for sku in changed:
+            row = self._row_of.get(sku)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, self.ORDERS_COLUMN), self.index(row, self.ORDERS_COLUMN))
 
     def set_rows(self, rows: list[tuple[str, str, str, str]]) -> None:
         self.beginResetModel()
@@ -91,7 +148,7 @@ class ProductTableModel(QAbstractTableModel):
         self.pinned_sku = sku
         for row in changed:
             if row is not None:
-                self.dataChanged.emit(self.index(row, 0), self.index(row, 3))
+                self.dataChanged.emit(self.index(row, 0), self.index(row, self.COLUMNS - 1))
 
     def is_highlighted(self, sku: str) -> bool:
         row = self._row_of.get(sku)
@@ -126,6 +183,7 @@ class CommentModel(QAbstractListModel):
 
     IdRole = Qt.ItemDataRole.UserRole + 1
     CommentRole = Qt.ItemDataRole.UserRole + 2
+    PlatformRole = Qt.ItemDataRole.UserRole + 3  # 'youtube' … (None: our own control API or simulator)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -151,6 +209,11 @@ class CommentModel(QAbstractListModel):
             font.setStrikeOut(bool(c.get("is_hidden")))
             font.setBold(bool(c.get("highlights")))
             return font
+        if role == self.PlatformRole:
+            return c.get("platform") or None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = f"{c['user']}: {c['text']}"
+            return f"{platform_label(c['platform'])} · {text}" if c.get("platform") else text
         if role == self.IdRole:
             return c["id"]
         if role == self.CommentRole:

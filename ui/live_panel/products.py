@@ -50,7 +50,7 @@ class ProductsPage(QWidget):
         self.product_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.product_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.product_table.horizontalHeader()
-        for column in (0, 2, 3):
+        for column in (0, 2, 3, 4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.product_table.doubleClicked.connect(lambda index: self.pin_row(index.row()))
@@ -139,7 +139,7 @@ class ProductsPage(QWidget):
     def retranslate(self) -> None:
         self.search_edit.setPlaceholderText(self.tr("Search SKU or title"))
         self.load_catalog_button.setText(self.tr("Load catalog…"))
-        self.product_model.set_headers([self.tr("SKU"), self.tr("Title"), self.tr("Price"), self.tr("Stock")])
+        self.product_model.set_headers([self.tr("SKU"), self.tr("Title"), self.tr("Price"), self.tr("Stock"), self.tr("Ordered")])
         self.pin_button.setText(self.tr("Pin"))
         self.pin_button.setToolTip(self.tr("Show the selected product's card on the program (F1–F12 pin the first twelve rows)"))
         self.unpin_button.setText(self.tr("Unpin"))
