@@ -216,8 +216,8 @@ class ControlServer:
             return _error(400, err.message)
         except web.HTTPRequestEntityTooLarge:
             return _too_large()
-        except web.HTTPException as err:
-            if not is_api or err.status < 400:
+        except web.HTTPException as err:  # aiohttp's own 404/405/…: the same JSON in words as ours
+            if err.status < 400:
                 raise
             return _error(err.status, _("No such request in the control API (see /api/v1/openapi.json).")
                           if err.status in (404, 405) else err.reason)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -31,6 +32,22 @@ _BASE_URI = "urn:bridgecast:control-api"
 MAX_JSON_DEPTH = 32
 _QUOTED_CHARS = 40
 _INTEGER = re.compile(r"[+-]?\d{1,18}")
+# The document's format for text drawn on the program.  The card renderer cannot lay out a
+# control character (but the line break), an unassigned, private-use or surrogate code point or
+# a paragraph separator: such text is refused here, before it reaches a card.
+DISPLAY_TEXT = "display-text"
+_UNDRAWABLE_CATEGORIES = frozenset({"Cc", "Cn", "Co", "Cs", "Zp"})
+
+
+def is_display_text(value: Any) -> bool:
+    """Whether ``value`` (when it is text) can be drawn on a card."""
+    if not isinstance(value, str):
+        return True  # "type" says what is wrong with a non-string
+    return all(ch == "\n" or unicodedata.category(ch) not in _UNDRAWABLE_CATEGORIES for ch in value)
+
+
+_FORMATS = jsonschema.FormatChecker(formats=())
+_FORMATS.checks(DISPLAY_TEXT)(is_display_text)
 
 
 @dataclass(frozen=True)
@@ -82,12 +99,12 @@ class ApiDescription:
             seen.add(name)
             schema, validator = operation.query_params[name]
             _raise_first(validator, _query_value(value, schema), name)
+        if not raw_body or not raw_body.strip():  # no body at all ("null" is a body, and not an object)
+            if operation.body is not None and operation.is_body_required:
+                raise RequestShapeError(_("This request needs a JSON body."))
+            return {}
         body = parse_json(raw_body)
         if operation.body is None:
-            return {}
-        if body is None:
-            if operation.is_body_required:
-                raise RequestShapeError(_("This request needs a JSON body."))
             return {}
         _raise_first(operation.body, body, "")
         return body
@@ -107,7 +124,8 @@ class ApiDescription:
         return Operation(path_params, query_params, body_validator, bool(body and body.get("required")))
 
     def _validator(self, pointer: str) -> jsonschema.protocols.Validator:
-        return jsonschema.Draft202012Validator({"$ref": f"{_BASE_URI}#{pointer}"}, registry=self._registry)
+        return jsonschema.Draft202012Validator({"$ref": f"{_BASE_URI}#{pointer}"}, registry=self._registry,
+                                               format_checker=_FORMATS)
 
 
 def parse_json(raw: bytes | None) -> Any:
@@ -129,16 +147,30 @@ def _no_constant(name: str) -> Any:
 
 
 def _depth(value: Any) -> int:
+    """How deep ``value`` nests; :class:`RequestShapeError` for text that is not Unicode (a lone
+    surrogate such as "\\ud800" is valid JSON but can be neither stored nor sent back)."""
     deepest = 0
     stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, (dict, list)):
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, (dict, list)):
             deepest = max(deepest, level)
             if level > MAX_JSON_DEPTH:
                 return level
+            if isinstance(item, dict):
+                for key in item:
+                    _check_text(key)
             stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
     return deepest
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RequestShapeError(_("The request body has text that is not valid Unicode (a lone surrogate).")) from None
 
 
 def _query_value(value: str, schema: dict[str, Any]) -> Any:
@@ -202,6 +234,8 @@ def _words(error: jsonschema.ValidationError, name: str) -> str:
         return _("“{field}” holds at most {count} items.").format(field=field, count=expected)
     if kind == "maxProperties":
         return _("“{field}” has more than {count} fields.").format(field=field, count=expected)
+    if kind == "format" and expected == DISPLAY_TEXT:
+        return _("“{field}” has a control, private-use or unassigned character, which cannot be shown on screen.").format(field=field)
     if kind == "pattern":
         return _("“{field}” is not in the expected form (see the API document).").format(field=field)
     if kind in ("oneOf", "anyOf"):

@@ -10,7 +10,8 @@ import jsonschema
 import pytest
 import schemathesis
 
-from studio.control.validation import DOCUMENT_PATH, MAX_JSON_DEPTH, ApiDescription
+from studio.control.errors import RequestShapeError
+from studio.control.validation import DISPLAY_TEXT, DOCUMENT_PATH, MAX_JSON_DEPTH, ApiDescription, is_display_text
 from studio.core import limits
 from tests.studio.control.conftest import TOKEN
 
@@ -97,6 +98,11 @@ REFUSED = [
     ("POST", "/coupons", None, "needs a JSON body"),
     ("POST", "/giveaway", {"keyword": "k" * 100_000}, "at most 50 characters; this one has 100000"),
     ("POST", "/giveaway", {"keyword": "win", "winners": 0}, "between 1 and 100"),
+    ("POST", "/giveaway", {"keyword": "a\x01b"}, "“keyword” has a control, private-use or unassigned character"),
+    ("POST", "/giveaway", {"keyword": "win", "prize": "\ue000"}, "“prize” has a control"),
+    ("POST", "/giveaway", {"keyword": "y\U0007fdbc"}, "unassigned character"),
+    ("POST", "/giveaway", b'{"keyword": "\\ud800"}', "not valid Unicode"),
+    ("POST", "/comments/x/answer", {"answer": "tab\tin"}, "“answer” has a control"),
     ("POST", "/giveaway", {"keyword": "win", "conditions": {"vip": True}}, "“vip”"),
     ("POST", "/flash-sale", {"sku": "SKU-1", "stock": 5, "price": -1}, "“price”"),
     ("POST", "/flash-sale", {"sku": "SKU-1", "stock": 5, "window_s": 5}, "between 60 and 1,200"),
@@ -151,10 +157,30 @@ def test_documented_requests_still_work_as_the_tablet_sends_them(server, live):
     assert live.coupons.by_code["TEXT5"].currency == "USD"
 
 
+def test_on_screen_text_fields_all_refuse_undrawable_characters():
+    def texts(schema, path):
+        if isinstance(schema, dict):
+            if schema.get("type") in ("string", ["string", "null"]) and schema.get("format") != DISPLAY_TEXT \
+                    and "pattern" not in schema:  # a pattern (a coupon code) allows only drawable characters
+                yield path
+            for key, value in schema.items():
+                yield from texts(value, f"{path}/{key}")
+        elif isinstance(schema, list):
+            for index, value in enumerate(schema):
+                yield from texts(value, f"{path}/{index}")
+    commands = {name: SCHEMAS[name] for name in ("GiveawayOpen", "GiveawayConditions", "CommentAnswer", "CommentReply",
+                                                 "QuickReplySave", "Segment", "SegmentAction", "CouponClaim", "FlashSalePurchase")}
+    assert list(texts(commands, "")) == []
+    assert not is_display_text("a\x01b") and not is_display_text("y\U0007fdbc") and not is_display_text("\ue000")
+    assert is_display_text("Hi Maria 👋\n你好 مرحبا ¿Qué?") and is_display_text(5)
+
+
 def test_the_description_checks_parameters_without_a_server():
     api = ApiDescription.load()
     operation = api.operation("GET", "/api/v1/comments")
     assert api.check(operation, {}, [("limit", "20"), ("questions", "true")], None) == {}
     pin = api.operation("POST", "/api/v1/products/{sku}/pin")
-    assert api.check(pin, {"sku": "SKU-1"}, [], b"") == {} and api.check(pin, {"sku": "SKU-1"}, [], b"null") == {}
+    assert api.check(pin, {"sku": "SKU-1"}, [], b"") == {} and api.check(pin, {"sku": "SKU-1"}, [], b" \n") == {}
+    with pytest.raises(RequestShapeError, match="must be an object"):
+        api.check(pin, {"sku": "SKU-1"}, [], b"null")
     assert api.operation("DELETE", "/api/v1/state") is None
