@@ -9,7 +9,9 @@ Conventions (the tests recompute every figure with these rules, by SQL over the 
 - The show starts at the first stats sample that is ``live`` (else the first ``segment.entered``,
   else the first journal event) and ends at the last journal event or stats sample.  Minute
   ``m`` covers ``[start + 60 m, start + 60 (m + 1))``; a platform event counts at its own ``t``.
-- Viewers in a minute: per platform, the last count it reported in that minute.  Viewers at a
+- Viewers in a minute: per platform, the last count it reported before the minute's end, if
+  that is at most ``STALE_S`` old (platforms report every 30 s or so; one that missed a minute
+  still has viewers, one silent for longer is unknown, not zero).  Viewers at a
   moment: per platform, the last count at or before it (else the first within the next 60 s),
   summed over the platforms that have one.
 - Orders and GMV come from ``platform.order`` events; GMV is the sum of their ``amount`` in the
@@ -28,7 +30,7 @@ from studio.core.i18n import _
 from studio.review import findings
 from studio.review.quality import StreamQuality
 from studio.review.records import (
-    DEFAULT_PIN_WINDOW_MIN, MINUTE_S, Minute, Review, ViewerCounts, amount_of, clock_text, count_of, event_time,
+    DEFAULT_PIN_WINDOW_MIN, MINUTE_S, STALE_S, Minute, Review, ViewerCounts, amount_of, clock_text, count_of, event_time,
 )
 from studio.review.segments import build_products, build_segments, pin_spans
 from studio.review.sources import JournalEvent, ReviewError
@@ -66,8 +68,6 @@ def build_review(events: list[JournalEvent], state: dict[str, Any], stats: list[
         if event.type == "platform.viewers" and isinstance(data.get("count"), int):
             unique = (data.get("extra") or {}).get("unique_viewers") if isinstance(data.get("extra"), dict) else None
             reports.append((t, str(data.get("platform")), int(data["count"]), unique if isinstance(unique, int) else None))
-            if minute is not None:
-                minute.viewers[str(data.get("platform"))] = int(data["count"])  # in time order: the last wins
         elif event.type == "platform.order":
             amount = amount_of(data.get("amount"))
             if amount is None:
@@ -93,6 +93,8 @@ def build_review(events: list[JournalEvent], state: dict[str, Any], stats: list[
         elif event.type in ("coupon.claimed", "platform.coupon_claim"):
             minute.coupon_claims += 1
     viewers = ViewerCounts(reports)
+    for minute in minutes:
+        minute.viewers = viewers.latest_by_platform(start + minute.t + MINUTE_S, STALE_S)
     quality.fill(minutes, start)
 
     platforms = sorted(viewers.by_platform)

@@ -11,6 +11,7 @@ from studio.review.sources import JournalEvent
 MINUTE_S = 60.0
 DEFAULT_PIN_WINDOW_MIN = 5
 LOOKAHEAD_S = 60.0
+STALE_S = 180.0  # a viewer count older than this says nothing about the minute
 FULL_MINUTE_SAMPLES = 50  # fewer stats samples than this in a whole minute on air: stats were lost
 
 
@@ -144,6 +145,15 @@ class ViewerCounts:
         if index:
             return rows[index - 1]
         return rows[0] if rows and rows[0][0] <= t + LOOKAHEAD_S else None
+
+    def latest_by_platform(self, before: float, stale_s: float) -> dict[str, int]:
+        """Each platform's last count reported before ``before`` and at most ``stale_s`` older."""
+        found = {}
+        for platform, times in self._times.items():
+            index = bisect.bisect_left(times, before)
+            if index and times[index - 1] >= before - stale_s:
+                found[platform] = self.by_platform[platform][index - 1][1]
+        return found
 
     def at(self, t: float) -> int | None:
         counts = [row[1] for row in (self._report_at(p, t) for p in self.by_platform) if row is not None]

@@ -129,3 +129,21 @@ def test_every_incomplete_show_still_gets_all_three_files_saying_what_is_missing
     assert page.count("<svg") == 4
     assert report.write_pdf(review, tmp_path / "out" / "review.pdf").read_bytes().startswith(b"%PDF-")
     assert [p.name for p in report.write_csv(review, tmp_path / "out" / "csv")] == ["timeline.csv", "segments.csv", "products.csv"]
+
+
+def test_a_platform_that_skips_a_minute_keeps_its_count_and_one_that_goes_silent_becomes_unknown():
+    from studio.review.model import build_review
+    from studio.review.sources import JournalEvent
+
+    def viewers(s: float, platform: str, count: int) -> JournalEvent:
+        data = {"platform": platform, "type": "viewers", "id": f"{platform}{s}", "t": T0 + s, "count": count}
+        return JournalEvent(int(s), T0 + s, "platform.viewers", data, T0 + s)
+
+    events = [viewers(5, "tiktok", 100), viewers(5, "twitch", 50), viewers(125, "tiktok", 120),  # tiktok every 2 min
+              viewers(245, "tiktok", 90), viewers(599, "tiktok", 80)]  # twitch silent after 0:05
+    review = build_review(events, {}, [], stats_unreadable=0)  # no stream, no plan: the show starts at its first event
+    assert review.start_unix == T0 + 5
+    assert [m.viewers for m in review.timeline] == [
+        {"tiktok": 100, "twitch": 50}, {"tiktok": 100, "twitch": 50}, {"tiktok": 120, "twitch": 50},  # twitch: 180 s old
+        {"tiktok": 120}, {"tiktok": 90}, {"tiktok": 90}, {"tiktok": 90}, {}, {}, {"tiktok": 80}]
+    assert review.timeline[7].viewers_total is None  # unknown, not 0
