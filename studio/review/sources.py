@@ -27,6 +27,7 @@ from typing import Any, Iterable
 from studio.core.i18n import _
 
 PLATFORM_PREFIX = "platform."
+_EDGE_BYTES = 64 * 1024  # enough for a few stats samples at either end of a file
 ARCHIVE_DIR = "shows"  # studio.live.session.ARCHIVE_DIR: archived shows beside the current one
 
 
@@ -167,19 +168,37 @@ def read_stats(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], int]:
     return records, bad
 
 
+def _first_and_last_t(path: Path) -> tuple[float, float] | None:
+    """The first and last sample times of a stats file, reading only its head and tail (a show
+    keeps one file per attempt, hours long; the history reads them all)."""
+    def sample_t(line: bytes) -> float | None:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return None
+        t = record.get("t") if isinstance(record, dict) else None
+        return float(t) if isinstance(t, (int, float)) and math.isfinite(t) else None
+
+    with path.open("rb") as handle:
+        head = handle.read(_EDGE_BYTES)
+        size = handle.seek(0, 2)
+        handle.seek(max(0, size - _EDGE_BYTES))
+        tail = handle.read(_EDGE_BYTES)
+    first = next((t for t in map(sample_t, head.splitlines()) if t is not None), None)
+    last = next((t for t in map(sample_t, reversed(tail.splitlines())) if t is not None), None)
+    return (first, last) if first is not None and last is not None else None
+
+
 def stats_for_span(directory: Path, first_t: float, last_t: float, margin_s: float = 120.0) -> list[Path]:
     """The stats files (``bridgecast live``/the app keep one per attempt) whose samples overlap the
     show's journal span: the stream of this show, not of another one."""
-    from studio.outputs.show_stats import read_records
-
     chosen = []
     for path in sorted(directory.glob("*.jsonl")) if directory.is_dir() else []:
         try:
-            records, _bad = read_records(path)
+            edges = _first_and_last_t(path)
         except OSError:
             continue
-        times = [r["t"] for r in records]
-        if times and min(times) <= last_t + margin_s and max(times) >= first_t - margin_s:
+        if edges and min(edges) <= last_t + margin_s and max(edges) >= first_t - margin_s:
             chosen.append(path)
     return chosen
 

@@ -147,3 +147,22 @@ def test_a_platform_that_skips_a_minute_keeps_its_count_and_one_that_goes_silent
         {"tiktok": 100, "twitch": 50}, {"tiktok": 100, "twitch": 50}, {"tiktok": 120, "twitch": 50},  # twitch: 180 s old
         {"tiktok": 120}, {"tiktok": 90}, {"tiktok": 90}, {"tiktok": 90}, {}, {}, {"tiktok": 80}]
     assert review.timeline[7].viewers_total is None  # unknown, not 0
+
+
+def test_the_stats_files_of_a_show_are_the_ones_that_overlap_it(tmp_path):
+    import json as json_module
+
+    from studio.review.sources import stats_for_span
+
+    def write(name: str, first: float, seconds: int, cut_tail: bool = False) -> None:
+        lines = [json_module.dumps({"t": first + s, "state": "live", "layers": []}) for s in range(seconds)]
+        text = "\n".join(lines) + "\n"
+        (tmp_path / name).write_text(text[:-25] if cut_tail else text, encoding="utf-8")  # a crash cut the last line
+
+    write("this-show.jsonl", T0, 4000)  # longer than the 64 KB read at each end
+    write("crashed-attempt.jsonl", T0 + 3000, 600, cut_tail=True)
+    write("last-week.jsonl", T0 - 7 * 86400, 4000)
+    write("next-day.jsonl", T0 + 86400, 100)
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
+    chosen = stats_for_span(tmp_path, T0 - 60, T0 + 3500)
+    assert [p.name for p in chosen] == ["crashed-attempt.jsonl", "this-show.jsonl"]
