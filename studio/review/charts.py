@@ -8,7 +8,7 @@ marked with a triangle and the SKU.
 from __future__ import annotations
 
 import io
-from typing import Iterator
+from typing import Any, Iterator
 
 from matplotlib import rc_context
 from matplotlib.figure import Figure
@@ -41,6 +41,11 @@ def style() -> rc_context:
                        "svg.fonttype": "path", "pdf.fonttype": 42, "axes.titlesize": 11, "axes.titleweight": "bold"})
 
 
+def _figure(width_in: float, height_in: float, into: Any) -> Any:
+    """A new figure, or ``into`` (a subfigure of a PDF page) to draw in."""
+    return into if into is not None else Figure(figsize=(width_in, height_in), layout="constrained")
+
+
 def _minutes(review: Review) -> list[float]:
     return [m.t / 60.0 for m in review.timeline]
 
@@ -64,10 +69,11 @@ def _mark_pins(ax, review: Review) -> None:
                 va="top", rotation=90, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
 
 
-def viewers_figure(review: Review, width_in: float = 10.0, height_in: float = 3.6) -> Figure:
+def viewers_figure(review: Review, width_in: float = 10.0, height_in: float = 3.6,
+                   into: Any = None) -> Figure:
     """Viewers per platform, minute by minute, stacked; segments shaded, pins marked."""
     with style():
-        figure = Figure(figsize=(width_in, height_in), layout="constrained")
+        figure = _figure(width_in, height_in, into)
         ax = figure.add_subplot()
         _shade_segments(ax, review)
         x = _minutes(review)
@@ -93,10 +99,11 @@ def viewers_figure(review: Review, width_in: float = 10.0, height_in: float = 3.
         return figure
 
 
-def activity_figure(review: Review, width_in: float = 10.0, height_in: float = 2.8) -> Figure:
+def activity_figure(review: Review, width_in: float = 10.0, height_in: float = 2.8,
+                    into: Any = None) -> Figure:
     """Orders (bars) and comments (line) per minute."""
     with style():
-        figure = Figure(figsize=(width_in, height_in), layout="constrained")
+        figure = _figure(width_in, height_in, into)
         ax = figure.add_subplot()
         _shade_segments(ax, review)
         x = _minutes(review)
@@ -114,10 +121,11 @@ def activity_figure(review: Review, width_in: float = 10.0, height_in: float = 2
         return figure
 
 
-def plan_figure(review: Review, width_in: float = 10.0, height_in: float = 2.8) -> Figure:
+def plan_figure(review: Review, width_in: float = 10.0, height_in: float = 2.8,
+                into: Any = None) -> Figure:
     """Planned against actual minutes per segment, with each segment's GMV written beside it."""
     with style():
-        figure = Figure(figsize=(width_in, height_in), layout="constrained")
+        figure = _figure(width_in, height_in, into)
         ax = figure.add_subplot()
         segments = review.segments
         names = [f"{s.index + 1}. {s.name}" for s in segments]
@@ -139,10 +147,11 @@ def plan_figure(review: Review, width_in: float = 10.0, height_in: float = 2.8) 
         return figure
 
 
-def quality_figure(review: Review, width_in: float = 10.0, height_in: float = 2.4) -> Figure:
+def quality_figure(review: Review, width_in: float = 10.0, height_in: float = 2.4,
+                   into: Any = None) -> Figure:
     """The lowest layer sent in each minute, and the seconds frozen."""
     with style():
-        figure = Figure(figsize=(width_in, height_in), layout="constrained")
+        figure = _figure(width_in, height_in, into)
         ax = figure.add_subplot()
         _shade_segments(ax, review)
         x = _minutes(review)

@@ -235,13 +235,24 @@ def _table_page(title: str, header: list[str], rows: list[list[str]]) -> Figure:
         return page
 
 
+def _chart_page(upper: Callable[..., Any], lower: Callable[..., Any], review: Review) -> Figure:
+    """Two charts on one A4 landscape page."""
+    with charts.style():
+        page = Figure(figsize=(11.69, 8.27), layout="constrained")
+        top, bottom = page.subfigures(2, 1, hspace=0.04)
+        upper(review, into=top)
+        lower(review, into=bottom)
+        return page
+
+
 def write_pdf(review: Review, path: Path) -> Path:
     """The report as a PDF: findings, charts, tables (A4)."""
     title = _("Show review") + " — " + _when(review)
     pages = [_text_page(title, [("", [f"{k}: {v}" for k, v in kpis(review)]),
                                 (_("What happened"), [f["text"] for f in review.findings]),
                                 (_("What this show did not record"), review.missing)])]
-    pages += [figure for _id, figure in charts.all_figures(review)]
+    pages += [_chart_page(charts.viewers_figure, charts.activity_figure, review),
+              _chart_page(charts.plan_figure, charts.quality_figure, review)]
     pages.append(_table_page(_("Run-of-show segments"), *segment_rows(review)))
     pages.append(_table_page(_("Products"), *product_rows(review)))
     if len(review.comparison) > 1:

@@ -31,7 +31,8 @@ def test_pdf_has_findings_charts_and_tables(rehearsal, tmp_path):
     _recorded, review = rehearsal
     data = report.write_pdf(review, tmp_path / "review.pdf").read_bytes()
     assert data.startswith(b"%PDF-")
-    assert len(re.findall(rb"/Type\s*/Page\b", data)) == 1 + 4 + 2  # words, four charts, segments and products
+    assert len(re.findall(rb"/Type\s*/Page\b", data)) == 1 + 2 + 2  # words, four charts two a page, segments, products
+    assert len(set(re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)", data))) == 2  # A4 portrait and landscape only
 
 
 def test_csv_tables_hold_the_json_figures(rehearsal, tmp_path):
