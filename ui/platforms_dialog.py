@@ -339,7 +339,7 @@ class PlatformsDialog(QDialog):
         else:
             text = self.tr("No token stored yet.")
         self.stored_label.setText(text)
-        for name in SECRET_FIELDS:
+        for name in ALL_FIELDS:  # whether stored, never what
             self.fields[name].setPlaceholderText(self.tr("stored — paste to replace") if name in present else "")
 
     def forget_credentials(self) -> None:

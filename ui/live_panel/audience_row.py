@@ -10,7 +10,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from ui.live_panel.badges import platform_label
 from ui.live_panel.controller import LivePanelController
@@ -47,8 +47,10 @@ class AudienceRow(QWidget):
         self.attention_label.setWordWrap(True)
         self.platforms_button = QPushButton(self)
         self.platforms_button.setObjectName("platformsButton")
+        self.platforms_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         layout.addWidget(self.viewers_label)
         layout.addWidget(self.attention_label, 1)
+        layout.addStretch(0)
         layout.addWidget(self.platforms_button)
         controller.viewers_changed.connect(self.show_viewers)
         controller.platforms.statuses_changed.connect(self.show_statuses)

@@ -87,7 +87,7 @@ class PlatformBadgeDelegate(QStyledItemDelegate):
         label = platform_label(platform)
         rest = QStyleOptionViewItem(option)
         self.initStyleOption(rest, index)
-        badge = self.badge_rect(rest, label)
+        badge = self.badge_rect(option, label)  # the view's font: every badge alike, bold row or not
         # The row's own background (selection, hover) under the badge too.
         style = rest.widget.style() if rest.widget is not None else None
         if style is not None:
@@ -98,7 +98,7 @@ class PlatformBadgeDelegate(QStyledItemDelegate):
         painter.setBrush(badge_colour(platform))
         painter.drawRoundedRect(badge, BADGE_RADIUS_PX, BADGE_RADIUS_PX)
         painter.setPen(BADGE_TEXT_COLOUR)
-        painter.setFont(rest.font)
+        painter.setFont(option.font)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
         painter.restore()
         shift = badge.width() + BADGE_GAP_PX
