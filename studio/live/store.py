@@ -7,6 +7,7 @@ right remaining time.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -53,6 +54,15 @@ def _owner_only(path: Path) -> None:
             pass
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _put_state(db: sqlite3.Connection, state: dict[str, Any]) -> None:
+    for key, value in state.items():
+        db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, _json(value)))
+
+
 class LiveStore:
     """One show database.  Thread-safe; each ``append`` is durable on return (WAL, NORMAL sync)."""
 
@@ -68,6 +78,19 @@ class LiveStore:
         self._db.executescript(_SCHEMA)
         self._db.execute("PRAGMA user_version=%d" % SCHEMA_VERSION)
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the store's lock: all of it is saved, or none."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -81,38 +104,20 @@ class LiveStore:
                comment: dict[str, Any] | None = None, t: float | None = None) -> dict[str, Any]:
         """Journal one event and apply its state changes atomically; returns the event."""
         t = time.time() if t is None else t
-        data_json = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                seq = db.execute("INSERT INTO events (t, type, data) VALUES (?, ?, ?)", (t, event_type, data_json)).lastrowid
-                for key, value in (state or {}).items():
-                    db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
-                               (key, json.dumps(value, ensure_ascii=False, separators=(",", ":"))))
-                if comment is not None:
-                    db.execute("INSERT OR REPLACE INTO comments (id, seq, value) VALUES (?, ?, ?)",
-                               (comment["id"], seq, json.dumps(comment, ensure_ascii=False, separators=(",", ":"))))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        data_json = _json(data)
+        with self._transaction() as db:
+            seq = db.execute("INSERT INTO events (t, type, data) VALUES (?, ?, ?)", (t, event_type, data_json)).lastrowid
+            _put_state(db, state or {})
+            if comment is not None:
+                db.execute("INSERT OR REPLACE INTO comments (id, seq, value) VALUES (?, ?, ?)",
+                           (comment["id"], seq, _json(comment)))
         return {"seq": int(seq), "t": t, "type": event_type, "data": data}
 
     def put_state(self, state: dict[str, Any]) -> None:
         """Write state rows without a journal event: bookkeeping about the run (is the app running
         this show now?), not a change of the show itself."""
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for key, value in state.items():
-                    db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
-                               (key, json.dumps(value, ensure_ascii=False, separators=(",", ":"))))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            _put_state(db, state)
 
     def archive_to(self, path: str | Path) -> Path:
         """Copy the whole show (state, journal, comments) to a new database at ``path``, consistently
@@ -131,19 +136,10 @@ class LiveStore:
 
     def reset(self, state: dict[str, Any]) -> None:
         """Empty the journal, the comments and the state, then write ``state``: one transaction."""
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for table in ("events", "comments", "state"):
-                    db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-                for key, value in state.items():
-                    db.execute("INSERT INTO state (key, value) VALUES (?, ?)",
-                               (key, json.dumps(value, ensure_ascii=False, separators=(",", ":"))))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            for table in ("events", "comments", "state"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            _put_state(db, state)
 
     def load_state(self) -> dict[str, Any]:
         with self._lock:
