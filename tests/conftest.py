@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 # examples so the whole run stays near a minute on two shared cores; "deep"
 # (``pytest --hypothesis-profile=deep tests/properties``) searches much longer before a release.
 # Deadlines catch hangs: a parser that takes seconds on one input is a bug, not a slow machine.
-settings.register_profile("ci", max_examples=60, deadline=2000, database=None, print_blob=True,
+settings.register_profile("ci", max_examples=100, deadline=2000, database=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.register_profile("deep", max_examples=3000, deadline=5000, database=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

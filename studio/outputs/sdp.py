@@ -386,10 +386,11 @@ def _accepted_rids(media: MediaInfo) -> tuple[list[str] | None, list[str]]:
 
 def parse_answer(answer_sdp: str) -> AnswerInfo:
     """Parse an SDP answer; raises OutputError(MALFORMED_ANSWER) when it is not SDP."""
-    if not answer_sdp or not answer_sdp.strip():
+    answer_sdp = (answer_sdp or "").lstrip("\ufeff")  # a byte-order mark alone is empty too
+    if not answer_sdp.strip():
         raise OutputError.malformed_answer(_("the answer is empty"))
-    lines = _lines(answer_sdp.lstrip("\ufeff"))
-    if lines[0].strip() != "v=0":
+    lines = _lines(answer_sdp)
+    if not lines or lines[0].strip() != "v=0":
         raise OutputError.malformed_answer(_("the answer is not SDP (it does not start with v=0)"))
     info = AnswerInfo()
     session_direction = "sendrecv"

@@ -3,6 +3,7 @@ OutputError (MALFORMED_ANSWER / NO_COMMON_CODEC), never another exception; the d
 repair always returns text."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -74,3 +75,11 @@ def test_simulcast_and_profile_values_parse_or_raise_value_error(text):
             parse(text)
         except ValueError:
             pass
+
+
+def test_a_byte_order_mark_alone_is_an_empty_answer():
+    """Found by the deep profile: "\ufeff" (BOM, not whitespace) raised IndexError."""
+    for text in ("\ufeff", "\ufeff \r\n", "\ufeff\ufeff"):
+        with pytest.raises(OutputError) as caught:
+            parse_answer(text)
+        assert caught.value.reason is StopReason.MALFORMED_ANSWER and "empty" in str(caught.value)
