@@ -236,3 +236,63 @@ def test_settings_keep_well_formed_platform_specs_only():
     settings = Settings.model_validate({"platforms": ["youtube:abc", "not a spec", 7, "twitch:shop", "youtube:abc"]})
     assert settings.platforms == ["youtube:abc", "twitch:shop"]
     assert Settings.model_validate({"platforms": "youtube:abc"}).platforms == []
+
+
+def _connect(qtbot, window, panel, specs, credentials):
+    """Settings → Platforms…: add ``specs`` with ``credentials`` {key: {field: value}} and save."""
+    dialog = _open_platforms(qtbot, window)
+    for spec in specs:
+        kind, _sep, target = spec.partition(":")
+        _add(dialog, kind, target)
+    for key, fields in credentials.items():
+        _paste(dialog, key, **fields)
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: window.platforms_dialog is None, timeout=10_000)
+    return panel.controller.platforms
+
+
+def test_platforms_change_while_the_show_runs_and_a_reply_that_cannot_go_says_so(
+        qtbot, window, panel, youtube, twitch, monkeypatch):
+    monkeypatch.setenv("BRIDGECAST_YOUTUBE_API_BASE", youtube.origin)
+    monkeypatch.setenv("BRIDGECAST_TWITCH_API_BASE", twitch.origin)
+    panel.refresh()
+    link = _connect(qtbot, window, panel, [f"youtube:{youtube.broadcast_id}", "twitch:shopchannel"],
+                    {"youtube": {"token": "ya29.first-token"},
+                     "twitch": {"token": "oauth:first-access-token", "client_id": twitch.client_id}})
+    qtbot.waitUntil(lambda: len(link.statuses()) == 2 and {s["state"] for s in link.statuses()} == {"live"},
+                    timeout=15_000)
+    audience = link.audience
+
+    # Twitch taken out of the list: disconnected, YouTube goes on in the same audience.
+    dialog = _open_platforms(qtbot, window)
+    dialog.table.selectRow(dialog.specs.index("twitch:shopchannel"))
+    dialog.remove_button.click()
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: window.platforms_dialog is None, timeout=10_000)
+    qtbot.waitUntil(lambda: [s["platform"] for s in link.statuses()] == ["youtube"], timeout=10_000)
+    assert link.audience is audience and window.settings.platforms == [f"youtube:{youtube.broadcast_id}"]
+    qtbot.waitUntil(lambda: twitch.joined == 0, timeout=10_000)
+
+    # A new YouTube token pasted: YouTube reconnects with it (the stand-in accepts only the new one).
+    youtube.valid_tokens = {"ya29.second-token"}
+    dialog = _open_platforms(qtbot, window)
+    _paste(dialog, "youtube", token="ya29.second-token")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: window.platforms_dialog is None, timeout=10_000)
+    youtube.add_message("Aiko", "still here?")
+    qtbot.waitUntil(lambda: any(p == "youtube" for p, _t in _rows(panel)), timeout=15_000)
+    assert secrets_store.get_secret("connector.youtube.token") == "ya29.second-token"
+
+    # YouTube goes away: the reply cannot be sent, and the panel says so in words (no traceback).
+    youtube.go_down()
+    try:
+        panel.live.quick_replies.save("Yes {name}!")
+        page = panel.comments_page
+        qtbot.waitUntil(lambda: page.quick_reply_box.count() == 1, timeout=5_000)
+        _select(panel, "Aiko")
+        page.reply_button.click()
+        qtbot.waitUntil(lambda: "was not sent" in panel.error_label.text(), timeout=30_000)
+        assert "Aiko" in panel.error_label.text() and "Traceback" not in panel.error_label.text()
+        assert "ya29" not in panel.error_label.text()
+    finally:
+        youtube.come_back()

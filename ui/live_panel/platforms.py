@@ -73,7 +73,8 @@ class PlatformLink(QObject):
     def __init__(self, live: Any, parent: QObject | None = None, *, options: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.live = live
-        self.audience: ShowAudience | None = None
+        self.audience: ShowAudience | None = None  # what the GUI reads (set once a change is done)
+        self._working_audience: ShowAudience | None = None  # the link's pool thread only
         self.specs: list[str] = []
         self.problems: dict[str, str] = {}  # spec -> why it is not connected
         self.options = dict(options or {})  # connector options (tests: faster back-off)
@@ -97,10 +98,13 @@ class PlatformLink(QObject):
             return
         wanted = list(dict.fromkeys(specs))
         self.specs = wanted
-        audience = self.audience
+        renewed = set(renewed_platforms)
 
         def work() -> tuple[ShowAudience | None, dict[str, str]]:
-            return self._reconcile(audience, wanted, set(renewed_platforms))
+            # The pool runs one change at a time, so each starts from what the one before made.
+            result = self._reconcile(self._working_audience, wanted, renewed)
+            self._working_audience = result[0]
+            return result
 
         run_in_background(work, self._applied, self._failed, receiver=self, pool=self._pool)
 
@@ -136,9 +140,7 @@ class PlatformLink(QObject):
 
     def _applied(self, result: tuple[ShowAudience | None, dict[str, str]]) -> None:
         audience, problems = result
-        if self._is_stopped:
-            if audience is not None:
-                audience.stop()
+        if self._is_stopped:  # stop() already stopped it
             return
         self.audience = audience
         self.problems = problems
@@ -158,7 +160,7 @@ class PlatformLink(QObject):
         self._is_stopped = True
         self._timer.stop()
         self._pool.waitForDone(15_000)
-        audience, self.audience = self.audience, None
+        audience, self._working_audience, self.audience = self._working_audience, None, None
         if audience is not None:
             audience.stop()
 
