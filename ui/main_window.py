@@ -69,6 +69,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas_previews)
         self.scenes_dock = ScenesDock(studio, self.bridge, self)
         self.sources_dock = SourcesDock(studio, self.bridge, self)
+        # One selection: a layer picked in the preview is the Sources row, and the other way round.
+        self.preview.item_selected.connect(self.sources_dock.select_item)
+        if self.preview.editor is not None:
+            self.sources_dock.item_selected.connect(lambda item_id: self.preview.editor.select(item_id or None))
         self.mixer_dock = MixerDock(studio, self)
         self.docks: list[QDockWidget] = [self.scenes_dock, self.sources_dock, self.mixer_dock]
         # Go live: the controller owns the session; the button, health and rehearsal views present it.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from pydantic import ValidationError
-from PySide6.QtCore import QEvent, QPoint, QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QPoint, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,7 +43,12 @@ KIND_ORDER = ("camera", "media_file", "image", "testpattern")
 
 
 class SourcesDock(QDockWidget):
-    """Layers of the current scene: add, remove, properties, transform, z-order, visibility."""
+    """Layers of the current scene: add, remove, properties, transform, z-order, visibility.
+
+    ``item_selected(item_id)`` says which layer's row is selected ("" for none); the preview
+    selects the same layer, and :meth:`select_item` follows a layer picked in the preview."""
+
+    item_selected = Signal(str)
 
     def __init__(self, studio: Studio, bridge: StudioBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -149,8 +154,21 @@ class SourcesDock(QDockWidget):
 
     def _on_selection_changed(self) -> None:
         current = self.list.currentItem()
-        self.vertical_panel.show_item(current.data(ITEM_ID_ROLE) if current is not None else None)
+        item_id = current.data(ITEM_ID_ROLE) if current is not None else None
+        self.vertical_panel.show_item(item_id)
         self._update_actions()
+        self.item_selected.emit(item_id or "")
+
+    def select_item(self, item_id: str) -> None:
+        """Make the layer ``item_id`` the selected row ("" or an unknown id: no selection)."""
+        for index in range(self.list.count()):
+            row = self.list.item(index)
+            if row.data(ITEM_ID_ROLE) == item_id:
+                if self.list.currentItem() is not row:
+                    self.list.setCurrentItem(row)
+                return
+        if self.list.currentItem() is not None:
+            self.list.setCurrentRow(-1)
 
     def _show_row(self, row: QListWidgetItem) -> None:
         source_id = row.data(SOURCE_ID_ROLE)
@@ -259,12 +277,6 @@ class SourcesDock(QDockWidget):
             return
         if item is not None:
             self.select_item(item.id)
-
-    def select_item(self, item_id: str) -> None:
-        for index in range(self.list.count()):
-            if self.list.item(index).data(ITEM_ID_ROLE) == item_id:
-                self.list.setCurrentRow(index)
-                return
 
     def edit_properties(self) -> SourceDialog | None:
         selected = self._selected()

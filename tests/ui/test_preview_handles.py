@@ -93,3 +93,19 @@ def test_the_geometry_snaps_edges_and_centres():
     assert rect == (660, 440, 1260, 420) and guides == [("x", 1920)]
     rect, _guides = resize_from_corner((660, 440, 600, 200), "top_left", 600, 300, 1920, 1080, 8)
     assert rect[0] + rect[2] == 1260 and rect[1] + rect[3] == 640  # anchored at the bottom-right corner
+
+
+def test_the_preview_and_the_sources_dock_share_one_selection(card, window):
+    from ui.sources_dock import ITEM_ID_ROLE
+
+    _studio, preview, item_id = card
+    rows = window.sources_dock.list
+    QTest.mouseClick(preview, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _widget_point(preview, 320, 180))
+    assert rows.currentItem() is not None and rows.currentItem().data(ITEM_ID_ROLE) == item_id
+    # Picking the other layer's row selects it in the preview (its box and handles are drawn there).
+    other = next(rows.item(i) for i in range(rows.count()) if rows.item(i).data(ITEM_ID_ROLE) != item_id)
+    rows.setCurrentItem(other)
+    assert preview.editor.selected_item_id == other.data(ITEM_ID_ROLE)
+    # A click on nothing clears both.
+    preview.editor.select(None)
+    assert rows.currentItem() is None
