@@ -125,7 +125,10 @@ def amf_decode(data: bytes) -> list[Any]:
     return values
 
 
-def _amf_read_properties(data: bytes, position: int) -> tuple[AmfObject, int]:
+MAX_AMF_DEPTH = 32  # a server's status is a few levels deep; deeper is hostile or broken
+
+
+def _amf_read_properties(data: bytes, position: int, depth: int) -> tuple[AmfObject, int]:
     result = AmfObject()
     while True:
         (length,) = struct.unpack_from(">H", data, position)
@@ -134,10 +137,12 @@ def _amf_read_properties(data: bytes, position: int) -> tuple[AmfObject, int]:
             return result, position + 1
         key = data[position:position + length].decode("utf-8", "replace")
         position += length
-        result[key], position = _amf_read(data, position)
+        result[key], position = _amf_read(data, position, depth + 1)
 
 
-def _amf_read(data: bytes, position: int) -> tuple[Any, int]:
+def _amf_read(data: bytes, position: int, depth: int = 0) -> tuple[Any, int]:
+    if depth > MAX_AMF_DEPTH:
+        raise ValueError("AMF0 nested too deeply")
     marker = data[position]
     position += 1
     if marker == 0x00:
@@ -151,9 +156,9 @@ def _amf_read(data: bytes, position: int) -> tuple[Any, int]:
         (length,) = struct.unpack_from(">I", data, position)
         return data[position + 4:position + 4 + length].decode("utf-8", "replace"), position + 4 + length
     if marker == 0x03:
-        return _amf_read_properties(data, position)
+        return _amf_read_properties(data, position, depth)
     if marker == 0x08:
-        return _amf_read_properties(data, position + 4)
+        return _amf_read_properties(data, position + 4, depth)
     if marker in (0x05, 0x06):
         return None, position
     if marker == 0x0A:
@@ -161,7 +166,7 @@ def _amf_read(data: bytes, position: int) -> tuple[Any, int]:
         position += 4
         items = []
         for _index in range(count):
-            item, position = _amf_read(data, position)
+            item, position = _amf_read(data, position, depth + 1)
             items.append(item)
         return items, position
     raise ValueError(f"AMF0 marker {marker:#x} not supported")
