@@ -608,10 +608,12 @@ def draw_layout(draw, layout: TextLayout, origin_x: float, origin_y: float, box_
             if run.font is None:
                 # No font has these characters: draw boxes (tofu) so the gap is visible; lint L5 errors.
                 step = layout.size_px * 0.6
+                # The box's margins shrink with the text, so a tiny size (a card drawn small) still has a box.
+                inset = min(2.0, step / 6)
                 for i, _char in enumerate(run.text):
                     left = x0 + run.x + i * step
-                    draw.rectangle([left + 2, baseline - layout.size_px * 0.7, left + step - 4, baseline], outline=fill,
-                                   width=max(1, layout.size_px // 20))
+                    draw.rectangle([left + inset, baseline - layout.size_px * 0.7, left + step - 2 * inset, baseline],
+                                   outline=fill, width=max(1, layout.size_px // 20))
                 continue
             kwargs = _shape_kwargs(run.direction, language)
             run_dir = "rtl" if any(is_rtl_char(c) for c in run.text) or run.direction == "rtl" else "ltr"
