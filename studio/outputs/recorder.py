@@ -22,7 +22,9 @@ half second leaves an empty file, never a header without a picture, which no pla
 
 Timeline: both streams in milliseconds from capture times (``capture_ns``); the first video
 keyframe written is 0; audio captured before it is skipped.  So audio and video stay in sync
-the way they were captured.
+the way they were captured.  The wall-clock time of that 0 is the file's ``creation_time``
+(Matroska DateUTC, to the millisecond): the show's journal is in wall seconds, and product
+clips (:mod:`studio.clips`) map a pin to the recording with it.
 
 Failures (disk full, unwritable path, file deleted while recording, muxer errors) end the
 recording with :attr:`Recorder.failure` in words and ``on_state`` emitted; the stream that feeds it
@@ -37,6 +39,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,7 @@ from typing import Any
 import av
 
 from encoders.base import EncodedPacket
+from studio.core.clock import media_to_wall_ms
 from studio.core.errors import StudioError
 from studio.core.events import Signal
 from studio.core.i18n import _
@@ -350,6 +354,10 @@ class Recorder:
         }
         self._gate = FirstClusterGate(self._file)
         container = av.open(self._gate, mode="w", format=self.container_format, options=options)
+        # When recording time 0 happened on the wall clock (see the module doc), to the millisecond.
+        origin_ms = media_to_wall_ms(self._origin_ns if self._origin_ns is not None else first.capture_ns)
+        container.metadata["creation_time"] = datetime.fromtimestamp(origin_ms / 1000, timezone.utc).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
         try:
             video = container.add_mux_stream(first.codec, width=first.width, height=first.height)
             video.time_base = TIME_BASE
