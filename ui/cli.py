@@ -278,6 +278,53 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seconds_option(text: str) -> float:
+    from studio.clips import MAX_SECONDS_RANGE
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not MAX_SECONDS_RANGE[0] <= value <= MAX_SECONDS_RANGE[1]:
+        raise argparse.ArgumentTypeError(_("--max-seconds takes seconds from {low:.0f} to {high:.0f}, not “{value}”").format(
+            low=MAX_SECONDS_RANGE[0], high=MAX_SECONDS_RANGE[1], value=text))
+    return value
+
+
+def cmd_clips(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from studio.clips import make_clips
+    from studio.settings import load_settings
+
+    db = Path(args.show_db) if args.show_db else None
+    if db is None:
+        from studio.control import default_show_db
+
+        db = default_show_db()
+    settings, _warning = load_settings()
+    locale = args.locale or settings.locale or "en_US"
+    region = args.region or settings.region
+    started: set[int] = set()
+
+    def progress(done: int, count: int, _fraction: float) -> None:
+        if not args.json and done < count and done not in started:
+            started.add(done)
+            print(_("cutting clip {number} of {count}…").format(number=done + 1, count=count), file=sys.stderr)
+
+    result = make_clips(db, Path(args.recording), Path(args.out), max_seconds=args.max_seconds, locale=locale,
+                        region=region, cover_template=args.cover_template, on_progress=progress)
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    for clip in result.clips:
+        print(_("written {path} ({seconds:.1f} s, {title}); cover {cover}").format(
+            path=clip.path, seconds=clip.duration_s, title=clip.title, cover=Path(clip.cover_path).name))
+    for note in result.notes:
+        print(_("note: {text}").format(text=note), file=sys.stderr)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
     from bench import BENCHMARKS, run_benchmark
 
@@ -354,6 +401,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("count a product's orders within MIN minutes of its pin (default 5)"))
     review.add_argument("--compare", type=_count_option, default=5, metavar="N",
                         help=_("compare with the last N shows (default 5; 0: none)"))
+    clips = sub.add_parser("clips", help=_("after a show: one vertical clip per pinned product, from the show's recording"))
+    clips.add_argument("--show-db", help=_("the live show's database (default: the app's)"))
+    clips.add_argument("--recording", required=True, type=_checked("check_input_file", "--recording"),
+                       help=_("the show's recording (the .mkv Go live records)"))
+    clips.add_argument("--out", required=True, metavar="DIR", help=_("folder for the clips (MP4) and their covers (JPEG)"))
+    clips.add_argument("--max-seconds", type=_seconds_option, default=60.0, metavar="N",
+                       help=_("longest clip in seconds; a longer pin is cut after N seconds (default 60)"))
+    clips.add_argument("--locale", type=_checked("parse_locale"), help=_("the show's locale for prices (default: the app's)"))
+    clips.add_argument("--region", choices=sorted(REGIONS), help=_("region style of the cards and covers (default: from the locale)"))
+    clips.add_argument("--cover-template", metavar="ID|FILE", help=_("cover template id or cover file (default: the region's home template)"))
+    clips.add_argument("--json", action="store_true")
     sub.add_parser("cover", help=_("render, lint and batch-export cover images (see `bridgecast cover --help`)"), add_help=False)
     bench = sub.add_parser("bench", help=_("run a benchmark"))
     bench.add_argument("name")
@@ -453,6 +511,8 @@ def _run(argv: list[str]) -> int:
         return cmd_live(args)
     if args.command == "review":
         return cmd_review(args)
+    if args.command == "clips":
+        return cmd_clips(args)
     from ui.app import run_app
 
     return run_app([sys.argv[0], *argv])
