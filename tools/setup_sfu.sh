@@ -18,7 +18,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # --- Debian packages ------------------------------------------------------------------------
-PACKAGES=(janus libjs-janus-gateway iproute2 chromium chromium-driver curl ca-certificates)
+# coturn: the TURN server of the UDP-blocked tests (TURN over UDP/TCP/TLS, bench/testbed/turn.py).
+PACKAGES=(janus libjs-janus-gateway iproute2 chromium chromium-driver curl ca-certificates coturn)
 # simple-whip-server's Debian package depends on Debian's node-* packages, which conflict with
 # a Node.js from elsewhere (e.g. NodeSource); so we only need *a* node + npm here.
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
@@ -47,13 +48,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ -n "$policy_rc" ]; then $SUDO rm -f "$policy_rc"; fi
 fi
 
-# If a system Janus got started anyway (systemd machines), stop and disable it: the tests run
-# their own instance in a private network namespace with their own config.
+# If a system Janus or coturn got started anyway (systemd machines), stop and disable it: the
+# tests run their own instances in private network namespaces with their own configs.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  if systemctl is-enabled --quiet janus 2>/dev/null || systemctl is-active --quiet janus 2>/dev/null; then
-    echo "setup_sfu: stopping and disabling the system janus service"
-    $SUDO systemctl disable --now janus >/dev/null 2>&1 || true
-  fi
+  for service in janus coturn; do
+    if systemctl is-enabled --quiet "$service" 2>/dev/null || systemctl is-active --quiet "$service" 2>/dev/null; then
+      echo "setup_sfu: stopping and disabling the system $service service"
+      $SUDO systemctl disable --now "$service" >/dev/null 2>&1 || true
+    fi
+  done
 fi
 
 # --- simple-whip-server (WHIP front end for Janus) -----------------------------------------
@@ -121,6 +124,7 @@ janus --help 2>/dev/null | grep "^Janus version" >/dev/null || { echo "setup_sfu
   || { echo "setup_sfu: janus VideoRoom plugin not found" >&2; exit 1; }
 (cd "$WHIP_DIR" && node -e "require('express'); require('websocket'); require('body-parser'); require('./src/config.js')") \
   || { echo "setup_sfu: simple-whip-server modules are broken; delete $WHIP_DIR and re-run" >&2; exit 1; }
+command -v turnserver >/dev/null 2>&1 || { echo "setup_sfu: coturn's turnserver not found" >&2; exit 1; }
 ip netns list >/dev/null 2>&1 || { echo "setup_sfu: 'ip netns' does not work (needs root)" >&2; exit 1; }
 # Headless Chromium must start (the DOM dump proves it rendered a page).
 chrome_profile="$(mktemp -d)"
