@@ -421,8 +421,9 @@ class WhipPublisher:
                 self._loop_thread.stop()  # nothing more to do here: let the thread end
 
     def _use_learned_ice_servers(self) -> bool:
-        """The endpoint named STUN/TURN servers in its answer and none were configured: use
-        them for one more try (True)."""
+        """ICE failed before the first live although the endpoint named STUN/TURN servers
+        (used on that attempt already, gathered after the offer) and none were configured:
+        one more session with them in the offer from the start (True)."""
         if not self._learned_ice_servers or self.ice_servers:
             return False
         self.ice_servers = list(self._learned_ice_servers)
@@ -456,6 +457,8 @@ class WhipPublisher:
             self.resource_url = resource.url
             if resource.ice_servers:
                 self._learned_ice_servers = list(resource.ice_servers)
+                if not self.ice_servers:  # configured ones override the endpoint's (RFC 9725 §4.6)
+                    await session.adopt_endpoint_ice_servers(resource.ice_servers)  # this attempt already
             session.read_answer()
             self.accepted_rids = session.accepted_rids
             self.published_rids = session.published_rids
@@ -536,7 +539,7 @@ class WhipPublisher:
     def stats(self) -> dict[str, Any]:
         """A snapshot in the ``--stats-jsonl`` schema (unknown fields are None, never guessed),
         plus publisher details: accepted/published rids, per-layer keyframe requests, drops."""
-        return publisher_stats(
+        data = publisher_stats(
             state=self._state,
             layers=self.layers,
             video=self._video,
@@ -552,6 +555,10 @@ class WhipPublisher:
             sessions=self.sessions,
             events_channel=self.events_channel_stats(),
         )
+        session = self._session
+        # The ICE pair in use: a "relay" local candidate, and how it reaches its TURN server.
+        data["ice"] = session.ice_path() if session is not None and self._state == LIVE else None
+        return data
 
 
 def _is_loopback_url(url: str) -> bool:

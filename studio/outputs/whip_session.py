@@ -7,6 +7,36 @@ reads the answer — which layers it accepted, whether it kept transport-wide CC
 events channel — tells the host when fewer layers go out than were offered, applies it, and
 at the end DELETEs the resource and closes everything, each step time-boxed.  The publisher
 runs one per (re)connection on its network loop and keeps what outlives it.
+
+ICE servers.  Configured STUN/TURN servers are used from the offer on; every TURN URL gets a
+relay (UDP, TCP and TLS in parallel, :mod:`studio.outputs.aiortc_adapter.turn`), not only
+aiortc's first one.  Servers the *endpoint* names (``Link: <turn:…>; rel="ice-server"`` in the
+201, RFC 9725 §4.6) are used on the first attempt too, when the host configured none (the RFC
+lets configured long-term credentials override the endpoint's).  The choice, and why:
+
+* RFC 9725 §4.6 returns the servers only in the POST's answer, and notes that a client "may
+  need to call the setConfiguration method before calling the setLocalDescription method
+  ... in order to avoid having to perform an ICE restart" for them to apply — i.e. the
+  servers should reach the gathering that the checks use, restart or not.  The OPTIONS
+  pre-flight some drafts allowed (Eyevinn's whip client ``iceConfigFromEndpoint``,
+  simple-whip-client ``--follow-link``) was NOT RECOMMENDED there and is not sent here.
+* OBS's WHIP output (obs-webrtc, PR #10524 "Add Link Header support") creates its peer
+  connection with ``disableAutoGathering``, POSTs the offer, then gathers with the Link
+  header's servers (``gatherLocalCandidates(iceServers)``) before checks start; the relay is
+  never signalled: the server learns it as peer-reflexive from the first check
+  (RFC 8445 §7.3.1.3), which every full or lite ICE agent must accept.
+* aiortc gathers inside ``setLocalDescription`` (no trickle, no ``setConfiguration``), so
+  :meth:`WhipSession.adopt_endpoint_ice_servers` does OBS's step after the fact: between the
+  answer and ``setRemoteDescription`` it gives the ICE transport a freshly gathered
+  connection with the same ufrag/password and role, a relay on each TURN URL.  This needs no
+  PATCH support (an ICE restart through :mod:`~studio.outputs.aiortc_adapter.ice_restart`
+  would: ``Accept-Patch``, and it restarts only a connection whose DTLS is up, so not one
+  that never connected), no second POST (a re-offer would create and DELETE a session, and
+  some servers refuse a second publisher for a while), and costs one TURN allocation
+  (~1 round trip; at most 5 s when a TURN server does not answer).  STUN-only links are not
+  re-gathered for: toward an SFU our first check tells it our mapped address anyway.
+* If ICE still fails before the first live, one more session runs with the endpoint's
+  servers configured from the offer (the older behaviour, kept as the fallback).
 """
 from __future__ import annotations
 
@@ -22,6 +52,14 @@ from studio.outputs.aiortc_adapter.receive import loopback_candidates
 from studio.outputs.aiortc_adapter.send import RID_URI, PacketSender, attach_packet_sender
 from studio.outputs.aiortc_adapter.simulcast import SimulcastVideo
 from studio.outputs.aiortc_adapter.tracks import EncodedAudioTrack
+from studio.outputs.aiortc_adapter.turn import (
+    gather_with_relays,
+    regather,
+    selected_path,
+    stun_server,
+    turn_servers,
+    without_turn,
+)
 from studio.outputs.clocks import AUDIO_CLOCK_RATE, RtpClock, WallClock
 from studio.outputs.errors import OutputError
 from studio.outputs.events_channel import EventsChannel
@@ -76,8 +114,11 @@ class WhipSession:
         self.events = events
         self.wall_clock = wall_clock
         self.on_keyframe_request = on_keyframe_request
-        servers = [server.to_aiortc() if hasattr(server, "to_aiortc") else server for server in ice_servers]
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+        # TURN URLs are allocated by the adapter (all of them, not only aiortc's first one).
+        self._turns = turn_servers(ice_servers)
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=without_turn(ice_servers), bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
         self.client: Any = None
         self.resource: Any = None
         self._post: "asyncio.Future[Any] | None" = None  # the POST while its answer is out
@@ -126,9 +167,48 @@ class WhipSession:
         video = self._add_tracks()
         pc = self.pc
         with loopback_candidates(self.plan.allow_loopback):
-            await pc.setLocalDescription(await pc.createOffer())
+            offer = await pc.createOffer()
+            if self._turns:  # the relays go into the offer with the host candidates
+                self._announce_relays(await gather_with_relays(pc, self._turns))
+            await pc.setLocalDescription(offer)
         self._offer_sdp = video.munge_offer(pc.localDescription.sdp)
         return self._offer_sdp
+
+    async def adopt_endpoint_ice_servers(self, servers: Sequence[Any]) -> bool:
+        """Use the TURN servers the endpoint named in its answer (RFC 9725 §4.6) on this very
+        attempt: call after :meth:`publish`, before :meth:`apply_answer`, when the host
+        configured none.  True when a relay is now among the candidates (see the module
+        docstring for why this and not an ICE restart or a second offer)."""
+        turns = turn_servers(servers)
+        if not turns:
+            return False
+        log.info("using the %d TURN server(s) the WHIP endpoint named", len(turns))
+        with loopback_candidates(self.plan.allow_loopback):
+            allocated = await regather(self.pc, turns, stun=stun_server(servers))
+        self._announce_relays(allocated, turns)
+        if allocated:
+            self._turns = turns
+        return bool(allocated)
+
+    def _announce_relays(self, allocated: Sequence[Any], turns: Sequence[Any] | None = None) -> None:
+        """Tell the host when no TURN server gave a relay: where UDP is blocked, that is why
+        the connection will not come up."""
+        turns = self._turns if turns is None else turns
+        if allocated or not turns:
+            return
+        message = _("No TURN server gave a relay address ({servers}); connecting without one.").format(
+            servers=", ".join(turn.label for turn in turns)
+        )
+        log.warning("%s", message)
+        self.notices.emit(code="turn_unavailable", message=message)
+
+    def ice_path(self) -> dict[str, Any] | None:
+        """The ICE pair in use (candidate types, relay transport), or None before one."""
+        try:
+            return selected_path(self.pc)
+        except Exception:  # stats must never fail the caller
+            log.debug("no ICE path", exc_info=True)
+            return None
 
     async def delete_stale(self, stale_resource: Any) -> None:
         """DELETE the session a lost connection left on the server before POSTing a new one:

@@ -117,6 +117,7 @@ class IceRestarter:
         import aioice
 
         from studio.outputs.aiortc_adapter.receive import loopback_candidates
+        from studio.outputs.aiortc_adapter.turn import add_relays, turn_servers_of
         from studio.outputs.errors import OutputError, StopReason
         from studio.outputs.whip import SdpFragment
 
@@ -138,6 +139,7 @@ class IceRestarter:
         try:
             with loopback_candidates(self.allow_loopback):
                 await new.gather_candidates()
+                await add_relays(new, turn_servers_of(old))  # every TURN URL, as on the first gathering
             mid = next((t.mid for t in self.pc.getTransceivers() if t.mid is not None), None)
             local = SdpFragment(
                 ice_ufrag=new.local_username,

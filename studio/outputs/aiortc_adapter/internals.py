@@ -138,6 +138,9 @@ def check_internals() -> list[str]:
         problems.append("RTCPeerConnection no longer reads aiortc.codecs.CODECS (install_codecs would not apply)")
     if not hasattr(aiortc_rtp.HeaderExtensions(), "rtp_stream_id"):
         problems.append("aiortc.rtp.HeaderExtensions has no rtp_stream_id")
+    from studio.outputs.aiortc_adapter import turn  # every TURN URL's relay, servers learned late
+
+    problems.extend(turn.check_internals())
     try:
         sender, transceiver = _probe_sender()
     except Exception as exc:  # noqa: BLE001 - reported below

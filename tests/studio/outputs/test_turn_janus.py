@@ -1,0 +1,135 @@
+"""TURN when UDP is blocked, against the real SFU and a real TURN server (issue 15, "Session
+edges"): Janus + simple-whip-server + coturn in the server namespace; the publisher in the
+client namespace, whose veth drops every UDP packet both ways (bench/testbed/turn.py).
+
+* configured ``turn:…?transport=tcp`` / ``turns:…`` servers: live through a relay over TCP,
+  and over TLS (coturn's test certificate trusted through ``SSL_CERT_FILE``, the same default
+  verification a real TURN provider's certificate gets);
+* no servers configured, the endpoint naming TURN over UDP, TCP and TLS in its ``Link``
+  header (RFC 9725 §4.6): live on the *first* session, through the TCP relay;
+* the control: the same blocked network without TURN never connects (ICE fails, in words).
+
+A subscriber through Janus (in the server namespace, UDP there untouched) decodes the show in
+each case; the publisher's stats name the relay and how it reaches its TURN server.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bench.testbed import harness
+from bench.testbed.harness import CLIENT_IF, JanusSubscriber, call_in_netns
+from bench.testbed.turn import TurnServer, block_udp, udp_dropped
+from studio.golive.session import LiveSession
+from studio.outputs.errors import StopReason
+from studio.outputs.publisher import LIVE
+from studio.outputs.whip import IceServer
+from tests.sfu.fixtures import require_sfu
+from tests.studio.outputs.test_publish_janus import Program, three_layers
+
+ICE_TIMEOUT_S = 15.0
+
+
+@pytest.fixture(scope="module")
+def turn_stack(tmp_path_factory):
+    """A split SFU stack (the publisher's traffic crosses the veth) and coturn beside Janus."""
+    require_sfu()
+    workdir = tmp_path_factory.mktemp("turn-sfu")
+    with harness.sfu_stack(workdir / "sfu", split=True) as sfu:
+        with TurnServer(sfu.ns, sfu.netns.server_ip, workdir / "turn") as turn:
+            yield sfu, turn
+
+
+@pytest.fixture
+def program():
+    program = Program(640, 360).start()
+    yield program
+    program.stop()
+
+
+@pytest.fixture
+def udp_blocked(turn_stack):
+    sfu, _turn = turn_stack
+    with block_udp(sfu.client_ns, CLIENT_IF):
+        yield
+
+
+def go_live(sfu, program, url: str, **options) -> LiveSession:
+    session = LiveSession((program.compositor, program.mixer), url, None, three_layers(640, 360), "h264", "libx264",
+                          ice_timeout_s=ICE_TIMEOUT_S, **options)
+    session.started_at = time.monotonic()
+    call_in_netns(sfu.client_ns, session.start, timeout=30)
+    return session
+
+
+def report(name: str, session: LiveSession) -> None:
+    """Printed (run with -s), never asserted: how long Go live took through the relay."""
+    print(f"{name}: live after {time.monotonic() - session.started_at:.1f} s, ice {session.publisher.stats()['ice']}")
+
+
+def decodes(sfu, display: str) -> int:
+    with JanusSubscriber(sfu.janus, display=display) as sub:
+        sub.wait_frames(10, timeout=20)
+        return sub.total_frames
+
+
+@pytest.mark.parametrize("kind", ["tcp", "tls"])
+def test_udp_blocked_goes_live_through_a_configured_turn_server(turn_stack, udp_blocked, program, kind, monkeypatch):
+    sfu, turn = turn_stack
+    monkeypatch.setenv("SSL_CERT_FILE", str(turn.ca_path))  # trust the test TURN certificate
+    endpoint = f"turn-configured-{kind}"
+    url = sfu.whip.create_endpoint(endpoint)
+    server = turn.ice_server(kind)
+    session = go_live(sfu, program, url, ice_servers=[IceServer(server["urls"], server["username"], server["credential"])])
+    try:
+        assert session.wait_live(ICE_TIMEOUT_S + 15), f"state {session.state}: {session.failure}"
+        report(f"configured {kind}", session)
+        ice = session.publisher.stats()["ice"]
+        assert ice["local_candidate_type"] == "relay", ice
+        assert ice["relay_transport"] == kind and ice["turn_server"] == turn.url(kind), ice
+        assert turn.password not in str(session.publisher.stats())
+        assert decodes(sfu, endpoint) >= 10
+        assert udp_dropped(sfu.client_ns, CLIENT_IF) > 0  # UDP was tried, and dropped
+    finally:
+        session.stop()
+        sfu.whip.destroy_endpoint(endpoint)
+
+
+def test_udp_blocked_goes_live_on_the_first_session_through_the_link_headers_turn(turn_stack, udp_blocked, program,
+                                                                                  monkeypatch):
+    sfu, turn = turn_stack
+    monkeypatch.setenv("SSL_CERT_FILE", str(turn.ca_path))
+    endpoint = "turn-link"
+    # RFC 9725's example order: TURN over UDP first (useless here), then TCP, then TLS.
+    url = sfu.whip.create_endpoint(endpoint, iceServers=turn.link_servers("udp", "tcp", "tls"))
+    session = go_live(sfu, program, url)  # nothing configured
+    try:
+        assert session.wait_live(ICE_TIMEOUT_S + 15), f"state {session.state}: {session.failure}"
+        report("link header", session)
+        publisher = session.publisher
+        assert publisher.sessions == 1, "live on the first attempt, not after an ICE failure"
+        assert publisher.ice_servers == [], "the endpoint's servers were not turned into configured ones"
+        ice = publisher.stats()["ice"]
+        assert ice["local_candidate_type"] == "relay", ice
+        assert ice["relay_transport"] == "tcp", ice  # preferred over TLS, UDP gave no relay
+        assert decodes(sfu, endpoint) >= 10
+    finally:
+        session.stop()
+        sfu.whip.destroy_endpoint(endpoint)
+
+
+def test_udp_blocked_without_turn_never_connects(turn_stack, udp_blocked, program):
+    sfu, _turn = turn_stack
+    endpoint = "turn-none"
+    url = sfu.whip.create_endpoint(endpoint)
+    session = go_live(sfu, program, url)
+    try:
+        assert not session.wait_live(ICE_TIMEOUT_S + 15)
+        assert session.publisher.state != LIVE
+        assert session.publisher.failure is not None
+        assert session.publisher.failure.reason is StopReason.ICE_FAILED, session.publisher.failure
+        assert str(session.publisher.failure)  # in words
+    finally:
+        session.stop()
+        sfu.whip.destroy_endpoint(endpoint)
