@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from studio.review import DEFAULT_PIN_WINDOW_MIN, ReviewError, charts, report, review_show
 from studio.review.records import Review, clock_text
 from studio.review.sources import ShowFile, show_history
+from ui.review_clips import ClipsAction
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,9 @@ class ReviewWindow(QMainWindow):
         buttons.addWidget(self.pin_window_label)
         buttons.addWidget(self.pin_window)
         buttons.addStretch(1)
+        self.clips = ClipsAction(self, self.status_label.setText)
+        for widget in self.clips.widgets():
+            buttons.addWidget(widget)
         for button in (self.save_html_button, self.save_pdf_button, self.save_csv_button):
             buttons.addWidget(button)
         right = QWidget()
@@ -117,6 +121,7 @@ class ReviewWindow(QMainWindow):
         self.save_html_button.setText(self.tr("Save as HTML…"))
         self.save_pdf_button.setText(self.tr("Save as PDF…"))
         self.save_csv_button.setText(self.tr("Save tables as CSV…"))
+        self.clips.retranslate()
         for index, title in enumerate((self.tr("Viewers"), self.tr("Orders and comments"), self.tr("Plan and actual"),
                                        self.tr("Stream quality"), self.tr("Segments"), self.tr("Products"))):
             self.tabs.setTabText(index, title)
@@ -126,6 +131,7 @@ class ReviewWindow(QMainWindow):
     def _set_enabled(self, is_enabled: bool) -> None:
         for widget in (self.save_html_button, self.save_pdf_button, self.save_csv_button):
             widget.setEnabled(is_enabled)
+        self.clips.set_show(self.shown_path if is_enabled else None)
 
     # -- the history ------------------------------------------------------------------------------
     def refresh_history(self) -> None:

@@ -57,8 +57,9 @@ def _tone(index: int) -> np.ndarray:
     return np.repeat(mono[:, None], 2, axis=1)
 
 
-def record_show(folder: Path) -> RecordedShow:
-    """Record :data:`LENGTH_S` seconds and journal :data:`PINS`; returns the files."""
+def record_show(folder: Path, db_path: Path | None = None) -> RecordedShow:
+    """Record :data:`LENGTH_S` seconds and journal :data:`PINS` (in ``db_path``, default
+    ``folder/show.db``); returns the files."""
     folder.mkdir(parents=True, exist_ok=True)
     recording = folder / "show-rehearsal.mkv"
     recorder = Recorder(recording)
@@ -91,7 +92,8 @@ def record_show(folder: Path) -> RecordedShow:
     catalog = folder / "catalog.csv"
     catalog.write_text(CATALOG, encoding="utf-8")
     clock = [start_wall_s - 30.0]  # the catalog was loaded half a minute before the recording
-    show = LiveShow(None, folder / "show.db", catalog, clock=lambda: clock[0])
+    db_path = db_path or folder / "show.db"
+    show = LiveShow(None, db_path, catalog, clock=lambda: clock[0])
     for sku, pinned_s, unpinned_s in PINS:
         clock[0] = start_wall_s + pinned_s
         show.pin(sku)
@@ -99,4 +101,4 @@ def record_show(folder: Path) -> RecordedShow:
         show.unpin()
     clock[0] = start_wall_s + LENGTH_S + 5
     show.stop()
-    return RecordedShow(folder / "show.db", recording, catalog, start_wall_s)
+    return RecordedShow(db_path, recording, catalog, start_wall_s)
