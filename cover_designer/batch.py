@@ -53,9 +53,41 @@ def read_products(path: str | Path) -> list[dict[str, str]]:
             if not reader.fieldnames:
                 raise DocumentError(_("The CSV file “{path}” has no header row.").format(path=path))
             rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k} for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError:
+        raise DocumentError(_("The CSV file “{path}” is not UTF-8 text (it looks like a spreadsheet or other binary "
+                              "file). Save it as “CSV UTF-8” and try again.").format(path=path)) from None
+    except OSError as exc:
+        raise DocumentError(_("Cannot read the CSV file “{path}”: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
+    except csv.Error as exc:
         raise DocumentError(_("Cannot read the CSV file “{path}”: {reason}").format(path=path, reason=exc)) from None
     return rows
+
+
+def row_keys(rows: list[dict[str, str]]) -> tuple[list[str], list[str]]:
+    """The file-name key of every row and a note for each row whose key another row took first.
+
+    Two rows with the same SKU (or SKUs that make the same file name, ``a/1`` and ``a-1``) would write
+    the same cover file, the later silently replacing the earlier: the later row's files get its row
+    number (``A1-row3-youtube.jpg``) and the note says so."""
+    keys: list[str] = []
+    first_row: dict[str, int] = {}
+    notes: list[str] = []
+    for number, row in enumerate(rows, start=1):
+        key = _safe_name(row.get("sku") or row.get("id") or f"row{number}")
+        folded = key.casefold()  # case-insensitive file systems (macOS, Windows) would collide too
+        if folded in first_row:
+            distinct = f"{key}-row{number}"
+            while distinct.casefold() in first_row:  # another row's SKU may already be "A1-row3"
+                distinct += "-2"
+            notes.append(_("Row {row} makes the same file name as row {first} (“{key}”); its covers are named "
+                           "“{distinct}-…” so neither replaces the other.").format(
+                row=number, first=first_row[folded], key=key, distinct=distinct))
+            key = distinct
+            folded = key.casefold()
+        first_row.setdefault(folded, number)
+        keys.append(key)
+    return keys, notes
 
 
 def check_columns(doc: CoverDocument, header: list[str]) -> list[str]:
@@ -69,10 +101,10 @@ def _safe_name(text: str) -> str:
 
 
 def render_row(doc_json: str, row_number: int, row: dict[str, str], presets: list[str], out_dir: str, fmt: str,
-               base_dir: str | None, run_lint: bool) -> list[RowResult]:
-    """Render one product row at each preset (runs in a worker process)."""
+               base_dir: str | None, run_lint: bool, key: str | None = None) -> list[RowResult]:
+    """Render one product row at each preset (runs in a worker process); ``key`` names its files."""
     doc = CoverDocument.model_validate_json(doc_json)
-    key = _safe_name(row.get("sku") or row.get("id") or f"row{row_number}")
+    key = key or _safe_name(row.get("sku") or row.get("id") or f"row{row_number}")
     values = product_variables(row)
     results: list[RowResult] = []
     row_errors: list[str] = []
@@ -138,7 +170,8 @@ def run_batch(doc: CoverDocument, rows: list[dict[str, str]], presets: list[str]
     started = time.perf_counter()
     workers = workers or min(len(rows), os.cpu_count() or 1) or 1
     results: list[RowResult] = []
-    jobs = [(doc_json, i + 1, row, presets, str(out_dir), fmt, base_dir, run_lint) for i, row in enumerate(rows)]
+    keys, _notes = row_keys(rows)
+    jobs = [(doc_json, i + 1, row, presets, str(out_dir), fmt, base_dir, run_lint, keys[i]) for i, row in enumerate(rows)]
     if workers <= 1 or len(rows) <= 1:
         for job in jobs:
             results.extend(render_row(*job))
@@ -149,7 +182,7 @@ def run_batch(doc: CoverDocument, rows: list[dict[str, str]], presets: list[str]
                 try:
                     results.extend(future.result())
                 except Exception as exc:  # a crashed worker fails its own row only
-                    results.extend(RowResult(number, f"row{number}", p, False,
+                    results.extend(RowResult(number, keys[number - 1], p, False,
                                              errors=[_("Row {row}: unexpected error: {reason}").format(row=number, reason=exc)])
                                    for p in presets)
     return results, time.perf_counter() - started

@@ -3,14 +3,16 @@
 Exit codes:
   0  done; every cover written (warnings may have been printed)
   1  done with problems: lint errors, a layer that could not be drawn, or some batch rows failed
-     (every other cover was still written)
+     (every other cover was still written); or a file could not be written (said in words)
   2  bad input: unreadable/invalid document or CSV, unknown template/preset/region, bad arguments
+     (``--out`` naming a folder included)
   3  export blocked: no cover written (L6 complex text without raqm, L7 over the byte limit)
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -156,6 +158,31 @@ def load_source(source: str, region: str | None = None, language: str | None = N
     return doc, base_dir
 
 
+class _OutError(CoverError):
+    """``--out`` names a place no cover can be written to; ``exit_code`` says usage (2) or runtime (1)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _check_out_file(out: str) -> None:
+    """Refuse an ``--out`` that is a folder (usage) or inside a place we may not write (runtime)."""
+    target = Path(out)
+    if target.is_dir():
+        raise _OutError(_("--out names a folder ({path}); name the cover file, e.g. {example}.").format(
+            path=out, example=target / "cover.png"), EXIT_BAD_INPUT)
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:  # missing folders are created on writing
+        folder = folder.parent
+    if not folder.is_dir():
+        raise _OutError(_("cannot write the cover to {path}: {folder} is not a folder.").format(
+            path=out, folder=folder), EXIT_PROBLEMS)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _OutError(_("cannot write the cover to {path}: no permission to write in {folder}.").format(
+            path=out, folder=folder), EXIT_PROBLEMS)
+
+
 def _print_findings(findings, stream) -> None:
     for finding in findings:
         where = f" [{finding.path}]" if finding.path else ""
@@ -172,6 +199,7 @@ def _cmd_render(args) -> int:
     from .render import render
     from .resize import for_preset
 
+    _check_out_file(args.out)  # before any work: a render that cannot be saved is wasted
     doc, base_dir = load_source(args.source, args.region, args.language)
     doc = _with_product(doc, args)
     preset = get_preset(args.preset)
@@ -202,6 +230,9 @@ def _cmd_render(args) -> int:
         except ExportError as exc:
             print(_("error: {reason}").format(reason=exc.message), file=sys.stderr)
             return EXIT_BLOCKED
+        except OSError as exc:  # written next to the target and renamed: nothing half-written is left
+            raise _OutError(_("cannot write the cover to {path}: {reason}.").format(
+                path=out, reason=exc.strerror or exc), EXIT_PROBLEMS) from None
         written.append({"out": str(out), "cover": number, "bytes": len(encoded.data), "format": encoded.format,
                         "quality": encoded.quality, "findings": [f.as_dict() for f in findings]})
     if args.json:
@@ -236,7 +267,7 @@ def _cmd_lint(args) -> int:
 
 
 def _cmd_batch(args) -> int:
-    from .batch import check_columns, read_products, run_batch
+    from .batch import check_columns, read_products, row_keys, run_batch
 
     doc, base_dir = load_source(args.template, args.region, args.language)
     rows = read_products(args.csv)
@@ -248,6 +279,8 @@ def _cmd_batch(args) -> int:
         return EXIT_BAD_INPUT
     presets = [p.strip() for p in args.presets.split(",") if p.strip()]
     fmt = "jpeg" if args.format == "jpg" else args.format
+    for note in row_keys(rows)[1]:
+        print(_("warning: {reason}").format(reason=note), file=sys.stderr)
     results, seconds = run_batch(doc, rows, presets, args.out, fmt, base_dir, args.workers, args.lint)
     failed = [r for r in results if not r.ok]
     for result in failed:
@@ -332,9 +365,16 @@ def main(argv: list[str] | None = None, read_catalog: "CatalogReader | None" = N
     args.read_catalog = read_catalog
     try:
         return COMMANDS[args.command](args)
+    except _OutError as exc:
+        print(_("error: {reason}").format(reason=exc.message), file=sys.stderr)
+        return exc.exit_code
     except CoverError as exc:
         print(_("error: {reason}").format(reason=str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # a file that could not be written (a full disk, a read-only place): nothing half-written
+        where = exc.filename or _("the output")
+        print(_("error: cannot write {path}: {reason}").format(path=where, reason=exc.strerror or exc), file=sys.stderr)
+        return EXIT_PROBLEMS
 
 
 if __name__ == "__main__":  # pragma: no cover

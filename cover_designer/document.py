@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from studio.core import limits
 from studio.core.i18n import _
 
 from .errors import DocumentError
@@ -85,6 +86,23 @@ class Font(_Model):
     min_size: float = Field(24, gt=0, le=1000)
 
 
+def bounded_text(text: str) -> str:
+    """``text`` if a cover can lay it out in bounded time; ``DocumentError`` in words otherwise."""
+    if len(text) > limits.MAX_COVER_TEXT_CHARS:
+        raise DocumentError(_("A text on a cover is at most {limit} characters; this one has {count}.").format(
+            limit=limits.MAX_COVER_TEXT_CHARS, count=len(text)))
+    return text
+
+
+def bounded_qr_payload(data: str) -> str:
+    """``data`` if a QR code can hold it; ``DocumentError`` in words otherwise."""
+    size = len(data.encode("utf-8", "surrogatepass"))
+    if size > limits.MAX_QR_PAYLOAD_BYTES:
+        raise DocumentError(_("A QR code holds at most {limit} bytes; this link has {count}. Use a shorter link.").format(
+            limit=limits.MAX_QR_PAYLOAD_BYTES, count=size))
+    return data
+
+
 class LayerBase(_Model):
     id: str = ""
     name: str = ""
@@ -116,6 +134,8 @@ class TextLayer(LayerBase):
     direction: Literal["auto", "ltr", "rtl"] = "auto"
     language: str | None = None  # BCP 47, e.g. "ar", "th", "vi", "ja"
     uppercase: bool = False
+
+    _bounded = field_validator("text")(classmethod(lambda cls, text: bounded_text(text)))
 
 
 class ImageLayer(LayerBase):
@@ -150,6 +170,8 @@ class ShapeLayer(LayerBase):
     font: Font = Font(size=56, min_size=16)
     language: str | None = None
 
+    _bounded = field_validator("text")(classmethod(lambda cls, text: bounded_text(text)))
+
 
 class PriceLayer(LayerBase):
     type: Literal["price"] = "price"
@@ -170,6 +192,8 @@ class QRLayer(LayerBase):
     foreground: Color = "#000000"
     background: Color = "#FFFFFF"
     mirror_exempt: bool = True
+
+    _bounded = field_validator("data")(classmethod(lambda cls, data: bounded_qr_payload(data)))
 
 
 class Background(_Model):
@@ -274,26 +298,57 @@ def parse_document(data: Any) -> CoverDocument:
     JSON path of the first problem."""
     if not isinstance(data, dict):
         raise DocumentError(_("A cover document must be a JSON object."), "$")
+    _check_depth(data)
     data = migrate(data)
     try:
         return CoverDocument.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         path = json_path(tuple(first["loc"]))
+        ours = (first.get("ctx") or {}).get("error")
+        if isinstance(ours, DocumentError):  # our own words, not pydantic's "Value error, …"
+            raise DocumentError(ours.message, path) from None
         raise DocumentError(_("Invalid value: {reason}.").format(reason=first["msg"]), path) from None
+
+
+def _check_depth(data: Any) -> None:
+    """Refuse nesting deeper than any cover has (walked without recursion, so any depth is safe)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limits.MAX_JSON_DEPTH:
+            raise DocumentError(_("The cover document is nested more than {limit} levels deep; it is not a cover.").format(
+                limit=limits.MAX_JSON_DEPTH), "$")
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
 
 
 def load_document(path: str | Path) -> CoverDocument:
     """Read a cover JSON file."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DocumentError(_("Cannot read the cover file “{path}”: {reason}").format(path=path, reason=exc)) from None
+        with Path(path).open("rb") as file:
+            raw = file.read(limits.MAX_COVER_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise DocumentError(_("Cannot read the cover file “{path}”: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
+    if len(raw) > limits.MAX_COVER_DOCUMENT_BYTES:
+        raise DocumentError(_("The cover file “{path}” is larger than {limit} MB; it is not a cover document.").format(
+            path=path, limit=limits.MAX_COVER_DOCUMENT_BYTES // 1_000_000))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DocumentError(_("The cover file “{path}” is not text (UTF-8); it is not a cover document.").format(
+            path=path)) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DocumentError(_("The cover file is not valid JSON (line {line}, column {column}).").format(
             line=exc.lineno, column=exc.colno), "$") from None
+    except RecursionError:
+        raise DocumentError(_("The cover document is nested more than {limit} levels deep; it is not a cover.").format(
+            limit=limits.MAX_JSON_DEPTH), "$") from None
     return parse_document(data)
 
 

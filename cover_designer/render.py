@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from studio.core import limits
 from studio.core.i18n import _
 
 from . import text as textlib
-from .document import ANCHOR_POINTS, MIRRORED_ANCHOR, CoverDocument, Frame, fill
+from .document import ANCHOR_POINTS, MIRRORED_ANCHOR, CoverDocument, Frame, bounded_qr_payload, bounded_text, fill
 from .errors import CoverError, ImageLoadError
 from .presets import Preset, Rect, get_preset
 from .text_tiles import (  # noqa: F401 - format_price, parse_color and Tile are used from here too
@@ -28,7 +29,7 @@ from .text_tiles import (  # noqa: F401 - format_price, parse_color and Tile are
 )
 
 # Larger images are refused before decoding (decompression bombs); 40 MP is ~7700x5200.
-MAX_IMAGE_PIXELS = 40_000_000
+MAX_IMAGE_PIXELS = limits.MAX_IMAGE_PIXELS
 MAX_IMAGE_BYTES = 60 * 1024 * 1024
 SAFE_MARGIN = 0.035
 
@@ -384,7 +385,8 @@ def _render_image(layer, frame: Rect, values: dict, base_dir: str | None) -> Til
 
 # ---------------------------------------------------------------- text
 def _render_text(layer, frame: Rect, preset: Preset, doc: CoverDocument, values: dict) -> Tile:
-    content = fill(layer.text, values)
+    # Variables ({product_name} from a catalog, --set) can make a short text long: bound it filled.
+    content = bounded_text(fill(layer.text, values))
     if layer.uppercase:
         content = content.upper()
     direction = layer.direction
@@ -429,7 +431,7 @@ def _render_shape(layer, frame: Rect, preset: Preset, doc: CoverDocument, values
         draw.polygon([(0, 0), (w, 0), (w - notch, h / 2), (w, h), (0, h), (notch, h / 2)], fill=fill_rgba, outline=outline)
         inner = Rect(notch, 0, max(1, w - 2 * notch), h)
     info: dict = {"role": "badge", "has_plate": True, "color": None, "text": ""}
-    content = fill(layer.text, values)
+    content = bounded_text(fill(layer.text, values))
     if content.strip():
         sub = Rect(frame.x + inner.x, frame.y + inner.y, inner.w, inner.h)
         badge_text = text_tile(content, sub, preset, layer.font, layer.text_color, layer.language or doc.language,
@@ -449,13 +451,19 @@ def _render_shape(layer, frame: Rect, preset: Preset, doc: CoverDocument, values
 def _render_qr(layer, frame: Rect, values: dict) -> Tile:
     import qrcode
 
-    data = fill(layer.data, values).strip()
+    from qrcode.exceptions import DataOverflowError
+
+    data = bounded_qr_payload(fill(layer.data, values).strip())
     side = max(1, round(min(frame.w, frame.h)))
     if not data or "{" in data:
         raise CoverError(_("The QR code has no link (set {variable}).").format(variable="{share_url}"))
     qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(data)
-    qr.make(fit=True)
+    try:
+        qr.make(fit=True)
+    except (DataOverflowError, ValueError):  # the encoder's own overhead can tip a payload near the limit over
+        raise CoverError(_("A QR code holds at most {limit} bytes; this link has {count}. Use a shorter link.").format(
+            limit=limits.MAX_QR_PAYLOAD_BYTES, count=len(data.encode("utf-8", "surrogatepass")))) from None
     matrix = qr.get_matrix()
     n = len(matrix)
     small = Image.new("RGBA", (n, n), parse_color(layer.background))

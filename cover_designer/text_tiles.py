@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from studio.core import limits
 from studio.core.i18n import _
 
 from . import text as textlib
@@ -95,6 +96,11 @@ def text_tile(content: str, frame: Rect, preset: Preset, font, color: str, langu
     return Tile(tile, round(frame.x) - pad, round(frame.y) - pad, info)
 
 
+def _shortened(text: str, keep: int = 24) -> str:
+    """A long value quoted in a message: its start, then an ellipsis."""
+    return text if len(text) <= keep else text[:keep] + "…"
+
+
 def format_price(amount: str, currency: str, locale: str) -> str:
     """Amount + ISO currency formatted by CLDR (Babel) for a locale."""
     from babel import Locale, UnknownLocaleError
@@ -105,12 +111,18 @@ def format_price(amount: str, currency: str, locale: str) -> str:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
-        raise CoverError(_("“{amount}” is not a price (use digits, e.g. 1299.99).").format(amount=amount))
+        raise CoverError(_("“{amount}” is not a price (use digits, e.g. 1299.99).").format(amount=_shortened(str(amount))))
+    if abs(number) > limits.MAX_AMOUNT:
+        raise CoverError(_("A price is at most {limit}; “{amount}” is larger.").format(
+            limit=f"{limits.MAX_AMOUNT:,}", amount=_shortened(str(amount))))
     try:
         Locale.parse(locale.replace("-", "_"))
         return format_currency(number, currency.upper(), locale=locale.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
         raise CoverError(_("Unknown locale “{locale}” for prices.").format(locale=locale)) from None
+    except InvalidOperation:  # digits past the decimal context (1E-999999999): no price has them
+        raise CoverError(_("“{amount}” is not a price (use digits, e.g. 1299.99).").format(
+            amount=_shortened(str(amount)))) from None
     except UnknownCurrencyError:
         raise CoverError(_("Unknown currency “{currency}”.").format(currency=currency)) from None
 

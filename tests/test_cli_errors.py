@@ -63,6 +63,23 @@ BAD_COMMAND_LINES = [
     ("live --stats-jsonl {tmp}/file/s.jsonl", RUNTIME, "cannot write stream statistics to {tmp}/file/s.jsonl: Not a directory"),
     ("live --stats-jsonl /sys/bridgecast-test.jsonl", RUNTIME, "cannot write stream statistics to /sys/bridgecast-test.jsonl"),
     ("review {tmp}/missing.jsonl", RUNTIME, "cannot read {tmp}/missing.jsonl"),
+    # Covers: refused before any layout, in words (a million-character text once rendered for over 60 s).
+    ("cover render {tmp}/cover.json --preset youtube --out {tmp}/folder", USAGE,
+     "--out names a folder ({tmp}/folder); name the cover file, e.g. {tmp}/folder/cover.png"),
+    ("cover render {tmp}/cover.json --preset youtube --out {tmp}/file/c.png", RUNTIME,
+     "cannot write the cover to {tmp}/file/c.png: {tmp}/file is not a folder"),
+    ("cover render {tmp}/cover.json --preset youtube --out /sys/bridgecast-cover.png", RUNTIME,
+     "cannot write the cover to /sys/bridgecast-cover.png: Permission denied"),
+    ("cover render {tmp}/long.json --preset youtube --out {tmp}/c.png", USAGE,
+     "layers[0].text: A text on a cover is at most 500 characters; this one has 1000000."),
+    ("cover lint {tmp}/long.json --preset youtube", USAGE, "A text on a cover is at most 500 characters"),
+    ("cover render {tmp}/deep.json --preset youtube --out {tmp}/c.png", USAGE, "nested more than 32 levels deep"),
+    ("cover render {tmp}/qr.json --preset youtube --out {tmp}/c.png", USAGE,
+     "layers[0].data: A QR code holds at most 2331 bytes; this link has 5000. Use a shorter link."),
+    ("cover render {tmp}/cover.json --preset youtube --product-catalog {tmp}/binary.csv --sku A1 --out {tmp}/c.png",
+     USAGE, "binary.csv is not a text catalog"),
+    ("cover batch {tmp}/binary.csv --template na_eu-apparel --presets youtube --out {tmp}/batch", USAGE,
+     "binary.csv” is not UTF-8 text"),
 ]
 
 
@@ -76,6 +93,11 @@ def table_results(tmp_path_factory):
     scratch = tmp_path_factory.mktemp("cli-errors")
     (scratch / "folder").mkdir()
     (scratch / "file").write_text("x")
+    (scratch / "cover.json").write_text(json.dumps({"layers": [{"type": "text", "text": "Sale"}]}))
+    (scratch / "long.json").write_text(json.dumps({"layers": [{"type": "text", "text": "x" * 1_000_000}]}))
+    (scratch / "deep.json").write_text('{"layers": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    (scratch / "qr.json").write_text(json.dumps({"layers": [{"type": "qr", "data": "h" * 5000}]}))
+    (scratch / "binary.csv").write_bytes(bytes(range(256)) * 20)
     config = tmp_path_factory.mktemp("config")
 
     def run(line: str) -> subprocess.CompletedProcess:

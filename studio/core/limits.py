@@ -51,3 +51,19 @@ MAX_SETTINGS_BYTES = 1_000_000
 # -- servers -------------------------------------------------------------------------------------
 # A WHIP server's Retry-After past an hour is read as an hour: a live show is not parked for a year.
 MAX_RETRY_AFTER_S = 3600
+
+# -- covers --------------------------------------------------------------------------------------
+# A cover's text layer is a headline, a badge or a caption of a few sentences: 500 characters
+# fill 20 lines of the smallest legible size.  Laying out text grows with its length (a
+# million-character layer took over 60 s to render and lint), so longer text is refused in words.
+MAX_COVER_TEXT_CHARS = 500
+# The most a QR code holds: version 40 at the cover's error-correction level M, in bytes of UTF-8.
+MAX_QR_PAYLOAD_BYTES = 2331
+# A cover document is a few kilobytes of layer data (images are referenced by path).
+MAX_COVER_DOCUMENT_BYTES = 2_000_000
+# Nesting of a cover document: its deepest real path (document → layers → layer → frame_by_aspect →
+# frame) is five levels; past this it is not a cover (and deep nesting exhausts the parser's stack).
+MAX_JSON_DEPTH = 32
+# Pixels of a cover photo or an image source, checked from the file's header before decoding: 40 MP
+# (about 7700×5200) is beyond any camera's photo; a decompression bomb claims billions.
+MAX_IMAGE_PIXELS = 40_000_000
