@@ -412,6 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
     clips.add_argument("--region", choices=sorted(REGIONS), help=_("region style of the cards and covers (default: from the locale)"))
     clips.add_argument("--cover-template", metavar="ID|FILE", help=_("cover template id or cover file (default: the region's home template)"))
     clips.add_argument("--json", action="store_true")
+    from ui.schedule_cli import add_schedule_parser
+
+    add_schedule_parser(sub)
     sub.add_parser("cover", help=_("render, lint and batch-export cover images (see `bridgecast cover --help`)"), add_help=False)
     bench = sub.add_parser("bench", help=_("run a benchmark"))
     bench.add_argument("name")
@@ -509,6 +512,10 @@ def _run(argv: list[str]) -> int:
         return cmd_encoders(args)
     if args.command == "live":
         return cmd_live(args)
+    if args.command == "schedule":
+        from ui.schedule_cli import cmd_schedule
+
+        return cmd_schedule(args)
     if args.command == "review":
         return cmd_review(args)
     if args.command == "clips":
