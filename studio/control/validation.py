@@ -32,9 +32,10 @@ _BASE_URI = "urn:bridgecast:control-api"
 MAX_JSON_DEPTH = 32
 _QUOTED_CHARS = 40
 _INTEGER = re.compile(r"[+-]?\d{1,18}")
-# The document's format for text drawn on the program.  The card renderer cannot lay out a
-# control character (but the line break), an unassigned, private-use or surrogate code point or
-# a paragraph separator: such text is refused here, before it reaches a card.
+# The document's format for text drawn on the program.  A control character (but the line
+# break), an unassigned, private-use or surrogate code point shows viewers an empty box, and a
+# paragraph separator makes the text shaper (raqm) fail: such text is refused here, before it
+# reaches a card.
 DISPLAY_TEXT = "display-text"
 _UNDRAWABLE_CATEGORIES = frozenset({"Cc", "Cn", "Co", "Cs", "Zp"})
 
