@@ -70,11 +70,18 @@ class ClipsAction(QObject):
         self.show_db = show_db
         self.button.setEnabled(show_db is not None and not self.is_running)
 
-    def _choose_recording(self) -> None:
+    def recordings_folder(self) -> Path:
+        """Where Go live records (the app's setting, else the default), else the home folder."""
         from studio.settings import default_recording_folder
 
+        settings = getattr(self._parent.parentWidget(), "settings", None)  # the main window's
+        recording = getattr(getattr(settings, "golive", None), "recording", None)
+        folder = Path(recording.folder).expanduser() if getattr(recording, "folder", None) else default_recording_folder()
+        return folder if folder.is_dir() else Path.home()
+
+    def _choose_recording(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self._parent, self.tr("The show's recording"),
-                                                    str(default_recording_folder()),
+                                                    str(self.recordings_folder()),
                                                     self.tr("Recordings (*.mkv *.mp4);;All files (*)"))
         if path:
             recording = Path(path)

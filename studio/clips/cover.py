@@ -50,7 +50,8 @@ def cover_frame(design: object, product: Product | None, title: str, locale: str
     with tempfile.TemporaryDirectory(prefix="bridgecast-cover-") as folder:
         photo = Path(folder) / "still.png"
         cv2.imwrite(str(photo), photo_bgr)
-        values = {"product_image": str(photo), "image": str(photo), "locale": locale}
+        # The crossed-out price stays on the clip's card: over a photo it is the cover's least legible line.
+        values = {"product_image": str(photo), "image": str(photo), "locale": locale, "original_price": ""}
         if product is None:
             values.update(product_name=title, price="", original_price="", discount="")
         for layer in doc.layers:

@@ -76,3 +76,11 @@ def test_make_clips_from_a_file_that_is_no_recording_says_so(window, qtbot, isol
     text = review_window.status_label.text()
     assert text.startswith("No clips: holiday.mkv cannot be read as a video recording") and "Traceback" not in text
     assert review_window.clips.button.isEnabled() and not (tmp_path / "clips").exists()
+
+
+def test_the_recording_is_looked_for_in_the_recordings_folder(window, qtbot, tmp_path):
+    window.settings.golive.recording.folder = str(tmp_path)
+    window.review_action.trigger()
+    assert window.review_window.clips.recordings_folder() == tmp_path
+    window.settings.golive.recording.folder = str(tmp_path / "gone")
+    assert window.review_window.clips.recordings_folder() == Path.home()
