@@ -30,6 +30,7 @@ from ui.mixer_dock import MixerDock
 from ui.preview import ProgramPreview
 from ui.rehearsal_dock import RehearsalDock
 from ui.scenes_dock import ScenesDock
+from ui.schedule_dialog import add_schedule_action
 from ui.sources_dock import SourcesDock
 from ui.status import StudioStatusBar
 from ui.vertical_preview import CanvasPreviews
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
         self.review_action = QAction(self)  # the show history and each show's review (ui/review_window.py)
         self.review_action.triggered.connect(self.open_review)
         self.view_menu.addAction(self.review_action)
+        self.schedule_action = add_schedule_action(self, self.view_menu)  # ui/schedule_dialog.py
 
     def mount_live_panel(self, control: object) -> QDockWidget:
         """Add the Live panel dock for a ``LiveControl`` (the app owns and stops the control)."""

@@ -43,6 +43,13 @@ def plan_lines(plan: ShowPlan, language: str | None = None) -> list[str]:
         lines.append(_("{code} {name}: {start} — {mark} ({windows}; {minutes} of {duration} min in prime time)").format(
             code=slot.market.code, name=market_name(slot.market.code, language), start=format_local(slot.local_start, language),
             mark=mark, windows=windows, minutes=slot.prime_minutes, duration=plan.duration_min))
+    lines += conflict_lines(plan, language) + festival_lines(plan, language)
+    return lines
+
+
+def conflict_lines(plan: ShowPlan, language: str | None = None) -> list[str]:
+    """The team's shows that overlap this one (or a line saying there is none)."""
+    lines: list[str] = []
     if plan.conflicts:
         lines.append(_("Conflicts with the team's other shows:"))
         for show in plan.conflicts:
@@ -50,6 +57,12 @@ def plan_lines(plan: ShowPlan, language: str | None = None) -> list[str]:
                 title=show.title, start=format_local(show.start, language), minutes=show.duration_min))
     else:
         lines.append(_("No conflict with the team's other shows."))
+    return lines
+
+
+def festival_lines(plan: ShowPlan, language: str | None = None) -> list[str]:
+    """The festivals within 7 days in the show's markets (or a line saying there is none)."""
+    lines: list[str] = []
     if plan.festivals:
         lines.append(_("Festivals within 7 days:"))
         for near in plan.festivals:
@@ -65,4 +78,3 @@ def plan_lines(plan: ShowPlan, language: str | None = None) -> list[str]:
         lines.append(_("Note: lunar and Islamic festival dates are not in the data for {years}; fixed-date festivals are still shown").format(
             years=", ".join(str(y) for y in plan.uncovered_years)))
     return lines
-
