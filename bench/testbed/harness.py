@@ -1229,6 +1229,14 @@ class SfuStack:
         if not self.janus.running or not self.whip.running:
             raise RuntimeError(f"SFU stack died:\n{self.logs()}")
 
+    def turn_server(self, workdir: Path) -> "Any":
+        """coturn beside Janus (server namespace, :data:`SERVER_IP`), started: a
+        :class:`bench.testbed.turn.TurnServer` (UDP/TCP 3478, TLS 5349); ``stop()`` it, or use
+        it as a context manager.  ``bench.testbed.turn.block_udp`` makes the client side drop UDP."""
+        from bench.testbed.turn import TurnServer
+
+        return TurnServer(self.ns, self.netns.server_ip, Path(workdir)).start()
+
     def shaper(self, direction: str = "up") -> "Any":
         """A link shaper (netem stand-in) on the publisher→Janus ("up") or Janus→publisher
         ("down") side.  Needs ``sfu_stack(..., split=True)``: unsplit, traffic uses ``lo``."""

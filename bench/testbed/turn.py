@@ -3,7 +3,7 @@
 :class:`TurnServer` runs ``turnserver`` inside a network namespace (the SFU's, on
 198.18.0.1) with long-term credentials (RFC 8489 §9.2: a static user, one realm), listening on
 UDP and TCP 3478 and TLS 5349 with a test certificate made here (its own CA, an IP SAN for the
-listening address: point ``SSL_CERT_FILE`` at :attr:`TurnServer.ca_path` to trust it).  Relay
+listening address: point ``BRIDGECAST_TURN_CA_FILE`` at :attr:`TurnServer.ca_path` to trust it).  Relay
 ports come from a small range on the same address.  Install it with ``tools/setup_sfu.sh``.
 
 :func:`block_udp` makes the publisher's side of the veth behave like a firewall that lets only
@@ -133,6 +133,8 @@ class TurnServer:
         return config
 
     def start(self, timeout_s: float = 10.0) -> "TurnServer":
+        if self.running:
+            raise RuntimeError("this TurnServer is running already")
         if shutil.which("turnserver") is None:
             raise SfuSetupError(f"coturn's turnserver not found -- {SETUP_HINT}")
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -165,8 +167,14 @@ class TurnServer:
         logs = sorted(self.workdir.glob("turnserver*.log"), key=lambda path: path.stat().st_mtime)
         return _tail(logs[-1] if logs else self.log_path, lines)
 
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def __enter__(self) -> "TurnServer":
-        return self.start()
+        # Started already (SfuStack.turn_server): a second turnserver would share the ports
+        # (SO_REUSEPORT) with a new certificate, and half the TLS handshakes would fail.
+        return self if self.running else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

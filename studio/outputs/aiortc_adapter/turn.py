@@ -30,7 +30,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
+import ssl
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -38,6 +40,7 @@ from typing import Any, Iterable, Sequence
 log = logging.getLogger(__name__)
 
 RELAY_GATHER_TIMEOUT_S = 5.0  # aioice's own budget for a relay allocation
+TURN_CA_FILE_ENV = "BRIDGECAST_TURN_CA_FILE"
 RELAY_GRACE_S = 1.0  # after the first relay, how long the slower ones may still take
 # Local preference of a relay candidate by how it reaches the TURN server (RFC 8445 §5.1.2.1).
 RELAY_LOCAL_PREFERENCE = {"udp": 65535, "tcp": 32767, "tls": 0}
@@ -153,6 +156,13 @@ def check_internals() -> list[str]:
     return problems
 
 
+def tls_context() -> ssl.SSLContext:
+    """How a ``turns:`` server's certificate is checked: against the system's trust store and
+    the URL's host name, or against the PEM bundle ``BRIDGECAST_TURN_CA_FILE`` names instead (a
+    self-hosted TURN server with a private CA; the tests' coturn)."""
+    return ssl.create_default_context(cafile=os.environ.get(TURN_CA_FILE_ENV) or None)
+
+
 async def _relay(connection: Any, turn: TurnServer) -> tuple[Any, Any]:
     from aioice import ice
     from aioice.candidate import candidate_foundation, candidate_priority
@@ -164,7 +174,7 @@ async def _relay(connection: Any, turn: TurnServer) -> tuple[Any, Any]:
         turn_server=(turn.host, turn.port),
         turn_username=turn.username,
         turn_password=turn.password,
-        turn_ssl=turn.is_tls,
+        turn_ssl=tls_context() if turn.is_tls else False,  # aioice hands it to create_connection
         turn_transport=turn.transport,
     )
     candidate.priority = candidate_priority(1, "relay", RELAY_LOCAL_PREFERENCE[turn.kind])

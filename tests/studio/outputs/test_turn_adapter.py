@@ -121,3 +121,17 @@ def test_the_link_headers_turn_servers_are_tried_on_the_first_session(media_serv
     # Tried at once (the relay failed, so the host path carried on, unchanged): in words.
     assert [n["code"] for n in notices if n["code"] == "turn_unavailable"] == ["turn_unavailable"]
     assert f"127.0.0.1:{port}" in caplog.text and PASSWORD not in caplog.text
+
+
+def test_turns_certificates_are_checked_against_the_system_store_or_the_named_bundle(tmp_path, monkeypatch):
+    from bench.testbed.turn import write_test_certificate
+
+    monkeypatch.delenv(turn.TURN_CA_FILE_ENV, raising=False)
+    system = turn.tls_context()
+    assert system.check_hostname and system.verify_mode.name == "CERT_REQUIRED"
+    cert, _key = write_test_certificate(tmp_path, "198.18.0.1")
+    monkeypatch.setenv(turn.TURN_CA_FILE_ENV, str(cert))
+    private = turn.tls_context()
+    assert private.check_hostname and [c["subject"] for c in private.get_ca_certs()] == [
+        ((("commonName", "Bridgecast test TURN"),),)
+    ]

@@ -3,8 +3,8 @@ edges"): Janus + simple-whip-server + coturn in the server namespace; the publis
 client namespace, whose veth drops every UDP packet both ways (bench/testbed/turn.py).
 
 * configured ``turn:…?transport=tcp`` / ``turns:…`` servers: live through a relay over TCP,
-  and over TLS (coturn's test certificate trusted through ``SSL_CERT_FILE``, the same default
-  verification a real TURN provider's certificate gets);
+  and over TLS (coturn's test certificate trusted through ``BRIDGECAST_TURN_CA_FILE``: chain
+  and host name checked as a real TURN provider's certificate is, against the system's store);
 * no servers configured, the endpoint naming TURN over UDP, TCP and TLS in its ``Link``
   header (RFC 9725 §4.6): live on the *first* session, through the TCP relay;
 * the control: the same blocked network without TURN never connects (ICE fails, in words).
@@ -20,7 +20,7 @@ import pytest
 
 from bench.testbed import harness
 from bench.testbed.harness import CLIENT_IF, JanusSubscriber, call_in_netns
-from bench.testbed.turn import TurnServer, block_udp, udp_dropped
+from bench.testbed.turn import block_udp, udp_dropped
 from studio.golive.session import LiveSession
 from studio.outputs.errors import StopReason
 from studio.outputs.publisher import LIVE
@@ -37,7 +37,7 @@ def turn_stack(tmp_path_factory):
     require_sfu()
     workdir = tmp_path_factory.mktemp("turn-sfu")
     with harness.sfu_stack(workdir / "sfu", split=True) as sfu:
-        with TurnServer(sfu.ns, sfu.netns.server_ip, workdir / "turn") as turn:
+        with sfu.turn_server(workdir / "turn") as turn:
             yield sfu, turn
 
 
@@ -77,7 +77,7 @@ def decodes(sfu, display: str) -> int:
 @pytest.mark.parametrize("kind", ["tcp", "tls"])
 def test_udp_blocked_goes_live_through_a_configured_turn_server(turn_stack, udp_blocked, program, kind, monkeypatch):
     sfu, turn = turn_stack
-    monkeypatch.setenv("SSL_CERT_FILE", str(turn.ca_path))  # trust the test TURN certificate
+    monkeypatch.setenv("BRIDGECAST_TURN_CA_FILE", str(turn.ca_path))  # trust the test TURN certificate
     endpoint = f"turn-configured-{kind}"
     url = sfu.whip.create_endpoint(endpoint)
     server = turn.ice_server(kind)
@@ -99,7 +99,7 @@ def test_udp_blocked_goes_live_through_a_configured_turn_server(turn_stack, udp_
 def test_udp_blocked_goes_live_on_the_first_session_through_the_link_headers_turn(turn_stack, udp_blocked, program,
                                                                                   monkeypatch):
     sfu, turn = turn_stack
-    monkeypatch.setenv("SSL_CERT_FILE", str(turn.ca_path))
+    monkeypatch.setenv("BRIDGECAST_TURN_CA_FILE", str(turn.ca_path))
     endpoint = "turn-link"
     # RFC 9725's example order: TURN over UDP first (useless here), then TCP, then TLS.
     url = sfu.whip.create_endpoint(endpoint, iceServers=turn.link_servers("udp", "tcp", "tls"))
