@@ -98,3 +98,15 @@ def test_a_damaged_team_plan_is_said_and_left_alone(qtbot, window, isolated_sett
     dialog.save_show_button.click()
     qtbot.waitUntil(lambda: "Not saved" in dialog.message_label.text(), timeout=10_000)
     assert path.read_text(encoding="utf-8") == "{broken"
+
+
+def test_the_dialog_and_its_menu_entry_follow_the_ui_language(window, qtbot):
+    from ui import i18n as ui_i18n
+
+    dialog = _open(window, qtbot)
+    _plan(dialog, QDate(2026, 11, 6), 20, "Asia/Bangkok", ["TH"])
+    ui_i18n.switch_language("zh_CN")
+    qtbot.waitUntil(lambda: dialog.windowTitle() == "跨市场安排直播", timeout=5_000)
+    assert window.schedule_action.text() == "安排直播(&S)…"
+    assert dialog.table.horizontalHeaderItem(1).text() == "当地开播时间"
+    assert "泰国" in dialog.table.item(0, 0).text() and "2026年11月6日" in dialog.table.item(0, 1).text()
