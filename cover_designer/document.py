@@ -313,16 +313,9 @@ def parse_document(data: Any) -> CoverDocument:
 
 def _check_depth(data: Any) -> None:
     """Refuse nesting deeper than any cover has (walked without recursion, so any depth is safe)."""
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limits.MAX_JSON_DEPTH:
-            raise DocumentError(_("The cover document is nested more than {limit} levels deep; it is not a cover.").format(
-                limit=limits.MAX_JSON_DEPTH), "$")
-        if isinstance(value, dict):
-            stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
+    if limits.nested_deeper_than(data):
+        raise DocumentError(_("The cover document is nested more than {limit} levels deep; it is not a cover.").format(
+            limit=limits.MAX_JSON_DEPTH), "$")
 
 
 def load_document(path: str | Path) -> CoverDocument:

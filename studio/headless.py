@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from studio.core.clock import NS_PER_S, now_ns
 from studio.core.errors import StudioError
 from studio.core.i18n import _, ngettext
-from studio.scene import Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, load_collection
+from studio.scene import (
+    Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition, load_collection, unavailable_sources, without_sources,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from studio.golive.plan import GoLivePlan
@@ -274,10 +276,23 @@ def parse_locale(text: str) -> str:
             value=text)) from None
 
 
-def build_collection(options: LiveOptions) -> SceneCollection:
-    """The show to publish: a scene file, or one full-canvas source from ``--source``."""
+def build_collection(options: LiveOptions, report: Callable[[str], None] | None = None) -> SceneCollection:
+    """The show to publish: a scene file, or one full-canvas source from ``--source``.
+
+    A scene file's sources whose file or camera is not here are left out, each said in one
+    ``warning:`` line through ``report``; a scene file with none left is refused."""
     if options.scene is not None:
-        return load_collection(options.scene)
+        collection = load_collection(options.scene)
+        missing = unavailable_sources(collection)
+        if missing and len(missing) == len(collection.sources):
+            raise OptionError(_("--scene: none of the sources of {name} is available ({reasons})").format(
+                name=options.scene.name, reasons="; ".join(missing.values())))
+        names = {spec.id: spec.name for spec in collection.sources}
+        for source_id, reason in missing.items():
+            if report is not None:
+                report(_("warning: source “{name}” was left out of the show: {reason}").format(
+                    name=names[source_id], reason=reason))
+        return without_sources(collection, missing) if missing else collection
     width, height = options.canvas
     canvas = Canvas(width=width, height=height, fps=options.fps)
     source = options.source or "testpattern"
@@ -452,7 +467,7 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
     except ValueError as exc:  # a combination the plan refuses (the key is masked in the message)
         report(_("error: {reason}").format(reason=exc))
         return 2
-    collection = build_collection(options)
+    collection = build_collection(options, report)
     settings = Settings()
     settings.audio.microphone = ""  # headless: audio inputs come from the scene file only
     studio = Studio(settings=settings, collection=collection)

@@ -15,12 +15,14 @@ from __future__ import annotations
 import enum
 import json
 import os
+import sys
 import uuid
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from studio.core import limits
 from studio.core.errors import SceneFileError
 from studio.core.i18n import _
 
@@ -222,6 +224,9 @@ def parse_collection(data: Any) -> SceneCollection:
     """Validate a decoded JSON document; raise SceneFileError naming the first bad field."""
     if not isinstance(data, dict):
         raise SceneFileError(_("Scene collection must be a JSON object."))
+    if limits.nested_deeper_than(data):
+        raise SceneFileError(_("The scene collection is nested more than {limit} levels deep; it is not a scene "
+                               "collection.").format(limit=limits.MAX_JSON_DEPTH))
     version = data.get("schema_version", COLLECTION_SCHEMA_VERSION)
     if isinstance(version, int) and version > COLLECTION_SCHEMA_VERSION:
         raise SceneFileError(_("This scene collection was saved by a newer Bridgecast (format {version}).").format(version=version))
@@ -248,16 +253,83 @@ def parse_collection(data: Any) -> SceneCollection:
 
 
 def load_collection(path: str | os.PathLike[str]) -> SceneCollection:
+    """Read and validate a collection file; ``SceneFileError`` in words for anything that is not one
+    (truncated, binary, oversized, nested past any real show, an unknown source type)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(limits.MAX_SCENE_COLLECTION_BYTES + 1)
     except OSError as exc:
         raise SceneFileError(_("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
+    if len(raw) > limits.MAX_SCENE_COLLECTION_BYTES:
+        raise SceneFileError(_("{path} is larger than {limit} MB; it is not a scene collection.").format(
+            path=path.name, limit=limits.MAX_SCENE_COLLECTION_BYTES // 1_000_000))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SceneFileError(_("{path} is not text (UTF-8); it is not a scene collection.").format(path=path.name)) from None
+    if not text.strip():
+        raise SceneFileError(_("{path} is empty; it is not a scene collection.").format(path=path.name))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        # The text ended inside the JSON (a string left open ends only at the end): a save or copy cut off.
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+            raise SceneFileError(_("{path} ends too early (line {line}): the file is cut off. Open an earlier copy "
+                                   "or save the show again.").format(path=path.name, line=exc.lineno)) from None
         raise SceneFileError(_("{path} is not valid JSON (line {line}, column {column}).").format(path=path.name, line=exc.lineno, column=exc.colno)) from None
+    except RecursionError:
+        raise SceneFileError(_("The scene collection is nested more than {limit} levels deep; it is not a scene "
+                               "collection.").format(limit=limits.MAX_JSON_DEPTH)) from None
     return parse_collection(data)
+
+
+# Source types whose ``settings["path"]`` names a local file the source reads.
+_FILE_SOURCES = {"media_file": "path", "image": "path"}
+
+
+def unavailable_sources(collection: SceneCollection) -> dict[str, str]:
+    """Sources whose file or camera device is not here, by id, each with the reason in words.
+
+    Checked on the file system only (nothing is opened or decoded), so it is quick enough to run
+    right after loading; a source that passes can still fail to open (it then says why itself)."""
+    missing: dict[str, str] = {}
+    for spec in collection.sources:
+        if spec.kind in _FILE_SOURCES:
+            raw = str(spec.settings.get(_FILE_SOURCES[spec.kind]) or "").strip()
+            if not raw or "://" in raw:
+                continue  # no file chosen yet (the source says so) or a network address
+            path = Path(raw).expanduser()
+            if path.is_dir():
+                missing[spec.id] = _("“{path}” is a folder, not a file").format(path=path)
+            elif not path.exists():
+                missing[spec.id] = _("file not found: {path}").format(path=path)
+        elif spec.kind == "camera":
+            device = spec.settings.get("device", 0)
+            if isinstance(device, bool):
+                continue
+            node = f"/dev/video{device}" if isinstance(device, int) or str(device).isdigit() else str(device)
+            if sys.platform.startswith("linux") and node.startswith("/dev/") and not Path(node).exists():
+                missing[spec.id] = _("camera {device} is not connected").format(device=node)
+    return missing
+
+
+def unavailable_message(collection: SceneCollection, missing: dict[str, str]) -> tuple[str, str]:
+    """A title and a text in words for sources that are kept in the show but cannot show yet."""
+    names = {spec.id: spec.name for spec in collection.sources}
+    lines = "\n".join(f"• {names.get(source_id, source_id)}: {reason}" for source_id, reason in missing.items())
+    return (_("Some sources of this show are not available"),
+            _("{sources}\n\nThey stay in the show and show a “source missing” picture until their file or camera is "
+              "back; nothing else changed.").format(sources=lines))
+
+
+def without_sources(collection: SceneCollection, source_ids: set[str] | dict[str, str]) -> SceneCollection:
+    """A copy of ``collection`` without these sources and the scene layers that show them."""
+    gone = set(source_ids)
+    scenes = [scene.model_copy(update={"items": [item for item in scene.items if item.source_id not in gone]})
+              for scene in collection.scenes]
+    return collection.model_copy(update={"sources": [spec for spec in collection.sources if spec.id not in gone],
+                                         "scenes": scenes})
 
 
 def save_collection(collection: SceneCollection, path: str | os.PathLike[str]) -> None:

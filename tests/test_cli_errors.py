@@ -63,6 +63,13 @@ BAD_COMMAND_LINES = [
     ("live --stats-jsonl {tmp}/file/s.jsonl", RUNTIME, "cannot write stream statistics to {tmp}/file/s.jsonl: Not a directory"),
     ("live --stats-jsonl /sys/bridgecast-test.jsonl", RUNTIME, "cannot write stream statistics to /sys/bridgecast-test.jsonl"),
     ("review {tmp}/missing.jsonl", RUNTIME, "cannot read {tmp}/missing.jsonl"),
+    # Scene collections that are not what they claim (the show is refused before going live).
+    ("live --scene {tmp}/scene-cut.json", RUNTIME,
+     "scene-cut.json ends too early (line 1): the file is cut off. Open an earlier copy or save the show again."),
+    ("live --scene {tmp}/scene-binary.json", RUNTIME, "scene-binary.json is not text (UTF-8); it is not a scene collection."),
+    ("live --scene {tmp}/scene-unknown.json", RUNTIME, "sources[0].kind: unknown source type “hologram”"),
+    ("live --scene {tmp}/scene-gone.json", USAGE,
+     "--scene: none of the sources of scene-gone.json is available (file not found: {tmp}/gone.mp4)"),
     # Covers: refused before any layout, in words (a million-character text once rendered for over 60 s).
     ("cover render {tmp}/cover.json --preset youtube --out {tmp}/folder", USAGE,
      "--out names a folder ({tmp}/folder); name the cover file, e.g. {tmp}/folder/cover.png"),
@@ -98,6 +105,13 @@ def table_results(tmp_path_factory):
     (scratch / "deep.json").write_text('{"layers": ' + "[" * 100_000 + "]" * 100_000 + "}")
     (scratch / "qr.json").write_text(json.dumps({"layers": [{"type": "qr", "data": "h" * 5000}]}))
     (scratch / "binary.csv").write_bytes(bytes(range(256)) * 20)
+    scene = {"canvas": {"width": 320, "height": 180, "fps": 15},
+             "sources": [{"id": "v", "kind": "media_file", "name": "Clip", "settings": {"path": str(scratch / "gone.mp4")}}],
+             "scenes": [{"id": "s", "name": "Main", "items": [{"source_id": "v", "x": 0, "y": 0, "width": 320, "height": 180}]}]}
+    (scratch / "scene-gone.json").write_text(json.dumps(scene))
+    (scratch / "scene-unknown.json").write_text(json.dumps(scene).replace('"media_file"', '"hologram"'))
+    (scratch / "scene-cut.json").write_text(json.dumps(scene)[:90])
+    (scratch / "scene-binary.json").write_bytes(bytes(range(256)) * 20)
     config = tmp_path_factory.mktemp("config")
 
     def run(line: str) -> subprocess.CompletedProcess:
@@ -134,6 +148,26 @@ def test_recording_into_a_forbidden_place_warns_and_the_show_goes_on(tmp_path, i
     lines = [text for text in result.stderr.splitlines() if text.strip()]
     assert len(lines) == 1 and lines[0].startswith("warning: recording stopped"), lines
     assert json.loads(stats.read_text().splitlines()[-1])["state"] == "stopped"
+
+
+def test_a_scene_source_whose_file_is_gone_is_left_out_in_words_and_the_show_goes_on(tmp_path, isolated_settings):
+    scene = {"canvas": {"width": 320, "height": 180, "fps": 15},
+             "sources": [{"id": "p", "kind": "testpattern", "name": "Pattern", "settings": {"width": 320, "height": 180}},
+                         {"id": "v", "kind": "media_file", "name": "Clip", "settings": {"path": str(tmp_path / "gone.mp4")}}],
+             "scenes": [{"id": "s", "name": "Main", "items": [
+                 {"source_id": "p", "x": 0, "y": 0, "width": 320, "height": 180},
+                 {"source_id": "v", "x": 0, "y": 0, "width": 160, "height": 90}]}]}
+    path = tmp_path / "show.json"
+    path.write_text(json.dumps(scene))
+    stats = tmp_path / "s.jsonl"
+    result = subprocess.run(
+        [str(BRIDGECAST), "live", "--scene", str(path), "--layers", "h", "--no-audio", "--duration", "1",
+         "--stats-jsonl", str(stats)], env=_env(isolated_settings), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = [text for text in result.stderr.splitlines() if text.strip()]
+    assert lines == [f"warning: source “Clip” was left out of the show: file not found: {tmp_path / 'gone.mp4'}"]
+    assert json.loads(stats.read_text().splitlines()[-1])["state"] == "stopped"
+    assert json.loads(path.read_text()) == scene  # the file is never rewritten
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMainWindo
 from studio.core import i18n
 from studio.engine import Studio
 from studio.core.errors import StudioError
-from studio.scene import SceneCollection
+from studio.scene import SceneCollection, unavailable_message, unavailable_sources
 from studio.core.paths import config_dir
 from studio.settings import Settings, save_settings
 from ui import i18n as ui_i18n
@@ -256,13 +256,14 @@ class MainWindow(QMainWindow):
         path = Path(path)
         self.statusBar().showMessage(self.tr("Opening {name}…").format(name=path.name), 5000)
         run_in_background(
-            lambda: read_collection(path),
-            lambda collection: self._on_collection_read(request, path, collection),
+            lambda: _read_and_check(path),
+            lambda read: self._on_collection_read(request, path, *read),
             lambda error: self._on_collection_failed(request, path, error),
             receiver=self,
         )
 
-    def _on_collection_read(self, request: int, path: Path, collection: SceneCollection) -> None:
+    def _on_collection_read(self, request: int, path: Path, collection: SceneCollection,
+                            missing: dict[str, str] | None = None) -> None:
         if request != self._load_request:
             return  # a newer open request is under way
         try:
@@ -273,6 +274,8 @@ class MainWindow(QMainWindow):
         self.settings.scene_collection = str(path)
         self._save_settings()
         self.statusBar().showMessage(self.tr("Opened {name}").format(name=path.name), 5000)
+        if missing:
+            self.show_error(*unavailable_message(collection, missing))
 
     def _on_collection_failed(self, request: int, path: Path, error: BaseException) -> None:
         if request != self._load_request:
@@ -493,3 +496,9 @@ class MainWindow(QMainWindow):
         self.reset_layout_action.setText(self.tr("&Reset layout"))
         self.cover_designer_action.setText(self.tr("&Cover designer…"))
         self.review_action.setText(self.tr("Show history and &review…"))
+
+
+def _read_and_check(path: Path) -> tuple[SceneCollection, dict[str, str]]:
+    """On a pool thread: the collection and its sources whose file or camera is not here."""
+    collection = read_collection(path)
+    return collection, unavailable_sources(collection)

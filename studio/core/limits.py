@@ -7,6 +7,7 @@ table lists what a user is told when an input is refused.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 # -- the live show's free text -------------------------------------------------------------------
 # A giveaway keyword is matched against every comment while the show's lock is held; one
@@ -64,6 +65,20 @@ MAX_COVER_DOCUMENT_BYTES = 2_000_000
 # Nesting of a cover document: its deepest real path (document → layers → layer → frame_by_aspect →
 # frame) is five levels; past this it is not a cover (and deep nesting exhausts the parser's stack).
 MAX_JSON_DEPTH = 32
+# A scene collection is sources, scenes and their layers: a large show is tens of kilobytes.
+MAX_SCENE_COLLECTION_BYTES = 5_000_000
 # Pixels of a cover photo or an image source, checked from the file's header before decoding: 40 MP
 # (about 7700×5200) is beyond any camera's photo; a decompression bomb claims billions.
 MAX_IMAGE_PIXELS = 40_000_000
+
+
+def nested_deeper_than(value: Any, depth: int = MAX_JSON_DEPTH) -> bool:
+    """Whether decoded JSON nests lists/objects more than ``depth`` levels (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            if level > depth:
+                return True
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
