@@ -7,7 +7,6 @@ from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_gmt
 
 from studio.core import i18n
-from studio.core.i18n import _
 
 
 def ui_locale(language: str | None = None) -> Locale:
@@ -22,10 +21,10 @@ def format_local(moment: datetime, language: str | None = None) -> str:
     """``Thu, Mar 19, 2026, 8:00 PM (GMT-04:00)`` in the zone ``moment`` carries, in the UI language."""
     locale = ui_locale(language)
     tz = moment.tzinfo
-    return _("{date}, {time} ({offset})").format(
-        date=format_skeleton("yMMMEd", moment, tzinfo=tz, locale=locale),
-        time=format_time(moment, "short", tzinfo=tz, locale=locale),
-        offset=get_timezone_gmt(moment, "long", locale=locale))
+    # CLDR's own way of joining a date and a time ("{1}, {0}", "{1} {0}", "{1}، {0}") for the locale.
+    joined = str(locale.datetime_formats["medium"]).format(
+        format_time(moment, "short", tzinfo=tz, locale=locale), format_skeleton("yMMMEd", moment, tzinfo=tz, locale=locale))
+    return f"{joined} ({get_timezone_gmt(moment, 'long', locale=locale)})"
 
 
 def format_clock(moment: datetime, language: str | None = None) -> str:
