@@ -2,9 +2,11 @@
 time 0 happened on the wall clock (the show's journal is in wall seconds).
 
 The recorder (:mod:`studio.outputs.recorder`) writes that moment as the file's ``creation_time``
-(Matroska DateUTC, to the millisecond): its first keyframe's capture time.  A file without it
-(made by another program, or an MP4 whose creation time holds whole seconds only) falls back to
-"last written minus its length" and says the times are approximate.
+(Matroska DateUTC, to the millisecond): its first keyframe's capture time.  Its MP4 copy keeps
+that time to the second only, so an MP4 takes the exact one from the .mkv beside it when there
+is one; otherwise its whole-second time is used, and a file with no creation time at all (made
+by another program) falls back to "last written minus its length".  Either way the times are
+said to be approximate.
 """
 from __future__ import annotations
 
@@ -37,8 +39,9 @@ class RecordingInfo:
         return self.start_wall_s + self.duration_s
 
 
-def _stamp(text: str | None) -> tuple[float, bool] | None:
-    """``creation_time`` as Unix seconds, and whether it holds a fraction of a second."""
+def _stamp(text: str | None, format_name: str) -> tuple[float, bool] | None:
+    """``creation_time`` as Unix seconds, and whether it is exact (Matroska keeps it to the
+    microsecond; MP4 and most others to the second, whatever digits the demuxer prints)."""
     if not text:
         return None
     try:
@@ -47,7 +50,7 @@ def _stamp(text: str | None) -> tuple[float, bool] | None:
         return None
     if moment.tzinfo is None:
         return None
-    return moment.timestamp(), "." in text
+    return moment.timestamp(), "matroska" in format_name and "." in text
 
 
 def _length_s(container: av.container.InputContainer, video: av.video.stream.VideoStream) -> float:
@@ -60,6 +63,21 @@ def _length_s(container: av.container.InputContainer, video: av.video.stream.Vid
         if packet.pts is not None and packet.time_base is not None:
             last = max(last, float(packet.pts * packet.time_base + (packet.duration or 0) * packet.time_base))
     return last
+
+
+def _original_stamp(path: Path, duration_s: float) -> tuple[float, bool] | None:
+    """The exact stamp of the Matroska recording an MP4 was converted from (Go live keeps the
+    .mkv beside its MP4 copy), when it is there and as long."""
+    original = path.with_suffix(".mkv")
+    if original == path or not original.is_file():
+        return None
+    try:
+        with av.open(str(original)) as container:
+            stamp = _stamp(container.metadata.get("creation_time"), container.format.name)
+            length_s = (container.duration or 0) / av.time_base
+    except (av.FFmpegError, OSError, ValueError):
+        return None
+    return stamp if stamp is not None and stamp[1] and abs(length_s - duration_s) < 1.0 else None
 
 
 def probe_recording(path: str | os.PathLike[str]) -> RecordingInfo:
@@ -75,7 +93,7 @@ def probe_recording(path: str | os.PathLike[str]) -> RecordingInfo:
             rate = float(video.average_rate or video.guessed_rate or 30)
             width, height = video.codec_context.width, video.codec_context.height
             has_audio = bool(container.streams.audio)
-            stamp = _stamp(container.metadata.get("creation_time"))
+            stamp = _stamp(container.metadata.get("creation_time"), container.format.name)
             duration_s = _length_s(container, video)
     except ClipsError:
         raise
@@ -84,8 +102,10 @@ def probe_recording(path: str | os.PathLike[str]) -> RecordingInfo:
         raise ClipsError(_("{name} cannot be read as a video recording ({reason}).").format(name=path.name, reason=detail)) from None
     if not width or not height or duration_s <= 0:
         raise ClipsError(_("{name} holds no recorded picture (an empty or damaged recording).").format(name=path.name))
-    if stamp is not None and stamp[1]:
-        start, is_exact = stamp[0], True
+    if stamp is None or not stamp[1]:
+        stamp = _original_stamp(path, duration_s) or stamp
+    if stamp is not None:
+        start, is_exact = stamp[0], stamp[1]  # an MP4's creation time holds whole seconds: ±1 s
     else:  # the recorder writes its last bytes at the end: last written − length ≈ its start
         start, is_exact = path.stat().st_mtime - duration_s, False
     return RecordingInfo(path, int(width), int(height), rate if 1 <= rate <= 120 else 30.0, duration_s, has_audio,

@@ -460,6 +460,8 @@ def remux_to_mp4(mkv_path: str | os.PathLike[str], mp4_path: str | os.PathLike[s
     try:
         with av.open(str(source)) as reader:
             with av.open(str(target), mode="w", format="mp4", options={"movflags": "+faststart"}) as writer:
+                if "creation_time" in reader.metadata:  # when time 0 happened (MP4 keeps it to the second)
+                    writer.metadata["creation_time"] = reader.metadata["creation_time"]
                 mapping = {}
                 for stream in reader.streams:
                     if stream.type in ("video", "audio"):

@@ -146,3 +146,34 @@ def test_a_show_without_pins_or_database_is_said_in_words(recorded, tmp_path):
         make_clips(tmp_path / "other.db", recorded.recording, tmp_path / "out")
     with pytest.raises(ClipsError, match="longest clip"):
         make_clips(recorded.db, recorded.recording, tmp_path / "out", max_seconds=1)
+
+
+def test_an_mp4_copy_finds_its_start_from_the_matroska_beside_it_else_to_the_second(recorded, tmp_path):
+    from studio.outputs.recorder import remux_to_mp4
+
+    beside = remux_to_mp4(recorded.recording, recorded.recording.with_suffix(".mp4"))
+    info = probe_recording(beside)
+    assert info.is_start_exact and abs(info.start_wall_s - recorded.start_wall_s) < 0.002
+    alone = remux_to_mp4(recorded.recording, tmp_path / "copy.mp4")
+    os_time = alone.stat().st_mtime
+    info = probe_recording(alone)
+    assert not info.is_start_exact and abs(info.start_wall_s - recorded.start_wall_s) <= 1.0
+    assert abs(info.start_wall_s - (os_time - info.duration_s)) > 0.001  # the copy's own time, not the file's
+    beside.unlink()
+
+
+def test_memory_does_not_grow_with_the_clip_length(recorded, tmp_path):
+    """Frames are streamed: cutting three times as much recording needs no more memory."""
+    import tracemalloc
+
+    from studio.clips.picture import ClipPicture
+    from studio.clips.writer import write_clip
+
+    peaks = []
+    for seconds in (3.0, 9.0):
+        tracemalloc.start()
+        write_clip(recorded.recording, tmp_path / f"{seconds}.mp4", 2.0, 2.0 + seconds, FPS, ClipPicture(None, None),
+                   None, 0)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < peaks[0] * 1.3 + 2_000_000, peaks
