@@ -86,6 +86,13 @@ def test_bad_options_exit_2_with_words(args, words):
     assert result.stdout == ""
 
 
+def test_ics_refuses_a_blank_title_up_front(tmp_path):
+    result = schedule("ics", "--start", "2026-11-06T20:00", "--tz", "Asia/Bangkok", "--markets", "TH", "--title", "  ",
+                      "--out", str(tmp_path / "x.ics"))
+    assert result.returncode == 2 and "--title takes the show's title" in result.stderr
+    assert not (tmp_path / "x.ics").exists()
+
+
 def test_ics_refuses_a_folder_that_does_not_exist(tmp_path):
     result = schedule("ics", "--start", "2026-11-06T20:00", "--tz", "Asia/Bangkok", "--markets", "TH", "--title", "x",
                       "--out", str(tmp_path / "missing" / "x.ics"))

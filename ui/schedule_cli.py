@@ -46,6 +46,12 @@ def _duration(text: str) -> int:
     return int(text)
 
 
+def _title(text: str) -> str:
+    if not text.strip() or len(text.strip()) > 200:
+        raise argparse.ArgumentTypeError(_("--title takes the show's title, 1 to 200 characters"))
+    return text.strip()
+
+
 def _out_file(text: str) -> Path:
     path = Path(text).expanduser()
     if path.is_dir() or not path.parent.is_dir():
@@ -68,9 +74,9 @@ def add_schedule_parser(sub: argparse._SubParsersAction) -> None:
         if name == "plan":
             parser.add_argument("--json", action="store_true")
             parser.add_argument("--save", action="store_true", help=_("also put the show on the team's plan (for conflicts), with --title"))
-            parser.add_argument("--title", help=_("the show's title"))
+            parser.add_argument("--title", type=_title, help=_("the show's title"))
         else:
-            parser.add_argument("--title", required=True, help=_("the show's title"))
+            parser.add_argument("--title", required=True, type=_title, help=_("the show's title"))
             parser.add_argument("--out", required=True, type=_out_file, help=_("the .ics file to write"))
 
 
@@ -90,7 +96,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     except ScheduleError as exc:
         print(_("error: {reason}").format(reason=exc), file=sys.stderr)
         return EXIT_USAGE
-    if args.schedule_command == "plan" and args.save and not (args.title or "").strip():
+    if args.schedule_command == "plan" and args.save and not args.title:
         print(_("error: {reason}").format(reason=_("--save needs --title")), file=sys.stderr)
         return EXIT_USAGE
     try:
@@ -111,7 +117,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print(_("written to {path}").format(path=write_ics(args.out, text)))
         return 0
     if args.save:
-        store.add_planned_show(store.PlannedShow(title=args.title.strip(), start=start.at, duration_min=args.duration,
+        store.add_planned_show(store.PlannedShow(title=args.title, start=start.at, duration_min=args.duration,
                                                  markets=[m.code for m, _weight in args.markets]))
     if args.json:
         print(json.dumps(plan.to_json(), ensure_ascii=False))
