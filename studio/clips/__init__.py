@@ -118,9 +118,9 @@ def make_clips(show_db: str | Path, recording: str | Path, out_dir: str | Path, 
     info = probe_recording(recording)
     plans, notes = plan_clips(events, state, info, max_seconds)
     if not info.is_start_exact:
-        notes.insert(0, _("{name} does not say when it started (it was not made by this app's recorder, or was "
-                          "converted); its start is taken from when it was last written, so the clips may be off by "
-                          "a second or two.").format(name=info.path.name))
+        notes.insert(0, _("{name} does not say to the millisecond when it started (it was not made by this app's "
+                          "recorder, or is a converted copy without its .mkv beside it), so the clips may start and "
+                          "end up to a second or two off.").format(name=info.path.name))
     if not plans:
         raise ClipsError(_("No clip could be cut: {reasons}").format(reasons=" ".join(notes)))
     if detector is _DEFAULT_DETECTOR:

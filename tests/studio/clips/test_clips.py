@@ -177,3 +177,18 @@ def test_memory_does_not_grow_with_the_clip_length(recorded, tmp_path):
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] < peaks[0] * 1.3 + 2_000_000, peaks
+
+
+def test_clips_from_a_copy_without_its_stamp_say_they_may_be_off(recorded, tmp_path):
+    import av as pyav
+
+    copy = tmp_path / "from-another-app.mkv"
+    with pyav.open(str(recorded.recording)) as reader, pyav.open(str(copy), mode="w", format="matroska") as writer:
+        video = writer.add_stream_from_template(reader.streams.video[0])
+        for packet in reader.demux(reader.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = video
+                writer.mux(packet)
+    assert not probe_recording(copy).is_start_exact
+    result = make_clips(recorded.db, copy, tmp_path / "out", max_seconds=5, detector=None)
+    assert result.notes and result.notes[0].startswith("from-another-app.mkv does not say to the millisecond")
