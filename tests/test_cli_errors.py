@@ -70,6 +70,8 @@ BAD_COMMAND_LINES = [
     ("live --scene {tmp}/scene-unknown.json", RUNTIME, "sources[0].kind: unknown source type “hologram”"),
     ("live --scene {tmp}/scene-gone.json", USAGE,
      "--scene: none of the sources of scene-gone.json is available (file not found: {tmp}/gone.mp4)"),
+    ("live --control-port 0 --show-db {tmp}/file", RUNTIME,
+     "{tmp}/file is not a show database (it is not an SQLite file); it was left unchanged."),
     # Covers: refused before any layout, in words (a million-character text once rendered for over 60 s).
     ("cover render {tmp}/cover.json --preset youtube --out {tmp}/folder", USAGE,
      "--out names a folder ({tmp}/folder); name the cover file, e.g. {tmp}/folder/cover.png"),

@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+from studio.core.errors import StudioError
+from studio.core.i18n import _
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
@@ -36,6 +39,34 @@ SCHEMA_VERSION = 1
 # SQLite gives the -wal and -shm files the database file's mode.
 FILE_MODE = 0o600
 _SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+# The first 16 bytes of every SQLite 3 database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class ShowDatabaseError(StudioError):
+    """The show database file is not one (or is damaged); the file was left exactly as it was."""
+
+
+def _refuse_if_not_a_database(path: Path) -> None:
+    """Refuse, before anything touches it, a file that is there but is not an SQLite database
+    (``--show-db`` pointing at notes, a photo, a catalog): opening it would change its permissions
+    and SQLite could write into it."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return  # a new show: created below
+    except IsADirectoryError:
+        raise ShowDatabaseError(_("The show database {path} is a folder; name a file (e.g. {example}).").format(
+            path=path, example=path / "show.db")) from None
+    except OSError as exc:
+        raise ShowDatabaseError(_("Cannot open the show database {path}: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
+    if head and head != _SQLITE_HEADER:
+        raise ShowDatabaseError(_("{path} is not a show database (it is not an SQLite file); it was left unchanged. "
+                                  "Choose another file, or move this one away to start a new show there.").format(path=path))
 
 
 def _owner_only(path: Path) -> None:
@@ -70,13 +101,24 @@ class LiveStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        _refuse_if_not_a_database(self.path)
         _owner_only(self.path)
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives a process crash (SIGKILL); only power loss may drop the tail.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._db.execute("PRAGMA user_version=%d" % SCHEMA_VERSION)
+        try:
+            # A file with SQLite's header but damaged pages is refused before anything is written.
+            problem = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if problem != "ok":
+                raise sqlite3.DatabaseError(problem)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode survives a process crash (SIGKILL); only power loss may drop the tail.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute("PRAGMA user_version=%d" % SCHEMA_VERSION)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise ShowDatabaseError(_("The show database {path} is damaged ({reason}); it was left as it was. Choose "
+                                      "another file, or move this one away to start a new show there.").format(
+                path=self.path, reason=" ".join(str(exc).replace("*", "").split()))) from None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
