@@ -6,7 +6,7 @@ the user wants.  The journal is read with the review's readers (:mod:`studio.rev
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +79,12 @@ def plan_clips(events: list[JournalEvent], state: dict[str, Any], recording: Rec
     if not spans:
         raise ClipsError(_("No product was pinned during this show, so there is no product segment to cut."))
     products = _products(state)
-    titles = {str(e.data.get("sku")): str(e.data.get("title") or "") for e in events if e.type == "product.pinned"}
+    # One span per pin, in journal order (no span is dropped: the show starts at its first event).
+    pinned = [e for e in events if e.type == "product.pinned"]
     show_start = events[0].t
     plans: list[ClipPlan] = []
     notes: list[str] = []
-    for span in spans:
+    for span, event in zip(spans, pinned):
         sku = span["sku"]
         pinned_s = span["until"] - span["from"]
         when = _("{sku} (pinned {start}–{end} into the show)").format(
@@ -109,6 +110,8 @@ def plan_clips(events: list[JournalEvent], state: dict[str, Any], recording: Rec
         product = products.get(sku)
         if product is None:
             notes.append(_("{pin}: the product is no longer in the catalog, so its clip has no price card.").format(pin=when))
-        title = product.title() if product is not None else titles.get(sku) or sku
+        elif "stock" in event.data and (event.data["stock"] is None or isinstance(event.data["stock"], int)):
+            product = replace(product, stock=event.data["stock"])  # as on air: "Sold out" only if it was then
+        title = product.title() if product is not None else str(event.data.get("title") or sku)
         plans.append(ClipPlan(len(plans) + 1, sku, title, product, start, end, pinned_s, is_capped, is_trimmed))
     return plans, notes

@@ -57,3 +57,11 @@ def test_no_pins_is_an_error_in_words():
         plan_clips(journal((0, "catalog.loaded", {})), {}, recording(0, 100))
     with pytest.raises(ClipsError, match="journal is empty"):
         plan_clips([], {}, recording(0, 100))
+
+
+def test_the_card_shows_the_stock_the_product_had_when_it_was_pinned():
+    sold_out_now = [{**PRODUCTS[0], "stock": 0}]
+    events = journal((10, "product.pinned", {"sku": "A12", "title": "Silk scarf", "stock": 12}), unpin(40),
+                     (50, "product.pinned", {"sku": "A12", "title": "Silk scarf", "stock": 0}), unpin(80))
+    plans, _notes = plan_clips(events, {"products": sold_out_now}, recording(start_s=0, duration_s=100))
+    assert [(p.product.stock, p.product.is_sold_out) for p in plans] == [(12, False), (0, True)]
