@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from studio.core import limits
 from studio.core.i18n import _
 from studio.sources import register
 from studio.sources.base import SourceState, VideoSource
@@ -76,6 +77,11 @@ def load_image(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray | N
             # Pillow warns (rather than fails) on huge images; treat the bomb error below.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
+                # The header's size, before decoding: a decompression bomb claims billions of pixels.
+                if image.width * image.height > limits.MAX_IMAGE_PIXELS:
+                    raise ImageUnavailable(_("The image {path} is {width}×{height} pixels; pictures up to {limit} "
+                                             "million pixels can be shown.").format(
+                        path=shown, width=image.width, height=image.height, limit=limits.MAX_IMAGE_PIXELS // 1_000_000))
                 image.load()
                 return _to_bgr_alpha(image)
     except FileNotFoundError:
