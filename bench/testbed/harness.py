@@ -690,6 +690,27 @@ class JanusServer:
                 body.pop("handle_id")
         return http_request_in_netns(self.netns.name, "POST", path, body=body).json()
 
+    def selected_pairs(self) -> list[str]:
+        """Every handle's ICE ``selected-pair`` as Janus reports it (admin ``handle_info``), e.g.
+        ``"198.18.0.1:20001 [host,udp] <-> 198.18.0.1:49200 [prflx,udp]"``: where media really flows."""
+        found: list[str] = []
+
+        def collect(value: Any) -> None:
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if key == "selected-pair" and isinstance(item, str):
+                        found.append(item)
+                    else:
+                        collect(item)
+            elif isinstance(value, list):
+                for item in value:
+                    collect(item)
+
+        for session_id in self.admin("list_sessions").get("sessions", []):
+            for handle_id in self.admin("list_handles", session_id=session_id).get("handles", []):
+                collect(self.admin("handle_info", session_id=session_id, handle_id=handle_id).get("info", {}))
+        return found
+
     @property
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

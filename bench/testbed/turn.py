@@ -32,6 +32,7 @@ from bench.testbed.harness import SETUP_HINT, SfuSetupError, _stop_process, _tai
 
 TURN_PORT = 3478
 TURNS_PORT = 5349
+RELAY_PORTS = range(49160, 49401)  # the addresses coturn relays from (min-port..max-port)
 REALM = "bridgecast.test"
 UDP_BLACKHOLE_IF = "bcudpnull0"
 
@@ -113,8 +114,8 @@ class TurnServer:
             f"relay-ip={self.ip}",
             f"listening-port={TURN_PORT}",
             f"tls-listening-port={TURNS_PORT}",
-            "min-port=49160",
-            "max-port=49400",
+            f"min-port={RELAY_PORTS.start}",
+            f"max-port={RELAY_PORTS.stop - 1}",
             "fingerprint",
             "lt-cred-mech",
             f"user={self.username}:{self.password}",
@@ -208,4 +209,4 @@ def udp_dropped(netns: str, ifname: str) -> int:
     return total
 
 
-__all__ = ["REALM", "TURNS_PORT", "TURN_PORT", "TurnServer", "block_udp", "udp_dropped", "write_test_certificate"]
+__all__ = ["REALM", "RELAY_PORTS", "TURNS_PORT", "TURN_PORT", "TurnServer", "block_udp", "udp_dropped", "write_test_certificate"]

@@ -20,7 +20,7 @@ import pytest
 
 from bench.testbed import harness
 from bench.testbed.harness import CLIENT_IF, JanusSubscriber, call_in_netns
-from bench.testbed.turn import block_udp, udp_dropped
+from bench.testbed.turn import RELAY_PORTS, block_udp, udp_dropped
 from studio.golive.session import LiveSession
 from studio.outputs.errors import StopReason
 from studio.outputs.publisher import LIVE
@@ -68,6 +68,21 @@ def report(name: str, session: LiveSession) -> None:
     print(f"{name}: live after {time.monotonic() - session.started_at:.1f} s, ice {session.publisher.stats()['ice']}")
 
 
+def janus_sees_the_relay(sfu, turn) -> list[str]:
+    """Janus's own view (admin API): every selected pair's remote end is a coturn relay address
+    (``relay`` when the offer carried it, ``prflx`` when learned from our checks), never the
+    publisher's own address."""
+    pairs = sfu.janus.selected_pairs()
+    remotes = [pair.split("<->")[1].strip() for pair in pairs]
+    for remote in remotes:
+        address, kind = remote.split(" ", 1)
+        host, port = address.rsplit(":", 1)
+        assert host == turn.ip and int(port) in RELAY_PORTS and sfu.netns.client_ip not in remote, pairs
+        assert kind.startswith("[relay") or kind.startswith("[prflx"), pairs
+    assert remotes, "Janus reports no selected ICE pair"
+    return pairs
+
+
 def decodes(sfu, display: str) -> int:
     with JanusSubscriber(sfu.janus, display=display) as sub:
         sub.wait_frames(10, timeout=20)
@@ -89,6 +104,7 @@ def test_udp_blocked_goes_live_through_a_configured_turn_server(turn_stack, udp_
         assert ice["local_candidate_type"] == "relay", ice
         assert ice["relay_transport"] == kind and ice["turn_server"] == turn.url(kind), ice
         assert turn.password not in str(session.publisher.stats())
+        janus_sees_the_relay(sfu, turn)  # before a subscriber adds a handle of its own
         assert decodes(sfu, endpoint) >= 10
         assert udp_dropped(sfu.client_ns, CLIENT_IF) > 0  # UDP was tried, and dropped
     finally:
@@ -113,6 +129,7 @@ def test_udp_blocked_goes_live_on_the_first_session_through_the_link_headers_tur
         ice = publisher.stats()["ice"]
         assert ice["local_candidate_type"] == "relay", ice
         assert ice["relay_transport"] == "tcp", ice  # preferred over TLS, UDP gave no relay
+        print("link header: janus", janus_sees_the_relay(sfu, turn))
         assert decodes(sfu, endpoint) >= 10
     finally:
         session.stop()
