@@ -45,6 +45,21 @@ MAX_UNITS = 1_000_000
 MIN_TIMESTAMP_S = 1_000_000_000
 MAX_TIMESTAMP_S = 4_102_444_800
 
+# -- the product catalog -------------------------------------------------------------------------
+# A live show sells tens to hundreds of products; a large shop's whole export is a few thousand.
+MAX_CATALOG_ROWS = 10_000
+# Ten thousand rows of a few hundred bytes each, with room to spare; more is not a catalog.
+MAX_CATALOG_BYTES = 20_000_000
+# SKUs are short codes (Shopee 100, Lazada 200 characters at most); 100 keeps file names sane.
+MAX_SKU_CHARS = 100
+# A product title is at most two lines of the product card (platforms cap titles at 120–255).
+MAX_PRODUCT_TITLE_CHARS = 255
+# One selling point is one line of the card; a card has room for a handful of them.
+MAX_SELLING_POINT_CHARS = 200
+MAX_SELLING_POINTS = 10
+# An image path or a product link: the longest URLs browsers and platforms accept.
+MAX_LINK_CHARS = 2048
+
 # -- files ---------------------------------------------------------------------------------------
 # settings.json is a few kilobytes; a megabyte is a file that is not settings (it is kept aside).
 MAX_SETTINGS_BYTES = 1_000_000

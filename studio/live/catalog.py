@@ -18,8 +18,10 @@ from typing import Any, Iterable
 
 from babel.numbers import list_currencies
 
+from studio.core import limits
 from studio.core.i18n import _, ngettext
-from studio.live.errors import CatalogError
+from studio.live import inputs
+from studio.live.errors import CatalogError, LiveError
 
 KNOWN_COLUMNS = {"sku", "title", "selling_points", "price", "original_price", "currency", "stock", "image", "link"}
 _LOCALIZED_PREFIXES = ("title_", "selling_points_")
@@ -125,9 +127,14 @@ def _parse_decimal(text: Any) -> Decimal | None:
 
 def _rows_from_file(path: Path) -> list[dict[str, Any]]:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(limits.MAX_CATALOG_BYTES + 1)
     except OSError as err:
         raise CatalogError(_("Cannot read the catalog file {path}: {error}").format(path=path, error=err.strerror or err)) from err
+    if len(raw) > limits.MAX_CATALOG_BYTES:
+        raise CatalogError(_("{name} is larger than {limit} MB; a catalog of {rows} products is far smaller. Check that "
+                             "it is the right file.").format(name=path.name, limit=limits.MAX_CATALOG_BYTES // 1_000_000,
+                                                             rows=f"{limits.MAX_CATALOG_ROWS:,}"))
     if b"\x00" in raw[:65536]:
         # Text catalogs never hold NUL bytes; spreadsheets (.xlsx), images and archives do.
         raise CatalogError(_("{name} is not a text catalog (it looks like a spreadsheet or other binary file). "
@@ -142,12 +149,32 @@ def _rows_from_file(path: Path) -> list[dict[str, Any]]:
             data = json.loads(text)
         except json.JSONDecodeError as err:
             raise CatalogError(_("The catalog file is not valid JSON (line {line}).").format(line=err.lineno)) from err
+        except RecursionError:
+            data = None  # nested past any catalog: refused just below
+        if data is None or limits.nested_deeper_than(data):
+            raise CatalogError(_("{name} is nested more than {limit} levels deep; it is not a catalog.").format(
+                name=path.name, limit=limits.MAX_JSON_DEPTH))
         if isinstance(data, dict):
             data = data.get("products", [])
         if not isinstance(data, list):
             raise CatalogError(_("A JSON catalog must be a list of products."))
         return data
-    return list(csv.DictReader(io.StringIO(text)))
+    try:
+        return list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as err:  # e.g. a cell longer than the csv module's field limit (131,072 characters)
+        raise CatalogError(_("{name} cannot be read as CSV: {reason}. Check that it is the right file.").format(
+            name=path.name, reason=err)) from None
+
+
+def _selling_points(value: Any) -> list[str]:
+    """``a|b|c`` (or a JSON list) as bounded lines of text; ``LiveError`` in words otherwise."""
+    parts = value if isinstance(value, list) else str(value).split("|") if isinstance(value, str) else [value]
+    points = [inputs.text(part, _("A selling point"), limits.MAX_SELLING_POINT_CHARS) for part in parts]
+    points = [point for point in points if point]
+    if len(points) > limits.MAX_SELLING_POINTS:
+        raise LiveError(_("A product has at most {limit} selling points; this one has {count}.").format(
+            limit=limits.MAX_SELLING_POINTS, count=len(points)))
+    return points
 
 
 def import_catalog(path: str | Path) -> CatalogResult:
@@ -162,6 +189,10 @@ def parse_rows(rows: Iterable[dict[str, Any]]) -> CatalogResult:
     seen: set[str] = set()
     reported_unknown: set[str] = set()
     for index, row in enumerate(rows, start=1):
+        if index > limits.MAX_CATALOG_ROWS:
+            errors.append(RowError(0, None, _("Only the first {limit} rows are read; the rest were left out.").format(
+                limit=f"{limits.MAX_CATALOG_ROWS:,}")))
+            break
         if not isinstance(row, dict):
             errors.append(RowError(index, None, _("Row {row} is not an object.").format(row=index)))
             continue
@@ -176,7 +207,11 @@ def parse_rows(rows: Iterable[dict[str, Any]]) -> CatalogResult:
                 errors.append(RowError(0, str(column), _("Unknown column “{column}” is ignored.").format(column=column)))
         values = {str(k).strip().lower(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k is not None}
         sku = str(values.get("sku") or "").strip()
-        if not sku:
+        if len(sku) > limits.MAX_SKU_CHARS:
+            row_errors.append(RowError(index, "sku", _("Row {row}: the SKU is at most {limit} characters; this one has "
+                                                       "{count}.").format(row=index, limit=limits.MAX_SKU_CHARS,
+                                                                          count=len(sku))))
+        elif not sku:
             row_errors.append(RowError(index, "sku", _("Row {row}: the SKU is missing.").format(row=index)))
         elif sku in seen:
             row_errors.append(RowError(index, "sku", _("Row {row}: SKU “{sku}” appears twice.").format(row=index, sku=sku)))
@@ -187,37 +222,57 @@ def parse_rows(rows: Iterable[dict[str, Any]]) -> CatalogResult:
                 row_errors.append(RowError(index, "price", _("Row {row}: the price is missing.").format(row=index)))
             elif price < 0:
                 row_errors.append(RowError(index, "price", _("Row {row}: the price cannot be negative.").format(row=index)))
+            else:
+                price = Decimal(inputs.amount(price, _("The price")))
         except ValueError:
-            row_errors.append(RowError(index, "price", _("Row {row}: “{value}” is not a price.").format(row=index, value=values.get("price"))))
+            row_errors.append(RowError(index, "price", _("Row {row}: “{value}” is not a price.").format(
+                row=index, value=inputs.quoted(values.get("price")))))
+        except LiveError as err:  # past the largest amount, or more decimals than any currency has
+            row_errors.append(RowError(index, "price", _("Row {row}: {reason}").format(row=index, reason=err)))
         try:
             original = _parse_decimal(values.get("original_price"))
+            if original is not None:
+                original = Decimal(inputs.amount(original, _("The original price")))
         except ValueError:
-            row_errors.append(RowError(index, "original_price", _("Row {row}: “{value}” is not a price.").format(row=index, value=values.get("original_price"))))
+            row_errors.append(RowError(index, "original_price", _("Row {row}: “{value}” is not a price.").format(
+                row=index, value=inputs.quoted(values.get("original_price")))))
+        except LiveError as err:
+            row_errors.append(RowError(index, "original_price", _("Row {row}: {reason}").format(row=index, reason=err)))
         currency = str(values.get("currency") or "").strip().upper()
         if currency not in _CURRENCIES:
-            row_errors.append(RowError(index, "currency", _("Row {row}: “{value}” is not a known currency code.").format(row=index, value=values.get("currency") or "")))
+            row_errors.append(RowError(index, "currency", _("Row {row}: “{value}” is not a known currency code.").format(
+                row=index, value=inputs.quoted(values.get("currency") or ""))))
         stock = None
         stock_value = values.get("stock")
         if stock_value not in (None, ""):
             try:
-                stock = int(str(stock_value))
+                stock = int(str(stock_value)) if len(str(stock_value)) <= 20 else -1
                 if stock < 0:
                     raise ValueError
             except ValueError:
                 row_errors.append(RowError(index, "stock", _("Row {row}: stock must be a whole number of zero or more.").format(row=index)))
+            else:
+                if stock > limits.MAX_UNITS:
+                    row_errors.append(RowError(index, "stock", _("Row {row}: stock must be at most {limit}.").format(
+                        row=index, limit=f"{limits.MAX_UNITS:,}")))
         titles: dict[str, str] = {}
         points: dict[str, list[str]] = {}
         for key, value in values.items():
             if value in (None, ""):
                 continue
-            if key == "title":
-                titles[""] = str(value)
-            elif key.startswith("title_"):
-                titles[key[len("title_"):]] = str(value)
-            elif key == "selling_points" or key.startswith("selling_points_"):
-                lang = key[len("selling_points_"):] if key != "selling_points" else ""
-                points[lang] = value if isinstance(value, list) else [p.strip() for p in str(value).split("|") if p.strip()]
-        if not titles and sku:
+            try:
+                if key == "title":
+                    titles[""] = inputs.text(value, _("The title"), limits.MAX_PRODUCT_TITLE_CHARS)
+                elif key.startswith("title_"):
+                    titles[key[len("title_"):]] = inputs.text(value, _("The title"), limits.MAX_PRODUCT_TITLE_CHARS)
+                elif key == "selling_points" or key.startswith("selling_points_"):
+                    lang = key[len("selling_points_"):] if key != "selling_points" else ""
+                    points[lang] = _selling_points(value)
+                elif key in ("image", "link"):
+                    inputs.text(value, _("The image") if key == "image" else _("The link"), limits.MAX_LINK_CHARS)
+            except LiveError as err:
+                row_errors.append(RowError(index, key, _("Row {row}: {reason}").format(row=index, reason=err)))
+        if not titles and sku and not any(str(error.column).startswith("title") for error in row_errors):
             row_errors.append(RowError(index, "title", _("Row {row}: the title is missing.").format(row=index)))
         if row_errors:
             errors.extend(row_errors)
