@@ -319,7 +319,7 @@ def unavailable_message(collection: SceneCollection, missing: dict[str, str]) ->
     names = {spec.id: spec.name for spec in collection.sources}
     lines = "\n".join(f"• {names.get(source_id, source_id)}: {reason}" for source_id, reason in missing.items())
     return (_("Some sources of this show are not available"),
-            _("{sources}\n\nThey stay in the show and show a “source missing” picture until their file or camera is "
+            _("{sources}\n\nThey stay in the show and show “No signal” until their file or camera is "
               "back; nothing else changed.").format(sources=lines))
 
 

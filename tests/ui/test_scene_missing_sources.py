@@ -1,5 +1,5 @@
 """Opening a show whose video file or camera is not here: the show opens with everything else,
-the missing sources are kept (nothing lost) and named in words, in a 1366×768 window."""
+the missing sources are kept (nothing lost) and named in words, in a 1366×768 window (the slates say “No signal”)."""
 from __future__ import annotations
 
 import json
@@ -28,7 +28,7 @@ def test_opening_a_show_with_a_missing_file_and_camera_names_them_and_keeps_them
     text = window.error_box.text()
     assert f"• Intro clip: file not found: {tmp_path / 'gone.mp4'}" in text
     assert "• Host camera: camera /dev/video-bridgecast-gone is not connected" in text
-    assert "Traceback" not in text
+    assert "show “No signal” until their file or camera is back" in text and "Traceback" not in text
     # Opened, with the missing sources kept so fixing the path brings them back.
     assert window.settings.scene_collection == str(path)
     assert {spec.id for spec in studio.collection.sources} >= {"clip", "cam"}
