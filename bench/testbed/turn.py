@@ -181,27 +181,66 @@ class TurnServer:
         self.stop()
 
 
-@contextlib.contextmanager
-def block_udp(netns: str, ifname: str) -> Iterator[None]:
-    """Drop every UDP packet leaving or reaching ``ifname`` in ``netns`` (TCP still passes)."""
-    run_in_netns(netns, ["ip", "tuntap", "add", "dev", UDP_BLACKHOLE_IF, "mode", "tun"])
-    try:
-        run_in_netns(netns, ["ip", "link", "set", UDP_BLACKHOLE_IF, "up"])
-        run_in_netns(netns, ["tc", "qdisc", "add", "dev", ifname, "clsact"])
+IP_PROTOCOLS = {"tcp": 6, "udp": 17}
+
+
+class Firewall:
+    """Drops the chosen IP protocols, both ways, on ``ifname`` in ``netns``: ``tc`` ``clsact``
+    filters redirect them into a TUN device nobody reads, where the kernel drops them (no
+    error for the sender, as behind a real firewall).  ``block("udp")``/``unblock("udp")``
+    any time between :meth:`start` and :meth:`stop`."""
+
+    def __init__(self, netns: str, ifname: str) -> None:
+        self.netns = netns
+        self.ifname = ifname
+        self.blocked: set[str] = set()
+
+    def start(self) -> "Firewall":
+        run_in_netns(self.netns, ["ip", "tuntap", "add", "dev", UDP_BLACKHOLE_IF, "mode", "tun"])
+        try:
+            run_in_netns(self.netns, ["ip", "link", "set", UDP_BLACKHOLE_IF, "up"])
+            run_in_netns(self.netns, ["tc", "qdisc", "add", "dev", self.ifname, "clsact"])
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def block(self, protocol: str) -> None:
+        number = IP_PROTOCOLS[protocol]
         for direction in ("egress", "ingress"):
-            run_in_netns(netns, [
-                "tc", "filter", "add", "dev", ifname, direction, "protocol", "ip", "u32",
-                "match", "ip", "protocol", "17", "0xff",
+            run_in_netns(self.netns, [
+                "tc", "filter", "add", "dev", self.ifname, direction, "protocol", "ip", "prio", str(number),
+                "u32", "match", "ip", "protocol", str(number), "0xff",
                 "action", "mirred", "egress", "redirect", "dev", UDP_BLACKHOLE_IF,
             ])
-        yield
+        self.blocked.add(protocol)
+
+    def unblock(self, protocol: str) -> None:
+        for direction in ("egress", "ingress"):
+            run_in_netns(self.netns, ["tc", "filter", "del", "dev", self.ifname, direction, "protocol", "ip",
+                                      "prio", str(IP_PROTOCOLS[protocol])], check=False)
+        self.blocked.discard(protocol)
+
+    def stop(self) -> None:
+        run_in_netns(self.netns, ["tc", "qdisc", "del", "dev", self.ifname, "clsact"], check=False)
+        run_in_netns(self.netns, ["ip", "link", "del", UDP_BLACKHOLE_IF], check=False)
+        self.blocked.clear()
+
+
+@contextlib.contextmanager
+def block_udp(netns: str, ifname: str) -> Iterator[Firewall]:
+    """Drop every UDP packet leaving or reaching ``ifname`` in ``netns`` (TCP still passes,
+    until the yielded :class:`Firewall` blocks it too)."""
+    firewall = Firewall(netns, ifname).start()
+    try:
+        firewall.block("udp")
+        yield firewall
     finally:
-        run_in_netns(netns, ["tc", "qdisc", "del", "dev", ifname, "clsact"], check=False)
-        run_in_netns(netns, ["ip", "link", "del", UDP_BLACKHOLE_IF], check=False)
+        firewall.stop()
 
 
 def udp_dropped(netns: str, ifname: str) -> int:
-    """UDP packets the block dropped so far on ``ifname`` (both directions), from tc's counters."""
+    """Packets the firewall dropped so far on ``ifname`` (both directions), from tc's counters."""
     total = 0
     for direction in ("egress", "ingress"):
         out = run_in_netns(netns, ["tc", "-s", "filter", "show", "dev", ifname, direction], check=False).stdout
@@ -209,4 +248,4 @@ def udp_dropped(netns: str, ifname: str) -> int:
     return total
 
 
-__all__ = ["REALM", "RELAY_PORTS", "TURNS_PORT", "TURN_PORT", "TurnServer", "block_udp", "udp_dropped", "write_test_certificate"]
+__all__ = ["Firewall", "IP_PROTOCOLS", "REALM", "RELAY_PORTS", "TURNS_PORT", "TURN_PORT", "TurnServer", "block_udp", "udp_dropped", "write_test_certificate"]

@@ -7,6 +7,7 @@ client namespace, whose veth drops every UDP packet both ways (bench/testbed/tur
   and host name checked as a real TURN provider's certificate is, against the system's store);
 * no servers configured, the endpoint naming TURN over UDP, TCP and TLS in its ``Link``
   header (RFC 9725 §4.6): live on the *first* session, through the TCP relay;
+* the network dropping TCP too for a while, then back: the show comes back over the relay;
 * the control: the same blocked network without TURN never connects (ICE fails, in words).
 
 A subscriber through Janus (in the server namespace, UDP there untouched) decodes the show in
@@ -23,7 +24,7 @@ from bench.testbed.harness import CLIENT_IF, JanusSubscriber, call_in_netns
 from bench.testbed.turn import RELAY_PORTS, block_udp, udp_dropped
 from studio.golive.session import LiveSession
 from studio.outputs.errors import StopReason
-from studio.outputs.publisher import LIVE
+from studio.outputs.publisher import FAILED, LIVE, RECONNECTING
 from studio.outputs.whip import IceServer
 from tests.sfu.fixtures import require_sfu
 from tests.studio.outputs.test_publish_janus import Program, three_layers
@@ -50,9 +51,10 @@ def program():
 
 @pytest.fixture
 def udp_blocked(turn_stack):
+    """The publisher's firewall (UDP dropped both ways; a test may block TCP too)."""
     sfu, _turn = turn_stack
-    with block_udp(sfu.client_ns, CLIENT_IF):
-        yield
+    with block_udp(sfu.client_ns, CLIENT_IF) as firewall:
+        yield firewall
 
 
 def go_live(sfu, program, url: str, **options) -> LiveSession:
@@ -147,6 +149,41 @@ def test_udp_blocked_without_turn_never_connects(turn_stack, udp_blocked, progra
         assert session.publisher.failure is not None
         assert session.publisher.failure.reason is StopReason.ICE_FAILED, session.publisher.failure
         assert str(session.publisher.failure)  # in words
+    finally:
+        session.stop()
+        sfu.whip.destroy_endpoint(endpoint)
+
+
+def test_the_show_comes_back_over_turn_when_the_tcp_path_drops_for_a_while(turn_stack, udp_blocked, program):
+    """UDP stays blocked; TCP goes too for a while (the TURN connection stalls), then returns:
+    reconnecting, then live again through the TURN relay over TCP, nobody touching anything.
+
+    Both ways back were seen here: when the TCP connection to the TURN server survives the
+    stall, an ICE restart in the same WHIP session with a freshly allocated relay (the restart
+    re-gathers every TURN relay, ``turn.turn_servers_of``: with UDP blocked nothing else could
+    connect); when it ends in ETIMEDOUT, aioice closes the ICE connection and with it DTLS, so
+    a fresh WHIP session (an ICE restart needs DTLS alive)."""
+    sfu, turn = turn_stack
+    endpoint = "turn-recover"
+    url = sfu.whip.create_endpoint(endpoint)
+    server = turn.ice_server("tcp")
+    session = go_live(sfu, program, url, ice_servers=[IceServer(server["urls"], server["username"], server["credential"])])
+    try:
+        assert session.wait_live(ICE_TIMEOUT_S + 15), f"state {session.state}: {session.failure}"
+        assert decodes(sfu, endpoint) >= 10
+        udp_blocked.block("tcp")
+        try:
+            assert session.publisher.wait_for_state(RECONNECTING, FAILED, timeout=15), session.state
+            time.sleep(3.0)  # tries go unanswered meanwhile
+        finally:
+            udp_blocked.unblock("tcp")
+        assert session.publisher.wait_for_state(LIVE, FAILED, timeout=45), session.state
+        assert session.state == LIVE, session.failure
+        print(f"back over TURN after the TCP path dropped: history {session.publisher.reconnect.history}")
+        assert session.publisher.reconnects == 1
+        ice = session.publisher.stats()["ice"]
+        assert ice["local_candidate_type"] == "relay" and ice["relay_transport"] == "tcp", ice
+        assert decodes(sfu, endpoint) >= 10
     finally:
         session.stop()
         sfu.whip.destroy_endpoint(endpoint)
