@@ -11,8 +11,9 @@ runs one per (re)connection on its network loop and keeps what outlives it.
 ICE servers.  Configured STUN/TURN servers are used from the offer on; every TURN URL gets a
 relay (UDP, TCP and TLS in parallel, :mod:`studio.outputs.aiortc_adapter.turn`), not only
 aiortc's first one.  Servers the *endpoint* names (``Link: <turn:…>; rel="ice-server"`` in the
-201, RFC 9725 §4.6) are used on the first attempt too, when the host configured none (the RFC
-lets configured long-term credentials override the endpoint's).  The choice, and why:
+201, RFC 9725 §4.6) are used on the first attempt too, when the host configured none (§4.6:
+servers configured on the client, with long-term credentials, may override the endpoint's).
+The choice, and why:
 
 * RFC 9725 §4.6 returns the servers only in the POST's answer, and notes that a client "may
   need to call the setConfiguration method before calling the setLocalDescription method
@@ -32,8 +33,11 @@ lets configured long-term credentials override the endpoint's).  The choice, and
   PATCH support (an ICE restart through :mod:`~studio.outputs.aiortc_adapter.ice_restart`
   would: ``Accept-Patch``, and it restarts only a connection whose DTLS is up, so not one
   that never connected), no second POST (a re-offer would create and DELETE a session, and
-  some servers refuse a second publisher for a while), and costs one TURN allocation
-  (~1 round trip; at most 5 s when a TURN server does not answer).  STUN-only links are not
+  some servers refuse a second publisher for a while), and costs one TURN allocation per URL,
+  in parallel (2 round trips: the 401 challenge, then the authenticated Allocate; slower
+  relays get 1 s once one is up, a silent TURN server at most 5 s — 1.1-1.2 s in all with UDP
+  blocked in tests/studio/outputs/test_turn_janus.py, where Janus's admin API shows the
+  relay learned as ``prflx``).  STUN-only links are not
   re-gathered for: toward an SFU our first check tells it our mapped address anyway.
 * If ICE still fails before the first live, one more session runs with the endpoint's
   servers configured from the offer (the older behaviour, kept as the fallback).
