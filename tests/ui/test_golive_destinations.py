@@ -117,7 +117,8 @@ def test_two_destinations_on_two_canvases_live_at_once_then_one_stopped_while_th
         # The vertical canvas is on: its preview shows beside the program.
         qtbot.waitUntil(lambda: window.canvas_previews.is_vertical_shown and window.canvas_previews.vertical.frames_shown > 0,
                         timeout=10_000)
-        assert window.canvas_previews.vertical.image.width() == 180 and window.canvas_previews.vertical.image.height() == 320
+        image = window.canvas_previews.vertical.image  # scaled to the widget by the engine: the 9:16 shape
+        assert abs(image.width() / image.height() - 180 / 320) < 0.02 and image.height() <= 320, image.size()
 
         # Per-destination health, in the dialog and in the health dock.
         def measured(output_id: str) -> bool:
@@ -145,7 +146,8 @@ def test_two_destinations_on_two_canvases_live_at_once_then_one_stopped_while_th
         assert dialog.action_button("Shop YouTube").text() == "Working…" and not button.isEnabled()
         qtbot.waitUntil(lambda: dialog.state_of("Shop YouTube") == "Stopped"
                         and dialog.action_button("Shop YouTube").text() == "Start", timeout=15_000)
-        assert dialog.state_of("Shop TikTok") == "Live" and controller.state == LIVE
+        assert dialog.state_of("Shop TikTok") == "Live"
+        qtbot.waitUntil(lambda: controller.state == LIVE, timeout=5000)
         assert dialog.status_label.text() == "Live on 1 of 2 destinations"
         frames_before = _entry(controller, "tall").get("fps")
         assert frames_before is not None
@@ -178,7 +180,8 @@ def test_a_refused_key_fails_its_destination_in_words_while_the_other_stays_live
         qtbot.waitUntil(lambda: dialog.state_of("Shop YouTube") == "Live", timeout=LIVE_TIMEOUT_MS)
         failure = dialog.state_of("Shop TikTok")
         assert "refused" in failure and "Traceback" not in failure
-        assert controller.state == LIVE
+        # The dialog reads the destinations' stats on a timer; the show's state follows as a queued event.
+        qtbot.waitUntil(lambda: controller.state == LIVE, timeout=5000)
         assert "Shop TikTok failed" in window.golive_widget.state_label.text()
         window.health_dock.update_stats()
         assert _health_row(window, "Shop TikTok")["State"] == failure
