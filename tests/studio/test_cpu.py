@@ -16,9 +16,12 @@ def busy(seconds: float) -> None:
 def test_meter_reports_none_until_a_window_passed_then_one_figure_for_everyone():
     meter = ProcessCpu(window_s=0.3)
     assert meter.percent() is None
+    wall0, cpu0 = time.monotonic(), time.process_time()
     busy(0.35)
+    # What the busy loop (0.35 s of CPU) really got: a whole core on a quiet machine, a share of one on a busy one.
+    got = 100.0 * (time.process_time() - cpu0) / (time.monotonic() - wall0)
     first = meter.percent()
-    assert first is not None and first > 40.0, first  # a busy loop on this thread
+    assert first is not None and first >= 0.5 * got > 0, (first, got)  # a busy loop on this thread
     assert meter.percent() == first  # a second reader within the window sees the same figure
 
 
