@@ -84,3 +84,18 @@ def test_the_recording_is_looked_for_in_the_recordings_folder(window, qtbot, tmp
     assert window.review_window.clips.recordings_folder() == tmp_path
     window.settings.golive.recording.folder = str(tmp_path / "gone")
     assert window.review_window.clips.recordings_folder() == Path.home()
+
+
+def test_stop_clips_stops_between_frames_and_leaves_no_half_clip(window, qtbot, isolated_settings, tmp_path):
+    recorded = record_show(tmp_path / "recording", isolated_settings / "live" / "shows" / "show-20261207-100000.db")
+    review_window = _open_show(window, qtbot, recorded.db)
+    clips = review_window.clips
+    out = tmp_path / "clips"
+    with qtbot.waitSignal(clips.finished, timeout=120_000) as finished:
+        clips.start(recorded.recording, out)
+        qtbot.waitUntil(lambda: review_window.status_label.text().startswith("Cutting clip 1 of 3…"), timeout=60_000)
+        qtbot.mouseClick(clips.stop_button, Qt.MouseButton.LeftButton)
+    assert finished.args[0] is not None and finished.args[0].clips == []
+    assert review_window.status_label.text() == f"Stopped: 0 clip(s) written to {out}."
+    assert sorted(path.name for path in out.iterdir()) == []  # neither the half clip nor its cover
+    assert clips.button.isEnabled() and not clips.stop_button.isVisible()
