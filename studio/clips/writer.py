@@ -105,11 +105,21 @@ def _video_stream(output: av.container.OutputContainer, fps: Fraction, size: tup
     return stream
 
 
+def output_rate(fps: float) -> Fraction:
+    """The clip's frame rate: the recording's average, snapped to the rate it was meant to be
+    (a recording stamped in milliseconds averages 30.002, not 30; platforms want a plain rate)."""
+    for rate in (Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30), Fraction(50),
+                 Fraction(60000, 1001), Fraction(60)):
+        if abs(fps - float(rate)) <= 0.0005 * float(rate):
+            return rate
+    return Fraction(max(1, round(fps)))
+
+
 def write_clip(recording: Path, target: Path, start_s: float, end_s: float, fps: float, picture: ClipPicture,
                cover: np.ndarray | None, cover_frames: int, on_progress: Callable[[float], None] | None = None,
                cancel: threading.Event | None = None) -> None:
     """Cut [start_s, end_s) of ``recording`` into ``target`` (written beside it, then renamed into place)."""
-    rate = Fraction(fps).limit_denominator(1001)
+    rate = output_rate(fps)
     total_frames = max(1, int(round((end_s - start_s) * float(rate))))
     partial = target.with_name(target.stem + ".part.mp4")
     try:

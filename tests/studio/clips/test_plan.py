@@ -65,3 +65,12 @@ def test_the_card_shows_the_stock_the_product_had_when_it_was_pinned():
                      (50, "product.pinned", {"sku": "A12", "title": "Silk scarf", "stock": 0}), unpin(80))
     plans, _notes = plan_clips(events, {"products": sold_out_now}, recording(start_s=0, duration_s=100))
     assert [(p.product.stock, p.product.is_sold_out) for p in plans] == [(12, False), (0, True)]
+
+
+def test_the_clip_rate_is_the_rate_the_recording_was_meant_to_have():
+    from fractions import Fraction
+
+    from studio.clips.writer import output_rate
+
+    assert output_rate(30.001875) == 30 and output_rate(29.97) == Fraction(30000, 1001)
+    assert output_rate(59.94006) == Fraction(60000, 1001) and output_rate(25.0) == 25 and output_rate(14.8) == 15
