@@ -199,8 +199,13 @@ class Compositor:
         fade = self._fade
         return fade is not None and now_ns() - fade.start_ns < fade.duration_ns
 
-    def set_overlay(self, overlay: Overlay) -> None:
+    def set_overlay(self, overlay: Overlay, *, starts_now: bool = False) -> None:
+        """Show ``overlay`` (replacing the one with its id).  ``starts_now``: its enter motion starts
+        at this moment, stamped under the lock, so every frame ticked from then on carries it (a
+        time taken by the caller before the call could fall before a frame drawn without it)."""
         with self._overlays_lock:
+            if starts_now:
+                overlay.shown_ns = now_ns()
             kept = [o for o in self._overlays if o.overlay_id != overlay.overlay_id]
             kept.append(overlay)
             kept.sort(key=lambda o: o.z)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from studio.core.clock import now_ns
 from studio.core.i18n import _
 from studio.live import render
 from studio.live.catalog import Product
@@ -259,10 +258,8 @@ class OverlayLayout:
             return
         current = self._current(overlay_id)
         self._leaving.pop(overlay_id, None)
-        if current is not None and not current.is_leaving and not replay:
-            shown_ns = current.shown_ns
-        else:
-            shown_ns = now_ns()
+        is_new = current is None or current.is_leaving or replay
         dx, dy = self._slide(overlay_id)
-        compositor.set_overlay(Overlay(overlay_id, rgba, x=int(x), y=int(y), z=z, shown_ns=shown_ns,
-                                       animation=Animation(ANIMATION_MS, slide_dx=dx, slide_dy=dy)))
+        compositor.set_overlay(Overlay(overlay_id, rgba, x=int(x), y=int(y), z=z,
+                                       shown_ns=None if is_new else current.shown_ns,
+                                       animation=Animation(ANIMATION_MS, slide_dx=dx, slide_dy=dy)), starts_now=is_new)

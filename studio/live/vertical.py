@@ -42,7 +42,6 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from studio.core.clock import now_ns
 from studio.core.i18n import _
 from studio.live.errors import LiveError
 from studio.live.render import CARD_SIZES_PX
@@ -339,10 +338,11 @@ class VerticalCards:
         self.renders += 1
         current = _find(compositor, overlay_id)
         self._leaving.pop(overlay_id, None)
-        shown_ns = current.shown_ns if current is not None and not current.is_leaving and not replay else now_ns()
+        is_new = current is None or current.is_leaving or replay
         dx, dy = layout.slide(card.kind)
-        compositor.set_overlay(Overlay(overlay_id, rgba, x=slot.x, y=slot.y, z=card.z, shown_ns=shown_ns,
-                                       animation=Animation(self.animation_ms, slide_dx=dx, slide_dy=dy)))
+        compositor.set_overlay(Overlay(overlay_id, rgba, x=slot.x, y=slot.y, z=card.z,
+                                       shown_ns=None if is_new else current.shown_ns,
+                                       animation=Animation(self.animation_ms, slide_dx=dx, slide_dy=dy)), starts_now=is_new)
 
 
 def _find(compositor: Any, overlay_id: str) -> Overlay | None:
