@@ -113,6 +113,8 @@ FONT_DIRS = (str(RESOURCE_FONTS), "/usr/share/fonts", "/usr/local/share/fonts",
              "/Library/Fonts", os.path.expanduser("~/Library/Fonts"),
              os.path.join(os.environ.get("WINDIR", "C:\\Windows"), "Fonts"))
 _FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+# C0 and C1 control characters but tab and line feed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -550,7 +552,10 @@ def layout_text(text: str, box_w: float, box_h: float, size_px: int, min_size_px
                 language: str | None, direction: str, max_lines: int, auto_fit: bool,
                 family: str | None = None) -> TextLayout:
     """Lay ``text`` out in a box, shrinking from ``size_px`` to ``min_size_px`` until it fits.
-    ``family`` (a ``font.family``) is tried first for every character; see :func:`fallback_chain`."""
+    ``family`` (a ``font.family``) is tried first for every character; see :func:`fallback_chain`.
+    Control characters other than line breaks and tabs (a NUL from a spreadsheet cell) are dropped:
+    they draw nothing, and Pillow refuses a NUL outright."""
+    text = _CONTROLS.sub("", text)
     par_dir = paragraph_direction(text, direction, language)
     missing = missing_characters(text, language, family)
     size = max(1, int(size_px))

@@ -151,6 +151,16 @@ def test_a_variable_filled_with_a_million_characters_skips_its_layer_in_words():
     ]
 
 
+def test_control_characters_in_text_are_dropped_not_fatal():
+    # Found by the deep profile: a NUL (from a spreadsheet cell or a --set value) made Pillow raise
+    # "embedded null character" out of the renderer.
+    doc = parse_document({"layers": [{"type": "text", "text": "Sale\x00 now\r\n\x1bhere"},
+                                     {"type": "shape", "text": "{badge}"}]})
+    result = render(doc, "youtube", {"badge": "-30%\x00"})
+    assert not result.problems
+    assert all(info.ink is not None for info in result.layers)
+
+
 def test_a_qr_payload_larger_than_a_qr_code_holds_is_refused_in_words():
     at_limit = "h" * limits.MAX_QR_PAYLOAD_BYTES
     doc = parse_document({"layers": [{"type": "qr", "data": at_limit}]})
