@@ -17,6 +17,7 @@ from studio.control.page import strings_js
 from studio.control.validation import ApiDescription, parse_json
 from studio.core.i18n import _
 from studio.live.errors import LiveError
+from studio.live.platform_events import comments_since, orders_since
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class ControlRoutes:
         r.add_post("/api/v1/giveaway/close", self._call(lambda live, body, m: live.giveaway.close()))
         r.add_get("/api/v1/comments", self._comments)
         r.add_post("/api/v1/comments", self._call(self._inbound_comments))
+        r.add_get("/api/v1/orders", self._orders)
+        r.add_post("/api/v1/platform-events", self._call(self._platform_events))
         r.add_post("/api/v1/comments/{id}", self._call(lambda live, body, m: live.comments.update(
             m["id"], **_pick(body, ("is_question", "is_hidden", "is_answered")))))
         r.add_post("/api/v1/comments/{id}/answer", self._call(lambda live, body, m: live.comments.pin_answer(m["id"], _required(body, "answer"))))
@@ -110,6 +113,30 @@ class ControlRoutes:
                 errors.append({"index": index, "error": err.message})
         return {"accepted": accepted, "errors": errors}
 
+    @staticmethod
+    def _platform_events(live: Any, body: Any, _match: Any) -> dict[str, Any]:
+        """The generic connector's inbound route: one event (a bad one is a 400 in words) or a
+        list (each bad one listed by index, the others taken); a repeat of an event already
+        taken (same platform and id) is counted, not taken twice."""
+        from studio.connectors.errors import ConnectorError
+        from studio.live.audience import audience_for
+
+        hub = audience_for(live).hub
+        items = body if isinstance(body, list) else [body]
+        accepted = duplicates = 0
+        errors = []
+        for index, item in enumerate(items):
+            try:
+                if hub.ingest(item) is None:
+                    duplicates += 1
+                else:
+                    accepted += 1
+            except ConnectorError as err:
+                if not isinstance(body, list):
+                    raise LiveError(str(err)) from None
+                errors.append({"index": index, "error": str(err)})
+        return {"accepted": accepted, "duplicates": duplicates, "errors": errors}
+
     async def _openapi(self, request: web.Request) -> web.Response:
         return web.Response(body=ApiDescription.load().raw, content_type="application/json", charset="utf-8")
 
@@ -127,10 +154,18 @@ class ControlRoutes:
         return web.json_response({"errors": self.live.shelf.catalog_errors})
 
     async def _comments(self, request: web.Request) -> web.Response:
+        limit = _whole(request.query.get("limit"), 200, 1, 1000)  # checked against the API document
+        if "since" in request.query:
+            # The contract's merged queue: every comment (any platform) journaled after SEQ.
+            since = _whole(request.query.get("since"), 0, 0, None)
+            return web.json_response(await self._offload(lambda: comments_since(self.live.store, since, limit)))
         only_questions = request.query.get("questions") in ("1", "true")
-        text = request.query.get("limit", "200")  # 1..1000, checked against the API document
-        limit = max(1, min(1000, int(text))) if text.strip().lstrip("+").isdigit() else 200
         return web.json_response({"comments": await self._offload(lambda: self.live.comments.recent(only_questions, limit=limit))})
+
+    async def _orders(self, request: web.Request) -> web.Response:
+        since = _whole(request.query.get("since"), 0, 0, None)
+        limit = _whole(request.query.get("limit"), 500, 1, 1000)
+        return web.json_response(await self._offload(lambda: orders_since(self.live.store, since, limit)))
 
     async def _program(self, request: web.Request) -> web.Response:
         def encode() -> bytes | None:
@@ -180,3 +215,11 @@ def _required(body: Any, name: str) -> Any:
     if not isinstance(body, dict) or body.get(name) in (None, ""):
         raise LiveError(_("“{field}” is required.").format(field=name))
     return body[name]
+
+
+def _whole(text: str | None, default: int, low: int, high: int | None) -> int:
+    """A query parameter's whole number (the API document has checked its form and range)."""
+    if text is None or not text.strip().lstrip("+").isdigit():
+        return default
+    value = max(low, int(text))
+    return value if high is None else min(high, value)

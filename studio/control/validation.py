@@ -210,8 +210,10 @@ def _words(error: jsonschema.ValidationError, name: str) -> str:
         return _("“{field}” is required.").format(field=_quoted(missing if inner == _("the request body") else f"{inner}.{missing}"))
     if kind == "additionalProperties":
         known = schema.get("properties", {})
-        extra = next((n for n in error.instance if n not in known), "?")
-        return _("“{field}” is not a field of this request.").format(field=_quoted(str(extra)))
+        extra = str(next((n for n in error.instance if n not in known), "?"))
+        inner = _field(error, name)
+        return _("“{field}” is not a field of this request.").format(
+            field=_quoted(extra if inner == _("the request body") else f"{inner}.{extra}"))
     if kind == "type":
         kinds = expected if isinstance(expected, list) else [expected]
         return _("“{field}” must be {kinds}.").format(field=field, kinds=_(" or ").join(_type_words(k) for k in kinds))
@@ -240,6 +242,11 @@ def _words(error: jsonschema.ValidationError, name: str) -> str:
     if kind == "pattern":
         return _("“{field}” is not in the expected form (see the API document).").format(field=field)
     if kind in ("oneOf", "anyOf"):
+        # The form the value is meant to be (its type matches) says what is wrong with it.
+        meant = [e for e in error.context or () if not (e.validator == "type" and len(e.relative_path) == 0)]
+        inner = jsonschema.exceptions.best_match(meant) if meant else None
+        if inner is not None:
+            return _words(inner, name)
         return _("“{field}” matches none of the accepted forms.").format(field=field)
     return _("“{field}” is not valid.").format(field=field)
 

@@ -28,10 +28,10 @@ from studio.connectors import Connector, ConnectorError, EventType, PlatformEven
 from studio.connectors.hub import ConnectorHub
 from studio.core.i18n import _
 from studio.live.errors import LiveError
+from studio.live.platform_events import PLATFORM_PREFIX, journaled, orders_since
 
 log = logging.getLogger(__name__)
 
-PLATFORM_PREFIX = "platform."
 MAX_REPLIES_WAITING = 200
 MAX_REPLY_FAILURES_KEPT = 20
 SEEN_ON_RESTART = 50_000  # platform events (newest) the hub is told about after a restart
@@ -56,6 +56,7 @@ class ShowAudience:
         self.reply_failures: list[str] = []  # the latest, in words
         seen = self._restore()
         self.hub = hub_factory(self._on_event, seen=seen)
+        live.audience = self  # the show's one audience: its control API and snapshot read it
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -77,6 +78,8 @@ class ShowAudience:
     def stop(self) -> None:
         self.live.journal.event.disconnect(self._on_journal_event)
         self.hub.stop()
+        if getattr(self.live, "audience", None) is self:
+            self.live.audience = None
         thread, self._outbox_thread = self._outbox_thread, None
         if thread is not None:
             self._outbox.put(None)
@@ -98,7 +101,7 @@ class ShowAudience:
 
     def orders(self, since: int = 0, limit: int = 500) -> list[dict[str, Any]]:
         """Orders journaled after journal sequence ``since`` (oldest first), each with its ``seq``."""
-        return [dict(data, seq=seq) for seq, data in self._journaled(PLATFORM_PREFIX + EventType.ORDER.value, since, limit)]
+        return orders_since(self.live.store, since, limit)
 
     # ------------------------------------------------------------------ answers
 
@@ -169,7 +172,7 @@ class ShowAudience:
     def _restore(self) -> list[tuple[str, str]]:
         """Viewer counts and totals from the journal; the (platform, id) already journaled."""
         seen: list[tuple[str, str]] = []
-        for _seq, data in self._journaled(None, 0, SEEN_ON_RESTART, newest=True):
+        for _seq, data in journaled(self.live.store, None, 0, SEEN_ON_RESTART, newest=True):
             platform, kind = data.get("platform"), data.get("type")
             if not isinstance(platform, str) or not isinstance(kind, str):
                 continue
@@ -185,19 +188,18 @@ class ShowAudience:
                 seen.append((platform, platform_id))
         return seen
 
-    def _journaled(self, event_type: str | None, since: int, limit: int,
-                   newest: bool = False) -> Iterable[tuple[int, dict[str, Any]]]:
-        """``(seq, data)`` of platform events after ``since`` (one type, or every platform type)."""
-        pattern = event_type if event_type is not None else PLATFORM_PREFIX + "%"
-        rows = self.live.store.query_events(pattern, since, limit, newest=newest)
-        for seq, text in rows:
-            try:
-                data = json.loads(text)
-            except ValueError:
-                log.warning("journal event %s is not JSON; skipped", seq)
-                continue
-            if isinstance(data, dict):
-                yield seq, data
+
+def audience_for(live: Any) -> ShowAudience:
+    """The show's audience, made and started (with no connector yet) when it has none: what
+    ``POST /api/v1/platform-events`` feeds for platforms without a connector of ours."""
+    with _AUDIENCE_LOCK:
+        audience = getattr(live, "audience", None)
+        if audience is None:
+            audience = ShowAudience(live)
+            audience.start()
+        return audience
 
 
-__all__ = ["ShowAudience", "comment_id", "ConnectorError"]
+_AUDIENCE_LOCK = threading.Lock()
+
+__all__ = ["ShowAudience", "audience_for", "comment_id", "ConnectorError"]

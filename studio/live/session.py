@@ -60,6 +60,7 @@ class LiveShow:
                  locale: str = "en_US", clock: Callable[[], float] = time.time,
                  keywords: tuple[str, ...] = DEFAULT_KEYWORDS, region: str | None = None) -> None:
         self.studio = studio
+        self.audience: Any = None  # the platforms' audience (studio.live.audience.ShowAudience) when one runs
         self.clock = clock
         self.store = LiveStore(db_path)
         self.journal = ShowJournal(self.store, clock)
@@ -103,6 +104,9 @@ class LiveShow:
         self._thread.start()
 
     def stop(self) -> None:
+        audience = self.audience
+        if audience is not None:
+            audience.stop()  # connectors first: nothing more may journal into a closing show
         for adapter in self._adapters:
             adapter.stop()
         self._adapters.clear()
@@ -216,6 +220,8 @@ class LiveShow:
                 "blocked": list(self.comments.blocked),
                 "quick_replies": self.quick_replies.to_json(),
                 "stream_state": self.stream_state(),
+                # The latest viewer count per connected platform ({} with none connected).
+                "viewers": self.audience.viewers() if self.audience is not None else {},
                 "t": self.clock(),
             })
 

@@ -210,6 +210,13 @@ class LiveStore:
         for seq, t, event_type_, data in rows:
             yield {"seq": seq, "t": t, "type": event_type_, "data": json.loads(data)}
 
+    def comments_since(self, since_seq: int = 0, limit: int = 500) -> list[tuple[int, dict[str, Any]]]:
+        """``(seq, comment)`` of comments journaled (new or changed) after ``since_seq``, in order."""
+        with self._lock:
+            rows = self._db.execute("SELECT seq, value FROM comments WHERE seq > ? ORDER BY seq LIMIT ?",
+                                    (since_seq, int(limit))).fetchall()
+        return [(int(seq), json.loads(value)) for seq, value in rows]
+
     def query_events(self, type_pattern: str, since_seq: int = 0, limit: int = 500,
                      newest: bool = False) -> list[tuple[int, str]]:
         """``(seq, data JSON text)`` of events whose type matches the SQL LIKE ``type_pattern``

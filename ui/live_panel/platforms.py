@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from studio.connectors import ConnectorError, parse_spec
-from studio.live.audience import ShowAudience
+from studio.live.audience import ShowAudience, audience_for
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
@@ -115,8 +115,9 @@ class PlatformLink(QObject):
         if audience is None:
             if not wanted:
                 return None, problems
-            audience = ShowAudience(self.live)  # reads the journal: what was heard before a restart
-            audience.start()
+            # The show's one audience (the control API's platform-events route may have made it):
+            # it reads the journal, so what was heard before a restart comes back.
+            audience = audience_for(self.live)
         running = {status["platform"] + ":" + status["target"] for status in audience.statuses()}
         for name in sorted(running):
             if name not in wanted or secrets_key(name) in renewed:

@@ -63,6 +63,10 @@ def fuzz_target(tmp_path_factory):
     # The worker threads start on first use: start them now, before the tests count threads.
     for job in [server._executor.submit(time.sleep, 0.1) for _ in range(2)]:
         job.result()
+    # Platform events start the show's audience (its threads live as long as the show): now too.
+    from studio.live.audience import audience_for
+
+    audience_for(live)
     yield server, live
     server.stop()
     live.stop()
