@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication
@@ -88,6 +88,42 @@ def create_live_control(studio: Studio, settings: Settings) -> LiveControl:
                        host="0.0.0.0" if settings.control_lan else "127.0.0.1",
                        settings_token=stored_control_token(), locale=settings.locale or "en_US",
                        region=settings.region, may_change_port=True)
+
+
+def open_live_control(studio: Studio, settings: Settings, ask_new_show: Callable[[str], bool]) -> "LiveControl | None":
+    """The show's live control; when the show database cannot be opened (not a database, damaged),
+    ``ask_new_show(words)`` decides: True keeps the damaged file beside it under a new name (never
+    deleted) and starts a new show; False gives None (the app then quits without a traceback)."""
+    from studio.control.launch import default_show_db
+    from studio.live.store import ShowDatabaseError
+
+    try:
+        return create_live_control(studio, settings)
+    except ShowDatabaseError as exc:
+        path = default_show_db()
+        kept = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        question = QApplication.translate(
+            "App", "The show database cannot be opened:\n{reason}\n\nStart a new show? The damaged file is kept as "
+            "{kept} (nothing is deleted).").format(reason=exc, kept=kept)
+        if not ask_new_show(question):
+            return None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            source = path.with_name(path.name + suffix)
+            if source.exists():
+                source.rename(kept.with_name(kept.name + suffix))
+        log.warning("the show database %s could not be opened (%s); kept as %s, a new show starts", path, exc, kept)
+        return create_live_control(studio, settings)
+
+
+def _ask_new_show(question: str) -> bool:
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Warning, QApplication.translate("App", "Bridgecast Studio"), question)
+    start = box.addButton(QApplication.translate("App", "Start a new show"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QApplication.translate("App", "Quit"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(start)
+    box.exec()
+    return box.clickedButton() is start
 
 
 def shutdown(studio: Studio, settings: Settings, save: bool = True) -> None:
@@ -193,7 +229,9 @@ def run_app(argv: Sequence[str] | None = None) -> int:
     studio = create_studio(settings, collection)
     live_control = None
     try:
-        live_control = create_live_control(studio, settings)
+        live_control = open_live_control(studio, settings, _ask_new_show)
+        if live_control is None:  # the show database cannot be opened and the host chose to quit
+            return 1
         window = MainWindow(studio, settings)
         live_panel = window.mount_live_panel(live_control)
         autosaver = Autosaver(studio, window.bridge, parent=window)

@@ -71,3 +71,29 @@ def test_run_app_opens_takes_a_screenshot_and_quits(tmp_path):
     assert image.width() >= 800 and image.height() >= 500
     assert (config / "scenes.json").exists() and (config / "window.ini").exists()  # saved at quit
     assert json.loads((config / "settings.json").read_text(encoding="utf-8"))["language"] == "zh_CN"
+
+
+def test_a_show_database_that_cannot_be_opened_asks_and_keeps_the_file(settings, qtbot):
+    from studio.control.launch import default_show_db
+    from ui.app import open_live_control
+
+    path = default_show_db()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    garbage = b"this is my shopping list, not a show\n" * 50
+    path.write_bytes(garbage)
+    studio = create_studio(settings)
+    try:
+        questions: list[str] = []
+        # "Quit": nothing is opened, nothing touched.
+        assert open_live_control(studio, settings, lambda words: questions.append(words) or False) is None
+        assert path.read_bytes() == garbage and "not a show database" in questions[0] and "kept as" in questions[0]
+        # "Start a new show": the file is kept beside it under a new name, and a new show opens.
+        control = open_live_control(studio, settings, lambda words: True)
+        try:
+            kept = [p for p in path.parent.iterdir() if p.name.startswith("show.db.damaged-")]
+            assert len(kept) == 1 and kept[0].read_bytes() == garbage
+            assert control is not None and control.live.snapshot()["pinned_sku"] is None
+        finally:
+            control.stop()
+    finally:
+        shutdown(studio, settings, save=False)
