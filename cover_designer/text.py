@@ -115,6 +115,7 @@ FONT_DIRS = (str(RESOURCE_FONTS), "/usr/share/fonts", "/usr/local/share/fonts",
 _FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 # C0 and C1 control characters but tab and line feed.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -571,7 +572,8 @@ def layout_text(text: str, box_w: float, box_h: float, size_px: int, min_size_px
 
 def _layout_at(text: str, box_w: float, size: int, weight: str, language: str | None, direction: str,
                max_lines: int, family: str | None = None) -> TextLayout:
-    paragraphs = text.split("\n")
+    # Every Unicode line break ends a line (the shaper fails on U+2028/U+2029 inside one).
+    paragraphs = _LINE_BREAKS.split(text)
     lines: list[Line] = []
     for paragraph in paragraphs:
         units = []
