@@ -6,11 +6,11 @@ has (an emoji, a CJK extension B ideograph, Gurmukhi, a tag character) made ``dr
 ``Giveaway.open`` kept the new giveaway in memory without journaling it.  The tests below keep it
 fixed through the API.
 
-Open, kept as a strict xfail that turns into a failure (XPASS) the day it is fixed: a
-PARAGRAPH SEPARATOR (U+2029) in card text makes raqm fail (``RuntimeError: raqm_layout()
-failed`` in ``cover_designer/text.py`` ``_layout_line``).  The API refuses it in its own text
-fields (format display-text), but an inbound comment is a platform's text as it is, and
-answering it draws the question on the answer card: 500.
+Found and fixed (cover_designer/text.py): a PARAGRAPH SEPARATOR (U+2029) in card text made raqm
+fail (``RuntimeError: raqm_layout() failed`` in ``_layout_line``).  The API refuses it in its own
+text fields (format display-text), but an inbound comment is a platform's text as it is, and
+answering it draws the question on the answer card: it was a 500; every Unicode line break now
+ends a line.
 """
 from __future__ import annotations
 
