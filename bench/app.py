@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bench.common import emit, machine, subprocess_env
+from bench.common import emit, machine, subprocess_env, tree_cpu_s
 
 FPS = 30
 WARMUP_S = 10.0
@@ -123,14 +123,7 @@ def sample_process(pid: int, seconds: float, ready: Callable[[], bool] | None = 
         time.sleep(0.2)
 
     def cpu_s() -> float:
-        total = 0.0
-        for p in [proc, *proc.children(recursive=True)]:
-            try:
-                times = p.cpu_times()
-                total += times.user + times.system
-            except psutil.Error:
-                pass
-        return total
+        return tree_cpu_s(proc)
 
     cpu_samples: list[float] = []
     rss_samples: list[float] = []

@@ -40,6 +40,21 @@ class CpuMeter:
         return round(100.0 * self.cpu_s / self.wall_s, 1) if self.wall_s > 0 else 0.0
 
 
+def tree_cpu_s(proc: Any) -> float:
+    """user+sys seconds of a psutil process and its live children (``ip netns exec`` execs, so a
+    command started through it is the process itself)."""
+    import psutil
+
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def _process_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime

@@ -36,7 +36,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, machine, subprocess_env
+from bench.common import emit, machine, subprocess_env, tree_cpu_s
 
 FPS = 30
 WARMUP_S = 5.0
@@ -217,20 +217,6 @@ def run_peer_child(url: str, width: int, height: int, seconds: float, bitrate_bp
 # ----------------------------------------------------------------------------------------------
 # Measuring a child process
 # ----------------------------------------------------------------------------------------------
-def _tree_cpu_s(proc: Any) -> float:
-    """user+sys of ``proc`` and its live children (``ip netns exec`` execs, so it is the command)."""
-    import psutil
-
-    total = 0.0
-    for p in [proc, *proc.children(recursive=True)]:
-        try:
-            times = p.cpu_times()
-            total += times.user + times.system
-        except psutil.Error:
-            pass
-    return total
-
-
 def measure_child(popen: subprocess.Popen, warmup_s: float, window_s: float,
                   ready: Any = None) -> dict[str, Any]:
     """CPU% of one core of ``popen``'s process over ``window_s`` after ``warmup_s`` (and ``ready()``)."""
@@ -245,11 +231,11 @@ def measure_child(popen: subprocess.Popen, warmup_s: float, window_s: float,
         if time.monotonic() > deadline:
             return {"error": "not ready in time"}
         time.sleep(0.1)
-    cpu0, wall0 = _tree_cpu_s(proc), time.monotonic()
+    cpu0, wall0 = tree_cpu_s(proc), time.monotonic()
     time.sleep(window_s)
     if popen.poll() is not None:
         return {"error": f"exited with {popen.returncode} inside the measured window"}
-    cpu1, wall1 = _tree_cpu_s(proc), time.monotonic()
+    cpu1, wall1 = tree_cpu_s(proc), time.monotonic()
     return {
         "cpu_percent_of_one_core": round(100.0 * (cpu1 - cpu0) / (wall1 - wall0), 1),
         "window_s": round(wall1 - wall0, 2),

@@ -26,6 +26,7 @@ from studio.clips.plan import DEFAULT_MAX_SECONDS, MAX_SECONDS_RANGE, ClipPlan, 
 from studio.clips.recording import RecordingInfo, probe_recording
 from studio.clips.writer import Cancelled, write_clip
 from studio.compositor.reframe import FaceDetector, haar_face_detector
+from studio.core.paths import free_path
 from studio.core.i18n import _
 
 log = logging.getLogger(__name__)
@@ -68,14 +69,6 @@ class ClipsResult:
                 "notes": self.notes}
 
 
-def _free_path(folder: Path, stem: str, suffix: str) -> Path:
-    """``stem + suffix`` in ``folder``, numbered when taken: an earlier clip is never overwritten."""
-    path = folder / f"{stem}{suffix}"
-    number = 2
-    while path.exists():
-        path = folder / f"{stem}-{number}{suffix}"
-        number += 1
-    return path
 
 
 def _middle_frame(recording: RecordingInfo, at_s: float) -> Any:
@@ -151,7 +144,7 @@ def _one_clip(plan: ClipPlan, info: RecordingInfo, folder: Path, locale: str, re
     card = product_overlay(plan.product, locale, region, shown_s=COVER_S) if plan.product is not None else None
     photo = still(_middle_frame(info, (plan.start_s + plan.end_s) / 2), detector)
     cover = cover_frame(design, plan.product, plan.title, locale, photo, CLIP_SIZE)
-    target = _free_path(folder, plan.file_stem, ".mp4")
+    target = free_path(folder, plan.file_stem, ".mp4")
     cover_path = target.with_suffix(".jpg")
     if not cv2.imwrite(str(cover_path), cover, [cv2.IMWRITE_JPEG_QUALITY, 92]):
         raise ClipsError(_("The cover {name} could not be written.").format(name=cover_path.name))

@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 from studio.core.events import Signal
 from studio.core.i18n import _, ngettext
+from studio.core.paths import free_path
 from studio.live.catalog import Product
 from studio.live.comments import DEFAULT_KEYWORDS, CommentAdapter
 from studio.live.giveaway import Giveaway
@@ -194,12 +195,7 @@ class LiveShow:
     def _archive_path(self) -> Path:
         folder = self.store.path.parent / ARCHIVE_DIR
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.clock()))
-        path = folder / f"show-{stamp}.db"
-        number = 2
-        while path.exists():
-            path = folder / f"show-{stamp}-{number}.db"
-            number += 1
-        return path
+        return free_path(folder, f"show-{stamp}", ".db")
 
     # -- snapshot --------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
