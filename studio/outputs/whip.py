@@ -200,8 +200,12 @@ def _parse_link_value(text: str, base_url: str | None) -> list[Link]:
         if pos < size and text[pos] not in ",":
             pos = _skip_to_next_link(text, pos)
         url = target
-        if base_url and not urllib.parse.urlsplit(target).scheme:
-            url = urllib.parse.urljoin(base_url, target)
+        try:
+            if base_url and not urllib.parse.urlsplit(target).scheme:
+                url = urllib.parse.urljoin(base_url, target)
+        except ValueError:  # not a URL at all (e.g. "a://[" ): that link is left out
+            logger.info("WHIP server sent a Link header with an unusable target; it is ignored")
+            continue
         rel = [r.lower() for r in params.get("rel", "").split()]
         links.append(Link(url, rel, params))
     return links

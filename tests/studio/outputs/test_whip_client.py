@@ -837,3 +837,12 @@ def test_a_token_refusal_with_words_of_its_own_keeps_them():
     withheld = OutputError(StopReason.BAD_TOKEN, "WHIP server redirected to another server (x), which asks for the token (401)",
                            status=401)
     assert not withheld.has_default_message  # the reconnect loop does not reword it as "revoked"
+
+
+def test_a_link_header_target_that_is_not_a_url_is_left_out():
+    # Found by the deep Hypothesis run: "a://[" made urlsplit raise out of publish().
+    from studio.outputs.whip import parse_link_header
+
+    links = parse_link_header(['<a://[>; rel="ice-server", <stun:stun.example.net>; rel="ice-server"'],
+                              "https://whip.example/endpoint")
+    assert [link.url for link in links] == ["stun:stun.example.net"]
