@@ -135,11 +135,17 @@ async function connect(candidate) {
     refreshComments();
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/api/v1/events", ["bridgecast.v1", "bearer." + token]);
-    socket.onopen = () => { $("#status").textContent = t("connected"); };
+    socket.onopen = () => {
+      $("#status").textContent = t("connected");
+      // What changed between the first reads and the socket's opening came as no event: read again.
+      api("GET", "/api/v1/products").then(renderProducts);
+      scheduleState();
+      refreshComments();
+      document.body.dataset.ready = "1";
+    };
     socket.onclose = () => { $("#status").textContent = t("disconnected"); setTimeout(() => connect(token), 2000); };
     socket.onmessage = (m) => onEvent(JSON.parse(m.data));
     if (!timersStarted) { timersStarted = true; setInterval(refreshProgram, 1000); setInterval(scheduleState, 1000); }
-    document.body.dataset.ready = "1";
   } catch (e) {
     if (String(e.message) !== "401") showPairing(t("The studio did not answer. Check that the tablet is on the same network and that the Bridgecast app is running, then reload this page."));
   }
