@@ -403,7 +403,9 @@ def test_janus_publisher_rtt_rises_under_shaping(sfu_prerequisites, tmp_path):
         url = stack.whip.create_endpoint("shaped")
         with NetnsLoop(stack.client_ns) as loop:
             session = loop.run(whip_publish(url, ColourTrack(320, 180)), timeout=20)
-            shaper = LinkShaper(stack.client_ns, CLIENT_IF).start()
+            # Seeded: a 320×180 solid colour is ~150 small packets in the shaped window, so 3 % loss
+            # drew none about one run in a hundred; this seed drops the 9th, 13th, 20th … packet.
+            shaper = LinkShaper(stack.client_ns, CLIENT_IF, seed=1).start()
             try:
                 assert session.response.status == 201, session.response.text
                 loop.run(wait_connected(session.pc, 10), timeout=15)
@@ -418,7 +420,8 @@ def test_janus_publisher_rtt_rises_under_shaping(sfu_prerequisites, tmp_path):
                       f"{[round(v, 1) for v in raw]} ms; shaper {st}")
                 assert max(base) < 15, base
                 assert len(raw) >= 3, shaped
-                assert shaped[-1] >= base[-1] + 20, (base, shaped)
+                # The smoothed value climbs ~4 ms a report toward +40; the raw reports below are the measure.
+                assert shaped[-1] >= base[-1] + 15, (base, shaped)
                 assert 30 <= statistics.median(raw) - base[-1] <= 80, raw
                 assert st["dropped_loss"] > 0 and st["packets_out"] > 50, st
             finally:
