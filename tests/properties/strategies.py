@@ -20,6 +20,17 @@ json_values = st.recursive(
 )
 
 
+def json_paths(value, prefix=()):
+    """Every (path, value) in a JSON value, containers included (the root's path is ``()``)."""
+    yield prefix, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from json_paths(item, prefix + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from json_paths(item, prefix + (index,))
+
+
 @st.composite
 def mutated_lines(draw, lines: list[str], extra_lines: st.SearchStrategy[str]) -> list[str]:
     """``lines`` after a few random edits: drop, duplicate, swap, replace, insert, truncate."""

@@ -17,7 +17,7 @@ from cover_designer.errors import CoverError, DocumentError
 from cover_designer.render import render
 from cover_designer.text_tiles import format_price
 from studio.core import limits
-from tests.properties.strategies import json_values
+from tests.properties.strategies import json_paths, json_values
 
 # One layer of every kind, as a designer saves them: the base the mutations start from.
 VALID = {
@@ -35,14 +35,6 @@ VALID = {
 }
 
 
-def _paths(value, prefix=()):
-    yield prefix, value
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, prefix + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, prefix + (index,))
 
 
 def _same_kind(value) -> st.SearchStrategy:
@@ -61,7 +53,7 @@ def _same_kind(value) -> st.SearchStrategy:
 def mutated_documents(draw) -> object:
     """The valid document with a few values replaced, by one of their kind or by any JSON, or removed."""
     data = json.loads(json.dumps(VALID))
-    paths = [path for path, _value in _paths(data) if path]
+    paths = [path for path, _value in json_paths(data) if path]
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         path = draw(st.sampled_from(paths))
         parent = data

@@ -16,7 +16,7 @@ from studio.core.errors import SceneFileError
 from studio.scene import (
     SceneCollection, load_collection, parse_collection, unavailable_message, unavailable_sources, without_sources,
 )
-from tests.properties.strategies import json_values
+from tests.properties.strategies import json_paths, json_values
 
 VALID = {
     "schema_version": 2, "name": "Show", "canvas": {"width": 320, "height": 180, "fps": 15},
@@ -41,20 +41,12 @@ VALID = {
 }
 
 
-def _paths(value, prefix=()):
-    yield prefix, value
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, prefix + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, prefix + (index,))
 
 
 @st.composite
 def mutated_collections(draw) -> object:
     data = json.loads(json.dumps(VALID))
-    paths = [path for path, _value in _paths(data) if path]
+    paths = [path for path, _value in json_paths(data) if path]
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         path = draw(st.sampled_from(paths))
         parent = data

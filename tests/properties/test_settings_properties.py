@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from studio.settings import Settings, load_settings
-from tests.properties.strategies import json_values
+from tests.properties.strategies import json_paths, json_values
 
 # A realistic file to mutate: every section, one destination of each kind.
 VALID = {
@@ -28,21 +28,12 @@ VALID = {
 }
 
 
-def _paths(value, prefix=()):
-    """Every (path, value) in a JSON value, containers included."""
-    yield prefix, value
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, prefix + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, prefix + (index,))
 
 
 @st.composite
 def mutated_settings(draw) -> object:
     data = json.loads(json.dumps(VALID))
-    paths = [path for path, _value in _paths(data) if path]
+    paths = [path for path, _value in json_paths(data) if path]
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         path = draw(st.sampled_from(paths))
         parent = data
