@@ -37,15 +37,15 @@ REALM = "bridgecast.test"
 UDP_BLACKHOLE_IF = "bcudpnull0"
 
 
-def write_test_certificate(directory: Path, ip: str) -> tuple[Path, Path]:
-    """A self-signed certificate (its own CA) for ``ip`` and its key: (cert_path, key_path)."""
+def self_signed_pem(ip: str, common_name: str, days: float = 2.0) -> tuple[bytes, bytes]:
+    """(certificate PEM, key PEM): a self-signed certificate (its own CA) for ``ip``, valid ``days``."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bridgecast test TURN")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.datetime.now(datetime.timezone.utc)
     certificate = (
         x509.CertificateBuilder()
@@ -54,17 +54,22 @@ def write_test_certificate(directory: Path, ip: str) -> tuple[Path, Path]:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=2))
+        .not_valid_after(now + datetime.timedelta(days=days))
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return certificate.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def write_test_certificate(directory: Path, ip: str) -> tuple[Path, Path]:
+    """A self-signed certificate (its own CA) for ``ip`` and its key: (cert_path, key_path)."""
+    certificate_pem, key_pem = self_signed_pem(ip, "Bridgecast test TURN")
     directory.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = directory / "turn-cert.pem", directory / "turn-key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ))
+    cert_path.write_bytes(certificate_pem)
+    key_path.write_bytes(key_pem)
     key_path.chmod(0o600)
     return cert_path, key_path
 
@@ -248,4 +253,4 @@ def udp_dropped(netns: str, ifname: str) -> int:
     return total
 
 
-__all__ = ["Firewall", "IP_PROTOCOLS", "REALM", "RELAY_PORTS", "TURNS_PORT", "TURN_PORT", "TurnServer", "block_udp", "udp_dropped", "write_test_certificate"]
+__all__ = ["Firewall", "IP_PROTOCOLS", "REALM", "RELAY_PORTS", "TURNS_PORT", "TURN_PORT", "TurnServer", "block_udp", "self_signed_pem", "udp_dropped", "write_test_certificate"]

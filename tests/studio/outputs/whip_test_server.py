@@ -20,8 +20,6 @@ with a self-signed certificate (``client_ssl_context()`` trusts it).
 from __future__ import annotations
 
 import asyncio
-import datetime
-import ipaddress
 import itertools
 import re
 import ssl
@@ -396,30 +394,9 @@ class ThreadedWhipTestServer(WhipTestServer):
 
 def _self_signed_certificate() -> tuple[bytes, bytes]:
     """(certificate PEM, key PEM) for IP 127.0.0.1, valid for a day."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from bench.testbed.turn import self_signed_pem
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM), key_pem
+    return self_signed_pem("127.0.0.1", "127.0.0.1", days=1)
 
 
 def _serve(server: ThreadedWhipTestServer) -> Iterator[ThreadedWhipTestServer]:
