@@ -18,6 +18,8 @@ import locale
 import os
 import re
 import threading
+from collections.abc import Callable
+from gettext import c2py
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -26,11 +28,46 @@ from studio.core.paths import RESOURCES_DIR
 
 TRANSLATIONS_DIR = RESOURCES_DIR / "translations"
 SOURCE_LANGUAGE = "en"
-# Language code -> the language's own name (shown in the settings picker untranslated).
-LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
+# Every language the project speaks: code -> the language's own name (shown in the settings
+# picker untranslated).  The UI offers a language once its catalog holds the desktop views
+# (``ui.po``, written last, when every string of the language is in) — see :data:`LANGUAGES`;
+# the others may still ship the on-air labels (``overlays.po``) for cards.
+KNOWN_LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "zh_CN": "简体中文",
+    "zh_TW": "繁體中文",
+    "id": "Bahasa Indonesia",
+    "th": "ไทย",
+    "vi": "Tiếng Việt",
+    "es": "Español (Latinoamérica)",
+    "pt_BR": "Português (Brasil)",
+    "ar": "العربية",
+    "ja": "日本語",
+    "ko": "한국어",
+}
+# Languages written right to left: the UI mirrors its layout for them.
+RTL_UI_LANGUAGES = frozenset({"ar"})
+
+
+def _shipped_ui_languages() -> dict[str, str]:
+    return {code: name for code, name in KNOWN_LANGUAGES.items()
+            if code == "en" or (TRANSLATIONS_DIR / code / "ui.po").is_file()}
+
+
+# The languages offered as the UI's: complete catalogs only.
+LANGUAGES: dict[str, str] = _shipped_ui_languages()
 
 _lock = threading.Lock()
 _catalogs: dict[str, dict[str, str]] = {}
+# language -> {singular msgid: [form 0, form 1, ...]} and the language's plural rule (n -> index)
+_plurals: dict[str, dict[str, list[str]]] = {}
+_plural_rules: dict[str, Callable[[int], int]] = {}
+
+
+def _germanic_plural(n: int) -> int:
+    return 0 if n == 1 else 1
+
+
 _current = SOURCE_LANGUAGE
 
 
@@ -39,17 +76,55 @@ def _load_catalog(language: str) -> dict[str, str]:
         if language in _catalogs:
             return _catalogs[language]
         messages: dict[str, str] = {}
+        plurals: dict[str, list[str]] = {}
+        rule: Callable[[int], int] = _germanic_plural
         for path in sorted((TRANSLATIONS_DIR / language).glob("*.po")):
             with path.open("rb") as handle:
                 catalog = read_po(handle)
+            header = catalog.mime_headers
+            if any(name.lower() == "plural-forms" for name, _value in header):
+                rule = plural_rule(catalog.plural_forms)
             for message in catalog:
-                if message.id and message.string and not message.fuzzy:
-                    key = message.id if isinstance(message.id, str) else message.id[0]
-                    text = message.string if isinstance(message.string, str) else message.string[0]
-                    if text:
-                        messages[key] = text
+                if not message.id or message.fuzzy:
+                    continue
+                if isinstance(message.id, str):
+                    if isinstance(message.string, str) and message.string:
+                        messages[message.id] = message.string
+                    continue
+                forms = list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
+                if forms and all(forms):
+                    plurals[message.id[0]] = forms
         _catalogs[language] = messages
+        _plurals[language] = plurals
+        _plural_rules[language] = rule
         return messages
+
+
+def plural_rule(plural_forms: str) -> Callable[[int], int]:
+    """The gettext ``Plural-Forms`` header ("nplurals=2; plural=(n != 1);") as n -> form index.
+
+    The expression is C; :func:`gettext.c2py` parses it safely (a whitelist of tokens, no eval of
+    arbitrary text).  A header that cannot be read falls back to the English rule.
+    """
+    expression = plural_forms.split("plural=", 1)[-1].strip().rstrip(";")
+    try:
+        return c2py(expression)
+    except (ValueError, SyntaxError, RecursionError):
+        return _germanic_plural
+
+
+def _plural(language: str, singular: str, plural: str, n: int) -> str:
+    """``n``'s form of the message in ``language``: a ``msgid_plural`` entry chosen by the
+    language's Plural-Forms rule; else the older one-msgid-per-form entries; else English."""
+    if language == SOURCE_LANGUAGE:
+        return singular if n == 1 else plural
+    messages = _load_catalog(language)
+    forms = _plurals[language].get(singular)
+    if forms:
+        index = _plural_rules[language](abs(int(n)))
+        return forms[min(max(index, 0), len(forms) - 1)]
+    key = singular if n == 1 else plural
+    return messages.get(key, key)
 
 
 def system_language() -> str:
@@ -68,6 +143,9 @@ def system_language() -> str:
     return match_language(candidates)
 
 
+_TRADITIONAL_CHINESE = frozenset({"TW", "HK", "MO", "HANT"})
+
+
 def match_language(candidates: list[str]) -> str:
     for raw in candidates:
         code = raw.split(".")[0].split("@")[0].replace("-", "_")
@@ -77,8 +155,9 @@ def match_language(candidates: list[str]) -> str:
             return code
         base = code.split("_")[0].lower()
         if base == "zh":
-            # zh_TW/zh_HK readers get Simplified until Traditional ships; better than English.
-            return "zh_CN"
+            # Traditional for Taiwan, Hong Kong, Macau and "Hant" when it ships; Simplified else.
+            traditional = any(part.upper() in _TRADITIONAL_CHINESE for part in code.split("_")[1:])
+            return "zh_TW" if traditional and "zh_TW" in LANGUAGES else "zh_CN"
         if base in LANGUAGES:
             return base
     return SOURCE_LANGUAGE
@@ -104,7 +183,12 @@ def gettext(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return gettext(singular if n == 1 else plural)
+    return _plural(_current, singular, plural, n)
+
+
+def is_rtl(language: str | None = None) -> bool:
+    """Whether ``language`` (default: the UI's) is written right to left."""
+    return (language or _current).split("_")[0] in RTL_UI_LANGUAGES
 
 
 def N_(message: str) -> str:
@@ -131,7 +215,7 @@ class Translator:
         return _load_catalog(self.language).get(message, message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.gettext(singular if n == 1 else plural)
+        return _plural(self.language, singular, plural, n)
 
     __call__ = gettext
 
@@ -150,6 +234,8 @@ def catalog_language(locale_code: str | None) -> str:
     base = parts[0].lower()
     candidates = ["_".join([base] + [p.upper() if len(p) == 2 else p.title() for p in parts[1:]]), base]
     if base == "zh":
+        if any(part.upper() in _TRADITIONAL_CHINESE for part in parts[1:]):
+            candidates.append("zh_TW")
         candidates.append("zh_CN")
     for candidate in candidates:
         if candidate == SOURCE_LANGUAGE:

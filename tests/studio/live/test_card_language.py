@@ -180,18 +180,25 @@ def test_translator_follows_the_show_not_the_ui(ui_in_chinese):
     assert i18n.translator_for("pt-BR").gettext("Flash sale") == "Oferta relâmpago"
     assert i18n.translator_for("en_US").gettext("Ends in") == "Ends in"
     assert i18n.translator_for("sw_KE").gettext("Ends in") == "Ends in"  # no catalog: English
-    assert i18n.translator_for("zh_TW").language == "zh_CN"
+    traditional = "zh_TW" if (ROOT / "resources" / "translations" / "zh_TW").is_dir() else "zh_CN"
+    assert i18n.translator_for("zh_TW").language == traditional and i18n.translator_for("zh-Hant-HK").language == traditional
+    assert i18n.translator_for("zh_SG").language == "zh_CN"
     assert i18n.translator_for("es_419").language == "es" and i18n.translator_for("th_TH.UTF-8").language == "th"
     assert i18n.translator_for("../zh_CN").language == "en"  # a locale is never a path
     assert i18n.gettext("Ends in") == "距结束"  # the UI itself is still Chinese
 
 
 def test_overlay_only_languages_are_not_offered_as_ui_languages():
+    """A language is a UI language only once its whole catalog ships (``ui.po`` is its mark);
+    one with just the on-air labels serves cards and is never offered in the UI."""
     assert {"ar", "th", "vi", "id", "ms", "pt_BR", "es"} <= set(OVERLAY_LANGUAGES)
+    translations = ROOT / "resources" / "translations"
     for code in OVERLAY_LANGUAGES:
-        assert code not in i18n.LANGUAGES
-    assert set(i18n.LANGUAGES) == {"en", "zh_CN"}
-    assert i18n.match_language(["ar_SA"]) == "en" and i18n.match_language(["pt_BR.UTF-8"]) == "en"
+        assert (code in i18n.LANGUAGES) == (translations / code / "ui.po").is_file(), code
+    assert {"en", "zh_CN"} <= set(i18n.LANGUAGES) <= set(i18n.KNOWN_LANGUAGES)
+    assert {"de", "fr", "ms"}.isdisjoint(i18n.LANGUAGES)  # on-air labels only
+    for locale, code in (("ar_SA", "ar"), ("pt_BR.UTF-8", "pt_BR"), ("de_DE", "de")):
+        assert i18n.match_language([locale]) == (code if code in i18n.LANGUAGES else "en")
 
 
 def test_every_region_pack_language_has_its_on_air_labels():
