@@ -70,7 +70,7 @@ def main(argv: list[str]) -> int:
         session = None
         try:
             studio.set_latency_probe(True)
-            studio.add_audio_input("tone", "Tone", level_dbfs=-20)
+            studio.audio_inputs.add("tone", "Tone", level_dbfs=-20)
             session = LiveSession(studio, url)
             call_in_netns(stack.client_ns, session.start, timeout=30)
             if not session.wait_live(25):

@@ -233,7 +233,7 @@ def run_ours_child(spec: dict[str, Any]) -> int:
     settings = Settings()
     settings.audio.microphone = ""  # headless: no device; the test tone below is the sound
     studio = Studio(settings=settings, collection=collection)
-    studio.add_audio_input("tone", "Test tone", level_dbfs=-30.0)
+    studio.audio_inputs.add("tone", "Test tone", level_dbfs=-30.0)
     service = GoLiveService(studio, plan)
     code = 0
     with open(spec["stats_path"], "w", encoding="utf-8") as out:

@@ -486,7 +486,7 @@ def run_live(options: LiveOptions, stop: threading.Event | None = None, err: Cal
     try:
         if options.has_audio and not collection.audio_inputs:
             # Nothing to hear in a test pattern; a quiet tone keeps the audio path honest.
-            studio.add_audio_input("tone", _("Test tone"), level_dbfs=-30.0)
+            studio.audio_inputs.add("tone", _("Test tone"), level_dbfs=-30.0)
         studio.start()
         webhook_url, webhook_secret = options.resolved_webhook()
         if (options.catalog is not None or options.control_port is not None or webhook_url or options.events_channel

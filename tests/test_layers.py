@@ -46,7 +46,7 @@ def test_the_checkout_keeps_every_contract(project_copy):
     ("encoders/base.py", "import studio.live.session  # noqa", "Layers: ui and bench above the engine"),
     ("cover_designer/render.py", "import encoders.ladder  # noqa", "know nothing of each other"),
     ("studio/core/clock.py", "import studio.settings  # noqa", "studio.core is the bottom layer"),
-    ("studio/engine.py", "import ui.app  # noqa", "The engine never imports Qt or the UI"),
+    ("studio/engine/engine.py", "import ui.app  # noqa", "The engine never imports Qt or the UI"),
     ("bench/common.py", "import tests  # noqa", "Nothing that ships imports the tests"),
 ])
 def test_a_forbidden_import_breaks_the_check(project_copy, module, line, contract):

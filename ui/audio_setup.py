@@ -16,12 +16,12 @@ def mixer_of(studio: Studio) -> Any | None:
 
 def add_tone_input(studio: Studio, name: str) -> Any:
     """A 1 kHz test tone at −20 dBFS (for checking levels and the stream's audio)."""
-    return studio.add_audio_input("tone", name, frequency_hz=TEST_TONE_HZ, level_dbfs=TEST_TONE_DBFS)
+    return studio.audio_inputs.add("tone", name, frequency_hz=TEST_TONE_HZ, level_dbfs=TEST_TONE_DBFS)
 
 
 def add_device_input(studio: Studio, name: str, device_id: str | None) -> Any:
     """A microphone or other capture device (``None`` = the system default input)."""
-    return studio.add_audio_input("device", name, device_id=device_id)
+    return studio.audio_inputs.add("device", name, device_id=device_id)
 
 
 def list_input_devices() -> list[dict[str, Any]]:

@@ -433,7 +433,7 @@ class MixerDock(QDockWidget):
 
     def remove_input(self, audio_input: Any) -> None:
         if self.mixer is not None:
-            self.studio.remove_audio_input(audio_input.input_id)
+            self.studio.audio_inputs.remove(audio_input.input_id)
 
     def detach(self) -> None:
         """Stop listening to the mixer (the window closes; the engine may live on)."""

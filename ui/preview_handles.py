@@ -1,7 +1,7 @@
 """Direct manipulation in the program preview: click selects a layer, drag moves it, the four
 corner handles resize it keeping its shape, and edges and centres snap to the canvas's.
 
-Every change goes through ``Studio.update_item`` — the call the numeric Transform dialog makes —
+Every change goes through ``Studio.items.update`` — the call the numeric Transform dialog makes —
 so the engine validates it and the sources dock, autosave and the program follow as usual.  The
 geometry (hit test, snapping, corner resize) is the engine's (``studio.scene``); this class maps
 widget points to canvas pixels and paints the selection.
@@ -128,7 +128,7 @@ class PreviewEditor:
             rect, self.guides = resize_from_corner(drag.start_rect, drag.mode, *canvas_point, compositor.width, compositor.height, tolerance)
         x, y, w, h = rect
         try:
-            self.preview.studio.update_item(drag.scene_id, drag.item_id, x=x, y=y, width=w, height=h)
+            self.preview.studio.items.update(drag.scene_id, drag.item_id, x=x, y=y, width=w, height=h)
         except ValidationError:  # out of the range an item may take: this step is skipped
             pass
         self.preview.update()

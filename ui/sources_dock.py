@@ -240,7 +240,7 @@ class SourcesDock(QDockWidget):
         scene = self.studio.collection.scene(scene_id)
         item = next((i for i in scene.items if i.id == row.data(ITEM_ID_ROLE)), None) if scene else None
         if item is not None and item.is_visible != is_visible:
-            self.studio.update_item(scene_id, item.id, is_visible=is_visible)
+            self.studio.items.update(scene_id, item.id, is_visible=is_visible)
 
     def _fill_add_menu(self) -> None:
         self.add_menu.clear()
@@ -317,7 +317,7 @@ class SourcesDock(QDockWidget):
 
         def apply() -> None:
             try:
-                self.studio.update_item(scene_id, item_id, **dialog.fields())
+                self.studio.items.update(scene_id, item_id, **dialog.fields())
             except ValidationError as exc:
                 first = exc.errors()[0]
                 field = ".".join(str(part) for part in first.get("loc", ()))
@@ -347,7 +347,7 @@ class SourcesDock(QDockWidget):
         item_id, source_id = selected
         is_used_elsewhere = any(item.source_id == source_id and not (scene.id == scene_id and item.id == item_id) for scene in self.studio.collection.scenes for item in scene.items)
         if is_used_elsewhere:
-            self.studio.remove_item(scene_id, item_id)
+            self.studio.items.remove(scene_id, item_id)
         else:
             self.studio.remove_source(source_id)
 
@@ -356,7 +356,7 @@ class SourcesDock(QDockWidget):
         selected = self._selected()
         scene_id = self.scene_id()
         if selected is not None and scene_id is not None:
-            self.studio.move_item(scene_id, selected[0], steps)
+            self.studio.items.move(scene_id, selected[0], steps)
 
     def _show_error(self, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)

@@ -10,7 +10,7 @@ from studio.scene import Crop, SceneItem
 
 
 class ItemTransformDialog(QDialog):
-    """Edit an item's x, y, width, height, opacity and crop; ``fields()`` gives ``update_item`` kwargs."""
+    """Edit an item's x, y, width, height, opacity and crop; ``fields()`` gives ``Studio.items.update`` kwargs."""
 
     def __init__(self, item: SceneItem, source_name: str, canvas_size: tuple[int, int], parent: QWidget | None = None) -> None:
         super().__init__(parent)

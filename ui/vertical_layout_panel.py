@@ -187,15 +187,15 @@ class VerticalCanvasControls(QWidget):
     def _on_enable_toggled(self, is_on: bool) -> None:
         if is_on:
             width, height = self.size_combo.currentData() or VERTICAL_SIZES[0]
-            self._change_canvas(lambda: self.studio.enable_vertical_canvas(width, height))
+            self._change_canvas(lambda: self.studio.vertical.enable(width, height))
         else:
-            self._change_canvas(self.studio.disable_vertical_canvas)
+            self._change_canvas(self.studio.vertical.disable)
 
     def _on_size_chosen(self, _index: int) -> None:
         if self.studio.collection.vertical_canvas is None:
             return  # the size is used when the canvas is turned on
         width, height = self.size_combo.currentData()
-        self._change_canvas(lambda: self.studio.enable_vertical_canvas(width, height))
+        self._change_canvas(lambda: self.studio.vertical.enable(width, height))
 
     def _change_canvas(self, command: Any) -> None:
         """Run a canvas command on a pool thread (it starts/stops the vertical compositor's thread)."""
@@ -225,7 +225,7 @@ class VerticalCanvasControls(QWidget):
     def _on_layout_chosen(self, index: int) -> None:
         scene = self.studio.current_scene()
         if scene is not None:
-            self.studio.set_vertical_layout(scene.id, LAYOUTS[index])
+            self.studio.vertical.set_layout(scene.id, LAYOUTS[index])
 
     # -- language -----------------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
@@ -398,7 +398,7 @@ class VerticalItemPanel(QGroupBox):
         scene, item = self._scene_and_item()
         if scene is not None and item is not None:
             try:
-                self.studio.update_vertical_item(scene.id, item.id, **fields)
+                self.studio.vertical.update_item(scene.id, item.id, **fields)
             except ValueError as exc:  # pydantic's ValidationError: a size the canvas refuses
                 _show_error(self, self.tr("Could not place the layer"), str(exc))
                 self.refresh()

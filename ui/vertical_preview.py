@@ -82,7 +82,7 @@ class CanvasPreviews(QWidget):
         return not self.vertical_panel.isHidden()
 
     def update_visibility(self) -> None:
-        is_on = bool(self.studio.has_vertical_canvas)
+        is_on = bool(self.studio.vertical.is_on)
         if is_on == self.is_vertical_shown:
             return
         self.vertical_panel.setVisible(is_on)

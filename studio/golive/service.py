@@ -71,7 +71,7 @@ class GoLiveService:
     """Start and stop one show's outputs from a plan; read their states and stats.
 
     ``studio`` is the running engine (``.compositor``, ``.mixer`` and, for vertical
-    destinations, ``enable_vertical_canvas``/``compositor_for``).  ``live_show`` (a
+    destinations, ``vertical.enable``/``compositor_for``).  ``live_show`` (a
     :class:`studio.live.session.LiveShow`) is needed only for the events channel.
     ``session_factory`` / ``receiver_factory`` let tests substitute the WHIP session (a
     ``LiveSession``-like object: the plan's WHIP destination only) or the rehearsal receiver.
@@ -198,7 +198,7 @@ class GoLiveService:
         plan, studio = self.plan, self.studio
         mixer = getattr(studio, "mixer", None) if plan.has_audio else None
         if plan.has_vertical and studio.compositor_for(CanvasRole.VERTICAL) is None:
-            studio.enable_vertical_canvas(*plan.vertical_canvas)
+            studio.vertical.enable(*plan.vertical_canvas)
             self._has_enabled_vertical = True
         compositor = studio.compositor
         layer_plan = plan_layers(plan, (compositor.width, compositor.height), compositor.fps)
@@ -309,7 +309,7 @@ class GoLiveService:
         if self.receiver is not None:
             _safely(self.receiver.stop, "stopping the rehearsal receiver")
         if self._has_enabled_vertical:
-            _safely(self.studio.disable_vertical_canvas, "turning the vertical canvas off")
+            _safely(self.studio.vertical.disable, "turning the vertical canvas off")
         self._remux_recording()
 
     def _remux_recording(self) -> None:

@@ -250,7 +250,7 @@ class VerticalCards:
     def _box(self, compositor: Any) -> Box:
         """The named platforms' box, else the engine's own (TikTok + Reels + Shorts).
 
-        Computed for the compositor's size with the function behind ``Studio.vertical_safe_box``
+        Computed for the compositor's size with the function behind ``Studio.vertical.safe_box``
         rather than by asking the engine: during a resize the engine's collection already has the
         new size while the old compositor is still the one drawn on.
         """

@@ -48,7 +48,7 @@ def studio_720p():
     studio = Studio(collection=default_collection(Canvas(width=1280, height=720, fps=30)))
     studio.start()
     studio.set_latency_probe(True)
-    studio.add_audio_input("tone", "Tone", level_dbfs=-20)
+    studio.audio_inputs.add("tone", "Tone", level_dbfs=-20)
     yield studio
     studio.stop()
 

@@ -50,14 +50,14 @@ def test_switch_scene_with_cut(studio):
 
 def test_hidden_item_not_drawn(studio):
     scene = studio.current_scene()
-    studio.update_item(scene.id, scene.items[0].id, is_visible=False)
+    studio.items.update(scene.id, scene.items[0].id, is_visible=False)
     assert wait_until(lambda: int(studio.compositor.latest_program().image.max()) == 0)
 
 
 def test_invalid_item_update_rejected(studio):
     scene = studio.current_scene()
     with pytest.raises(Exception):
-        studio.update_item(scene.id, scene.items[0].id, opacity=7)
+        studio.items.update(scene.id, scene.items[0].id, opacity=7)
     assert studio.current_scene().items[0].opacity == 1.0
 
 
@@ -66,7 +66,7 @@ def test_z_order(studio):
     b, _ = studio.add_source("testpattern", "b", {"width": 64, "height": 36})
     scene = studio.current_scene()
     top = scene.items[-1]
-    studio.move_item(scene.id, top.id, -10)
+    studio.items.move(scene.id, top.id, -10)
     assert studio.current_scene().items[0].id == top.id
 
 
@@ -115,7 +115,7 @@ def test_stats(studio):
 
 
 def test_audio_inputs_saved_and_restored(studio, tmp_path):
-    tone = studio.add_audio_input("tone", "Tone", frequency_hz=440.0, level_dbfs=-18.0)
+    tone = studio.audio_inputs.add("tone", "Tone", frequency_hz=440.0, level_dbfs=-18.0)
     tone.gain_db = -6.0
     tone.is_muted = True
     path = tmp_path / "show.json"
@@ -127,7 +127,7 @@ def test_audio_inputs_saved_and_restored(studio, tmp_path):
 
 
 def test_muted_tone_gives_silent_program_audio(studio):
-    tone = studio.add_audio_input("tone", "Tone", level_dbfs=-12.0)
+    tone = studio.audio_inputs.add("tone", "Tone", level_dbfs=-12.0)
     subscription = studio.mixer.subscribe()
     try:
         assert wait_until(lambda: studio.mixer.last_levels.rms_dbfs > -20)

@@ -144,13 +144,13 @@ def test_vertical_off_costs_nothing(studio):
     assert studio.stats()["vertical"] is None
     studio.set_overlay("v", red_card(), 0, 0, canvas=CanvasRole.VERTICAL)  # ignored, not an error
     assert studio.compositor.overlays == ()
-    assert studio.vertical_safe_box() is None
-    studio.enable_vertical_canvas(540, 960)
-    assert studio.vertical_safe_box() == (60, 144, 384, 480)
+    assert studio.vertical.safe_box() is None
+    studio.vertical.enable(540, 960)
+    assert studio.vertical.safe_box() == (60, 144, 384, 480)
 
 
 def test_both_programs_get_every_frame_from_one_capture(studio):
-    vertical = studio.enable_vertical_canvas(360, 640)
+    vertical = studio.vertical.enable(360, 640)
     assert studio.compositor_for(CanvasRole.VERTICAL) is vertical and vertical.is_running
     horizontal_slot, vertical_slot = studio.compositor.subscribe(), vertical.subscribe()
     horizontal_frames, vertical_frames = [], []
@@ -194,7 +194,7 @@ def _strip_pairs(studio, vertical, count=10):
 
 
 def test_timecode_on_the_auto_vertical_program_is_the_capture_time_of_its_horizontal_frame(studio):
-    vertical = studio.enable_vertical_canvas(360, 640)
+    vertical = studio.vertical.enable(360, 640)
     vertical_frames, horizontal_by_capture = _strip_pairs(studio, vertical)
     assert len(vertical_frames) >= 10
     matched = 0
@@ -209,8 +209,8 @@ def test_timecode_on_the_auto_vertical_program_is_the_capture_time_of_its_horizo
 
 
 def test_timecode_on_the_manual_vertical_program(studio):
-    vertical = studio.enable_vertical_canvas(360, 640)
-    studio.set_vertical_layout(studio.current_scene().id, VerticalLayout.MANUAL)
+    vertical = studio.vertical.enable(360, 640)
+    studio.vertical.set_layout(studio.current_scene().id, VerticalLayout.MANUAL)
     assert wait_until(lambda: vertical.layout is VerticalLayout.MANUAL)
     vertical_frames, horizontal_by_capture = _strip_pairs(studio, vertical)
     assert len(vertical_frames) >= 10
@@ -231,7 +231,7 @@ def test_latency_probe_stamps_the_vertical_program_too(studio):
     scene = studio.current_scene()
     source_id = scene.items[0].source_id
     studio.update_source(source_id, settings={"timecode": False})
-    vertical = studio.enable_vertical_canvas(360, 640)
+    vertical = studio.vertical.enable(360, 640)
     assert wait_until(lambda: vertical.latest_program() is not None and vertical.ticks > 5)
     assert wait_until(lambda: read_strip(vertical.latest_program().image) is None)
     studio.set_latency_probe(True)
@@ -241,7 +241,7 @@ def test_latency_probe_stamps_the_vertical_program_too(studio):
 
 
 def test_per_canvas_overlays_land_on_their_own_canvas_only(studio):
-    vertical = studio.enable_vertical_canvas(360, 640)
+    vertical = studio.vertical.enable(360, 640)
     studio.set_overlay("h-card", red_card(), 400, 250, canvas=CanvasRole.HORIZONTAL)
     studio.set_overlay("v-card", red_card(), 200, 500, canvas=CanvasRole.VERTICAL)
     assert [o.overlay_id for o in studio.compositor.overlays] == ["h-card"]
@@ -259,17 +259,17 @@ def test_per_canvas_overlays_land_on_their_own_canvas_only(studio):
 def test_resize_and_turn_off_while_running(studio):
     changes = []
     studio.canvases_changed.connect(lambda **kw: changes.append(kw))
-    studio.enable_vertical_canvas(360, 640)
-    bigger = studio.enable_vertical_canvas(540, 960)
+    studio.vertical.enable(360, 640)
+    bigger = studio.vertical.enable(540, 960)
     assert wait_until(lambda: bigger.latest_program() is not None and bigger.latest_program().width == 540)
     assert studio.collection.vertical_canvas == VerticalCanvas(width=540, height=960)
     studio.hold_canvas("rtmp-vertical", CanvasRole.VERTICAL)
     with pytest.raises(StudioError):
-        studio.enable_vertical_canvas(720, 1280)
+        studio.vertical.enable(720, 1280)
     with pytest.raises(StudioError):
-        studio.disable_vertical_canvas()
+        studio.vertical.disable()
     studio.release_canvas("rtmp-vertical")
-    studio.disable_vertical_canvas()
+    studio.vertical.disable()
     assert studio.vertical_compositor is None and studio.collection.vertical_canvas is None
     assert wait_until(lambda: not any(name.startswith(("compositor:vertical", "face-finder")) for name in our_thread_names()))
     assert studio.compositor._clean_subscribers == ()
@@ -277,13 +277,13 @@ def test_resize_and_turn_off_while_running(studio):
 
 
 def test_layout_follows_the_scene(studio):
-    vertical = studio.enable_vertical_canvas(360, 640)
+    vertical = studio.vertical.enable(360, 640)
     first = studio.current_scene()
     second = studio.add_scene("Close-up")
-    studio.add_item(second.id, first.items[0].source_id)
-    studio.set_vertical_layout(second.id, "manual")
+    studio.items.add(second.id, first.items[0].source_id)
+    studio.vertical.set_layout(second.id, "manual")
     item = second.items[0]
-    studio.update_vertical_item(second.id, item.id, x=0, y=0, width=360, height=640)
+    studio.vertical.update_item(second.id, item.id, x=0, y=0, width=360, height=640)
     assert second.items[0].vertical is not None and second.items[0].vertical.height == 640
     studio.switch_scene(second.id, transition="cut")
     assert vertical.layout is VerticalLayout.MANUAL and vertical.plan[0].height == 640
@@ -291,9 +291,9 @@ def test_layout_follows_the_scene(studio):
     studio.switch_scene(first.id, transition="cut")
     assert vertical.layout is VerticalLayout.AUTO and vertical.plan == ()
     assert len(studio.compositor._clean_subscribers) == 1
-    studio.update_vertical_item(second.id, item.id, reset=True)
+    studio.vertical.update_item(second.id, item.id, reset=True)
     assert second.items[0].vertical is None
-    studio.update_item(second.id, item.id, vertical={"x": 10, "y": 20, "width": 100, "height": 200})
+    studio.items.update(second.id, item.id, vertical={"x": 10, "y": 20, "width": 100, "height": 200})
     assert second.items[0].vertical.x == 10 and second.items[0].vertical.crop.left == 0
 
 
@@ -317,7 +317,7 @@ def test_collection_with_a_vertical_canvas_opens_with_it(tmp_path):
 
 
 def test_apply_collection_with_a_new_horizontal_canvas_keeps_the_vertical_cut_following(studio):
-    vertical = studio.enable_vertical_canvas(360, 640)
+    vertical = studio.vertical.enable(360, 640)
     bigger = studio.snapshot_collection()
     bigger.canvas = Canvas(width=1280, height=720, fps=30)
     studio.apply_collection(bigger)

@@ -89,7 +89,7 @@ def test_the_vertical_preview_follows_the_vertical_canvas(qtbot, monkeypatch):
     previews.vertical.tick()  # the canvas is off: nothing to show, nothing waited for
     assert previews.vertical.image is None
 
-    studio.enable_vertical_canvas(180, 320)
+    studio.vertical.enable(180, 320)
     qtbot.waitUntil(lambda: previews.is_vertical_shown, timeout=2000)  # relayed from the engine's signal
     image = np.zeros((320, 180, 3), np.uint8)
     image[:, :, 0] = 255  # blue in BGR
@@ -103,7 +103,7 @@ def test_the_vertical_preview_follows_the_vertical_canvas(qtbot, monkeypatch):
     rect = previews.vertical.target_rect()
     assert rect.height() > rect.width()  # letterboxed as 9:16
 
-    studio.disable_vertical_canvas()
+    studio.vertical.disable()
     qtbot.waitUntil(lambda: not previews.is_vertical_shown, timeout=2000)
     previews.vertical.tick()
     assert previews.vertical.image is None

@@ -26,7 +26,7 @@ def test_turning_the_vertical_canvas_on_and_off_from_the_scenes_dock(window, qtb
     assert not panel.isVisibleTo(window)
     controls.size_combo.setCurrentIndex(1)  # 720×1280
     controls.enable_check.click()
-    qtbot.waitUntil(lambda: studio.has_vertical_canvas and not controls.is_busy, timeout=5000)
+    qtbot.waitUntil(lambda: studio.vertical.is_on and not controls.is_busy, timeout=5000)
     assert (studio.collection.vertical_canvas.width, studio.collection.vertical_canvas.height) == (720, 1280)
     qtbot.waitUntil(lambda: studio.vertical_compositor.latest_program() is not None, timeout=5000)
     assert studio.vertical_compositor.latest_program().image.shape[:2] == (1280, 720)
@@ -34,14 +34,14 @@ def test_turning_the_vertical_canvas_on_and_off_from_the_scenes_dock(window, qtb
     assert panel.isVisibleTo(window)
 
     controls.enable_check.click()
-    qtbot.waitUntil(lambda: not studio.has_vertical_canvas and not controls.is_busy, timeout=5000)
+    qtbot.waitUntil(lambda: not studio.vertical.is_on and not controls.is_busy, timeout=5000)
     assert studio.collection.vertical_canvas is None
     assert not panel.isVisibleTo(window)
 
 
 def test_manual_layout_fit_fill_centre_hide_and_reset(window, qtbot, tmp_path):
     studio = window.studio
-    studio.enable_vertical_canvas(*SMALL)
+    studio.vertical.enable(*SMALL)
     spec, item = studio.add_source("image", "Card", {"path": str(solid_png(tmp_path / "b.png", BLUE, (320, 180)))})
     scene_id = studio.collection.current_scene
     controls = window.scenes_dock.vertical_controls
@@ -95,18 +95,18 @@ def test_controls_follow_changes_made_through_the_engine(window, qtbot):
     panel = window.sources_dock.vertical_panel
     scene = studio.current_scene()
     item = scene.items[0]
-    studio.enable_vertical_canvas(*SMALL)
+    studio.vertical.enable(*SMALL)
     qtbot.waitUntil(lambda: controls.enable_check.isChecked() and controls.size_combo.currentText() == "180×320", timeout=3000)
     window.sources_dock.select_item(item.id)
-    studio.set_vertical_layout(scene.id, VerticalLayout.MANUAL)
+    studio.vertical.set_layout(scene.id, VerticalLayout.MANUAL)
     qtbot.waitUntil(lambda: controls.layout_combo.currentIndex() == 1 and panel.editor.isVisibleTo(window), timeout=3000)
     assert panel.visible_check.text() == "Sho&w on the vertical canvas (180×320)"
-    studio.update_vertical_item(scene.id, item.id, x=10, y=20, width=100, height=60, is_visible=False)
+    studio.vertical.update_item(scene.id, item.id, x=10, y=20, width=100, height=60, is_visible=False)
     qtbot.waitUntil(lambda: [panel.spins[k].value() for k in ("x", "y", "width", "height")] == [10, 20, 100, 60], timeout=3000)
     assert not panel.visible_check.isChecked()
-    studio.set_vertical_layout(scene.id, VerticalLayout.AUTO)
+    studio.vertical.set_layout(scene.id, VerticalLayout.AUTO)
     qtbot.waitUntil(lambda: controls.layout_combo.currentIndex() == 0 and not panel.editor.isVisibleTo(window), timeout=3000)
-    studio.disable_vertical_canvas()
+    studio.vertical.disable()
     qtbot.waitUntil(lambda: not controls.enable_check.isChecked() and not panel.isVisibleTo(window), timeout=3000)
 
 
@@ -128,7 +128,7 @@ def test_a_held_vertical_canvas_is_refused_in_words(window, qtbot):
 
     studio = window.studio
     controls = window.scenes_dock.vertical_controls
-    studio.enable_vertical_canvas(*SMALL)
+    studio.vertical.enable(*SMALL)
     qtbot.waitUntil(controls.enable_check.isChecked, timeout=3000)
     holder = object()  # what a live vertical stream does
     studio.hold_canvas(holder, "vertical")
@@ -137,7 +137,7 @@ def test_a_held_vertical_canvas_is_refused_in_words(window, qtbot):
         qtbot.waitUntil(lambda: bool(controls.findChildren(QMessageBox)), timeout=5000)
         box = controls.findChildren(QMessageBox)[0]
         assert "Stop the vertical live streams" in box.text()
-        assert studio.has_vertical_canvas and controls.enable_check.isChecked() and controls.enable_check.isEnabled()
+        assert studio.vertical.is_on and controls.enable_check.isChecked() and controls.enable_check.isEnabled()
         box.close()
     finally:
         studio.release_canvas(holder)

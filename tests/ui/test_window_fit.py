@@ -119,8 +119,8 @@ def test_fits_with_the_vertical_canvas_laid_out_by_hand(live_window, qtbot):
     """The vertical controls grow the scenes and sources docks; their buttons stay in sight."""
     window = live_window
     studio = window.studio
-    studio.enable_vertical_canvas()
-    studio.set_vertical_layout(studio.collection.current_scene, "manual")
+    studio.vertical.enable()
+    studio.vertical.set_layout(studio.collection.current_scene, "manual")
     window.sources_dock.list.setCurrentRow(0)
     qtbot.waitUntil(lambda: window.scenes_dock.vertical_controls.isVisible(), timeout=5000)
     assert_fits(window, qtbot, "with a manual vertical layout")

@@ -23,7 +23,7 @@ def _studio() -> Studio:
     settings = Settings()
     settings.audio.microphone = ""
     studio = Studio(settings=settings, collection=collection)
-    studio.add_audio_input("tone", "Test tone", level_dbfs=-30.0)
+    studio.audio_inputs.add("tone", "Test tone", level_dbfs=-30.0)
     return studio
 
 

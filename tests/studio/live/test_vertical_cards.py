@@ -78,8 +78,8 @@ def _boxes(studio) -> dict[str, tuple[int, int, int, int]]:
 
 
 def test_cards_go_on_the_vertical_program_inside_the_safe_box(studio, tmp_path, catalog_csv, clock):
-    studio.enable_vertical_canvas(360, 640)
-    x, y, w, h = studio.vertical_safe_box()
+    studio.vertical.enable(360, 640)
+    x, y, w, h = studio.vertical.safe_box()
     assert (x, y, w, h) == (40, 96, 256, 320)
     show = LiveShow(studio, tmp_path / "show.db", catalog=catalog_csv, clock=clock)
     try:
@@ -112,8 +112,8 @@ def test_cards_go_on_the_vertical_program_inside_the_safe_box(studio, tmp_path, 
 
 
 def test_arabic_mirrors_the_vertical_layout(studio, tmp_path, catalog_csv, clock):
-    studio.enable_vertical_canvas(360, 640)
-    x, y, w, h = studio.vertical_safe_box()
+    studio.vertical.enable(360, 640)
+    x, y, w, h = studio.vertical.safe_box()
     shows = {}
     try:
         for locale in ("en_US", "ar_SA"):
@@ -147,13 +147,13 @@ def test_vertical_canvas_turned_on_after_the_pin_gets_the_card(studio, tmp_path,
     try:
         show.shelf.pin("SKU-1")
         assert renders == ["product_card"]  # the horizontal card only: nothing vertical while it is off
-        studio.enable_vertical_canvas(360, 640)
+        studio.vertical.enable(360, 640)
         # The ticker (not the thread that turned the canvas on) lays the card out on the new canvas.
         assert wait_until(lambda: _vertical_ids(studio) == {"live.product"}, 3.0)
         assert renders == ["product_card", "product_card"]
         assert renders.threads[1] == "live-ticker"  # not the thread that turned the canvas on (the GUI's, in the app)
         card = studio.vertical_compositor.overlays[0]
-        x, y, w, h = studio.vertical_safe_box()
+        x, y, w, h = studio.vertical.safe_box()
         assert x <= card.x and card.x + card.size[0] <= x + w and y <= card.y and card.y + card.size[1] <= y + h
         # The vertical program viewers get shows it (cut from the live horizontal program, card on top).
         assert wait_until(lambda: (frame := studio.vertical_compositor.latest_program()) is not None
@@ -166,17 +166,17 @@ def test_vertical_canvas_turned_on_after_the_pin_gets_the_card(studio, tmp_path,
 
 
 def test_resize_lays_the_cards_out_again(studio, tmp_path, catalog_csv, clock):
-    studio.enable_vertical_canvas(360, 640)
+    studio.vertical.enable(360, 640)
     show = LiveShow(studio, tmp_path / "show.db", catalog=catalog_csv, clock=clock)
     try:
         _put_up_four(show)
         old = studio.vertical_compositor
         small = _boxes(studio)
-        studio.enable_vertical_canvas(540, 960)  # a new compositor: the old one's overlays are gone
+        studio.vertical.enable(540, 960)  # a new compositor: the old one's overlays are gone
         assert studio.vertical_compositor is not old and _vertical_ids(studio) == set()
         show.tick()
         assert _vertical_ids(studio) == CARDS
-        x, y, w, h = studio.vertical_safe_box()
+        x, y, w, h = studio.vertical.safe_box()
         assert (x, y, w, h) == (60, 144, 384, 480)
         large = _boxes(studio)
         for overlay_id, (x0, y0, x1, y1) in large.items():
@@ -196,10 +196,10 @@ def test_vertical_canvas_off_means_no_vertical_work(studio, tmp_path, catalog_cs
         assert show.layout.vertical.renders == 0
         assert len(renders) == len(CARDS)  # one render per card: the horizontal one
         show.tick()  # the flash sale's countdown settles (a horizontal redraw)
-        studio.enable_vertical_canvas(360, 640)
+        studio.vertical.enable(360, 640)
         show.tick()
         assert _vertical_ids(studio) == CARDS and show.layout.vertical.renders == len(CARDS)
-        studio.disable_vertical_canvas()
+        studio.vertical.disable()
         show.tick()
         renders.clear()
         before = show.layout.vertical.renders
@@ -212,7 +212,7 @@ def test_vertical_canvas_off_means_no_vertical_work(studio, tmp_path, catalog_cs
         assert show.layout.vertical.renders == before
         assert studio.compositor_for(CanvasRole.VERTICAL) is None
         # Turned on again: what is up now (not what was taken off meanwhile) comes back.
-        studio.enable_vertical_canvas(360, 640)
+        studio.vertical.enable(360, 640)
         show.tick()
         assert _vertical_ids(studio) == {"live.product", "live.flash_sale"}
     finally:
@@ -223,7 +223,7 @@ def test_horizontal_cards_are_the_same_with_the_vertical_canvas_on(tmp_path, cat
     def horizontal_cards(has_vertical: bool):
         engine = Studio(collection=default_collection(Canvas(width=640, height=360, fps=30)))
         if has_vertical:
-            engine.enable_vertical_canvas(360, 640)
+            engine.vertical.enable(360, 640)
         show = LiveShow(engine, tmp_path / f"{has_vertical}.db", catalog=catalog_csv, locale="ar_SA", clock=clock)
         try:
             _put_up_four(show)
@@ -236,7 +236,7 @@ def test_horizontal_cards_are_the_same_with_the_vertical_canvas_on(tmp_path, cat
 
 
 def test_cards_leave_the_vertical_program_with_their_exit_motion(studio, tmp_path, catalog_csv, clock):
-    studio.enable_vertical_canvas(360, 640)
+    studio.vertical.enable(360, 640)
     show = LiveShow(studio, tmp_path / "show.db", catalog=catalog_csv, clock=clock)
     try:
         show.shelf.pin("SKU-1")
@@ -251,7 +251,7 @@ def test_cards_leave_the_vertical_program_with_their_exit_motion(studio, tmp_pat
 
 
 def test_platforms_of_the_vertical_destinations_set_the_box(studio, tmp_path, catalog_csv, clock):
-    studio.enable_vertical_canvas(360, 640)
+    studio.vertical.enable(360, 640)
     show = LiveShow(studio, tmp_path / "show.db", catalog=catalog_csv, clock=clock)
     try:
         show.shelf.pin("SKU-1")
