@@ -32,6 +32,10 @@ a refused stream key or a certificate that does not verify ends it as ``failed``
 
 The stream key (the URL's last path segment) never appears in a message, log line or stat:
 everything shows :func:`~studio.outputs.rtmp_url.mask_stream_url`.
+
+:class:`RtmpOutput` has about thirty methods, over the ~25 the team aims for: ten of them are
+one-line read-only properties (state, failure, counters) that ``stats()`` and the tests read;
+the writer thread's steps (connect, mux, went live, close) stay with the state they change.
 """
 from __future__ import annotations
 
