@@ -45,3 +45,24 @@ class NotSupported(ConnectorError):
 
 class EventFormatError(ConnectorError, ValueError):
     """An inbound platform event does not follow the documented format; the message names the field."""
+
+
+class SignInError(ConnectorError):
+    """Signing an account in (OAuth) did not give us a token; nothing was stored."""
+
+
+class SignInDenied(SignInError):
+    """The account holder said no on the platform's consent page."""
+
+
+class SignInExpired(SignInError):
+    """The code shown to the user (or the wait for the browser) ran out of time."""
+
+
+class SignInRefused(SignInError):
+    """The platform or the browser answered something we must not accept (wrong state, a code
+    the token endpoint refused, an unknown client)."""
+
+
+class SignInCancelled(SignInError):
+    """The user cancelled the sign-in."""

@@ -9,6 +9,14 @@ https://developers.facebook.com/docs/graph-api/results), LiveVideo ``status``/``
 and hide (https://developers.facebook.com/docs/graph-api/reference/comment), the error body
 and codes (https://developers.facebook.com/docs/graph-api/guides/error-handling) and the
 ``X-App-Usage`` header (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
+Login for Devices (https://developers.facebook.com/docs/facebook-login/for-devices):
+``POST /device/login`` with ``access_token=<APP_ID>|<CLIENT_TOKEN>`` and ``scope`` → ``code``,
+``user_code``, ``verification_uri``, ``expires_in``, ``interval``; ``POST /device/login_status``
+with ``access_token`` and ``code`` → ``{"access_token", "expires_in"}`` once approved, else a
+Graph error with ``error_subcode`` 1349174 (pending, code 31), 1349172 (polling too frequently,
+code 17) or 1349152 (code expired, code 463).  ``GET /me`` and ``GET /me/accounts`` (the Pages
+the user manages, each with its Page access token:
+https://developers.facebook.com/docs/pages-api/getting-started) follow sign-in.
 The access token may come as ``Authorization: Bearer`` or ``access_token``; the request log
 never keeps it.
 """
@@ -63,6 +71,29 @@ class FacebookStandIn(StandInServer):
         self.hidden: list[str] = []
         self.served_ids: list[str] = []
         self._ids = itertools.count(1)
+        self.app_id, self.client_token = "438201", "c1ient-token"
+        self.user_name = "Mei Lin"
+        self.pages: list[dict[str, str]] = [{"id": "1122", "name": "Silk Road Shop", "access_token": page_token}]
+        self.device_interval_s = 5
+        self.device_expires_in_s = 420
+        self.slow_down_left = 0
+        self.device_polls = 0
+        self._devices: dict[str, dict[str, Any]] = {}  # code -> {user_code, approved, expires_at}
+        self._user_tokens: set[str] = set()
+
+    def device_approve(self, user_code: str) -> None:
+        """The account holder enters ``user_code`` at facebook.com/device and continues."""
+        with self.lock:
+            for device in self._devices.values():
+                if device["user_code"] == user_code:
+                    device["approved"] = True
+                    return
+        raise KeyError(user_code)
+
+    def expire_device_codes(self) -> None:
+        with self.lock:
+            for device in self._devices.values():
+                device["expires_at"] = 0.0
 
     def add_comment(self, name: str, message: str, user_id: str | None = None) -> str:
         comment_id = f"{self.live_video_id}_{next(self._ids):09d}"
@@ -78,6 +109,10 @@ class FacebookStandIn(StandInServer):
 
     def make_app(self) -> web.Application:
         app = web.Application()
+        app.router.add_post(f"/{VERSION}/device/login", self._device_login)
+        app.router.add_post(f"/{VERSION}/device/login_status", self._device_status)
+        app.router.add_get(f"/{VERSION}/me", self._me)
+        app.router.add_get(f"/{VERSION}/me/accounts", self._accounts)
         app.router.add_get(f"/{VERSION}/{{node}}/comments", self._list)
         app.router.add_post(f"/{VERSION}/{{node}}/comments", self._reply)
         app.router.add_get(f"/{VERSION}/{{node}}", self._node)
@@ -104,6 +139,73 @@ class FacebookStandIn(StandInServer):
                 self.throttle_left -= 1
                 return _error(4, "(#4) Application request limit reached", type_="OAuthException", status=403)
         return None
+
+    async def _app_refusal(self, form) -> web.Response | None:
+        if form.get("access_token") != f"{self.app_id}|{self.client_token}":
+            return _error(190, "Invalid OAuth access token.")
+        return None
+
+    async def _device_login(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if (refused := await self._app_refusal(form)) is not None:
+            return refused
+        code, user_code = uuid.uuid4().hex, uuid.uuid4().hex[:6].upper()
+        with self.lock:
+            self._devices[code] = {"user_code": user_code, "approved": False,
+                                   "expires_at": time.monotonic() + self.device_expires_in_s}
+        return web.json_response({"code": code, "user_code": user_code, "verification_uri": "https://www.facebook.com/device",
+                                  "expires_in": self.device_expires_in_s, "interval": self.device_interval_s})
+
+    async def _device_status(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if (refused := await self._app_refusal(form)) is not None:
+            return refused
+        with self.lock:
+            self.device_polls += 1
+            device = self._devices.get(str(form.get("code") or ""))
+            if device is None or device["expires_at"] < time.monotonic():
+                return web.json_response({"error": {"message": "The session has expired", "type": "OAuthException",
+                                                    "code": 463, "error_subcode": 1349152,
+                                                    "error_user_title": "Activation Code Expired",
+                                                    "error_user_msg": "The code you entered has expired."}}, status=400)
+            if self.slow_down_left > 0:
+                self.slow_down_left -= 1
+                return web.json_response({"error": {"message": "User request limit reached", "type": "OAuthException",
+                                                    "code": 17, "error_subcode": 1349172,
+                                                    "error_user_title": "OAuth Device Excessive Polling",
+                                                    "error_user_msg": "Your device is polling too frequently."}},
+                                         status=400)
+            if not device["approved"]:
+                return web.json_response({"error": {"message": "This request requires the user to take a pending action",
+                                                    "type": "OAuthException", "code": 31, "error_subcode": 1349174,
+                                                    "error_user_title": "Device Login Authorization Pending",
+                                                    "error_user_msg": "User has not yet authorized your application."}},
+                                         status=400)
+            del self._devices[str(form["code"])]
+            token = f"EAAU-{uuid.uuid4().hex}"
+            self._user_tokens.add(token)
+        return web.json_response({"access_token": token, "data_access_expiration_time": int(time.time()) + 7776000,
+                                  "expires_in": 5183999})
+
+    def _user_refusal(self, request: web.Request) -> web.Response | None:
+        header = request.headers.get("Authorization", "")
+        token = header[7:] if header.startswith("Bearer ") else request.query.get("access_token", "")
+        if token not in self._user_tokens:
+            return _error(190, "Error validating access token: Session has expired.", subcode=463)
+        return None
+
+    async def _me(self, request: web.Request) -> web.Response:
+        if (refused := self._user_refusal(request)) is not None:
+            return refused
+        return web.json_response({"name": self.user_name, "id": "10158"})
+
+    async def _accounts(self, request: web.Request) -> web.Response:
+        if (refused := self._user_refusal(request)) is not None:
+            return refused
+        pages = [{"access_token": page["access_token"], "category": "Shopping & retail", "name": page["name"],
+                  "id": page["id"], "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]}
+                 for page in self.pages]
+        return web.json_response({"data": pages, "paging": {"cursors": {"before": "QVFIU", "after": "QVFIU"}}})
 
     async def _node(self, request: web.Request) -> web.Response:
         if (refused := self._refusal(request)) is not None:

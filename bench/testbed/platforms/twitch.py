@@ -4,8 +4,17 @@ Shapes from Twitch's reference: IRC concepts and tags (https://dev.twitch.tv/doc
 https://dev.twitch.tv/docs/irc/tags/), sending and replying
 (https://dev.twitch.tv/docs/irc/send-receive-messages/), Get Streams, Delete Chat Messages and
 Ban User (https://dev.twitch.tv/docs/api/reference/), rate limits
-(https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits) and refresh tokens
-(https://dev.twitch.tv/docs/authentication/refresh-tokens/).  The chat WebSocket is served at
+(https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits), refresh tokens
+(https://dev.twitch.tv/docs/authentication/refresh-tokens/), the Device Code Grant flow
+(https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/#device-code-grant-flow:
+``POST /oauth2/device`` → ``device_code``, ``expires_in``, ``interval``, ``user_code``,
+``verification_uri``; ``POST /oauth2/token`` with
+``grant_type=urn:ietf:params:oauth:grant-type:device_code`` → 400 ``{"status": 400, "message":
+"authorization_pending"}`` until the user approves; RFC 8628 §3.5 ``slow_down`` /
+``access_denied``; ``invalid device code`` once expired) and token validation
+(https://dev.twitch.tv/docs/authentication/validate-tokens/: ``GET /oauth2/validate`` with
+``Authorization: OAuth <token>`` → ``client_id``, ``login``, ``scopes``, ``user_id``,
+``expires_in``; 401 ``invalid access token``).  The chat WebSocket is served at
 the origin's root, Helix under ``/helix``, the token endpoint at ``/oauth2/token``.
 
 A test can say things in chat (one line per frame, or several lines in one frame as Twitch
@@ -67,8 +76,28 @@ class TwitchStandIn(StandInServer):
         self._clients: set[web.WebSocketResponse] = set()
         self._joined: set[web.WebSocketResponse] = set()
         self._ids = itertools.count(1)
+        self.device_interval_s = 5  # seconds, an integer as Twitch sends it
+        self.device_expires_in_s = 1800
+        self.slow_down_left = 0  # answer this many device polls with slow_down
+        self.device_polls = 0
+        self._devices: dict[str, dict[str, Any]] = {}  # device_code -> {user_code, state, expires_at, scopes}
 
     # ------------------------------------------------------------------ test controls
+
+    def device_answer(self, user_code: str, answer: str) -> None:
+        """The account holder types ``user_code`` on the activation page and answers
+        "approve" or "deny"."""
+        with self.lock:
+            for device in self._devices.values():
+                if device["user_code"] == user_code:
+                    device["state"] = answer
+                    return
+        raise KeyError(user_code)
+
+    def expire_device_codes(self) -> None:
+        with self.lock:
+            for device in self._devices.values():
+                device["expires_at"] = 0.0
 
     def expire_token(self) -> None:
         with self.lock:
@@ -209,6 +238,8 @@ class TwitchStandIn(StandInServer):
         app.router.add_delete("/helix/moderation/chat", self._delete)
         app.router.add_post("/helix/moderation/bans", self._ban)
         app.router.add_post("/oauth2/token", self._token)
+        app.router.add_post("/oauth2/device", self._device)
+        app.router.add_get("/oauth2/validate", self._validate)
         return app
 
     def _helix_refusal(self, request: web.Request) -> web.Response | None:
@@ -258,8 +289,55 @@ class TwitchStandIn(StandInServer):
                                             "user_id": body["data"]["user_id"], "created_at": "2026-12-07T10:00:00Z",
                                             "end_time": None}]})
 
+    async def _device(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if form.get("client_id") != self.client_id:
+            return web.json_response({"status": 400, "message": "invalid client"}, status=400)
+        device_code, user_code = uuid.uuid4().hex, uuid.uuid4().hex[:8].upper()
+        with self.lock:
+            self._devices[device_code] = {"user_code": user_code, "state": "pending", "scopes": str(form.get("scopes") or ""),
+                                          "expires_at": time.monotonic() + self.device_expires_in_s}
+        return web.json_response({"device_code": device_code, "expires_in": self.device_expires_in_s,
+                                  "interval": self.device_interval_s, "user_code": user_code,
+                                  "verification_uri": f"https://www.twitch.tv/activate?public=true&device-code={user_code}"})
+
+    async def _device_grant(self, form) -> web.Response:
+        def refused(message: str) -> web.Response:
+            return web.json_response({"status": 400, "message": message}, status=400)
+
+        if form.get("client_id") != self.client_id:
+            return refused("invalid client")
+        with self.lock:
+            self.device_polls += 1
+            device = self._devices.get(str(form.get("device_code") or ""))
+            if device is None or device["expires_at"] < time.monotonic():
+                return refused("invalid device code")
+            if self.slow_down_left > 0:
+                self.slow_down_left -= 1
+                return refused("slow_down")
+            if device["state"] == "pending":
+                return refused("authorization_pending")
+            if device["state"] == "deny":
+                del self._devices[str(form["device_code"])]
+                return refused("access_denied")
+            del self._devices[str(form["device_code"])]
+            token, refresh = uuid.uuid4().hex, uuid.uuid4().hex
+            self.valid_tokens.add(token)
+            self.refresh_token = refresh
+        return web.json_response({"access_token": token, "expires_in": 14124, "refresh_token": refresh,
+                                  "scope": device["scopes"].split(), "token_type": "bearer"})
+
+    async def _validate(self, request: web.Request) -> web.Response:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("OAuth ") or header[6:] not in self.valid_tokens:
+            return web.json_response({"status": 401, "message": "invalid access token"}, status=401)
+        return web.json_response({"client_id": self.client_id, "login": self.bot_login,
+                                  "scopes": ["chat:edit", "chat:read"], "user_id": self.bot_user_id, "expires_in": 14000})
+
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
+        if form.get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code":
+            return await self._device_grant(form)
         if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token \
                 or form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
             return web.json_response({"status": 400, "message": "Invalid refresh token"}, status=400)

@@ -6,8 +6,21 @@ list/insert/delete (https://developers.google.com/youtube/v3/live/docs/liveChatM
 liveChatBans.insert, videos.list ``liveStreamingDetails``
 (https://developers.google.com/youtube/v3/docs/videos), the error body
 (https://developers.google.com/youtube/v3/docs/errors: ``{"error": {"code", "message",
-"errors": [{"message", "domain", "reason"}]}}``) and the refresh-token grant
-(https://developers.google.com/identity/protocols/oauth2/native-app#offline).
+"errors": [{"message", "domain", "reason"}]}}``), the refresh-token grant
+(https://developers.google.com/identity/protocols/oauth2/native-app#offline) and the desktop-app
+sign-in (same page, steps 2–5, with RFC 7636 PKCE and RFC 6749 §4.1/§5.2): the authorization
+endpoint ``/o/oauth2/v2/auth`` takes ``client_id``, ``redirect_uri`` (a loopback address),
+``response_type=code``, ``scope``, ``code_challenge``, ``code_challenge_method`` and ``state``
+and sends the browser back to ``redirect_uri`` with ``code``, ``scope`` and ``state`` — or
+``error=access_denied`` when the user declines; an unknown client gets Google's error page
+(401 ``invalid_client``), not a redirect.  The token endpoint trades the code once, for the
+same ``redirect_uri`` and a ``code_verifier`` whose S256 is the challenge, and answers errors
+as ``{"error", "error_description"}``.  channels.list ``mine=true``
+(https://developers.google.com/youtube/v3/docs/channels/list) names the signed-in channel.
+
+The authorization endpoint plays the account holder: ``consent`` is ``"approve"`` (default) or
+``"deny"``; ``answer_state`` replaces the ``state`` it sends back (a test of an answer that is
+not ours).
 
 Behaviour a test can ask for: a polling interval that is enforced (a list call sooner than
 the last ``pollingIntervalMillis`` gets 403 ``rateLimitExceeded`` and is counted in
@@ -17,6 +30,8 @@ answers, and going down / coming back (:class:`StandInServer`).
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import time
 import uuid
@@ -24,6 +39,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 from bench.testbed.platforms.server import StandInServer
 
@@ -69,6 +85,12 @@ class YouTubeStandIn(StandInServer):
         self.refreshes = 0
         self._next_poll_allowed = 0.0
         self._ids = itertools.count(1)
+        self.consent = "approve"  # the account holder's answer on the consent page: "approve" | "deny"
+        self.answer_state: str | None = None  # send this state back instead of the request's
+        self.channel_title = "Silk Road Shop"
+        self.authorizations: list[dict[str, str]] = []  # query of each authorization request
+        self.code_exchanges = 0
+        self._codes: dict[str, dict[str, str]] = {}  # unused authorization codes
 
     # ------------------------------------------------------------------ test controls
 
@@ -100,6 +122,8 @@ class YouTubeStandIn(StandInServer):
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post("/token", self._token)
+        app.router.add_get("/o/oauth2/v2/auth", self._authorize)
+        app.router.add_get("/youtube/v3/channels", self._channels)
         app.router.add_get("/youtube/v3/liveBroadcasts", self._broadcasts)
         app.router.add_get("/youtube/v3/videos", self._videos)
         app.router.add_get("/youtube/v3/liveChat/messages", self._list)
@@ -131,8 +155,68 @@ class YouTubeStandIn(StandInServer):
                 return _error(403, "rateLimitExceeded", "The request was sent too soon after the previous one.")
         return None
 
+    async def _authorize(self, request: web.Request) -> web.Response:
+        query = request.query
+        with self.lock:
+            self.authorizations.append(dict(query))
+        if query.get("client_id") != self.client_id:
+            return web.Response(status=401, content_type="text/html",
+                                text="<p>Error 401: invalid_client</p><p>The OAuth client was not found.</p>")
+        redirect = URL(query.get("redirect_uri", ""))
+        if redirect.scheme != "http" or redirect.host not in ("127.0.0.1", "localhost", "::1"):
+            return web.Response(status=400, content_type="text/html",
+                                text="<p>Error 400: redirect_uri_mismatch</p>")
+        if query.get("response_type") != "code" or not query.get("scope") or \
+                query.get("code_challenge_method", "plain") not in ("S256", "plain") or not query.get("code_challenge"):
+            return web.Response(status=400, content_type="text/html", text="<p>Error 400: invalid_request</p>")
+        state = self.answer_state if self.answer_state is not None else query.get("state", "")
+        if self.consent == "deny":
+            answer = {"error": "access_denied", "state": state}
+        else:
+            code = f"4/0{uuid.uuid4().hex}"
+            with self.lock:
+                self._codes[code] = {"redirect_uri": str(redirect), "challenge": query["code_challenge"],
+                                     "method": query.get("code_challenge_method", "plain")}
+            answer = {"code": code, "scope": query["scope"], "state": state}
+        raise web.HTTPFound(redirect.update_query(answer))
+
+    async def _code_grant(self, form) -> web.Response:
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+            return web.json_response({"error": "invalid_client", "error_description": "The OAuth client was not found."},
+                                     status=401)
+        with self.lock:
+            grant = self._codes.pop(str(form.get("code") or ""), None)
+        if grant is None:
+            return web.json_response({"error": "invalid_grant", "error_description": "Malformed auth code."}, status=400)
+        if form.get("redirect_uri") != grant["redirect_uri"]:
+            return web.json_response({"error": "redirect_uri_mismatch", "error_description": "Bad Request"}, status=400)
+        verifier = str(form.get("code_verifier") or "")
+        digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        if (digest if grant["method"] == "S256" else verifier) != grant["challenge"]:
+            return web.json_response({"error": "invalid_grant", "error_description": "Invalid code verifier."},
+                                     status=400)
+        token, refresh = f"ya29.{uuid.uuid4().hex}", f"1//{uuid.uuid4().hex}"
+        with self.lock:
+            self.valid_tokens.add(token)
+            self.refresh_token = refresh
+            self.code_exchanges += 1
+        return web.json_response({"access_token": token, "expires_in": 3599, "refresh_token": refresh,
+                                  "scope": "https://www.googleapis.com/auth/youtube.force-ssl", "token_type": "Bearer"})
+
+    async def _channels(self, request: web.Request) -> web.Response:
+        if (refused := self._authorized(request)) is not None:
+            return refused
+        items = []
+        if request.query.get("mine") == "true":
+            items.append({"kind": "youtube#channel", "etag": "c1", "id": "UCowner",
+                          "snippet": {"title": self.channel_title, "description": "", "customUrl": "@silkroadshop"}})
+        return web.json_response({"kind": "youtube#channelListResponse", "etag": "c0",
+                                  "pageInfo": {"totalResults": len(items), "resultsPerPage": 5}, "items": items})
+
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
+        if form.get("grant_type") == "authorization_code":
+            return await self._code_grant(form)
         if form.get("grant_type") != "refresh_token" or form.get("client_id") != self.client_id \
                 or form.get("client_secret") != self.client_secret or form.get("refresh_token") != self.refresh_token:
             return web.json_response({"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
