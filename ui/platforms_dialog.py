@@ -4,7 +4,9 @@ A view of ``Settings.platforms`` (``youtube:BROADCAST_ID``, ``twitch:CHANNEL``,
 ``facebook:LIVE_VIDEO_ID``, ``generic:NAME``) and of the running show's
 :class:`~ui.live_panel.platforms.PlatformLink`.  Tokens go to ``studio.secrets_store`` (the
 names :mod:`studio.connectors.credentials` reads), never to settings.json; a stored token is
-never read back into the form — the form only says whether one is stored.  Reading and
+never read back into the form — the form only says whether one is stored.  "Sign in…"
+(:mod:`ui.platform_signin`) connects YouTube, Twitch or Facebook with OAuth instead of pasted
+tokens.  Reading and
 writing the secrets store and the settings file run off the GUI thread; the connectors'
 states are read from memory each second.
 """
@@ -21,9 +23,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from studio.connectors import ConnectorError, connector_from_spec, parse_spec
 from studio.connectors.credentials import secret_name
+from studio.connectors.signin import ACCOUNT_FIELD, SIGN_IN_PLATFORMS, SignInResult
 from studio.settings import MAX_PLATFORMS, Settings, save_settings
 from ui.live_panel.badges import platform_label
 from ui.live_panel.platforms import secrets_key
+from ui.platform_signin import SignInBox
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
@@ -36,11 +40,12 @@ KINDS = ("youtube", "twitch", "facebook", "generic")
 FIELDS_BY_PLATFORM = {
     "youtube": ("token", "refresh_token", "client_id", "client_secret"),
     "twitch": ("token", "refresh_token", "client_id", "client_secret", "nick"),
-    "facebook": ("token",),
+    "facebook": ("token", "client_id", "client_secret"),  # App ID and client token, for sign-in
     "generic": ("token",),
 }
 SECRET_FIELDS = {"token", "refresh_token", "client_secret"}
 ALL_FIELDS = ("token", "refresh_token", "client_id", "client_secret", "nick")
+SIGN_IN_FIELDS = (ACCOUNT_FIELD, "page_id")  # written by a sign-in, forgotten with the tokens
 
 
 def stored_fields(keys: list[str]) -> dict[str, set[str]]:
@@ -48,6 +53,13 @@ def stored_fields(keys: list[str]) -> dict[str, set[str]]:
     from studio.secrets_store import get_secret
 
     return {key: {name for name in ALL_FIELDS if get_secret(secret_name(key, name))} for key in keys}
+
+
+def stored_accounts(keys: list[str]) -> dict[str, str]:
+    """The account each key is signed in as, where a sign-in named one (pool thread)."""
+    from studio.secrets_store import get_secret
+
+    return {key: account for key in keys if (account := get_secret(secret_name(key, ACCOUNT_FIELD)))}
 
 
 def credential_problems(specs: list[str]) -> dict[str, str]:
@@ -68,7 +80,7 @@ def store_credentials(staged: dict[str, dict[str, str]], forgotten: set[str]) ->
     from studio.secrets_store import set_secret
 
     for key in forgotten:
-        for name in ALL_FIELDS:
+        for name in ALL_FIELDS + SIGN_IN_FIELDS:
             set_secret(secret_name(key, name), None)
     for key, values in staged.items():
         for name, value in values.items():
@@ -87,6 +99,7 @@ class PlatformsDialog(QDialog):
         self.specs: list[str] = list(settings.platforms)
         self.problems: dict[str, str] = {}  # spec -> why it cannot connect (credentials), in words
         self.stored: dict[str, set[str]] = {}  # secrets key -> fields stored
+        self.accounts: dict[str, str] = {}  # secrets key -> the account a sign-in connected
         self.staged: dict[str, dict[str, str]] = {}  # secrets key -> fields typed, not yet stored
         self.forgotten: set[str] = set()
         self.is_busy = False
@@ -153,6 +166,10 @@ class PlatformsDialog(QDialog):
         self.forget_button = QPushButton(self.credentials_group)
         self.forget_button.clicked.connect(self.forget_credentials)
         form.addRow(self.stored_label, self.forget_button)
+        self.signin_box = SignInBox(self.credentials_group)
+        self.signin_box.sign_in_button.clicked.connect(self.sign_in)
+        self.signin_box.signed_in.connect(self._on_signed_in)
+        form.addRow(self.signin_box)
         layout.addWidget(self.credentials_group)
 
         self.message_label = QLabel(self)
@@ -325,6 +342,7 @@ class PlatformsDialog(QDialog):
             typed = self.staged.get(key, {}).get(name)
             if typed:
                 edit.setText(typed)
+        self.signin_box.setVisible(key in SIGN_IN_PLATFORMS or self.signin_box.is_running)
         self._show_stored()
 
     def _show_stored(self) -> None:
@@ -334,6 +352,8 @@ class PlatformsDialog(QDialog):
         present = set() if key in self.forgotten else self.stored.get(key, set())
         if key in self.forgotten:
             text = self.tr("Stored credentials will be forgotten when you save.")
+        elif "token" in present and self.accounts.get(key):
+            text = self.tr("Signed in as {account}; its token is stored (not shown).").format(account=self.accounts[key])
         elif "token" in present:
             text = self.tr("A token is stored (not shown). Paste a new one to replace it.")
         else:
@@ -354,15 +374,41 @@ class PlatformsDialog(QDialog):
     def _look_up(self) -> None:
         """Which credentials are stored and what keeps each connector from connecting (off the GUI thread)."""
         specs, keys = list(self.specs), self._credential_keys()
-        run_in_background(lambda: (stored_fields(keys), credential_problems(specs)), self._on_looked_up,
-                          lambda error: self.show_message(str(error)), receiver=self)
+        run_in_background(lambda: (stored_fields(keys), credential_problems(specs), stored_accounts(keys)),
+                          self._on_looked_up, lambda error: self.show_message(str(error)), receiver=self)
 
-    def _on_looked_up(self, result: tuple[dict[str, set[str]], dict[str, str]]) -> None:
-        stored, problems = result
+    def _on_looked_up(self, result: tuple[dict[str, set[str]], dict[str, str], dict[str, str]]) -> None:
+        stored, problems, accounts = result
         self.stored.update(stored)
-        self.problems.update(problems)
+        self.accounts = accounts
+        self.problems = dict(problems)  # every spec was looked up: one without a problem has none now
         self._show_stored()
         self.show_states()
+
+    # -- signing in ------------------------------------------------------------------------------------
+    def sign_in(self) -> None:
+        """Connect the chosen platform's account with OAuth (off the GUI thread; the box shows each step)."""
+        key = self._credentials_key
+        if key not in SIGN_IN_PLATFORMS:
+            self.show_message(self.tr("This platform has no sign-in: paste its token."))
+            return
+        self._stash_typed()
+        self.show_message("")
+        self.signin_box.start(key, dict(self.staged.get(key, {})))
+
+    def _on_signed_in(self, result: SignInResult) -> None:
+        self.forgotten.discard(result.platform)
+        self.staged.pop(result.platform, None)  # what was typed for it is stored now
+        if self._credentials_key == result.platform:
+            for edit in self.fields.values():
+                edit.clear()
+        if self.link is not None:  # the running show reconnects that platform with the new token
+            self.link.apply(list(self.settings.platforms), {result.platform})
+        self._look_up()
+
+    def done(self, result: int) -> None:  # noqa: D102 - closing stops a sign-in that is still waiting
+        self.signin_box.cancel()
+        super().done(result)
 
     # -- saving ------------------------------------------------------------------------------------------
     def save(self) -> None:
@@ -425,5 +471,6 @@ class PlatformsDialog(QDialog):
         for name, caption in captions.items():
             self.captions[name].setText(caption)
         self.forget_button.setText(self.tr("Forget stored credentials"))
+        self.signin_box.retranslate()
         self._show_stored()
         self.show_states()

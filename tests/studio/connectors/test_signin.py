@@ -6,8 +6,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import urllib.error
-import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -26,58 +24,13 @@ from studio.connectors.signin import PromptKind, flow_for, stored_account
 from studio.connectors.signin_device import FacebookDeviceSignIn, TwitchDeviceSignIn
 from studio.connectors.signin_google import GoogleLoopbackSignIn, pkce_pair
 from tests.helpers import wait_until
+from tests.studio.connectors.browser import Browser
 
 
 def closed_port_origin() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-class Browser:
-    """The user's browser: opens the URL it is given on its own thread (never on the flow's loop)."""
-
-    def __init__(self, follow: bool = True, before_redirect=None) -> None:
-        self.follow = follow
-        self.before_redirect = before_redirect
-        self.prompts = []
-        self.pages: list[tuple[int, str]] = []
-        self._threads: list[threading.Thread] = []
-
-    def __call__(self, prompt) -> None:
-        self.prompts.append(prompt)
-        if self.follow:
-            thread = threading.Thread(target=self._open, args=(prompt.url,), name="test-browser")
-            self._threads.append(thread)
-            thread.start()
-
-    def _open(self, url: str) -> None:
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        try:
-            opener = urllib.request.build_opener(NoRedirect)
-            try:
-                opener.open(url, timeout=10)
-                return
-            except urllib.error.HTTPError as answer:
-                if answer.code != 302:
-                    self.pages.append((answer.code, answer.read().decode()))
-                    return
-                location = answer.headers["Location"]
-            if self.before_redirect is not None:
-                self.before_redirect()
-            with urllib.request.urlopen(location, timeout=10) as page:
-                self.pages.append((page.status, page.read().decode()))
-        except urllib.error.HTTPError as page:
-            self.pages.append((page.code, page.read().decode()))
-        except OSError as err:
-            self.pages.append((0, str(err)))
-
-    def join(self) -> None:
-        for thread in self._threads:
-            thread.join(10)
 
 
 def stored(platform: str) -> dict[str, str]:
