@@ -228,4 +228,4 @@ class SignInBox(QWidget):
         self.sign_in_button.setToolTip(self.tr("Connect the account in the browser; the tokens go to the system's "
                                                "secret store."))
         self.open_button.setText(self.tr("Open the page"))
-        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setText(self.tr("Cancel sign-in"))

@@ -190,7 +190,7 @@ class PlatformsDialog(QDialog):
         self.retranslate()
         self._fill_credentials_box()
         self._look_up()
-        self.resize(760, 560)
+        self.resize(760, 660)  # room for the sign-in code under the credentials at 1366×768
 
     # -- the list --------------------------------------------------------------------------------------
     def add_platform(self) -> None:
