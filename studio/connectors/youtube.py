@@ -21,12 +21,15 @@ Written from Google's reference:
   ``liveChatDisabled``, 404 ``liveChatNotFound``, 401 for an expired token)
 
 YouTube chat has no threads: a reply to a viewer starts with "@name".  There is no public
-API to pin a chat message, so PIN is not offered.
+API to pin a chat message, so PIN is not offered.  The messages we insert come back in
+liveChatMessages.list like any other; the id (and the author's ``snippet.authorChannelId``)
+from insert's answer keeps our own replies out of the audience's queue.
 """
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict, deque
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -44,6 +47,7 @@ DEFAULT_POLL_S = 5.0  # when a response carries no pollingIntervalMillis
 VIEWERS_INTERVAL_S = 30.0
 MAX_MESSAGE_CHARS = 200  # liveChatMessages.insert: messageText is at most 200 characters
 BAN_SECONDS = 300
+OWN_MESSAGES_KEPT = 500  # ids of the replies we posted, to know them when the list returns them
 # A used-up daily quota comes back at midnight Pacific time; asking again every 10 minutes costs
 # nothing (refused calls are not charged) and notices a quota raised in the console meanwhile.
 QUOTA_RETRY_S = 600.0
@@ -68,6 +72,10 @@ class YouTubeConnector(Connector):
         self.video_id: str | None = None
         self._page_token: str | None = None  # kept across reconnects: nothing twice, nothing skipped
         self._next_viewers_at = 0.0
+        self.own_channel_id: str | None = None  # the channel our replies are posted as
+        self._own_ids: OrderedDict[str, None] = OrderedDict()
+        self._own_texts: deque[str] = deque(maxlen=50)  # for a reply whose insert answer never came
+        self.echoes_skipped = 0
 
     # ------------------------------------------------------------------ HTTP
 
@@ -136,6 +144,9 @@ class YouTubeConnector(Connector):
                 raise PlatformUnavailable(_("YouTube answered without a message list."))
             self.mark_live(_("Reading YouTube chat."))
             for item in data.get("items") or []:
+                if self._is_own(item):
+                    self.echoes_skipped += 1
+                    continue
                 event = self._event_from(item)
                 if event is not None:
                     await emit(event)
@@ -164,6 +175,31 @@ class YouTubeConnector(Connector):
         now = time.time()
         await emit(PlatformEvent(platform=self.platform, type=EventType.VIEWERS,
                                  platform_id=f"viewers:{self.video_id}:{int(now * 1000)}", t=now, count=count))
+
+    def _is_own(self, item: Any) -> bool:
+        """A reply we posted, now listed back to us (not the audience speaking)."""
+        if not isinstance(item, dict):
+            return False
+        if item.get("id") in self._own_ids:
+            return True
+        snippet = item.get("snippet") or {}
+        details = item.get("authorDetails") or {}
+        author = details.get("channelId") or snippet.get("authorChannelId")
+        text = (snippet.get("textMessageDetails") or {}).get("messageText") or snippet.get("displayMessage")
+        # Listed before insert's answer reached us (or the answer was lost): our text, from our channel.
+        is_ours = (self.own_channel_id is not None and author == self.own_channel_id) or details.get("isChatOwner") is True
+        return is_ours and text in self._own_texts
+
+    def _remember_own(self, answer: Any, message: str) -> None:
+        if not isinstance(answer, dict):
+            return
+        if answer.get("id"):
+            self._own_ids[str(answer["id"])] = None
+            while len(self._own_ids) > OWN_MESSAGES_KEPT:
+                self._own_ids.popitem(last=False)
+        channel = (answer.get("snippet") or {}).get("authorChannelId")
+        if isinstance(channel, str) and channel:
+            self.own_channel_id = channel
 
     def _event_from(self, item: Any) -> PlatformEvent | None:
         if not isinstance(item, dict) or not item.get("id"):
@@ -196,7 +232,10 @@ class YouTubeConnector(Connector):
                 n=MAX_MESSAGE_CHARS, m=len(message)))
         body = {"snippet": {"liveChatId": self.live_chat_id, "type": "textMessageEvent",
                             "textMessageDetails": {"messageText": message}}}
-        await self.with_fresh_token(lambda: self._call("POST", "/liveChat/messages", params={"part": "snippet"}, body=body))
+        self._own_texts.append(message)  # known before the answer: the list may return it first
+        answer = await self.with_fresh_token(
+            lambda: self._call("POST", "/liveChat/messages", params={"part": "snippet"}, body=body))
+        self._remember_own(answer, message)
 
     async def moderate(self, action: Action, event: PlatformEvent) -> None:
         if action is Action.DELETE:

@@ -88,6 +88,7 @@ class YouTubeStandIn(StandInServer):
         self.consent = "approve"  # the account holder's answer on the consent page: "approve" | "deny"
         self.answer_state: str | None = None  # send this state back instead of the request's
         self.channel_title = "Silk Road Shop"
+        self.owner_name = "Silk Road Shop"  # the display name our inserted replies carry
         self.authorizations: list[dict[str, str]] = []  # query of each authorization request
         self.code_exchanges = 0
         self._codes: dict[str, dict[str, str]] = {}  # unused authorization codes
@@ -95,7 +96,8 @@ class YouTubeStandIn(StandInServer):
     # ------------------------------------------------------------------ test controls
 
     def add_message(self, author: str, text: str, *, channel_id: str | None = None, message_id: str | None = None,
-                    kind: str = "textMessageEvent", details: dict[str, Any] | None = None) -> str:
+                    kind: str = "textMessageEvent", details: dict[str, Any] | None = None,
+                    is_chat_owner: bool = False) -> str:
         message_id = message_id or f"LCC.{next(self._ids):06d}"
         snippet: dict[str, Any] = {"type": kind, "liveChatId": self.live_chat_id,
                                    "authorChannelId": channel_id or f"UC{author.encode().hex()[:20]}",
@@ -110,7 +112,7 @@ class YouTubeStandIn(StandInServer):
                                   "authorDetails": {"channelId": snippet["authorChannelId"], "displayName": author,
                                                     "channelUrl": f"http://www.youtube.com/channel/{snippet['authorChannelId']}",
                                                     "profileImageUrl": "https://yt3.example/p.jpg", "isVerified": False,
-                                                    "isChatOwner": False, "isChatSponsor": False, "isChatModerator": False}})
+                                                    "isChatOwner": is_chat_owner, "isChatSponsor": False, "isChatModerator": False}})
         return message_id
 
     def expire_token(self) -> None:
@@ -316,8 +318,13 @@ class YouTubeStandIn(StandInServer):
             return _error(400, "messageTextInvalid", "The messageText is empty or longer than 200 characters.")
         with self.lock:
             self.inserted.append(body)
-        message_id = self.add_message("Channel owner", text, channel_id="UCowner")
-        return web.json_response({"kind": "youtube#liveChatMessage", "id": message_id, "snippet": snippet})
+        # The inserted message joins the chat (liveChatMessages.list returns it like any other);
+        # the answer is the liveChatMessage resource, snippet.authorChannelId included.
+        message_id = self.add_message(self.owner_name, text, channel_id="UCowner", is_chat_owner=True)
+        with self.lock:
+            resource = next(m for m in reversed(self.messages) if m["id"] == message_id)
+            answer = {key: resource[key] for key in ("kind", "etag", "id", "snippet")}
+        return web.json_response(answer)
 
     async def _delete(self, request: web.Request) -> web.Response:
         if (refused := self._authorized(request)) is not None:
