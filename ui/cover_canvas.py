@@ -58,6 +58,8 @@ class CoverCanvas(QWidget):
         self.user_guides: list[tuple[str, float]] = []
         self._face_drag: tuple[tuple[float, float], tuple[float, float]] | None = None  # box fractions
         self.setMinimumSize(420, 300)
+        # The cover is a picture: never mirrored, not even in a right-to-left (Arabic) UI.
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)

@@ -39,6 +39,8 @@ class ProgramPreview(QWidget):
         self.setObjectName("programPreview" if self.canvas is CanvasRole.HORIZONTAL else "verticalPreview")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 180)
+        # A picture is never mirrored, not even in a right-to-left (Arabic) UI.
+        self.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._image: QImage | None = None
         self._buffer: np.ndarray | None = None  # keeps the QImage's memory alive

@@ -1,0 +1,119 @@
+"""A right-to-left UI language (Arabic) mirrors the window live, and back: the layout turns,
+pictures (previews, cover canvas) and technical fields (numbers, addresses, secrets) do not,
+and arrows that mean "next" point the reading way.  Window at 1366×768."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLineEdit, QTimeEdit
+
+from studio.core import i18n
+from cover_designer.templates import load_template
+from tests.ui.cover_helpers import DEFAULT_TEMPLATE, close_without_asking, wait_rendered
+from ui import i18n as ui_i18n
+from ui.cover_editor import CoverEditorWindow
+from ui.icons import icon
+
+LTR = Qt.LayoutDirection.LeftToRight
+RTL = Qt.LayoutDirection.RightToLeft
+
+
+@pytest.fixture
+def arabic_offered(monkeypatch):
+    """Arabic as an offered UI language, whether or not its ui.po has shipped yet."""
+    monkeypatch.setitem(i18n.LANGUAGES, "ar", "العربية")
+    yield
+    ui_i18n.switch_language("en")
+
+
+@pytest.fixture
+def window_1366(window):
+    window.resize(1366, 768)
+    return window
+
+
+def _file_menu_x(window) -> int:
+    bar = window.menuBar()
+    return bar.actionGeometry(window.file_menu.menuAction()).center().x()
+
+
+def test_arabic_mirrors_the_main_window_live_and_english_restores_it(qtbot, window_1366, arabic_offered):
+    window = window_1366
+    bar_width = window.menuBar().width()
+    assert _file_menu_x(window) < bar_width / 2  # File is the first menu, at the left
+    assert ui_i18n.switch_language("ar") == "ar"
+    assert QApplication.layoutDirection() == RTL
+    qtbot.waitUntil(lambda: window.isRightToLeft())
+    assert i18n.gettext("&File") != "&File"
+    qtbot.waitUntil(lambda: window.file_menu.title() == i18n.gettext("&File"))  # retranslated
+    qtbot.waitUntil(lambda: _file_menu_x(window) > bar_width / 2)  # ... and now at the right
+    # Pictures are pictures: the program and the vertical preview keep left to right.
+    for preview in (window.preview, window.canvas_previews.vertical):
+        assert preview.layoutDirection() == LTR
+        assert not preview.isRightToLeft()
+    # Docks and their rows follow the mirrored layout.
+    assert window.sources_dock.isRightToLeft()
+
+    assert ui_i18n.switch_language("en") == "en"
+    assert QApplication.layoutDirection() == LTR
+    qtbot.waitUntil(lambda: not window.isRightToLeft())
+    qtbot.waitUntil(lambda: window.file_menu.title() == "&File")
+    qtbot.waitUntil(lambda: _file_menu_x(window) < bar_width / 2)
+    assert window.preview.layoutDirection() == LTR
+
+
+def test_fields_for_numbers_addresses_and_secrets_stay_left_to_right(qtbot, arabic_offered):
+    before = QLineEdit()
+    before.setEchoMode(QLineEdit.EchoMode.Password)  # a stream key field polished before the switch
+    qtbot.addWidget(before)
+    before.show()
+    ui_i18n.switch_language("ar")
+    words = QLineEdit()
+    address = QLineEdit()
+    address.setPlaceholderText("rtmps://live.example.com/app")
+    secret = QLineEdit()
+    secret.setEchoMode(QLineEdit.EchoMode.Password)
+    number = QDoubleSpinBox()
+    time_code = QTimeEdit()
+    for widget in (words, address, secret, number, time_code):
+        qtbot.addWidget(widget)
+        widget.show()
+    assert words.isRightToLeft()  # a field for words follows the language
+    for widget in (before, address, secret, number, time_code):
+        assert widget.layoutDirection() == LTR, widget
+    ui_i18n.switch_language("en")
+    later = QLineEdit()
+    later.setEchoMode(QLineEdit.EchoMode.Password)
+    qtbot.addWidget(later)
+    later.show()
+    assert not later.testAttribute(Qt.WidgetAttribute.WA_SetLayoutDirection)  # no filter left behind
+
+
+def test_next_arrow_points_the_reading_way_and_up_does_not_mirror(arabic_offered):
+    ui_i18n.switch_language("en")
+    next_ltr = icon("next").pixmap(16, 16).toImage()
+    up_ltr = icon("up").pixmap(16, 16).toImage()
+    assert not next_ltr.isNull() and not up_ltr.isNull()
+    ui_i18n.switch_language("ar")
+    next_rtl = icon("next").pixmap(16, 16).toImage()
+    assert next_rtl != next_ltr
+    assert next_rtl == next_ltr.flipped(Qt.Orientation.Horizontal)
+    assert icon("up").pixmap(16, 16).toImage() == up_ltr
+    ui_i18n.switch_language("en")
+    assert icon("next").pixmap(16, 16).toImage() == next_ltr
+
+
+def test_cover_canvas_is_not_mirrored_in_arabic(qtbot, arabic_offered):
+    ui_i18n.switch_language("ar")
+    editor = CoverEditorWindow()
+    qtbot.addWidget(editor)
+    editor.resize(1366, 768)
+    editor.show()
+    qtbot.waitExposed(editor)
+    editor.open_document(load_template(DEFAULT_TEMPLATE), "youtube")
+    try:
+        wait_rendered(qtbot, editor)
+        assert editor.isRightToLeft()
+        assert editor.canvas.layoutDirection() == LTR and not editor.canvas.isRightToLeft()
+    finally:
+        close_without_asking(editor)
