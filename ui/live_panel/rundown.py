@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from ui.icons import icon
 from ui.live_panel.controller import LivePanelController
 from ui.live_panel.models import PINNED_BRUSH, clock_text
 
@@ -43,6 +44,7 @@ class RunOfShowPage(QWidget):
         layout.addWidget(self.segment_list, 1)
         row = QHBoxLayout()
         self.advance_button = QPushButton(self)
+        self.advance_button.setIcon(icon("next"))  # points left in a right-to-left UI
         self.advance_button.clicked.connect(self.advance)
         self.load_plan_button = QPushButton(self)
         self.load_plan_button.clicked.connect(self.choose_plan)
