@@ -200,7 +200,7 @@ class ChannelStrip(QFrame):
         self.mute_button.setIcon(icon("speaker-muted" if is_muted else "speaker"))
         self.mute_button.setToolTip(self.tr("Unmute") if is_muted else self.tr("Mute"))
         self.meter.is_muted = is_muted
-        self.meter.update()
+        self.meter.refresh()
 
     # -- view → model --------------------------------------------------------------------------
     def _on_fader_moved(self, value: int) -> None:

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.engine import Studio
 from studio.scene import CanvasRole
-from ui.preview_handles import PreviewEditor
+from ui.preview_handles import HANDLE_PX, PreviewEditor
+
+
+# Repainted around the picture on a new frame: the editor's handles stick out by half their size.
+PAINT_MARGIN = HANDLE_PX
 
 
 class ProgramPreview(QWidget):
@@ -105,7 +109,10 @@ class ProgramPreview(QWidget):
         self._image = QImage(image.data, width, height, int(image.strides[0]), pixel_format)
         self._frame_key = key
         self.frames_shown += 1
-        self.update()
+        # Only the picture changed: repaint its rectangle (plus what the editor draws over it),
+        # not the letterbox around it.
+        target = self.target_rect()
+        self.update(target.adjusted(-PAINT_MARGIN, -PAINT_MARGIN, PAINT_MARGIN, PAINT_MARGIN) if not target.isEmpty() else self.rect())
 
     def compositor(self):  # -> Compositor | None
         """The compositor of this preview's canvas (None: the vertical canvas is off)."""
@@ -147,12 +154,14 @@ class ProgramPreview(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(16, 17, 20))
+        target = self.target_rect()
+        letterbox = QRegion(event.rect()) if self._image is None else QRegion(event.rect()).subtracted(QRegion(target))
+        for rect in letterbox:  # the picture covers the rest
+            painter.fillRect(rect, QColor(16, 17, 20))
         if self._image is None:
             painter.setPen(QColor(150, 155, 170))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
         else:
-            target = self.target_rect()
             ratio = self.devicePixelRatioF()
             if self._image.width() == round(target.width() * ratio) and self._image.height() == round(target.height() * ratio):
                 self._image.setDevicePixelRatio(ratio)
