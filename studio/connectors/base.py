@@ -53,6 +53,8 @@ class Action(StrEnum):
     PIN = "pin"
     DELETE = "delete"
     BAN = "ban"
+    HIDE = "hide"  # hidden from everyone but its author, and can be shown again (Facebook)
+    UNHIDE = "unhide"
 
 
 @dataclass

@@ -53,7 +53,8 @@ class FacebookConnector(Connector):
 
     platform = "facebook"
     display_name = "Facebook"
-    actions = frozenset({Action.REPLY, Action.DELETE, Action.BAN})  # BAN = hide the comment from everyone but its author
+    # BAN hides the comment too: the comment API has no ban of its author.
+    actions = frozenset({Action.REPLY, Action.DELETE, Action.BAN, Action.HIDE, Action.UNHIDE})
 
     def __init__(self, target: str, credentials, *, poll_s: float = POLL_S,
                  viewers_interval_s: float = VIEWERS_INTERVAL_S, **kwargs: Any) -> None:
@@ -155,8 +156,9 @@ class FacebookConnector(Connector):
     async def moderate(self, action: Action, event: PlatformEvent) -> None:
         if action is Action.DELETE:
             await self.with_fresh_token(lambda: self._graph("DELETE", f"/{event.platform_id}"))
-        elif action is Action.BAN:
-            await self.with_fresh_token(lambda: self._graph("POST", f"/{event.platform_id}", form={"is_hidden": "true"}))
+        elif action in (Action.BAN, Action.HIDE, Action.UNHIDE):
+            hidden = "false" if action is Action.UNHIDE else "true"
+            await self.with_fresh_token(lambda: self._graph("POST", f"/{event.platform_id}", form={"is_hidden": hidden}))
         else:
             await super().moderate(action, event)
 

@@ -185,6 +185,11 @@ class ConnectorHub:
                 platform=connector.display_name, action=action.value))
         self._run(connector.moderate(action, event), timeout_s)
 
+    def actions_of(self, name: str) -> frozenset[Action]:
+        """What connector ``name`` can do on its platform (reply, delete, ban, hide…)."""
+        connector = self._connectors.get(name)
+        return connector.actions if connector is not None else frozenset()
+
     def connector_for(self, event: PlatformEvent) -> str | None:
         """The name of the connector an event came from (to answer it on its own platform)."""
         for name, connector in list(self._connectors.items()):

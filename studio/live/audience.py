@@ -14,7 +14,11 @@ the panel, the review and a SIGKILL restart all see it:
 After a restart the latest viewer count per platform comes back from the journal, and the
 events already journaled are known to the hub, so a platform that sends them again is not
 counted twice.  A reply journaled to a comment (from the panel, a quick reply, the control
-API) is posted on the platform the comment came from, by a thread of its own.
+API) is posted on the platform the comment came from, by a thread of its own; so is
+moderation: hiding a platform's comment hides it there (Facebook) or deletes it (YouTube,
+Twitch — their chats cannot hide), showing it again un-hides it where the platform can, and
+blocking a viewer bans them on each platform they commented from (their platform user id as
+heard this session).
 """
 from __future__ import annotations
 
@@ -22,9 +26,10 @@ import json
 import logging
 import queue
 import threading
+from collections import OrderedDict
 from typing import Any, Callable, Iterable
 
-from studio.connectors import Connector, ConnectorError, EventType, PlatformEvent, connector_from_spec
+from studio.connectors import Action, Connector, ConnectorError, EventType, PlatformEvent, connector_from_spec
 from studio.connectors.hub import ConnectorHub
 from studio.core.i18n import _
 from studio.live.errors import LiveError
@@ -35,6 +40,7 @@ log = logging.getLogger(__name__)
 MAX_REPLIES_WAITING = 200
 MAX_REPLY_FAILURES_KEPT = 20
 SEEN_ON_RESTART = 50_000  # platform events (newest) the hub is told about after a restart
+AUTHORS_KEPT = 20_000  # viewers whose platform user id is known (to ban them when blocked)
 _COUNTED_TYPES = (EventType.LIKE, EventType.SHARE, EventType.FOLLOW, EventType.GIFT)
 
 
@@ -50,10 +56,15 @@ class ShowAudience:
         self.live = live
         self._viewers: dict[str, int] = {}
         self._totals: dict[str, int] = {}
-        self._outbox: queue.Queue[tuple[PlatformEvent, str] | None] = queue.Queue(maxsize=MAX_REPLIES_WAITING)
+        # (comment, reply text) or (comment, None, moderation) to do on the comment's platform
+        self._outbox: queue.Queue[tuple[PlatformEvent, str | None, Action | None] | None] = queue.Queue(
+            maxsize=MAX_REPLIES_WAITING)
         self._outbox_thread: threading.Thread | None = None
         self.replies_sent = 0
-        self.reply_failures: list[str] = []  # the latest, in words
+        self.moderations_sent = 0
+        self.reply_failures: list[str] = []  # the latest replies or moderations that failed, in words
+        self._authors: OrderedDict[str, dict[str, str]] = OrderedDict()  # viewer name -> {platform: user id}
+        self._hidden_on_platform: set[str] = set()  # comment ids hidden (or deleted) on their platform
         seen = self._restore()
         self.hub = hub_factory(self._on_event, seen=seen)
         live.audience = self  # the show's one audience: its control API and snapshot read it
@@ -106,9 +117,16 @@ class ShowAudience:
     # ------------------------------------------------------------------ answers
 
     def _on_journal_event(self, event: dict[str, Any]) -> None:
-        """A reply journaled by any path (panel, quick reply, control API) to a comment from a
-        connected platform is posted there — on the outbox thread, never the caller's."""
-        if event.get("type") != "comment.replied":
+        """A reply or a moderation journaled by any path (panel, quick reply, control API) on a
+        comment from a connected platform is done there — on the outbox thread, never the caller's."""
+        kind = event.get("type")
+        if kind == "comment.updated":
+            self._on_comment_updated(event.get("data") or {})
+            return
+        if kind == "user.blocked":
+            self._on_user_blocked(str((event.get("data") or {}).get("user") or ""))
+            return
+        if kind != "comment.replied":
             return
         data = event.get("data") or {}
         try:
@@ -121,7 +139,43 @@ class ShowAudience:
         target = PlatformEvent(platform=comment.platform, type=EventType.COMMENT, platform_id=platform_id,
                                author=comment.user, text=comment.text, t=comment.t)
         try:
-            self._outbox.put_nowait((target, str(data["text"])))
+            self._outbox.put_nowait((target, str(data["text"]), None))
+        except queue.Full:
+            self._reply_failed(target, _("too many replies waiting to be sent"))
+
+    def _on_comment_updated(self, data: dict[str, Any]) -> None:
+        """Hidden or shown again in the panel: the same on the comment's platform (once per change)."""
+        try:
+            comment = self.live.comments.get(str(data.get("id")))
+        except LiveError:
+            return
+        if not comment.platform or "is_hidden" not in data:
+            return
+        is_hidden = bool(data["is_hidden"])
+        if is_hidden == (comment.id in self._hidden_on_platform):
+            return  # another flag changed (question, answered): nothing to do on the platform
+        if is_hidden:
+            self._hidden_on_platform.add(comment.id)
+        else:
+            self._hidden_on_platform.discard(comment.id)
+        self._queue_moderation(self._target(comment), Action.HIDE if is_hidden else Action.UNHIDE)
+
+    def _on_user_blocked(self, user: str) -> None:
+        """Blocked in the panel: banned on each platform the viewer commented from."""
+        for platform, author_id in (self._authors.get(user) or {}).items():
+            target = PlatformEvent(platform=platform, type=EventType.COMMENT, platform_id=f"ban:{author_id}",
+                                   author=user, author_id=author_id)
+            self._queue_moderation(target, Action.BAN)
+
+    def _target(self, comment: Any) -> PlatformEvent:
+        author_id = (self._authors.get(comment.user) or {}).get(comment.platform)
+        return PlatformEvent(platform=comment.platform, type=EventType.COMMENT,
+                             platform_id=comment.id.partition(":")[2] or comment.id, author=comment.user,
+                             author_id=author_id, text=comment.text, t=comment.t)
+
+    def _queue_moderation(self, target: PlatformEvent, action: Action) -> None:
+        try:
+            self._outbox.put_nowait((target, None, action))
         except queue.Full:
             self._reply_failed(target, _("too many replies waiting to be sent"))
 
@@ -130,23 +184,60 @@ class ShowAudience:
             item = self._outbox.get()
             if item is None:
                 return
-            target, text = item
+            target, text, action = item
             name = self.hub.connector_for(target)
             if name is None:
-                self._reply_failed(target, _("{platform} is not connected to this show").format(platform=target.platform))
-                continue
+                if action is None:
+                    self._reply_failed(target, _("{platform} is not connected to this show").format(
+                        platform=target.platform))
+                continue  # moderation of a platform without a connector stays in the panel
             try:
-                self.hub.reply(name, text, to=target)
-                self.replies_sent += 1
+                if action is None:
+                    self.hub.reply(name, text or "", to=target)
+                    self.replies_sent += 1
+                else:
+                    self._moderate(name, target, action)
             except (ConnectorError, LiveError) as exc:
-                self._reply_failed(target, str(exc))
+                self._reply_failed(target, str(exc), action)
             except Exception as exc:  # one failed reply must not end the outbox
-                log.exception("sending a reply to %s failed", target.platform)
-                self._reply_failed(target, type(exc).__name__)
+                log.exception("sending a reply or moderation to %s failed", target.platform)
+                self._reply_failed(target, type(exc).__name__, action)
 
-    def _reply_failed(self, target: PlatformEvent, reason: str) -> None:
-        message = _("The reply to {user} on {platform} was not sent: {reason}").format(
-            user=target.author or "?", platform=target.platform, reason=reason)
+    def _moderate(self, name: str, target: PlatformEvent, wanted: Action) -> None:
+        """Do ``wanted`` on the platform, or its nearest equivalent there; nothing where it has none."""
+        actions = self.hub.actions_of(name)
+        if wanted is Action.BAN and Action.HIDE in actions:
+            self._hide_all_of(name, target)  # Facebook's comment API bans no one: their comments are hidden
+            return
+        action: Action | None = wanted if wanted in actions else None
+        if wanted is Action.HIDE and action is None and Action.DELETE in actions:
+            action = Action.DELETE  # YouTube and Twitch chats cannot hide a message: it is removed
+        if action is None:
+            return
+        self.hub.moderate(name, action, target)
+        self.moderations_sent += 1
+
+    def _hide_all_of(self, name: str, target: PlatformEvent) -> None:
+        with self.live.journal.lock:
+            ids = [key for key, comment in self.live.comments.by_id.items()
+                   if comment.user == target.author and comment.platform == target.platform
+                   and key not in self._hidden_on_platform]
+            self._hidden_on_platform.update(ids)
+        for key in ids:
+            self.hub.moderate(name, Action.HIDE, PlatformEvent(platform=target.platform, type=EventType.COMMENT,
+                                                               platform_id=key.partition(":")[2], author=target.author))
+            self.moderations_sent += 1
+
+    def _reply_failed(self, target: PlatformEvent, reason: str, action: Action | None = None) -> None:
+        if action is None:
+            message = _("The reply to {user} on {platform} was not sent: {reason}").format(
+                user=target.author or "?", platform=target.platform, reason=reason)
+        elif action is Action.BAN:
+            message = _("{user} was blocked here but not banned on {platform}: {reason}").format(
+                user=target.author or "?", platform=target.platform, reason=reason)
+        else:
+            message = _("{user}'s comment was changed here but not on {platform}: {reason}").format(
+                user=target.author or "?", platform=target.platform, reason=reason)
         log.warning("%s", message)
         self.reply_failures.append(message)
         del self.reply_failures[:-MAX_REPLY_FAILURES_KEPT]
@@ -154,6 +245,8 @@ class ShowAudience:
     # ------------------------------------------------------------------ the hub's sink (its own thread)
 
     def _on_event(self, event: PlatformEvent) -> None:
+        if event.type is EventType.COMMENT and event.author_id:
+            self._remember_author(event.author or "?", event.platform, event.author_id)
         if event.type is EventType.COMMENT:
             self.live.add_comment({"id": comment_id(event.platform, event.platform_id), "user": event.author or "?",
                                    "text": event.text or "", "t": event.t, "platform": event.platform})
@@ -166,6 +259,13 @@ class ShowAudience:
             self._viewers[event.platform] = int(event.count)
         elif event.type in _COUNTED_TYPES or event.type is EventType.ORDER:
             self._totals[event.type.value] = self._totals.get(event.type.value, 0) + int(event.count or 1)
+
+    def _remember_author(self, user: str, platform: str, author_id: str) -> None:
+        ids = self._authors.pop(user, None) or {}
+        ids[platform] = author_id
+        self._authors[user] = ids  # newest last: the oldest is forgotten first
+        while len(self._authors) > AUTHORS_KEPT:
+            self._authors.popitem(last=False)
 
     # ------------------------------------------------------------------ restart
 
@@ -182,10 +282,12 @@ class ShowAudience:
                 self._viewers[platform] = data["count"]
             elif kind in {t.value for t in _COUNTED_TYPES} | {EventType.ORDER.value}:
                 self._totals[kind] = self._totals.get(kind, 0) + int(data.get("count") or 1)
-        for key in self.live.comments.by_id:
+        for key, comment in self.live.comments.by_id.items():
             platform, sep, platform_id = key.partition(":")
             if sep:
                 seen.append((platform, platform_id))
+            if comment.platform and comment.is_hidden:
+                self._hidden_on_platform.add(key)  # done (or meant) before the restart: not again
         return seen
 
 

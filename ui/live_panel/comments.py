@@ -165,7 +165,11 @@ class CommentsPage(QWidget):
         self.question_button.setText(self.tr("Question"))
         self.question_button.setToolTip(self.tr("Mark or unmark the selected comment as a question"))
         self.hide_button.setText(self.tr("Hide"))
+        self.hide_button.setToolTip(self.tr("Hide or show the selected comment; on its platform too: Facebook hides "
+                                            "it, YouTube and Twitch delete it (their chats cannot hide)"))
         self.block_button.setText(self.tr("Block user"))
+        self.block_button.setToolTip(self.tr("Hide everything from this viewer; YouTube and Twitch also ban them for "
+                                             "5 minutes, Facebook hides their comments"))
         self.answer_edit.setPlaceholderText(self.tr("Answer to show on screen"))
         self.pin_answer_button.setText(self.tr("Pin answer"))
         self.unpin_answer_button.setText(self.tr("Unpin answer"))

@@ -69,6 +69,7 @@ class FacebookStandIn(StandInServer):
         self.replies: list[tuple[str, str]] = []  # (parent id, message)
         self.deleted: list[str] = []
         self.hidden: list[str] = []
+        self.unhidden: list[str] = []
         self.served_ids: list[str] = []
         self._ids = itertools.count(1)
         self.app_id, self.client_token = "438201", "c1ient-token"
@@ -258,6 +259,9 @@ class FacebookStandIn(StandInServer):
         if form.get("is_hidden") == "true":
             with self.lock:
                 self.hidden.append(request.match_info["node"])
+        elif form.get("is_hidden") == "false":
+            with self.lock:
+                self.unhidden.append(request.match_info["node"])
         return web.json_response({"success": True})
 
     async def _delete(self, request: web.Request) -> web.Response:
