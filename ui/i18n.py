@@ -7,18 +7,18 @@ answers it in ``changeEvent`` by calling its ``retranslate()``.
 
 A right-to-left language (Arabic) also turns the application's layout direction, live: Qt
 mirrors every layout, dock and menu.  Pictures (the program previews, the cover canvas) set
-left-to-right themselves; fields that hold numbers, time codes, addresses or secrets stay
-left to right through :class:`LeftToRightFields`.
+left-to-right themselves; :mod:`ui.rtl` keeps number, address and secret fields and sliders
+left to right.
 """
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QObject, Qt, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QWidget
 
 from studio.core import i18n
+from ui import rtl
 
 log = logging.getLogger(__name__)
 
@@ -45,35 +45,13 @@ class CatalogTranslator(QTranslator):
         return i18n.current_language()
 
 
-# Placeholders that show a field takes an address, not words (they stay untranslated).
-_ADDRESS_HINTS = ("://", "#RRGGBB")
-
-
-def holds_left_to_right_text(widget: QWidget) -> bool:
-    """Whether ``widget`` is a field whose text reads left to right in any language: a number,
-    time or date box, a secret (stream key, token: shown as dots) or an address field."""
-    if isinstance(widget, QAbstractSpinBox):
-        return True
-    if isinstance(widget, QLineEdit):
-        if widget.echoMode() != QLineEdit.EchoMode.Normal:
-            return True
-        return any(mark in widget.placeholderText() for mark in _ADDRESS_HINTS) or "://" in widget.text()
-    return False
-
-
-class LeftToRightFields(QObject):
-    """Installed on the application while the UI is right to left: each field that
-    :func:`holds_left_to_right_text` keeps a left-to-right layout when it is first polished."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802, D102
-        if event.type() == QEvent.Type.Polish and isinstance(watched, QWidget) and holds_left_to_right_text(watched):
-            watched.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
-        return False
+# The locale of numbers in widgets (spin boxes) per UI language, where it is not the language's
+# own: Gulf Arabic writes the Western digits every number from the engine comes with.
+_WIDGET_LOCALES = {"ar": "ar_AE"}
 
 
 _catalog_translator: CatalogTranslator | None = None
 _qt_translator: QTranslator | None = None
-_ltr_fields: LeftToRightFields | None = None
 
 
 def install(app: QCoreApplication, language: str | None = "system") -> str:
@@ -106,24 +84,7 @@ def switch_language(language: str | None, app: QCoreApplication | None = None) -
         app.removeTranslator(_catalog_translator)
     # Installed last so it is asked first; installing sends LanguageChange to all widgets.
     app.installTranslator(_catalog_translator)
-    QLocale.setDefault(QLocale(code))
+    QLocale.setDefault(QLocale(_WIDGET_LOCALES.get(code, code)))
     if isinstance(app, QGuiApplication):
-        _apply_layout_direction(app, i18n.is_rtl(code))
+        rtl.apply_layout_direction(app, i18n.is_rtl(code))
     return code
-
-
-def _apply_layout_direction(app: QGuiApplication, is_rtl: bool) -> None:
-    """Mirror the whole UI for a right-to-left language (and back), keeping technical fields LTR."""
-    global _ltr_fields
-    if is_rtl and _ltr_fields is None and isinstance(app, QApplication):
-        _ltr_fields = LeftToRightFields(app)
-        app.installEventFilter(_ltr_fields)
-        for widget in app.allWidgets():  # fields polished before the switch
-            if holds_left_to_right_text(widget):
-                widget.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
-    elif not is_rtl and _ltr_fields is not None:
-        # Only right-to-left UIs pay for an application-wide filter.
-        app.removeEventFilter(_ltr_fields)
-        _ltr_fields.deleteLater()
-        _ltr_fields = None
-    app.setLayoutDirection(Qt.LayoutDirection.RightToLeft if is_rtl else Qt.LayoutDirection.LeftToRight)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLineEdit, QTimeEdit
+from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLineEdit, QSlider, QSpinBox, QTimeEdit
 
 from studio.core import i18n
 from cover_designer.templates import load_template
@@ -74,19 +75,31 @@ def test_fields_for_numbers_addresses_and_secrets_stay_left_to_right(qtbot, arab
     secret = QLineEdit()
     secret.setEchoMode(QLineEdit.EchoMode.Password)
     number = QDoubleSpinBox()
+    number.setValue(30.5)
+    counted = QSpinBox()  # "Winners: 1": words around the number read right to left
+    counted.setPrefix(i18n.gettext("Winners: "))
     time_code = QTimeEdit()
-    for widget in (words, address, secret, number, time_code):
+    fader = QSlider(Qt.Orientation.Horizontal)
+    technical = (before, address, secret, number, time_code, fader)
+    for widget in (words, address, secret, number, counted, time_code, fader):
         qtbot.addWidget(widget)
         widget.show()
+    qtbot.waitUntil(lambda: all(widget.layoutDirection() == LTR for widget in technical))
     assert words.isRightToLeft()  # a field for words follows the language
-    for widget in (before, address, secret, number, time_code):
-        assert widget.layoutDirection() == LTR, widget
+    assert counted.isRightToLeft()
+    # Numbers in widgets use the Western digits the engine's numbers come with (Gulf usage).
+    assert QLocale().toString(1300) == "1,300"
+    assert "30.5" in number.text()
+
     ui_i18n.switch_language("en")
+    for widget in technical:  # they follow the (left-to-right) UI again; no filter left behind
+        assert not widget.testAttribute(Qt.WidgetAttribute.WA_SetLayoutDirection), widget
+        assert widget.layoutDirection() == LTR
     later = QLineEdit()
     later.setEchoMode(QLineEdit.EchoMode.Password)
     qtbot.addWidget(later)
     later.show()
-    assert not later.testAttribute(Qt.WidgetAttribute.WA_SetLayoutDirection)  # no filter left behind
+    assert not later.testAttribute(Qt.WidgetAttribute.WA_SetLayoutDirection)
 
 
 def test_next_arrow_points_the_reading_way_and_up_does_not_mirror(arabic_offered):
