@@ -35,16 +35,17 @@ log = logging.getLogger(__name__)
 PROBLEM_COLOUR = "#ff6b6b"
 PROBLEM_STYLE = f"color: {PROBLEM_COLOUR};"
 STATUS_INTERVAL_MS = 1000
-KINDS = ("youtube", "twitch", "facebook", "generic")
+KINDS = ("youtube", "twitch", "facebook", "shopee", "generic")
 # The credential fields each platform's connector reads (studio.connectors.credentials.FIELDS).
 FIELDS_BY_PLATFORM = {
     "youtube": ("token", "refresh_token", "client_id", "client_secret"),
     "twitch": ("token", "refresh_token", "client_id", "client_secret", "nick"),
     "facebook": ("token", "client_id", "client_secret"),  # App ID and client token, for sign-in
+    "shopee": ("token", "refresh_token", "client_id", "client_secret", "user_id"),  # partner id/key, streamer's id
     "generic": ("token",),
 }
 SECRET_FIELDS = {"token", "refresh_token", "client_secret"}
-ALL_FIELDS = ("token", "refresh_token", "client_id", "client_secret", "nick")
+ALL_FIELDS = ("token", "refresh_token", "client_id", "client_secret", "nick", "user_id")
 SIGN_IN_FIELDS = (ACCOUNT_FIELD, "page_id")  # written by a sign-in, forgotten with the tokens
 
 
@@ -246,6 +247,7 @@ class PlatformsDialog(QDialog):
         return {"youtube": self.tr("Broadcast ID, or active for the account's live broadcast"),
                 "twitch": self.tr("Channel name"),
                 "facebook": self.tr("Live video ID"),
+                "shopee": self.tr("Livestream session ID"),
                 "generic": self.tr("The platform's name, e.g. tiktok (its events are posted to the control API)")}[kind]
 
     # -- states ------------------------------------------------------------------------------------------
@@ -301,7 +303,7 @@ class PlatformsDialog(QDialog):
 
     # -- credentials ----------------------------------------------------------------------------------
     def _credential_keys(self) -> list[str]:
-        keys = ["youtube", "twitch", "facebook"]
+        keys = ["youtube", "twitch", "facebook", "shopee"]
         for spec in self.specs:
             key = secrets_key(spec)
             if key not in keys:
@@ -457,7 +459,7 @@ class PlatformsDialog(QDialog):
                                          "a reply goes back to the comment's own platform."))
         self.table.setHorizontalHeaderLabels([self.tr("Platform"), self.tr("ID"), self.tr("State")])
         names = {"youtube": self.tr("YouTube"), "twitch": self.tr("Twitch"), "facebook": self.tr("Facebook"),
-                 "generic": self.tr("Other (bridge)")}
+                 "shopee": self.tr("Shopee"), "generic": self.tr("Other (bridge)")}
         for index in range(self.kind_box.count()):
             self.kind_box.setItemText(index, names[self.kind_box.itemData(index)])
         self._on_kind_changed()
@@ -467,7 +469,8 @@ class PlatformsDialog(QDialog):
         self.credentials_caption.setText(self.tr("For"))
         captions = {"token": self.tr("Access token"), "refresh_token": self.tr("Refresh token"),
                     "client_id": self.tr("OAuth client ID"), "client_secret": self.tr("OAuth client secret"),
-                    "nick": self.tr("Login name (the account that replies)")}
+                    "nick": self.tr("Login name (the account that replies)"),
+                    "user_id": self.tr("Shopee user ID (the streamer)")}
         for name, caption in captions.items():
             self.captions[name].setText(caption)
         self.forget_button.setText(self.tr("Forget stored credentials"))

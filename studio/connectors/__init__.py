@@ -15,7 +15,7 @@ from studio.connectors.errors import ConnectorError
 from studio.connectors.events import EventType, PlatformEvent
 from studio.core.i18n import _
 
-PLATFORMS = ("youtube", "twitch", "facebook", "generic")
+PLATFORMS = ("youtube", "twitch", "facebook", "shopee", "generic")
 
 __all__ = ["Action", "Connector", "ConnectorError", "ConnectorState", "ConnectorStatus", "Credentials", "EventType",
            "PlatformEvent", "PLATFORMS", "connector_from_spec", "parse_spec"]
@@ -46,6 +46,10 @@ def connector_from_spec(spec: str, env: Mapping[str, str] | None = None, **optio
         from studio.connectors.facebook import FacebookConnector
 
         return FacebookConnector(target, credentials_for("facebook", env), **options)
+    if platform == "shopee":
+        from studio.connectors.shopee import ShopeeConnector
+
+        return ShopeeConnector(target, credentials_for("shopee", env), **options)
     from studio.connectors.generic import GenericConnector
 
     return GenericConnector(target, credentials_for(target, env), **options)

@@ -1,7 +1,7 @@
 """Where a connector's credentials and API origin come from, without ever printing them.
 
 Order: environment (``BRIDGECAST_<PLATFORM>_TOKEN``, ``_REFRESH_TOKEN``, ``_CLIENT_ID``,
-``_CLIENT_SECRET``, ``_NICK``) then the secrets store (``connector.<platform>.token`` and so
+``_CLIENT_SECRET``, ``_NICK``, ``_USER_ID``) then the secrets store (``connector.<platform>.token`` and so
 on, kept by :mod:`studio.secrets_store` in the OS keyring or an owner-only file).
 ``BRIDGECAST_<PLATFORM>_API_BASE`` replaces the platform's API origin (tests point a
 connector at a local stand-in server); ``BRIDGECAST_<PLATFORM>_OAUTH_BASE`` the token
@@ -17,7 +17,7 @@ from typing import Mapping
 
 from studio import secrets_store
 
-FIELDS = ("token", "refresh_token", "client_id", "client_secret", "nick")
+FIELDS = ("token", "refresh_token", "client_id", "client_secret", "nick", "user_id")
 
 
 def secret_name(platform: str, field_name: str) -> str:
@@ -38,6 +38,7 @@ class Credentials:
     client_id: str | None = None
     client_secret: str | None = None
     nick: str | None = None
+    user_id: str | None = None  # Shopee: the streamer's user id (livestream calls are signed with it)
     api_base: str | None = None
     oauth_base: str | None = None
     persist: bool = field(default=True, repr=False)
