@@ -13,6 +13,7 @@ from bench.testbed.platforms.twitch import TwitchStandIn
 from bench.testbed.platforms.youtube import YouTubeStandIn
 from studio import secrets_store
 from tests.studio.connectors.browser import Browser
+from tests.ui.test_live_panel_platforms import control, panel  # noqa: F401 - the running show's fixtures
 from ui.platforms_dialog import PlatformsDialog
 
 SCREEN = (1366, 768)
@@ -169,3 +170,25 @@ def test_sign_in_needs_the_client_id_and_closing_the_dialog_cancels_a_waiting_on
     dialog.reject()  # closing the dialog stops the wait: the pool thread ends, nothing is stored
     assert QThreadPool.globalInstance().waitForDone(5000)
     assert twitch.device_polls <= polls + 1 and secrets_store.get_secret("connector.twitch.token") is None
+
+
+
+def test_signing_in_during_the_show_reconnects_the_platform_with_the_new_token(qtbot, window, panel, youtube, browser):
+    window.settings.platforms = [f"youtube:{youtube.broadcast_id}"]
+    panel.refresh()  # the show opens with YouTube listed but no token yet
+    link = panel.controller.platforms
+    qtbot.waitUntil(lambda: bool(link.statuses()) and link.statuses()[0]["state"] == "failed", timeout=10_000)
+    assert "No YouTube access token" in link.statuses()[0]["message"]
+
+    window.platforms_action.trigger()
+    dialog = window.platforms_dialog
+    qtbot.waitUntil(lambda: "youtube" in dialog.stored)
+    choose(dialog, "youtube", client_id=youtube.client_id, client_secret=youtube.client_secret)
+    dialog.signin_box.sign_in_button.click()
+    qtbot.waitUntil(lambda: "Connected as Silk Road Shop" in dialog.signin_box.status_label.text(), timeout=15_000)
+    # Without saving the dialog: the running show reconnected YouTube with what sign-in stored.
+    qtbot.waitUntil(lambda: [s["state"] for s in link.statuses()] == ["live"], timeout=15_000)
+    youtube.add_message("Aiko", "hello after sign-in")
+    qtbot.waitUntil(lambda: any(comment["text"] == "hello after sign-in" for comment in panel.live.comments.recent()),
+                    timeout=15_000)
+    dialog.reject()
