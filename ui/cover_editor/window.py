@@ -100,7 +100,9 @@ class CoverEditorWindow(QMainWindow):
         # After the stack has moved (while a command runs, the stack still counts as clean).
         self.undo_stack.indexChanged.connect(self._on_undo_index_changed)
         self.retranslate()
-        self.resize(1500, 920)
+        # 1500x920 where the screen has room; never larger than the screen (a 1366x768 laptop).
+        room = self.screen().availableGeometry() if self.screen() is not None else None
+        self.resize(min(1500, room.width()) if room else 1500, min(920, room.height()) if room else 920)
         self.resizeDocks([self.lint_dock, self.export_dock], [190, 190], Qt.Orientation.Vertical)
         # Layers above the phone preview on the left; the properties get the whole right side.
         self.resizeDocks([self.layers_dock, self.properties_dock], [250, 380], Qt.Orientation.Horizontal)
