@@ -55,6 +55,7 @@ class Action(StrEnum):
     BAN = "ban"
     HIDE = "hide"  # hidden from everyone but its author, and can be shown again (Facebook)
     UNHIDE = "unhide"
+    UNBAN = "unban"
 
 
 @dataclass

@@ -16,7 +16,8 @@ https://github.com/congminh1254/shopee-sdk/tree/main/schemas — ``v2.livestream
   ``peak_ccu``, ``likes``, ``comments``, ``shares``, ``views``, ``orders``, ``gmv``…;
 - ``POST /api/v2/livestream/post_comment`` body ``{"session_id", "content"}`` (at most 150
   characters; posted as the streamer) → ``response.comment_id``;
-- ``POST /api/v2/livestream/ban_user_comment`` body ``{"session_id", "ban_user_id"}``;
+- ``POST /api/v2/livestream/ban_user_comment`` body ``{"session_id", "ban_user_id"}``, and
+  ``unban_user_comment`` with ``{"session_id", "unban_user_id"}``;
 - ``POST /api/v2/auth/access_token/get`` (a *Public* API: sign = ``partner_id + path +
   timestamp``) body ``{"partner_id", "refresh_token", "user_id"}`` → ``access_token``, a new
   ``refresh_token`` (each is used once), ``expire_in``;
@@ -65,7 +66,7 @@ class ShopeeConnector(Connector):
 
     platform = "shopee"
     display_name = "Shopee"
-    actions = frozenset({Action.REPLY, Action.BAN})
+    actions = frozenset({Action.REPLY, Action.BAN, Action.UNBAN})
 
     def __init__(self, target: str, credentials, *, poll_s: float = POLL_S,
                  viewers_interval_s: float = VIEWERS_INTERVAL_S, **kwargs: Any) -> None:
@@ -234,11 +235,12 @@ class ShopeeConnector(Connector):
                 self._own_ids.popitem(last=False)
 
     async def moderate(self, action: Action, event: PlatformEvent) -> None:
-        if action is not Action.BAN or not event.author_id:
+        if action not in (Action.BAN, Action.UNBAN) or not event.author_id:
             await super().moderate(action, event)
             return
+        name = "ban" if action is Action.BAN else "unban"
         try:
-            body = {"session_id": int(self.target), "ban_user_id": int(event.author_id)}
+            body = {"session_id": int(self.target), f"{name}_user_id": int(event.author_id)}
         except ValueError:
             raise ConnectorError(_("Shopee user IDs are numbers; this comment's author has none.")) from None
-        await self.with_fresh_token(lambda: self._call("POST", "ban_user_comment", body=body))
+        await self.with_fresh_token(lambda: self._call("POST", f"{name}_user_comment", body=body))

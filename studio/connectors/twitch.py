@@ -19,7 +19,8 @@ Written from Twitch's reference:
 - rate limits — https://dev.twitch.tv/docs/api/guide/#twitch-rate-limits (429 with
   ``Ratelimit-Limit``/``-Remaining``/``-Reset``, the reset as a Unix time)
 - Delete Chat Messages / Ban User — https://dev.twitch.tv/docs/api/reference/#delete-chat-messages,
-  https://dev.twitch.tv/docs/api/reference/#ban-user (``broadcaster_id`` = the ``room-id`` tag,
+  https://dev.twitch.tv/docs/api/reference/#ban-user, https://dev.twitch.tv/docs/api/reference/#unban-user
+  (``DELETE /moderation/bans?broadcaster_id&moderator_id&user_id``) (``broadcaster_id`` = the ``room-id`` tag,
   ``moderator_id`` = our ``user-id`` from GLOBALUSERSTATE)
 - refreshing tokens — https://dev.twitch.tv/docs/authentication/refresh-tokens/
 
@@ -105,7 +106,7 @@ class TwitchConnector(Connector):
 
     platform = "twitch"
     display_name = "Twitch"
-    actions = frozenset({Action.REPLY, Action.DELETE, Action.BAN})
+    actions = frozenset({Action.REPLY, Action.DELETE, Action.BAN, Action.UNBAN})
 
     def __init__(self, target: str, credentials, *, viewers_interval_s: float = VIEWERS_INTERVAL_S, **kwargs: Any) -> None:
         super().__init__(target, credentials, **kwargs)
@@ -261,7 +262,7 @@ class TwitchConnector(Connector):
         await ws.send_str(f"{tags}PRIVMSG #{self.target} :{line}")
 
     async def moderate(self, action: Action, event: PlatformEvent) -> None:
-        if action not in (Action.DELETE, Action.BAN):
+        if action not in (Action.DELETE, Action.BAN, Action.UNBAN):
             await super().moderate(action, event)
             return
         if not (self.room_id and self.own_user_id):
@@ -270,6 +271,9 @@ class TwitchConnector(Connector):
         if action is Action.DELETE:
             await self.with_fresh_token(lambda: self._helix("DELETE", "/moderation/chat",
                                                          params={**params, "message_id": event.platform_id}))
+        elif action is Action.UNBAN and event.author_id:
+            await self.with_fresh_token(lambda: self._helix("DELETE", "/moderation/bans",
+                                                         params={**params, "user_id": event.author_id}))
         elif event.author_id:
             body = {"data": {"user_id": event.author_id, "duration": BAN_SECONDS, "reason": "Bridgecast: moderated"}}
             await self.with_fresh_token(lambda: self._helix("POST", "/moderation/bans", params=params, body=body))

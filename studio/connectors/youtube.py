@@ -11,7 +11,9 @@ Written from Google's reference:
 - liveChatMessages.insert / delete — https://developers.google.com/youtube/v3/live/docs/liveChatMessages/insert
   (body ``{"snippet": {"liveChatId", "type": "textMessageEvent", "textMessageDetails":
   {"messageText"}}}``)
-- liveChatBans.insert — https://developers.google.com/youtube/v3/live/docs/liveChatBans/insert
+- liveChatBans.insert / delete — https://developers.google.com/youtube/v3/live/docs/liveChatBans/insert,
+  https://developers.google.com/youtube/v3/live/docs/liveChatBans/delete (``DELETE
+  /youtube/v3/liveChat/bans?id=<the id insert answered>``)
 - videos.list ``liveStreamingDetails.concurrentViewers`` (a string; absent when hidden) —
   https://developers.google.com/youtube/v3/docs/videos#liveStreamingDetails
 - errors — https://developers.google.com/youtube/v3/docs/errors and
@@ -35,8 +37,8 @@ from decimal import Decimal
 from typing import Any
 
 from studio.connectors.base import Action, Connector, Emit, read_json
-from studio.connectors.errors import (AuthError, ConnectorError, NotLiveYet, PlatformUnavailable, RateLimited,
-                                      TokenExpired)
+from studio.connectors.errors import (AuthError, ConnectorError, NotLiveYet, NotSupported, PlatformUnavailable,
+                                      RateLimited, TokenExpired)
 from studio.connectors.events import EventType, PlatformEvent, make_event
 from studio.connectors.oauth import refresh_access_token
 from studio.core.i18n import _
@@ -59,7 +61,7 @@ class YouTubeConnector(Connector):
 
     platform = "youtube"
     display_name = "YouTube"
-    actions = frozenset({Action.REPLY, Action.DELETE, Action.BAN})
+    actions = frozenset({Action.REPLY, Action.DELETE, Action.BAN, Action.UNBAN})
 
     def __init__(self, target: str, credentials, *, viewers_interval_s: float = VIEWERS_INTERVAL_S,
                  quota_retry_s: float = QUOTA_RETRY_S, **kwargs: Any) -> None:
@@ -76,6 +78,7 @@ class YouTubeConnector(Connector):
         self._own_ids: OrderedDict[str, None] = OrderedDict()
         self._own_texts: deque[str] = deque(maxlen=50)  # for a reply whose insert answer never came
         self.echoes_skipped = 0
+        self._bans: dict[str, str] = {}  # banned channel id -> the ban's id (to lift it)
 
     # ------------------------------------------------------------------ HTTP
 
@@ -243,7 +246,16 @@ class YouTubeConnector(Connector):
         elif action is Action.BAN and event.author_id and self.live_chat_id:
             body = {"snippet": {"liveChatId": self.live_chat_id, "type": "temporary", "banDurationSeconds": BAN_SECONDS,
                                 "bannedUserDetails": {"channelId": event.author_id}}}
-            await self.with_fresh_token(lambda: self._call("POST", "/liveChat/bans", params={"part": "snippet"}, body=body))
+            answer = await self.with_fresh_token(
+                lambda: self._call("POST", "/liveChat/bans", params={"part": "snippet"}, body=body))
+            if isinstance(answer, dict) and answer.get("id"):
+                self._bans[event.author_id] = str(answer["id"])
+        elif action is Action.UNBAN and event.author_id:
+            ban_id = self._bans.get(event.author_id)
+            if ban_id is None:
+                raise NotSupported(_("This YouTube ban was not made in this session; lift it in YouTube Studio."))
+            await self.with_fresh_token(lambda: self._call("DELETE", "/liveChat/bans", params={"id": ban_id}))
+            self._bans.pop(event.author_id, None)
         else:
             await super().moderate(action, event)
 

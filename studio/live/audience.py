@@ -18,7 +18,7 @@ API) is posted on the platform the comment came from, by a thread of its own; so
 moderation: hiding a platform's comment hides it there (Facebook) or deletes it (YouTube,
 Twitch — their chats cannot hide), showing it again un-hides it where the platform can, and
 blocking a viewer bans them on each platform they commented from (their platform user id as
-heard this session).
+heard this session; Facebook hides their comments), unblocking lifts it.
 """
 from __future__ import annotations
 
@@ -123,8 +123,8 @@ class ShowAudience:
         if kind == "comment.updated":
             self._on_comment_updated(event.get("data") or {})
             return
-        if kind == "user.blocked":
-            self._on_user_blocked(str((event.get("data") or {}).get("user") or ""))
+        if kind in ("user.blocked", "user.unblocked"):
+            self._on_user_blocked(str((event.get("data") or {}).get("user") or ""), kind == "user.blocked")
             return
         if kind != "comment.replied":
             return
@@ -160,12 +160,12 @@ class ShowAudience:
             self._hidden_on_platform.discard(comment.id)
         self._queue_moderation(self._target(comment), Action.HIDE if is_hidden else Action.UNHIDE)
 
-    def _on_user_blocked(self, user: str) -> None:
-        """Blocked in the panel: banned on each platform the viewer commented from."""
+    def _on_user_blocked(self, user: str, is_blocked: bool) -> None:
+        """Blocked (unblocked) in the panel: banned (unbanned) on each platform the viewer commented from."""
         for platform, author_id in (self._authors.get(user) or {}).items():
             target = PlatformEvent(platform=platform, type=EventType.COMMENT, platform_id=f"ban:{author_id}",
                                    author=user, author_id=author_id)
-            self._queue_moderation(target, Action.BAN)
+            self._queue_moderation(target, Action.BAN if is_blocked else Action.UNBAN)
 
     def _target(self, comment: Any) -> PlatformEvent:
         author_id = (self._authors.get(comment.user) or {}).get(comment.platform)
@@ -206,8 +206,9 @@ class ShowAudience:
     def _moderate(self, name: str, target: PlatformEvent, wanted: Action) -> None:
         """Do ``wanted`` on the platform, or its nearest equivalent there; nothing where it has none."""
         actions = self.hub.actions_of(name)
-        if wanted is Action.BAN and Action.HIDE in actions:
-            self._hide_all_of(name, target)  # Facebook's comment API bans no one: their comments are hidden
+        if wanted in (Action.BAN, Action.UNBAN) and Action.HIDE in actions:
+            # Facebook's comment API bans no one: their comments are hidden (shown again on unblock).
+            self._hide_all_of(name, target, is_hidden=wanted is Action.BAN)
             return
         action: Action | None = wanted if wanted in actions else None
         if wanted is Action.HIDE and action is None and Action.DELETE in actions:
@@ -217,15 +218,19 @@ class ShowAudience:
         self.hub.moderate(name, action, target)
         self.moderations_sent += 1
 
-    def _hide_all_of(self, name: str, target: PlatformEvent) -> None:
+    def _hide_all_of(self, name: str, target: PlatformEvent, is_hidden: bool) -> None:
         with self.live.journal.lock:
             ids = [key for key, comment in self.live.comments.by_id.items()
                    if comment.user == target.author and comment.platform == target.platform
-                   and key not in self._hidden_on_platform]
-            self._hidden_on_platform.update(ids)
+                   and (key in self._hidden_on_platform) != is_hidden]
+            if is_hidden:
+                self._hidden_on_platform.update(ids)
+            else:
+                self._hidden_on_platform.difference_update(ids)
         for key in ids:
-            self.hub.moderate(name, Action.HIDE, PlatformEvent(platform=target.platform, type=EventType.COMMENT,
-                                                               platform_id=key.partition(":")[2], author=target.author))
+            self.hub.moderate(name, Action.HIDE if is_hidden else Action.UNHIDE,
+                              PlatformEvent(platform=target.platform, type=EventType.COMMENT,
+                                            platform_id=key.partition(":")[2], author=target.author))
             self.moderations_sent += 1
 
     def _reply_failed(self, target: PlatformEvent, reason: str, action: Action | None = None) -> None:
@@ -234,6 +239,9 @@ class ShowAudience:
                 user=target.author or "?", platform=target.platform, reason=reason)
         elif action is Action.BAN:
             message = _("{user} was blocked here but not banned on {platform}: {reason}").format(
+                user=target.author or "?", platform=target.platform, reason=reason)
+        elif action is Action.UNBAN:
+            message = _("{user} was unblocked here but is still banned on {platform}: {reason}").format(
                 user=target.author or "?", platform=target.platform, reason=reason)
         else:
             message = _("{user}'s comment was changed here but not on {platform}: {reason}").format(

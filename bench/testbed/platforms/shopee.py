@@ -65,6 +65,7 @@ class ShopeeStandIn(StandInServer):
         self.comments: list[dict[str, Any]] = []
         self.posted: list[dict[str, Any]] = []  # bodies of post_comment
         self.bans: list[dict[str, Any]] = []
+        self.unbans: list[dict[str, Any]] = []
         self.bad_signatures = 0
         self.refreshes = 0
         self.too_many_left = 0
@@ -89,6 +90,7 @@ class ShopeeStandIn(StandInServer):
         app.router.add_get(LIVESTREAM + "get_session_metric", self._metric)
         app.router.add_post(LIVESTREAM + "post_comment", self._post_comment)
         app.router.add_post(LIVESTREAM + "ban_user_comment", self._ban)
+        app.router.add_post(LIVESTREAM + "unban_user_comment", self._unban)
         app.router.add_post(REFRESH_PATH, self._refresh)
         return app
 
@@ -191,6 +193,16 @@ class ShopeeStandIn(StandInServer):
             return _answer(error="error_data", message="You can not ban yourself")
         with self.lock:
             self.bans.append(body)
+        return _answer({})
+
+    async def _unban(self, request: web.Request) -> web.Response:
+        if (refused := self._refusal(request)) is not None:
+            return refused
+        body = await request.json()
+        if (refused := self._session(body.get("session_id")) or self._ongoing()) is not None:
+            return refused
+        with self.lock:
+            self.unbans.append(body)
         return _answer({})
 
     async def _refresh(self, request: web.Request) -> web.Response:

@@ -73,6 +73,7 @@ class TwitchStandIn(StandInServer):
         self.helix_unauthorized = 0
         self.deleted: list[dict[str, str]] = []
         self.bans: list[tuple[dict[str, str], Any]] = []
+        self.unbans: list[dict[str, str]] = []
         self._clients: set[web.WebSocketResponse] = set()
         self._joined: set[web.WebSocketResponse] = set()
         self._ids = itertools.count(1)
@@ -237,6 +238,7 @@ class TwitchStandIn(StandInServer):
         app.router.add_get("/helix/streams", self._streams)
         app.router.add_delete("/helix/moderation/chat", self._delete)
         app.router.add_post("/helix/moderation/bans", self._ban)
+        app.router.add_delete("/helix/moderation/bans", self._unban)
         app.router.add_post("/oauth2/token", self._token)
         app.router.add_post("/oauth2/device", self._device)
         app.router.add_get("/oauth2/validate", self._validate)
@@ -333,6 +335,19 @@ class TwitchStandIn(StandInServer):
             return web.json_response({"status": 401, "message": "invalid access token"}, status=401)
         return web.json_response({"client_id": self.client_id, "login": self.bot_login,
                                   "scopes": ["chat:edit", "chat:read"], "user_id": self.bot_user_id, "expires_in": 14000})
+
+    async def _unban(self, request: web.Request) -> web.Response:
+        if (refused := self._helix_refusal(request)) is not None:
+            return refused
+        query = dict(request.query)
+        with self.lock:
+            banned = {str(body["data"]["user_id"]) for _q, body in self.bans}
+            if query.get("user_id") not in banned:
+                return web.json_response({"error": "Bad Request", "status": 400,
+                                          "message": "The user specified in the user_id field is not banned."},
+                                         status=400)
+            self.unbans.append(query)
+        return web.Response(status=204)
 
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()

@@ -76,6 +76,8 @@ class YouTubeStandIn(StandInServer):
         self.inserted: list[dict[str, Any]] = []  # request bodies of liveChatMessages.insert
         self.deleted: list[str] = []
         self.bans: list[dict[str, Any]] = []
+        self.unbanned: list[str] = []  # ids given to liveChatBans.delete
+        self._ban_ids: set[str] = set()
         self.served_ids: list[str] = []
         self.served_at: dict[str, float] = {}  # message id -> time.monotonic() of the first list that held it
         self.too_soon = 0
@@ -132,6 +134,7 @@ class YouTubeStandIn(StandInServer):
         app.router.add_post("/youtube/v3/liveChat/messages", self._insert)
         app.router.add_delete("/youtube/v3/liveChat/messages", self._delete)
         app.router.add_post("/youtube/v3/liveChat/bans", self._ban)
+        app.router.add_delete("/youtube/v3/liveChat/bans", self._unban)
         return app
 
     def _authorized(self, request: web.Request) -> web.Response | None:
@@ -337,6 +340,19 @@ class YouTubeStandIn(StandInServer):
         if (refused := self._authorized(request)) is not None:
             return refused
         body = await request.json()
+        ban_id = uuid.uuid4().hex
         with self.lock:
             self.bans.append(body)
-        return web.json_response({"kind": "youtube#liveChatBan", "id": uuid.uuid4().hex, "snippet": body.get("snippet")})
+            self._ban_ids.add(ban_id)
+        return web.json_response({"kind": "youtube#liveChatBan", "id": ban_id, "snippet": body.get("snippet")})
+
+    async def _unban(self, request: web.Request) -> web.Response:
+        if (refused := self._authorized(request)) is not None:
+            return refused
+        ban_id = request.query.get("id", "")
+        with self.lock:
+            if ban_id not in self._ban_ids:
+                return _error(404, "liveChatBanNotFound", "The ban that you are trying to delete cannot be found.")
+            self._ban_ids.discard(ban_id)
+            self.unbanned.append(ban_id)
+        return web.Response(status=204)

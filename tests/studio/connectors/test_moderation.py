@@ -1,7 +1,7 @@
 """Moderation from the show reaches the comment's own platform: Hide in the panel hides a
 Facebook comment (and shows it again) and deletes a YouTube or Twitch message (their chats
 cannot hide); Block bans the viewer on YouTube (liveChatBans.insert) and Twitch (Ban User),
-and hides their Facebook comments (the comment API bans no one).  A platform that refuses
+and hides their Facebook comments (the comment API bans no one); Unblock lifts it.  A platform that refuses
 says so in words beside the reply failures; a comment from a platform without a connector is
 moderated in the panel only."""
 from __future__ import annotations
@@ -90,6 +90,16 @@ def test_hide_and_block_reach_each_comments_own_platform(platforms, show):
     assert query["broadcaster_id"] == twitch.room_id and body["data"]["user_id"]
     assert sorted(facebook.hidden) == sorted([fb_ids[0], fb_ids[0], fb_ids[1]])
     assert audience.reply_failures == [] and audience.moderations_sent == 8
+
+    # Unblock: the bans are lifted (YouTube by the id liveChatBans.insert answered), Facebook shows them again.
+    live.comments.block_user("spammer", False)
+    live.comments.block_user("Troll", False)
+    live.comments.block_user("Pest", False)
+    assert wait_until(lambda: youtube.unbanned and twitch.unbans and len(facebook.unhidden) == 3, 10), \
+        audience.reply_failures
+    assert twitch.unbans[0]["user_id"] == body["data"]["user_id"]
+    assert sorted(facebook.unhidden) == sorted([fb_ids[0], fb_ids[0], fb_ids[1]])
+    assert audience.reply_failures == []
 
 
 def test_a_refused_moderation_is_said_in_words_and_other_platforms_go_on(platforms, show):

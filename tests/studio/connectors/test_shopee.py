@@ -126,6 +126,8 @@ def test_reply_and_ban_arrive_with_the_documented_body_and_our_reply_is_not_a_co
         hub.reply(connector.name, "x" * 200)
     hub.moderate(connector.name, Action.BAN, question)
     assert shopee.bans == [{"session_id": shopee.session_id, "ban_user_id": 555}]
+    hub.moderate(connector.name, Action.UNBAN, question)
+    assert shopee.unbans == [{"session_id": shopee.session_id, "unban_user_id": 555}]
     with pytest.raises(ConnectorError, match="delete"):
         hub.moderate(connector.name, Action.DELETE, question)
     shopee.add_comment("Budi", "marker")
