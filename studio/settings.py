@@ -48,9 +48,24 @@ class AudioSettings(BaseModel):
     microphone: str | None = None
 
 
+# What the preview does while the show is live: the encoders need the processor more than the
+# host needs a 30 fps picture of what they see in the rehearsal and health views anyway
+# ("smooth": the idle rate; "light": LIGHT_PREVIEW_FPS; "paused": no preview pictures at all —
+# Streamlabs' performance mode).
+LivePreview = Literal["smooth", "light", "paused"]
+LIGHT_PREVIEW_FPS = 15
+
+
 class UiSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
     preview_fps: int = Field(30, ge=1, le=60)
+    live_preview: LivePreview = "light"
+
+    def preview_rate(self, is_live: bool) -> int:
+        """Frames a second the preview shows now (0: paused)."""
+        if not is_live or self.live_preview == "smooth":
+            return self.preview_fps
+        return 0 if self.live_preview == "paused" else min(self.preview_fps, LIGHT_PREVIEW_FPS)
 
 
 class Destination(BaseModel):

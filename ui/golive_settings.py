@@ -1,8 +1,8 @@
-"""Settings → Go live…: what Go live does besides streaming — record while live, and send the
-live-show events over the stream's data channel.
+"""Settings → Go live…: what Go live does besides streaming — record while live, send the
+live-show events over the stream's data channel, and how the preview runs while live.
 
 A view of ``settings.golive`` (:class:`studio.settings.GoLiveSettings`).  Changes apply from the
-next Go live; a show on air keeps what it started with.  Saving writes settings.json (small,
+next Go live; a show on air keeps what it started with (the preview's rate applies at once).  Saving writes settings.json (small,
 atomic); a folder that cannot be created is refused with the reason beside the field.
 """
 from __future__ import annotations
@@ -11,12 +11,14 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
-from studio.settings import Settings, default_recording_folder, save_settings
+from studio.settings import LIGHT_PREVIEW_FPS, Settings, default_recording_folder, save_settings
 
 log = logging.getLogger(__name__)
+
+LIVE_PREVIEW_CHOICES = ("light", "smooth", "paused")
 
 PROBLEM_STYLE = "color: #ff6b6b;"
 
@@ -45,6 +47,14 @@ class GoLiveSettingsDialog(QDialog):
         self.events_check.setChecked(settings.golive.events_channel)
         self.events_hint = QLabel(self)
         self.events_hint.setWordWrap(True)
+        self.preview_caption = QLabel(self)
+        self.preview_box = QComboBox(self)
+        self.preview_box.setObjectName("livePreviewBox")
+        for value in LIVE_PREVIEW_CHOICES:
+            self.preview_box.addItem("", value)
+        self.preview_box.setCurrentIndex(max(0, self.preview_box.findData(settings.ui.live_preview)))
+        self.preview_hint = QLabel(self)
+        self.preview_hint.setWordWrap(True)
         self.problem_label = QLabel(self)
         self.problem_label.setObjectName("goLiveSettingsProblem")
         self.problem_label.setStyleSheet(PROBLEM_STYLE)
@@ -60,6 +70,8 @@ class GoLiveSettingsDialog(QDialog):
         form.addRow(self.remux_check)
         form.addRow(self.events_check)
         form.addRow(self.events_hint)
+        form.addRow(self.preview_caption, self.preview_box)
+        form.addRow(self.preview_hint)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -107,6 +119,7 @@ class GoLiveSettingsDialog(QDialog):
         })
         self.settings.golive = self.settings.golive.model_copy(update={
             "recording": recording, "events_channel": self.events_check.isChecked()})
+        self.settings.ui = self.settings.ui.model_copy(update={"live_preview": self.preview_box.currentData()})
         try:
             save_settings(self.settings)
         except OSError as exc:  # the choice still applies to this session
@@ -127,3 +140,10 @@ class GoLiveSettingsDialog(QDialog):
         self.events_check.setText(self.tr("Send show events over the stream (data channel)"))
         self.events_hint.setText(self.tr("Pins, coupons and flash sales reach the platform with the video. "
                                          "A server that does not take data channels still gets the stream."))
+        self.preview_caption.setText(self.tr("Preview while live:"))
+        names = {"light": self.tr("Light ({fps} fps)").format(fps=LIGHT_PREVIEW_FPS),
+                 "smooth": self.tr("Smooth (as when not live)"), "paused": self.tr("Paused")}
+        for index, value in enumerate(LIVE_PREVIEW_CHOICES):
+            self.preview_box.setItemText(index, names[value])
+        self.preview_hint.setText(self.tr("A lighter preview leaves more of the processor to the encoders. "
+                                          "What viewers get is in the rehearsal and health views either way."))

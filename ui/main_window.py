@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.golive_dialog = None  # ui.golive_dialog.GoLiveDialog while open
         self.golive_widget.destinations_requested.connect(self.open_golive_dialog)
         self.golive.notice.connect(lambda message: self.statusBar().showMessage(message, 15_000))
+        self.golive.changed.connect(self.apply_preview_rate)
         self.status = StudioStatusBar(studio, self)
         self.setStatusBar(self.status)
 
@@ -388,12 +389,19 @@ class MainWindow(QMainWindow):
         right_top = [self.health_dock] + ([self.live_panel] if self.live_panel is not None else [])
         arrange_default(self, [self.scenes_dock, self.sources_dock, self.mixer_dock], right_top, [self.rehearsal_dock])
 
+    def apply_preview_rate(self) -> None:
+        """The preview's rate for now: the idle rate, or what Settings ▸ Go live… asks while live."""
+        fps = self.settings.ui.preview_rate(self.golive.is_active)
+        if fps != self.preview.preview_fps or (fps == 0) != self.preview.is_paused:
+            self.canvas_previews.set_preview_fps(fps)
+
     def open_golive_settings(self) -> None:
-        """Settings → Go live…: recording while live and the events channel (modal, small)."""
+        """Settings → Go live…: recording while live, the events channel, the preview while live."""
         from ui.golive_settings import GoLiveSettingsDialog
 
         dialog = GoLiveSettingsDialog(self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.apply_preview_rate)
         self.golive_settings_dialog = dialog
         dialog.open()
 

@@ -51,6 +51,9 @@ class ProgramPreview(QWidget):
         self._frame_key: tuple[int, int] | None = None
         self.frames_shown = 0
         self._placeholder = ""
+        self._paused_text = ""
+        self.is_paused = False
+        self.preview_fps = preview_fps
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self.tick)
@@ -60,7 +63,23 @@ class ProgramPreview(QWidget):
         self.retranslate()
 
     def set_preview_fps(self, fps: int) -> None:
-        self._timer.setInterval(max(1, round(1000 / max(1, fps))))
+        """Show ``fps`` pictures a second; 0 pauses the preview (no picture is made or painted)."""
+        was_paused, self.is_paused = self.is_paused, fps <= 0
+        self.preview_fps = max(0, int(fps))
+        if self.is_paused:
+            self._timer.stop()
+            self._release_feed()
+            self._image = self._buffer = self._frame_key = None
+            self.update()
+            return
+        self._timer.setInterval(max(1, round(1000 / fps)))
+        if was_paused and self.isVisible():
+            self._timer.start()
+
+    def _release_feed(self) -> None:
+        compositor = self.compositor()
+        if compositor is not None:
+            compositor.preview.set_size(None)
 
     @property
     def image(self) -> QImage | None:
@@ -72,15 +91,14 @@ class ProgramPreview(QWidget):
 
     # -- timer ---------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802
-        self._timer.start()
+        if not self.is_paused:
+            self._timer.start()
         super().showEvent(event)
 
     def hideEvent(self, event) -> None:  # noqa: N802
         # A hidden preview costs nothing: the engine stops making its pictures too.
         self._timer.stop()
-        compositor = self.compositor()
-        if compositor is not None:
-            compositor.preview.set_size(None)
+        self._release_feed()
         super().hideEvent(event)
 
     def tick(self) -> None:
@@ -160,7 +178,8 @@ class ProgramPreview(QWidget):
             painter.fillRect(rect, QColor(16, 17, 20))
         if self._image is None:
             painter.setPen(QColor(150, 155, 170))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             self._paused_text if self.is_paused else self._placeholder)
         else:
             ratio = self.devicePixelRatioF()
             if self._image.width() == round(target.width() * ratio) and self._image.height() == round(target.height() * ratio):
@@ -209,4 +228,6 @@ class ProgramPreview(QWidget):
         else:
             self._placeholder = self.tr("No program picture yet")
             self.setToolTip(self.tr("Program: what viewers see"))
+        self._paused_text = self.tr("Preview paused while live, to leave the processor to the encoders.\n"
+                                    "The rehearsal and health views still show the stream. Settings ▸ Go live… changes this.")
         self.update()

@@ -95,5 +95,10 @@ class CanvasPreviews(QWidget):
             self.retranslate()
         super().changeEvent(event)
 
+    def set_preview_fps(self, fps: int) -> None:
+        """The program and the vertical previews' rate (0 pauses both)."""
+        self.program.set_preview_fps(fps)
+        self.vertical.set_preview_fps(fps)
+
     def retranslate(self) -> None:
         self.vertical_caption.setText(self.tr("Vertical 9:16"))

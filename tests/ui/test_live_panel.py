@@ -68,11 +68,14 @@ def _row_is_highlighted(dock, sku):
     return dock.controller.product_model.is_highlighted(sku)
 
 
-def _wait_program_after(studio, sequence, frames=2, timeout_s=5.0):
+def _wait_program_after(studio, sequence, frames=2, timeout_s=5.0, not_before_ns=None):
+    """A program frame ``frames`` after ``sequence`` (and, given ``not_before_ns``, one of a
+    later tick: a frame rendered while a card was being handed over can predate its motion)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         frame = studio.compositor.latest_program()
-        if frame is not None and frame.sequence >= sequence + frames:
+        if (frame is not None and frame.sequence >= sequence + frames
+                and (not_before_ns is None or frame.capture_ns >= not_before_ns)):
             return frame
         QApplication.processEvents()
         time.sleep(0.005)
@@ -92,7 +95,7 @@ def test_search_hotkey_pin_shows_the_card_on_program(panel, qtbot, studio, contr
     assert not _row_is_highlighted(panel, "SKU-1")
     assert "SKU-2" in panel.pinned_label.text()
     overlay = next(o for o in studio.compositor.overlays if o.overlay_id == "live.product")
-    frame = _wait_program_after(studio, before.sequence)
+    frame = _wait_program_after(studio, before.sequence, not_before_ns=overlay.shown_ns)
     assert card_match(before.image, overlay) > 20  # the card was not there before
     if overlay.frame_state(frame.capture_ns)[0] < 1.0:  # still entering: as its motion draws it
         assert card_match(frame.image, overlay, frame.capture_ns, before.image) < 12
@@ -491,3 +494,15 @@ def test_plural_forms_in_the_panel(panel, qtbot, control):
         assert panel.comments_page.comment_count_label.text() == "2 个待回答问题"
     finally:
         ui_i18n.switch_language("en")
+
+
+def test_a_snapshot_that_differs_only_in_its_time_stamp_repaints_nothing(panel, qtbot):
+    qtbot.waitUntil(lambda: bool(panel.controller.snapshot), timeout=3000)
+    seen: list[dict] = []
+    panel.controller.snapshot_changed.connect(seen.append)
+    same = {**panel.controller.snapshot, "t": panel.controller.snapshot["t"] + 1.0}
+    panel.controller._apply_snapshot(same)
+    assert seen == [] and panel.controller.snapshot is same  # kept, not shown again
+    changed = {**same, "question_count": same["question_count"] + 1}
+    panel.controller._apply_snapshot(changed)
+    assert len(seen) == 1 and seen[0]["question_count"] == changed["question_count"]  # shown (a copy through Qt)

@@ -285,8 +285,11 @@ class LivePanelController(QObject):
 
     def _apply_snapshot(self, snapshot: dict[str, Any]) -> None:
         self._is_snapshot_pending = False
-        self.snapshot = snapshot
-        self.snapshot_changed.emit(snapshot)
+        previous, self.snapshot = self.snapshot, snapshot
+        # Every timer the views show (segment, countdowns) is in the snapshot itself, so one that
+        # differs from the last only in its time stamp changes nothing on screen: no repaint.
+        if previous is None or _shown(previous) != _shown(snapshot):
+            self.snapshot_changed.emit(snapshot)
 
     def _on_snapshot_failed(self, error: BaseException) -> None:
         self._is_snapshot_pending = False
@@ -314,3 +317,8 @@ class LivePanelController(QObject):
     def report(self, error: BaseException | str) -> None:
         """Show a problem in words in the panel (a refused command, or a choice still missing)."""
         self.command_failed.emit(str(error))
+
+
+def _shown(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """What of a snapshot the panel shows: all but the time it was taken."""
+    return {key: value for key, value in snapshot.items() if key != "t"}
