@@ -130,3 +130,43 @@ def test_cover_canvas_is_not_mirrored_in_arabic(qtbot, arabic_offered):
         assert editor.canvas.layoutDirection() == LTR and not editor.canvas.isRightToLeft()
     finally:
         close_without_asking(editor)
+
+
+def test_wrapped_arabic_labels_are_measured_with_the_font_that_draws_them(qtbot, arabic_offered):
+    """A word-wrapped label is sized with Noto Sans Arabic's line height, not the Latin font's (the
+    fallback that draws Arabic is taller: a two-line label lost half its last line)."""
+    from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
+    from PySide6.QtWidgets import QLabel
+
+    from ui.app_fonts import register_renderer_fonts
+    from ui.rtl import RTL_FONT_FAMILY
+
+    register_renderer_fonts()
+    if RTL_FONT_FAMILY not in QFontDatabase.families():
+        pytest.skip("Noto Sans Arabic is not installed (tools/setup.sh)")
+    ui_i18n.switch_language("ar")
+    wrapped = QLabel(i18n.gettext("Every show event is POSTed here as JSON and retried when the platform is down; "
+                                  "a failed delivery never holds up the show. Leave empty to send nothing."))
+    wrapped.setWordWrap(True)
+    single = QLabel(i18n.gettext("Port:"))
+    for label in (wrapped, single):
+        qtbot.addWidget(label)
+        label.show()
+    drawn_with = QFont(RTL_FONT_FAMILY)
+    drawn_with.setPointSizeF(QApplication.font().pointSizeF())
+    assert wrapped.font().families()[0] == RTL_FONT_FAMILY
+    assert QFontMetrics(wrapped.font()).lineSpacing() >= QFontMetrics(drawn_with).lineSpacing()
+    assert single.font().families()[0] != RTL_FONT_FAMILY  # one-line rows keep their compact height
+    ui_i18n.switch_language("en")
+    assert wrapped.font().families()[0] != RTL_FONT_FAMILY
+
+
+def test_group_box_titles_keep_their_first_letter_in_arabic(arabic_offered):
+    from ui.rtl import RTL_STYLE_SHEET
+
+    before = QApplication.instance().styleSheet()
+    ui_i18n.switch_language("ar")
+    ui_i18n.switch_language("ar")  # once, however often the language is chosen
+    assert QApplication.instance().styleSheet() == before + RTL_STYLE_SHEET
+    ui_i18n.switch_language("en")
+    assert QApplication.instance().styleSheet() == before
