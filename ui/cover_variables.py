@@ -69,6 +69,11 @@ class VariablesPanel(QWidget):
         self.product_dialog = None
         self.product_button = QPushButton()
         self.product_button.clicked.connect(self.choose_product)
+        self.show_button = QPushButton()
+        self.show_button.setObjectName("fillFromShowButton")
+        self.show_button.clicked.connect(self.choose_show)
+        self.planned_shows: list = []  # the team's planned shows, once read
+        self.show_dialog = None
         self.table = QTableWidget(0, 2)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -97,6 +102,7 @@ class VariablesPanel(QWidget):
         fill_row = QHBoxLayout()
         fill_row.addWidget(self.csv_button, 1)
         fill_row.addWidget(self.product_button, 1)
+        fill_row.addWidget(self.show_button, 1)
         layout.addLayout(fill_row)
         layout.addWidget(self.row_combo)  # shown once a CSV is read
         layout.addWidget(self.error)
@@ -284,6 +290,49 @@ class VariablesPanel(QWidget):
         self.error.setText(note or "")
         self._push(apply_product(self.model.document, product, self.catalog.folder), self.tr("Fill from product"))
 
+    # -- fill the show's times from the team's plan
+    def choose_show(self) -> None:
+        """Read the team's plan off the GUI thread, then pick a show and the viewers' market."""
+        from studio.schedule.store import load_team_plan
+        from ui.workers import run_in_background
+
+        self.error.setText(self.tr("Reading the team's show plan…"))
+        run_in_background(load_team_plan, self._on_team_plan, self._on_csv_failed, receiver=self, pool=self._pool)
+
+    def _on_team_plan(self, plan) -> None:
+        from ui.cover_show_time import ShowTimeDialog
+
+        self.planned_shows = list(plan.shows)
+        if not self.planned_shows:
+            self.error.setText(self.tr("No show is planned yet: plan one with “Schedule a show…” first."))
+            return
+        self.error.setText("")
+        doc = self.model.document
+        if self.show_dialog is not None:
+            self.show_dialog.deleteLater()
+        dialog = ShowTimeDialog(self.planned_shows, doc.variables.get("locale"), doc.region, self)
+        dialog.chosen.connect(self.apply_show)
+        self.show_dialog = dialog
+        dialog.open()
+
+    def apply_show(self, show_id: str, market_code: str) -> None:
+        """Fill the show's times as the chosen market's viewers read them (one undo step)."""
+        from studio.schedule import ScheduleError, cover_time_variables
+
+        show = next((s for s in self.planned_shows if s.id == show_id), None)
+        if show is None:
+            return
+        try:
+            values = cover_time_variables(show.start, market_code, show.title)
+        except ScheduleError as exc:
+            self.error.setText(str(exc))
+            return
+        doc = self.model.document
+        if all(doc.variables.get(name) == value for name, value in values.items()):
+            return
+        after = doc.model_copy(update={"variables": {**doc.variables, **values}}, deep=True)
+        self._push(after, self.tr("Fill from a planned show"))
+
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
@@ -294,6 +343,9 @@ class VariablesPanel(QWidget):
         self.name_edit.setPlaceholderText(self.tr("new variable, e.g. product_name"))
         self.add_button.setText(self.tr("Add"))
         self.remove_button.setText(self.tr("Remove"))
+        self.show_button.setText(self.tr("Fill from a planned show…"))
+        self.show_button.setToolTip(self.tr("The start time of a show on the team's plan, in the cover's market's "
+                                            "time zone and words ({start_time_local} and the like)"))
         self.csv_button.setText(self.tr("Fill from CSV…"))
         self.csv_button.setToolTip(self.tr("Preview the cover with a product row from a CSV file (the same file the "
                                            "batch export takes)"))

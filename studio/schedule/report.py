@@ -5,7 +5,7 @@ from datetime import datetime
 
 from studio.core.i18n import _, ngettext
 from studio.schedule.formatting import format_day, format_local, ui_locale
-from studio.schedule.markets import load_markets
+from studio.schedule.markets import load_markets, market
 from studio.schedule.planner import ShowPlan
 from studio.schedule.zones import zone
 
@@ -22,6 +22,20 @@ def start_time_local(start: datetime, market_code: str, language: str | None = N
     market = load_markets().get(market_code.upper())
     zone_key = market.zone_key if market else market_code
     return format_local(start.astimezone(zone(zone_key)), language)
+
+
+def cover_time_variables(start: datetime, market_code: str, title: str = "") -> dict[str, str]:
+    """The cover variables a planned show gives a cover made for one market: ``{start_time_local}``
+    (as :func:`start_time_local` writes it for the market's viewers), ``{start_date_local}``,
+    ``{start_clock_local}``, ``{time_zone}`` and ``{show_title}``; DST-safe through the zone's rules."""
+    from cover_designer.variables import show_time_variables
+
+    found = market(market_code)
+    values = show_time_variables(start, found.zone_key, found.locale)
+    values["start_time_local"] = start_time_local(start, found.code, found.locale)
+    if title:
+        values["show_title"] = title
+    return values
 
 
 def _festival_when(days_away: int) -> str:

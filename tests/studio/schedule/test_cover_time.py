@@ -28,3 +28,18 @@ def test_the_us_clock_on_a_cover_moves_with_its_dst_switch():
 def test_region_packs_map_to_markets():
     assert {m.code for m in markets_in_region("sea")} == {"TH", "ID", "VN", "MY", "PH", "SG"}
     assert {m.code for m in markets_in_region("middle_east")} == {"SA", "AE"}
+
+
+def test_cover_time_variables_for_a_market_and_an_unknown_one():
+    import pytest
+
+    from studio.schedule import ScheduleError, cover_time_variables
+
+    start = parse_start("2026-03-28T21:00", "Asia/Jakarta").at  # the night before the EU clocks go forward
+    values = cover_time_variables(start, "de", "Ramadan live")
+    assert values["time_zone"] == "Europe/Berlin" and values["start_clock_local"] == "15:00"
+    assert values["start_time_local"] == start_time_local(start, "DE", market("DE").locale)
+    assert values["show_title"] == "Ramadan live"
+    assert cover_time_variables(parse_start("2026-03-29T21:00", "Asia/Jakarta").at, "DE")["start_clock_local"] == "16:00"
+    with pytest.raises(ScheduleError, match="ZZ"):
+        cover_time_variables(start, "ZZ")
