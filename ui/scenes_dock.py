@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -58,8 +59,12 @@ class ScenesDock(QDockWidget):
         self.remove_action.triggered.connect(self.remove_selected_scene)
         self.rename_action = QAction(icon("rename"), "", self)
         self.rename_action.triggered.connect(self.rename_selected_scene)
+        self.starting_soon_action = QAction(icon("countdown"), "", self)
+        self.starting_soon_action.setObjectName("startingSoonAction")
+        self.starting_soon_action.triggered.connect(self.add_starting_soon_scene)
+        self.starting_soon_dialog = None  # ui.cover_show_time.ShowTimeDialog while open
         self.list.addAction(self.remove_action)
-        for action in (self.add_action, self.remove_action, self.rename_action):
+        for action in (self.add_action, self.remove_action, self.rename_action, self.starting_soon_action):
             button = QToolButton(body)
             button.setDefaultAction(action)
             button.setAutoRaise(True)
@@ -198,6 +203,44 @@ class ScenesDock(QDockWidget):
             if self.isVisible():
                 self.list.editItem(item)
 
+    def add_starting_soon_scene(self) -> None:
+        """A "starting soon" scene counting down to a show on the team's plan (read off the GUI thread)."""
+        from studio.schedule.store import load_team_plan
+        from ui.workers import run_in_background
+
+        run_in_background(load_team_plan, self._on_team_plan, self._on_team_plan_failed, receiver=self)
+
+    def _on_team_plan(self, plan) -> None:
+        from ui.cover_show_time import ShowTimeDialog
+
+        shows = list(plan.shows)
+        if not shows:
+            QMessageBox.information(self, self.tr("Starting soon"),
+                                    self.tr("No show is planned yet: plan one with “Schedule a show…” first."))
+            return
+        if self.starting_soon_dialog is not None:
+            self.starting_soon_dialog.deleteLater()
+        settings = self.studio.settings
+        dialog = ShowTimeDialog(shows, settings.locale, settings.region, self)  # the show's viewers by default
+        dialog.setWindowTitle(self.tr("Starting soon"))
+        dialog.chosen.connect(lambda show_id, code: self._make_starting_soon(next(s for s in shows if s.id == show_id), code))
+        self.starting_soon_dialog = dialog
+        dialog.open()
+
+    def _on_team_plan_failed(self, error: BaseException) -> None:
+        QMessageBox.warning(self, self.tr("Starting soon"), str(getattr(error, "message", None) or error))
+
+    def _make_starting_soon(self, show, market_code: str) -> None:
+        from studio.schedule.starting_soon import starting_soon_settings
+
+        canvas = self.studio.collection.canvas
+        settings = starting_soon_settings(show, market_code, canvas.width, canvas.height)
+        scene = self.studio.add_scene(self.tr("Starting soon: {title}").format(title=show.title))
+        self.studio.add_source("text", self.tr("Countdown"), settings, scene.id)
+        item = self.item_for_scene(scene.id)
+        if item is not None:
+            self.list.scrollToItem(item)
+
     def remove_selected_scene(self) -> None:
         item = self.list.currentItem()
         if item is None or self.list.count() <= 1:
@@ -223,6 +266,9 @@ class ScenesDock(QDockWidget):
         self.remove_action.setToolTip(self.tr("Remove the selected scene"))
         self.rename_action.setText(self.tr("Rename scene"))
         self.rename_action.setToolTip(self.tr("Rename the selected scene (F2 or double-click)"))
+        self.starting_soon_action.setText(self.tr("Add a “starting soon” scene…"))
+        self.starting_soon_action.setToolTip(self.tr("A scene that counts down to a show on the team's plan, "
+                                                     "in the viewers' language and time"))
         self.transition_label.setText(self.tr("&Transition"))
         self.transition_combo.setItemText(0, self.tr("Cut"))
         self.transition_combo.setItemText(1, self.tr("Fade"))

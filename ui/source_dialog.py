@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -40,6 +41,7 @@ def kind_label(kind: str) -> str:
         "image": QCoreApplication.translate("SourceKinds", "Image"),
         "media_file": QCoreApplication.translate("SourceKinds", "Media file"),
         "camera": QCoreApplication.translate("SourceKinds", "Camera / capture card"),
+        "text": QCoreApplication.translate("SourceKinds", "Text"),
     }
     return labels.get(kind, kind)
 
@@ -139,6 +141,8 @@ class SourceDialog(QDialog):
                 self.loop_check = QCheckBox(self)
                 self.loop_check.setChecked(bool(self._settings.get("loop", True)))
                 self._add_row("", self.loop_check)
+        elif kind == "text":
+            self._build_text_form(canvas_size)
         elif kind == "camera":
             self.device_combo = QComboBox(self)
             self.device_combo.setObjectName("deviceCombo")
@@ -165,6 +169,45 @@ class SourceDialog(QDialog):
         self._update_ok()
 
     # -- building -------------------------------------------------------------------------
+    def _build_text_form(self, canvas_size: tuple[int, int, int]) -> None:
+        """Words, size, box and ticker of a text source (its colours and outline keep their
+        defaults or what the file says; ``{countdown}`` counts down to a time)."""
+        width, _height, _fps = canvas_size
+        self.text_edit = QPlainTextEdit(self)
+        self.text_edit.setObjectName("textEdit")
+        self.text_edit.setPlainText(str(self._settings.get("text", "")))
+        self.text_edit.setFixedHeight(90)
+        self.text_edit.textChanged.connect(self._update_ok)
+        self.language_edit = QLineEdit(str(self._settings.get("language", "en")), self)
+        self.language_edit.setObjectName("textLanguageEdit")
+        size = int(self._settings.get("size_px", 64))
+        self.size_spin = self._spin(8, 400, size, 2)
+        self.text_width_spin = self._spin(16, 7680, int(self._settings.get("width", width)), 2)
+        self.text_height_spin = self._spin(16, 4320, int(self._settings.get("height", max(48, size * 5 // 2))), 2)
+        self.box_check = QCheckBox(self)
+        self.box_check.setChecked(bool(self._settings.get("box_color", "#000000A0")))
+        self.scroll_spin = self._spin(0, 2000, int(self._settings.get("scroll_px_per_s", 0)), 20)
+        self._add_row("Text", self.text_edit)
+        self._add_row("Language", self.language_edit)
+        self._add_row("Size", self.size_spin)
+        self._add_row("Width", self.text_width_spin)
+        self._add_row("Height", self.text_height_spin)
+        self._add_row("", self.box_check)
+        self._add_row("Ticker", self.scroll_spin)
+
+    def _text_settings(self) -> dict[str, Any]:
+        settings = {key: value for key, value in self._settings.items()}
+        settings.update({
+            "text": self.text_edit.toPlainText(),
+            "language": self.language_edit.text().strip() or "en",
+            "size_px": self.size_spin.value(),
+            "width": self.text_width_spin.value(),
+            "height": self.text_height_spin.value(),
+            "box_color": (self._settings.get("box_color") or "#000000A0") if self.box_check.isChecked() else "",
+            "scroll_px_per_s": self.scroll_spin.value(),
+        })
+        return settings
+
     def _spin(self, low: int, high: int, value: int, step: int) -> QSpinBox:
         spin = QSpinBox(self)
         spin.setRange(low, high)
@@ -262,6 +305,8 @@ class SourceDialog(QDialog):
             ok.setEnabled(bool(self.path_picker.edit.text().strip()))
         elif self.kind == "camera":
             ok.setEnabled(self.device_combo.currentIndex() >= 0)
+        elif self.kind == "text":
+            ok.setEnabled(bool(self.text_edit.toPlainText().strip()))
         else:
             ok.setEnabled(True)
 
@@ -275,6 +320,8 @@ class SourceDialog(QDialog):
             settings = {"path": self.path_picker.edit.text().strip()}
             if self.loop_check is not None:
                 settings["loop"] = self.loop_check.isChecked()
+        elif self.kind == "text":
+            settings = self._text_settings()
         elif self.kind == "camera":
             settings = {"device": self.device_combo.currentData(), "backend": self.backend_combo.currentData() or "auto"}
             mode = self.mode_combo.currentData()
@@ -300,6 +347,10 @@ class SourceDialog(QDialog):
             "Device": self.tr("&Device"),
             "Mode": self.tr("&Mode"),
             "Backend": self.tr("&Backend"),
+            "Text": self.tr("&Text"),
+            "Language": self.tr("&Language"),
+            "Size": self.tr("&Size"),
+            "Ticker": self.tr("&Scroll"),
             "": "",
         }
         for label, text in self._rows:
@@ -308,6 +359,14 @@ class SourceDialog(QDialog):
             self.fps_spin.setSuffix(self.tr(" fps"))
             self.width_spin.setSuffix(self.tr(" px"))
             self.height_spin.setSuffix(self.tr(" px"))
+        if self.kind == "text":
+            self.text_edit.setPlaceholderText(self.tr("e.g. Free shipping today · Starts in {countdown}"))
+            self.language_edit.setToolTip(self.tr("The words' language (e.g. th, ar, vi, zh-CN): picks the fonts and the direction"))
+            for spin in (self.size_spin, self.text_width_spin, self.text_height_spin):
+                spin.setSuffix(self.tr(" px"))
+            self.box_check.setText(self.tr("Background box"))
+            self.scroll_spin.setSuffix(self.tr(" px/s"))
+            self.scroll_spin.setSpecialValueText(self.tr("Still"))
         if self.path_picker is not None:
             self.path_picker.retranslate()
         if self.loop_check is not None:
