@@ -83,6 +83,23 @@ class ControlRoutes:
         r.add_post("/api/v1/users/{user}/block", self._call(lambda live, body, m: live.comments.block_user(m["user"], bool(body.get("is_blocked", True)))))
         r.add_post("/api/v1/segments", self._call(lambda live, body, m: live.rundown.set(_required(body, "segments"))))
         r.add_post("/api/v1/segments/next", self._call(lambda live, body, m: live.rundown.advance()))
+        self._add_referrals(r)
+
+    def _add_referrals(self, r: web.UrlDispatcher) -> None:
+        """The referral programme (:mod:`studio.live.referrals`): rules, codes, joins, the host's decisions."""
+        r.add_post("/api/v1/referrals/rules", self._call(lambda live, body, m: live.referrals.set_rules(body)))
+        r.add_post("/api/v1/referrals/inviters", self._call(lambda live, body, m: live.referrals.add_inviter(
+            _required(body, "viewer"), body.get("name", ""), body.get("fingerprints"))))
+        r.add_post("/api/v1/referrals/joins", self._call(lambda live, body, m: live.referrals.join(
+            _required(body, "code"), _required(body, "invitee"), body.get("platform", ""), body.get("fingerprints"))))
+        r.add_post("/api/v1/referrals/orders", self._call(lambda live, body, m: live.referrals.order(_required(body, "invitee"))))
+        r.add_post("/api/v1/referrals/rewards/{id}/grant", self._call(lambda live, body, m: live.referrals.grant(m["id"])))
+        r.add_post("/api/v1/referrals/rewards/{id}/hold", self._call(lambda live, body, m: live.referrals.hold(m["id"])))
+        r.add_post("/api/v1/referrals/leaderboard/show", self._call(lambda live, body, m: live.referrals.show_board(
+            body.get("is_shown", True))))
+        r.add_get("/api/v1/referrals/leaderboard", self._referral_leaderboard)
+        r.add_get("/api/v1/referrals/ledger", self._referral_ledger)
+        r.add_get("/api/v1/referrals/ledger.csv", self._referral_csv)
 
     def _call(self, action: Callable[[Any, dict, Any], Any]) -> Callable:
         async def handler(request: web.Request) -> web.Response:
@@ -149,6 +166,18 @@ class ControlRoutes:
 
     async def _quick_replies(self, request: web.Request) -> web.Response:
         return web.json_response({"quick_replies": self.live.quick_replies.to_json()})
+
+    async def _referral_leaderboard(self, request: web.Request) -> web.Response:
+        size = _whole(request.query.get("limit"), 5, 1, 100)
+        return web.json_response({"leaderboard": await self._offload(lambda: self.live.referrals.leaderboard(size))})
+
+    async def _referral_ledger(self, request: web.Request) -> web.Response:
+        return web.json_response(await self._offload(self.live.referrals.to_json))
+
+    async def _referral_csv(self, request: web.Request) -> web.Response:
+        text = await self._offload(self.live.referrals.csv_text)
+        return web.Response(text=text, content_type="text/csv", charset="utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="referral-ledger.csv"'})
 
     async def _catalog_errors(self, request: web.Request) -> web.Response:
         return web.json_response({"errors": self.live.shelf.catalog_errors})

@@ -8,6 +8,7 @@ The show is a facade over units with one job each, all sharing one :class:`ShowJ
 - ``show.giveaway``: the commit-reveal giveaway (:mod:`studio.live.giveaway`)
 - ``show.comments``, ``show.quick_replies``: chat, Q&A and replies (:mod:`studio.live.qa`)
 - ``show.rundown``: the run-of-show (:mod:`studio.live.rundown`)
+- ``show.referrals``: the referral programme (:mod:`studio.live.referrals`)
 
 Every command validates, writes one journal event plus the new state in one SQLite
 transaction, emits ``event`` (``studio.core.events.Signal``: ``emit(event=dict)``) and refreshes the
@@ -35,6 +36,7 @@ from studio.live.layout import OverlayLayout, checked_locale, region_id
 from studio.live.products import ProductShelf
 from studio.live.promotions import Coupons, FlashSale
 from studio.live.qa import Comments, QuickReplies
+from studio.live.referrals import Referrals
 from studio.live.rundown import Plan, RunOfShow
 from studio.live.store import LiveStore
 
@@ -43,7 +45,7 @@ log = logging.getLogger(__name__)
 TICK_INTERVAL_S = 0.25
 RUN_KEY = "run"  # store key: {"is_open": bool, "opened_at": wall s} (bookkeeping, not journaled)
 # What a new show takes over from the last one: preparation, not anything on air.
-CARRIED_KEYS = ("products", "quick_replies", "blocked")
+CARRIED_KEYS = ("products", "quick_replies", "blocked", "referral_rules", "referral_history")
 ARCHIVE_DIR = "shows"
 
 
@@ -94,6 +96,7 @@ class LiveShow:
         studio = self.studio
         switch_scene = (lambda scene: studio.switch_scene(scene)) if studio is not None else None
         self.rundown = RunOfShow(self.journal, self.shelf, self.coupons, self.flash_sale, switch_scene, saved)
+        self.referrals = Referrals(self.journal, self.layout, self.coupons, saved)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -147,6 +150,7 @@ class LiveShow:
             self.layout.sweep()
             self.flash_sale.tick()
             self.rundown.tick()
+            self.referrals.tick()
 
     # -- one show after another ----------------------------------------------------------------------
     def previous_show(self) -> list[str]:
@@ -262,6 +266,7 @@ class LiveShow:
             self.flash_sale.redraw()
             self.giveaway.redraw()
             self.comments.redraw()
+            self.referrals.redraw()
 
     # -- kept for callers outside studio.live ----------------------------------------------------
     def product(self, sku: str) -> Product:
