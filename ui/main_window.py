@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.live_panel)
         self.tabifyDockWidget(self.health_dock, self.live_panel)
         self.live_panel.raise_()
-        state = window_settings().value("state")  # where the user left the dock last time
+        state = window_settings().value(self._state_key())  # where the user left the dock last time
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, WINDOW_STATE_VERSION)
         self.view_menu.insertAction(self.view_menu.actions()[len(self.docks) - 1], self.live_panel.toggleViewAction())
@@ -365,10 +365,14 @@ class MainWindow(QMainWindow):
             log.warning("could not save settings: %s", exc)
 
     # -- layout --------------------------------------------------------------------------------------
+    def _state_key(self) -> str:
+        # A right-to-left (Arabic) UI keeps its own, mirrored dock arrangement.
+        return "state_rtl" if self.isRightToLeft() else "state"
+
     def restore_layout(self) -> None:
         stored = window_settings()
         geometry = stored.value("geometry")
-        state = stored.value("state")
+        state = stored.value(self._state_key())
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
@@ -380,7 +384,7 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         stored = window_settings()
         stored.setValue("geometry", self.saveGeometry())
-        stored.setValue("state", self.saveState(WINDOW_STATE_VERSION))
+        stored.setValue(self._state_key(), self.saveState(WINDOW_STATE_VERSION))
         stored.sync()
 
     def reset_layout(self) -> None:
@@ -479,6 +483,14 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+        elif event.type() == QEvent.Type.LayoutDirectionChange:
+            # The docks follow the reading direction: that direction's saved arrangement, or the
+            # default; the arrangement being left is kept for the way back.
+            stored = window_settings()
+            stored.setValue("state" if self.isRightToLeft() else "state_rtl", self.saveState(WINDOW_STATE_VERSION))
+            state = stored.value(self._state_key())
+            if not (isinstance(state, QByteArray) and not state.isEmpty() and self.restoreState(state, WINDOW_STATE_VERSION)):
+                self.reset_layout()
         super().changeEvent(event)
 
     def _update_title(self) -> None:

@@ -5,7 +5,9 @@ health figures, three rehearsal previews) must not push the window's minimum siz
 screen, or the window manager lets the bottom docks fall off it.  So every dock's contents sit
 in a scroll area (the dock may be shorter than its contents; a scroll bar appears instead) and
 the default layout gives the right-hand column the full height, with the Live panel tabbed
-over the stream health.  The same arrangement is View → Reset layout.
+over the stream health.  The same arrangement is View → Reset layout.  In a right-to-left UI
+(Arabic) it is mirrored: Qt mirrors what is inside the docks but keeps dock areas where they
+are, so the column goes to the left and the bottom docks run from the right.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ TITLE_BAR_ALLOWANCE_PX = 40  # a title bar the window manager has not drawn yet
 
 _AREA_BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 _AREA_RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+_AREA_LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 
 
 class DockScrollArea(QScrollArea):
@@ -118,17 +121,22 @@ def arrange_default(window: QMainWindow, bottom: list[QDockWidget], right_top: l
                     right_bottom: list[QDockWidget]) -> None:
     """The default layout: ``bottom`` side by side under the preview; a full-height right
     column with ``right_top`` tabbed together (the last one raised) above ``right_bottom``."""
-    window.setCorner(Qt.Corner.BottomRightCorner, _AREA_RIGHT)
-    window.setCorner(Qt.Corner.TopRightCorner, _AREA_RIGHT)
+    is_rtl = window.isRightToLeft()
+    side = _AREA_LEFT if is_rtl else _AREA_RIGHT
+    window.setCorner(Qt.Corner.BottomLeftCorner, side if is_rtl else _AREA_BOTTOM)
+    window.setCorner(Qt.Corner.TopLeftCorner, side if is_rtl else Qt.DockWidgetArea.TopDockWidgetArea)
+    window.setCorner(Qt.Corner.BottomRightCorner, _AREA_BOTTOM if is_rtl else side)
+    window.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.TopDockWidgetArea if is_rtl else side)
     for dock in (*bottom, *right_top, *right_bottom):
         dock.setFloating(False)
+    in_reading_order = bottom[::-1] if is_rtl else bottom
     if bottom:
-        window.addDockWidget(_AREA_BOTTOM, bottom[0])
-        for previous, dock in zip(bottom, bottom[1:]):
+        window.addDockWidget(_AREA_BOTTOM, in_reading_order[0])
+        for previous, dock in zip(in_reading_order, in_reading_order[1:]):
             window.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
     column = [*right_top[:1], *right_bottom]
     if column:
-        window.addDockWidget(_AREA_RIGHT, column[0])
+        window.addDockWidget(side, column[0])
         for previous, dock in zip(column, column[1:]):
             window.splitDockWidget(previous, dock, Qt.Orientation.Vertical)
     for dock in right_top[1:]:

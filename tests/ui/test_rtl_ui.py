@@ -52,8 +52,12 @@ def test_arabic_mirrors_the_main_window_live_and_english_restores_it(qtbot, wind
     for preview in (window.preview, window.canvas_previews.vertical):
         assert preview.layoutDirection() == LTR
         assert not preview.isRightToLeft()
-    # Docks and their rows follow the mirrored layout.
+    # Docks and their rows follow the mirrored layout; the dock areas themselves are mirrored
+    # too (Qt keeps them put): the full-height column on the left, scenes first from the right.
     assert window.sources_dock.isRightToLeft()
+    assert window.dockWidgetArea(window.health_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    qtbot.waitUntil(lambda: window.scenes_dock.x() > window.sources_dock.x() > window.mixer_dock.x())
+    assert window.health_dock.x() < window.canvas_previews.x()
 
     assert ui_i18n.switch_language("en") == "en"
     assert QApplication.layoutDirection() == LTR
@@ -61,6 +65,9 @@ def test_arabic_mirrors_the_main_window_live_and_english_restores_it(qtbot, wind
     qtbot.waitUntil(lambda: window.file_menu.title() == "&File")
     qtbot.waitUntil(lambda: _file_menu_x(window) < bar_width / 2)
     assert window.preview.layoutDirection() == LTR
+    assert window.dockWidgetArea(window.health_dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    qtbot.waitUntil(lambda: window.scenes_dock.x() < window.sources_dock.x() < window.mixer_dock.x())
+    assert window.health_dock.x() > window.canvas_previews.x()
 
 
 def test_fields_for_numbers_addresses_and_secrets_stay_left_to_right(qtbot, arabic_offered):
