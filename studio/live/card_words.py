@@ -114,3 +114,14 @@ class CardWords:
 
     def commitment(self, digest: str) -> str:
         return self.words.gettext("Commitment {hash}").format(hash=digest)
+
+    # -- referral leaderboard -------------------------------------------------------------------
+    def leaderboard_title(self) -> str:
+        return self.words.gettext("Top inviters")
+
+    def leaderboard_points(self, points: int) -> str:
+        # A label, like the entries: one form for every count.
+        return self.words.gettext("{points} pts").format(points=self.number(points))
+
+    def vip(self) -> str:
+        return self.words.gettext("VIP")

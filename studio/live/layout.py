@@ -25,6 +25,7 @@ OVERLAY_COUPON = "live.coupon"
 OVERLAY_FLASH = "live.flash_sale"
 OVERLAY_GIVEAWAY = "live.giveaway"
 OVERLAY_ANSWER = "live.answer"
+OVERLAY_LEADERBOARD = "live.leaderboard"
 ANIMATION_MS = 250  # enter/exit slide + fade of every card
 SLIDE_PX_1080P = 48  # how far a card glides in, at 1080 lines (scaled with the canvas)
 MARGIN_PX_1080P = 40
@@ -182,6 +183,19 @@ class OverlayLayout:
         rgba = paint(scale)
         self._put(OVERLAY_ANSWER, rgba, (width - rgba.shape[1]) // 2, int(height * 0.55), 14)
         self._put_vertical(OVERLAY_ANSWER, "answer", 14, paint)
+
+    def draw_leaderboard(self, rows: list[dict[str, Any]] | None) -> None:
+        """The referral leaderboard below the coupon's corner (horizontal program only)."""
+        if self.studio is None:
+            return
+        if rows is None:
+            self.remove(OVERLAY_LEADERBOARD)
+            return
+        width, _height, scale = self._geometry()
+        rgba = render.leaderboard_card(rows, scale, self.locale, self.overlay_region)
+        margin = int(MARGIN_PX_1080P * scale)
+        x = margin if self.is_mirrored else width - margin - rgba.shape[1]
+        self._put(OVERLAY_LEADERBOARD, rgba, x, int(160 * scale), 9)
 
     # -- motion ----------------------------------------------------------------------------------
     def remove(self, overlay_id: str) -> None:

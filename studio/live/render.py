@@ -37,6 +37,7 @@ Colour = tuple[int, int, int, int]
 # layout draws them at that shape; the vertical one reads them to stack the cards in its box.
 CARD_SIZES_PX: dict[str, tuple[int, int]] = {
     "product": (560, 200), "coupon": (460, 96), "flash_sale": (460, 150), "giveaway": (460, 130), "answer": (620, 120),
+    "leaderboard": (420, 250),
 }
 BLACK: Colour = (0, 0, 0, 255)
 WHITE: Colour = (255, 255, 255, 255)
@@ -462,4 +463,40 @@ def answer_card(question: dict, answer: str, scale: float, locale: str = "en_US"
     _draw(draw, asked, x0, x1, pad, style.soft_muted)
     reply = _layout(answer, style, x1 - x0, int(32 * scale), int(22 * scale), weight="medium")
     _draw(draw, reply, x0, x1, height - pad - reply.height, style.soft_ink)
+    return np.asarray(image)
+
+
+def leaderboard_card(rows: list[dict], scale: float, locale: str = "en_US", region: str | None = None,
+                     width_px: int | None = None, min_text_px: int = 0) -> np.ndarray:
+    """The referral leaderboard: a title chip and up to five inviters (rank, name, points), the
+    points at the reading end (numbers in the show's locale)."""
+    style = _sized(overlay_style(locale, region), min_text_px)
+    words = CardWords(locale, style)
+    width, height = _card("leaderboard", scale, width_px)
+    image, draw = _canvas(width, height)
+    stripe = max(2, int(6 * scale))
+    _plate(draw, width, height, int(14 * scale), style.plate, style.accent, stripe, style.is_mirrored)
+    pad = int(14 * scale)
+    x0, x1 = (pad, width - stripe - pad) if style.is_mirrored else (stripe + pad, width - pad)
+    chip_h = int(36 * scale)
+    title = _layout(words.leaderboard_title(), style, x1 - x0 - int(24 * scale), int(22 * scale), int(16 * scale),
+                    weight="bold")
+    _chip(draw, title, style.start(x0, x1), pad, chip_h, int(12 * scale), style.accent, style.on_accent)
+    row_h = (height - 2 * pad - chip_h - int(8 * scale)) / 5
+    top = pad + chip_h + int(8 * scale)
+    for index, row in enumerate(rows[:5]):
+        y = top + index * row_h
+        points = _layout(words.leaderboard_points(row.get("points", 0)), style, int(130 * scale), int(22 * scale),
+                         int(16 * scale), weight="bold")
+        rank = _layout(words.number(row.get("rank", index + 1)), style, int(30 * scale), int(22 * scale), weight="bold")
+        name = str(row.get("name", ""))
+        if row.get("is_vip"):
+            name = f"{name} · {words.vip()}"
+        name_x0, name_x1 = (x0 + points.width + int(10 * scale), x1 - int(36 * scale)) if style.is_mirrored \
+            else (x0 + int(36 * scale), x1 - points.width - int(10 * scale))
+        label = _layout(name, style, max(1, name_x1 - name_x0), int(22 * scale), int(16 * scale))
+        middle = y + (row_h - label.height) / 2
+        _draw(draw, rank, x0, x1, y + (row_h - rank.height) / 2, style.price, align="start")
+        _draw(draw, label, name_x0, name_x1, middle, style.ink, align="start")
+        _draw(draw, points, x0, x1, y + (row_h - points.height) / 2, style.price, align="end")
     return np.asarray(image)
