@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, Iterable
 
@@ -219,7 +220,7 @@ def ring_members(accounts: dict[str, dict[str, str]], links: Iterable[str], min_
 
 
 CSV_COLUMNS = ("reward_id", "role", "viewer", "inviter_code", "inviter", "invitee", "platform", "points",
-               "coupon_kind", "coupon_value", "coupon_code", "state", "reason", "created_at", "vests_at")
+               "coupon_kind", "coupon_value", "coupon_code", "state", "reason", "created_at_utc", "vests_at_utc")
 
 
 def _cell(value: Any) -> Any:
@@ -227,6 +228,10 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def _utc(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat(timespec="seconds")
 
 
 def ledger_csv(ledger: Ledger) -> str:
@@ -241,5 +246,5 @@ def ledger_csv(ledger: Ledger) -> str:
             reward.id, reward.role.value, reward.viewer, reward.code, inviter.viewer if inviter else "",
             join.invitee if join else "", join.platform if join else "", reward.points, reward.coupon_kind or "",
             reward.coupon_value or "", reward.coupon_code or "", reward.state.value,
-            reason_text(reward.reason) if reward.reason else "", round(reward.created_at, 3), round(reward.vests_at, 3))])
+            reason_text(reward.reason) if reward.reason else "", _utc(reward.created_at), _utc(reward.vests_at))])
     return out.getvalue()
