@@ -15,6 +15,11 @@ Scenarios (``--seconds`` shortens the shaped window):
 * ``rate800k_loss3_delay40``: 800 kbit/s + 3 % loss + 40 ms delay (200 ms drop-tail queue),
   then cleared.  The full ladder's nominal total is well above 800 kbit/s.
 * ``loss5``: 5 % random loss at full bandwidth.
+* Issue #15's cross-border links: ``cross_border`` (2.5 Mbit/s, 220 ms round trip, 20 ms jitter, 1 %
+  loss, 60 s), ``step_down`` (4 Mbit/s → 600 kbit/s for 30 s → 4 Mbit/s), ``burst_loss``
+  (Gilbert-Elliott bursts of 3-8 packets, ~3 % on average, full rate) and ``mobile_handover``
+  (the path gone for 3 s).  ``--browser`` adds headless Chromium's view (janus.js, getStats
+  freeze counters and painted frames) of the lowest layer — the primary judge of these.
 * ``outage30``: the network gone both ways for ``--outage`` seconds (30), then back;
   ``server_restart``: Janus and the WHIP server SIGKILLed, restarted 2 s later, the endpoint
   recreated.  640x360, recording to Matroska throughout: ``recovered_s`` = back → live again,
@@ -44,10 +49,29 @@ from typing import Any
 
 FPS = 30
 CANVAS = (1280, 720)  # the 960x540 test pattern sends only ~750 kbit/s: not above 800k
-SCENARIOS = {
+SCENARIOS: dict[str, dict[str, Any]] = {
     "rate800k_loss3_delay40": {"rate_kbps": 800, "loss": 3.0, "delay_ms": 40, "queue_ms": 200},
     "loss5": {"rate_kbps": None, "loss": 5.0, "delay_ms": 0, "queue_ms": 200},
+    # Issue #15, the cross-border audience (a shape, or "phases": [seconds, shape] one after the other;
+    # "seconds" fixes the shaped window's length whatever --seconds says).
+    # 2.5 Mbit/s, 220 ms round trip (the publisher→SFU direction is the shaped one), 20 ms jitter, 1 % loss.
+    "cross_border": {"seconds": 60, "rate_kbps": 2500, "delay_ms": 220, "jitter_ms": 20, "loss": 1.0, "queue_ms": 300},
+    # The bandwidth drops in a step and comes back: 4 Mbit/s, 600 kbit/s for 30 s, 4 Mbit/s.
+    "step_down": {"phases": [[10, {"rate_kbps": 4000}], [30, {"rate_kbps": 600}], [10, {"rate_kbps": 4000}]]},
+    # Gilbert-Elliott bursts of 3-8 packets (5.5 on average), ~3 % lost on average, at full rate.
+    "burst_loss": {"burst_enter": 0.0056, "burst_leave": 0.18},
+    # The path disappears for 3 s and comes back (the same address: a new network's address change
+    # is not emulated here).
+    "mobile_handover": {"seconds": 3, "loss": 100.0},
 }
+
+
+def scenario_phases(spec: dict[str, Any], default_s: float) -> list[tuple[float, dict[str, Any]]]:
+    """A scenario as (seconds, shaper settings) phases."""
+    if "phases" in spec:
+        return [(float(seconds), dict(shape)) for seconds, shape in spec["phases"]]
+    shape = {key: value for key, value in spec.items() if key != "seconds"}
+    return [(float(spec.get("seconds", default_s)), shape)]
 
 
 class Program:
@@ -170,7 +194,7 @@ def layer_sent_frames(stats: dict[str, Any], rid: str) -> int:
     return 0
 
 
-def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float = 30.0,
+def run_scenario(stack: Any, name: str, shape: dict[str, Any] | list[tuple[float, dict[str, Any]]], *, shape_s: float = 30.0,
                  steady_s: float = 5.0, watch_s: float = 20.0, canvas: tuple[int, int] = CANVAS,
                  endpoint_id: str | None = None, log: Any = None,
                  browser_like_subscriber: bool = True, browser: bool = False) -> dict[str, Any]:
@@ -183,6 +207,8 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
     from bench.testbed.harness import JanusSubscriber, call_in_netns
 
     log = log or (lambda *a: None)
+    phases = shape if isinstance(shape, list) else [(shape_s, shape)]
+    shape_s = sum(seconds for seconds, _shape in phases)
     width, height = canvas
     layers = default_ladder(width, height, FPS)
     lowest = layers[-1].rid
@@ -254,9 +280,10 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any], *, shape_s: float
         shape_start_ms = time.time_ns() // 1_000_000
         start_frames = len(collector.times_ms)
         sent_start = layer_sent_frames(session.stats(), lowest)
-        shaper.set(**shape)
-        log(f"[{name}] shaping {shape} for {shape_s:.0f} s")
-        run_for(shape_s, t0)
+        for seconds, phase in phases:
+            shaper.set(**phase)
+            log(f"[{name}] shaping {phase} for {seconds:.0f} s")
+            run_for(seconds, t0)
         shaped_frames = len(collector.times_ms) - start_frames
         sent_end = layer_sent_frames(session.stats(), lowest)
         shaped_wall_s = time.monotonic() - t0
@@ -491,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
                     if name in RECONNECT_SCENARIOS:
                         scenarios.append(run_reconnect_scenario(stack, name, outage_s=args.outage, workdir=Path(tmp), log=log))
                         continue
-                    res = run_scenario(stack, name, SCENARIOS[name], shape_s=args.seconds, steady_s=args.steady,
+                    res = run_scenario(stack, name, scenario_phases(SCENARIOS[name], args.seconds), steady_s=args.steady,
                                        watch_s=args.watch, canvas=(width, height), log=log,
                                        browser_like_subscriber=not args.stock_subscriber, browser=args.browser)
                 except Exception as exc:  # noqa: BLE001 - reported in the JSON

@@ -69,10 +69,17 @@ class ShapeConfig:
     delay_ms: float = 0.0
     queue_ms: float = 200.0    # drop-tail bound on the rate queue's backlog (time to drain it)
     jitter_ms: float = 0.0     # uniform +-jitter_ms on top of delay_ms (no reordering)
+    # Bursty loss, Gilbert-Elliott: from "good" a packet turns the link "bad" with probability
+    # burst_enter (and is lost); in "bad" every packet is lost and the link turns good again
+    # after each with probability burst_leave, so bursts last 1/burst_leave packets on average
+    # and the average loss is about enter/leave / (1 + enter/leave).  0 = off.
+    burst_enter: float = 0.0
+    burst_leave: float = 0.0
 
     @property
     def passthrough(self) -> bool:
-        return not self.rate_kbps and not self.loss and not self.delay_ms and not self.jitter_ms
+        return (not self.rate_kbps and not self.loss and not self.delay_ms and not self.jitter_ms
+                and not self.burst_enter)
 
 
 @dataclass
@@ -82,6 +89,8 @@ class ShaperStats:
     bytes_in: int = 0
     bytes_out: int = 0
     dropped_loss: int = 0
+    dropped_burst: int = 0
+    bursts: int = 0
     dropped_queue: int = 0
     send_errors: int = 0
     queued: int = 0
@@ -94,8 +103,8 @@ class LinkShaper:
     ``direction="egress"`` shapes what the interface sends, ``"ingress"`` what it receives
     (IPv4 only); one of each may run on the same interface.  ``start()``/``stop()`` (or a
     ``with`` block) install and remove everything; ``stats()`` counts packets in/out and drops.
-    ``set(rate_kbps=None, loss=0.0, delay_ms=0, queue_ms=200, jitter_ms=0)`` changes the
-    emulation at once (packets already scheduled keep their times); ``clear()`` = pass-through.
+    ``set(rate_kbps=None, loss=0.0, delay_ms=0, queue_ms=200, jitter_ms=0, burst_enter=0,
+    burst_leave=0)`` changes the emulation at once (packets already scheduled keep their times); ``clear()`` = pass-through.
     Rates count whole Ethernet frames (14 + IP bytes), like a qdisc on the veth would.
     """
 
@@ -109,6 +118,7 @@ class LinkShaper:
         self.tap_name = (tap_name or f"{'bcs' if direction == 'egress' else 'bcsi'}-{interface}")[:15]
         self._rng = random.Random(seed)
         self._cfg = ShapeConfig()
+        self._is_bad = False  # the Gilbert-Elliott state
         self._lock = threading.Lock()
         self._stats = ShaperStats()
         self._heap: list[tuple[float, int, bytes]] = []
@@ -217,15 +227,19 @@ class LinkShaper:
 
     # ------------------------------------------------------------------ control
     def set(self, rate_kbps: float | None = None, loss: float = 0.0, delay_ms: float = 0,
-            queue_ms: float = 200, jitter_ms: float = 0) -> None:
+            queue_ms: float = 200, jitter_ms: float = 0, burst_enter: float = 0.0, burst_leave: float = 0.0) -> None:
         if not 0.0 <= loss <= 100.0:
             raise ValueError("loss is a percentage 0..100")
+        if not (0.0 <= burst_enter <= 1.0 and 0.0 <= burst_leave <= 1.0) or (burst_enter and not burst_leave):
+            raise ValueError("burst_enter/burst_leave are probabilities 0..1 (a burst must be able to end)")
         if rate_kbps is not None and rate_kbps <= 0:
             raise ValueError("rate_kbps must be > 0 (None = unlimited)")
         if delay_ms < 0 or jitter_ms < 0 or queue_ms <= 0:
             raise ValueError("delay_ms/jitter_ms must be >= 0 and queue_ms > 0")
         with self._lock:
-            self._cfg = ShapeConfig(rate_kbps, float(loss), float(delay_ms), float(queue_ms), float(jitter_ms))
+            self._cfg = ShapeConfig(rate_kbps, float(loss), float(delay_ms), float(queue_ms), float(jitter_ms),
+                                    float(burst_enter), float(burst_leave))
+            self._is_bad = False
             self._busy_until = 0.0
         self._wake()
 
@@ -265,6 +279,15 @@ class LinkShaper:
         if cfg.loss and self._rng.random() * 100.0 < cfg.loss:
             st.dropped_loss += 1
             return
+        if cfg.burst_enter:
+            if not self._is_bad and self._rng.random() < cfg.burst_enter:
+                self._is_bad = True
+                st.bursts += 1
+            if self._is_bad:
+                st.dropped_burst += 1
+                if self._rng.random() < cfg.burst_leave:
+                    self._is_bad = False
+                return
         due = now
         if cfg.rate_kbps:
             start = max(now, self._busy_until)

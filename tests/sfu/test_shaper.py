@@ -223,6 +223,26 @@ def test_random_loss_drops_about_five_percent(link):
         assert lost <= st["dropped_loss"] <= lost + 2 and st["dropped_queue"] == 0, (lost, st)  # +ARP
 
 
+def test_bursty_loss_comes_in_bursts_of_a_few_packets(link):
+    """Gilbert-Elliott loss as the cross-border bench's burst_loss scenario sets it: ~3 % on
+    average, lost in bursts of 3-8 packets (5.5 on average), not one packet here and there."""
+    n = 8000  # ~45 bursts expected: the average is within ±3 standard deviations of 3 %
+    with Server(link.name) as server, LinkShaper(link.client, CLIENT_IF, seed=7) as shaper:
+        median_rtt(link, 3)  # warm ARP
+        shaper.set(burst_enter=0.0056, burst_leave=0.18)
+        shaper.reset_stats()
+        call_in_netns(link.client, _blast, n, 200, 4000.0)
+        wait_arrivals(server, n)
+        lost = n - len(server.arrivals)
+        st = shaper.stats()
+        print(f"\nbursty loss: {lost}/{n} lost ({lost / n:.2%}) in {st['bursts']} bursts, shaper {st}")
+        assert 0.012 * n <= lost <= 0.055 * n, (lost, st)
+        assert lost <= st["dropped_burst"] <= lost + 2 and st["dropped_loss"] == 0, (lost, st)
+        assert 3.0 <= st["dropped_burst"] / st["bursts"] <= 8.0, st
+    with pytest.raises(ValueError, match="burst"):
+        LinkShaper(link.client, CLIENT_IF).set(burst_enter=0.1)  # a burst that never ends
+
+
 def test_rate_caps_throughput_and_counts_queue_drops(link):
     size, offered_kbps, seconds = 1000, 2000.0, 2.5
     frame_bits = (size + FRAME_OVERHEAD) * 8
