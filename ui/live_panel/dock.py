@@ -23,6 +23,7 @@ from ui.live_panel.new_show import NewShowButton
 from ui.live_panel.pairing import PairDialog
 from ui.live_panel.products import ProductsPage
 from ui.live_panel.promotions import CouponsBox, FlashSaleBox
+from ui.live_panel.referrals import ReferralsPage
 from ui.live_panel.rundown import RunOfShowPage
 
 
@@ -84,7 +85,8 @@ class LivePanelDock(QDockWidget):
             promotions.addWidget(box)
         promotions.addStretch(1)
         self.show_page = RunOfShowPage(self.controller, self)
-        for page in (self.products_page, self.comments_page, self.promotions_page, self.show_page):
+        self.referrals_page = ReferralsPage(self.controller, self)
+        for page in (self.products_page, self.comments_page, self.promotions_page, self.show_page, self.referrals_page):
             self.tabs.addTab(page, "")
 
         self.hotkeys: list[QShortcut] = []
@@ -110,9 +112,11 @@ class LivePanelDock(QDockWidget):
     def attach(self) -> None:
         """Listen to the show and start the drain and snapshot timers."""
         self.controller.attach()
+        self.referrals_page.referrals.attach()
 
     def detach(self) -> None:
         """Stop listening and wait for queued commands (call before the show stops)."""
+        self.referrals_page.referrals.detach()
         self.controller.detach()
 
     def refresh(self) -> None:
@@ -188,5 +192,6 @@ class LivePanelDock(QDockWidget):
         self.tabs.setTabText(self.tabs.indexOf(self.comments_page), self.tr("Comments"))
         self.tabs.setTabText(self.tabs.indexOf(self.promotions_page), self.tr("Promotions"))
         self.tabs.setTabText(self.tabs.indexOf(self.show_page), self.tr("Run-of-show"))
+        self.tabs.setTabText(self.tabs.indexOf(self.referrals_page), self.tr("Referrals"))
         self._show_control_status()
         self._show_pinned()
