@@ -15,6 +15,7 @@ from studio.core.i18n import _
 from studio.core.loop_thread import LoopThread
 from studio.live import inputs
 from studio.live.errors import LiveError
+from studio.live.questions import has_question_cue
 
 log = logging.getLogger(__name__)
 CommentSink = Callable[[dict[str, Any]], Any]
@@ -83,7 +84,13 @@ def parse_generic(payload: dict[str, Any]) -> dict[str, Any]:
 
 def is_question(text: str) -> bool:
     """Whether a comment reads as a question: it ends with a question mark of any script (after
-    trailing emoji, closing quotes or brackets, "!"), or has Spanish "¿" in it."""
+    trailing emoji, closing quotes or brackets, "!"), has Spanish "¿" in it, or carries a question
+    cue of one of the shows' languages without its mark ("ราคาเท่าไหร่", "ready gak kak", "这个多少钱";
+    studio.live.questions)."""
+    return _has_question_mark(text) or has_question_cue(text)
+
+
+def _has_question_mark(text: str) -> bool:
     stripped = text.strip()
     if any(mark in stripped for mark in OPENING_QUESTION_MARKS):
         return True
