@@ -87,10 +87,11 @@ def is_question(text: str) -> bool:
     trailing emoji, closing quotes or brackets, "!"), has Spanish "¿" in it, or carries a question
     cue of one of the shows' languages without its mark ("ราคาเท่าไหร่", "ready gak kak", "这个多少钱";
     studio.live.questions)."""
-    return _has_question_mark(text) or has_question_cue(text)
+    return has_question_mark(text) or has_question_cue(text)
 
 
-def _has_question_mark(text: str) -> bool:
+def has_question_mark(text: str) -> bool:
+    """The question-mark half of ``is_question`` (any script's mark at the end, or Spanish "¿")."""
     stripped = text.strip()
     if any(mark in stripped for mark in OPENING_QUESTION_MARKS):
         return True
