@@ -264,7 +264,7 @@ def _overlapping_spans(pattern: re.Pattern[str] | None, text: str) -> list[tuple
     """Every match, overlapping ones too ("gak apa" and "apa apa" in "gak apa apa")."""
     spans: list[tuple[int, int]] = []
     found = pattern.search(text) if pattern is not None else None
-    while found is not None:
+    while found is not None and found.end() > found.start():  # cues are never empty; be sure anyway
         spans.append(found.span())
         found = pattern.search(text, found.start() + 1)  # type: ignore[union-attr]
     return spans
@@ -276,7 +276,10 @@ def load(path: Path = CUES_FILE) -> CueMatcher:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise CueDataError(f"{path.name} cannot be read ({err})") from err
-    return CueMatcher.from_data(data)
+    try:
+        return CueMatcher.from_data(data)
+    except re.error as err:  # e.g. more cues than one regex can hold
+        raise CueDataError(f"{path.name}: the cues do not compile ({err})") from err
 
 
 @functools.cache
