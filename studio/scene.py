@@ -18,7 +18,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -76,6 +76,43 @@ class ItemTransform(_Model):
     is_visible: bool = True
 
 
+class ChromaKey(_Model):
+    """Green/blue screen: pixels near ``color`` in chroma become transparent (as OBS's chroma key:
+    ``similarity`` and ``smoothness`` on the Cb/Cr distance, 0..1; ``spill`` desaturates the key
+    colour's fringe)."""
+
+    kind: Literal["chroma_key"] = "chroma_key"
+    color: str = Field("#00FF00", pattern=r"^#[0-9A-Fa-f]{6}$")
+    similarity: float = Field(0.4, ge=0.0, le=1.0)
+    smoothness: float = Field(0.08, ge=0.001, le=1.0)
+    spill: float = Field(0.1, ge=0.001, le=1.0)
+
+
+class ColorCorrection(_Model):
+    kind: Literal["color"] = "color"
+    brightness: float = Field(0.0, ge=-1.0, le=1.0)
+    contrast: float = Field(0.0, ge=-1.0, le=1.0)
+    saturation: float = Field(1.0, ge=0.0, le=3.0)
+    gamma: float = Field(1.0, ge=0.1, le=3.0)
+
+
+class LutLook(_Model):
+    """A colour look from a ``.cube`` 3D LUT file (Adobe/Resolve format), mixed in by ``amount``."""
+
+    kind: Literal["lut"] = "lut"
+    path: str = Field(..., min_length=1, max_length=4096)
+    amount: float = Field(1.0, ge=0.0, le=1.0)
+
+
+class Sharpen(_Model):
+    kind: Literal["sharpen"] = "sharpen"
+    amount: float = Field(0.5, ge=0.0, le=3.0)
+
+
+ItemFilter = Annotated[ChromaKey | ColorCorrection | LutLook | Sharpen, Field(discriminator="kind")]
+MAX_FILTERS = 8
+
+
 class SceneItem(_Model):
     """One layer: a source placed on the canvas.
 
@@ -97,6 +134,8 @@ class SceneItem(_Model):
     opacity: float = Field(1.0, ge=0.0, le=1.0)
     is_visible: bool = True
     vertical: ItemTransform | None = None
+    # Picture tools applied in order at the item's size (studio.compositor.filters).
+    filters: list[ItemFilter] = Field(default_factory=list, max_length=MAX_FILTERS)
 
 
 class Scene(_Model):

@@ -29,6 +29,7 @@ from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, media_to_wall_ms, now
 from studio.core.events import Signal
 from studio.core.frame import LatestSlot, VideoFrame
 from studio.core.i18n import _
+from studio.compositor.filters import apply_filters
 from studio.compositor.preview import PreviewFeed
 from studio.overlays import Overlay
 from studio.slate import render_slate
@@ -74,6 +75,7 @@ class LayerPlan:
     height: int
     crop: tuple[int, int, int, int] = (0, 0, 0, 0)  # left, top, right, bottom
     opacity: float = 1.0
+    filters: tuple = ()  # studio.scene.ItemFilter models, applied in order (studio.compositor.filters)
 
 
 RenderPlan = tuple[LayerPlan, ...]
@@ -104,7 +106,7 @@ class _Picture:
 @dataclass(slots=True)
 class _LayerCache:
     frame_key: tuple[int, int]  # (id of frame image, sequence)
-    geometry: tuple[int, int, tuple[int, int, int, int]]
+    geometry: tuple[int, int, tuple[int, int, int, int], tuple]  # size, crop, filters
     picture: _Picture
 
 
@@ -172,6 +174,7 @@ class Compositor:
         # (emitted on the render thread).
         self.fade_finished = Signal()
         self.preview = PreviewFeed()  # the program at the preview's size, while one is shown
+        self.filter_problem: str | None = None  # a picture tool that cannot run now, in words
 
     # -- configuration (any thread) -----------------------------------------------------------
     def set_plan(self, plan: Iterable[LayerPlan], transition: str = "cut", duration_ms: int = 0) -> None:
@@ -403,14 +406,20 @@ class Compositor:
         if frame is None:
             return None
         frame_key = (id(frame.image), frame.sequence)
-        geometry = (layer.width, layer.height, layer.crop)
+        geometry = (layer.width, layer.height, layer.crop, layer.filters)
         cached = self._cache.get(layer.item_id)
         if cached is not None and cached.frame_key == frame_key and cached.geometry == geometry:
             return cached.picture
         image = self._fit(frame.image, layer)
+        alpha_plane = self._fit(frame.alpha, layer) if frame.alpha is not None else None
+        if layer.filters:
+            image, alpha_plane, problem = apply_filters(image, alpha_plane, layer.filters)
+            if problem is not None and problem != self.filter_problem:
+                log.warning("%s", problem)
+            self.filter_problem = problem
         weights = None
-        if frame.alpha is not None:
-            alpha = self._fit(frame.alpha, layer).astype(np.float32) * (1.0 / 255.0)
+        if alpha_plane is not None:
+            alpha = alpha_plane.astype(np.float32) * (1.0 / 255.0)
             weights = (alpha, 1.0 - alpha)
         is_own = image is not frame.image and not np.may_share_memory(image, frame.image)
         picture = _Picture(image, weights, frame.capture_ns, bool(getattr(source, "stamps_timecode", False)), is_own)

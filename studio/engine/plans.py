@@ -12,7 +12,8 @@ from studio.scene import Canvas, ItemTransform, Scene, SceneItem, VerticalCanvas
 def _layer(item: SceneItem, placed: SceneItem | ItemTransform) -> LayerPlan:
     crop = placed.crop
     return LayerPlan(item_id=item.id, source_id=item.source_id, x=placed.x, y=placed.y, width=placed.width,
-                     height=placed.height, crop=(crop.left, crop.top, crop.right, crop.bottom), opacity=item.opacity)
+                     height=placed.height, crop=(crop.left, crop.top, crop.right, crop.bottom), opacity=item.opacity,
+                     filters=tuple(item.filters))
 
 
 def horizontal_plan(scene: Scene | None) -> tuple[LayerPlan, ...]:
