@@ -89,6 +89,9 @@ class SourcesDock(QDockWidget):
         self.properties_action.triggered.connect(self.edit_properties)
         self.transform_action = QAction(icon("transform"), "", self)
         self.transform_action.triggered.connect(self.edit_transform)
+        self.filters_action = QAction(icon("properties"), "", self)
+        self.filters_action.setObjectName("filtersAction")
+        self.filters_action.triggered.connect(self.edit_filters)
         self.up_action = QAction(icon("up"), "", self)
         self.up_action.triggered.connect(lambda: self.move_selected(+1))
         self.down_action = QAction(icon("down"), "", self)
@@ -218,7 +221,7 @@ class SourcesDock(QDockWidget):
     def _update_actions(self) -> None:
         row = self.list.currentRow()
         has_row = row >= 0
-        for action in (self.remove_action, self.properties_action, self.transform_action):
+        for action in (self.remove_action, self.properties_action, self.transform_action, self.filters_action):
             action.setEnabled(has_row)
         self.up_action.setEnabled(has_row and row > 0)
         self.down_action.setEnabled(has_row and row < self.list.count() - 1)
@@ -327,6 +330,19 @@ class SourcesDock(QDockWidget):
         self._open_dialog(dialog)
         return dialog
 
+    def edit_filters(self):  # -> FiltersDialog | None
+        """Sources ▸ Filters…: the selected layer's picture tools (applied live)."""
+        from ui.filters_dialog import FiltersDialog
+
+        selected = self._selected()
+        scene = self.studio.current_scene()
+        if selected is None or scene is None:
+            return None
+        spec = self.studio.collection.source(selected[1])
+        dialog = FiltersDialog(self.studio, scene.id, selected[0], spec.name if spec else selected[1], self)
+        self._open_dialog(dialog)
+        return dialog
+
     def _open_dialog(self, dialog: QDialog) -> None:
         # open(), not exec(): window-modal without a nested event loop (and testable).
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -370,7 +386,8 @@ class SourcesDock(QDockWidget):
         for kind in [k for k in KIND_ORDER if k in kinds] + [k for k in kinds if k not in KIND_ORDER]:
             add.addAction(kind_label(kind), lambda kind=kind: self.add_source(kind))
         menu.addSeparator()
-        for action in (self.properties_action, self.transform_action, self.up_action, self.down_action, self.remove_action):
+        for action in (self.properties_action, self.transform_action, self.filters_action, self.up_action, self.down_action,
+                       self.remove_action):
             menu.addAction(action)
         menu.popup(self.list.viewport().mapToGlobal(position))
 
@@ -389,6 +406,8 @@ class SourcesDock(QDockWidget):
         self.properties_action.setToolTip(self.tr("Change the selected source's settings"))
         self.transform_action.setText(self.tr("Transform…"))
         self.transform_action.setToolTip(self.tr("Position, size, opacity and crop of the selected layer"))
+        self.filters_action.setText(self.tr("Filters…"))
+        self.filters_action.setToolTip(self.tr("Chroma key, colour correction, colour looks and sharpening for the selected layer"))
         self.up_action.setText(self.tr("Move up"))
         self.up_action.setToolTip(self.tr("Move the layer up (in front)"))
         self.down_action.setText(self.tr("Move down"))
