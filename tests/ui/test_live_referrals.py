@@ -1,6 +1,7 @@
 """The Live panel's Referrals page in the real window at 1366×768: joins arriving from the engine
 (as the control API sends them) fill the leaderboard; a ring's held rewards are listed first with
-their reason; Grant and Hold decide; invite codes, the leaderboard card and the CSV export work."""
+their reason; Grant and Hold decide; invite codes, the leaderboard card, the CSV export and the
+invite posters (written off the GUI thread) work."""
 from __future__ import annotations
 
 import pytest
@@ -75,7 +76,8 @@ def test_the_host_sees_the_leaderboard_and_decides_held_rewards(page, qtbot, tmp
     assert "6 held" in view.rewards_label.text()
     # Every control the host needs is on screen at 1366×768.
     width = window.live_panel.width()
-    for widget in (view.grant_button, view.hold_button, view.export_button, view.board_box, view.add_button):
+    for widget in (view.grant_button, view.hold_button, view.export_button, view.posters_button, view.board_box,
+                   view.add_button):
         assert widget.isVisible() and _reachable(widget, window, qtbot), widget.text()
     assert window.live_panel.width() == width and window.width() == SCREEN_W  # the page never widens the dock
     assert not view.grant_button.isEnabled()  # nothing chosen yet
@@ -105,6 +107,11 @@ def test_the_host_sees_the_leaderboard_and_decides_held_rewards(page, qtbot, tmp
     view.export_button.click()
     qtbot.waitUntil(lambda: str(target) in view.status_label.text(), timeout=5000)
     assert target.read_bytes().decode("utf-8-sig").count("\n") == 13  # header + 12 rewards
+    folder = tmp_path / "posters"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(folder))
+    view.posters_button.click()
+    qtbot.waitUntil(lambda: "3 invite posters written" in view.status_label.text(), timeout=20000)
+    assert len(list(folder.glob("invite-*.png"))) == 3
 
 
 def test_a_refused_decision_is_shown_in_words(page, qtbot):

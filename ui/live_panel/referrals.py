@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from studio.core.i18n import ngettext
 from ui.live_panel.controller import LivePanelController
 from ui.live_panel.referrals_controller import ReferralsController
 
@@ -34,8 +35,11 @@ class ReferralsPage(QWidget):
         self.board_box.clicked.connect(self.referrals.show_board)
         self.export_button = QPushButton(self)
         self.export_button.clicked.connect(self.export)
+        self.posters_button = QPushButton(self)
+        self.posters_button.clicked.connect(self.posters)
         row.addWidget(self.board_box, 1)
         row.addWidget(self.export_button)
+        row.addWidget(self.posters_button)
         layout.addLayout(row)
         self.board_label = QLabel(self)
         layout.addWidget(self.board_label)
@@ -108,6 +112,18 @@ class ReferralsPage(QWidget):
             self.referrals.export_csv(path, lambda written: self.status_label.setText(
                 self.tr("Ledger written to {path}.").format(path=written)))
 
+    def posters(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder for the invite posters"))
+        if folder:
+            self.referrals.write_posters(folder, self._posters_written)
+
+    def _posters_written(self, results: list[Any]) -> None:
+        written = sum(result.path is not None for result in results)
+        lines = [ngettext("{count} invite poster written to {path}.", "{count} invite posters written to {path}.",
+                          written).format(count=written, path=results[0].path.parent if written else "")]
+        lines += [f"{result.code}: {result.error}" for result in results if result.error]
+        self.status_label.setText("\n".join(lines))
+
     # -- presenting ---------------------------------------------------------------------------------
     def present(self, view: dict[str, Any]) -> None:
         ledger, board = view.get("ledger") or {}, view.get("leaderboard") or []
@@ -154,6 +170,7 @@ class ReferralsPage(QWidget):
         self.add_button.setText(self.tr("Give an invite code"))
         self.board_box.setText(self.tr("Leaderboard on the program"))
         self.export_button.setText(self.tr("Export ledger…"))
+        self.posters_button.setText(self.tr("Invite posters…"))
         self.board_table.setHorizontalHeaderLabels([self.tr("Rank"), self.tr("Inviter"), self.tr("Invite code"), self.tr("Points"),
                                                     self.tr("Invites")])
         self.rewards_table.setHorizontalHeaderLabels([self.tr("Viewer"), self.tr("Reward"), self.tr("State"),

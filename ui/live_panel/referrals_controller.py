@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from studio.live.referral_posters import write_invite_posters
 from ui.live_panel.controller import LivePanelController
 from ui.workers import run_in_background
 
@@ -95,3 +96,9 @@ class ReferralsController(QObject):
 
     def export_csv(self, path: str, on_done: Any) -> None:
         self.panel.run_command(lambda: self.live.referrals.export_csv(Path(path)), on_done)
+
+    def write_posters(self, folder: str, on_done: Any) -> None:
+        """An invite poster per inviter into ``folder``, in the show's language and region pack."""
+        live = self.live
+        referrals, locale, region = live.referrals, live.locale, live.overlay_region
+        self.panel.run_command(lambda: write_invite_posters(referrals, folder, locale, region), on_done)

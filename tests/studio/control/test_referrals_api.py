@@ -1,7 +1,7 @@
 """A referral run through the real control server: 30 invitees across 5 inviters with tiers hit,
 a farming ring detected and held, refusals journaled with their reasons, the host's grant and
-hold, the coupons issued (and claimable), the leaderboard on the program, the ledger CSV, and
-the same ledger after the show is opened again."""
+hold, the coupons issued (and claimable), the leaderboard on the program, the ledger CSV, an
+invite poster per inviter, and the same ledger after the show is opened again."""
 from __future__ import annotations
 
 import csv
@@ -13,8 +13,10 @@ import requests
 from studio.control import ControlServer
 from studio.live import LiveShow
 from studio.live.layout import OVERLAY_LEADERBOARD
+from studio.live.referral_posters import write_invite_posters
 from tests.studio.control.conftest import TOKEN
 from tests.studio.live.conftest import FakeClock
+from tests.studio.live.test_referrals_posters import START, qr_text
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 INVITERS = {"ann": 10, "bao": 6, "chen": 5, "dewi": 5, "eko": 4}  # accepted invites each: 30 in all
@@ -132,6 +134,11 @@ def test_a_referral_run_through_the_control_api(show, clock, tmp_path):
     assert {row["reason"] for row in rows if row["state"] == "held"} >= {"held by the host"}
     written = live.referrals.export_csv(tmp_path / "after" / "referrals.csv")
     assert written.read_bytes().decode("utf-8-sig") == csv_response.text
+    # An invite poster per inviter, its QR code the inviter's link.
+    posters = write_invite_posters(live.referrals, tmp_path / "posters", "id_ID", start=START, time_zone="Asia/Jakarta")
+    links = {i["code"]: i["link"] for i in ledger["inviters"]}
+    assert sorted(p.code for p in posters) == sorted(codes.values()) and all(p.path for p in posters)
+    assert all(qr_text(p.path) == links[p.code] for p in posters)
     # Every decision is in the journal with its reason.
     kinds = {}
     for event in live.store.events():
