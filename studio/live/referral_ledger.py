@@ -248,3 +248,22 @@ def ledger_csv(ledger: Ledger) -> str:
             reward.coupon_value or "", reward.coupon_code or "", reward.state.value,
             reason_text(reward.reason) if reward.reason else "", _utc(reward.created_at), _utc(reward.vests_at))])
     return out.getvalue()
+
+
+def review_summary(state: dict[str, Any], events: Iterable[tuple[str, dict[str, Any]]] = ()) -> dict[str, Any]:
+    """The programme's figures for the post-show review, from a show database's saved ``state``
+    and its journal ``events`` as (type, data) — what :func:`studio.review.read_journal` returns:
+    joins, refusals by reason, rewards by state, points and coupons granted, the top five."""
+    ledger = Ledger.from_state(state.get("referrals"))
+    refused: dict[str, int] = {}
+    for event_type, data in events:
+        if event_type == "referral.join_refused":
+            refused[str(data.get("reason"))] = refused.get(str(data.get("reason")), 0) + 1
+    states: dict[str, int] = {}
+    for reward in ledger.rewards.values():
+        states[reward.state.value] = states.get(reward.state.value, 0) + 1
+    counted = [r for r in ledger.rewards.values() if r.state in COUNTED_STATES]
+    return {"inviters": len(ledger.inviters), "joins": len(ledger.joins), "refused": refused, "rewards": states,
+            "points": sum(r.points for r in counted),
+            "coupons_granted": sum(1 for r in ledger.rewards.values() if r.coupon_code),
+            "top": ledger.standings()[:5]}

@@ -170,3 +170,18 @@ def test_ledger_csv_and_restart(tmp_path, clock):
 def test_invite_link_without_base_is_empty():
     assert invite_link("", "ABC", "x") == ""
     assert ReferralRules.from_json(ReferralRules().to_json()) == ReferralRules()
+
+
+def test_the_review_reads_the_programme_from_a_show_database(show, clock):
+    from studio.live.referral_ledger import review_summary
+    from studio.review import read_journal
+
+    code = show.referrals.add_inviter("ann", "Ann")["data"]["code"]
+    show.referrals.join(code, "ann")
+    show.referrals.join(code, "bob")
+    show.referrals.order("bob")
+    events, state = read_journal(show.store.path)
+    summary = review_summary(state, ((e.type, e.data) for e in events))
+    assert summary["joins"] == 1 and summary["refused"] == {"self_invite": 1}
+    assert summary["rewards"] == {"granted": 2} and summary["points"] == 5 and summary["coupons_granted"] == 2
+    assert summary["top"][0]["name"] == "Ann"
