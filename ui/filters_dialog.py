@@ -158,6 +158,7 @@ class FiltersDialog(QDialog):
             slider = QSlider(Qt.Orientation.Horizontal, self.form_host)
             slider.setObjectName(f"{name}Slider")
             slider.setRange(0, SLIDER_STEPS)
+            slider.setMinimumWidth(180)
             slider.setValue(round((float(spec[name]) - low) / (high - low) * SLIDER_STEPS))
             slider.valueChanged.connect(lambda value, name=name, low=low, high=high:
                                         self._set(row, name, round(low + (high - low) * value / SLIDER_STEPS, 3)))
