@@ -14,6 +14,7 @@ BENCHMARKS = {
     "outputs": "bench.outputs",
     "app": "bench.app",
     "connectors": "bench.connectors",
+    "questions": "bench.question_cues",
 }
 
 
