@@ -37,8 +37,9 @@ Colour = tuple[int, int, int, int]
 # layout draws them at that shape; the vertical one reads them to stack the cards in its box.
 CARD_SIZES_PX: dict[str, tuple[int, int]] = {
     "product": (560, 200), "coupon": (460, 96), "flash_sale": (460, 150), "giveaway": (460, 130), "answer": (620, 120),
-    "leaderboard": (420, 250),
 }
+# The referral leaderboard goes on the horizontal program only (the vertical one has no room for it).
+LEADERBOARD_SIZE_PX = (420, 250)
 BLACK: Colour = (0, 0, 0, 255)
 WHITE: Colour = (255, 255, 255, 255)
 
@@ -472,7 +473,7 @@ def leaderboard_card(rows: list[dict], scale: float, locale: str = "en_US", regi
     points at the reading end (numbers in the show's locale)."""
     style = _sized(overlay_style(locale, region), min_text_px)
     words = CardWords(locale, style)
-    width, height = _card("leaderboard", scale, width_px)
+    width, height = int(width_px) if width_px else int(LEADERBOARD_SIZE_PX[0] * scale), int(LEADERBOARD_SIZE_PX[1] * scale)
     image, draw = _canvas(width, height)
     stripe = max(2, int(6 * scale))
     _plate(draw, width, height, int(14 * scale), style.plate, style.accent, stripe, style.is_mirrored)
