@@ -192,7 +192,7 @@ class VerticalCanvas(_Model):
 
 
 class Transition(_Model):
-    kind: Literal["cut", "fade"] = "fade"
+    kind: Literal["cut", "fade", "slide", "swipe"] = "fade"
     duration_ms: int = Field(300, ge=0, le=10_000)
 
 

@@ -33,7 +33,7 @@ class VideoSettings(BaseModel):
     canvas_width: int = Field(1920, ge=160, le=7680)
     canvas_height: int = Field(1080, ge=160, le=7680)
     fps: int = Field(30, ge=1, le=120)
-    transition: Literal["cut", "fade"] = "fade"
+    transition: Literal["cut", "fade", "slide", "swipe"] = "fade"
     transition_ms: int = Field(300, ge=0, le=10_000)
     latency_probe: bool = False
     # The second, 9:16 canvas a vertical destination takes (made when a show needs it).

@@ -35,7 +35,7 @@ from ui.icons import icon
 from ui.mixer_dock import MixerDock
 from ui.preview import ProgramPreview
 from ui.rehearsal_dock import RehearsalDock
-from ui.scenes_dock import ScenesDock
+from ui.scenes_dock import TRANSITION_KINDS, ScenesDock
 from ui.schedule_dialog import add_schedule_action
 from ui.sources_dock import SourcesDock
 from ui.status import StudioStatusBar
@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         self.transition_menu = self.settings_menu.addMenu("")
         self.transition_group = QActionGroup(self)
         self.transition_actions: dict[str, QAction] = {}
-        for kind in ("cut", "fade"):
+        for kind in TRANSITION_KINDS:
             action = QAction(self)
             action.setCheckable(True)
             action.triggered.connect(lambda _checked=False, kind=kind: self.studio.set_transition(kind, self.studio.collection.transition.duration_ms))
@@ -338,7 +338,7 @@ class MainWindow(QMainWindow):
         dialog.setIntStep(50)
         dialog.setIntValue(self.studio.collection.transition.duration_ms)
         dialog.setWindowTitle(self.tr("Transition duration"))
-        dialog.setLabelText(self.tr("Fade duration in milliseconds:"))
+        dialog.setLabelText(self.tr("Transition duration in milliseconds:"))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.intValueSelected.connect(lambda value: self.studio.set_transition(self.studio.collection.transition.kind, value))
         dialog.open()
@@ -510,7 +510,9 @@ class MainWindow(QMainWindow):
         self.transition_menu.setTitle(self.tr("&Transition"))
         self.transition_actions["cut"].setText(self.tr("Cut"))
         self.transition_actions["fade"].setText(self.tr("Fade"))
-        self.duration_action.setText(self.tr("Fade &duration…"))
+        self.transition_actions["slide"].setText(self.tr("Slide"))
+        self.transition_actions["swipe"].setText(self.tr("Swipe"))
+        self.duration_action.setText(self.tr("Transition &duration…"))
         self.probe_action.setText(self.tr("Latency &probe (time-code strip)"))
         self.probe_action.setToolTip(self.tr("Stamp a time-code strip on the program to measure end-to-end latency"))
         self.destinations_action.setText(self.tr("&Destinations…"))

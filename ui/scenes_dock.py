@@ -24,7 +24,7 @@ from ui.icons import icon
 from ui.vertical_layout_panel import VerticalCanvasControls
 
 SCENE_ID_ROLE = Qt.ItemDataRole.UserRole
-TRANSITION_KINDS = ("cut", "fade")
+TRANSITION_KINDS = ("cut", "fade", "slide", "swipe")
 
 
 class ScenesDock(QDockWidget):
@@ -272,6 +272,8 @@ class ScenesDock(QDockWidget):
         self.transition_label.setText(self.tr("&Transition"))
         self.transition_combo.setItemText(0, self.tr("Cut"))
         self.transition_combo.setItemText(1, self.tr("Fade"))
+        self.transition_combo.setItemText(2, self.tr("Slide"))
+        self.transition_combo.setItemText(3, self.tr("Swipe"))
         self.duration_spin.setSuffix(self.tr(" ms"))
-        self.duration_spin.setToolTip(self.tr("Fade duration in milliseconds"))
+        self.duration_spin.setToolTip(self.tr("Transition duration in milliseconds"))
         self.list.setToolTip(self.tr("Click a scene to put it on the program"))

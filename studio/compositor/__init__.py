@@ -81,11 +81,20 @@ class LayerPlan:
 RenderPlan = tuple[LayerPlan, ...]
 
 
+# Transitions between two plans (scenes): "fade" mixes them; "slide" pushes the old picture out to
+# the left as the new one comes in from the right; "swipe" draws the new one in from the right over
+# the old.  Both moves ease in and out (smoothstep).
+TRANSITIONS = ("cut", "fade", "slide", "swipe")
+
+
 @dataclass(frozen=True, slots=True)
 class _Fade:
+    """A transition under way (``kind`` one of TRANSITIONS but "cut")."""
+
     from_plan: RenderPlan
     start_ns: int
     duration_ns: int
+    kind: str = "fade"
 
 
 @dataclass(slots=True)
@@ -130,6 +139,22 @@ class CleanPicture:
 class _Content:
     capture_ns: int | None = None
     has_timecode: bool = False
+
+
+def _transition_frame(kind: str, old: np.ndarray, new: np.ndarray, progress: float) -> np.ndarray:
+    """The program ``progress`` (0..1) of the way from ``old`` to ``new``."""
+    if kind == "fade":
+        return cv2.addWeighted(new, progress, old, 1.0 - progress, 0.0)
+    eased = progress * progress * (3.0 - 2.0 * progress)  # smoothstep: starts and lands gently
+    width = old.shape[1]
+    offset = min(width, max(0, round(eased * width)))
+    if kind == "slide":
+        canvas = np.empty_like(old)
+        canvas[:, : width - offset] = old[:, offset:]
+    else:  # swipe
+        canvas = old.copy()
+    canvas[:, width - offset :] = new[:, :offset]
+    return canvas
 
 
 class Compositor:
@@ -179,9 +204,10 @@ class Compositor:
     # -- configuration (any thread) -----------------------------------------------------------
     def set_plan(self, plan: Iterable[LayerPlan], transition: str = "cut", duration_ms: int = 0) -> None:
         plan = tuple(plan)
-        if transition == "fade" and duration_ms > 0 and self._plan != plan:
-            self._fade = _Fade(self._plan, now_ns(), duration_ms * NS_PER_MS)
-        elif transition != "fade" or duration_ms <= 0:
+        moves = transition in TRANSITIONS and transition != "cut"
+        if moves and duration_ms > 0 and self._plan != plan:
+            self._fade = _Fade(self._plan, now_ns(), duration_ms * NS_PER_MS, transition)
+        elif not moves or duration_ms <= 0:
             self._fade = None
         self._plan = plan
 
@@ -308,10 +334,10 @@ class Compositor:
             self._fade = fade = None
             self.fade_finished.emit()
         if fade is not None:
-            progress = (tick_ns - fade.start_ns) / fade.duration_ns
+            progress = min(1.0, max(0.0, (tick_ns - fade.start_ns) / fade.duration_ns))
             old = self._render_plan(fade.from_plan, writable=False)
             new = self._render_plan(plan, writable=False)
-            canvas = cv2.addWeighted(new, progress, old, 1.0 - progress, 0.0)
+            canvas = _transition_frame(fade.kind, old, new, progress)
             self._is_canvas_borrowed = False
         else:
             canvas = self._render_plan(plan, writable=self._draws_on_top(overlays) and not wants_clean)

@@ -167,3 +167,26 @@ def test_clean_picture_shares_the_program_when_nothing_is_drawn_on_top():
     assert read_strip(picture.image) is None and read_strip(comp.latest_program().image) is not None
     comp.unsubscribe_clean(slot)
     assert slot.is_closed
+
+
+def test_slide_pushes_and_swipe_covers_mid_way():
+    """Mid-way (eased 50 %): slide shows the old picture's right half moved to the left and the new
+    one's left half coming in; swipe keeps the old picture's left half where it was."""
+    from studio.compositor import TRANSITIONS
+
+    assert {"cut", "fade", "slide", "swipe"} == set(TRANSITIONS)
+    for kind in ("slide", "swipe"):
+        sources = {"a": StillSource((0, 0, 200)), "b": StillSource((200, 0, 0)), "c": StillSource((0, 200, 0))}
+        comp = make(sources)
+        # The old scene: red on the left half, green on the right half.
+        comp.set_plan([LayerPlan("l", "a", 0, 0, 160, 180), LayerPlan("r", "c", 160, 0, 160, 180)])
+        comp.render()
+        comp.set_plan([LayerPlan("n", "b", 0, 0, 320, 180)], kind, 400)
+        start = comp._fade.start_ns
+        mid = comp.render(start + 200_000_000).image
+        assert tuple(mid[90, 300]) == (200, 0, 0), kind  # the new scene (blue) has come in on the right
+        expected_left = (0, 200, 0) if kind == "slide" else (0, 0, 200)  # pushed out vs covered
+        assert tuple(mid[90, 20]) == expected_left, kind
+        quarter = comp.render(start + 100_000_000).image  # eased: less than a quarter in at 25 %
+        assert tuple(quarter[90, 250]) != (200, 0, 0), kind
+        assert tuple(comp.render(start + 450_000_000).image[90, 20]) == (200, 0, 0), kind

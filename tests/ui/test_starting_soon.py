@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 from PySide6.QtWidgets import QDialogButtonBox
 
+from studio.core import i18n
 from studio.schedule.store import PlannedShow, add_planned_show
 from ui.source_dialog import SourceDialog
 
@@ -26,7 +27,9 @@ def test_a_starting_soon_scene_counts_down_in_thai(window, qtbot):
     scene = window.studio.collection.scenes[-1]
     assert scene.name == "Starting soon: ลดกระหน่ำ 12.12"  # the operator's words (English UI) …
     spec = window.studio.collection.source(scene.items[0].source_id)
-    assert spec.kind == "text" and spec.settings["text"].splitlines()[1] == "เริ่มในอีก {countdown}"  # … the viewers' Thai
+    thai = i18n.translator_for("th_TH").gettext("Starting in {countdown}")
+    assert thai != "Starting in {countdown}" and thai.startswith("เริ่ม")
+    assert spec.kind == "text" and spec.settings["text"].splitlines()[1] == thai  # … the viewers' Thai
     canvas = window.studio.collection.canvas
     assert (spec.settings["width"], spec.settings["height"]) == (canvas.width, canvas.height)
 

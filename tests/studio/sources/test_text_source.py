@@ -100,11 +100,14 @@ def test_starting_soon_speaks_the_viewers_language_and_counts_to_the_start():
     start = parse_start("2030-11-11T20:00", "Asia/Shanghai").at
     show = PlannedShow(title=" ", start=start, duration_min=90, markets=["TH", "SA"])  # no title: "starting soon"
     thai = starting_soon_settings(show, "TH", 1920, 1080)
-    assert thai["text"].splitlines()[:2] == ["ไลฟ์กำลังจะเริ่ม", "เริ่มในอีก {countdown}"]
+    words = i18n.translator_for("th_TH")
+    assert thai["text"].splitlines()[:2] == [words.gettext("Starting soon"), words.gettext("Starting in {countdown}")]
+    assert all("\u0e00" <= line[0] <= "\u0e7f" for line in thai["text"].splitlines()[:2])  # in Thai script
     assert "19:00" in thai["text"].splitlines()[2]  # 8 pm in Shanghai is 7 pm in Bangkok
     assert datetime.fromisoformat(thai["countdown_to"]) == start and thai["language"] == "th_TH"
     arabic = TextSettings.model_validate(starting_soon_settings(show, "SA", 1280, 720))
-    assert arabic.text.splitlines()[1] == "يبدأ خلال {countdown}"
+    assert arabic.text.splitlines()[1] == i18n.translator_for("ar_SA").gettext("Starting in {countdown}")
+    assert "\u0600" <= arabic.text.splitlines()[1][0] <= "\u06ff"  # in Arabic script
     assert (arabic.width, arabic.height) == (1280, 720)
     bgr, alpha = render_text(arabic, fill_variables(arabic))
     assert (alpha == 255).all()  # the scene's opaque background
