@@ -274,6 +274,11 @@ class Referrals:
             row["rank"], row["is_vip"] = rank, row["viewer"] in self.vips
         return rows
 
+    def brief(self) -> dict[str, Any]:
+        """What the show's snapshot carries: the top five, how many rewards are held, the card."""
+        held = sum(r.state == RewardState.HELD for r in self.ledger.rewards.values())
+        return {"leaderboard": self.leaderboard(), "held": held, "is_board_shown": self.is_board_shown}
+
     def to_json(self) -> dict[str, Any]:
         """The ledger as the API and the panel show it (no fingerprints)."""
         with self._journal.lock:

@@ -219,6 +219,7 @@ class LiveShow:
                 "question_count": self.comments.question_count,
                 "blocked": list(self.comments.blocked),
                 "quick_replies": self.quick_replies.to_json(),
+                "referrals": self.referrals.brief(),
                 "stream_state": self.stream_state(),
                 # The latest viewer count per connected platform ({} with none connected).
                 "viewers": self.audience.viewers() if self.audience is not None else {},

@@ -123,6 +123,8 @@ def test_a_referral_run_through_the_control_api(show, clock, tmp_path):
     assert claim.status_code == 200
     state = requests.get(url + "/api/v1/state", headers=AUTH, timeout=30).json()
     assert sum(c["code"].startswith("RF") for c in state["coupons"]) == 30 + 30 - 6 - 1 + 1 + 1
+    assert [row["name"] for row in state["referrals"]["leaderboard"]] == ["Ann", "Bao", "Chen", "Eko", "Dewi"]
+    assert state["referrals"]["held"] == 6 and not state["referrals"]["is_board_shown"]
     # The leaderboard on the program.
     post(url, "/leaderboard/show", {"is_shown": True})
     assert any(o.overlay_id == OVERLAY_LEADERBOARD for o in live.studio.compositor.overlays)
