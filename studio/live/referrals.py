@@ -70,7 +70,8 @@ class Referrals:
             inviter = Inviter(code=code, viewer=viewer, name=name, fingerprints=prints,
                               link=invite_link(self.rules.base_url, code, self.campaign), created_at=now)
             self.ledger.inviters[code] = inviter
-            return self._journal.commit("referral.inviter_added", {**inviter.public(), "fingerprints": prints},
+            # Events reach the assistants' tablets: they name the fingerprint kinds, the state keeps the values.
+            return self._journal.commit("referral.inviter_added", {**inviter.public(), "fingerprints": sorted(prints)},
                                         self._state())
 
     @property
@@ -98,9 +99,10 @@ class Referrals:
             reason = self._refusal(inviter, invitee, prints)
             if reason is not None:
                 self.ledger.refused += 1
+                shared = sorted(kind for kind, value in prints.items() if inviter.fingerprints.get(kind) == value)
                 return self._journal.commit("referral.join_refused", {
-                    "code": inviter.code, "invitee": invitee, "platform": platform, "fingerprints": prints,
-                    "reason": reason, "reason_text": reason_text(reason)}, self._state())
+                    "code": inviter.code, "invitee": invitee, "platform": platform, "fingerprints": sorted(prints),
+                    "shared_with_inviter": shared, "reason": reason, "reason_text": reason_text(reason)}, self._state())
             now = self._journal.clock()
             inviter.joins += 1
             join = Join(id=uuid.uuid4().hex[:12], code=inviter.code, invitee=invitee, platform=platform,
@@ -110,7 +112,7 @@ class Referrals:
             held = self._hold_rings()
             self.redraw()
             return self._journal.commit("referral.joined", {
-                "join": join.to_state(), "rewards": [r.public() for r in rewards],
+                "join": {**join.to_state(), "fingerprints": sorted(prints)}, "rewards": [r.public() for r in rewards],
                 "held": [self._decision(r) for r in held]}, self._state())
 
     def _refusal(self, inviter: Inviter, invitee: str, prints: dict[str, str]) -> str | None:

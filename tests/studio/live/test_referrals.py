@@ -185,3 +185,15 @@ def test_the_review_reads_the_programme_from_a_show_database(show, clock):
     assert summary["joins"] == 1 and summary["refused"] == {"self_invite": 1}
     assert summary["rewards"] == {"granted": 2} and summary["points"] == 5 and summary["coupons_granted"] == 2
     assert summary["top"][0]["name"] == "Ann"
+
+
+def test_events_name_fingerprint_kinds_and_the_state_keeps_the_values(show):
+    """Events go to the assistants' tablets: device ids and IP hashes stay in the show database."""
+    code = show.referrals.add_inviter("ann", fingerprints_={"device_id": "ann-phone"})["data"]["code"]
+    joined = show.referrals.join(code, "bob", "tiktok", {"device_id": "bob-phone", "ip_hash": "h1"})
+    refused = show.referrals.join(code, "cat", "tiktok", {"device_id": "ann-phone"})
+    assert joined["data"]["join"]["fingerprints"] == ["device_id", "ip_hash"]
+    assert refused["data"]["shared_with_inviter"] == ["device_id"]
+    events = list(show.store.events())
+    assert not any("bob-phone" in str(e["data"]) or "ann-phone" in str(e["data"]) for e in events)
+    assert show.store.load_state()["referrals"]["joins"][0]["fingerprints"]["device_id"] == "bob-phone"
