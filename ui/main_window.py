@@ -36,6 +36,7 @@ from ui.mixer_dock import MixerDock
 from ui.preview import ProgramPreview
 from ui.rehearsal_dock import RehearsalDock
 from ui.scenes_dock import TRANSITION_KINDS, ScenesDock
+from ui.studio_mode import StudioModePanel
 from ui.schedule_dialog import add_schedule_action
 from ui.sources_dock import SourcesDock
 from ui.status import StudioStatusBar
@@ -76,6 +77,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas_previews)
         self.scenes_dock = ScenesDock(studio, self.bridge, self)
         self.sources_dock = SourcesDock(studio, self.bridge, self)
+        # Studio mode: the preview scene (left of the program) and Take (hidden while off).
+        self.studio_panel = StudioModePanel(studio, self.scenes_dock.take, settings.ui.preview_fps, self)
+        self.canvas_previews.splitter.insertWidget(0, self.studio_panel)
+        self.studio_panel.changed.connect(self.scenes_dock.refresh)
+        self.studio_panel.changed.connect(self.sources_dock.refresh)
+        self.studio_panel.changed.connect(lambda: self.studio_mode_action.setChecked(self.studio.studio_mode.is_on))
         # One selection: a layer picked in the preview is the Sources row, and the other way round.
         self.preview.item_selected.connect(self.sources_dock.select_item)
         if self.preview.editor is not None:
@@ -188,6 +195,11 @@ class MainWindow(QMainWindow):
         self.reset_layout_action = QAction(self)
         self.reset_layout_action.triggered.connect(self.reset_layout)
         self.view_menu.addAction(self.reset_layout_action)
+        self.studio_mode_action = QAction(self)
+        self.studio_mode_action.setObjectName("studioModeAction")
+        self.studio_mode_action.setCheckable(True)
+        self.studio_mode_action.toggled.connect(self.set_studio_mode)
+        self.view_menu.addAction(self.studio_mode_action)
         self.view_menu.addSeparator()
         self.cover_designer_action = QAction(self)
         self.cover_designer_action.triggered.connect(self.open_cover_designer)
@@ -393,11 +405,19 @@ class MainWindow(QMainWindow):
         right_top = [self.health_dock] + ([self.live_panel] if self.live_panel is not None else [])
         arrange_default(self, [self.scenes_dock, self.sources_dock, self.mixer_dock], right_top, [self.rehearsal_dock])
 
+    def set_studio_mode(self, is_on: bool) -> None:
+        """View ▸ Studio mode: preview a scene and Take it to the program."""
+        if is_on:
+            self.studio.studio_mode.enable()
+        else:
+            self.studio.studio_mode.disable()
+
     def apply_preview_rate(self) -> None:
         """The preview's rate for now: the idle rate, or what Settings ▸ Go live… asks while live."""
         fps = self.settings.ui.preview_rate(self.golive.is_active)
         if fps != self.preview.preview_fps or (fps == 0) != self.preview.is_paused:
             self.canvas_previews.set_preview_fps(fps)
+            self.studio_panel.preview.set_preview_fps(fps)
 
     def open_golive_settings(self) -> None:
         """Settings → Go live…: recording while live, the events channel, the preview while live."""
@@ -476,6 +496,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.bridge.detach()
         self.canvas_previews.detach()
+        self.studio_panel.detach()
         self.mixer_dock.detach()
         super().closeEvent(event)
 
@@ -521,6 +542,7 @@ class MainWindow(QMainWindow):
         self.platforms_action.setText(self.tr("&Platforms…"))
         self.golive_toolbar.setWindowTitle(self.tr("Go live"))
         self.view_menu.setTitle(self.tr("&View"))
+        self.studio_mode_action.setText(self.tr("&Studio mode (preview, then take)"))
         self.reset_layout_action.setText(self.tr("&Reset layout"))
         self.cover_designer_action.setText(self.tr("&Cover designer…"))
         self.review_action.setText(self.tr("Show history and &review…"))

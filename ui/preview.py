@@ -198,7 +198,8 @@ class ProgramPreview(QWidget):
 
     # -- mouse: select, move, resize ------------------------------------------------------------
     def mousePressEvent(self, event) -> None:  # noqa: N802
-        if self.editor is not None and event.button() == Qt.MouseButton.LeftButton:
+        # In studio mode the program is not edited by hand: the preview scene is (Sources dock).
+        if self.editor is not None and event.button() == Qt.MouseButton.LeftButton and not self.studio.studio_mode.is_on:
             self.editor.press(event.position())
             return
         super().mousePressEvent(event)

@@ -123,8 +123,12 @@ class ScenesDock(QDockWidget):
                 item = self.list.item(row)
                 if item.text() != scene.name:
                     item.setText(scene.name)
-                if scene.id == collection.current_scene and self.list.currentItem() is not item:
+                if scene.id == self.selected_scene_id() and self.list.currentItem() is not item:
                     self.list.setCurrentItem(item)
+                font = item.font()
+                if font.bold() != (scene.id == collection.current_scene and self.studio.studio_mode.is_on):
+                    font.setBold(not font.bold())  # in studio mode the scene on air is in bold
+                    item.setFont(font)
         self._show_transition()
         self._update_actions()
 
@@ -141,7 +145,15 @@ class ScenesDock(QDockWidget):
         elif what == "transition":
             self._show_transition()
 
+    def selected_scene_id(self) -> str | None:
+        """The scene the list selects: the preview's in studio mode, else the program's."""
+        mode = self.studio.studio_mode
+        return mode.scene_id if mode.is_on else self.studio.collection.current_scene
+
     def _on_current_scene_changed(self, scene_id: str) -> None:
+        if self.studio.studio_mode.is_on:  # the list follows the preview; the program's scene is bold
+            self.refresh()
+            return
         with QSignalBlocker(self.list):
             for row in range(self.list.count()):
                 item = self.list.item(row)
@@ -168,9 +180,18 @@ class ScenesDock(QDockWidget):
         self._update_actions()
 
     def switch_to(self, scene_id: str) -> None:
-        """Put ``scene_id`` on the program with the transition chosen in this dock."""
+        """Put ``scene_id`` on the program with the transition chosen in this dock — or, in studio
+        mode, in the preview (the program changes on Take)."""
+        if self.studio.studio_mode.is_on:
+            self.studio.studio_mode.set_scene(scene_id)
+            return
         kind = self.transition_combo.currentData() or "fade"
         self.studio.switch_scene(scene_id, transition=kind, duration_ms=self.duration_spin.value())
+
+    def take(self) -> None:
+        """Studio mode: the preview scene goes on the program with the transition chosen here."""
+        kind = self.transition_combo.currentData() or "fade"
+        self.studio.studio_mode.take(kind, self.duration_spin.value())
 
     def _on_item_renamed(self, item: QListWidgetItem) -> None:
         scene_id = item.data(SCENE_ID_ROLE)

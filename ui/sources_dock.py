@@ -121,8 +121,13 @@ class SourcesDock(QDockWidget):
         self.refresh()
 
     # -- model → view ----------------------------------------------------------------------------
+    def edited_scene(self):  # -> Scene | None
+        return self.studio.collection.scene(self.scene_id() or "")
+
     def scene_id(self) -> str | None:
-        return self.studio.collection.current_scene
+        """The scene being edited: the studio-mode preview's, else the program's."""
+        mode = self.studio.studio_mode
+        return mode.scene_id if mode.is_on else self.studio.collection.current_scene
 
     def refresh(self) -> None:
         """Make the rows match the current scene (top layer first), in place when possible.
@@ -130,7 +135,7 @@ class SourcesDock(QDockWidget):
         In place matters: a checkbox click arrives while Qt is inside that row's
         ``setData``; deleting the row then would pull it out from under Qt.
         """
-        scene = self.studio.current_scene()
+        scene = self.edited_scene()
         items = list(reversed(scene.items)) if scene is not None else []
         wanted = [(item.id, item.source_id) for item in items]
         shown = [(self.list.item(i).data(ITEM_ID_ROLE), self.list.item(i).data(SOURCE_ID_ROLE)) for i in range(self.list.count())]
@@ -307,7 +312,7 @@ class SourcesDock(QDockWidget):
 
     def edit_transform(self) -> ItemTransformDialog | None:
         selected = self._selected()
-        scene = self.studio.current_scene()
+        scene = self.edited_scene()
         if selected is None or scene is None:
             return None
         item = next((i for i in scene.items if i.id == selected[0]), None)
@@ -335,7 +340,7 @@ class SourcesDock(QDockWidget):
         from ui.filters_dialog import FiltersDialog
 
         selected = self._selected()
-        scene = self.studio.current_scene()
+        scene = self.edited_scene()
         if selected is None or scene is None:
             return None
         spec = self.studio.collection.source(selected[1])

@@ -14,7 +14,8 @@ render plan swapped in atomically, and files are read by callers off that thread
 Its parts, each with one job: :class:`~studio.engine.running_sources.RunningSources` (the
 capture threads, asleep unless on air), :class:`~studio.engine.audio_inputs.ShowAudioInputs`
 (``studio.audio_inputs``), :class:`~studio.engine.vertical.VerticalCanvasControl`
-(``studio.vertical``), :class:`~studio.engine.items.SceneItems` (``studio.items``) and the plan
+(``studio.vertical``), :class:`~studio.engine.items.SceneItems` (``studio.items``),
+:class:`~studio.engine.studio_mode.StudioMode` (``studio.studio_mode``: preview, then take) and the plan
 builders in :mod:`studio.engine.plans`.  What stays here (about thirty methods, over the ~25
 the team aims for) is the show's own vocabulary — lifecycle, scenes, sources, overlays,
 canvas holds, collections — each a few lines under the one lock that the parts share; a
@@ -43,6 +44,7 @@ from studio.engine.audio_inputs import ShowAudioInputs, default_microphone
 from studio.engine.items import SceneItems
 from studio.engine.plans import horizontal_plan
 from studio.engine.running_sources import RunningSources
+from studio.engine.studio_mode import StudioMode
 from studio.engine.vertical import VerticalCanvasControl
 from studio.overlays import Overlay
 from studio.scene import (
@@ -122,6 +124,7 @@ class Studio:
         self.compositor.is_latency_probe_on = self.settings.video.latency_probe
         self.vertical = VerticalCanvasControl(self)
         self.items = SceneItems(self)
+        self.studio_mode = StudioMode(self)
         self.collection_changed = Signal()  # emit(what=str)
         # emit(role=CanvasRole, is_on=bool, width=int|None, height=int|None): a canvas appeared,
         # changed size or went away; its compositor is new, so per-canvas overlays are laid out again.
@@ -163,10 +166,13 @@ class Studio:
         self.compositor.start()
         if self.vertical_compositor is not None:
             self.vertical_compositor.start()
+        if self.studio_mode.compositor is not None:
+            self.studio_mode.compositor.start()
         self.mixer.start()
 
     def stop(self) -> None:
         """Stop everything and join every thread (blocking; used at exit and in tests)."""
+        self.studio_mode.disable()
         if self.vertical_compositor is not None:
             self.vertical_compositor.stop()
         self.compositor.stop()
@@ -189,6 +195,8 @@ class Studio:
         on_air = self.compositor.source_ids_in_use()
         if self.vertical_compositor is not None:
             on_air |= self.vertical_compositor.source_ids_in_use()
+        if self.studio_mode.is_on:  # the host's preview scene (studio mode) is drawn too
+            on_air |= self.studio_mode.source_ids_in_use()
         return on_air
 
     def _update_wakefulness(self) -> None:
@@ -214,7 +222,16 @@ class Studio:
         else:
             self.compositor.set_plan(plan)
         self.vertical.update_plan(None, None)
+        self.studio_mode.update_plan()
         self._update_wakefulness()
+
+    def _replan(self, scene_id: str) -> None:
+        """A scene's layers changed: re-plan what draws it (the program, the studio-mode preview)."""
+        if scene_id == self.collection.current_scene:
+            self._update_plan(transition=False)
+        elif scene_id == self.studio_mode.scene_id:
+            self.studio_mode.update_plan()
+            self._update_wakefulness()
 
     # -- scenes ------------------------------------------------------------------------------
     def add_scene(self, name: str) -> Scene:
@@ -238,6 +255,8 @@ class Studio:
                 self.collection.current_scene = scenes[min(index, len(scenes) - 1)].id if scenes else None
                 self._update_plan(transition=False)
                 self.current_scene_changed.emit(scene_id=self.collection.current_scene)
+            elif scene_id == self.studio_mode.scene_id:
+                self._replan(scene_id)
         self.collection_changed.emit(what="scenes")
 
     def rename_scene(self, scene_id: str, name: str) -> None:
@@ -379,6 +398,8 @@ class Studio:
         if vertical_changed:
             self.vertical.check_free()
         was_started = self._is_started
+        was_studio_mode = self.studio_mode.is_on
+        self.studio_mode.disable()  # made again for the new show (its canvas may differ)
         with self._lock:
             old_sources = self.running.take_all()
             canvas_changed = collection.canvas != self.collection.canvas
@@ -413,6 +434,8 @@ class Studio:
             self.vertical_compositor.start()
         if vertical_changed:
             self.vertical.announce()
+        if was_studio_mode:
+            self.studio_mode.enable()
         self.collection_changed.emit(what="collection")
         self.current_scene_changed.emit(scene_id=collection.current_scene)
 

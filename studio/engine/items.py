@@ -81,8 +81,7 @@ class SceneItems:
             updated = SceneItem.model_validate({**item.model_dump(), **fields})
             scene.items[scene.items.index(item)] = updated
             self._pending_fit.discard((scene_id, item_id))
-            if scene_id == studio.collection.current_scene:
-                studio._update_plan(transition=False)
+            studio._replan(scene_id)
         studio.collection_changed.emit(what="items")
 
     def move(self, scene_id: str, item_id: str, steps: int) -> None:
@@ -97,8 +96,7 @@ class SceneItems:
                 return
             target = max(0, min(len(scene.items) - 1, index + steps))
             scene.items.insert(target, scene.items.pop(index))
-            if scene_id == studio.collection.current_scene:
-                studio._update_plan(transition=False)
+            studio._replan(scene_id)
         studio.collection_changed.emit(what="items")
 
     def remove(self, scene_id: str, item_id: str) -> None:
@@ -108,6 +106,5 @@ class SceneItems:
             if scene is None:
                 return
             scene.items = [item for item in scene.items if item.id != item_id]
-            if scene_id == studio.collection.current_scene:
-                studio._update_plan(transition=False)
+            studio._replan(scene_id)
         studio.collection_changed.emit(what="items")
