@@ -80,6 +80,8 @@ class MainWindow(QMainWindow):
         # Studio mode: the preview scene (left of the program) and Take (hidden while off).
         self.studio_panel = StudioModePanel(studio, self.scenes_dock.take, settings.ui.preview_fps, self)
         self.canvas_previews.splitter.insertWidget(0, self.studio_panel)
+        for index, stretch in enumerate((3, 3, 1)):  # preview and program alike, the 9:16 one narrower
+            self.canvas_previews.splitter.setStretchFactor(index, stretch)
         self.studio_panel.changed.connect(self.scenes_dock.refresh)
         self.studio_panel.changed.connect(self.sources_dock.refresh)
         self.studio_panel.changed.connect(lambda: self.studio_mode_action.setChecked(self.studio.studio_mode.is_on))
