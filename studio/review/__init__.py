@@ -30,7 +30,17 @@ def _one(db_path: Path, stats_paths: list[Path] | None, stats_dir: Path | None, 
     if events and records:  # samples of another show in a given file are not this show's
         first, last = events[0].t - 120.0, events[-1].t + 120.0
         records = [r for r in records if first <= r["t"] <= last]
-    return build_review(events, state, records, pin_window_min, unreadable, is_archived=db_path.parent.name == ARCHIVE_DIR)
+    review = build_review(events, state, records, pin_window_min, unreadable, is_archived=db_path.parent.name == ARCHIVE_DIR)
+    review.referrals = _referrals(events, state)
+    return review
+
+
+def _referrals(events: list, state: dict) -> dict | None:
+    """The referral programme's figures when the show ran one (inviters or joins), else None."""
+    from studio.live.referral_ledger import review_summary
+
+    summary = review_summary(state, ((event.type, event.data) for event in events))
+    return summary if summary["inviters"] or summary["joins"] else None
 
 
 def review_show(db_path: str | Path, *, stats_paths: list[Path] | None = None, stats_dir: Path | None = None,

@@ -93,6 +93,8 @@ class Review:
     missing: list[str]
     findings: list[dict[str, Any]] = field(default_factory=list)
     comparison: list[dict[str, Any]] = field(default_factory=list)
+    # The referral programme's figures (studio.live.referral_ledger.review_summary); None: it did not run.
+    referrals: dict[str, Any] | None = None
 
     @property
     def duration_s(self) -> float:
@@ -108,7 +110,7 @@ class Review:
                 "currency": self.currency, "platforms": self.platforms, "pin_window_min": self.pin_window_min,
                 "timeline": timeline, "segments": [asdict(s) for s in self.segments],
                 "products": [asdict(p) for p in self.products], "pins": self.pins, "findings": self.findings,
-                "missing": self.missing, "comparison": self.comparison}
+                "missing": self.missing, "comparison": self.comparison, "referrals": self.referrals}
 
 
 def amount_of(value: Any) -> Decimal | None:

@@ -123,6 +123,29 @@ def comparison_rows(review: Review) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def referral_rows(review: Review) -> tuple[list[str], list[list[str]]]:
+    """The referral programme's top inviters (name, invites that count, points, held)."""
+    header = [_("Inviter"), _("Code"), _("Invites"), _("Points"), _("Held")]
+    top = (review.referrals or {}).get("top") or []
+    return header, [[str(row.get("name") or ""), str(row.get("code") or ""), _number(row.get("invites")),
+                     _number(row.get("points")), _number(row.get("held"))] for row in top]
+
+
+def referral_lines(review: Review) -> list[str]:
+    """The programme in words: joins, refusals by reason, rewards by state, points and coupons."""
+    from studio.live.referral_ledger import reason_text
+
+    figures = review.referrals or {}
+    lines = [_("Inviters: {inviters} · joins: {joins} · points: {points} · coupons granted: {coupons}").format(
+        inviters=_number(figures.get("inviters")), joins=_number(figures.get("joins")),
+        points=_number(figures.get("points")), coupons=_number(figures.get("coupons_granted")))]
+    for reason, count in sorted((figures.get("refused") or {}).items()):
+        lines.append(_("Refused, {reason}: {count}").format(reason=reason_text(reason), count=_number(count)))
+    for state, count in sorted((figures.get("rewards") or {}).items()):
+        lines.append(_("Rewards {state}: {count}").format(state=state, count=_number(count)))
+    return lines
+
+
 def _table(header: list[str], rows: list[list[str]], marked: set[int] = frozenset()) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join(f"<tr{' class=this' if n in marked else ''}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
@@ -152,6 +175,10 @@ def to_html(review: Review, title: str | None = None) -> str:
         parts.append(f"<div class='card chart' id='chart-{chart_id}'>{charts.to_svg(figure)}</div>")
     parts.append(f"<h2>{html.escape(_('Run-of-show segments'))}</h2>" + _table(*segment_rows(review)))
     parts.append(f"<h2>{html.escape(_('Products'))}</h2>" + _table(*product_rows(review)))
+    if review.referrals:
+        parts.append(f"<h2>{html.escape(_('Referral programme'))}</h2><div class=card><ul>"
+                     + "".join(f"<li>{html.escape(line)}</li>" for line in referral_lines(review)) + "</ul></div>"
+                     + _table(*referral_rows(review)))
     if len(review.comparison) > 1:
         parts.append(f"<h2>{html.escape(_('Against earlier shows'))}</h2>" + _table(*comparison_rows(review), marked={0}))
     header, rows = timeline_table(review)
@@ -180,7 +207,8 @@ def write_html(review: Review, path: Path) -> Path:
 
 
 def write_csv(review: Review, directory: Path) -> list[Path]:
-    """``timeline.csv``, ``segments.csv``, ``products.csv`` in ``directory`` (machine-readable
+    """``timeline.csv``, ``segments.csv``, ``products.csv`` (and ``referrals.csv`` when the show ran
+    a referral programme) in ``directory`` (machine-readable
     figures: seconds and plain numbers, empty where unknown)."""
     from dataclasses import asdict
 
@@ -189,6 +217,10 @@ def write_csv(review: Review, directory: Path) -> list[Path]:
         rows = [asdict(item) for item in items]
         columns = list(rows[0]) if rows else (["index", "name"] if name == "segments.csv" else ["sku", "title"])
         tables[name] = (columns, [["" if row[c] is None else row[c] for c in columns] for row in rows])
+    if review.referrals:
+        columns = ["code", "name", "viewer", "invites", "points", "held"]
+        tables["referrals.csv"] = (columns, [["" if row.get(c) is None else row.get(c) for c in columns]
+                                             for row in review.referrals.get("top") or []])
     written = []
     for name, (header, rows) in tables.items():
         def write(out, header=header, rows=rows) -> None:

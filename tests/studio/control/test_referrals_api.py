@@ -150,6 +150,18 @@ def test_a_referral_run_through_the_control_api(show, clock, tmp_path):
     ring_event = [e for e in live.store.events(event_type="referral.joined") if e["data"]["held"]]
     assert len(ring_event) == 1 and ring_event[0]["data"]["join"]["invitee"] == "dewi-5"
     assert codes and len(set(codes.values())) == 5
+    # The post-show review carries the programme: figures, the top inviters, a CSV beside the others.
+    from studio.review import report, review_show
+
+    review = review_show(live.store.path, stats_paths=[], compare_last=0)
+    assert review.referrals["joins"] == 30 and sum(review.referrals["refused"].values()) == 3
+    assert [row["name"] for row in review.referrals["top"]] == ["Ann", "Bao", "Chen", "Eko", "Dewi"]
+    assert review.to_json()["referrals"]["rewards"]["held"] == 6
+    page = report.to_html(review)
+    assert "Referral programme" in page and "joins: 30" in page and "Ann" in page
+    report.write_csv(review, tmp_path / "review")
+    rows = list(csv.DictReader((tmp_path / "review" / "referrals.csv").open(encoding="utf-8")))
+    assert [row["name"] for row in rows] == ["Ann", "Bao", "Chen", "Eko", "Dewi"] and rows[0]["points"] == str(5 * 9 + 10)
 
 
 def test_a_reopened_show_has_the_same_ledger(studio, tmp_path, clock):
