@@ -234,6 +234,12 @@ class SceneCollection(_Model):
     def source(self, source_id: str) -> SourceSpec | None:
         return next((s for s in self.sources if s.id == source_id), None)
 
+    def item(self, scene_id: str, item_id: str) -> tuple[Scene, SceneItem] | None:
+        """The scene and its item ``item_id`` (None when either is not there)."""
+        scene = self.scene(scene_id)
+        item = next((i for i in scene.items if i.id == item_id), None) if scene else None
+        return (scene, item) if scene is not None and item is not None else None
+
 
 def migrate_collection_data(data: Any) -> Any:
     """Bring an older file's decoded JSON up to the current format (a new dict; input untouched).

@@ -72,10 +72,10 @@ class SceneItems:
         """Change an item's x, y, width, height, crop, opacity, is_visible or vertical (validated)."""
         studio = self._studio
         with studio._lock:
-            scene = studio.collection.scene(scene_id)
-            item = next((i for i in scene.items if i.id == item_id), None) if scene else None
-            if item is None:
+            found = studio.collection.item(scene_id, item_id)
+            if found is None:
                 return
+            scene, item = found
             # Validated as a whole (raises before anything changes); nested fields given as dicts
             # (crop, vertical) become their models instead of being stored raw.
             updated = SceneItem.model_validate({**item.model_dump(), **fields})

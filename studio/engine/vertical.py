@@ -136,10 +136,10 @@ class VerticalCanvasControl:
         """
         studio = self._studio
         with studio._lock:
-            scene = studio.collection.scene(scene_id)
-            item = next((i for i in scene.items if i.id == item_id), None) if scene else None
-            if item is None:
+            found = studio.collection.item(scene_id, item_id)
+            if found is None:
                 return
+            scene, item = found
             if fields.pop("reset", False):
                 transform = None
             else:

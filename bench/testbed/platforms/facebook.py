@@ -79,22 +79,12 @@ class FacebookStandIn(StandInServer):
         self.device_expires_in_s = 420
         self.slow_down_left = 0
         self.device_polls = 0
-        self._devices: dict[str, dict[str, Any]] = {}  # code -> {user_code, approved, expires_at}
         self._user_tokens: set[str] = set()
 
     def device_approve(self, user_code: str) -> None:
         """The account holder enters ``user_code`` at facebook.com/device and continues."""
         with self.lock:
-            for device in self._devices.values():
-                if device["user_code"] == user_code:
-                    device["approved"] = True
-                    return
-        raise KeyError(user_code)
-
-    def expire_device_codes(self) -> None:
-        with self.lock:
-            for device in self._devices.values():
-                device["expires_at"] = 0.0
+            self._device_for(user_code)["approved"] = True
 
     def add_comment(self, name: str, message: str, user_id: str | None = None) -> str:
         comment_id = f"{self.live_video_id}_{next(self._ids):09d}"
@@ -103,10 +93,6 @@ class FacebookStandIn(StandInServer):
             self.comments.append({"created_time": created, "from": {"name": name, "id": user_id or str(abs(hash(name)))},
                                   "message": message, "id": comment_id})
         return comment_id
-
-    def expire_token(self) -> None:
-        with self.lock:
-            self.valid_tokens.clear()
 
     def make_app(self) -> web.Application:
         app = web.Application()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from aiohttp import web
 
@@ -19,9 +20,30 @@ class StandInServer:
         self.requests: list[tuple[str, str, dict[str, str]]] = []  # (method, path, query) — no headers, no tokens
         self._loop_thread: LoopThread | None = None
         self._runner: web.AppRunner | None = None
+        self.valid_tokens: set[str] = set()  # the access tokens the platform takes now
+        self._devices: dict[str, dict[str, Any]] = {}  # device-code sign-ins under way, by device code
 
     def make_app(self) -> web.Application:
         raise NotImplementedError
+
+    # -- test controls every stand-in shares ------------------------------------------------------
+    def expire_token(self) -> None:
+        """Every access token stops working (the client must refresh)."""
+        with self.lock:
+            self.valid_tokens.clear()
+
+    def expire_device_codes(self) -> None:
+        """Every device-code sign-in under way runs out of time."""
+        with self.lock:
+            for device in self._devices.values():
+                device["expires_at"] = 0.0
+
+    def _device_for(self, user_code: str) -> dict[str, Any]:
+        """The sign-in waiting for ``user_code`` (call under the lock); KeyError if none."""
+        for device in self._devices.values():
+            if device["user_code"] == user_code:
+                return device
+        raise KeyError(user_code)
 
     @property
     def origin(self) -> str:

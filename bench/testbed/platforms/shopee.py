@@ -79,10 +79,6 @@ class ShopeeStandIn(StandInServer):
                                   "_at": at or time.time()})
         return comment_id
 
-    def expire_token(self) -> None:
-        with self.lock:
-            self.valid_tokens.clear()
-
     def make_app(self) -> web.Application:
         app = web.Application()
         app.router.add_get(LIVESTREAM + "get_session_detail", self._detail)

@@ -81,7 +81,6 @@ class TwitchStandIn(StandInServer):
         self.device_expires_in_s = 1800
         self.slow_down_left = 0  # answer this many device polls with slow_down
         self.device_polls = 0
-        self._devices: dict[str, dict[str, Any]] = {}  # device_code -> {user_code, state, expires_at, scopes}
 
     # ------------------------------------------------------------------ test controls
 
@@ -89,20 +88,7 @@ class TwitchStandIn(StandInServer):
         """The account holder types ``user_code`` on the activation page and answers
         "approve" or "deny"."""
         with self.lock:
-            for device in self._devices.values():
-                if device["user_code"] == user_code:
-                    device["state"] = answer
-                    return
-        raise KeyError(user_code)
-
-    def expire_device_codes(self) -> None:
-        with self.lock:
-            for device in self._devices.values():
-                device["expires_at"] = 0.0
-
-    def expire_token(self) -> None:
-        with self.lock:
-            self.valid_tokens.clear()
+            self._device_for(user_code)["state"] = answer
 
     def say(self, user: str, text: str, *, bits: int | None = None, reply_parent: str | None = None,
             message_id: str | None = None) -> str:

@@ -117,10 +117,6 @@ class YouTubeStandIn(StandInServer):
                                                     "isChatOwner": is_chat_owner, "isChatSponsor": False, "isChatModerator": False}})
         return message_id
 
-    def expire_token(self) -> None:
-        with self.lock:
-            self.valid_tokens.clear()
-
     # ------------------------------------------------------------------ routes
 
     def make_app(self) -> web.Application:
