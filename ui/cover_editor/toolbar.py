@@ -29,10 +29,22 @@ class CoverToolbar(QToolBar):
         self.save_action.setShortcut(QKeySequence.StandardKey.Save)
         self.save_as_action = QAction(self)
         self.save_as_action.setShortcut(QKeySequence.StandardKey.SaveAs)
-        self.undo_action = undo_stack.createUndoAction(self)
+        # Our own Undo/Redo actions, not QUndoStack's: its "Undo %1" comes from Qt's catalogs, which
+        # have no Thai, Indonesian or Vietnamese (the button stayed English there).
+        self.undo_stack = undo_stack
+        self.undo_action = QAction(self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = undo_stack.createRedoAction(self)
+        self.undo_action.triggered.connect(undo_stack.undo)
+        self.redo_action = QAction(self)
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo_action.triggered.connect(undo_stack.redo)
+        undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self._undo_text, self._redo_text = undo_stack.undoText(), undo_stack.redoText()
+        undo_stack.undoTextChanged.connect(self._on_undo_text)
+        undo_stack.redoTextChanged.connect(self._on_redo_text)
+        self.undo_action.setEnabled(undo_stack.canUndo())
+        self.redo_action.setEnabled(undo_stack.canRedo())
         self.preset_label = QLabel()
         self.preset_combo = QComboBox()
         for preset in PRESETS.values():
@@ -77,7 +89,21 @@ class CoverToolbar(QToolBar):
         self.canvas.show_safe_zones = on
         self.canvas.update()
 
+    def _on_undo_text(self, text: str) -> None:
+        self._undo_text = text
+        self._show_undo_texts()
+
+    def _on_redo_text(self, text: str) -> None:
+        self._redo_text = text
+        self._show_undo_texts()
+
+    def _show_undo_texts(self) -> None:
+        undo, redo = self._undo_text, self._redo_text
+        self.undo_action.setText(self.tr("Undo {action}").format(action=undo) if undo else self.tr("Undo"))
+        self.redo_action.setText(self.tr("Redo {action}").format(action=redo) if redo else self.tr("Redo"))
+
     def retranslate(self) -> None:
+        self._show_undo_texts()
         self.setWindowTitle(self.tr("Cover tools"))
         self.new_action.setText(self.tr("&New"))
         self.templates_action.setText(self.tr("&Templates…"))
