@@ -100,7 +100,10 @@ def test_ngettext_picks_the_form_the_language_asks_for(tmp_path, monkeypatch):
         'msgid "{count} coupon"\nmsgid_plural "{count} coupons"\n'
         + "".join(f'msgstr[{i}] "form{i} {{count}}"\n' for i in range(6)), encoding="utf-8")
     monkeypatch.setattr(i18n, "TRANSLATIONS_DIR", tmp_path)
+    # Every per-language cache, so the real Arabic catalog is read again after this test.
     monkeypatch.setattr(i18n, "_catalogs", {})
+    monkeypatch.setattr(i18n, "_plurals", {})
+    monkeypatch.setattr(i18n, "_plural_rules", {})
     words = i18n.Translator("ar")
     assert [words.ngettext("{count} coupon", "{count} coupons", n) for n in (0, 1, 2, 4, 12, 100)] == [
         f"form{i} {{count}}" for i in range(6)]

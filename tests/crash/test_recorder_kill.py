@@ -106,4 +106,7 @@ def test_a_recording_killed_at_random_points_always_leaves_a_playable_file(tmp_p
     inconsistent = [o for o in outcomes if o.problem]
     print(f"\nrecorder SIGKILL: N={len(outcomes)} (seed {seed}), inconsistent={len(inconsistent)}\n" + "\n".join(lines))
     assert not inconsistent, "\n".join(lines)
-    assert sum(1 for o in outcomes if o.video_end_s is not None) >= len(outcomes) // 2  # most kills hit a recording
+    # The test means something only if kills landed in a recording: most of those after 1 s did (a
+    # loaded machine may still be starting the recorder before that).
+    late = [o for o in outcomes if o.kill_at_s is not None and o.kill_at_s >= 1.0]
+    assert late and sum(1 for o in late if o.video_end_s is not None) >= (len(late) + 1) // 2, "\n".join(lines)
