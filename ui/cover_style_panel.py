@@ -242,7 +242,7 @@ class StylePanel(QGroupBox):
         for key, label in self.labels.items():
             label.setText(labels[key])
         self.stroke_check.setText("")
-        self.stroke_width.setSuffix(" px")
+        self.stroke_width.setSuffix(self.tr(" px"))
         self.stroke_check.setToolTip(self.tr("Outline around the letters (keeps text readable on busy photos)"))
         self.shadow_check.setText(self.tr("Drop shadow"))
         self.plate_check.setToolTip(self.tr("A solid plate behind the text"))
