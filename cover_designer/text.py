@@ -453,11 +453,16 @@ def has_raqm() -> bool:
     return _RAQM
 
 
+# What raqm takes as a language: a BCP 47 tag.  Anything else (a NUL from a hand-edited file, a
+# stray word) is left out — the text is still shaped, by script — instead of raising from Pillow.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
 def _shape_kwargs(direction: str, language: str | None) -> dict:
     if not has_raqm():
         return {}
     kwargs = {"direction": direction}
-    if language:
+    if language and _LANGUAGE_TAG.fullmatch(language.replace("_", "-")):
         kwargs["language"] = language
     return kwargs
 

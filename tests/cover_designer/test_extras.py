@@ -46,3 +46,13 @@ def test_background_removal_keeps_subject(tmp_path):
     w, h = out.size
     assert out.getpixel((w // 2, h // 2))[0] > 200  # the yellow subject stays
     assert out.getpixel((8, 8)) == (0, 0, 0)  # the blue backdrop is gone (black canvas shows)
+
+
+def test_a_language_that_is_no_language_tag_still_renders():
+    """Found by the cover property suite: a document whose language is a NUL made raqm raise
+    'embedded null character' out of the renderer; such a language is left out of shaping."""
+    from cover_designer.text import layout_text
+
+    for language in ("\x00", "not a tag", "th\x00", ""):
+        layout = layout_text("ผ้าไหม {product_name}", 800, 200, 48, 24, "regular", language, "auto", 2, True)
+        assert layout.lines and layout.width > 0, language
