@@ -13,10 +13,13 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QMenu, QPushButton, QSlider, QVBoxLayout, QWidget)
 
+from pydantic import TypeAdapter
+
 from studio.engine import Studio
-from studio.scene import MAX_FILTERS
+from studio.scene import MAX_FILTERS, ItemFilter
 
 KINDS = ("chroma_key", "color", "lut", "sharpen")
+_FILTER = TypeAdapter(ItemFilter)  # built once: the dialog completes a filter on every slider move
 KEY_COLOURS = (("green", "#00FF00"), ("blue", "#0047BB"))
 SLIDER_STEPS = 1000
 # name: (low, high) of each number a filter has (the engine's own ranges, studio/scene.py)
@@ -168,11 +171,7 @@ class FiltersDialog(QDialog):
     @staticmethod
     def _complete(spec: dict[str, Any]) -> dict[str, Any]:
         """The filter with its defaults filled in (the engine's models say what they are)."""
-        from pydantic import TypeAdapter
-
-        from studio.scene import ItemFilter
-
-        return TypeAdapter(ItemFilter).validate_python(spec).model_dump()
+        return _FILTER.validate_python(spec).model_dump()
 
     def _set(self, row: int, name: str, value: Any) -> None:
         if 0 <= row < len(self.filters):
