@@ -3,9 +3,16 @@ lowest layer through Janus while the publisher's link is shaped (bench/network.p
 with ``browser=True`` — the same code ``bridgecast bench network --browser`` measures with).
 
 Bounds here are what a loaded CI machine cannot flake (the issue's 300/500 ms targets are benchmark
-figures, reported per run in BENCHMARKS.md): no freeze in Chromium over 1 s at the bandwidth step,
-all layers back within 10 s of the step up; under bursty loss the lowest layer keeps ≥ 90 % of the
-frames it sent and Chromium paints through it.
+figures, reported per run in BENCHMARKS.md): Chromium's WebRTC stack counts at most 1.5 s of frozen
+video over the step down and back up (``total_freezes_ms``, getStats' totalFreezesDuration, which
+bounds its longest freeze), all layers back within 10 s of the step up; under bursty loss the lowest layer keeps
+≥ 90 % of the frames it sent and Chromium is frozen at most 2 s in all over the 30 s of bursts.
+
+Why the WebRTC counter and not only the gap between painted frames: the gap is measured with
+requestVideoFrameCallback, i.e. after the page's compositor, and a CPU-starved headless Chromium on a
+loaded CI machine stops compositing for a while although WebRTC keeps rendering (CI once measured a
+1528 ms paint gap while getStats counted 2 freezes, 513 ms in all).  The paint gap is still bounded,
+at what only a stalled stream (the old ~16 s failure) or a starved lowest layer would exceed.
 """
 from __future__ import annotations
 
@@ -17,6 +24,12 @@ from studio.outputs.publisher import LIVE, RECONNECTING
 from tests.sfu.fixtures import require_sfu
 
 FREEZE_BOUND_MS = 1000
+PAINT_GAP_BOUND_MS = 2500
+
+
+def _assert_chromium_kept_playing(browser, frozen_bound_ms: int = FREEZE_BOUND_MS) -> None:
+    assert browser["total_freezes_ms"] <= frozen_bound_ms, browser
+    assert browser["longest_freeze_ms"] is not None and browser["longest_freeze_ms"] <= PAINT_GAP_BOUND_MS, browser
 
 
 @pytest.fixture
@@ -46,7 +59,9 @@ def test_step_down_and_back_up(split_stack, capsys):
     assert set(s["state"] for s in samples) <= {LIVE, RECONNECTING} and samples[-1]["state"] == LIVE
     assert res["top_paused_after_s"] is not None, "600 kbit/s must pause the top layer"
     assert browser["painted_frames"] > 30 * 40, browser  # Chromium painted through the step
-    assert browser["longest_freeze_ms"] is not None and browser["longest_freeze_ms"] <= FREEZE_BOUND_MS, browser
+    # Two edges (down and up), each may cost one short freeze: frozen at most 1.5 s in all (measured
+    # 308-932 ms; one freeze ≤ 533 ms).
+    _assert_chromium_kept_playing(browser, frozen_bound_ms=1500)
     assert res["recovered_s"] is not None and res["recovered_s"] <= 10.0, res["recovered_s"]
 
 
@@ -59,4 +74,5 @@ def test_bursty_loss_keeps_the_lowest_layer_moving(split_stack, capsys):
     assert not browser.get("error"), browser
     assert res["shaper"]["bursts"] > 0 and res["shaper"]["dropped_burst"] > 0, res["shaper"]
     assert res["fps_ratio"] is not None and res["fps_ratio"] >= 0.90, res
-    assert browser["longest_freeze_ms"] is not None and browser["longest_freeze_ms"] <= FREEZE_BOUND_MS, browser
+    # 30 s of bursts: each burst may cost a short freeze; frozen at most 2 s in all (measured 434 ms).
+    _assert_chromium_kept_playing(browser, frozen_bound_ms=2 * FREEZE_BOUND_MS)
