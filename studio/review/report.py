@@ -20,7 +20,7 @@ from typing import Any, Callable
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.review import charts
 from studio.review.records import Review, clock_text
 
@@ -131,6 +131,15 @@ def referral_rows(review: Review) -> tuple[list[str], list[list[str]]]:
                      _number(row.get("points")), _number(row.get("held"))] for row in top]
 
 
+# One sentence per reward state (the states are the ledger's codes, never shown as they are).
+REWARD_STATE_LINES = {
+    "vesting": N_("Rewards waiting to count: {count}"),
+    "vested": N_("Rewards that count, coupon not issued yet: {count}"),
+    "granted": N_("Rewards issued as coupons: {count}"),
+    "held": N_("Rewards held: {count}"),
+}
+
+
 def referral_lines(review: Review) -> list[str]:
     """The programme in words: joins, refusals by reason, rewards by state, points and coupons."""
     from studio.live.referral_ledger import reason_text
@@ -142,7 +151,8 @@ def referral_lines(review: Review) -> list[str]:
     for reason, count in sorted((figures.get("refused") or {}).items()):
         lines.append(_("Refused, {reason}: {count}").format(reason=reason_text(reason), count=_number(count)))
     for state, count in sorted((figures.get("rewards") or {}).items()):
-        lines.append(_("Rewards {state}: {count}").format(state=state, count=_number(count)))
+        line = REWARD_STATE_LINES.get(state, N_("Rewards {state}: {count}"))
+        lines.append(_(line).format(state=state, count=_number(count)))
     return lines
 
 

@@ -102,3 +102,25 @@ def test_cli_refuses_in_words(tmp_path):
     bad = _cli("--show-db", str(tmp_path / "x.db"), "--pin-window", "soon", cwd=tmp_path)
     assert bad.returncode == 2 and "error: --pin-window takes whole minutes from 1 to 240, not “soon”" in bad.stderr
     assert "Traceback" not in missing.stderr + bad.stderr
+
+
+def test_referral_reward_states_are_sentences_in_the_ui_language():
+    """The ledger's state codes ("vesting", "held") never reach the report as they are."""
+    from studio.core import i18n
+    from studio.review.records import Review
+    from studio.review.report import referral_lines
+
+    review = Review(start_unix=0.0, end_unix=60.0, currency="USD", platforms=[], pin_window_min=5, timeline=[],
+                    segments=[], products=[], pins=[], top_height=None, missing=[],
+                    referrals={"inviters": 2, "joins": 5, "points": 9, "coupons_granted": 1,
+                               "rewards": {"vesting": 3, "held": 1, "granted": 1}})
+    lines = referral_lines(review)
+    assert "Rewards waiting to count: 3" in lines and "Rewards held: 1" in lines
+    assert "Rewards issued as coupons: 1" in lines
+    previous = i18n.current_language()
+    i18n.set_language("zh_CN")
+    try:
+        chinese = referral_lines(review)
+    finally:
+        i18n.set_language(previous)
+    assert "待生效的奖励：3" in chinese and not any("vesting" in line or "held" in line for line in chinese)
