@@ -536,7 +536,7 @@ class MainWindow(QMainWindow):
         self.transition_actions["slide"].setText(self.tr("Slide"))
         self.transition_actions["swipe"].setText(self.tr("Swipe"))
         self.duration_action.setText(self.tr("Transition &duration…"))
-        self.probe_action.setText(self.tr("Latency &probe (time-code strip)"))
+        self.probe_action.setText(self.tr("Latency p&robe (time-code strip)"))
         self.probe_action.setToolTip(self.tr("Stamp a time-code strip on the program to measure end-to-end latency"))
         self.destinations_action.setText(self.tr("&Destinations…"))
         self.golive_settings_action.setText(self.tr("&Go live…"))
@@ -544,10 +544,10 @@ class MainWindow(QMainWindow):
         self.platforms_action.setText(self.tr("&Platforms…"))
         self.golive_toolbar.setWindowTitle(self.tr("Go live"))
         self.view_menu.setTitle(self.tr("&View"))
-        self.studio_mode_action.setText(self.tr("&Studio mode (preview, then take)"))
+        self.studio_mode_action.setText(self.tr("S&tudio mode (preview, then take)"))
         self.reset_layout_action.setText(self.tr("&Reset layout"))
         self.cover_designer_action.setText(self.tr("&Cover designer…"))
-        self.review_action.setText(self.tr("Show history and &review…"))
+        self.review_action.setText(self.tr("Show history and re&view…"))
 
 
 def _read_and_check(path: Path) -> tuple[SceneCollection, dict[str, str]]:
