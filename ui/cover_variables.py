@@ -99,11 +99,10 @@ class VariablesPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
         layout.addLayout(row)
-        fill_row = QHBoxLayout()
-        fill_row.addWidget(self.csv_button, 1)
-        fill_row.addWidget(self.product_button, 1)
-        fill_row.addWidget(self.show_button, 1)
-        layout.addLayout(fill_row)
+        # One under the other: side by side the three "Fill from…" buttons are wider than the dock
+        # on a 1366×768 screen (and longer still in Thai or Vietnamese).
+        for button in (self.csv_button, self.product_button, self.show_button):
+            layout.addWidget(button)
         layout.addWidget(self.row_combo)  # shown once a CSV is read
         layout.addWidget(self.error)
         model.document_changed.connect(self.refresh)

@@ -25,3 +25,21 @@ def test_undo_and_redo_in_thai_name_the_step(qtbot):
         finally:
             ui_i18n.switch_language("en")
         qtbot.waitUntil(lambda: toolbar.redo_action.text().startswith("Redo"), timeout=3000)
+
+
+def test_a_stock_template_title_speaks_the_ui_language_and_a_given_name_stays(qtbot):
+    """The template's name is its English "region · category"; the title shows it in Thai — a name
+    the user gave is never translated."""
+    with open_cover_editor(qtbot) as editor:
+        try:
+            ui_i18n.switch_language("th")
+            qtbot.waitUntil(lambda: "North America" not in editor.windowTitle(), timeout=3000)
+            title = editor.windowTitle()
+            assert i18n.gettext("North America / Europe") in title and i18n.gettext("Apparel") in title, title
+            assert "apparel" not in title
+            doc = editor.model.document
+            editor.edits.push(doc.model_copy(update={"name": "Summer sale"}, deep=True), "Rename")
+            qtbot.waitUntil(lambda: "Summer sale" in editor.windowTitle(), timeout=3000)
+        finally:
+            ui_i18n.switch_language("en")
+        qtbot.waitUntil(lambda: editor.windowTitle().startswith("Cover designer — Summer sale"), timeout=3000)

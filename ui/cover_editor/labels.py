@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
+from cover_designer.document import CoverDocument
 from cover_designer.presets import Preset
 
 
@@ -34,3 +35,24 @@ def region_labels(widget: QObject) -> dict[str, str]:
 def category_labels(widget: QObject) -> dict[str, str]:
     return {"apparel": widget.tr("Apparel"), "beauty": widget.tr("Beauty"), "electronics": widget.tr("Electronics"),
             "home": widget.tr("Home"), "food": widget.tr("Food")}
+
+
+def document_title(widget: QObject, document: CoverDocument) -> str:
+    """The document's name for titles and questions.  A stock template's name is the English
+    "region · category" it was made from: shown in the UI's language instead (a name the user
+    gave stays as written)."""
+    name = document.name or document.id or ""
+    region, category = document.region, document.category
+    if region and category:
+        stock = f"{region_english(region)} · {category}"
+        if name == stock:
+            return " · ".join((region_labels(widget).get(region, region),
+                               category_labels(widget).get(category, category)))
+    return name
+
+
+def region_english(region: str) -> str:
+    from cover_designer.regions import REGIONS
+
+    pack = REGIONS.get(region)
+    return getattr(pack, "name", region) if pack is not None else region

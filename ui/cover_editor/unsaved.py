@@ -15,6 +15,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ui.cover_editor.files import CoverFiles
+from ui.cover_editor.labels import document_title
 from ui.cover_model import CoverEditorModel
 from ui.workers import run_in_background
 
@@ -42,7 +43,7 @@ class UnsavedChanges(QObject):
         if self.box is not None:  # already asking: that answer decides
             self.box.raise_()
             return
-        name = self.model.document.name or self.model.document.id or self.tr("Untitled cover")
+        name = document_title(self, self.model.document) or self.tr("Untitled cover")
         box = QMessageBox(self._window)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(self.tr("Unsaved changes"))

@@ -25,6 +25,7 @@ from ui.cover_editor.export_panel import ExportPanel
 from ui.cover_editor.files import CoverFiles
 from ui.cover_editor.gallery import TemplateGallery
 from ui.cover_editor.layer_commands import LayerCommands
+from ui.cover_editor.labels import document_title
 from ui.cover_editor.layers_panel import LayersPanel
 from ui.cover_editor.lint_panel import LintPanel
 from ui.cover_editor.phone_preview import PhoneFeedPreview
@@ -257,7 +258,7 @@ class CoverEditorWindow(QMainWindow):
             self._update_title()
 
     def _update_title(self) -> None:
-        name = self.model.document.name or self.model.document.id or self.tr("Untitled cover")
+        name = document_title(self, self.model.document) or self.tr("Untitled cover")
         mark = "" if self.undo_stack.isClean() else " *"
         self.setWindowTitle(self.tr("Cover designer — {name}").format(name=name) + mark)
 
