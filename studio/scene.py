@@ -191,9 +191,17 @@ class VerticalCanvas(_Model):
         return self
 
 
+class StingerSettings(_Model):
+    """A stinger transition's video (with alpha) and the moment the scene changes under it."""
+
+    path: str = Field(..., min_length=1, max_length=4096)
+    cut_point_ms: int = Field(0, ge=0, le=10_000)
+
+
 class Transition(_Model):
-    kind: Literal["cut", "fade", "slide", "swipe"] = "fade"
-    duration_ms: int = Field(300, ge=0, le=10_000)
+    kind: Literal["cut", "fade", "slide", "swipe", "stinger"] = "fade"
+    duration_ms: int = Field(300, ge=0, le=10_000)  # a stinger lasts as long as its video
+    stinger: StingerSettings | None = None  # kept when another kind is chosen, for next time
 
 
 class SceneCollection(_Model):

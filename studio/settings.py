@@ -33,8 +33,10 @@ class VideoSettings(BaseModel):
     canvas_width: int = Field(1920, ge=160, le=7680)
     canvas_height: int = Field(1080, ge=160, le=7680)
     fps: int = Field(30, ge=1, le=120)
-    transition: Literal["cut", "fade", "slide", "swipe"] = "fade"
+    transition: Literal["cut", "fade", "slide", "swipe", "stinger"] = "fade"
     transition_ms: int = Field(300, ge=0, le=10_000)
+    stinger_path: str = Field("", max_length=4096)  # the stinger transition's video ("" = none yet)
+    stinger_cut_point_ms: int = Field(0, ge=0, le=10_000)
     latency_probe: bool = False
     # The second, 9:16 canvas a vertical destination takes (made when a show needs it).
     vertical_width: int = Field(1080, ge=160, le=7680, multiple_of=2)

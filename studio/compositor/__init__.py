@@ -29,8 +29,10 @@ from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, media_to_wall_ms, now
 from studio.core.events import Signal
 from studio.core.frame import LatestSlot, VideoFrame
 from studio.core.i18n import _
-from studio.compositor.filters import apply_filters
+from studio.compositor.filter_cost import FilterCosts
+from studio.compositor.filters import FilterState, apply_filters
 from studio.compositor.preview import PreviewFeed
+from studio.compositor.stinger import Stinger
 from studio.overlays import Overlay
 from studio.slate import render_slate
 from studio.sources.base import SourceState, VideoSource
@@ -83,8 +85,11 @@ RenderPlan = tuple[LayerPlan, ...]
 
 # Transitions between two plans (scenes): "fade" mixes them; "slide" pushes the old picture out to
 # the left as the new one comes in from the right; "swipe" draws the new one in from the right over
-# the old.  Both moves ease in and out (smoothstep).
-TRANSITIONS = ("cut", "fade", "slide", "swipe")
+# the old.  Both moves ease in and out (smoothstep).  "stinger" plays a video with alpha over the
+# program (studio.compositor.stinger), the new scene under it from its cut point, for the video's
+# length; without a usable stinger it is a fade.
+TRANSITIONS = ("cut", "fade", "slide", "swipe", "stinger")
+STINGER_FALLBACK_MS = 300  # the fade a stinger that cannot play gives way to (with no duration set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,8 @@ class _Fade:
     start_ns: int
     duration_ns: int
     kind: str = "fade"
+    stinger: Stinger | None = None  # kind "stinger": the video played over the program
+    cut_ns: int = 0  # kind "stinger": from here on the new scene is under the video
 
 
 @dataclass(slots=True)
@@ -200,16 +207,61 @@ class Compositor:
         self.fade_finished = Signal()
         self.preview = PreviewFeed()  # the program at the preview's size, while one is shown
         self.filter_problem: str | None = None  # a picture tool that cannot run now, in words
+        self._filter_states: dict[str, FilterState] = {}  # per item: segmentation and faces between frames
+        self.filter_costs = FilterCosts(self.fps)  # per item: what its filters cost a frame
+        self.stinger: Stinger | None = None  # the stinger a "stinger" transition plays (set_stinger)
+        self.transition_problem: str | None = None  # why the last stinger take was a fade, in words
 
     # -- configuration (any thread) -----------------------------------------------------------
     def set_plan(self, plan: Iterable[LayerPlan], transition: str = "cut", duration_ms: int = 0) -> None:
         plan = tuple(plan)
+        old_fade = self._fade
+        if transition == "stinger" and self._plan != plan:
+            self._fade = self._stinger_fade(duration_ms)
+            if old_fade is not None and old_fade.stinger is not None and old_fade.stinger is not self._fade.stinger:
+                old_fade.stinger.finish()
+            self._plan = plan
+            return
         moves = transition in TRANSITIONS and transition != "cut"
         if moves and duration_ms > 0 and self._plan != plan:
             self._fade = _Fade(self._plan, now_ns(), duration_ms * NS_PER_MS, transition)
         elif not moves or duration_ms <= 0:
             self._fade = None
+        if old_fade is not None and old_fade.stinger is not None and self._fade is not old_fade:
+            old_fade.stinger.finish()
         self._plan = plan
+
+    def _stinger_fade(self, duration_ms: int) -> _Fade:
+        """The stinger's playback from now — or a fade, with ``transition_problem`` saying why."""
+        stinger, start_ns = self.stinger, now_ns()
+        if stinger is not None and stinger.is_ready and stinger.duration_ms:
+            self.transition_problem = None
+            stinger.start()  # a playback still under way (a take during a take) starts over
+            return _Fade(self._plan, start_ns, int(stinger.duration_ms * NS_PER_MS), "stinger", stinger, stinger.cut_ns())
+        if stinger is None:
+            problem = _("No stinger video is chosen; the scene changed with a fade.")
+        elif stinger.problem:
+            problem = _("The stinger cannot play ({reason}); the scene changed with a fade.").format(reason=stinger.problem)
+        else:
+            problem = _("The stinger video is still loading; the scene changed with a fade.")
+        if problem != self.transition_problem:
+            log.warning("%s", problem)
+        self.transition_problem = problem
+        return _Fade(self._plan, start_ns, (duration_ms if duration_ms > 0 else STINGER_FALLBACK_MS) * NS_PER_MS, "fade")
+
+    def set_stinger(self, path: str | None, cut_point_ms: int = 0) -> Stinger | None:
+        """Use the video at ``path`` (None: none) for "stinger" transitions; decoding starts at once on
+        its own thread.  The same file and cut point again keep the one already decoded."""
+        old = self.stinger
+        if old is not None and path == old.path and int(cut_point_ms) == old.cut_point_ms:
+            return old
+        self.stinger = Stinger(path, cut_point_ms, self.width, self.height) if path else None
+        if old is not None:
+            fade = self._fade
+            if fade is not None and fade.stinger is old:
+                self._fade = None
+            old.close()
+        return self.stinger
 
     @property
     def plan(self) -> RenderPlan:
@@ -290,6 +342,9 @@ class Compositor:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        stinger, self.stinger = self.stinger, None
+        if stinger is not None:
+            stinger.close()
         with self._subscribers_lock:
             for slot in self._subscribers:
                 slot.close()
@@ -331,9 +386,17 @@ class Compositor:
         plan, fade, overlays = self._plan, self._fade, self._overlays
         wants_clean = bool(self._clean_subscribers)
         if fade is not None and tick_ns - fade.start_ns >= fade.duration_ns:
+            if fade.stinger is not None:
+                fade.stinger.finish()
             self._fade = fade = None
             self.fade_finished.emit()
-        if fade is not None:
+        if fade is not None and fade.stinger is not None:
+            elapsed_ns = tick_ns - fade.start_ns
+            under = self._render_plan(fade.from_plan if elapsed_ns < fade.cut_ns else plan, writable=False)
+            picture = fade.stinger.picture_at(elapsed_ns / NS_PER_MS)
+            canvas = picture.blend_over(under) if picture is not None else under.copy()
+            self._is_canvas_borrowed = False
+        elif fade is not None:
             progress = min(1.0, max(0.0, (tick_ns - fade.start_ns) / fade.duration_ns))
             old = self._render_plan(fade.from_plan, writable=False)
             new = self._render_plan(plan, writable=False)
@@ -439,7 +502,10 @@ class Compositor:
         image = self._fit(frame.image, layer)
         alpha_plane = self._fit(frame.alpha, layer) if frame.alpha is not None else None
         if layer.filters:
-            image, alpha_plane, problem = apply_filters(image, alpha_plane, layer.filters)
+            filters_started = now_ns()
+            state = self._filter_states.setdefault(layer.item_id, FilterState())
+            image, alpha_plane, problem = apply_filters(image, alpha_plane, layer.filters, state)
+            self.filter_costs.record(layer.item_id, source.name, (now_ns() - filters_started) / NS_PER_MS)
             if problem is not None and problem != self.filter_problem:
                 log.warning("%s", problem)
             self.filter_problem = problem
@@ -452,6 +518,7 @@ class Compositor:
         self._cache[layer.item_id] = _LayerCache(frame_key, geometry, picture)
         if len(self._cache) > 256:
             self._cache.clear()
+            self._filter_states.clear()
         return picture
 
     @staticmethod
@@ -487,6 +554,12 @@ class Compositor:
             cv2.addWeighted(part, layer.opacity, roi, 1.0 - layer.opacity, 0.0, dst=roi)
 
     # -- stats -------------------------------------------------------------------------------------
+    @property
+    def filter_notice(self) -> str | None:
+        """In words, when an item's filters make the program late (read once a second by the UI)."""
+        self.filter_costs.forget_except(layer.item_id for layer in self._plan)
+        return self.filter_costs.notice(self.render_ms, self.late_ticks)
+
     def consumer_drops(self) -> int:
         with self._subscribers_lock:
             return sum(slot.dropped for slot in self._subscribers)

@@ -55,6 +55,7 @@ from studio.scene import (
     SceneCollection,
     SceneItem,
     SourceSpec,
+    StingerSettings,
     Transition,
 )
 from studio.settings import Settings
@@ -112,7 +113,8 @@ class Studio:
         if collection is None:
             video = self.settings.video
             canvas = Canvas(width=video.canvas_width, height=video.canvas_height, fps=video.fps)
-            collection = default_collection(canvas, Transition(kind=video.transition, duration_ms=video.transition_ms),
+            stinger = StingerSettings(path=video.stinger_path, cut_point_ms=video.stinger_cut_point_ms) if video.stinger_path else None
+            collection = default_collection(canvas, Transition(kind=video.transition, duration_ms=video.transition_ms, stinger=stinger),
                                             default_microphone(self.settings.audio.microphone))
         self.collection = collection
         self.mixer = AudioMixer(block_ms=self.settings.audio.block_ms)
@@ -126,6 +128,7 @@ class Studio:
         self.items = SceneItems(self)
         self.studio_mode = StudioMode(self)
         self.collection_changed = Signal()  # emit(what=str)
+        self.audio_inputs.follow_sources(self.running, self.collection_changed)  # media sources' strips
         # emit(role=CanvasRole, is_on=bool, width=int|None, height=int|None): a canvas appeared,
         # changed size or went away; its compositor is new, so per-canvas overlays are laid out again.
         self.canvases_changed = Signal()
@@ -139,7 +142,14 @@ class Studio:
     def _make_compositor(self, canvas: Canvas) -> Compositor:
         compositor = Compositor(canvas.width, canvas.height, canvas.fps, self.sources.get)
         compositor.fade_finished.connect(self._update_wakefulness)
+        self._arm_stinger(compositor)
         return compositor
+
+    def _arm_stinger(self, compositor: Compositor) -> None:
+        """The program plays the collection's stinger (decoded ahead on its own thread) when chosen."""
+        t = self.collection.transition
+        is_used = t.kind == "stinger" and t.stinger is not None
+        compositor.set_stinger(t.stinger.path if is_used else None, t.stinger.cut_point_ms if is_used else 0)
 
     @property
     def sources(self) -> RunningSources:
@@ -177,6 +187,7 @@ class Studio:
             self.vertical_compositor.stop()
         self.compositor.stop()
         self.mixer.stop()
+        self.audio_inputs.close()
         with self._lock:
             sources = self.running.take_all()
             self._is_started = False
@@ -217,6 +228,7 @@ class Studio:
     def _update_plan(self, transition: bool) -> None:
         plan = horizontal_plan(self.current_scene())
         t = self.collection.transition
+        self._arm_stinger(self.compositor)
         if transition:
             self.compositor.set_plan(plan, t.kind, t.duration_ms)
         else:
@@ -281,9 +293,12 @@ class Studio:
             self._update_wakefulness()
         self.current_scene_changed.emit(scene_id=scene_id)
 
-    def set_transition(self, kind: str, duration_ms: int) -> None:
+    def set_transition(self, kind: str, duration_ms: int, stinger: StingerSettings | None = None) -> None:
+        """The transition scene switches use; ``stinger`` (None: keep the one chosen) its video."""
         with self._lock:
-            self.collection.transition = Transition(kind=kind, duration_ms=duration_ms)
+            stinger = stinger or self.collection.transition.stinger
+            self.collection.transition = Transition(kind=kind, duration_ms=duration_ms, stinger=stinger)
+            self._arm_stinger(self.compositor)
         self.collection_changed.emit(what="transition")
 
     # -- sources and items -----------------------------------------------------------------------

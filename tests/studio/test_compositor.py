@@ -174,7 +174,7 @@ def test_slide_pushes_and_swipe_covers_mid_way():
     one's left half coming in; swipe keeps the old picture's left half where it was."""
     from studio.compositor import TRANSITIONS
 
-    assert {"cut", "fade", "slide", "swipe"} == set(TRANSITIONS)
+    assert {"cut", "fade", "slide", "swipe", "stinger"} == set(TRANSITIONS)
     for kind in ("slide", "swipe"):
         sources = {"a": StillSource((0, 0, 200)), "b": StillSource((200, 0, 0)), "c": StillSource((0, 200, 0))}
         comp = make(sources)

@@ -1,0 +1,268 @@
+"""Stinger transitions: a short video with alpha played over the program, with a cut point.
+
+OBS's stinger: the video starts over the old scene; at the cut point (ms) the program under it
+switches to the new scene; the transition lasts as long as the video.  A :class:`Stinger` decodes
+its file on its own worker thread into a small bounded buffer of pictures already scaled to the
+canvas and premultiplied, so the compositor thread only takes the newest due picture and blends
+it (never waits: a picture not decoded in time is skipped, the last one stays up).
+
+What decodes with alpha here (PyAV's FFmpeg): QuickTime ``.mov`` with QuickTime Animation
+(qtrle), PNG or ProRes 4444; WebM with VP9 alpha (read with the libvpx decoder, which carries the
+alpha plane; FFmpeg's own VP9 decoder drops it); animated PNG; FFV1 with alpha.  A file without
+transparency, or one that does not open, is refused in words and the take falls back to a fade.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterator
+
+import av
+import cv2
+import numpy as np
+
+from studio.core.errors import StudioError
+from studio.core.events import Signal
+from studio.core.i18n import _
+
+log = logging.getLogger(__name__)
+
+MAX_STINGER_MS = 10_000  # longer is not a transition; it also bounds what one take can cost
+BUFFER_BYTES = 64 * 1024 * 1024  # decoded pictures waiting (5 at 1080p, 2 × 3 bytes per pixel each)
+MIN_BUFFER_FRAMES, MAX_BUFFER_FRAMES = 2, 8
+# FFmpeg's own VP8/VP9 decoders drop WebM's alpha channel (it travels as block side data);
+# libvpx's read it.
+_ALPHA_DECODERS = {"vp9": "libvpx-vp9", "vp8": "libvpx"}
+
+
+class StingerError(StudioError):
+    """A stinger file cannot be used (the message says why, in words)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StingerPicture:
+    """One stinger frame at canvas size: ``premultiplied`` = colour × alpha, ``inverse`` = 255 − alpha (3 planes)."""
+
+    time_ms: float
+    premultiplied: np.ndarray
+    inverse: np.ndarray
+
+    def blend_over(self, under: np.ndarray) -> np.ndarray:
+        """A new picture: this frame over ``under`` (which is not written)."""
+        return cv2.add(cv2.multiply(under, self.inverse, scale=1.0 / 255.0), self.premultiplied)
+
+
+def buffer_frames(width: int, height: int) -> int:
+    per_frame = max(1, width * height * 6)
+    return max(MIN_BUFFER_FRAMES, min(MAX_BUFFER_FRAMES, BUFFER_BYTES // per_frame))
+
+
+def _decoder(stream: av.video.stream.VideoStream) -> av.CodecContext | None:
+    """libvpx's decoder for WebM VP8/VP9 (keeps alpha); None: the stream's own decoder."""
+    name = _ALPHA_DECODERS.get(stream.codec_context.name)
+    if name is None:
+        return None
+    try:
+        context = av.CodecContext.create(name, "r")
+    except (av.FFmpegError, ValueError):
+        return None
+    if stream.codec_context.extradata:
+        context.extradata = stream.codec_context.extradata
+    return context
+
+
+def _duration_ms(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base * 1000)
+    if container.duration is not None:
+        return container.duration / 1000.0
+    end = 0.0  # animated PNG and some others say nothing: read the packets' times (no decoding)
+    for packet in container.demux(stream):
+        if packet.pts is not None and packet.time_base is not None:
+            end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base * 1000))
+    container.seek(0)
+    return end
+
+
+def _frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Iterator[av.VideoFrame]:
+    decoder = _decoder(stream)
+    for packet in container.demux(stream):
+        if decoder is None:
+            yield from packet.decode()
+        else:
+            yield from decoder.decode(packet if packet.size else None)
+
+
+def open_stinger(path: str) -> tuple[av.container.InputContainer, av.video.stream.VideoStream, float]:
+    """Open ``path``; raises :class:`StingerError` in words.  Returns (container, stream, duration_ms)."""
+    name = os.path.basename(path)
+    if not os.path.isfile(path):
+        raise StingerError(_("The stinger file “{name}” is not there any more.").format(name=name))
+    try:
+        container = av.open(path)
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        log.info("stinger %s does not open: %s", name, exc)
+        raise StingerError(_("“{name}” is not a video Bridgecast can read.").format(name=name)) from None
+    if not container.streams.video:
+        container.close()
+        raise StingerError(_("“{name}” has no picture.").format(name=name))
+    stream = container.streams.video[0]
+    duration_ms = _duration_ms(container, stream)
+    if duration_ms > MAX_STINGER_MS + 1:
+        container.close()
+        raise StingerError(
+            _("“{name}” is {seconds:.1f} s long; a stinger can be at most {limit} s.").format(name=name, seconds=duration_ms / 1000, limit=MAX_STINGER_MS // 1000)
+        )
+    return container, stream, duration_ms
+
+
+def _no_alpha_message(name: str) -> str:
+    return _(
+        "“{name}” has no transparency. Use a video with alpha: QuickTime (.mov) with Animation, PNG or "
+        "ProRes 4444, WebM with VP9 alpha, or an animated PNG."
+    ).format(name=name)
+
+
+class Stinger:
+    """One stinger file, decoded ahead on its own thread for the next take.
+
+    ``changed`` is emitted (on the worker thread) when it becomes ready or fails; ``problem`` then
+    says in words why it cannot be used.  ``start()`` begins a playback, ``picture_at()`` gives the
+    picture due at a time into it (never waits), ``finish()`` rewinds for the next take.
+    """
+
+    def __init__(self, path: str, cut_point_ms: int, width: int, height: int) -> None:
+        self.path = path
+        self.cut_point_ms = max(0, int(cut_point_ms))
+        self.width, self.height = int(width), int(height)
+        self.duration_ms: float | None = None
+        self.problem: str | None = None
+        self.late_pictures = 0  # pictures the worker had not decoded when they were due
+        self.changed = Signal()  # emit(stinger=self)
+        self._capacity = buffer_frames(self.width, self.height)
+        self._buffer: deque[StingerPicture] = deque()
+        self._cond = threading.Condition()
+        self._generation = 0  # bumped by finish(): pictures of an older playback are thrown away
+        self._shown: StingerPicture | None = None
+        self._is_playing = False
+        self._is_closed = False
+        self._thread = threading.Thread(target=self._run, name="stinger-decoder", daemon=True)
+        self._thread.start()
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def is_ready(self) -> bool:
+        return self.duration_ms is not None and self.problem is None
+
+    @property
+    def capacity(self) -> int:
+        """How many decoded pictures may wait at most (the buffer's bound)."""
+        return self._capacity
+
+    @property
+    def buffered_frames(self) -> int:
+        with self._cond:
+            return len(self._buffer)
+
+    def cut_ns(self) -> int:
+        """The cut point, never past the end."""
+        return int(min(self.cut_point_ms, self.duration_ms or 0) * 1_000_000)
+
+    # -- playback (compositor thread) ----------------------------------------------------------
+    def start(self) -> None:
+        """A playback begins now (one still under way starts over from the beginning)."""
+        with self._cond:
+            if self._is_playing:
+                self._rewind()
+            self._is_playing = True
+            self._shown = None
+
+    def picture_at(self, elapsed_ms: float) -> StingerPicture | None:
+        """The newest picture due ``elapsed_ms`` into the playback (None before the first one)."""
+        with self._cond:
+            popped = False
+            while self._buffer and self._buffer[0].time_ms <= elapsed_ms:
+                if self._shown is not None and popped:
+                    self.late_pictures += 1
+                self._shown = self._buffer.popleft()
+                popped = True
+            if popped:
+                self._cond.notify_all()
+            return self._shown
+
+    def finish(self) -> None:
+        """The playback ended (or was cut short): decode again from the start for the next take."""
+        with self._cond:
+            if self._is_playing:
+                self._rewind()
+            self._is_playing = False
+
+    def _rewind(self) -> None:
+        self._generation += 1
+        self._buffer.clear()
+        self._shown = None
+        self._cond.notify_all()
+
+    def close(self, timeout: float = 3.0) -> None:
+        with self._cond:
+            self._is_closed = True
+            self._cond.notify_all()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    # -- worker ----------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            while not self._is_closed:
+                generation = self._generation
+                self._play_once(generation)
+                with self._cond:  # whole file buffered: wait for the next take's rewind
+                    while not self._is_closed and self._generation == generation:
+                        self._cond.wait()
+        except StingerError as exc:
+            self._fail(exc.message)
+        except Exception:  # noqa: BLE001 — an unexpected decoder failure must not escape a thread
+            log.exception("stinger %s failed", os.path.basename(self.path))
+            self._fail(_("“{name}” could not be played.").format(name=os.path.basename(self.path)))
+
+    def _fail(self, message: str) -> None:
+        self.problem = message
+        log.warning("stinger: %s", message)
+        self.changed.emit(stinger=self)
+
+    def _play_once(self, generation: int) -> None:
+        container, stream, duration_ms = open_stinger(self.path)
+        announce = self.duration_ms is None  # the first playback: ready once a first picture passed
+        try:
+            first_time: float | None = None
+            for index, frame in enumerate(_frames(container, stream)):
+                if not frame.format.name.startswith(("yuva", "gbra", "rgba", "bgra", "argb", "abgr", "ya", "pal8")):
+                    raise StingerError(_no_alpha_message(os.path.basename(self.path)))
+                seconds = frame.time if frame.time is not None else index / float(stream.average_rate or 30)
+                first_time = seconds if first_time is None else first_time
+                picture = self._picture(frame, (seconds - first_time) * 1000.0)
+                if announce:
+                    announce = False
+                    self.duration_ms = max(duration_ms, picture.time_ms + 1.0)
+                    self.changed.emit(stinger=self)
+                with self._cond:
+                    while not self._is_closed and self._generation == generation and len(self._buffer) >= self._capacity:
+                        self._cond.wait()
+                    if self._is_closed or self._generation != generation:
+                        return
+                    self._buffer.append(picture)
+            if announce:
+                raise StingerError(_("“{name}” has no picture.").format(name=os.path.basename(self.path)))
+        finally:
+            container.close()
+
+    def _picture(self, frame: av.VideoFrame, time_ms: float) -> StingerPicture:
+        bgra = frame.to_ndarray(format="bgra")
+        if bgra.shape[1] != self.width or bgra.shape[0] != self.height:
+            bgra = cv2.resize(bgra, (self.width, self.height), interpolation=cv2.INTER_AREA if bgra.shape[1] > self.width else cv2.INTER_LINEAR)
+        alpha = cv2.cvtColor(np.ascontiguousarray(bgra[:, :, 3]), cv2.COLOR_GRAY2BGR)
+        premultiplied = cv2.multiply(np.ascontiguousarray(bgra[:, :, :3]), alpha, scale=1.0 / 255.0)
+        return StingerPicture(time_ms, premultiplied, cv2.bitwise_not(alpha))
