@@ -109,7 +109,35 @@ class Sharpen(_Model):
     amount: float = Field(0.5, ge=0.0, le=3.0)
 
 
-ItemFilter = Annotated[ChromaKey | ColorCorrection | LutLook | Sharpen, Field(discriminator="kind")]
+class BackgroundMode(enum.StrEnum):
+    """What the virtual background puts behind the person."""
+
+    BLUR = "blur"  # the camera's own background, blurred
+    IMAGE = "image"  # a picture file, filled to the item's size
+    COLOR = "color"  # one colour
+
+
+class VirtualBackground(_Model):
+    """Background blur or replacement without a green screen (person segmentation,
+    :mod:`studio.compositor.segmentation`); ``strength`` is the blur's amount (0..1)."""
+
+    kind: Literal["virtual_background"] = "virtual_background"
+    mode: BackgroundMode = BackgroundMode.BLUR
+    strength: float = Field(0.6, ge=0.0, le=1.0)
+    image_path: str = Field("", max_length=4096)
+    color: str = Field("#1E6B52", pattern=r"^#[0-9A-Fa-f]{6}$")
+
+
+class Beauty(_Model):
+    """Skin smoothing and brightening on the detected face (:mod:`studio.compositor.beauty`)."""
+
+    kind: Literal["beauty"] = "beauty"
+    strength: float = Field(0.5, ge=0.0, le=1.0)
+    brightening: float = Field(0.3, ge=0.0, le=1.0)
+
+
+ItemFilter = Annotated[ChromaKey | ColorCorrection | LutLook | Sharpen | VirtualBackground | Beauty,
+                       Field(discriminator="kind")]
 MAX_FILTERS = 8
 
 
@@ -153,14 +181,15 @@ class SourceSpec(_Model):
 
 
 class AudioInputSpec(_Model):
-    """An audio input of the show: ``kind`` "device" (microphone, capture card audio) or "tone".
+    """An audio input of the show: ``kind`` "device" (microphone, capture card audio), "tone",
+    "playlist" (music files) or "media_audio" (the strip of the media source ``settings["source_id"]``).
 
     ``settings`` are the keyword arguments of ``studio.audio.create_input`` (device_id,
     gain_db, is_muted, sync_offset_ms, gate, limiter, frequency_hz, level_dbfs …).
     """
 
     id: str = Field(default_factory=lambda: new_id("audio"))
-    kind: Literal["device", "tone"]
+    kind: Literal["device", "tone", "playlist", "media_audio"]
     name: str = Field(..., min_length=1, max_length=200)
     settings: dict[str, Any] = Field(default_factory=dict)
 

@@ -47,6 +47,9 @@ class StudioStatusBar(QStatusBar):
         self._last = (key, stats["ticks"], stats["t_ns"])
         self._stats = stats
         self._show()
+        notice = self.studio.compositor.filter_notice  # picture tools making the program late, in words
+        if notice:
+            self.showMessage(notice, 3 * STATS_INTERVAL_MS)
 
     def _show(self) -> None:
         stats = self._stats

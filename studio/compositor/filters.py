@@ -1,5 +1,7 @@
 """Picture tools on a scene item, applied in order at the item's size on the compositor's thread:
-chroma key (green/blue screen), colour correction, a ``.cube`` LUT look, sharpen.
+chroma key (green/blue screen), colour correction, a ``.cube`` LUT look, sharpen, and — in their
+own modules — virtual background (:mod:`.segmentation`) and beauty (:mod:`.beauty`), which keep
+state from frame to frame in the item's :class:`FilterState`.
 
 Each takes and returns (BGR uint8, alpha uint8 or None).  The compositor caches the result per
 source frame, so a still picture is filtered once.  Costs at 1920×1080 on this machine are in
@@ -20,6 +22,8 @@ import numpy as np
 
 from studio.core.errors import SourceError
 from studio.core.i18n import _
+from studio.compositor.beauty import FaceTracker, beauty
+from studio.compositor.segmentation import PersonSegmenter, virtual_background
 from studio.scene import ChromaKey, ColorCorrection, ItemFilter, LutLook, Sharpen
 
 LUT_LEVELS = 64  # the 3D LUT is resampled to 64³ entries and looked up at 6 bits per channel
@@ -182,16 +186,36 @@ def sharpen(image: np.ndarray, alpha: np.ndarray | None, spec: Sharpen) -> tuple
 
 
 _APPLY = {"chroma_key": chroma_key, "color": color_correction, "lut": lut_look, "sharpen": sharpen}
+_STATEFUL = {"virtual_background": (virtual_background, PersonSegmenter), "beauty": (beauty, FaceTracker)}
 
 
-def apply_filters(image: np.ndarray, alpha: np.ndarray | None, filters: tuple[ItemFilter, ...]
-                  ) -> tuple[np.ndarray, np.ndarray | None, str | None]:
+class FilterState:
+    """What one item's picture tools keep between frames (the segmentation network and its last
+    mask, the faces found): one per item per compositor, used on that compositor's thread only."""
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple[int, str], object] = {}
+
+    def part(self, index: int, kind: str) -> object:
+        key = (index, kind)
+        if key not in self._parts:
+            self._parts[key] = _STATEFUL[kind][1]()
+        return self._parts[key]
+
+
+def apply_filters(image: np.ndarray, alpha: np.ndarray | None, filters: tuple[ItemFilter, ...],
+                  state: FilterState | None = None) -> tuple[np.ndarray, np.ndarray | None, str | None]:
     """Run ``filters`` in order; returns (image, alpha, problem in words or None).  A filter that
-    cannot run (a LUT file gone) is skipped and said; the picture still goes on air."""
+    cannot run (a LUT file gone) is skipped and said; the picture still goes on air.  ``state``
+    carries the item's frame-to-frame state (None: each frame on its own)."""
     problem = None
-    for spec in filters:
+    for index, spec in enumerate(filters):
         try:
-            image, alpha = _APPLY[spec.kind](image, alpha, spec)
+            if spec.kind in _STATEFUL:
+                run, _factory = _STATEFUL[spec.kind]
+                image, alpha = run(image, alpha, spec, state.part(index, spec.kind) if state is not None else None)
+            else:
+                image, alpha = _APPLY[spec.kind](image, alpha, spec)
         except SourceError as exc:
             problem = str(exc)
     return image, alpha, problem
