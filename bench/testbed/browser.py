@@ -166,12 +166,19 @@ class Chromium:
 
 
 def run_viewer(netns: str, display: str, *, audio: bool = True, plan: str = "2:6000,0:4000,1:4000",
-               janus_url: str, timeout: float = 45.0) -> tuple[dict, list[str]]:
-    """Open the viewer page in headless Chromium; return (window.results, page log lines)."""
+               janus_url: str, timeout: float = 45.0, latency_substream: int | None = None) -> tuple[dict, list[str]]:
+    """Open the viewer page in headless Chromium; return (window.results, page log lines).
+
+    ``latency_substream``: the page also subscribes to that substream on a second PeerConnection
+    and reads the time-code strip of each of its painted frames (``results["second_latency"]``:
+    ``[wall ms, latency ms or None, width]``, see :func:`strip_latencies`)."""
     server = PageServer(netns).start()
     browser = Chromium(netns)
+    query: dict[str, Any] = {"janus": janus_url, "room": ROOM, "display": display, "audio": int(audio), "plan": plan}
+    if latency_substream is not None:
+        query["latency_substream"] = int(latency_substream)
     try:
-        browser.start(server.url(janus=janus_url, room=ROOM, display=display, audio=int(audio), plan=plan))
+        browser.start(server.url(**query))
         try:
             results = server.wait_results(timeout)
         except TimeoutError:
@@ -191,6 +198,35 @@ def run_viewer(netns: str, display: str, *, audio: bool = True, plan: str = "2:6
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))]
+
+
+def strip_latencies(results: dict, start_ms: int, end_ms: int) -> dict[str, Any]:
+    """The second subscription's glass-to-glass latency over [start_ms, end_ms] (wall clock):
+    p50/p95 of Date.now() − T on each painted frame, the frames it painted and how many of them
+    had an unreadable strip, and the widths it showed (a paused top layer shows a lower one)."""
+    everything = results.get("second_latency") or []
+    # The top layer is the widest the subscription ever showed; while it is paused Janus shows a
+    # lower one, whose frames are left out of the figures (counted apart).
+    top_width = max((int(row[2]) for row in everything), default=None)
+    rows = [row for row in everything if start_ms <= row[0] <= end_ms]
+    top_rows = [row for row in rows if int(row[2]) == top_width]
+    values = [row[1] for row in top_rows if row[1] is not None]
+    stats = [row for row in results.get("second_stats") or [] if start_ms <= row.get("wall_ms", 0) <= end_ms]
+    jitter_buffer_ms = None
+    if len(stats) >= 2 and stats[0].get("jitterBufferEmittedCount") is not None:
+        emitted = stats[-1]["jitterBufferEmittedCount"] - stats[0]["jitterBufferEmittedCount"]
+        if emitted > 0:
+            jitter_buffer_ms = round(1000 * (stats[-1]["jitterBufferDelay"] - stats[0]["jitterBufferDelay"]) / emitted)
+    return {
+        "latency_p50_ms": round(statistics.median(values)) if values else None,
+        "latency_p95_ms": round(percentile(values, 0.95)) if values else None,
+        "latency_frames": len(values),
+        "latency_unreadable_frames": len(top_rows) - len(values),
+        "latency_width": top_width,
+        "latency_lower_layer_frames": len(rows) - len(top_rows),
+        "latency_jitter_buffer_ms": jitter_buffer_ms,
+        "latency_error": results.get("second_error"),
+    }
 
 
 def frames_decoded_by_width(stats: list[dict]) -> dict[int, int]:

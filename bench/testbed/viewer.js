@@ -11,12 +11,17 @@
     const [substream, ms] = part.split(":");
     return {substream: parseInt(substream, 10), ms: parseInt(ms, 10)};
   });
+  // A second subscription to this substream (e.g. 2, the top layer) read only for its latency
+  // (bench network --browser): the time-code strip of every painted frame, beside the plan's watch.
+  const LATENCY_SUBSTREAM = params.has("latency_substream") ? parseInt(params.get("latency_substream"), 10) : null;
   const TWO32 = 4294967296;
 
   const results = window.results = {
     done: false, error: null, with_audio: WITH_AUDIO, plan: PLAN, user_agent: navigator.userAgent,
     events: [], latency: [], stats: [], phases: [], undecoded_frames: 0, painted_frames: 0,
     paint_ms: [],  // wall-clock ms of every painted frame (for frozen-time measurements)
+    // The second subscription's frames: [wall-clock ms, latency ms (null: strip unreadable), width].
+    latency_substream: LATENCY_SUBSTREAM, second_latency: [], second_stats: [],
   };
   const t0 = performance.now();
   const since = () => Math.round(performance.now() - t0);
@@ -49,33 +54,66 @@
   const canvas = document.getElementById("grab");
   const ctx = canvas.getContext("2d", {willReadFrequently: true});
 
-  function readStrip(width, height) {
-    // CONTRACTS.md: 34 cells of c = W/48 px from (c, c); mean luma of each cell's central half.
-    const c = width / 48;
-    const x0 = Math.floor(c), y0 = Math.floor(c);
-    const w = Math.min(width - x0, Math.ceil(35 * c)), h = Math.min(height - y0, Math.ceil(c) + 1);
-    if (w <= 0 || h <= 0) return null;
-    const data = ctx.getImageData(x0, y0, w, h).data;
-    const bits = [];
+  // studio/timecode.py read_strip, in JS: a strip drawn with c = round(W/48) on a canvas whose width
+  // is no multiple of 48 (1280) drifts against the contract's W'/48 grid by the last cells, so the
+  // grids such a drawing can have after scaling are tried too; the clearest (largest margin from
+  // mid-grey over the 34 cells) wins, the contract's own grid first.
+  function sampleCells(data, w, h, c) {
+    const means = new Array(34);
+    const cy0 = Math.round(c + c / 4), cy1 = Math.round(c + 3 * c / 4);
+    if (cy1 <= cy0 || cy1 > h) return null;
     for (let i = 0; i < 34; i++) {
-      const left = c * (i + 1) + c / 4 - x0, top = c + c / 4 - y0;
-      const xa = Math.round(left), xb = Math.max(xa + 1, Math.round(left + c / 2));
-      const ya = Math.round(top), yb = Math.max(ya + 1, Math.round(top + c / 2));
-      let sum = 0, n = 0;
-      for (let y = ya; y < yb && y < h; y++) {
-        for (let x = xa; x < xb && x < w; x++) {
+      const x0 = c + i * c;
+      const cx0 = Math.round(x0 + c / 4), cx1 = Math.round(x0 + 3 * c / 4);
+      if (cx1 <= cx0 || cx1 > w) return null;
+      let sum = 0;
+      for (let y = cy0; y < cy1; y++) {
+        for (let x = cx0; x < cx1; x++) {
           const k = (y * w + x) * 4;
           sum += 0.299 * data[k] + 0.587 * data[k + 1] + 0.114 * data[k + 2];
-          n++;
         }
       }
-      if (!n) return null;
-      bits.push(sum / n > 128 ? 1 : 0);
+      means[i] = sum / ((cy1 - cy0) * (cx1 - cx0));
     }
+    return means;
+  }
+
+  function stripGrids(width) {
+    const exact = width / 48;
+    const grids = [exact];
+    for (const c of [Math.round(exact), Math.round(width * 2 / 48) / 2, Math.round(width * 3 / 48) / 3,
+                     Math.round(width * 4 / 48) / 4]) {
+      if (grids.indexOf(c) < 0) grids.push(c);
+    }
+    return grids;
+  }
+
+  // The pixels a strip reader needs: the strip's rows from the top-left corner (never the whole frame).
+  function stripArea(width, height) {
+    const c = Math.max(...stripGrids(width));
+    return {w: Math.min(width, Math.ceil(36 * c) + 2), h: Math.min(height, Math.ceil(2 * c) + 2)};
+  }
+
+  function readStripFrom(context, width, height) {
+    const area = stripArea(width, height);
+    const data = context.getImageData(0, 0, area.w, area.h).data;
+    let best = null;
+    for (const c of stripGrids(width)) {
+      const means = sampleCells(data, area.w, area.h, c);
+      if (means === null) continue;
+      const margin = Math.min(...means.map((m) => Math.abs(m - 128)));
+      if (best === null || margin > best.margin + 1e-6) best = {margin: margin, means: means};
+    }
+    if (best === null) return null;
+    const bits = best.means.map((m) => (m > 128 ? 1 : 0));
     if (bits[0] !== 1 || bits[33] !== 0) return null;
     let value = 0;
     for (let i = 1; i <= 32; i++) value = value * 2 + bits[i];
     return value;
+  }
+
+  function readStrip(width, height) {
+    return readStripFrom(ctx, width, height);
   }
 
   let currentSubstream = null;
@@ -109,6 +147,97 @@
     if (finished) return;
     if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onFrame);
     else requestAnimationFrame(function (now) { onFrame(now, null); });
+  }
+
+  // -------------------------------------------------------------- the latency subscription
+  // Its own handle and PeerConnection on LATENCY_SUBSTREAM, video only; on every painted frame only
+  // the strip's corner is drawn to a small canvas and read, and Date.now() - T recorded (the page
+  // and the publisher share the machine's clock).
+  const topVideo = document.getElementById("top");
+  const topCanvas = document.getElementById("topgrab");
+  const topCtx = topCanvas.getContext("2d", {willReadFrequently: true});
+  const topStream = new MediaStream();
+  let topHandle = null, topPc = null, topMid = null;
+
+  function onTopFrame(now, meta) {
+    const wallMs = Date.now();
+    const width = (meta && meta.width) || topVideo.videoWidth, height = (meta && meta.height) || topVideo.videoHeight;
+    if (width && height) {
+      const area = stripArea(width, height);
+      if (topCanvas.width !== area.w || topCanvas.height !== area.h) { topCanvas.width = area.w; topCanvas.height = area.h; }
+      topCtx.drawImage(topVideo, 0, 0, area.w, area.h, 0, 0, area.w, area.h);
+      const stamp = readStripFrom(topCtx, width, height);
+      let latency = null;
+      if (stamp !== null) {
+        latency = ((wallMs % TWO32) - stamp + TWO32) % TWO32;
+        if (latency >= 10000) latency = null;  // a misread strip, not a latency
+      }
+      if (results.second_latency.length < 200000) results.second_latency.push([wallMs, latency, width]);
+    }
+    scheduleTop();
+  }
+  function scheduleTop() {
+    if (finished) return;
+    if (topVideo.requestVideoFrameCallback) topVideo.requestVideoFrameCallback(onTopFrame);
+    else requestAnimationFrame(function (now) { onTopFrame(now, null); });
+  }
+
+  async function subscribeTop(pub) {
+    const videoStreams = (pub.streams || []).filter((s) => !s.disabled && s.type === "video");
+    let answered = false;
+    topHandle = await attach({
+      onmessage: function (msg, jsep) {
+        if (msg.error) log("janus (latency subscription): " + msg.error);
+        if (msg.streams) {
+          for (const s of msg.streams) if (s.type === "video" && topMid === null) topMid = s.mid;
+        }
+        if (jsep) {
+          topHandle.createAnswer({
+            jsep: jsep, tracks: [],
+            success: function (answer) {
+              topHandle.send({message: {request: "start", room: ROOM}, jsep: answer});
+              answered = true;
+            },
+            error: function (e) { log("latency subscription answer: " + JSON.stringify(e)); },
+          });
+        }
+      },
+      onremotetrack: function (track, mid, on) {
+        if (!on || track.kind !== "video") return;
+        if (!topStream.getTracks().includes(track)) topStream.addTrack(track);
+        if (topVideo.srcObject !== topStream) topVideo.srcObject = topStream;
+        topVideo.play().catch(function (e) { log("play() (latency subscription): " + e); });
+      },
+    });
+    topHandle.send({message: {
+      request: "join", ptype: "subscriber", room: ROOM,
+      streams: videoStreams.map((s) => ({feed: pub.id, mid: s.mid})),
+    }});
+    for (let i = 0; i < 200 && !answered; i++) await sleep(50);
+    if (!answered) throw new Error("no answer sent for the latency subscription");
+    topPc = topHandle.webrtcStuff.pc;
+    const body = {request: "configure", substream: LATENCY_SUBSTREAM};
+    if (topMid !== null) { delete body.substream; body.streams = [{mid: topMid, substream: LATENCY_SUBSTREAM}]; }
+    topHandle.send({message: body});
+    for (let i = 0; i < 300 && !(topVideo.videoWidth > 0 && topVideo.currentTime > 0); i++) await sleep(50);
+    if (!(topVideo.videoWidth > 0)) throw new Error("no video on the latency subscription after 15 s");
+    log("latency subscription playing substream " + LATENCY_SUBSTREAM + " at " + topVideo.videoWidth + "x" +
+        topVideo.videoHeight);
+    scheduleTop();
+  }
+
+  async function sampleTopStats() {
+    if (!topPc) return;
+    const report = await topPc.getStats();
+    report.forEach(function (s) {
+      if (s.type !== "inbound-rtp" || s.kind !== "video") return;
+      results.second_stats.push({
+        wall_ms: Date.now(), framesDecoded: s.framesDecoded, frameWidth: s.frameWidth,
+        freezeCount: s.freezeCount, totalFreezesDuration: s.totalFreezesDuration,
+        jitterBufferDelay: s.jitterBufferDelay, jitterBufferEmittedCount: s.jitterBufferEmittedCount,
+        jitterBufferTargetDelay: s.jitterBufferTargetDelay, nackCount: s.nackCount, packetsLost: s.packetsLost,
+      });
+    });
   }
 
   // -------------------------------------------------------------- getStats()
@@ -255,7 +384,12 @@
     log("playing " + video.videoWidth + "x" + video.videoHeight + " tracks " +
         stream.getTracks().map((t) => t.kind + ":" + t.readyState).join(","));
     schedule();
+    if (LATENCY_SUBSTREAM !== null) {
+      // Its failure is reported (results.second_error) without ending the watch it runs beside.
+      try { await subscribeTop(pub); } catch (e) { results.second_error = String(e && e.message || e); log(results.second_error); }
+    }
     const statsTimer = setInterval(function () { sampleStats().catch(function (e) { log("getStats: " + e); }); }, 250);
+    const topStatsTimer = setInterval(function () { sampleTopStats().catch(function (e) { log("getStats (latency): " + e); }); }, 1000);
     for (const step of PLAN) {
       const start = since();
       await configure(step.substream);
@@ -264,9 +398,11 @@
       results.phases.push({substream: step.substream, start: start, end: since()});
     }
     clearInterval(statsTimer);
+    clearInterval(topStatsTimer);
     await sampleStats();
+    await sampleTopStats();
     results.audio_element = {muted: video.muted, paused: video.paused, volume: video.volume};
-    try { handle.hangup(); janus.destroy({}); } catch (e) { /* closing */ }
+    try { if (topHandle) topHandle.hangup(); handle.hangup(); janus.destroy({}); } catch (e) { /* closing */ }
     finish();
   }
   window.addEventListener("load", function () { main().catch(fail); });

@@ -1,0 +1,53 @@
+"""bench network's latency and contract figures (the Chromium run itself:
+tests/studio/outputs/test_network_latency.py)."""
+from __future__ import annotations
+
+from bench.network import SCENARIOS, contract_figures, one_way_delay_ms, scenario_phases
+from bench.testbed.browser import strip_latencies
+
+
+def test_strip_latencies_count_the_top_layer_inside_the_window_only():
+    results = {
+        "second_latency": [
+            [900, 500, 1280],  # before the window
+            [1000, 300, 1280], [1033, 310, 1280], [1066, None, 1280], [1100, 320, 1280], [1133, 900, 1280],
+            [1166, 250, 640],  # a lower layer while the top one was paused
+            [2100, 700, 1280],  # after the window
+        ],
+        "second_stats": [
+            {"wall_ms": 1000, "jitterBufferDelay": 1.0, "jitterBufferEmittedCount": 10},
+            {"wall_ms": 1900, "jitterBufferDelay": 3.4, "jitterBufferEmittedCount": 40},
+        ],
+    }
+    figures = strip_latencies(results, 1000, 2000)
+    assert figures["latency_width"] == 1280
+    assert figures["latency_frames"] == 4 and figures["latency_unreadable_frames"] == 1
+    assert figures["latency_lower_layer_frames"] == 1
+    assert (figures["latency_p50_ms"], figures["latency_p95_ms"]) == (315, 900)
+    assert figures["latency_jitter_buffer_ms"] == 80  # 2.4 s over 30 frames
+    assert figures["latency_error"] is None
+
+
+def test_no_latency_subscription_gives_no_figures_and_says_why():
+    figures = strip_latencies({"second_error": "no video on the latency subscription after 15 s"}, 0, 1000)
+    assert figures["latency_p50_ms"] is None and figures["latency_frames"] == 0
+    assert figures["latency_error"] == "no video on the latency subscription after 15 s"
+
+
+def test_one_way_delay_is_the_shaped_links():
+    assert one_way_delay_ms(scenario_phases(SCENARIOS["cross_border"], 30.0)) == 220.0
+    assert one_way_delay_ms(scenario_phases(SCENARIOS["step_down"], 30.0)) == 0.0
+    assert one_way_delay_ms(scenario_phases(SCENARIOS["rate800k_loss3_delay40"], 30.0)) == 40.0
+
+
+def test_contract_figures_are_chromiums_when_a_browser_watched():
+    res = {"name": "x", "longest_freeze_ms": 394,
+           "browser": {"longest_freeze_ms": 318, "total_freezes_ms": 3286, "freeze_count": 12}}
+    out = contract_figures(res)
+    assert (out["longest_freeze_ms"], out["longest_freeze_ms_aiortc"], out["frozen_total_ms"], out["freeze_count"]) == (
+        318, 394, 3286, 12)
+    assert res["longest_freeze_ms"] == 394  # the run's own result is left as it was
+    # Without a browser (or when it failed) the aiortc viewer's figures stay.
+    assert contract_figures({"longest_freeze_ms": 394}) == {"longest_freeze_ms": 394}
+    failed = {"longest_freeze_ms": 394, "browser": {"error": "no chromium"}}
+    assert contract_figures(failed)["longest_freeze_ms"] == 394
