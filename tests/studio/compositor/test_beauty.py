@@ -69,3 +69,11 @@ def test_the_tracker_holds_the_face_between_detections():
     assert len(first) == 1
     for _ in range(4):  # frames between detections: the same box, no detection run
         assert tracker.faces(frame) == first
+
+
+def test_the_face_detector_ships_inside_the_package_unchanged():
+    import hashlib
+
+    from studio.compositor.beauty import DETECTOR_FILE, DETECTOR_SHA256
+
+    assert hashlib.sha256(DETECTOR_FILE.read_bytes()).hexdigest() == DETECTOR_SHA256
