@@ -364,6 +364,8 @@ class MainWindow(QMainWindow):
             # The next new show starts with the transition last chosen.
             self.settings.video.transition = transition.kind
             self.settings.video.transition_ms = transition.duration_ms
+            self.settings.video.stinger_path = transition.stinger.path if transition.stinger else ""
+            self.settings.video.stinger_cut_point_ms = transition.stinger.cut_point_ms if transition.stinger else 0
         if what == "collection":
             self._update_title()
 
@@ -535,6 +537,7 @@ class MainWindow(QMainWindow):
         self.transition_actions["fade"].setText(self.tr("Fade"))
         self.transition_actions["slide"].setText(self.tr("Slide"))
         self.transition_actions["swipe"].setText(self.tr("Swipe"))
+        self.transition_actions["stinger"].setText(self.tr("Stinger"))
         self.duration_action.setText(self.tr("Transition &duration…"))
         self.probe_action.setText(self.tr("Latency p&robe (time-code strip)"))
         self.probe_action.setToolTip(self.tr("Stamp a time-code strip on the program to measure end-to-end latency"))

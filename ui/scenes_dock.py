@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
 from studio.engine import Studio
 from ui.bridge import StudioBridge
 from ui.icons import icon
+from ui.stinger_dialog import StingerDialog, StingerStatus
 from ui.vertical_layout_panel import VerticalCanvasControls
 
 SCENE_ID_ROLE = Qt.ItemDataRole.UserRole
-TRANSITION_KINDS = ("cut", "fade", "slide", "swipe")
+TRANSITION_KINDS = ("cut", "fade", "slide", "swipe", "stinger")
 
 
 class ScenesDock(QDockWidget):
@@ -87,7 +88,13 @@ class ScenesDock(QDockWidget):
         transition_row.addWidget(self.transition_label)
         transition_row.addWidget(self.transition_combo, 1)
         transition_row.addWidget(self.duration_spin)
+        self.stinger_button = QToolButton(body)  # the stinger's video and cut point (studio mode has one too)
+        self.stinger_button.setObjectName("stingerButton")
+        self.stinger_button.clicked.connect(self.choose_stinger)
+        transition_row.addWidget(self.stinger_button)
         layout.addLayout(transition_row)
+        self.stinger_status = StingerStatus(studio, body)
+        layout.addWidget(self.stinger_status)
         self.transition_combo.currentIndexChanged.connect(self._on_transition_edited)
         self.duration_spin.valueChanged.connect(self._on_transition_edited)
 
@@ -137,7 +144,8 @@ class ScenesDock(QDockWidget):
         with QSignalBlocker(self.transition_combo), QSignalBlocker(self.duration_spin):
             self.transition_combo.setCurrentIndex(max(0, TRANSITION_KINDS.index(transition.kind) if transition.kind in TRANSITION_KINDS else 0))
             self.duration_spin.setValue(transition.duration_ms)
-            self.duration_spin.setEnabled(transition.kind != "cut")
+            self.duration_spin.setEnabled(transition.kind not in ("cut", "stinger"))  # a stinger lasts as long as its video
+        self.stinger_button.setVisible(transition.kind == "stinger")
 
     def _on_collection_changed(self, what: str) -> None:
         if what in ("scenes", "collection"):
@@ -208,8 +216,18 @@ class ScenesDock(QDockWidget):
 
     def _on_transition_edited(self, *_args: object) -> None:
         kind = self.transition_combo.currentData() or "fade"
-        self.duration_spin.setEnabled(kind != "cut")
+        self.duration_spin.setEnabled(kind not in ("cut", "stinger"))
         self.studio.set_transition(kind, self.duration_spin.value())
+        self.stinger_button.setVisible(kind == "stinger")
+        if kind == "stinger" and self.studio.collection.transition.stinger is None:
+            self.choose_stinger()
+
+    def choose_stinger(self) -> StingerDialog:
+        """The stinger's video and cut point (OK keeps "stinger" as the transition)."""
+        dialog = StingerDialog(self.studio, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def add_scene(self) -> None:
         """Add a scene with a free default name and open its name for editing."""
@@ -295,6 +313,9 @@ class ScenesDock(QDockWidget):
         self.transition_combo.setItemText(1, self.tr("Fade"))
         self.transition_combo.setItemText(2, self.tr("Slide"))
         self.transition_combo.setItemText(3, self.tr("Swipe"))
+        self.transition_combo.setItemText(4, self.tr("Stinger"))
+        self.stinger_button.setText(self.tr("Video…"))
+        self.stinger_button.setToolTip(self.tr("The stinger's video (with transparency) and its cut point"))
         self.duration_spin.setSuffix(self.tr(" ms"))
         self.duration_spin.setToolTip(self.tr("Transition duration in milliseconds"))
         self.list.setToolTip(self.tr("Click a scene to put it on the program"))

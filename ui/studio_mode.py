@@ -2,7 +2,9 @@
 
 The engine side is ``studio.studio_mode`` (:mod:`studio.engine.studio_mode`).  While it is on,
 clicking a scene previews it, the Sources dock edits the preview's layers, and Take (the button or
-Ctrl+Enter) puts it on the program with the transition chosen in the Scenes dock.
+Ctrl+Enter) puts it on the program with the transition chosen in the Scenes dock.  "Stinger…" chooses
+the stinger video and its cut point (and makes the stinger the transition); the line beside it says
+which stinger the next take plays, or why it will be a fade.
 """
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from studio.engine import Studio
 from ui.preview import ProgramPreview
+from ui.stinger_dialog import StingerDialog, StingerStatus
 
 
 class StudioPreview(ProgramPreview):
@@ -59,6 +62,16 @@ class StudioModePanel(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.take_button)
+        stinger_row = QHBoxLayout()
+        stinger_row.setSpacing(4)
+        self.stinger_status = StingerStatus(studio, self)
+        self.stinger_button = QPushButton(self)
+        self.stinger_button.setObjectName("studioStingerButton")
+        self.stinger_button.clicked.connect(self.choose_stinger)
+        self.stinger_dialog: StingerDialog | None = None
+        stinger_row.addWidget(self.stinger_status, 1)
+        stinger_row.addWidget(self.stinger_button)
+        layout.addLayout(stinger_row)
         self._engine_changed.connect(self._on_changed, Qt.ConnectionType.QueuedConnection)
         studio.studio_mode.changed.connect(self._relay)
         self.setVisible(studio.studio_mode.is_on)
@@ -71,10 +84,18 @@ class StudioModePanel(QWidget):
             self.detach()
 
     def detach(self) -> None:
+        self.stinger_status.detach()
         try:
             self.studio.studio_mode.changed.disconnect(self._relay)
         except (ValueError, KeyError):
             pass
+
+    def choose_stinger(self) -> StingerDialog:
+        """Open the stinger's settings (file, cut point); OK makes it the transition of the next take."""
+        self.stinger_dialog = StingerDialog(self.studio, self)
+        self.stinger_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.stinger_dialog.open()
+        return self.stinger_dialog
 
     def _on_changed(self) -> None:
         self.setVisible(self.studio.studio_mode.is_on)
@@ -91,3 +112,5 @@ class StudioModePanel(QWidget):
         self.caption.setText(self.tr("Preview: {scene}").format(scene=scene.name) if scene else self.tr("Preview"))
         self.take_button.setText(self.tr("Take ▸ (Ctrl+Enter)"))
         self.take_button.setToolTip(self.tr("Put the preview on the program with the transition chosen in Scenes"))
+        self.stinger_button.setText(self.tr("Stinger…"))
+        self.stinger_button.setToolTip(self.tr("Choose the stinger video and its cut point for the next takes"))

@@ -119,6 +119,27 @@ def open_stinger(path: str) -> tuple[av.container.InputContainer, av.video.strea
     return container, stream, duration_ms
 
 
+def _has_alpha(frame: av.VideoFrame) -> bool:
+    return frame.format.name.startswith(("yuva", "gbra", "rgba", "bgra", "argb", "abgr", "ya", "pal8"))
+
+
+def probe_stinger(path: str) -> float:
+    """The length (ms) of a usable stinger file (call off the GUI thread: it reads the file).
+
+    Raises :class:`StingerError` in words: missing, unreadable, too long, or without alpha."""
+    container, stream, duration_ms = open_stinger(path)
+    try:
+        for frame in _frames(container, stream):
+            if not _has_alpha(frame):
+                raise StingerError(_no_alpha_message(os.path.basename(path)))
+            return duration_ms
+    except av.FFmpegError:
+        raise StingerError(_("“{name}” could not be played.").format(name=os.path.basename(path))) from None
+    finally:
+        container.close()
+    raise StingerError(_("“{name}” has no picture.").format(name=os.path.basename(path)))
+
+
 def _no_alpha_message(name: str) -> str:
     return _(
         "“{name}” has no transparency. Use a video with alpha: QuickTime (.mov) with Animation, PNG or "
@@ -239,7 +260,7 @@ class Stinger:
         try:
             first_time: float | None = None
             for index, frame in enumerate(_frames(container, stream)):
-                if not frame.format.name.startswith(("yuva", "gbra", "rgba", "bgra", "argb", "abgr", "ya", "pal8")):
+                if not _has_alpha(frame):
                     raise StingerError(_no_alpha_message(os.path.basename(self.path)))
                 seconds = frame.time if frame.time is not None else index / float(stream.average_rate or 30)
                 first_time = seconds if first_time is None else first_time

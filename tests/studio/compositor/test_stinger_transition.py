@@ -121,3 +121,11 @@ def test_no_stinger_chosen_is_a_fade_too(compositor):
     compositor.set_plan([LayerPlan("n", "new", 0, 0, 320, 180)], "stinger", 0)
     assert compositor._fade.kind == "fade" and compositor._fade.duration_ns > 0
     assert "No stinger" in compositor.transition_problem
+
+
+def test_probe_tells_the_length_or_the_reason(tmp_path):
+    from studio.compositor.stinger import StingerError, probe_stinger
+
+    assert abs(probe_stinger(make_stinger(tmp_path / "ok.mov", frames=5, fps=10)) - 500) <= 1
+    with pytest.raises(StingerError, match="no transparency"):
+        probe_stinger(make_stinger(tmp_path / "flat.mov", has_alpha=False))
