@@ -372,6 +372,8 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any] | list[tuple[float
                 "state_changes": list(states),
                 "notices": [(round(t - t0, 2), code) for t, code in notices if t >= t0],
                 "decisions": (session.stats().get("congestion") or {}).get("decisions", []),
+                "redundant_copies": (session.stats().get("congestion") or {}).get("redundant_copies"),
+                "redundant_copy_bytes": (session.stats().get("congestion") or {}).get("redundant_copy_bytes"),
                 "samples": samples,
                 "frames_ms": times,
                 "shape_start_ms": shape_start_ms,

@@ -134,6 +134,9 @@ def publisher_stats(
             # layers had to wait for it.
             "link_budget_bps": round(video.link_budget.rate_bps) if video is not None and video.link_budget.rate_bps else None,
             "link_budget_waits": video.link_budget.waits if video is not None else None,
+            # Packets of the lowest layer sent twice on a long, lossy round trip (RedundantCopies).
+            "redundant_copies": getattr(getattr(video, "redundancy", None), "copies", None),
+            "redundant_copy_bytes": getattr(getattr(video, "redundancy", None), "copy_bytes", None),
         },
         "dropped_frames": dropped,
         "encoder": encoder,

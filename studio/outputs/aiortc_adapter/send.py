@@ -49,7 +49,7 @@ from studio.outputs.aiortc_adapter.transport_cc import hook_transport_feedback
 from studio.outputs.clocks import AUDIO_CLOCK_RATE, VIDEO_CLOCK_RATE, RtpClock, WallClock
 from studio.outputs.pacing import RTP_OVERHEAD_BYTES, LinkBudget, Pacer
 from studio.outputs.packets import PacketItem, SenderCounters
-from studio.outputs.retransmission import RetransmissionHistory
+from studio.outputs.retransmission import RedundantCopies, RetransmissionHistory
 from studio.outputs.transport_feedback import TransportCcTracker
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,13 @@ class PacketSender(RTCRtpSender):
         self.siblings: list[PacketSender] = []
         self.counters = SenderCounters()
         self.retransmissions = RetransmissionHistory()
+        # Loss repair without a round trip (SimulcastVideo shares one policy between the layers;
+        # only the lowest layer's sender sends the copies).
+        self.redundancy: RedundantCopies | None = None
+        self.sends_copies = False
+        # (due loop s, stored packet); bounded: a stalled transport must not grow it
+        self._copies: collections.deque[tuple[float, Any]] = collections.deque(maxlen=1024)
+        self._copies_waiting: asyncio.Event | None = None
         self.transport_cc: TransportCcTracker | None = None  # set when transport-cc was negotiated
         self.on_transport_feedback: Callable[[bytes], Any] | None = None  # main sender hooks the transport
         self.is_sending = False
@@ -151,6 +158,8 @@ class PacketSender(RTCRtpSender):
                     counters.rtt_s = _get(self, "rtt")
                     clock_rate = VIDEO_CLOCK_RATE if self.kind == "video" else AUDIO_CLOCK_RATE
                     counters.jitter_s = report.jitter / clock_rate
+                    if self.redundancy is not None:
+                        self.redundancy.note_rtt(counters.rtt_s)
             return
         if isinstance(packet, aiortc_rtp.RtcpPsfbPacket):
             if packet.fmt in (aiortc_rtp.RTCP_PSFB_PLI, aiortc_rtp.RTCP_PSFB_FIR):
@@ -171,6 +180,8 @@ class PacketSender(RTCRtpSender):
                     pass
         elif isinstance(packet, aiortc_rtp.RtcpRtpfbPacket) and packet.fmt == aiortc_rtp.RTCP_RTPFB_NACK:
             self.counters.nacks += len(packet.lost)
+            if self.redundancy is not None and packet.lost:
+                self.redundancy.note_loss(asyncio.get_running_loop().time())
         await super()._handle_rtcp_packet(packet)
 
     async def _retransmit(self, sequence_number: int) -> None:
@@ -183,15 +194,7 @@ class PacketSender(RTCRtpSender):
         if stored is None:
             self.counters.retransmit_misses += 1
             return
-        if isinstance(stored, aiortc_rtp.RtpPacket):
-            # A resent packet is a new packet for transport-wide CC: its own sequence number.
-            if self.transport_cc is not None:
-                stored.extensions.transport_sequence_number = self.transport_cc.next_sequence(
-                    len(stored.payload) + RTP_OVERHEAD_BYTES, loop.time()
-                )
-            data = stored.serialize(_get(self, "rtp_header_extensions_map"))
-        else:
-            data = bytes(stored)
+        data = self._serialize_again(stored, loop.time())
         if self.pacer is not None:
             self.pacer.reserve(len(data) + RTP_OVERHEAD_BYTES - 12, loop.time())
         if self.link_budget is not None:
@@ -202,6 +205,53 @@ class PacketSender(RTCRtpSender):
             return
         self.counters.retransmits += 1
         self.counters.retransmit_bytes += len(data)
+
+    def _serialize_again(self, stored: Any, now_s: float) -> bytes:
+        """The bytes of a packet sent before (a retransmission or a redundant copy)."""
+        if isinstance(stored, aiortc_rtp.RtpPacket):
+            # A resent packet is a new packet for transport-wide CC: its own sequence number.
+            if self.transport_cc is not None:
+                stored.extensions.transport_sequence_number = self.transport_cc.next_sequence(
+                    len(stored.payload) + RTP_OVERHEAD_BYTES, now_s
+                )
+            return stored.serialize(_get(self, "rtp_header_extensions_map"))
+        return bytes(stored)
+
+    # -- redundant copies (RedundantCopies) --------------------------------------------------------
+    def _queue_copy(self, stored: Any, now_s: float) -> None:
+        """Send ``stored`` again ``redundancy.delay_s`` from now, when the policy says so."""
+        policy = self.redundancy
+        if not self.sends_copies or policy is None or not policy.is_on(now_s):
+            return
+        self._copies.append((now_s + policy.delay_s, stored))
+        if self._copies_waiting is not None:
+            self._copies_waiting.set()
+
+    async def _run_copies(self) -> None:
+        """Sends the queued copies when they are due (a task beside ``_run_rtp``)."""
+        loop = asyncio.get_running_loop()
+        waiting = self._copies_waiting = asyncio.Event()
+        policy = self.redundancy
+        while True:
+            if not self._copies:
+                waiting.clear()
+                await waiting.wait()
+                continue
+            due, stored = self._copies[0]
+            delay = due - loop.time()
+            if delay > 0.001:
+                await asyncio.sleep(delay)
+                continue
+            self._copies.popleft()
+            data = self._serialize_again(stored, loop.time())
+            if self.link_budget is not None:
+                self.link_budget.book(len(data) + RTP_OVERHEAD_BYTES - 12, loop.time())
+            try:
+                await self.transport._send_rtp(data)
+            except ConnectionError:
+                continue  # the transport is closing: _run_rtp ends too
+            if policy is not None:
+                policy.count(len(data))
 
     # -- RTP ---------------------------------------------------------------------------------------
     def _packetize(self, codec: RTCRtpCodecParameters, packer: Any, item: PacketItem) -> list[bytes]:
@@ -232,6 +282,7 @@ class PacketSender(RTCRtpSender):
         mid = _get(self, "mid")
         sequence_number = aiortc_rtcrtpsender.random_sequence_number()
         is_first_audio = True
+        copies = loop.create_task(self._run_copies()) if self.sends_copies else None
         try:
             if isinstance(track, PacketTrack):
                 track.open()
@@ -277,8 +328,10 @@ class PacketSender(RTCRtpSender):
                             len(payload) + RTP_OVERHEAD_BYTES, loop.time()
                         )
                     data = packet.serialize(extensions_map)
-                    history.add(packet.sequence_number, packet if self.transport_cc is not None else data, loop.time())
+                    stored = packet if self.transport_cc is not None else data
+                    history.add(packet.sequence_number, stored, loop.time())
                     await self.transport._send_rtp(data)
+                    self._queue_copy(stored, loop.time())
                     _set(self, "ntp_timestamp", ntp_timestamp)
                     _set(self, "rtp_timestamp", timestamp)
                     _set(self, "octet_count", _get(self, "octet_count") + len(payload))
@@ -292,6 +345,15 @@ class PacketSender(RTCRtpSender):
         except Exception:
             # _rtp_exited must be set whatever happened, or stop() hangs.
             log.exception("RTP sender for %s %s failed", self.kind, self.rid or "")
+        if copies is not None:
+            copies.cancel()
+            try:
+                await copies
+            except (asyncio.CancelledError, ConnectionError):
+                pass
+            except Exception:
+                log.exception("redundant copies for %s %s failed", self.kind, self.rid or "")
+            self._copies.clear()
         if track is not None:
             track.stop()
         _get(self, "rtp_exited").set()

@@ -20,6 +20,7 @@ from studio.outputs.aiortc_adapter.tracks import DEFAULT_VIDEO_QUEUE_FRAMES, Enc
 from studio.outputs.aiortc_adapter.transport_cc import add_transport_cc_extmap
 from studio.outputs.clocks import VIDEO_CLOCK_RATE, RtpClock, WallClock
 from studio.outputs.pacing import LINK_BACKLOG_ALLOWANCE_S, LinkBudget, Pacer, pacing_rate_bps
+from studio.outputs.retransmission import RedundantCopies
 from studio.outputs.transport_feedback import TRANSPORT_CC_URI, PacketResult, TransportCcTracker, parse_transport_cc
 
 
@@ -70,6 +71,8 @@ class SimulcastVideo:
         }
         self.pacers: dict[str, Pacer] = {rid: Pacer(pacing_rate_bps(bitrates_bps.get(rid))) for rid in self.rids}
         self.link_budget = LinkBudget()
+        # One policy for all layers (any layer's NACK is a sign of loss); the lowest sends the copies.
+        self.redundancy = RedundantCopies()
         options = dict(rtp_clock=self.rtp_clock, wall_clock=wall_clock, on_keyframe_request=self._keyframe_request)
         first = self.rids[0]
         self.transceiver, self.main = attach_packet_sender(pc, self.tracks[first], rid=first, pacer=self.pacers[first], **options)
@@ -178,6 +181,9 @@ class SimulcastVideo:
             plans.append(LayerPlan(rid, sender, track))
         self.main.siblings = [plan.sender for plan in plans if plan.sender is not self.main]
         for from_bottom, plan in enumerate(reversed(plans)):
+            plan.sender.redundancy = self.redundancy
+            # With one layer there is no lower one to fall back to, and doubling it costs too much.
+            plan.sender.sends_copies = from_bottom == 0 and len(plans) > 1
             plan.sender.link_budget = self.link_budget
             plan.sender.link_backlog_allowance_s = LINK_BACKLOG_ALLOWANCE_S[min(from_bottom, len(LINK_BACKLOG_ALLOWANCE_S) - 1)]
         self.published = plans
