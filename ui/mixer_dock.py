@@ -1,4 +1,6 @@
-"""The audio mixer dock: one strip per input (meter, fader, mute, settings) plus the master.
+"""The audio mixer dock: one strip per input (:mod:`ui.channel_strip`) plus the master, and
+adding inputs (microphones, a test tone, music playlists).  A media source's sound gets its
+strip from the engine when the source is added.
 
 Meters: each input's ``levels`` signal (50 per second, on the mixer thread) only writes
 into a ``LevelStore``; one GUI timer reads every store ``METER_FPS`` times a second.
@@ -10,19 +12,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
     QMessageBox,
     QScrollArea,
     QSizePolicy,
-    QSlider,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -30,17 +30,16 @@ from PySide6.QtWidgets import (
 
 from studio.engine import Studio
 from ui import audio_setup
-from ui.audio_input_dialog import AudioInputDialog
+from ui.channel_strip import FADER_MAX_DB, FADER_MIN_DB, FADER_STEPS_PER_DB, ChannelStrip, MasterTarget
 from ui.icons import icon
-from ui.level_meter import LevelMeter, LevelStore
+from ui.playlist_dialog import PlaylistDialog
+from ui.strip_extras import is_playlist
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
 
 METER_FPS = 30
-FADER_STEPS_PER_DB = 10
-FADER_MIN_DB = -60.0
-FADER_MAX_DB = 24.0
+__all__ = ["FADER_MAX_DB", "FADER_MIN_DB", "FADER_STEPS_PER_DB", "ChannelStrip", "MasterTarget", "MixerDock"]
 
 
 class _MixerBridge(QObject):
@@ -49,6 +48,8 @@ class _MixerBridge(QObject):
     inputs_changed = Signal()
     param_changed = Signal(object, str)  # input (None = master), param
     state_changed = Signal(object, str, str)  # input, state value, message
+    track_changed = Signal(object)  # playlist input
+    monitor_changed = Signal(str, str)  # monitor state value, message
 
     def on_mixer_changed(self, mixer: Any = None, change: str = "", input: Any = None, param: Any = None, **_extra: Any) -> None:  # noqa: A002
         if change in ("added", "removed"):
@@ -59,205 +60,11 @@ class _MixerBridge(QObject):
     def on_state_changed(self, input: Any = None, state: Any = None, message: str = "", **_extra: Any) -> None:  # noqa: A002
         self.state_changed.emit(input, str(getattr(state, "value", state)), message or "")
 
+    def on_track_changed(self, input: Any = None, **_extra: Any) -> None:  # noqa: A002
+        self.track_changed.emit(input)
 
-class _MasterTarget:
-    """Makes the mixer's master bus look like an input to a strip."""
-
-    kind = "master"
-
-    def __init__(self, mixer: Any) -> None:
-        self.mixer = mixer
-        self.levels = mixer.levels
-        self.input_id = "master"
-        self.state = None
-        self.state_message = ""
-
-    @property
-    def gain_db(self) -> float:
-        return self.mixer.master_gain_db
-
-    @gain_db.setter
-    def gain_db(self, value: float) -> None:
-        self.mixer.master_gain_db = value
-
-    @property
-    def is_muted(self) -> bool:
-        return self.mixer.master_is_muted
-
-    @is_muted.setter
-    def is_muted(self, value: bool) -> None:
-        self.mixer.master_is_muted = value
-
-    @property
-    def last_levels(self) -> Any:
-        return self.mixer.last_levels
-
-
-class ChannelStrip(QFrame):
-    """Name, meter, fader (gain dB), mute and a settings menu for one input (or the master)."""
-
-    def __init__(self, target: Any, dock: MixerDock, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.target = target
-        self.dock = dock
-        self.is_master = isinstance(target, _MasterTarget)
-        self.setObjectName("masterStrip" if self.is_master else "channelStrip")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.store = LevelStore()
-        target.levels.connect(self.store.update)
-
-        layout = QGridLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setHorizontalSpacing(6)
-        layout.setVerticalSpacing(2)
-        self.name_label = QLabel(self)
-        self.name_label.setObjectName("stripName")
-        font = self.name_label.font()
-        font.setBold(True)
-        self.name_label.setFont(font)
-        self.state_label = QLabel(self)
-        self.state_label.setObjectName("stripState")
-        self.state_label.setStyleSheet("color: #f0b429;")
-        self.gain_label = QLabel(self)
-        self.gain_label.setObjectName("gainLabel")
-        self.gain_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.gain_label.setMinimumWidth(64)
-        header = QHBoxLayout()
-        header.addWidget(self.name_label)
-        header.addWidget(self.state_label, 1)
-        header.addWidget(self.gain_label)
-        layout.addLayout(header, 0, 0, 1, 3)
-
-        self.meter = LevelMeter(self)
-        layout.addWidget(self.meter, 1, 0, 1, 3)
-
-        self.fader = QSlider(Qt.Orientation.Horizontal, self)
-        self.fader.setObjectName("fader")
-        self.fader.setRange(int(FADER_MIN_DB * FADER_STEPS_PER_DB), int(FADER_MAX_DB * FADER_STEPS_PER_DB))
-        self.fader.setSingleStep(FADER_STEPS_PER_DB // 2)
-        self.fader.setPageStep(FADER_STEPS_PER_DB * 3)
-        self.fader.valueChanged.connect(self._on_fader_moved)
-        self.mute_button = QToolButton(self)
-        self.mute_button.setObjectName("muteButton")
-        self.mute_button.setCheckable(True)
-        self.mute_button.setAutoRaise(True)
-        self.mute_button.toggled.connect(self._on_mute_toggled)
-        self.settings_button = QToolButton(self)
-        self.settings_button.setObjectName("stripSettingsButton")
-        self.settings_button.setIcon(icon("settings"))
-        self.settings_button.setAutoRaise(True)
-        self.settings_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.menu = QMenu(self)
-        self.menu.aboutToShow.connect(self._fill_menu)
-        self.settings_button.setMenu(self.menu)
-        layout.addWidget(self.fader, 2, 0)
-        layout.addWidget(self.mute_button, 2, 1)
-        layout.addWidget(self.settings_button, 2, 2)
-        layout.setColumnStretch(0, 1)
-
-        self.sync_from_model()
-        self.show_state(getattr(getattr(target, "state", None), "value", ""), getattr(target, "state_message", ""))
-        self.retranslate()
-
-    def detach(self) -> None:
-        try:
-            self.target.levels.disconnect(self.store.update)
-        except Exception:  # the mixer may already be gone at quit
-            log.debug("strip detach failed", exc_info=True)
-
-    # -- model → view --------------------------------------------------------------------------
-    def sync_from_model(self) -> None:
-        with QSignalBlocker(self.fader), QSignalBlocker(self.mute_button):
-            self.fader.setValue(round(self.target.gain_db * FADER_STEPS_PER_DB))
-            self.mute_button.setChecked(bool(self.target.is_muted))
-        self._show_gain()
-        self._show_mute()
-        if not self.is_master:
-            self.name_label.setText(self.target.name)
-
-    def show_state(self, state: str, message: str) -> None:
-        if state == "no_device":
-            self.state_label.setText(self.tr("no device"))
-            self.state_label.setToolTip(message)
-            self.state_label.show()
-        else:
-            self.state_label.setText("")
-            self.state_label.setToolTip("")
-        self.setToolTip(message if state == "no_device" else "")
-
-    def refresh_meter(self) -> None:
-        reading = self.store.take()
-        if reading is None:
-            self.meter.decay()
-        else:
-            self.meter.set_levels(reading[0], reading[1])
-
-    def _show_gain(self) -> None:
-        self.gain_label.setText(self.tr("{gain:+.1f} dB").format(gain=self.target.gain_db))
-
-    def _show_mute(self) -> None:
-        is_muted = bool(self.target.is_muted)
-        self.mute_button.setIcon(icon("speaker-muted" if is_muted else "speaker"))
-        self.mute_button.setToolTip(self.tr("Unmute") if is_muted else self.tr("Mute"))
-        self.meter.is_muted = is_muted
-        self.meter.refresh()
-
-    # -- view → model --------------------------------------------------------------------------
-    def _on_fader_moved(self, value: int) -> None:
-        self.target.gain_db = value / FADER_STEPS_PER_DB
-        self._show_gain()
-
-    def _on_mute_toggled(self, is_checked: bool) -> None:
-        self.target.is_muted = is_checked
-        self._show_mute()
-
-    def _fill_menu(self) -> None:
-        self.menu.clear()
-        reset = self.menu.addAction(self.tr("Reset fader to 0 dB"))
-        reset.triggered.connect(lambda: self.fader.setValue(0))
-        if self.is_master:
-            limiter = self.menu.addAction(self.tr("Master limiter"))
-            limiter.setCheckable(True)
-            limiter.setChecked(self.target.mixer.master_limiter.is_enabled)
-            limiter.toggled.connect(lambda on: self.target.mixer.update_master_limiter(is_enabled=on))
-            return
-        self.menu.addSeparator()
-        sync = self.menu.addAction(self.tr("Sync offset: {ms:.0f} ms…").format(ms=self.target.sync_offset_ms))
-        sync.triggered.connect(self.open_settings)
-        gate = self.menu.addAction(self.tr("Noise gate"))
-        gate.setCheckable(True)
-        gate.setChecked(self.target.gate.is_enabled)
-        gate.toggled.connect(lambda on: self.target.update_gate(is_enabled=on))
-        limiter = self.menu.addAction(self.tr("Limiter"))
-        limiter.setCheckable(True)
-        limiter.setChecked(self.target.limiter.is_enabled)
-        limiter.toggled.connect(lambda on: self.target.update_limiter(is_enabled=on))
-        advanced = self.menu.addAction(self.tr("Sync offset, gate and limiter settings…"))
-        advanced.triggered.connect(self.open_settings)
-        self.menu.addSeparator()
-        remove = self.menu.addAction(icon("remove"), self.tr("Remove this input"))
-        remove.triggered.connect(lambda: self.dock.remove_input(self.target))
-
-    def open_settings(self) -> AudioInputDialog:
-        dialog = AudioInputDialog(self.target, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dock.pending_dialog = dialog
-        dialog.open()
-        return dialog
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
-    def retranslate(self) -> None:
-        if self.is_master:
-            self.name_label.setText(self.tr("Master"))
-        self.fader.setToolTip(self.tr("Volume (dB)"))
-        self.settings_button.setToolTip(self.tr("Audio settings"))
-        self._show_gain()
-        self._show_mute()
-        self.show_state(getattr(getattr(self.target, "state", None), "value", ""), getattr(self.target, "state_message", ""))
+    def on_monitor_changed(self, state: Any = None, message: str = "", **_extra: Any) -> None:
+        self.monitor_changed.emit(str(getattr(state, "value", state)), message or "")
 
 
 class MixerDock(QDockWidget):
@@ -273,6 +80,7 @@ class MixerDock(QDockWidget):
         self.master_strip: ChannelStrip | None = None
         self._bridge = _MixerBridge(self)
         self._is_attached = False
+        self.monitor: Any = None
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -301,6 +109,8 @@ class MixerDock(QDockWidget):
         self.tone_action.triggered.connect(self.add_tone)
         self.devices_menu = self.add_menu.addMenu("")
         self.devices_menu.aboutToShow.connect(self._fill_devices_menu)
+        self.playlist_action = self.add_menu.addAction("")
+        self.playlist_action.triggered.connect(self.open_playlist_dialog)
         self._devices_request = 0
         self._devices_placeholder: QAction | None = None
         self.add_button = QToolButton(body)
@@ -321,7 +131,12 @@ class MixerDock(QDockWidget):
             self._bridge.inputs_changed.connect(self.rebuild)
             self._bridge.param_changed.connect(self._on_param_changed)
             self._bridge.state_changed.connect(self._on_state_changed)
+            self._bridge.track_changed.connect(self._on_track_changed)
+            self._bridge.monitor_changed.connect(self._on_monitor_changed)
             self.mixer.changed.connect(self._bridge.on_mixer_changed)
+            self.monitor = getattr(getattr(studio, "audio_inputs", None), "monitor", None)
+            if self.monitor is not None:
+                self.monitor.state_changed.connect(self._bridge.on_monitor_changed)
             self._is_attached = True
             self.meter_timer.start()
         self.add_button.setEnabled(self.mixer is not None)
@@ -343,6 +158,8 @@ class MixerDock(QDockWidget):
                 strip = self.strips.pop(input_id)
                 strip.detach()
                 strip.target.state_changed.disconnect(self._bridge.on_state_changed)
+                if is_playlist(strip.target):
+                    strip.target.track_changed.disconnect(self._bridge.on_track_changed)
                 strip.setParent(None)
                 strip.deleteLater()
         for index, audio_input in enumerate(inputs):
@@ -350,11 +167,13 @@ class MixerDock(QDockWidget):
             if strip is None:
                 strip = ChannelStrip(audio_input, self, self.strip_area)
                 audio_input.state_changed.connect(self._bridge.on_state_changed)
+                if is_playlist(audio_input):
+                    audio_input.track_changed.connect(self._bridge.on_track_changed)
                 self.strips[audio_input.input_id] = strip
             # Order: the inputs, then the master; the empty hint sits first when shown.
             self.strip_layout.insertWidget(1 + index, strip)
         if self.master_strip is None:
-            self.master_strip = ChannelStrip(_MasterTarget(self.mixer), self, self.strip_area)
+            self.master_strip = ChannelStrip(MasterTarget(self.mixer), self, self.strip_area)
         self.strip_layout.insertWidget(1 + len(inputs), self.master_strip)
         self.empty_label.setVisible(not inputs)
 
@@ -379,7 +198,40 @@ class MixerDock(QDockWidget):
         if strip is not None:
             strip.show_state(state, message)
 
+    def _on_track_changed(self, playlist: Any) -> None:
+        strip = self.strips.get(getattr(playlist, "input_id", ""))
+        if strip is not None and strip.playlist_controls is not None:
+            strip.playlist_controls.show_track()
+
+    def _on_monitor_changed(self, state: str, message: str) -> None:
+        problem = message if state == "no_device" else ""
+        for strip in self.strips.values():
+            if strip.monitor_button is not None:
+                strip.monitor_button.show_problem(problem)
+
     # -- adding and removing -------------------------------------------------------------------
+    def open_playlist_dialog(self) -> PlaylistDialog:
+        """Pick music files for a new playlist input (added when the dialog is accepted)."""
+        dialog = PlaylistDialog(None, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.add_playlist(dialog.name, dialog.settings()))
+        self.pending_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def add_playlist(self, name: str, settings: dict[str, Any]) -> Any:
+        if self.mixer is None:
+            return None
+        return self.studio.audio_inputs.add("playlist", name, **settings)
+
+    def edit_playlist(self, playlist: Any) -> PlaylistDialog:
+        dialog = PlaylistDialog(playlist, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(dialog.apply)
+        self.pending_dialog = dialog
+        dialog.open()
+        return dialog
+
     def _fill_devices_menu(self) -> None:
         """Rebuilt each time it opens: the system default, then devices listed off the GUI thread."""
         self.devices_menu.clear()
@@ -445,6 +297,10 @@ class MixerDock(QDockWidget):
         for strip in self.strips.values():
             strip.detach()
             strip.target.state_changed.disconnect(self._bridge.on_state_changed)
+            if is_playlist(strip.target):
+                strip.target.track_changed.disconnect(self._bridge.on_track_changed)
+        if self.monitor is not None:
+            self.monitor.state_changed.disconnect(self._bridge.on_monitor_changed)
         if self.master_strip is not None:
             self.master_strip.detach()
 
@@ -458,6 +314,7 @@ class MixerDock(QDockWidget):
         self.setWindowTitle(self.tr("Audio mixer"))
         self.tone_action.setText(self.tr("Test tone (1 kHz)"))
         self.devices_menu.setTitle(self.tr("Microphone or audio device"))
+        self.playlist_action.setText(self.tr("Music playlist…"))
         self.add_button.setToolTip(self.tr("Add an audio input"))
         if self.mixer is None:
             self.empty_label.setText(self.tr("Audio is not available in this build."))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.screen_source_form import ScreenSourceForm
 from ui.workers import run_in_background
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def kind_label(kind: str) -> str:
         "media_file": QCoreApplication.translate("SourceKinds", "Media file"),
         "camera": QCoreApplication.translate("SourceKinds", "Camera / capture card"),
         "text": QCoreApplication.translate("SourceKinds", "Text"),
+        "screen": QCoreApplication.translate("SourceKinds", "Screen / window capture"),
     }
     return labels.get(kind, kind)
 
@@ -124,6 +126,7 @@ class SourceDialog(QDialog):
 
         self.path_picker: _FilePicker | None = None
         self.loop_check: QCheckBox | None = None
+        self.restart_check: QCheckBox | None = None
         if kind == "testpattern":
             width, height, fps = canvas_size
             self.width_spin = self._spin(160, 7680, int(self._settings.get("width", width)), 2)
@@ -141,8 +144,16 @@ class SourceDialog(QDialog):
                 self.loop_check = QCheckBox(self)
                 self.loop_check.setChecked(bool(self._settings.get("loop", True)))
                 self._add_row("", self.loop_check)
+                self.restart_check = QCheckBox(self)
+                self.restart_check.setObjectName("restartOnShowCheck")
+                self.restart_check.setChecked(bool(self._settings.get("restart_on_show", False)))
+                self._add_row("", self.restart_check)
         elif kind == "text":
             self._build_text_form(canvas_size)
+        elif kind == "screen":
+            self.screen_form = ScreenSourceForm(self._settings, self)
+            self.screen_form.changed.connect(self._update_ok)
+            self.form.addRow(self.screen_form)
         elif kind == "camera":
             self.device_combo = QComboBox(self)
             self.device_combo.setObjectName("deviceCombo")
@@ -307,6 +318,8 @@ class SourceDialog(QDialog):
             ok.setEnabled(self.device_combo.currentIndex() >= 0)
         elif self.kind == "text":
             ok.setEnabled(bool(self.text_edit.toPlainText().strip()))
+        elif self.kind == "screen":
+            ok.setEnabled(self.screen_form.is_complete())
         else:
             ok.setEnabled(True)
 
@@ -320,8 +333,12 @@ class SourceDialog(QDialog):
             settings = {"path": self.path_picker.edit.text().strip()}
             if self.loop_check is not None:
                 settings["loop"] = self.loop_check.isChecked()
+            if self.restart_check is not None:
+                settings["restart_on_show"] = self.restart_check.isChecked()
         elif self.kind == "text":
             settings = self._text_settings()
+        elif self.kind == "screen":
+            settings = self.screen_form.settings()
         elif self.kind == "camera":
             settings = {"device": self.device_combo.currentData(), "backend": self.backend_combo.currentData() or "auto"}
             mode = self.mode_combo.currentData()
@@ -371,6 +388,8 @@ class SourceDialog(QDialog):
             self.path_picker.retranslate()
         if self.loop_check is not None:
             self.loop_check.setText(self.tr("&Loop when the file ends"))
+        if self.restart_check is not None:
+            self.restart_check.setText(self.tr("Play from the &start each time it is shown"))
         if self.kind == "camera":
             self._show_device_status()
             if self.mode_combo.count():

@@ -128,6 +128,7 @@ class Studio:
         self.items = SceneItems(self)
         self.studio_mode = StudioMode(self)
         self.collection_changed = Signal()  # emit(what=str)
+        self.audio_inputs.follow_sources(self.running, self.collection_changed)  # media sources' strips
         # emit(role=CanvasRole, is_on=bool, width=int|None, height=int|None): a canvas appeared,
         # changed size or went away; its compositor is new, so per-canvas overlays are laid out again.
         self.canvases_changed = Signal()
@@ -186,6 +187,7 @@ class Studio:
             self.vertical_compositor.stop()
         self.compositor.stop()
         self.mixer.stop()
+        self.audio_inputs.close()
         with self._lock:
             sources = self.running.take_all()
             self._is_started = False

@@ -9,6 +9,7 @@ import av
 import av.error
 import numpy as np
 
+from studio.audio.media_audio import MediaAudioFeed, MediaAudioTrack
 from studio.core.clock import NS_PER_S, now_ns
 from studio.core.i18n import _
 from studio.sources import register
@@ -29,6 +30,9 @@ _FINISHED_POLL_S = 0.2
 _COLORSPACE_FOR_MATRIX = {1: 1, 4: 4, 5: 5, 6: 5, 7: 7, 9: 9, 10: 9}
 _AVCOL_SPC_UNSPECIFIED = 2
 _AV_TIME_BASE = 1_000_000
+
+
+_RESTART = object()  # _play_pass: woke up with "restart when shown"
 
 
 class _Unplayable(Exception):
@@ -57,9 +61,13 @@ def frame_to_bgr(frame: av.VideoFrame) -> np.ndarray:
 class MediaFileSource(VideoSource):
     """A video file played in real time, looping by default.
 
-    Settings: ``path`` (str, a file or URL FFmpeg can open), ``loop`` (bool, default true).
+    Settings: ``path`` (str, a file or URL FFmpeg can open), ``loop`` (bool, default true),
+    ``restart_on_show`` (bool, default false: play from the start each time it goes on air).
     Frames are due at their presentation time on the media clock and published with that
-    time as ``capture_ns``; a loop continues the timeline without a gap or a jump.
+    time as ``capture_ns``; a loop continues the timeline without a gap or a jump.  The
+    file's first audio track is decoded alongside on the same timeline into
+    :attr:`audio_feed` (48 kHz stereo), which the mixer's ``MediaAudioInput`` plays; asleep,
+    the feed is silent and empty.
     Missing file → NO_SIGNAL and retried; not a video / no video track / undecodable →
     FAILED.  Without ``loop`` the source shows NO_SIGNAL ("ended") after the last frame
     until ``replay()`` or a restart.
@@ -79,6 +87,18 @@ class MediaFileSource(VideoSource):
         self.is_finished = False  # played to the end without loop
         self._position_s = 0.0
         self._replay_requested = threading.Event()
+        self.audio_feed = MediaAudioFeed()
+        self.audio_track: MediaAudioTrack | None = None
+
+    @property
+    def has_audio(self) -> bool | None:
+        """Whether the file has a sound track (``None`` until it was opened)."""
+        return self.audio_feed.has_audio
+
+    def set_awake(self, is_awake: bool) -> None:
+        # The sound falls silent with the picture, at once (not at the next packet).
+        self.audio_feed.set_playing(is_awake)
+        super().set_awake(is_awake)
 
     @property
     def position_s(self) -> float:
@@ -101,6 +121,7 @@ class MediaFileSource(VideoSource):
         is_url = "://" in raw_path
         path = raw_path if is_url else str(Path(raw_path).expanduser())
         is_looping = bool(self.settings.get("loop", True))
+        restarts_on_show = bool(self.settings.get("restart_on_show", False))
         self._replay_requested.clear()
         self.is_finished = False
 
@@ -109,12 +130,24 @@ class MediaFileSource(VideoSource):
             return
         try:
             stream = self._video_stream(container, path)
+            self._audio_stream(container)
             pass_origin_ns: int | None = None  # media-clock time of this pass's first frame
             has_picture = False
             while not stop.is_set():
-                result = self._play_pass(container, stream, pass_origin_ns, stop, has_picture, path)
+                result = self._play_pass(container, stream, pass_origin_ns, stop, has_picture, path, restarts_on_show)
                 if result is None:  # stopped
                     return
+                if result is _RESTART:  # woken with "restart when shown": from the top, on a new timeline
+                    pass_origin_ns = None
+                    if not self._rewind(container):
+                        container.close()
+                        reopened = self._open(path)
+                        if reopened is None:
+                            return
+                        container = reopened
+                        stream = self._video_stream(container, path)
+                        self._audio_stream(container)
+                    continue
                 pass_origin_ns, pass_length_ns, frame_count = result
                 if frame_count == 0:
                     if not has_picture:
@@ -135,6 +168,7 @@ class MediaFileSource(VideoSource):
                         return
                     container = reopened
                     stream = self._video_stream(container, path)
+                    self._audio_stream(container)
         except _Unplayable as exc:
             self._set_state(SourceState.FAILED, str(exc))
         finally:
@@ -189,6 +223,17 @@ class MediaFileSource(VideoSource):
         self.frame_size = (width, height) if width and height else None
         return stream
 
+    def _audio_stream(self, container: av.container.InputContainer) -> None:
+        """The first decodable audio track (or none: the file plays silent, as before)."""
+        track = None
+        for audio in container.streams.audio:
+            if getattr(audio, "codec_context", None) is not None:
+                audio.thread_type = "AUTO"
+                track = MediaAudioTrack(audio, self.audio_feed)
+                break
+        self.audio_track = track
+        self.audio_feed.has_audio = track is not None
+
     def _play_pass(
         self,
         container: av.container.InputContainer,
@@ -197,12 +242,14 @@ class MediaFileSource(VideoSource):
         stop: threading.Event,
         has_picture: bool,
         path: str,
-    ) -> tuple[int, int, int] | None:
+        restarts_on_show: bool = False,
+    ) -> tuple[int, int, int] | object | None:
         """Play the file once from where it stands.
 
         Returns ``(origin_ns, length_ns, frame_count)``: the media-clock time the pass's
         first frame was due (moved by resyncs), the pass's length up to the end of its last
-        frame, and how many frames it showed.  ``None`` when stopped.
+        frame, and how many frames it showed.  ``None`` when stopped; ``_RESTART`` when it
+        woke from sleep and should play from the start (``restarts_on_show``).
         """
         nominal_interval_s = 1.0 / (self.frame_rate or DEFAULT_FPS)
         first_time_s: float | None = None
@@ -210,14 +257,26 @@ class MediaFileSource(VideoSource):
         last_duration_s = nominal_interval_s
         frame_count = 0
         errors_without_picture = 0
-        for packet in container.demux(stream):
+        audio = self.audio_track
+        if audio is not None:
+            audio.new_pass()
+        streams = [stream] if audio is None else [stream, audio.stream]
+        for packet in container.demux(*streams):
             # Asleep (in no scene on air), nothing is decoded; the file stays open so waking
             # is instant, and the timeline moves on by the time slept instead of rushing.
             slept_ns = self._wait_while_asleep(stop)
             if stop.is_set():
                 return None
+            if slept_ns and restarts_on_show:
+                return _RESTART
             if slept_ns and origin_ns is not None:
                 origin_ns += slept_ns
+            if audio is not None and packet.stream is audio.stream:
+                # Sound decoded as it is demuxed: interleaved with the pictures, it is ready
+                # before it is due (the mixer takes it at its own time).
+                reference_s = (first_time_s or 0.0) if frame_count else None
+                audio.handle(packet, origin_ns if frame_count else None, reference_s)
+                continue
             try:
                 frames = packet.decode()
             except av.FFmpegError as exc:
@@ -257,6 +316,10 @@ class MediaFileSource(VideoSource):
                     origin_ns += lateness_ns
                     due_ns += lateness_ns
                     self.resyncs += 1
+                if frame_count == 0 and audio is not None:
+                    # The pass's timeline is fixed: the sound that waited for it goes out now,
+                    # before this frame's wait, so it is there when the mixer wants it.
+                    audio.handle_pending(origin_ns, first_time_s or 0.0)
                 image = frame_to_bgr(frame)  # convert first so the frame is out on time
                 wait_ns = due_ns - now_ns()
                 if wait_ns > 0 and stop.wait(wait_ns / NS_PER_S):
@@ -270,10 +333,15 @@ class MediaFileSource(VideoSource):
         length_ns = int((last_rel_s + last_duration_s) * NS_PER_S)
         return origin_ns, length_ns, frame_count
 
-    @staticmethod
-    def _rewind(container: av.container.InputContainer) -> bool:
+    def _rewind(self, container: av.container.InputContainer) -> bool:
         try:
-            container.seek(0)  # also flushes the decoder
+            track = self.audio_track
+            if track is not None:
+                # Just before the sound's first sample: an AAC decoder then gets its priming
+                # packet again and the loop's first 10 ms are not silent (measured: 448 samples).
+                container.seek((track.stream.start_time or 0) - 1, stream=track.stream)
+            else:
+                container.seek(0)  # also flushes the decoder
             return True
         except (av.FFmpegError, OSError, ValueError):
             log.debug("seek to start failed; reopening", exc_info=True)
