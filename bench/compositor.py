@@ -231,11 +231,78 @@ def run_person_filters(frames: int = 30, rounds: int = 5) -> dict[str, Any]:
     return out
 
 
+def make_person_video(path: Path, frames: int = 60) -> Path:
+    """A 1080p30 H.264 loop of the person clip (``bench.testbed.person_clip``): a host who moves."""
+    from bench.testbed.person_clip import person_frame
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "20"}
+        for index in range(frames):
+            image, _truth = person_frame("shelf", index, WIDTH, HEIGHT)
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts = index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def run_filters_on_air(workdir: Path, seconds: float) -> dict[str, Any]:
+    """Each person tool on a full-canvas 1080p30 host video in the real engine, with the default
+    x264 3-layer ladder encoding the program in the same process (what going live costs on this
+    machine): fps delivered, late ticks, render ms, the filter's own ms and encoder drops."""
+    from encoders.layers import default_ladder
+    from encoders.ladder import Ladder
+    from studio.scene import Beauty, VirtualBackground
+
+    video = make_person_video(workdir / "host_1080p.mp4")
+    out: dict[str, Any] = {}
+    for name, spec in (("virtual_background", VirtualBackground(mode="blur")), ("beauty", Beauty()), ("none", None)):
+        source = SourceSpec(id="host", kind="media_file", name="host", settings={"path": str(video), "loop": True})
+        item = SceneItem(source_id="host", x=0, y=0, width=WIDTH, height=HEIGHT, filters=[spec] if spec else [])
+        collection = SceneCollection(canvas=Canvas(width=WIDTH, height=HEIGHT, fps=FPS), transition=Transition(kind="cut", duration_ms=0),
+                                     sources=[source], scenes=[Scene(id="show", name="show", items=[item])], current_scene="show")
+        studio = Studio(collection=collection)
+        studio.start()
+        slot = studio.compositor.subscribe()
+        ladder = Ladder(default_ladder(WIDTH, HEIGHT, FPS), on_packet=lambda _packet: None, source=slot)  # as going live
+        ladder.start()
+        try:
+            time.sleep(3.0)  # warm-up: decoder, model, encoder
+            compositor = studio.compositor
+            ticks0, late0 = compositor.ticks, compositor.late_ticks
+            dropped0 = sum(stats.dropped for stats in ladder.stats())
+            compositor.render_ms.clear()
+            with CpuMeter() as cpu:
+                time.sleep(seconds)
+            renders = list(compositor.render_ms)
+            costs = compositor.filter_costs.costs()
+            out[f"on_air_{name}"] = {
+                "fps": round((compositor.ticks - ticks0) / cpu.wall_s, 2),
+                "late_ticks": compositor.late_ticks - late0,
+                "render_ms_p50": percentile(renders, 50),
+                "filter_ms": costs.get(item.id),
+                "encoder_frames_dropped": sum(stats.dropped for stats in ladder.stats()) - dropped0,
+                "cpu_percent_of_one_core": cpu.percent_of_one_core,
+                "late_notice": compositor.filter_notice,
+            }
+        finally:
+            ladder.stop()
+            studio.compositor.unsubscribe(slot)
+            studio.stop()
+    return out
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bridgecast bench compositor")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured real-time window")
     parser.add_argument("--peer-frames", type=int, default=300)
+    parser.add_argument("--on-air-seconds", type=float, default=0.0,
+                        help="also run each person tool live at 1080p30 with the x264 ladder (seconds measured each)")
     args = parser.parse_args(argv)
     overlays = [
         (make_card(600, 200, "Silk scarf", "$29.99", (180, 30, 60)), CARD),
@@ -245,6 +312,8 @@ def main(argv: list[str]) -> int:
         video = make_test_video(Path(tmp) / "main_1080p.mp4", WIDTH, HEIGHT, seconds=4)
         ours, mains, pips = run_ours(video, args.seconds, overlays)
         filters = run_filters(Path(tmp))
+        if args.on_air_seconds > 0:
+            filters.update(run_filters_on_air(Path(tmp), args.on_air_seconds))
     peer = run_ffmpeg_overlay(mains, pips, overlays, args.peer_frames)
     naive = run_naive_opencv(mains, pips, overlays, max(30, args.peer_frames // 5))
     result = {

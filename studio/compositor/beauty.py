@@ -190,12 +190,11 @@ def beauty(image: np.ndarray, alpha: np.ndarray | None, spec: Beauty,
             continue
         roi = out[y0:y1, x0:x1]
         weight = face_weight(roi)
-        target = roi.astype(np.float32)
-        if spec.strength > 0:
-            target += (smooth_face(roi, spec.strength).astype(np.float32) - target) * min(1.0, spec.strength * 1.2)
+        target = roi
+        if spec.strength > 0:  # OpenCV's own loops throughout: they release the GIL the encoder and decoder need
+            share = min(1.0, spec.strength * 1.2)
+            target = cv2.addWeighted(smooth_face(roi, spec.strength), share, roi, 1.0 - share, 0.0)
         if spec.brightening > 0:
-            lifted = cv2.LUT(np.clip(target + 0.5, 0, 255).astype(np.uint8), _brighten_table(spec.brightening))
-            target = lifted.astype(np.float32)
-        mixed = roi + (target - roi) * weight[:, :, None]
-        roi[...] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+            target = cv2.LUT(target, _brighten_table(spec.brightening))
+        roi[...] = cv2.blendLinear(target, roi, weight, 1.0 - weight)
     return out, alpha
