@@ -142,9 +142,10 @@ class BrowserViewer:
     """Headless Chromium (janus.js, bench/testbed/viewer.html) watching substream 0 alongside
     the aiortc subscriber: the frozen time a real viewer's browser shows."""
 
-    def __init__(self, stack: Any, display: str, seconds: float, latency_substream: int | None = TOP_SUBSTREAM) -> None:
+    def __init__(self, stack: Any, display: str, seconds: float, latency_substream: int | None = TOP_SUBSTREAM,
+                 latency_join_s: float = 0.0) -> None:
         self.stack, self.display, self.seconds = stack, display, seconds
-        self.latency_substream = latency_substream
+        self.latency_substream, self.latency_join_s = latency_substream, latency_join_s
         self.results: dict[str, Any] | None = None
         self.error: str | None = None
         self._thread = threading.Thread(target=self._run, name="bench-browser-viewer", daemon=True)
@@ -159,7 +160,8 @@ class BrowserViewer:
         try:
             self.results, _log = run_viewer(self.stack.ns, self.display, audio=False,
                                             plan=f"0:{int(self.seconds * 1000)}", janus_url=self.stack.janus.url,
-                                            timeout=self.seconds + 45, latency_substream=self.latency_substream)
+                                            timeout=self.seconds + 45, latency_substream=self.latency_substream,
+                                            latency_join_ms=int(self.latency_join_s * 1000))
         except Exception as exc:  # noqa: BLE001 - reported in the JSON
             self.error = repr(exc)
 
@@ -260,7 +262,10 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any] | list[tuple[float
         sub.wait_frames(3, timeout=15)
         collector = FrameCollector(sub).start()
         if browser:
-            viewer = BrowserViewer(stack, endpoint_id, seconds=steady_s + shape_s + watch_s + 2.0).start()
+            # The latency subscription joins once the link is shaped (the page plays ~1-3 s after
+            # it starts): a viewer of a long link, not one whose jitter buffer saw the delay appear.
+            viewer = BrowserViewer(stack, endpoint_id, seconds=steady_s + shape_s + watch_s + 2.0,
+                                   latency_join_s=steady_s).start()
 
         def sample(t0: float) -> dict[str, Any]:
             st = session.stats()

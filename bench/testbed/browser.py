@@ -166,17 +166,20 @@ class Chromium:
 
 
 def run_viewer(netns: str, display: str, *, audio: bool = True, plan: str = "2:6000,0:4000,1:4000",
-               janus_url: str, timeout: float = 45.0, latency_substream: int | None = None) -> tuple[dict, list[str]]:
+               janus_url: str, timeout: float = 45.0, latency_substream: int | None = None,
+               latency_join_ms: int = 0) -> tuple[dict, list[str]]:
     """Open the viewer page in headless Chromium; return (window.results, page log lines).
 
     ``latency_substream``: the page also subscribes to that substream on a second PeerConnection
     and reads the time-code strip of each of its painted frames (``results["second_latency"]``:
-    ``[wall ms, latency ms or None, width]``, see :func:`strip_latencies`)."""
+    ``[wall ms, latency ms or None, width]``, see :func:`strip_latencies`), ``latency_join_ms``
+    after the first subscription plays."""
     server = PageServer(netns).start()
     browser = Chromium(netns)
     query: dict[str, Any] = {"janus": janus_url, "room": ROOM, "display": display, "audio": int(audio), "plan": plan}
     if latency_substream is not None:
         query["latency_substream"] = int(latency_substream)
+        query["latency_join_ms"] = int(latency_join_ms)
     try:
         browser.start(server.url(**query))
         try:
@@ -200,11 +203,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))]
 
 
-def strip_latencies(results: dict, start_ms: int, end_ms: int) -> dict[str, Any]:
-    """The second subscription's glass-to-glass latency over [start_ms, end_ms] (wall clock):
-    p50/p95 of Date.now() − T on each painted frame, the frames it painted and how many of them
-    had an unreadable strip, and the widths it showed (a paused top layer shows a lower one)."""
+# The latency subscription's first seconds are left out (its jitter buffer finding its level).
+LATENCY_SETTLE_MS = 2000
+
+
+def strip_latencies(results: dict, start_ms: int, end_ms: int, settle_ms: int = LATENCY_SETTLE_MS) -> dict[str, Any]:
+    """The second subscription's glass-to-glass latency over [start_ms, end_ms] (wall clock),
+    from ``settle_ms`` after its first painted frame: p50/p95 of Date.now() − T on each painted
+    frame of the top layer, the frames counted, how many had an unreadable strip, and how many
+    showed a lower layer (while the top one was paused)."""
     everything = results.get("second_latency") or []
+    if everything:
+        start_ms = max(start_ms, int(everything[0][0]) + settle_ms)
     # The top layer is the widest the subscription ever showed; while it is paused Janus shows a
     # lower one, whose frames are left out of the figures (counted apart).
     top_width = max((int(row[2]) for row in everything), default=None)

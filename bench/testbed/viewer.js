@@ -14,6 +14,9 @@
   // A second subscription to this substream (e.g. 2, the top layer) read only for its latency
   // (bench network --browser): the time-code strip of every painted frame, beside the plan's watch.
   const LATENCY_SUBSTREAM = params.has("latency_substream") ? parseInt(params.get("latency_substream"), 10) : null;
+  // ... joined this long after the first subscription plays (a viewer who joins a link that
+  // already has its delay, rather than one whose jitter buffer lived through the delay's onset).
+  const LATENCY_JOIN_MS = parseInt(params.get("latency_join_ms") || "0", 10);
   const TWO32 = 4294967296;
 
   const results = window.results = {
@@ -385,8 +388,10 @@
         stream.getTracks().map((t) => t.kind + ":" + t.readyState).join(","));
     schedule();
     if (LATENCY_SUBSTREAM !== null) {
-      // Its failure is reported (results.second_error) without ending the watch it runs beside.
-      try { await subscribeTop(pub); } catch (e) { results.second_error = String(e && e.message || e); log(results.second_error); }
+      // Beside the plan's watch; its failure is reported (results.second_error) without ending it.
+      setTimeout(function () {
+        subscribeTop(pub).catch(function (e) { results.second_error = String(e && e.message || e); log(results.second_error); });
+      }, LATENCY_JOIN_MS);
     }
     const statsTimer = setInterval(function () { sampleStats().catch(function (e) { log("getStats: " + e); }); }, 250);
     const topStatsTimer = setInterval(function () { sampleTopStats().catch(function (e) { log("getStats (latency): " + e); }); }, 1000);

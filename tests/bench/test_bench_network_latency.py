@@ -19,13 +19,19 @@ def test_strip_latencies_count_the_top_layer_inside_the_window_only():
             {"wall_ms": 1900, "jitterBufferDelay": 3.4, "jitterBufferEmittedCount": 40},
         ],
     }
-    figures = strip_latencies(results, 1000, 2000)
+    figures = strip_latencies(results, 1000, 2000, settle_ms=0)
     assert figures["latency_width"] == 1280
     assert figures["latency_frames"] == 4 and figures["latency_unreadable_frames"] == 1
     assert figures["latency_lower_layer_frames"] == 1
     assert (figures["latency_p50_ms"], figures["latency_p95_ms"]) == (315, 900)
     assert figures["latency_jitter_buffer_ms"] == 80  # 2.4 s over 30 frames
     assert figures["latency_error"] is None
+
+
+def test_the_latency_subscriptions_first_seconds_are_left_out():
+    results = {"second_latency": [[1000 + 100 * i, 900 if i < 20 else 300, 1280] for i in range(40)]}
+    figures = strip_latencies(results, 0, 10_000)  # settles 2 s after its first frame (1000 ms)
+    assert figures["latency_frames"] == 20 and figures["latency_p50_ms"] == 300
 
 
 def test_no_latency_subscription_gives_no_figures_and_says_why():
