@@ -32,7 +32,7 @@ def _load_builtin() -> None:
     # Imported lazily so importing the package stays cheap and free of cycles.
     import importlib
 
-    for module in ("testpattern", "image", "media_file", "camera", "text"):
+    for module in ("testpattern", "image", "media_file", "camera", "text", "screen"):
         try:
             importlib.import_module(f"studio.sources.{module}")
         except ModuleNotFoundError as exc:
