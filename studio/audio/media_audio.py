@@ -25,6 +25,7 @@ from studio.audio.inputs import CHANNELS, SAMPLE_RATE, AudioInput, InputState
 from studio.audio.mixer_grid import MixerGrid
 from studio.audio.monitor import MonitorTap
 from studio.core.clock import NS_PER_S
+from studio.core.events import Signal
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,26 @@ class MediaAudioFeed:
         self._frames = 0  # samples held
         self._anchor_ns: int | None = None  # media-clock time of stream sample 0
         self._end_index = 0  # stream index just after the newest sample held
-        self.has_audio: bool | None = None  # None until the source opened its file
+        self._has_audio: bool | None = None
+        self.has_audio_changed = Signal()  # emit(feed=, has_audio=): the file turned out to have sound or not
         self.is_playing = True  # False while the source sleeps: nothing is written or read
         self.late_frames = 0  # samples that became due before the mixer could take them
         self.overflow_frames = 0  # samples dropped because nobody read them
         self.trimmed_frames = 0  # samples replaced by a later chunk due earlier (a seam's overlap)
         self.padded_frames = 0  # silence put into gaps between chunks
         self.reanchors = 0  # jumps in the timeline (wake-ups, resyncs)
+
+    @property
+    def has_audio(self) -> bool | None:
+        """Whether the source's file has sound (``None`` until it was opened)."""
+        return self._has_audio
+
+    @has_audio.setter
+    def has_audio(self, has_audio: bool | None) -> None:
+        if has_audio is self._has_audio:
+            return
+        self._has_audio = has_audio
+        self.has_audio_changed.emit(feed=self, has_audio=has_audio)
 
     @property
     def buffered_frames(self) -> int:

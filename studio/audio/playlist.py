@@ -91,6 +91,11 @@ class PlaylistInput(AudioInput):
         self._ask(-1)
 
     @property
+    def buffered_frames(self) -> int:
+        """Decoded sound waiting for the mixer."""
+        return self._ring.available_frames
+
+    @property
     def current_title(self) -> str:
         index = self.current_index
         return Path(self._files[index]).stem if index is not None and index < len(self._files) else ""

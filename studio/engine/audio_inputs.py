@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -74,6 +75,7 @@ class ShowAudioInputs:
         self._saved_media: dict[str, AudioInputSpec] = {}  # source id -> its saved strip
         self._running: Any = None
         self._sync_lock = threading.RLock()
+        self._followed_feeds: weakref.WeakSet[Any] = weakref.WeakSet()  # feeds whose has_audio_changed we hear
 
     def follow_sources(self, running: Any, collection_changed: Any) -> None:
         """Keep one strip per media source with sound (``running``: the show's running sources)."""
@@ -144,6 +146,12 @@ class ShowAudioInputs:
             return
         with self._sync_lock:
             sources = {source_id: source for source_id, source in list(running.items()) if hasattr(source, "audio_feed")}
+            for source in sources.values():
+                # A source asleep from the start opens its file without changing state: its feed
+                # says when the file turns out to have sound.
+                if source.audio_feed not in self._followed_feeds:
+                    self._followed_feeds.add(source.audio_feed)
+                    source.audio_feed.has_audio_changed.connect(self._on_source_state)
             strips = {inp.source_id: inp for inp in self.mixer.inputs if isinstance(inp, MediaAudioInput)}
             for source_id, strip in strips.items():
                 source = sources.get(source_id)
