@@ -117,7 +117,7 @@ def _sizes(image: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def refined_alpha(half: np.ndarray, coarse: np.ndarray) -> np.ndarray:
-    """The person's matte at ``half``'s size (float32 0..1): the coarse mask upsampled and snapped
+    """The person's matte at ``half``'s size (uint8 0..255): the coarse mask upsampled and snapped
     to the picture's edges by a fast guided filter (coefficients at half of ``half``'s size)."""
     height, width = half.shape[:2]
     quarter = (max(8, width // 2), max(8, height // 2))
@@ -133,16 +133,17 @@ def refined_alpha(half: np.ndarray, coarse: np.ndarray) -> np.ndarray:
     a, b = _box(a, radius), _box(b, radius)
     a = cv2.resize(a, (width, height), interpolation=cv2.INTER_LINEAR)
     b = cv2.resize(b, (width, height), interpolation=cv2.INTER_LINEAR)
-    alpha = a * (half_grey.astype(np.float32) * (1.0 / 255.0)) + b
-    # A gentle contrast on the matte: the model's probabilities are soft over a wide band.
-    return np.clip((alpha - 0.5) * 1.6 + 0.5, 0.0, 1.0)
+    alpha = cv2.add(cv2.multiply(a, half_grey, scale=1.0 / 255.0, dtype=cv2.CV_32F), b)
+    # A contrast on the matte, (alpha − 0.5) × 2.2 + 0.5, to 8 bits in the same pass: the model's
+    # probabilities are soft over a wide band.
+    return cv2.addWeighted(alpha, 2.2 * 255.0, alpha, 0.0, -0.6 * 255.0 + 0.5, dtype=cv2.CV_8U)
 
 
 def _blurred_background(half: np.ndarray, alpha_half: np.ndarray, strength: float, size: tuple[int, int]) -> np.ndarray:
     """The room blurred without the person: a masked (normalised) blur at an eighth of ``size``."""
     eighth = (max(8, half.shape[1] // 4), max(8, half.shape[0] // 4))
     small = cv2.resize(half, eighth, interpolation=cv2.INTER_AREA).astype(np.float32)
-    room = 1.0 - cv2.resize(alpha_half, eighth, interpolation=cv2.INTER_AREA)
+    room = 1.0 - cv2.resize(alpha_half, eighth, interpolation=cv2.INTER_AREA).astype(np.float32) * (1.0 / 255.0)
     sigma = 0.3 + 6.0 * strength  # at an eighth: up to ~50 px of blur on the item
     weight = cv2.GaussianBlur(room, (0, 0), sigma) + 1e-4
     blurred = cv2.GaussianBlur(small * room[:, :, None], (0, 0), sigma) / weight[:, :, None]
@@ -200,7 +201,7 @@ def virtual_background(image: np.ndarray, alpha: np.ndarray | None, spec: Virtua
     segmenter = segmenter or PersonSegmenter()
     half = cv2.resize(image, _sizes(image)[0], interpolation=cv2.INTER_AREA)
     person_half = refined_alpha(half, segmenter.model_mask(half))
-    person = cv2.resize((person_half * 255.0 + 0.5).astype(np.uint8), (width, height), interpolation=cv2.INTER_LINEAR)
+    person = cv2.resize(person_half, (width, height), interpolation=cv2.INTER_LINEAR)
     if spec.mode is BackgroundMode.BLUR:
         background = _blurred_background(half, person_half, spec.strength, (width, height))
     elif spec.mode is BackgroundMode.COLOR:
@@ -216,4 +217,4 @@ def person_mask(image: np.ndarray, segmenter: PersonSegmenter | None = None) -> 
     segmenter = segmenter or PersonSegmenter()
     half = cv2.resize(image, _sizes(image)[0], interpolation=cv2.INTER_AREA)
     person_half = refined_alpha(half, segmenter.model_mask(half))
-    return cv2.resize(person_half, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(person_half, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR).astype(np.float32) * (1.0 / 255.0)
