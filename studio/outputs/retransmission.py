@@ -79,6 +79,9 @@ REDUNDANT_COPY_DELAY_S = 0.030
 # ... for as long as the link showed loss recently (a NACK for any layer: the lowest layer's own
 # losses are hidden by its copies).
 REDUNDANCY_HOLD_S = 30.0
+# The round trip that counts is the least of the last few seconds' reports: a long link is long in
+# every report, a congested short one only while its queue is full (and copies would add to it).
+REDUNDANCY_RTT_WINDOW_S = 5.0
 
 
 class RedundantCopies:
@@ -89,8 +92,9 @@ class RedundantCopies:
     every packet, on the same SSRC and sequence number, repairs a loss without one: the SFU's
     SRTP replay check drops the copy of a packet it already has, and forwards it when the
     original was lost.  It doubles only the lowest layer (the one every viewer can fall back
-    to) and only while the round trip is long (``min_rtt_s``) and the link lost packets in the
-    last ``hold_s`` (:meth:`note_loss`, from any layer's NACKs).  FEC (ULPFEC/FlexFEC/RED) would
+    to) and only while the round trip is long (``min_rtt_s``: the least over ``rtt_window_s``,
+    so a queue filling up on a congested short link does not count) and the link lost packets in
+    the last ``hold_s`` (:meth:`note_loss`, from any layer's NACKs).  FEC (ULPFEC/FlexFEC/RED) would
     cost less than a copy, but an SFU must negotiate and forward it, which the VideoRoom in the
     test bed (Janus 1.1) does not do for video.  One asyncio loop uses it.
     """
@@ -100,19 +104,27 @@ class RedundantCopies:
         min_rtt_s: float = REDUNDANCY_MIN_RTT_S,
         delay_s: float = REDUNDANT_COPY_DELAY_S,
         hold_s: float = REDUNDANCY_HOLD_S,
+        rtt_window_s: float = REDUNDANCY_RTT_WINDOW_S,
     ) -> None:
         self.min_rtt_s = float(min_rtt_s)
         self.delay_s = float(delay_s)
         self.hold_s = float(hold_s)
+        self.rtt_window_s = float(rtt_window_s)
         self._last_loss_s: float | None = None
-        self.rtt_s: float | None = None
+        self._rtts: collections.deque[tuple[float, float]] = collections.deque(maxlen=256)  # (now_s, rtt_s)
         self.copies = 0
         self.copy_bytes = 0
 
-    def note_rtt(self, rtt_s: float | None) -> None:
-        """The round trip a receiver report of any layer measured (None: not known yet)."""
+    def note_rtt(self, rtt_s: float | None, now_s: float) -> None:
+        """The round trip a receiver report of any layer measured at ``now_s`` (None: not known yet)."""
         if rtt_s is not None:
-            self.rtt_s = float(rtt_s)
+            self._rtts.append((now_s, float(rtt_s)))
+
+    def base_rtt_s(self, now_s: float) -> float | None:
+        """The least round trip reported in the last ``rtt_window_s`` (None: none reported)."""
+        while self._rtts and now_s - self._rtts[0][0] > self.rtt_window_s:
+            self._rtts.popleft()
+        return min((rtt for _t, rtt in self._rtts), default=None)
 
     def note_loss(self, now_s: float) -> None:
         """The link lost a packet (a NACK arrived) at ``now_s``."""
@@ -120,9 +132,10 @@ class RedundantCopies:
 
     def is_on(self, now_s: float) -> bool:
         """Whether packets sent now get a copy: a long round trip on a link that lost lately."""
-        if self.rtt_s is None or self.rtt_s < self.min_rtt_s or self._last_loss_s is None:
+        if self._last_loss_s is None or now_s - self._last_loss_s > self.hold_s:
             return False
-        return now_s - self._last_loss_s <= self.hold_s
+        base_rtt_s = self.base_rtt_s(now_s)
+        return base_rtt_s is not None and base_rtt_s >= self.min_rtt_s
 
     def count(self, size_bytes: int) -> None:
         self.copies += 1
@@ -131,6 +144,7 @@ class RedundantCopies:
 
 __all__ = [
     "REDUNDANCY_HOLD_S",
+    "REDUNDANCY_RTT_WINDOW_S",
     "REDUNDANCY_MIN_RTT_S",
     "REDUNDANT_COPY_DELAY_S",
     "RETRANSMIT_HISTORY_AGE_S",

@@ -159,7 +159,7 @@ class PacketSender(RTCRtpSender):
                     clock_rate = VIDEO_CLOCK_RATE if self.kind == "video" else AUDIO_CLOCK_RATE
                     counters.jitter_s = report.jitter / clock_rate
                     if self.redundancy is not None:
-                        self.redundancy.note_rtt(counters.rtt_s)
+                        self.redundancy.note_rtt(counters.rtt_s, asyncio.get_running_loop().time())
             return
         if isinstance(packet, aiortc_rtp.RtcpPsfbPacket):
             if packet.fmt in (aiortc_rtp.RTCP_PSFB_PLI, aiortc_rtp.RTCP_PSFB_FIR):

@@ -26,19 +26,34 @@ from tests.studio.outputs.test_aiortc_adapter_send import RecordingTransport, it
 
 
 def test_copies_need_a_long_round_trip_and_recent_loss():
-    policy = RedundantCopies(min_rtt_s=0.1, delay_s=0.03, hold_s=30.0)
+    policy = RedundantCopies(min_rtt_s=0.1, delay_s=0.03, hold_s=30.0, rtt_window_s=5.0)
     assert not policy.is_on(100.0)  # nothing known yet
-    policy.note_rtt(0.22)
+    policy.note_rtt(0.22, 100.0)
     assert not policy.is_on(100.0)  # a long round trip, but no loss seen
     policy.note_loss(100.0)
-    assert policy.is_on(100.0) and policy.is_on(130.0)
+    assert policy.is_on(100.0)
+    policy.note_rtt(0.23, 129.0)
+    assert policy.is_on(130.0)
     assert not policy.is_on(130.5)  # no loss for longer than the hold
     policy.note_loss(131.0)
-    policy.note_rtt(None)  # a report without a round trip keeps the last one
+    policy.note_rtt(None, 131.0)  # a report without a round trip changes nothing
     assert policy.is_on(131.0)
-    policy.note_rtt(0.04)  # a short round trip: a NACK repairs in time, no copies
-    assert not policy.is_on(131.0)
+    policy.note_rtt(0.04, 132.0)  # a short round trip: a NACK repairs in time, no copies
+    assert not policy.is_on(132.0)
     assert REDUNDANCY_MIN_RTT_S <= 0.15  # a 150 ms round trip (the audience) gets them
+
+
+def test_a_queue_filling_up_on_a_short_link_does_not_turn_copies_on():
+    policy = RedundantCopies(min_rtt_s=0.1, rtt_window_s=5.0)
+    policy.note_loss(10.0)
+    policy.note_rtt(0.045, 10.0)  # 40 ms link
+    for t in (11.0, 12.0, 13.0, 14.0):
+        policy.note_rtt(0.250, t)  # its bottleneck queue fills: congestion, not distance
+        assert not policy.is_on(t), t
+    policy.note_loss(15.5)
+    policy.note_rtt(0.250, 15.5)
+    assert policy.is_on(15.5)  # full for longer than the window: long for all we can tell
+    assert policy.base_rtt_s(15.5) == 0.250
 
 
 def _h264():
@@ -76,7 +91,7 @@ def _send_one_frame(policy: RedundantCopies, sends_copies: bool) -> tuple[Packet
 
 def test_the_lowest_layer_sends_each_packet_again_later_on_a_long_lossy_round_trip():
     policy = RedundantCopies(min_rtt_s=0.1, delay_s=0.03)
-    policy.note_rtt(0.22)
+    policy.note_rtt(0.22, time.monotonic())
     policy.note_loss(time.monotonic())  # asyncio loop time is time.monotonic()
     sender, transport = _send_one_frame(policy, sends_copies=True)
     packets = _sent_packets(transport, _h264())
@@ -100,13 +115,13 @@ def test_the_lowest_layer_sends_each_packet_again_later_on_a_long_lossy_round_tr
 
 def test_no_copies_on_a_short_round_trip_or_from_an_upper_layer():
     short = RedundantCopies(min_rtt_s=0.1, delay_s=0.03)
-    short.note_rtt(0.02)
-    short.note_loss(0.0)
+    short.note_rtt(0.02, time.monotonic())
+    short.note_loss(time.monotonic())
     sender, transport = _send_one_frame(short, sends_copies=True)
     assert len(transport.rtp) == sender.counters.packets and short.copies == 0
 
     long = RedundantCopies(min_rtt_s=0.1, delay_s=0.03)
-    long.note_rtt(0.22)
+    long.note_rtt(0.22, time.monotonic())
     long.note_loss(time.monotonic())
     sender, transport = _send_one_frame(long, sends_copies=False)
     assert len(transport.rtp) == sender.counters.packets and long.copies == 0
@@ -125,8 +140,9 @@ def test_simulcast_gives_copies_to_the_lowest_published_layer_and_hears_loss_fro
             nack = aiortc_rtp.RtcpRtpfbPacket(fmt=aiortc_rtp.RTCP_RTPFB_NACK, ssrc=1234, media_ssrc=top._ssrc)
             nack.lost = [5]
             await top._handle_rtcp_packet(nack)
-            video.redundancy.note_rtt(0.2)
-            heard = video.redundancy.is_on(asyncio.get_running_loop().time())
+            now = asyncio.get_running_loop().time()
+            video.redundancy.note_rtt(0.2, now)
+            heard = video.redundancy.is_on(now)
             two = video.apply_answer(["h", "m"], 4)
             two_layers = {plan.rid: plan.sender.sends_copies for plan in video.published}
             one = video.apply_answer(None, 4)
