@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QSizePolicy, QSlider, QToolButton, QWidget
 
 from ui.audio_input_dialog import AudioInputDialog
 from ui.icons import icon
@@ -81,11 +81,14 @@ class ChannelStrip(QFrame):
         self.state_label = QLabel(self)
         self.state_label.setObjectName("stripState")
         self.state_label.setStyleSheet("color: #f0b429;")
+        # A message (a skipped playlist file) is elided into the room left: it never widens the strip.
+        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.gain_label = QLabel(self)
         self.gain_label.setObjectName("gainLabel")
         self.gain_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.gain_label.setMinimumWidth(64)
         header = QHBoxLayout()
+        header.setSpacing(6)
         header.addWidget(self.name_label)
         header.addWidget(self.state_label, 1)
         header.addWidget(self.gain_label)
@@ -150,7 +153,7 @@ class ChannelStrip(QFrame):
             self.state_label.setToolTip(message)
             self.state_label.show()
         elif state == "active" and message:  # e.g. a playlist file that was skipped: say so, keep playing
-            self.state_label.setText(self.state_label.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, 160))
+            self.state_label.setText(self.state_label.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, 110))
             self.state_label.setToolTip(message)
         else:
             self.state_label.setText("")
