@@ -218,10 +218,10 @@ def run_person_filters(frames: int = 30, rounds: int = 5) -> dict[str, Any]:
                 times.append((time.perf_counter() - started) * 1000)
             means.append(float(np.mean(times)))
             if name == "virtual_background":
-                skips.append(state.part(0, name).skip)
+                skips.append(state.part(0, name).level)
         out[f"filter_{name}_ms"] = round(float(np.median(means)), 2)
         if skips:
-            out["virtual_background_model_every_n_frames"] = max(skips)  # 1: every frame; more: degraded
+            out["virtual_background_degrade_level"] = max(skips)  # 0: full; 1-2: model every 2nd/3rd frame; 3: + quarter-size matte
     scores = {}
     for kind in ROOMS:
         segmenter = PersonSegmenter()

@@ -27,7 +27,9 @@ the item's size against its luminance and applied at half size, so the matte fol
 shoulders instead of the model's blocky outline; the blur made at an eighth of the size as a masked
 (normalised) blur, so the person's colours do not bleed into the blurred room.  When the filter's
 own cost passes :data:`BUDGET_MS` the model runs on every second (then third) frame and the
-previous mask is reused, refined against the new frame.
+previous mask is reused, refined against the new frame; still over, the matte is made at a
+quarter of the item's size instead of half (softer edges; the full-size blend stays, so this saves
+only the matte's share, 2–3 ms at 1080p here).
 """
 from __future__ import annotations
 
@@ -80,6 +82,7 @@ class PersonSegmenter:
         self._net = cv2.dnn.readNetFromTFLite(np.frombuffer(_model_bytes(), np.uint8))
         self._mask: np.ndarray | None = None  # the smoothed model-size mask, float32 0..1
         self.skip = 1  # run the model every ``skip`` frames
+        self.divisor = 2  # the matte is made at 1/divisor of the item's size (4 when still over budget)
         self._frame = 0
         self.cost_ms = 0.0  # the filter's own cost, exponentially averaged
 
@@ -97,23 +100,35 @@ class PersonSegmenter:
         return raw
 
     def note_cost(self, cost_ms: float) -> None:
-        """Degrade (skip model frames) when the filter costs more than its budget; recover below 70 %."""
+        """Degrade when the filter costs more than its budget — first the model skips frames, then
+        the matte is made at a quarter of the size instead of half — and recover below 70 %."""
         self.cost_ms = cost_ms if self.cost_ms == 0.0 else 0.8 * self.cost_ms + 0.2 * cost_ms
-        if self.cost_ms > BUDGET_MS and self.skip < MAX_SKIP:
-            self.skip += 1
+        if self.cost_ms > BUDGET_MS and (self.skip < MAX_SKIP or self.divisor == 2):
+            if self.skip < MAX_SKIP:
+                self.skip += 1
+            else:
+                self.divisor = 4
             self.cost_ms = 0.0
-        elif self.cost_ms < 0.7 * BUDGET_MS and self.skip > 1:
-            self.skip -= 1
+        elif self.cost_ms < 0.7 * BUDGET_MS and (self.skip > 1 or self.divisor == 4):
+            if self.divisor == 4:
+                self.divisor = 2
+            else:
+                self.skip -= 1
             self.cost_ms = 0.0
+
+    @property
+    def level(self) -> int:
+        """How far it has degraded: 0 = full quality; the model's skip, +1 at a quarter size."""
+        return self.skip - 1 + (self.divisor == 4)
 
 
 def _box(image: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(image, cv2.CV_32F, (2 * radius + 1, 2 * radius + 1))
 
 
-def _sizes(image: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]]:
+def _working_size(image: np.ndarray, divisor: int) -> tuple[int, int]:
     height, width = image.shape[:2]
-    return (max(8, width // 2), max(8, height // 2)), (max(8, width // 4), max(8, height // 4))
+    return max(16, width // divisor), max(16, height // divisor)
 
 
 def refined_alpha(half: np.ndarray, coarse: np.ndarray) -> np.ndarray:
@@ -141,7 +156,7 @@ def refined_alpha(half: np.ndarray, coarse: np.ndarray) -> np.ndarray:
 
 def _blurred_background(half: np.ndarray, alpha_half: np.ndarray, strength: float, size: tuple[int, int]) -> np.ndarray:
     """The room blurred without the person: a masked (normalised) blur at an eighth of ``size``."""
-    eighth = (max(8, half.shape[1] // 4), max(8, half.shape[0] // 4))
+    eighth = (max(8, size[0] // 8), max(8, size[1] // 8))
     small = cv2.resize(half, eighth, interpolation=cv2.INTER_AREA).astype(np.float32)
     room = 1.0 - cv2.resize(alpha_half, eighth, interpolation=cv2.INTER_AREA).astype(np.float32) * (1.0 / 255.0)
     sigma = 0.3 + 6.0 * strength  # at an eighth: up to ~50 px of blur on the item
@@ -199,7 +214,7 @@ def virtual_background(image: np.ndarray, alpha: np.ndarray | None, spec: Virtua
             raise SourceError(_("Choose a background picture for the virtual background."))
         background = background_picture(spec.image_path, width, height)
     segmenter = segmenter or PersonSegmenter()
-    half = cv2.resize(image, _sizes(image)[0], interpolation=cv2.INTER_AREA)
+    half = cv2.resize(image, _working_size(image, segmenter.divisor), interpolation=cv2.INTER_AREA)
     person_half = refined_alpha(half, segmenter.model_mask(half))
     person = cv2.resize(person_half, (width, height), interpolation=cv2.INTER_LINEAR)
     if spec.mode is BackgroundMode.BLUR:
@@ -215,6 +230,6 @@ def virtual_background(image: np.ndarray, alpha: np.ndarray | None, spec: Virtua
 def person_mask(image: np.ndarray, segmenter: PersonSegmenter | None = None) -> np.ndarray:
     """The refined person matte at the image's size (float32 0..1): what the quality tests score."""
     segmenter = segmenter or PersonSegmenter()
-    half = cv2.resize(image, _sizes(image)[0], interpolation=cv2.INTER_AREA)
+    half = cv2.resize(image, _working_size(image, segmenter.divisor), interpolation=cv2.INTER_AREA)
     person_half = refined_alpha(half, segmenter.model_mask(half))
     return cv2.resize(person_half, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR).astype(np.float32) * (1.0 / 255.0)

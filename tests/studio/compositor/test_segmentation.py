@@ -86,15 +86,20 @@ def test_a_background_picture_that_cannot_be_used_is_said_and_the_picture_goes_o
 
 def test_over_budget_the_model_skips_frames_and_comes_back():
     segmenter = PersonSegmenter()
+    assert segmenter.level == 0
+    segmenter.note_cost(BUDGET_MS * 2)
+    assert (segmenter.skip, segmenter.divisor) == (2, 2)  # first the model skips frames
     for _ in range(10):
         segmenter.note_cost(BUDGET_MS * 2)
-    assert segmenter.skip == MAX_SKIP
-    frame, _truth = person_frame("studio", 0)
+    assert (segmenter.skip, segmenter.divisor) == (MAX_SKIP, 4)  # then the matte is made smaller
+    assert segmenter.level == MAX_SKIP
+    frame, truth = person_frame("studio", 0)
     first = segmenter.model_mask(frame)
     assert segmenter.model_mask(frame) is first  # a skipped frame reuses the last mask
+    assert iou(person_mask(frame, segmenter) > 0.5, truth) > 0.9  # degraded, still the person
     for _ in range(20):
         segmenter.note_cost(BUDGET_MS * 0.3)
-    assert segmenter.skip == 1
+    assert (segmenter.skip, segmenter.divisor) == (1, 2)
 
 
 def test_the_filter_state_carries_the_mask_between_frames():
