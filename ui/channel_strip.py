@@ -9,9 +9,10 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QSizePolicy, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QSlider, QToolButton, QWidget
 
 from ui.audio_input_dialog import AudioInputDialog
+from ui.elided_label import ElidedLabel
 from ui.icons import icon
 from ui.level_meter import LevelMeter, LevelStore
 from ui.strip_extras import MonitorButton, PlaylistControls, can_monitor, is_media_strip, is_playlist
@@ -73,16 +74,14 @@ class ChannelStrip(QFrame):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setHorizontalSpacing(6)
         layout.setVerticalSpacing(2)
-        self.name_label = QLabel(self)
+        self.name_label = ElidedLabel(self)
         self.name_label.setObjectName("stripName")
         font = self.name_label.font()
         font.setBold(True)
         self.name_label.setFont(font)
-        self.state_label = QLabel(self)
+        self.state_label = ElidedLabel(self, minimum_width=12)  # a message gives way to the name first
         self.state_label.setObjectName("stripState")
         self.state_label.setStyleSheet("color: #f0b429;")
-        # A message (a skipped playlist file) is elided into the room left: it never widens the strip.
-        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.gain_label = QLabel(self)
         self.gain_label.setObjectName("gainLabel")
         self.gain_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -153,7 +152,7 @@ class ChannelStrip(QFrame):
             self.state_label.setToolTip(message)
             self.state_label.show()
         elif state == "active" and message:  # e.g. a playlist file that was skipped: say so, keep playing
-            self.state_label.setText(self.state_label.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, 110))
+            self.state_label.setText(message)
             self.state_label.setToolTip(message)
         else:
             self.state_label.setText("")

@@ -156,9 +156,8 @@ class PlaylistDialog(QDialog):
             return
         settings = self.settings()
         self.playlist.name = self.name
-        self.playlist.is_looping = settings["is_looping"]
-        self.playlist.is_shuffled = settings["is_shuffled"]
-        self.playlist.crossfade_ms = float(settings["crossfade_ms"])
+        self.playlist.configure(is_looping=settings["is_looping"], is_shuffled=settings["is_shuffled"],
+                                crossfade_ms=float(settings["crossfade_ms"]))
         if settings["files"] != self.playlist.files:
             self.playlist.set_files(settings["files"])
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
+from ui.elided_label import ElidedLabel
 from ui.icons import icon
 
 
@@ -77,7 +78,7 @@ class PlaylistControls(QWidget):
         self.previous_button.setIcon(icon("previous"))
         self.previous_button.setAutoRaise(True)
         self.previous_button.clicked.connect(playlist.previous)
-        self.title_label = QLabel(self)
+        self.title_label = ElidedLabel(self)
         self.title_label.setObjectName("trackTitle")
         self.next_button = QToolButton(self)
         self.next_button.setObjectName("nextTrackButton")
@@ -91,8 +92,7 @@ class PlaylistControls(QWidget):
 
     def show_track(self) -> None:
         title = self.playlist.current_title
-        metrics = self.title_label.fontMetrics()
-        self.title_label.setText(metrics.elidedText(title, Qt.TextElideMode.ElideMiddle, max(60, self.title_label.width())) if title else "")
+        self.title_label.setText(title)
         self.title_label.setToolTip(title)
 
     def retranslate(self) -> None:

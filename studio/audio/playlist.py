@@ -84,6 +84,13 @@ class PlaylistInput(AudioInput):
         self._ask(0)
         self.changed.emit(input=self, param="files")
 
+    def configure(self, *, is_looping: bool, is_shuffled: bool, crossfade_ms: float) -> None:
+        """Loop, shuffle and crossfade, taken from the next track on."""
+        self.is_looping = bool(is_looping)
+        self.is_shuffled = bool(is_shuffled)
+        self.crossfade_ms = min(MAX_CROSSFADE_MS, max(0.0, float(crossfade_ms)))
+        self.changed.emit(input=self, param="playback")
+
     def next(self) -> None:
         self._ask(+1)
 

@@ -84,7 +84,11 @@ class ShowAudioInputs:
         collection_changed.connect(self._on_collection_changed)
 
     def _on_source_state(self, **_payload: Any) -> None:
-        self.sync_media()
+        # Called on a source's capture thread: a failure here must never reach the source.
+        try:
+            self.sync_media()
+        except Exception:
+            log.exception("media strips could not follow the sources")
 
     def _on_collection_changed(self, what: str = "", **_payload: Any) -> None:
         if what in ("sources", "collection"):

@@ -23,6 +23,7 @@ def test_media_file_with_sound_shows_its_strip_and_monitor_toggles(window, qtbot
     strip = dock.strip_for(input_id)
     assert strip.isVisibleTo(dock)
     assert strip.name_label.text() == "Product video"
+    assert not dock.scroll.horizontalScrollBar().isVisible()  # the extra button fits the dock
     media_input = studio.audio_inputs.media_input(spec.id)
     # The meters move: the file's −12 dBFS tone, well above −30 dBFS, on its own strip.
     qtbot.waitUntil(lambda: strip.meter.peak_dbfs > -30.0, timeout=5000)
@@ -78,8 +79,11 @@ def test_playlist_dialog_adds_music_that_skips_a_bad_file(window, qtbot, tmp_pat
     dock = window.mixer_dock
     dialog = dock.open_playlist_dialog()
     dialog.name_edit.setText("Background music")
+    ok = dialog.button_box.button(dialog.button_box.StandardButton.Ok)
+    ok.click()  # no files yet: said under the list, the dialog stays open
+    assert dialog.isVisible() and dialog.hint_label.text() == "Add at least one music file."
     dialog.add_files([str(bad), str(good)])
-    dialog.button_box.button(dialog.button_box.StandardButton.Ok).click()
+    ok.click()
     playlist = next(inp for inp in window.studio.mixer.inputs if inp.kind == "playlist")
     qtbot.waitUntil(lambda: playlist.input_id in dock.strips, timeout=3000)
     strip = dock.strip_for(playlist.input_id)
@@ -87,3 +91,16 @@ def test_playlist_dialog_adds_music_that_skips_a_bad_file(window, qtbot, tmp_pat
     qtbot.waitUntil(lambda: "notes.mp3" in strip.state_label.toolTip(), timeout=5000)
     qtbot.waitUntil(lambda: strip.playlist_controls.title_label.toolTip() == "song", timeout=5000)
     qtbot.waitUntil(lambda: strip.meter.peak_dbfs > -30.0, timeout=5000)
+    # The message and the extra buttons fit the dock at 1366×768: no sideways scrolling.
+    window.resize(1366, 768)
+    qtbot.wait(50)
+    assert not dock.scroll.horizontalScrollBar().isVisible()
+
+    # Edit: the dialog shows the list and writes the changes back.
+    editor = dock.edit_playlist(playlist)
+    assert editor.files == [str(bad), str(good)]
+    editor.file_list.setCurrentRow(0)
+    editor.remove_selected()
+    editor.shuffle_box.setChecked(True)
+    editor.button_box.button(editor.button_box.StandardButton.Ok).click()
+    assert playlist.files == [str(good)] and playlist.is_shuffled
