@@ -149,3 +149,20 @@ def test_virtual_background_on_the_program(tmp_path):
         assert wait_until(lambda: item.id in studio.compositor.filter_costs.costs(), 5)
     finally:
         studio.stop()
+
+
+def test_any_layer_size_and_a_saved_show_keep_the_tools():
+    from studio.scene import Beauty, SceneItem
+
+    rng = np.random.default_rng(5)
+    for height, width in ((1, 1), (3, 5), (17, 9), (2, 300), (300, 2)):
+        image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        state = FilterState()
+        for spec in (VirtualBackground(), VirtualBackground(mode="color"), Beauty()):
+            for _ in range(3):
+                out, _alpha, problem = apply_filters(image, None, (spec,), state)
+                assert out.shape == image.shape and problem is None
+    item = SceneItem(source_id="cam", width=640, height=360,
+                     filters=[VirtualBackground(mode="image", image_path="/shop.png", strength=0.3), Beauty(brightening=0.7)])
+    again = SceneItem.model_validate_json(item.model_dump_json())
+    assert again.filters == item.filters and again.filters[0].mode == "image"
