@@ -218,11 +218,20 @@ def virtual_background(image: np.ndarray, alpha: np.ndarray | None, spec: Virtua
     person_half = refined_alpha(half, segmenter.model_mask(half))
     person = cv2.resize(person_half, (width, height), interpolation=cv2.INTER_LINEAR)
     if spec.mode is BackgroundMode.BLUR:
-        background = _blurred_background(half, person_half, spec.strength, (width, height))
+        out = _blurred_background(half, person_half, spec.strength, (width, height))  # a new array: drawn on
     elif spec.mode is BackgroundMode.COLOR:
-        background = np.empty_like(image)
-        background[:] = _colour(spec.color)
-    out = blend(image, background, person)
+        out = np.empty_like(image)
+        out[:] = _colour(spec.color)
+    else:
+        out = background.copy()  # the cached picture stays as it is
+    # The person is blended in over her box only: outside it the matte is 0 and the background stands.
+    x, y, box_w, box_h = cv2.boundingRect(person_half)
+    if box_w and box_h:
+        scale_x, scale_y = width / person_half.shape[1], height / person_half.shape[0]
+        pad = int(max(scale_x, scale_y)) + 2  # the upscaled matte reaches one working pixel past the box
+        x0, y0 = max(0, int(x * scale_x) - pad), max(0, int(y * scale_y) - pad)
+        x1, y1 = min(width, int((x + box_w) * scale_x) + pad), min(height, int((y + box_h) * scale_y) + pad)
+        out[y0:y1, x0:x1] = blend(image[y0:y1, x0:x1], out[y0:y1, x0:x1], person[y0:y1, x0:x1])
     segmenter.note_cost((time.perf_counter() - started) * 1000.0)
     return out, alpha
 
