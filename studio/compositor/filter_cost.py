@@ -3,20 +3,24 @@ notice that says so in words when they make the program late.
 
 The program is late when the compositor's median render time over the last second comes within
 :data:`LATE_SHARE` of the frame's time, or when ticks were missed since the last look.  The notice
-names the item whose filters cost most, if they are a real part of the render
-(:data:`BLAME_SHARE`); a late program with cheap filters is not blamed on them.
+names the item whose filters cost most, if they are a real part of the render and of the frame
+(:data:`BLAME_SHARE`, :data:`BLAME_FRAME_SHARE`) and ran in the last second (a still picture is
+filtered once, then costs nothing); a late program with cheap filters is not blamed on them.
 """
 from __future__ import annotations
 
 import statistics
 import threading
+import time
 from dataclasses import dataclass
 from typing import Iterable
 
 from studio.core.i18n import _
 
 LATE_SHARE = 0.85  # a median render above this share of the frame time leaves no room
-BLAME_SHARE = 0.25  # filters that cost at least this share of the render are named
+BLAME_SHARE = 0.25  # filters that cost at least this share of the render are named ...
+BLAME_FRAME_SHARE = 0.15  # ... and at least this share of the frame's time (5 ms at 30 fps)
+FRESH_S = 1.0  # filters that have not run for this long cost nothing now
 RECENT_FRAMES = 30
 KEEP = 0.8  # exponential average: the share of the previous cost kept at each frame
 
@@ -25,6 +29,7 @@ KEEP = 0.8  # exponential average: the share of the previous cost kept at each f
 class ItemCost:
     name: str
     cost_ms: float
+    updated_s: float = 0.0  # monotonic time of the last measurement
 
 
 class FilterCosts:
@@ -42,9 +47,10 @@ class FilterCosts:
             if known is None:
                 if len(self._items) > 256:
                     self._items.clear()
-                self._items[item_id] = ItemCost(name, cost_ms)
+                self._items[item_id] = ItemCost(name, cost_ms, time.monotonic())
             else:
                 known.name, known.cost_ms = name, KEEP * known.cost_ms + (1.0 - KEEP) * cost_ms
+                known.updated_s = time.monotonic()
 
     def forget_except(self, item_ids: Iterable[str]) -> None:
         """Drop the items no longer drawn (their filters cost nothing now)."""
@@ -67,9 +73,11 @@ class FilterCosts:
         render = statistics.median(recent)
         if render < LATE_SHARE * self.frame_ms and missed < 3:
             return None
+        fresh_after = time.monotonic() - FRESH_S
         with self._lock:
-            worst = max(self._items.values(), key=lambda item: item.cost_ms, default=None)
-        if worst is None or worst.cost_ms < BLAME_SHARE * render:
+            running = [item for item in self._items.values() if item.updated_s >= fresh_after]
+        worst = max(running, key=lambda item: item.cost_ms, default=None)
+        if worst is None or worst.cost_ms < max(BLAME_SHARE * render, BLAME_FRAME_SHARE * self.frame_ms):
             return None
         return _("Filters on “{item}” take {ms} ms a frame; the program is late — turn a filter off or down, "
                  "or lower the canvas size or frame rate.").format(item=worst.name, ms=round(worst.cost_ms))

@@ -123,6 +123,11 @@ def test_late_program_notice_names_the_costly_item():
     cheap = FilterCosts(30)
     cheap.record("b", "Logo", 0.4)
     assert cheap.notice([36.0] * 30, 0) is None  # late, but not because of filters
+    assert cheap.notice([1.0] * 30, 10) is None  # ticks missed (a loaded machine), filters cheap
+    stale = FilterCosts(30)
+    stale.record("a", "Host camera", 31.0)
+    stale._items["a"].updated_s -= 5.0  # a still picture filtered once, long ago
+    assert stale.notice([36.0] * 30, 0) is None
     costs.forget_except(["b"])
     assert costs.notice([36.0] * 30, 0) is None and costs.costs() == {"b": 0.4}
 
