@@ -104,3 +104,18 @@ def test_playlist_dialog_adds_music_that_skips_a_bad_file(window, qtbot, tmp_pat
     editor.shuffle_box.setChecked(True)
     editor.button_box.button(editor.button_box.StandardButton.Ok).click()
     assert playlist.files == [str(good)] and playlist.is_shuffled
+
+
+def test_source_dialog_offers_restart_when_shown_for_media_files(qtbot):
+    from ui.source_dialog import SourceDialog
+
+    dialog = SourceDialog("media_file", settings={"path": "/tmp/clip.mp4", "restart_on_show": True})
+    qtbot.addWidget(dialog)
+    assert dialog.restart_check is not None and dialog.restart_check.isChecked()
+    assert dialog.restart_check.text() == "Play from the &start each time it is shown"
+    dialog.restart_check.setChecked(False)
+    _name, settings = dialog.values()
+    assert settings["restart_on_show"] is False and settings["loop"] is True
+    image_dialog = SourceDialog("image")
+    qtbot.addWidget(image_dialog)
+    assert image_dialog.restart_check is None
