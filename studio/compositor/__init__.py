@@ -213,9 +213,19 @@ class Compositor:
         self.transition_problem: str | None = None  # why the last stinger take was a fade, in words
 
     # -- configuration (any thread) -----------------------------------------------------------
-    def set_plan(self, plan: Iterable[LayerPlan], transition: str = "cut", duration_ms: int = 0) -> None:
+    def set_plan(self, plan: Iterable[LayerPlan], transition: str | None = None, duration_ms: int = 0) -> None:
+        """Draw ``plan`` from now on, with ``transition`` from the plan drawn so far.
+
+        ``None`` (a scene's layers changed, not a scene switch) is a cut, except that a stinger under
+        way plays on over the new layers: a source of the new scene waking up and being fitted to
+        its size mid-take must not pull the video off the program."""
         plan = tuple(plan)
         old_fade = self._fade
+        if transition is None:
+            if old_fade is not None and old_fade.stinger is not None:
+                self._plan = plan
+                return
+            transition = "cut"
         if transition == "stinger" and self._plan != plan:
             self._fade = self._stinger_fade(duration_ms)
             if old_fade is not None and old_fade.stinger is not None and old_fade.stinger is not self._fade.stinger:

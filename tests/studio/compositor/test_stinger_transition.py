@@ -129,3 +129,19 @@ def test_probe_tells_the_length_or_the_reason(tmp_path):
     assert abs(probe_stinger(make_stinger(tmp_path / "ok.mov", frames=5, fps=10)) - 500) <= 1
     with pytest.raises(StingerError, match="no transparency"):
         probe_stinger(make_stinger(tmp_path / "flat.mov", has_alpha=False))
+
+
+def test_a_replan_mid_take_keeps_the_stinger_playing_but_a_cut_ends_it(compositor, tmp_path):
+    """The new scene's source wakes and is fitted mid-take (a re-plan): the video plays on over the
+    new layout; an explicit cut (another switch) ends it."""
+    stinger = compositor.set_stinger(make_stinger(tmp_path / "sting.mov"), cut_point_ms=300)
+    _ready(stinger)
+    compositor.set_plan([LayerPlan("n", "new", 0, 0, 320, 180)], "stinger")
+    start = compositor._fade.start_ns
+    compositor.set_plan([LayerPlan("n", "new", 0, 0, 160, 180)])  # refitted
+    assert compositor._fade is not None and compositor._fade.start_ns == start
+    image = compositor.render(start + 500 * MS).image
+    assert _near(image, WHITE, (90, 160)) and _near(image, BLUE, (90, 20)) and _near(image, (0, 0, 0), (90, 300))
+    compositor.set_plan([LayerPlan("o", "old", 0, 0, 320, 180)], "cut")
+    assert compositor._fade is None
+    assert _near(compositor.render(start + 600 * MS).image, RED, (90, 160))
