@@ -316,7 +316,16 @@ class MediaAudioTrack:
             time_s = frame.time
             try:
                 resampled = self._resampler.resample(frame)
-            except (av.FFmpegError, ValueError):
+            except ValueError:
+                # The track changed its format mid-file (mono → stereo, another rate): a new
+                # resampler takes the new format from here on.
+                self._resampler = av.AudioResampler(format="flt", layout="stereo", rate=self.feed.sample_rate)
+                try:
+                    resampled = self._resampler.resample(frame)
+                except (av.FFmpegError, ValueError):
+                    self.decode_errors += 1
+                    continue
+            except av.FFmpegError:
                 self.decode_errors += 1
                 continue
             for out in resampled:

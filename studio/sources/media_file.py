@@ -124,6 +124,7 @@ class MediaFileSource(VideoSource):
         restarts_on_show = bool(self.settings.get("restart_on_show", False))
         self._replay_requested.clear()
         self.is_finished = False
+        self.audio_feed.clear()  # a restart (new settings, a replay) starts a new timeline
 
         container = self._open(path)
         if container is None:
