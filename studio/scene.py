@@ -18,13 +18,17 @@ import os
 import sys
 import uuid
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from studio.core import limits
 from studio.core.errors import SceneFileError
 from studio.core.i18n import _
+# The picture tools (filters) on an item: their own module, re-exported here where scene files and
+# most callers look for them.
+from studio.picture_tools import (MAX_FILTERS, BackgroundMode, Beauty, ChromaKey, ColorCorrection,  # noqa: F401
+                                  ItemFilter, LutLook, Sharpen, VirtualBackground)
 
 COLLECTION_SCHEMA_VERSION = 2  # 2: optional vertical canvas, per-scene vertical layout, per-item vertical transform
 
@@ -74,71 +78,6 @@ class ItemTransform(_Model):
     height: int = Field(..., gt=0, le=16384)
     crop: Crop = Field(default_factory=Crop)
     is_visible: bool = True
-
-
-class ChromaKey(_Model):
-    """Green/blue screen: pixels near ``color`` in chroma become transparent (as OBS's chroma key:
-    ``similarity`` and ``smoothness`` on the Cb/Cr distance, 0..1; ``spill`` desaturates the key
-    colour's fringe)."""
-
-    kind: Literal["chroma_key"] = "chroma_key"
-    color: str = Field("#00FF00", pattern=r"^#[0-9A-Fa-f]{6}$")
-    similarity: float = Field(0.4, ge=0.0, le=1.0)
-    smoothness: float = Field(0.08, ge=0.001, le=1.0)
-    spill: float = Field(0.1, ge=0.001, le=1.0)
-
-
-class ColorCorrection(_Model):
-    kind: Literal["color"] = "color"
-    brightness: float = Field(0.0, ge=-1.0, le=1.0)
-    contrast: float = Field(0.0, ge=-1.0, le=1.0)
-    saturation: float = Field(1.0, ge=0.0, le=3.0)
-    gamma: float = Field(1.0, ge=0.1, le=3.0)
-
-
-class LutLook(_Model):
-    """A colour look from a ``.cube`` 3D LUT file (Adobe/Resolve format), mixed in by ``amount``."""
-
-    kind: Literal["lut"] = "lut"
-    path: str = Field(..., min_length=1, max_length=4096)
-    amount: float = Field(1.0, ge=0.0, le=1.0)
-
-
-class Sharpen(_Model):
-    kind: Literal["sharpen"] = "sharpen"
-    amount: float = Field(0.5, ge=0.0, le=3.0)
-
-
-class BackgroundMode(enum.StrEnum):
-    """What the virtual background puts behind the person."""
-
-    BLUR = "blur"  # the camera's own background, blurred
-    IMAGE = "image"  # a picture file, filled to the item's size
-    COLOR = "color"  # one colour
-
-
-class VirtualBackground(_Model):
-    """Background blur or replacement without a green screen (person segmentation,
-    :mod:`studio.compositor.segmentation`); ``strength`` is the blur's amount (0..1)."""
-
-    kind: Literal["virtual_background"] = "virtual_background"
-    mode: BackgroundMode = BackgroundMode.BLUR
-    strength: float = Field(0.6, ge=0.0, le=1.0)
-    image_path: str = Field("", max_length=4096)
-    color: str = Field("#1E6B52", pattern=r"^#[0-9A-Fa-f]{6}$")
-
-
-class Beauty(_Model):
-    """Skin smoothing and brightening on the detected face (:mod:`studio.compositor.beauty`)."""
-
-    kind: Literal["beauty"] = "beauty"
-    strength: float = Field(0.5, ge=0.0, le=1.0)
-    brightening: float = Field(0.3, ge=0.0, le=1.0)
-
-
-ItemFilter = Annotated[ChromaKey | ColorCorrection | LutLook | Sharpen | VirtualBackground | Beauty,
-                       Field(discriminator="kind")]
-MAX_FILTERS = 8
 
 
 class SceneItem(_Model):

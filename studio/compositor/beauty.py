@@ -27,7 +27,7 @@ import numpy as np
 from studio.core.errors import SourceError
 from studio.core.i18n import _
 from studio.core.paths import RESOURCES_DIR
-from studio.scene import Beauty
+from studio.picture_tools import Beauty
 
 DETECTOR_FILE = RESOURCES_DIR / "models" / "face_detection_short_range.tflite"
 DETECTOR_SHA256 = "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"

@@ -24,7 +24,7 @@ from studio.core.errors import SourceError
 from studio.core.i18n import _
 from studio.compositor.beauty import FaceTracker, beauty
 from studio.compositor.segmentation import PersonSegmenter, virtual_background
-from studio.scene import ChromaKey, ColorCorrection, ItemFilter, LutLook, Sharpen
+from studio.picture_tools import ChromaKey, ColorCorrection, ItemFilter, LutLook, Sharpen
 
 LUT_LEVELS = 64  # the 3D LUT is resampled to 64³ entries and looked up at 6 bits per channel
 MAX_CUBE_BYTES = 64 * 1024 * 1024

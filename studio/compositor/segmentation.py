@@ -45,7 +45,7 @@ import numpy as np
 from studio.core.errors import SourceError
 from studio.core.i18n import _
 from studio.core.paths import RESOURCES_DIR
-from studio.scene import BackgroundMode, VirtualBackground
+from studio.picture_tools import BackgroundMode, VirtualBackground
 
 MODEL_FILE = RESOURCES_DIR / "models" / "selfie_segmentation_landscape.tflite"
 MODEL_SHA256 = "a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd"
