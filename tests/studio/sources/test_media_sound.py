@@ -178,3 +178,36 @@ def test_file_without_sound_plays_its_picture_as_before(tmp_path, started):
     assert wait_until(lambda: source.state is SourceState.ACTIVE, 5)
     assert source.has_audio is False and source.audio_track is None
     assert source.audio_feed.buffered_frames == 0
+
+
+def test_sound_stays_on_the_pictures_media_clock_across_loops(tmp_path, started, recorder):
+    """Each pass's click (file second 0) is stamped within a millisecond of that pass's first
+    picture — the frame whose time-code strip reads the file's second 0 — loop after loop
+    (an AAC track is 128 samples longer than its picture: the seam must not move the sound)."""
+    from bench.testbed.av_sync import click_onsets
+    from studio.timecode import read_strip
+
+    clip = make_av_clip(tmp_path / "clicks.mp4", seconds=1.0, sound="click", strip_base_ms=5000, width=640, height=360)
+    source = MediaFileSource("m", "Clicks", {"path": str(clip), "loop": True})
+    first_pictures: list[int] = []  # capture_ns of every pass's frame 0
+    original = source._publish
+
+    def record(image, capture_ns=None, alpha=None):
+        if read_strip(image) == 5000:
+            first_pictures.append(capture_ns)
+        original(image, capture_ns, alpha)
+
+    source._publish = record
+    rec = recorder(source)
+    started(source)
+    assert wait_until(lambda: source.loops_completed >= 4, 10), source.state_message
+    blocks = []
+    while (block := rec.subscription.get(timeout=0)) is not None:
+        blocks.append(block)
+    mono = np.concatenate([block.samples[:, 0] for block in blocks])
+    onsets_ns = [blocks[0].capture_ns + round(index * NS_PER_SAMPLE) for index in click_onsets(mono, RATE)]
+    assert len(onsets_ns) >= 4 and len(first_pictures) >= 4, (len(onsets_ns), len(first_pictures))
+    offsets_ms = [(onset - min(first_pictures, key=lambda ns: abs(ns - onset))) / 1e6 for onset in onsets_ns]
+    assert max(abs(offset) for offset in offsets_ms) < 1.0, offsets_ms
+    print(f"\nclick − first picture per pass (ms): {[round(offset, 3) for offset in offsets_ms]}")
+    assert source.audio_feed.reanchors == 1 and source.audio_feed.trimmed_frames > 0
