@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from studio.engine import Studio
 from ui.preview import ProgramPreview
@@ -68,8 +68,10 @@ class StudioModePanel(QWidget):
         self.stinger_button = QPushButton(self)
         self.stinger_button.setObjectName("studioStingerButton")
         self.stinger_button.clicked.connect(self.choose_stinger)
+        self.stinger_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)  # at the end of its row
         self.stinger_dialog: StingerDialog | None = None
         stinger_row.addWidget(self.stinger_status, 1)
+        stinger_row.addStretch(0)
         stinger_row.addWidget(self.stinger_button)
         layout.addLayout(stinger_row)
         self._engine_changed.connect(self._on_changed, Qt.ConnectionType.QueuedConnection)
