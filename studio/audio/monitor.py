@@ -82,7 +82,7 @@ class MonitorOutput:
     # -- lifecycle -------------------------------------------------------------------------
     def _ensure_thread(self) -> None:
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._thread is not None:  # the supervisor clears this itself, under the lock, as it ends
                 return
             self._stop.clear()
             self._thread = threading.Thread(target=self._supervise, name="audio-monitor", daemon=True)
@@ -92,13 +92,11 @@ class MonitorOutput:
         """Stop monitoring everything and join the supervisor (idempotent)."""
         with self._lock:
             self._rings.clear()
+            thread = self._thread
         self._stop.set()
         self._wake.set()
-        thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout_s)
-        self._thread = None
-        self._close_stream()
         self._set_state(MonitorState.OFF)
 
     def _supervise(self) -> None:
@@ -109,7 +107,11 @@ class MonitorOutput:
                 if not wanted:
                     self._close_stream()
                     self._set_state(MonitorState.OFF)
-                    return
+                    with self._lock:
+                        if not self._rings:  # still nothing to monitor: end (a later request starts anew)
+                            self._thread = None
+                            return
+                    continue
                 if self._stream is None:
                     if not self._open():
                         self._wake.clear()
@@ -121,13 +123,14 @@ class MonitorOutput:
                     continue
                 self._wake.wait(WATCH_INTERVAL_S)
                 self._wake.clear()
+            self._close_stream()
         except Exception:  # unexpected: say so in words; the show goes on without monitoring
             log.exception("audio monitor failed")
-            self._set_state(MonitorState.NO_DEVICE, _("Monitoring stopped after an internal error."))
-        finally:
             self._close_stream()
-            with self._lock:
-                self._thread = None if self._thread is threading.current_thread() else self._thread
+            self._set_state(MonitorState.NO_DEVICE, _("Monitoring stopped after an internal error."))
+        with self._lock:
+            if self._thread is threading.current_thread():
+                self._thread = None
 
     def _open(self) -> bool:
         try:

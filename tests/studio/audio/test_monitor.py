@@ -41,6 +41,12 @@ def test_monitored_input_is_heard_on_the_default_output_and_stops_when_switched_
         music.monitor_tap.is_monitored = False
         assert wait_until(lambda: monitor.state is MonitorState.OFF, 5)
         assert wait_until(lambda: max(heard[-5:]) < -60.0, FIRST_AUDIO_TIMEOUT_S), heard[-10:]
+        # Off and on again at once (the supervisor may be ending): monitoring comes back.
+        music.monitor_tap.is_monitored = True
+        music.monitor_tap.is_monitored = False
+        music.monitor_tap.is_monitored = True
+        assert wait_until(lambda: monitor.state is MonitorState.ACTIVE, 5), monitor.state_message
+        assert wait_until(lambda: min(heard[-5:]) > TONE_DBFS - 3, FIRST_AUDIO_TIMEOUT_S), heard[-10:]
     finally:
         mixer.stop()
         monitor.close()
