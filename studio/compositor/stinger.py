@@ -110,7 +110,12 @@ def open_stinger(path: str) -> tuple[av.container.InputContainer, av.video.strea
         container.close()
         raise StingerError(_("“{name}” has no picture.").format(name=name))
     stream = container.streams.video[0]
-    duration_ms = _duration_ms(container, stream)
+    try:
+        duration_ms = _duration_ms(container, stream)
+    except av.FFmpegError as exc:  # a damaged file: its packets cannot even be read
+        container.close()
+        log.info("stinger %s cannot be read: %s", name, exc)
+        raise StingerError(_("“{name}” could not be played.").format(name=name)) from None
     if duration_ms > MAX_STINGER_MS + 1:
         container.close()
         raise StingerError(
@@ -161,7 +166,7 @@ class Stinger:
         self.width, self.height = int(width), int(height)
         self.duration_ms: float | None = None
         self.problem: str | None = None
-        self.late_pictures = 0  # pictures the worker had not decoded when they were due
+        self.late_pictures = 0  # pictures never shown: the program ticked past them (a slow tick or a lower rate)
         self.changed = Signal()  # emit(stinger=self)
         self._capacity = buffer_frames(self.width, self.height)
         self._buffer: deque[StingerPicture] = deque()
