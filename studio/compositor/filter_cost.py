@@ -12,7 +12,8 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from studio.core.i18n import _
@@ -21,19 +22,23 @@ LATE_SHARE = 0.85  # a median render above this share of the frame time leaves n
 BLAME_SHARE = 0.25  # filters that cost at least this share of the render are named ...
 BLAME_FRAME_SHARE = 0.15  # ... and at least this share of the frame's time (5 ms at 30 fps)
 FRESH_S = 1.0  # filters that have not run for this long cost nothing now
-RECENT_FRAMES = 30
-KEEP = 0.8  # exponential average: the share of the previous cost kept at each frame
+RECENT_FRAMES = 30  # the render times and filter costs looked at: the last second at 30 fps
 
 
 @dataclass(slots=True)
 class ItemCost:
     name: str
-    cost_ms: float
+    recent_ms: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_FRAMES))
     updated_s: float = 0.0  # monotonic time of the last measurement
+
+    @property
+    def cost_ms(self) -> float:
+        """The median of the recent frames: a frame the OS took the CPU away from does not count."""
+        return statistics.median(self.recent_ms) if self.recent_ms else 0.0
 
 
 class FilterCosts:
-    """Per-item filter cost (exponential average of the frames where the filters ran)."""
+    """Per-item filter cost (the median of the last frames where the filters ran)."""
 
     def __init__(self, fps: float) -> None:
         self.frame_ms = 1000.0 / fps if fps > 0 else 33.3
@@ -47,10 +52,9 @@ class FilterCosts:
             if known is None:
                 if len(self._items) > 256:
                     self._items.clear()
-                self._items[item_id] = ItemCost(name, cost_ms, time.monotonic())
-            else:
-                known.name, known.cost_ms = name, KEEP * known.cost_ms + (1.0 - KEEP) * cost_ms
-                known.updated_s = time.monotonic()
+                known = self._items[item_id] = ItemCost(name)
+            known.name, known.updated_s = name, time.monotonic()
+            known.recent_ms.append(cost_ms)
 
     def forget_except(self, item_ids: Iterable[str]) -> None:
         """Drop the items no longer drawn (their filters cost nothing now)."""

@@ -27,4 +27,4 @@ def test_late_program_notice_in_the_status_bar(window, qtbot, tmp_path):
 
     qtbot.waitUntil(late_and_said, timeout=5000)
     message = window.status.currentMessage()
-    assert message.startswith("Filters on “Host camera” take ") and " ms a frame" in message
+    assert message.startswith("Filters on “Host camera” take 40 ms a frame; the program is late")  # the median of 3
