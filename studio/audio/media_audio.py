@@ -16,7 +16,7 @@ from __future__ import annotations
 import collections
 import logging
 import threading
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -231,6 +231,9 @@ class MediaAudioInput(AudioInput):
         self._cursor_origin_ns: int | None = None  # blocks are read back to back from here
         self._cursor_samples = 0
         self.monitor_tap = MonitorTap(self, is_monitored)
+        # Whether viewers see the source now (set by the show): a source drawn only in studio
+        # mode's preview decodes (it is awake) but is not heard.  None: always heard.
+        self.is_heard: Callable[[], bool] | None = None
 
     @property
     def feed(self) -> MediaAudioFeed | None:
@@ -267,7 +270,10 @@ class MediaAudioInput(AudioInput):
         if feed is None or self.state is not InputState.ACTIVE:
             return silence(frames)
         block = feed.read_due(start_ns - int(self.picture_delay_ms * 1_000_000), frames)
-        return silence(frames) if block is None else block
+        is_heard = self.is_heard
+        if block is None or (is_heard is not None and not is_heard()):
+            return silence(frames)  # read all the same: what was due is gone, nothing piles up
+        return block
 
     def process_block(self, frames: int) -> np.ndarray:
         block = super().process_block(frames)

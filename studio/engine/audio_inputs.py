@@ -74,12 +74,16 @@ class ShowAudioInputs:
         self._on_change = on_change
         self._saved_media: dict[str, AudioInputSpec] = {}  # source id -> its saved strip
         self._running: Any = None
+        self._on_program: Callable[[], set[str]] | None = None
         self._sync_lock = threading.RLock()
         self._followed_feeds: weakref.WeakSet[Any] = weakref.WeakSet()  # feeds whose has_audio_changed we hear
 
-    def follow_sources(self, running: Any, collection_changed: Any) -> None:
-        """Keep one strip per media source with sound (``running``: the show's running sources)."""
+    def follow_sources(self, running: Any, collection_changed: Any,
+                       on_program: Callable[[], set[str]] | None = None) -> None:
+        """Keep one strip per media source with sound (``running``: the show's running sources;
+        ``on_program()``: the ids of the sources viewers see now — only their sound is heard)."""
         self._running = running
+        self._on_program = on_program
         running.state_changed.connect(self._on_source_state)
         collection_changed.connect(self._on_collection_changed)
 
@@ -185,6 +189,9 @@ class ShowAudioInputs:
         except (ValueError, TypeError) as exc:
             log.warning("media strip %s skipped: %s", input_id, exc)
             return None
+        on_program = self._on_program
+        if on_program is not None:
+            strip.is_heard = lambda: source_id in on_program()  # type: ignore[attr-defined]
         try:
             self._add(strip)
         except ValueError:  # another thread added it first

@@ -128,7 +128,7 @@ class Studio:
         self.items = SceneItems(self)
         self.studio_mode = StudioMode(self)
         self.collection_changed = Signal()  # emit(what=str)
-        self.audio_inputs.follow_sources(self.running, self.collection_changed)  # media sources' strips
+        self.audio_inputs.follow_sources(self.running, self.collection_changed, self._sources_on_program)  # media strips
         # emit(role=CanvasRole, is_on=bool, width=int|None, height=int|None): a canvas appeared,
         # changed size or went away; its compositor is new, so per-canvas overlays are laid out again.
         self.canvases_changed = Signal()
@@ -201,11 +201,17 @@ class Studio:
         return self._is_started
 
     # -- sleeping sources ------------------------------------------------------------------------
-    def _sources_on_air(self) -> set[str]:
-        """Sources some canvas draws now (the program scene, a fade's old scene, the vertical layout)."""
-        on_air = self.compositor.source_ids_in_use()
+    def _sources_on_program(self) -> set[str]:
+        """Sources viewers see now (the program scene, a fade's old scene, the vertical layout): a
+        media file's sound is heard only then, not while it is only in studio mode's preview."""
+        on_program = self.compositor.source_ids_in_use()
         if self.vertical_compositor is not None:
-            on_air |= self.vertical_compositor.source_ids_in_use()
+            on_program |= self.vertical_compositor.source_ids_in_use()
+        return on_program
+
+    def _sources_on_air(self) -> set[str]:
+        """Sources some canvas draws now (the program, a fade's old scene, the vertical layout, the preview)."""
+        on_air = self._sources_on_program()
         if self.studio_mode.is_on:  # the host's preview scene (studio mode) is drawn too
             on_air |= self.studio_mode.source_ids_in_use()
         return on_air

@@ -78,3 +78,20 @@ def test_a_media_source_in_no_scene_on_air_is_silent(tmp_path, studios):
     assert strip.feed.buffered_frames == 0
     studio.switch_scene(other.id)
     assert wait_until(lambda: strip.last_levels.peak_dbfs > -30.0, 5)
+
+
+def test_a_media_file_only_in_studio_modes_preview_is_not_heard_until_taken(tmp_path, studios):
+    clip = make_av_clip(tmp_path / "clip.mp4", seconds=2.0, sound="tone")
+    studio = studios()
+    other = studio.collection.scenes[1]
+    spec, _item = studio.add_source("media_file", "Clip", {"path": str(clip)}, scene_id=other.id)
+    studio.studio_mode.enable()
+    studio.studio_mode.set_scene(other.id)
+    assert wait_until(lambda: studio.audio_inputs.media_input(spec.id) is not None, 5)
+    strip = studio.audio_inputs.media_input(spec.id)
+    # Awake and decoding its sound (the preview draws it), yet not heard.
+    assert wait_until(lambda: studio.sources[spec.id].is_awake and strip.feed.reanchors >= 1, 5)
+    assert not wait_until(lambda: strip.last_levels.peak_dbfs > -60.0, 1.0)
+    assert strip.feed.buffered_frames < 48_000  # what was due was dropped: nothing piles up
+    studio.studio_mode.take()
+    assert wait_until(lambda: strip.last_levels.peak_dbfs > -30.0, 5)
