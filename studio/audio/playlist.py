@@ -263,8 +263,9 @@ class PlaylistInput(AudioInput):
 
     def _skip(self, path: str, reason: str) -> None:
         message = _("Skipped “{file}”: {reason}").format(file=Path(path).name, reason=reason)
-        log.info("playlist %s: %s", self.input_id, message)
-        self.skipped.append(message)
+        if message not in self.skipped:  # a looping list meets its bad file every round: said once
+            log.info("playlist %s: %s", self.input_id, message)
+            self.skipped.append(message)
         self._set_state(InputState.ACTIVE, message)
 
     def _crossfade_frames(self) -> int:

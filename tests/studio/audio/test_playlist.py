@@ -83,6 +83,22 @@ def test_plays_the_files_in_order_and_skips_a_bad_one_in_words(tmp_path, playlis
     assert playlist.state is InputState.ACTIVE
 
 
+def test_a_looping_list_names_its_bad_file_once(tmp_path, playlists):
+    bad = tmp_path / "broken.mp3"
+    bad.write_bytes(b"not music")
+    playlist = playlists(song(tmp_path / "a.wav", 0.05), str(bad))
+    events = Events(playlist)
+    playlist.start()
+
+    def three_rounds() -> bool:
+        while playlist.buffered_frames >= BLOCK:
+            playlist.read_block(BLOCK)
+        return len(events.tracks) >= 3
+
+    assert wait_until(three_rounds, 10), events.tracks
+    assert len(playlist.skipped) == 1 and "broken.mp3" in playlist.state_message
+
+
 def test_crossfade_overlaps_consecutive_tracks(tmp_path, playlists):
     first, second = song(tmp_path / "a.wav", 0.5), song(tmp_path / "b.wav", 0.5, frequency_hz=500.0)
     playlist = playlists(first, second, is_looping=False, crossfade_ms=200)
