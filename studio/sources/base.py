@@ -47,7 +47,7 @@ class VideoSource(ABC):
         self.source_id = source_id
         self.name = name
         self.settings: dict[str, Any] = dict(settings or {})
-        self.slot: LatestSlot[VideoFrame] = LatestSlot()
+        self.slot: LatestSlot[VideoFrame] = LatestSlot(reader_paced=True)
         self.state = SourceState.STOPPED
         self.state_message = ""
         self.state_changed = Signal()  # emit(source=self, state=SourceState, message=str)
@@ -188,7 +188,7 @@ class VideoSource(ABC):
         was_running = self.is_running
         if was_running:
             self.stop()
-            self.slot = LatestSlot()
+            self.slot = LatestSlot(reader_paced=True)
         self.settings.update(settings)
         if was_running:
             self.start()
