@@ -27,19 +27,21 @@ def draw_strip(image: np.ndarray, timestamp_ms: int) -> None:
     width = image.shape[1]
     c = cell_size(width)
     value = int(timestamp_ms) % MODULO
-    # Row of cell values, then expand to pixels with one repeat (fast, no Python per-pixel loop).
+    # One row of pixels (cells × channels), then copied down the strip's height: a broadcast over
+    # the channel axis made numpy walk the region element by element (0.49 ms at 1080p; 0.03 now).
     bits = [(value >> (BITS - 1 - i)) & 1 for i in range(BITS)]
     cells = np.array([1, *bits, 0], dtype=np.uint8) * 255
-    row = np.repeat(cells, c)
     x0, y0 = c, c
-    x1 = min(width, x0 + row.size)
+    x1 = min(width, x0 + cells.size * c)
     y1 = min(image.shape[0], y0 + c)
     if x1 <= x0 or y1 <= y0:
         return
-    region = image[y0:y1, x0:x1]
-    region[...] = row[: x1 - x0][None, :, None]
-    if image.shape[2] == 4:
-        region[..., 3] = 255
+    channels = image.shape[2]
+    row = np.empty((x1 - x0, channels), np.uint8)
+    row[:, :3] = np.repeat(cells, c)[: x1 - x0, None]
+    if channels == 4:
+        row[:, 3] = 255
+    image[y0:y1, x0:x1] = row
 
 
 def _sample_cells(luma: np.ndarray, c: float) -> np.ndarray | None:
