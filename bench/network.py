@@ -220,7 +220,7 @@ def layer_sent_frames(stats: dict[str, Any], rid: str) -> int:
 def run_scenario(stack: Any, name: str, shape: dict[str, Any] | list[tuple[float, dict[str, Any]]], *, shape_s: float = 30.0,
                  steady_s: float = 5.0, watch_s: float = 20.0, canvas: tuple[int, int] = CANVAS,
                  endpoint_id: str | None = None, log: Any = None,
-                 browser_like_subscriber: bool = True, browser: bool = False) -> dict[str, Any]:
+                 browser_like_subscriber: bool = True, browser: bool = False, latency: bool = True) -> dict[str, Any]:
     """Publish, run ``steady_s`` clean, shape for ``shape_s``, clear, watch ``watch_s``.
 
     Returns the scenario summary plus raw series (``samples``: one dict every 200 ms with
@@ -265,6 +265,7 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any] | list[tuple[float
             # The latency subscription joins once the link is shaped (the page plays ~1-3 s after
             # it starts): a viewer of a long link, not one whose jitter buffer saw the delay appear.
             viewer = BrowserViewer(stack, endpoint_id, seconds=steady_s + shape_s + watch_s + 2.0,
+                                   latency_substream=TOP_SUBSTREAM if latency else None,
                                    latency_join_s=steady_s).start()
 
         def sample(t0: float) -> dict[str, Any]:
@@ -570,6 +571,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--raw", action="store_true", help="include the 200 ms samples in the JSON")
     parser.add_argument("--browser", action="store_true",
                         help="also watch substream 0 in headless Chromium (janus.js) and report its frozen time")
+    parser.add_argument("--no-latency", action="store_true",
+                        help="with --browser: no second subscription to the top layer (no latency figures, "
+                             "and none of the decoding it costs the machine)")
     return parser.parse_args(argv)
 
 
@@ -591,7 +595,8 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     res = run_scenario(stack, name, scenario_phases(SCENARIOS[name], args.seconds), steady_s=args.steady,
                                        watch_s=args.watch, canvas=(width, height), log=log,
-                                       browser_like_subscriber=not args.stock_subscriber, browser=args.browser)
+                                       browser_like_subscriber=not args.stock_subscriber, browser=args.browser,
+                                       latency=not args.no_latency)
                 except Exception as exc:  # noqa: BLE001 - reported in the JSON
                     errors.append(f"{name}: {exc!r}")
                     scenarios.append({"name": name, "longest_freeze_ms": None, "fps_ratio": None,

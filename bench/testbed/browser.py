@@ -203,15 +203,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))]
 
 
-# The latency subscription's first seconds are left out (its jitter buffer finding its level).
+# The latency subscription's first seconds are left out (its jitter buffer finding its level),
+# and fewer frames of the top layer than this (it was paused) give no figure.
 LATENCY_SETTLE_MS = 2000
+LATENCY_MIN_FRAMES = 30
 
 
 def strip_latencies(results: dict, start_ms: int, end_ms: int, settle_ms: int = LATENCY_SETTLE_MS) -> dict[str, Any]:
     """The second subscription's glass-to-glass latency over [start_ms, end_ms] (wall clock),
     from ``settle_ms`` after its first painted frame: p50/p95 of Date.now() − T on each painted
-    frame of the top layer, the frames counted, how many had an unreadable strip, and how many
-    showed a lower layer (while the top one was paused)."""
+    frame of the top layer (None from fewer than ``LATENCY_MIN_FRAMES``), the frames counted, how
+    many had an unreadable strip, and how many showed a lower layer (while the top one was paused)."""
     everything = results.get("second_latency") or []
     if everything:
         start_ms = max(start_ms, int(everything[0][0]) + settle_ms)
@@ -228,8 +230,8 @@ def strip_latencies(results: dict, start_ms: int, end_ms: int, settle_ms: int = 
         if emitted > 0:
             jitter_buffer_ms = round(1000 * (stats[-1]["jitterBufferDelay"] - stats[0]["jitterBufferDelay"]) / emitted)
     return {
-        "latency_p50_ms": round(statistics.median(values)) if values else None,
-        "latency_p95_ms": round(percentile(values, 0.95)) if values else None,
+        "latency_p50_ms": round(statistics.median(values)) if len(values) >= LATENCY_MIN_FRAMES else None,
+        "latency_p95_ms": round(percentile(values, 0.95)) if len(values) >= LATENCY_MIN_FRAMES else None,
         "latency_frames": len(values),
         "latency_unreadable_frames": len(top_rows) - len(values),
         "latency_width": top_width,

@@ -11,6 +11,7 @@ def test_strip_latencies_count_the_top_layer_inside_the_window_only():
         "second_latency": [
             [900, 500, 1280],  # before the window
             [1000, 300, 1280], [1033, 310, 1280], [1066, None, 1280], [1100, 320, 1280], [1133, 900, 1280],
+            *[[1140 + i, 315, 1280] for i in range(26)],
             [1166, 250, 640],  # a lower layer while the top one was paused
             [2100, 700, 1280],  # after the window
         ],
@@ -21,17 +22,23 @@ def test_strip_latencies_count_the_top_layer_inside_the_window_only():
     }
     figures = strip_latencies(results, 1000, 2000, settle_ms=0)
     assert figures["latency_width"] == 1280
-    assert figures["latency_frames"] == 4 and figures["latency_unreadable_frames"] == 1
+    assert figures["latency_frames"] == 30 and figures["latency_unreadable_frames"] == 1
     assert figures["latency_lower_layer_frames"] == 1
-    assert (figures["latency_p50_ms"], figures["latency_p95_ms"]) == (315, 900)
+    assert (figures["latency_p50_ms"], figures["latency_p95_ms"]) == (315, 320)
     assert figures["latency_jitter_buffer_ms"] == 80  # 2.4 s over 30 frames
     assert figures["latency_error"] is None
 
 
 def test_the_latency_subscriptions_first_seconds_are_left_out():
-    results = {"second_latency": [[1000 + 100 * i, 900 if i < 20 else 300, 1280] for i in range(40)]}
+    results = {"second_latency": [[1000 + 50 * i, 900 if i < 40 else 300, 1280] for i in range(80)]}
     figures = strip_latencies(results, 0, 10_000)  # settles 2 s after its first frame (1000 ms)
-    assert figures["latency_frames"] == 20 and figures["latency_p50_ms"] == 300
+    assert figures["latency_frames"] == 40 and figures["latency_p50_ms"] == 300
+
+
+def test_too_few_top_layer_frames_give_no_figure():
+    results = {"second_latency": [[1000 + 33 * i, 2500, 1280] for i in range(29)] + [[3000, 200, 640]]}
+    figures = strip_latencies(results, 0, 10_000, settle_ms=0)
+    assert figures["latency_frames"] == 29 and figures["latency_p50_ms"] is None and figures["latency_p95_ms"] is None
 
 
 def test_no_latency_subscription_gives_no_figures_and_says_why():
