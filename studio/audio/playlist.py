@@ -9,6 +9,7 @@ picture to follow, so it is not timestamped: it plays from the moment it is adde
 """
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import random
@@ -43,8 +44,9 @@ class PlaylistInput(AudioInput):
     ``is_shuffled``: a new random order each round; ``crossfade_ms``: overlap of consecutive
     tracks (0 = none); ``is_monitored``: also on the monitor output.
 
-    ``track_changed.emit(input=, index=, title=)`` when a track starts (index into ``files``);
-    ``skipped`` lists the messages of files that could not be played.
+    ``track_changed.emit(input=, index=, title=)`` when a track starts being heard (index into
+    ``files``; ``None`` after the last one), on the mixer's thread; next/previous count from
+    the track heard.  ``skipped`` lists the messages of files that could not be played.
     """
 
     kind: ClassVar[str] = "playlist"
@@ -71,6 +73,13 @@ class PlaylistInput(AudioInput):
         self._tail: np.ndarray | None = None  # the last track's faded-out end, mixed into the next start
         self._tail_position = 0
         self._held = silence(0)  # a track's last crossfade_ms, held back until we know what follows
+        # Where each track starts in the sound written so far: announced when the mixer reaches
+        # it (the decoder runs up to BUFFER_AHEAD_MS ahead, a short track's whole length).
+        self._marks: collections.deque[tuple[int, int | None, int | None, int]] = collections.deque()
+        self._marks_lock = threading.Lock()
+        self._written_frames = 0
+        self._round = 0  # a new order (shuffle) each round; positions belong to one round
+        self._heard: tuple[int | None, int] = (None, 0)  # position and round of the track heard now
 
     # -- settings (any thread) -------------------------------------------------------------
     @property
@@ -127,6 +136,7 @@ class PlaylistInput(AudioInput):
         if self._thread is not None and self._thread.is_alive():
             return
         self._stop.clear()
+        self._set_state(InputState.ACTIVE)
         self._thread = threading.Thread(target=self._run, name=f"playlist:{self.input_id}", daemon=True)
         self._thread.start()
 
@@ -139,7 +149,7 @@ class PlaylistInput(AudioInput):
             if thread.is_alive():
                 log.warning("playlist %s did not stop within %.1fs", self.input_id, timeout_s)
         self._thread = None
-        self._ring.clear()
+        self._clear_ring()
         self._set_state(InputState.STOPPED)
 
     # -- decoder thread --------------------------------------------------------------------
@@ -166,28 +176,31 @@ class PlaylistInput(AudioInput):
             if position >= len(order):
                 if not self.is_looping:
                     if self._tail is not None:  # the last track's end, faded out
-                        self._ring.write(self._tail[self._tail_position:])
+                        self._write_ring(self._tail[self._tail_position:])
                         self._tail = None
-                    self.current_index = None
-                    self._set_state(InputState.ACTIVE, _("The playlist has ended."))
+                    self._mark(None, None)  # "ended" once its last sound is heard
                     request = self._wait_for_request()
                     position = 0 if request in (None, 0, 1) else len(order) - 1
                     continue
                 order = self._new_order(len(files))
                 position = 0
+                self._round += 1
             if failures_in_a_row >= len(files):
                 self._set_state(InputState.NO_DEVICE, _("None of the playlist's files can be played."))
                 request = self._wait_for_request()
                 failures_in_a_row = 0
                 continue
             index = order[position]
-            outcome = self._play_file(index, files[index])
+            outcome = self._play_file(position, index, files[index])
             request = self._take_request() if outcome == "request" else None
             failures_in_a_row = failures_in_a_row + 1 if outcome == "bad" else 0
-            if request == 0:  # a new list: from its start
+            if request in (-1, 1):
+                # From the track heard, not the one being decoded ahead (-1: before this round).
+                heard_position, heard_round = self._heard
+                base = heard_position if heard_position is not None and heard_round == self._round else -1
+                position = max(0, base - 1) if request == -1 else base + 1
+            elif request == 0:  # a new list: from its start
                 order, position = [], 0
-            elif request == -1:
-                position = max(0, position - 1)
             else:
                 position += 1
 
@@ -206,7 +219,7 @@ class PlaylistInput(AudioInput):
                 return request
         return None
 
-    def _play_file(self, index: int, path: str) -> str:
+    def _play_file(self, position: int, index: int, path: str) -> str:
         """Play one file into the ring: "ended", "bad" (skipped), "request" or "stopped"."""
         import av
         import av.error
@@ -235,10 +248,11 @@ class PlaylistInput(AudioInput):
                         samples = out.to_ndarray().reshape(-1, CHANNELS)
                         if not has_sound:
                             has_sound = True
-                            self._announce(index)
+                            self.tracks_started += 1
+                            self._mark(position, index)
                         self._feed(samples)
             except _Skip:
-                self._ring.clear()
+                self._clear_ring()
                 self._tail = None
                 return "request" if not self._stop.is_set() else "stopped"
             except (av.FFmpegError, ValueError) as exc:
@@ -254,12 +268,38 @@ class PlaylistInput(AudioInput):
         finally:
             container.close()
 
-    def _announce(self, index: int) -> None:
-        self.current_index = index
-        self.tracks_started += 1
-        # A skipped file's message stays (the host should hear about it) until the list changes.
-        self._set_state(InputState.ACTIVE, self.skipped[-1] if self.skipped else "")
-        self.track_changed.emit(input=self, index=index, title=self.current_title)
+    def _mark(self, position: int | None, index: int | None) -> None:
+        """The sound written from now on is track ``index`` (``None``: the list has ended)."""
+        with self._marks_lock:
+            self._marks.append((self._written_frames, position, index, self._round))
+
+    def _write_ring(self, samples: np.ndarray) -> None:
+        with self._marks_lock:
+            self._ring.write(samples)
+            self._written_frames += samples.shape[0]
+
+    def _clear_ring(self) -> None:
+        """Drop the sound not heard yet (a skip): the tracks it held were never heard."""
+        with self._marks_lock:
+            self._ring.clear()
+            self._marks.clear()
+
+    def _announce_heard(self) -> None:
+        """Mixer thread: announce the tracks whose first sample has just been read."""
+        with self._marks_lock:
+            heard_frames = self._written_frames - self._ring.available_frames
+            reached = []
+            while self._marks and self._marks[0][0] <= heard_frames:
+                reached.append(self._marks.popleft())
+        for _start, position, index, round_ in reached:
+            self.current_index = index
+            self._heard = (position, round_)
+            if index is None:
+                self._set_state(InputState.ACTIVE, _("The playlist has ended."))
+            else:
+                # A skipped file's message stays (the host should hear about it) until the list changes.
+                self._set_state(InputState.ACTIVE, self.skipped[-1] if self.skipped else "")
+            self.track_changed.emit(input=self, index=index, title=self.current_title)
 
     def _skip(self, path: str, reason: str) -> None:
         message = _("Skipped “{file}”: {reason}").format(file=Path(path).name, reason=reason)
@@ -294,7 +334,7 @@ class PlaylistInput(AudioInput):
             self._wake.clear()
         if self._stop.is_set() or self._request is not None:
             raise _Skip
-        self._ring.write(samples)
+        self._write_ring(samples)
 
     def _end_track(self) -> None:
         """The track ended by itself: its held-back end becomes the next start's fade-out."""
@@ -309,6 +349,8 @@ class PlaylistInput(AudioInput):
         if self.state is InputState.STOPPED:
             return silence(frames)
         block = self._ring.read(frames)
+        if self._marks:
+            self._announce_heard()
         if block.shape[0] < frames:
             if self.current_index is not None and block.shape[0]:
                 self.underruns += 1

@@ -29,9 +29,18 @@ def song(path: Path, seconds: float, level_dbfs: float = -12.0, frequency_hz: fl
 
 
 class Events:
+    """The tracks announced as heard (``None``, the end of the list, left out)."""
+
     def __init__(self, playlist: PlaylistInput) -> None:
         self.tracks: list[int] = []
-        playlist.track_changed.connect(lambda input, index, title: self.tracks.append(index))  # noqa: A006
+        self.ends = 0
+        playlist.track_changed.connect(self._on_track)
+
+    def _on_track(self, input, index, title) -> None:  # noqa: A002 - signal payload
+        if index is None:
+            self.ends += 1
+        else:
+            self.tracks.append(index)
 
 
 @pytest.fixture
@@ -46,6 +55,17 @@ def playlists():
     yield make
     for playlist in made:
         playlist.stop()
+
+
+def while_playing(playlist: PlaylistInput, predicate, timeout_s: float = 5.0) -> bool:
+    """Read the playlist as the mixer would (whatever is waiting) until ``predicate()`` holds."""
+
+    def step() -> bool:
+        while playlist.buffered_frames >= BLOCK:
+            playlist.read_block(BLOCK)
+        return bool(predicate())
+
+    return wait_until(step, timeout_s, interval_s=0.005)
 
 
 def pull_until_ended(playlist: PlaylistInput, timeout_s: float = 20.0) -> np.ndarray:
@@ -75,7 +95,7 @@ def test_plays_the_files_in_order_and_skips_a_bad_one_in_words(tmp_path, playlis
     events = Events(playlist)
     playlist.start()
     played = pull_until_ended(playlist)
-    assert events.tracks == [0, 3]
+    assert events.tracks == [0, 3] and events.ends == 1 and playlist.current_index is None
     assert played.size == int(0.8 * RATE)  # both good files, every sample
     assert len(playlist.skipped) == 2
     assert "broken.mp3" in playlist.skipped[0] and "not a music file" in playlist.skipped[0]
@@ -90,12 +110,7 @@ def test_a_looping_list_names_its_bad_file_once(tmp_path, playlists):
     events = Events(playlist)
     playlist.start()
 
-    def three_rounds() -> bool:
-        while playlist.buffered_frames >= BLOCK:
-            playlist.read_block(BLOCK)
-        return len(events.tracks) >= 3
-
-    assert wait_until(three_rounds, 10), events.tracks
+    assert while_playing(playlist, lambda: len(events.tracks) >= 3, 10), events.tracks
     assert len(playlist.skipped) == 1 and "broken.mp3" in playlist.state_message
 
 
@@ -116,19 +131,14 @@ def test_next_previous_and_loop(tmp_path, playlists):
     playlist = playlists(first, second)
     events = Events(playlist)
     playlist.start()
-    assert wait_until(lambda: events.tracks == [0], 5)
+    assert while_playing(playlist, lambda: events.tracks == [0]), events.tracks
     playlist.next()
-    assert wait_until(lambda: events.tracks[-1:] == [1], 5), events.tracks
-    playlist.previous()
-    assert wait_until(lambda: events.tracks[-1:] == [0], 5), events.tracks
+    assert while_playing(playlist, lambda: events.tracks[-1:] == [1]), events.tracks
+    playlist.previous()  # from the track heard (b), not the one decoded ahead
+    assert while_playing(playlist, lambda: events.tracks[-1:] == [0]), events.tracks
+    assert events.tracks[-2:] == [1, 0]
     playlist.next()
-
-    def drain() -> bool:
-        while playlist.buffered_frames >= BLOCK:
-            playlist.read_block(BLOCK)
-        return events.tracks[-2:] == [1, 0]  # after the last, the first again
-
-    assert wait_until(drain, 10), events.tracks
+    assert while_playing(playlist, lambda: events.tracks[-2:] == [1, 0], 10), events.tracks  # after the last, the first
     assert playlist.current_title == "a"
 
 
@@ -148,5 +158,5 @@ def test_an_empty_or_unplayable_list_says_so_and_can_be_refilled(tmp_path, playl
     assert playlist.state_message == "None of the playlist's files can be played."
     assert not playlist.read_block(BLOCK).any()
     playlist.set_files([song(tmp_path / "a.wav", 1.0)])
-    assert wait_until(lambda: playlist.state is InputState.ACTIVE and playlist.current_index == 0, 5)
+    assert while_playing(playlist, lambda: playlist.state is InputState.ACTIVE and playlist.current_index == 0)
     assert playlist.describe()["files"] == playlist.files
