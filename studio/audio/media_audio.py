@@ -283,6 +283,9 @@ class MediaAudioInput(AudioInput):
 
 # Decoded sound waiting for the pass's first picture (which fixes the pass's timeline).
 MAX_PENDING_S = 2.0
+# A file whose sound starts this much before its first picture at most has its timeline started
+# later by that much (beyond, the early sound is dropped as late).
+MAX_LEAD_S = 0.5
 
 
 class MediaAudioTrack:
@@ -344,6 +347,11 @@ class MediaAudioTrack:
                 self._pending.pop(0)
             return
         self._write(chunks, origin_ns, reference_s)
+
+    def lead_s(self, reference_s: float) -> float:
+        """How long before ``reference_s`` the waiting sound starts (at most MAX_LEAD_S)."""
+        times = [time_s for time_s, _samples in self._pending if time_s is not None]
+        return min(MAX_LEAD_S, max(0.0, reference_s - min(times))) if times else 0.0
 
     def handle_pending(self, origin_ns: int, reference_s: float) -> None:
         """The pass's first picture fixed its timeline: write the sound that waited for it."""

@@ -310,7 +310,10 @@ class MediaFileSource(VideoSource):
                 elif frame_count:
                     last_duration_s = max(rel_s - last_rel_s, 1e-3)
                 if origin_ns is None:
-                    origin_ns = now_ns()
+                    # Sound that starts before the first picture (MPEG-TS, some MP4s) is due
+                    # before it: the timeline starts that much later, so none of it is late.
+                    lead_s = audio.lead_s(first_time_s or 0.0) if audio is not None else 0.0
+                    origin_ns = now_ns() + int(lead_s * NS_PER_S)
                 due_ns = origin_ns + int(rel_s * NS_PER_S)
                 lateness_ns = now_ns() - due_ns
                 if lateness_ns > RESYNC_LATENESS_S * NS_PER_S:
@@ -335,14 +338,19 @@ class MediaFileSource(VideoSource):
         return origin_ns, length_ns, frame_count
 
     def _rewind(self, container: av.container.InputContainer) -> bool:
+        """Back to the start for the next pass; ``False``: reopen the file instead."""
         try:
             track = self.audio_track
-            if track is not None:
-                # Just before the sound's first sample: an AAC decoder then gets its priming
-                # packet again and the loop's first 10 ms are not silent (measured: 448 samples).
+            if track is None:
+                container.seek(0)  # also flushes the decoder
+            elif "mov" in container.format.name.split(","):
+                # Just before the sound's first sample: MP4/MOV then hand an AAC decoder its
+                # priming packet again and the loop's first 10 ms are not silent (448 samples).
                 container.seek((track.stream.start_time or 0) - 1, stream=track.stream)
             else:
-                container.seek(0)  # also flushes the decoder
+                # Other containers (Matroska, MPEG-TS …) do not replay the priming after a seek;
+                # a fresh open starts the sound exactly as the first pass did.
+                return False
             return True
         except (av.FFmpegError, OSError, ValueError):
             log.debug("seek to start failed; reopening", exc_info=True)

@@ -64,7 +64,8 @@ def make_av_clip(path: Path, *, seconds: float = 2.0, fps: int = 30, width: int 
             if audio is not None:
                 # Sound up to the end of this frame, written as we go (interleaved like a real file).
                 until = min(total_samples, int(round((index + 1) * sample_rate / fps)))
-                while samples_written < until:
+                # Whole 1024-sample frames (what AAC carries), the last one short.
+                while until - samples_written >= 1024 or (until == total_samples and samples_written < until):
                     count = min(1024, until - samples_written)
                     mono = (tone if sound == "tone" else clicks)(samples_written, count, sample_rate=sample_rate)
                     stereo = np.ascontiguousarray(np.repeat(mono[None, :], 2, axis=0))
