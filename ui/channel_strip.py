@@ -211,8 +211,8 @@ class ChannelStrip(QFrame):
         if is_playlist(self.target):
             edit = self.menu.addAction(self.tr("Edit playlist…"))
             edit.triggered.connect(lambda: self.dock.edit_playlist(self.target))
-        if is_media_strip(self.target):
-            return  # a media file's sound goes with its source (remove the source to remove it)
+        if is_media_strip(self.target) or getattr(self.target, "kind", "") == "stinger_sound":
+            return  # a media file's sound goes with its source, the stinger's with the stinger
         self.menu.addSeparator()
         remove = self.menu.addAction(icon("remove"), self.tr("Remove this input"))
         remove.triggered.connect(lambda: self.dock.remove_input(self.target))

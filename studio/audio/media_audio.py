@@ -209,6 +209,34 @@ class MediaAudioFeed:
 CURSOR_TOLERANCE_NS = 5_000_000
 
 
+class BlockCursor:
+    """The mixer's stamp of each block an input reads, read back to back: the grid's estimate
+    (:class:`MixerGrid`) moves by fractions of a millisecond as it learns; following it would
+    tear sound that is due at media-clock times."""
+
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = int(sample_rate)
+        self._grid = MixerGrid(self.sample_rate)
+        self._origin_ns: int | None = None  # blocks are read back to back from here
+        self._samples = 0
+
+    def reset(self) -> None:
+        self._grid.reset()
+        self._origin_ns = None
+
+    def block_start_ns(self, frames: int) -> int:
+        """Media-clock time of the first sample of the block read now; call once per block."""
+        grid_ns = self._grid.block_start_ns(frames)
+        if self._origin_ns is not None:
+            cursor_ns = self._origin_ns + self._samples * NS_PER_S // self.sample_rate
+            if abs(grid_ns - cursor_ns) <= CURSOR_TOLERANCE_NS:
+                self._samples += frames
+                return cursor_ns
+        # First block, or the mixer skipped blocks: start again on the grid.
+        self._origin_ns, self._samples = grid_ns, frames
+        return grid_ns
+
+
 class MediaAudioInput(AudioInput):
     """The mixer's channel strip for a media source's sound.
 
@@ -227,9 +255,7 @@ class MediaAudioInput(AudioInput):
         self.source_id = str(source_id)
         self.picture_delay_ms = max(0.0, float(picture_delay_ms))
         self._feed: MediaAudioFeed | None = None
-        self._grid = MixerGrid(self.sample_rate)
-        self._cursor_origin_ns: int | None = None  # blocks are read back to back from here
-        self._cursor_samples = 0
+        self._cursor = BlockCursor(self.sample_rate)
         self.monitor_tap = MonitorTap(self, is_monitored)
         # Whether viewers see the source now (set by the show): a source drawn only in studio
         # mode's preview decodes (it is awake) but is not heard.  None: always heard.
@@ -247,25 +273,11 @@ class MediaAudioInput(AudioInput):
         return dict(super().describe(), source_id=self.source_id, is_monitored=self.monitor_tap.is_monitored)
 
     def start(self) -> None:
-        self._grid.reset()
-        self._cursor_origin_ns = None
+        self._cursor.reset()
         super().start()
 
-    def _block_start_ns(self, frames: int) -> int:
-        """The mixer's stamp of this block, read back to back: the grid's estimate moves by
-        fractions of a millisecond as it learns; following it would tear the sound."""
-        grid_ns = self._grid.block_start_ns(frames)
-        if self._cursor_origin_ns is not None:
-            cursor_ns = self._cursor_origin_ns + self._cursor_samples * NS_PER_S // self.sample_rate
-            if abs(grid_ns - cursor_ns) <= CURSOR_TOLERANCE_NS:
-                self._cursor_samples += frames
-                return cursor_ns
-        # First block, or the mixer skipped blocks: start again on the grid.
-        self._cursor_origin_ns, self._cursor_samples = grid_ns, frames
-        return grid_ns
-
     def read_block(self, frames: int) -> np.ndarray:
-        start_ns = self._block_start_ns(frames)
+        start_ns = self._cursor.block_start_ns(frames)
         feed = self._feed
         if feed is None or self.state is not InputState.ACTIVE:
             return silence(frames)

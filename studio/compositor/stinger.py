@@ -10,6 +10,10 @@ What decodes with alpha here (PyAV's FFmpeg): QuickTime ``.mov`` with QuickTime 
 (qtrle), PNG or ProRes 4444; WebM with VP9 alpha (read with the libvpx decoder, which carries the
 alpha plane; FFmpeg's own VP9 decoder drops it); animated PNG; FFV1 with alpha.  A file without
 transparency, or one that does not open, is refused in words and the take falls back to a fade.
+
+A file with an audio track brings its sound: decoded once, whole (at most ten seconds, 3.8 MB), to
+48 kHz stereo with sample 0 at the first picture, and played by the mixer's stinger strip
+(:mod:`studio.audio.stinger_sound`) on the timeline of each playback (:attr:`Stinger.playback`).
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import av
 import cv2
 import numpy as np
 
+from studio.core.clock import now_ns
 from studio.core.errors import StudioError
 from studio.core.events import Signal
 from studio.core.i18n import _
@@ -33,6 +38,7 @@ log = logging.getLogger(__name__)
 MAX_STINGER_MS = 10_000  # longer is not a transition; it also bounds what one take can cost
 BUFFER_BYTES = 64 * 1024 * 1024  # decoded pictures waiting (5 at 1080p, 2 × 3 bytes per pixel each)
 MIN_BUFFER_FRAMES, MAX_BUFFER_FRAMES = 2, 8
+SOUND_RATE, SOUND_CHANNELS = 48_000, 2  # the mixer's
 # FFmpeg's own VP8/VP9 decoders drop WebM's alpha channel (it travels as block side data);
 # libvpx's read it.
 _ALPHA_DECODERS = {"vp9": "libvpx-vp9", "vp8": "libvpx"}
@@ -152,12 +158,51 @@ def _no_alpha_message(name: str) -> str:
     ).format(name=name)
 
 
+def decode_sound(path: str, sample_rate: int = SOUND_RATE) -> np.ndarray | None:
+    """The file's sound as ``(n, 2)`` float32 at ``sample_rate``, sample 0 at its first picture;
+    ``None`` when it has no audio track.  Raises ``av.FFmpegError``/``OSError`` for a damaged file."""
+    with av.open(path) as container:
+        if not container.streams.audio or not container.streams.video:
+            return None
+        audio, video = container.streams.audio[0], container.streams.video[0]
+        picture_s = float(video.start_time * video.time_base) if video.start_time is not None and video.time_base else 0.0
+        resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
+        limit = int((MAX_STINGER_MS / 1000 + 1) * sample_rate)
+        parts: list[np.ndarray] = []
+        sound_s: float | None = None
+        held = 0
+        for packet in container.demux(audio):
+            for frame in packet.decode():
+                if sound_s is None and frame.time is not None:
+                    sound_s = float(frame.time)
+                for out in resampler.resample(frame):
+                    parts.append(out.to_ndarray().reshape(-1, SOUND_CHANNELS))
+                    held += parts[-1].shape[0]
+            if held > limit:
+                break
+        for out in resampler.resample(None):
+            parts.append(out.to_ndarray().reshape(-1, SOUND_CHANNELS))
+    if not parts:
+        return None
+    samples = np.concatenate(parts)
+    # Sound that starts after the first picture waits for its time; sound before it is not heard
+    # (the playback starts with the first picture).
+    lead = int(round(((sound_s if sound_s is not None else picture_s) - picture_s) * sample_rate))
+    if lead > 0:
+        samples = np.concatenate([np.zeros((lead, SOUND_CHANNELS), np.float32), samples])
+    elif lead < 0:
+        samples = samples[-lead:]
+    return np.ascontiguousarray(samples, dtype=np.float32)
+
+
 class Stinger:
     """One stinger file, decoded ahead on its own thread for the next take.
 
     ``changed`` is emitted (on the worker thread) when it becomes ready or fails; ``problem`` then
     says in words why it cannot be used.  ``start()`` begins a playback, ``picture_at()`` gives the
-    picture due at a time into it (never waits), ``finish()`` rewinds for the next take.
+    picture due at a time into it (never waits), ``finish()`` rewinds for the next take.  ``sound``
+    (known once ready) is the file's sound, ``playback`` when the current or last playback began
+    and ended on the media clock.
     """
 
     def __init__(self, path: str, cut_point_ms: int, width: int, height: int) -> None:
@@ -175,6 +220,10 @@ class Stinger:
         self._shown: StingerPicture | None = None
         self._is_playing = False
         self._is_closed = False
+        self.sound: np.ndarray | None = None  # (n, 2) float32 at 48 kHz from the first picture; None: silent
+        # (began_ns, ended_ns or None while playing) of the current or last playback; None: never played.
+        # One tuple, replaced whole: the mixer thread reads it without the lock.
+        self.playback: tuple[int, int | None] | None = None
         self._thread = threading.Thread(target=self._run, name="stinger-decoder", daemon=True)
         self._thread.start()
 
@@ -193,18 +242,23 @@ class Stinger:
         with self._cond:
             return len(self._buffer)
 
+    @property
+    def has_sound(self) -> bool:
+        return self.sound is not None
+
     def cut_ns(self) -> int:
         """The cut point, never past the end."""
         return int(min(self.cut_point_ms, self.duration_ms or 0) * 1_000_000)
 
     # -- playback (compositor thread) ----------------------------------------------------------
-    def start(self) -> None:
+    def start(self, began_ns: int | None = None) -> None:
         """A playback begins now (one still under way starts over from the beginning)."""
         with self._cond:
             if self._is_playing:
                 self._rewind()
             self._is_playing = True
             self._shown = None
+            self.playback = (now_ns() if began_ns is None else int(began_ns), None)
 
     def picture_at(self, elapsed_ms: float) -> StingerPicture | None:
         """The newest picture due ``elapsed_ms`` into the playback (None before the first one)."""
@@ -224,6 +278,8 @@ class Stinger:
         with self._cond:
             if self._is_playing:
                 self._rewind()
+                if self.playback is not None:
+                    self.playback = (self.playback[0], now_ns())  # cut short: the sound stops with the picture
             self._is_playing = False
 
     def _rewind(self) -> None:
@@ -242,6 +298,7 @@ class Stinger:
     # -- worker ----------------------------------------------------------------------------
     def _run(self) -> None:
         try:
+            self.sound = self._decode_sound()
             while not self._is_closed:
                 generation = self._generation
                 self._play_once(generation)
@@ -253,6 +310,13 @@ class Stinger:
         except Exception:  # noqa: BLE001 — an unexpected decoder failure must not escape a thread
             log.exception("stinger %s failed", os.path.basename(self.path))
             self._fail(_("“{name}” could not be played.").format(name=os.path.basename(self.path)))
+
+    def _decode_sound(self) -> np.ndarray | None:
+        try:
+            return decode_sound(self.path)
+        except (av.FFmpegError, OSError, ValueError) as exc:  # the picture may still play: a silent stinger
+            log.warning("stinger %s: its sound cannot be read (%s); it plays silent", os.path.basename(self.path), exc)
+            return None
 
     def _fail(self, message: str) -> None:
         self.problem = message

@@ -19,6 +19,7 @@ from studio.audio import AudioInput, AudioMixer, create_input, list_input_device
 from studio.audio.media_audio import MediaAudioInput
 from studio.audio.monitor import MonitorOutput
 from studio.audio.playlist import PlaylistInput
+from studio.audio.stinger_sound import StingerSoundInput
 from studio.scene import AudioInputSpec
 
 log = logging.getLogger(__name__)
@@ -45,11 +46,13 @@ def default_microphone(chosen: str | None) -> str | None | bool:
 
 
 def make_input(kind: str, input_id: str, name: str, **settings: Any) -> AudioInput:
-    """``create_input`` plus the kinds of this show: "playlist" and "media_audio"."""
+    """``create_input`` plus the kinds of this show: "playlist", "media_audio", "stinger_sound"."""
     if kind == PlaylistInput.kind:
         return PlaylistInput(input_id, name, **_strip_objects(settings))
     if kind == MEDIA_KIND:
         return MediaAudioInput(input_id, name, **_strip_objects(settings))
+    if kind == StingerSoundInput.kind:  # the show's stinger sound (studio.engine.stinger_strip)
+        return StingerSoundInput(input_id, name, **_strip_objects(settings))
     return create_input(kind, input_id, name, **settings)
 
 
@@ -124,8 +127,8 @@ class ShowAudioInputs:
 
     def remove(self, input_id: str) -> None:
         audio_input = self.mixer.get_input(input_id)
-        if audio_input is None or isinstance(audio_input, MediaAudioInput):
-            return  # a media source's strip goes with its source
+        if audio_input is None or isinstance(audio_input, (MediaAudioInput, StingerSoundInput)):
+            return  # a media source's strip goes with its source, the stinger's with the stinger
         self._retire(audio_input)
         self._on_change()
 

@@ -44,6 +44,7 @@ from studio.engine.audio_inputs import ShowAudioInputs, default_microphone
 from studio.engine.items import SceneItems
 from studio.engine.plans import horizontal_plan
 from studio.engine.running_sources import RunningSources
+from studio.engine.stinger_strip import StingerStrip
 from studio.engine.studio_mode import StudioMode
 from studio.engine.vertical import VerticalCanvasControl
 from studio.overlays import Overlay
@@ -119,6 +120,7 @@ class Studio:
         self.collection = collection
         self.mixer = AudioMixer(block_ms=self.settings.audio.block_ms)
         self.audio_inputs = ShowAudioInputs(self.mixer, lambda: self.collection_changed.emit(what="audio"))
+        self.stinger_strip = StingerStrip(self.audio_inputs)  # the stinger's sound, while it has some
         self.running = RunningSources(self._sources_on_air)
         self.running.state_changed.connect(self._on_source_state)
         self._lock = threading.RLock()
@@ -149,7 +151,7 @@ class Studio:
         """The program plays the collection's stinger (decoded ahead on its own thread) when chosen."""
         t = self.collection.transition
         is_used = t.kind == "stinger" and t.stinger is not None
-        compositor.set_stinger(t.stinger.path if is_used else None, t.stinger.cut_point_ms if is_used else 0)
+        self.stinger_strip.follow(compositor.set_stinger(t.stinger.path if is_used else None, t.stinger.cut_point_ms if is_used else 0))
 
     @property
     def sources(self) -> RunningSources:
@@ -173,6 +175,7 @@ class Studio:
             self._is_started = True
             self._update_plan(transition=False)
             self.audio_inputs.load(self.collection.audio_inputs)
+            self.stinger_strip.sync()
         self.compositor.start()
         if self.vertical_compositor is not None:
             self.vertical_compositor.start()
@@ -449,6 +452,7 @@ class Studio:
             self._update_plan(transition=False)
             if was_started:
                 self.audio_inputs.load(collection.audio_inputs)
+                self.stinger_strip.sync()
         if was_started and canvas_changed:
             self.compositor.start()
         if was_started and vertical_changed and self.vertical_compositor is not None:

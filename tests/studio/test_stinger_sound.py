@@ -1,0 +1,140 @@
+"""The stinger's sound (issue #18 leftovers): a stinger video with an audio track is heard through
+the mixer's "Stinger" strip while it plays, on the picture's timeline.
+
+The stinger is made here: a QuickTime Animation picture with alpha and a PCM track that is silent
+but for a 10 ms burst of 1 kHz exactly at the cut point.  The program's frames (compositor
+subscription) say when the cut happened (the new scene shows under the video); the program's sound
+(mixer subscription) says when the click was heard.  Both carry media-clock stamps."""
+from __future__ import annotations
+
+import threading
+
+import av
+import numpy as np
+
+from studio.audio.stinger_sound import StingerSoundInput
+from studio.engine import Studio, default_collection
+from studio.scene import Canvas, StingerSettings
+from studio.settings import Settings
+from tests.helpers import wait_until
+from tests.stinger_video import make_stinger
+
+RED, BLUE = (0, 0, 220), (220, 0, 0)
+FPS, FRAMES, CUT_MS = 30, 30, 500
+CLICK_MS, CLICK_HZ = 10, 1000
+MAX_OFFSET_MS = 40.0  # the issue's A/V bound
+
+
+def make_sounding_stinger(path, width=320, height=180) -> str:
+    """1 s of a transparent picture with an opaque white box, with a click at ``CUT_MS``."""
+    rate = 48_000
+    with av.open(str(path), "w", format="mov") as container:
+        video = container.add_stream("qtrle", rate=FPS)
+        video.width, video.height, video.pix_fmt = width, height, "argb"
+        audio = container.add_stream("pcm_s16le", rate=rate, layout="stereo")
+        rgba = np.zeros((height, width, 4), np.uint8)
+        rgba[height // 3: 2 * height // 3, 3 * width // 8: 5 * width // 8] = 255
+        for index in range(FRAMES):
+            frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format="argb")
+            frame.pts = index
+            for packet in video.encode(frame):
+                container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+        samples = np.zeros(rate * FRAMES // FPS, np.float32)
+        start = rate * CUT_MS // 1000
+        burst = np.arange(rate * CLICK_MS // 1000)
+        samples[start:start + burst.size] = 0.5 * np.sin(2 * np.pi * CLICK_HZ * burst / rate)
+        pcm = (np.repeat(samples[:, None], 2, axis=1) * 32767).astype(np.int16)
+        chunk = 1024
+        for offset in range(0, pcm.shape[0], chunk):
+            part = pcm[offset:offset + chunk]
+            frame = av.AudioFrame.from_ndarray(part.reshape(1, -1), format="s16", layout="stereo")
+            frame.sample_rate, frame.pts = rate, offset
+            for packet in audio.encode(frame):
+                container.mux(packet)
+        for packet in audio.encode():
+            container.mux(packet)
+    return str(path)
+
+
+def _colour_png(path, bgr):
+    from PIL import Image
+
+    Image.new("RGB", (320, 180), (bgr[2], bgr[1], bgr[0])).save(path)
+    return str(path)
+
+
+def _near(image, bgr, at) -> bool:
+    return bool(np.abs(image[at].astype(int) - bgr).max() <= 8)
+
+
+def _two_scene_show(tmp_path, sting: str) -> tuple[Studio, str]:
+    settings = Settings()
+    settings.audio.microphone = ""
+    studio = Studio(settings=settings, collection=default_collection(Canvas(width=320, height=180, fps=FPS)))
+    main = studio.current_scene()
+    studio.add_source("image", "Red", {"path": _colour_png(tmp_path / "r.png", RED)}, main.id)
+    product = studio.add_scene("Product")
+    studio.add_source("image", "Blue", {"path": _colour_png(tmp_path / "b.png", BLUE)}, product.id)
+    studio.set_transition("stinger", 300, StingerSettings(path=sting, cut_point_ms=CUT_MS))
+    return studio, product.id
+
+
+def test_the_stinger_click_is_heard_with_the_cut_point_frame(tmp_path):
+    studio, product = _two_scene_show(tmp_path, make_sounding_stinger(tmp_path / "sting.mov"))
+    studio.start()
+    frames_slot = studio.compositor.subscribe()
+    sound = studio.mixer.subscribe(max_blocks=500)
+    cut_frames: list[int] = []
+    done = threading.Event()
+
+    def watch_program() -> None:
+        while not done.is_set():
+            frame = frames_slot.take(timeout=0.2)
+            if frame is not None and not cut_frames and _near(frame.image, BLUE, (90, 20)) and _near(frame.image, (255, 255, 255), (90, 160)):
+                cut_frames.append(frame.capture_ns)  # the new scene under the stinger: the cut point's frame
+
+    watcher = threading.Thread(target=watch_program, name="test-program-watch")
+    watcher.start()
+    try:
+        stinger = studio.compositor.stinger
+        assert stinger is not None and wait_until(lambda: stinger.is_ready, 10)
+        strip = studio.stinger_strip.strip
+        assert isinstance(strip, StingerSoundInput) and strip.stinger is stinger  # the file has sound
+        assert wait_until(lambda: _near(studio.compositor.latest_program().image, RED, (90, 20)), 10)
+        studio.switch_scene(product)
+        assert wait_until(lambda: bool(cut_frames), 5, interval_s=0.01)
+        assert wait_until(lambda: not studio.compositor.is_transitioning, 5)
+        blocks = []
+        while (block := sound.get(timeout=0.5)) is not None and block.capture_ns < stinger.playback[0] + 2_000_000_000:
+            blocks.append(block)
+    finally:
+        done.set()
+        watcher.join()
+        studio.stop()
+    loud = [(b.capture_ns + int(np.flatnonzero(np.abs(b.samples[:, 0]) > 0.1)[0]) * 1_000_000_000 // b.sample_rate)
+            for b in blocks if np.abs(b.samples[:, 0]).max() > 0.1]
+    assert loud, "the stinger's click never reached the program's sound"
+    offset_ms = (loud[0] - cut_frames[0]) / 1e6
+    assert abs(offset_ms) <= MAX_OFFSET_MS, f"click {offset_ms:+.1f} ms from the cut point's frame"
+    heard_ms = (loud[-1] - loud[0]) / 1e6
+    assert heard_ms < 40, f"one click, heard once ({heard_ms:.0f} ms of loud blocks)"
+
+
+def test_a_silent_stinger_has_no_strip_and_another_transition_retires_it(tmp_path):
+    studio, _product = _two_scene_show(tmp_path, make_stinger(tmp_path / "silent.mov", frames=10, fps=10))
+    try:
+        stinger = studio.compositor.stinger
+        assert stinger is not None and wait_until(lambda: stinger.is_ready, 10)
+        assert not stinger.has_sound and studio.stinger_strip.strip is None
+        studio.set_transition("stinger", 300, StingerSettings(path=make_sounding_stinger(tmp_path / "s.mov"), cut_point_ms=CUT_MS))
+        assert wait_until(lambda: studio.stinger_strip.strip is not None, 10)
+        studio.stinger_strip.strip.gain_db = -9.0
+        studio.set_transition("fade", 300)
+        assert studio.stinger_strip.strip is None  # a fade has no sound
+        studio.set_transition("stinger", 300)  # back: the strip returns with its level
+        assert wait_until(lambda: studio.stinger_strip.strip is not None, 10)
+        assert studio.stinger_strip.strip.gain_db == -9.0
+    finally:
+        studio.stop()
