@@ -4,7 +4,7 @@ program; the viewer page subscribes to substream 2 on a second PeerConnection on
 shaped, reads the strip of every frame it paints and records Date.now() − T (its first 2 s left out).  ``bench network --browser`` reports the same
 figures (``latency_p50_ms``/``latency_p95_ms``) against the target "p50 ≤ one-way delay + 120 ms".
 
-Here only that the latency is measured and plausible, on 14 s of the cross_border link (2.5 Mbit/s,
+Here only that the latency is measured and plausible, on 25 s of the cross_border link (2.5 Mbit/s,
 220 ms one way, ±20 ms jitter, 1 % loss): frames painted with a readable strip, p50 above the
 link's one-way delay (nothing can be faster than the link) and below a bound a loaded machine
 cannot flake (the target itself is a benchmark figure, BENCHMARKS.md).
@@ -17,7 +17,7 @@ from bench.network import SCENARIOS, run_scenario, scenario_phases
 from bench.testbed import harness
 from tests.sfu.fixtures import require_sfu
 
-SHAPED_S = 14.0
+SHAPED_S = 25.0
 LATENCY_BOUND_MS = 2000  # a loaded CI machine; the benchmark's target is one-way delay + 120 ms
 
 
@@ -44,8 +44,9 @@ def test_top_layer_latency_in_chromium_is_measured_over_a_cross_border_link(spli
     assert not browser.get("error"), browser
     assert browser["latency_error"] is None, browser
     assert res["one_way_delay_ms"] == 220.0 and res["latency_target_ms"] == 340.0
-    # The top layer was painted with its strip read for several seconds of the shaped window (it joins
-    # ~2-5 s in and settles 2 s; 30 fps, a loaded machine paints fewer).
-    assert browser["latency_frames"] >= 30, browser
+    # The top layer was painted with its strip read for seconds of the shaped window.  It joins ~2-5 s
+    # in and settles 2 s; the delay's sudden onset may pause the top layer for some seconds (the
+    # controller reads it as congestion: 18 top frames once in a 14 s window), hence 25 s.
+    assert browser["latency_frames"] >= 60, (browser, res["top_paused_after_s"], res["recovered_s"])
     assert browser["latency_width"] == 1280, browser
     assert res["one_way_delay_ms"] < res["latency_p50_ms"] <= res["latency_p95_ms"] < LATENCY_BOUND_MS, browser
