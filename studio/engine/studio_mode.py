@@ -77,9 +77,23 @@ class StudioMode:
         self.compositor.set_plan(horizontal_plan(collection.scene(self.scene_id or "")))
 
     def take(self, transition: str | None = None, duration_ms: int | None = None) -> None:
-        """Put the preview scene on the program with ``transition`` (the collection's by default)."""
-        if self.compositor is not None and self.scene_id is not None:
-            self._studio.switch_scene(self.scene_id, transition, duration_ms)
+        """Put the preview scene on the program with ``transition`` (the collection's by default).
+
+        Sources that go on the program now were already playing in the preview (awake, so no
+        wake-up restarts them): each is told it is shown, and a media file set to "restart when
+        shown" plays from the start, as OBS restarts a source when it becomes active."""
+        if self.compositor is None or self.scene_id is None:
+            return
+        studio = self._studio
+        with studio._lock:
+            before = studio._sources_on_program()
+            studio.switch_scene(self.scene_id, transition, duration_ms)
+            shown = studio._sources_on_program() - before
+            for source_id in shown:
+                source = studio.sources.get(source_id)
+                show = getattr(source, "shown", None)
+                if show is not None:
+                    show()
 
     def source_ids_in_use(self) -> set[str]:
         return self.compositor.source_ids_in_use() if self.compositor is not None else set()

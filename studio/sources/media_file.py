@@ -87,6 +87,7 @@ class MediaFileSource(VideoSource):
         self.is_finished = False  # played to the end without loop
         self._position_s = 0.0
         self._replay_requested = threading.Event()
+        self._restart_requested = threading.Event()  # shown(): from the top at the next packet
         self.audio_feed = MediaAudioFeed()
         self.audio_track: MediaAudioTrack | None = None
 
@@ -112,6 +113,16 @@ class MediaFileSource(VideoSource):
         """Play again from the start after a non-looping file ended."""
         self._replay_requested.set()
 
+    def shown(self) -> None:
+        """It went on the program while it was already playing (studio mode's preview, then
+        Take): with ``restart_on_show`` it plays from the start, as waking from sleep does."""
+        if not self.settings.get("restart_on_show", False):
+            return
+        if self.is_finished:  # a file that ended in the preview plays again
+            self._replay_requested.set()
+        else:
+            self._restart_requested.set()
+
     # -- capture thread -------------------------------------------------------------------
     def _capture(self, stop: threading.Event) -> None:
         raw_path = str(self.settings.get("path") or "").strip()
@@ -123,6 +134,7 @@ class MediaFileSource(VideoSource):
         is_looping = bool(self.settings.get("loop", True))
         restarts_on_show = bool(self.settings.get("restart_on_show", False))
         self._replay_requested.clear()
+        self._restart_requested.clear()
         self.is_finished = False
         self.audio_feed.clear()  # a restart (new settings, a replay) starts a new timeline
 
@@ -268,7 +280,8 @@ class MediaFileSource(VideoSource):
             slept_ns = self._wait_while_asleep(stop)
             if stop.is_set():
                 return None
-            if slept_ns and restarts_on_show:
+            if restarts_on_show and (slept_ns or self._restart_requested.is_set()):
+                self._restart_requested.clear()
                 return _RESTART
             if slept_ns and origin_ns is not None:
                 origin_ns += slept_ns
