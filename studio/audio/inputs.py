@@ -41,6 +41,7 @@ from studio.audio.dsp import (
     measure_levels,
     silence,
 )
+from studio.audio.monitor import MonitorTap
 from studio.audio.ring import SampleRing
 from studio.core.clock import NS_PER_S, now_ns
 from studio.core.errors import AudioDeviceError
@@ -78,6 +79,7 @@ class AudioInput(ABC):
         sync_offset_ms: float = 0.0,
         gate: GateSettings | None = None,
         limiter: LimiterSettings | None = None,
+        is_monitored: bool = False,
     ) -> None:
         self.input_id = str(input_id)
         self.sample_rate = int(sample_rate)
@@ -103,6 +105,9 @@ class AudioInput(ABC):
         self._mute = SmoothGain(0.0 if self._is_muted else 1.0)
         self._noise_gate = NoiseGate(self.sample_rate, self._gate)
         self._peak_limiter = Limiter(self.sample_rate, self._limiter)
+        # "Monitor": every kind of input can also be heard on this computer's output (headphones);
+        # the hand-off is a copy into a small ring, so the monitor never holds the mixer up.
+        self.monitor_tap = MonitorTap(self, is_monitored)
 
     # -- settings (any thread) ---------------------------------------------------------------
     @property
@@ -188,6 +193,7 @@ class AudioInput(ABC):
                 "sync_offset_ms": self._sync_offset_ms,
                 "gate": asdict(self._gate),
                 "limiter": asdict(self._limiter),
+                "is_monitored": self.monitor_tap.is_monitored,
             }
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -246,6 +252,7 @@ class AudioInput(ABC):
         levels = measure_levels(block)
         self.last_levels = levels
         self.levels.emit(input=self, peak_dbfs=levels.peak_dbfs, rms_dbfs=levels.rms_dbfs)
+        self.monitor_tap.offer(block)
         return block
 
     @property

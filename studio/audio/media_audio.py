@@ -23,7 +23,6 @@ import numpy as np
 from studio.audio.dsp import silence
 from studio.audio.inputs import CHANNELS, SAMPLE_RATE, AudioInput, InputState
 from studio.audio.mixer_grid import MixerGrid
-from studio.audio.monitor import MonitorTap
 from studio.core.clock import NS_PER_S
 from studio.core.events import Signal
 
@@ -250,13 +249,12 @@ class MediaAudioInput(AudioInput):
     kind: ClassVar[str] = "media_audio"
 
     def __init__(self, input_id: str, name: str, *, source_id: str = "", picture_delay_ms: float = 0.0,
-                 is_monitored: bool = False, **strip: Any) -> None:
+                 **strip: Any) -> None:
         super().__init__(input_id, name, **strip)
         self.source_id = str(source_id)
         self.picture_delay_ms = max(0.0, float(picture_delay_ms))
         self._feed: MediaAudioFeed | None = None
         self._cursor = BlockCursor(self.sample_rate)
-        self.monitor_tap = MonitorTap(self, is_monitored)
         # Whether viewers see the source now (set by the show): a source drawn only in studio
         # mode's preview decodes (it is awake) but is not heard.  None: always heard.
         self.is_heard: Callable[[], bool] | None = None
@@ -270,7 +268,7 @@ class MediaAudioInput(AudioInput):
         self._feed = feed
 
     def describe(self) -> dict[str, Any]:
-        return dict(super().describe(), source_id=self.source_id, is_monitored=self.monitor_tap.is_monitored)
+        return dict(super().describe(), source_id=self.source_id)
 
     def start(self) -> None:
         self._cursor.reset()
@@ -285,11 +283,6 @@ class MediaAudioInput(AudioInput):
         is_heard = self.is_heard
         if block is None or (is_heard is not None and not is_heard()):
             return silence(frames)  # read all the same: what was due is gone, nothing piles up
-        return block
-
-    def process_block(self, frames: int) -> np.ndarray:
-        block = super().process_block(frames)
-        self.monitor_tap.offer(block)
         return block
 
 

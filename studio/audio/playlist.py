@@ -21,7 +21,6 @@ import numpy as np
 
 from studio.audio.dsp import silence
 from studio.audio.inputs import CHANNELS, AudioInput, InputState
-from studio.audio.monitor import MonitorTap
 from studio.audio.ring import SampleRing
 from studio.core.events import Signal
 from studio.core.i18n import _
@@ -52,14 +51,12 @@ class PlaylistInput(AudioInput):
     kind: ClassVar[str] = "playlist"
 
     def __init__(self, input_id: str, name: str, *, files: list[str] | tuple[str, ...] = (), is_looping: bool = True,
-                 is_shuffled: bool = False, crossfade_ms: float = 0.0, is_monitored: bool = False,
-                 **strip: Any) -> None:
+                 is_shuffled: bool = False, crossfade_ms: float = 0.0, **strip: Any) -> None:
         super().__init__(input_id, name, **strip)
         self._files = [str(path) for path in files]
         self.is_looping = bool(is_looping)
         self.is_shuffled = bool(is_shuffled)
         self.crossfade_ms = min(MAX_CROSSFADE_MS, max(0.0, float(crossfade_ms)))
-        self.monitor_tap = MonitorTap(self, is_monitored)
         self.track_changed = Signal()
         self.current_index: int | None = None
         self.skipped: list[str] = []
@@ -118,8 +115,7 @@ class PlaylistInput(AudioInput):
 
     def describe(self) -> dict[str, Any]:
         return dict(super().describe(), files=list(self._files), is_looping=self.is_looping,
-                    is_shuffled=self.is_shuffled, crossfade_ms=self.crossfade_ms,
-                    is_monitored=self.monitor_tap.is_monitored)
+                    is_shuffled=self.is_shuffled, crossfade_ms=self.crossfade_ms)
 
     def _ask(self, request: int) -> None:
         with self._request_lock:
@@ -355,9 +351,4 @@ class PlaylistInput(AudioInput):
             if self.current_index is not None and block.shape[0]:
                 self.underruns += 1
             block = np.concatenate([block, silence(frames - block.shape[0])])
-        return block
-
-    def process_block(self, frames: int) -> np.ndarray:
-        block = super().process_block(frames)
-        self.monitor_tap.offer(block)
         return block

@@ -20,7 +20,6 @@ import numpy as np
 from studio.audio.dsp import silence
 from studio.audio.inputs import CHANNELS, AudioInput, InputState
 from studio.audio.media_audio import BlockCursor
-from studio.audio.monitor import MonitorTap
 from studio.core.clock import NS_PER_S
 
 
@@ -37,13 +36,11 @@ class StingerSoundInput(AudioInput):
 
     kind: ClassVar[str] = "stinger_sound"
 
-    def __init__(self, input_id: str, name: str, *, picture_delay_ms: float = 0.0,
-                 is_monitored: bool = False, **strip: Any) -> None:
+    def __init__(self, input_id: str, name: str, *, picture_delay_ms: float = 0.0, **strip: Any) -> None:
         super().__init__(input_id, name, **strip)
         self.picture_delay_ms = max(0.0, float(picture_delay_ms))
         self._stinger: PlaysSound | None = None
         self._cursor = BlockCursor(self.sample_rate)
-        self.monitor_tap = MonitorTap(self, is_monitored)
 
     @property
     def stinger(self) -> PlaysSound | None:
@@ -52,9 +49,6 @@ class StingerSoundInput(AudioInput):
     def attach(self, stinger: PlaysSound | None) -> None:
         """Play ``stinger``'s sound from its next playback on (``None``: silence)."""
         self._stinger = stinger
-
-    def describe(self) -> dict[str, Any]:
-        return dict(super().describe(), is_monitored=self.monitor_tap.is_monitored)
 
     def start(self) -> None:
         self._cursor.reset()
@@ -80,9 +74,4 @@ class StingerSoundInput(AudioInput):
             return silence(frames)
         block = np.zeros((frames, CHANNELS), dtype=np.float32)
         block[low - first:end - first] = sound[low:end]
-        return block
-
-    def process_block(self, frames: int) -> np.ndarray:
-        block = super().process_block(frames)
-        self.monitor_tap.offer(block)
         return block
