@@ -40,7 +40,9 @@ def test_top_layer_latency_in_chromium_is_measured_over_a_cross_border_link(spli
               f"({browser.get('latency_unreadable_frames')} unreadable, {browser.get('latency_width')} px wide; "
               f"{browser.get('latency_lower_layer_frames')} frames of a lower layer left out), jitter buffer "
               f"{browser.get('latency_jitter_buffer_ms')} ms; "
-              f"one-way delay {res['one_way_delay_ms']:g} ms, target p50 ≤ {res['latency_target_ms']:g} ms")
+              f"one-way delay {res['one_way_delay_ms']:g} ms, target p50 ≤ {res['latency_target_ms']:g} ms; "
+              f"lowest layer: {browser.get('freeze_count')} freezes ({browser.get('total_freezes_ms')} ms), "
+              f"{res['redundant_copies']} redundant copies")
     assert not browser.get("error"), browser
     assert browser["latency_error"] is None, browser
     assert res["one_way_delay_ms"] == 220.0 and res["latency_target_ms"] == 340.0
@@ -50,3 +52,7 @@ def test_top_layer_latency_in_chromium_is_measured_over_a_cross_border_link(spli
     assert browser["latency_frames"] >= 60, (browser, res["top_paused_after_s"], res["recovered_s"])
     assert browser["latency_width"] == 1280, browser
     assert res["one_way_delay_ms"] < res["latency_p50_ms"] <= res["latency_p95_ms"] < LATENCY_BOUND_MS, browser
+    # The same run on the lowest layer: a 220 ms round trip with loss turns its redundant copies on
+    # (RedundantCopies; what they pay is a benchmark figure), and Chromium kept painting it.
+    assert res["redundant_copies"] and res["redundant_copies"] > 0, res["redundant_copies"]
+    assert browser["longest_freeze_ms"] is not None and browser["longest_freeze_ms"] <= 2500, browser
