@@ -260,6 +260,10 @@ class Stinger:
             self._shown = None
             self.playback = (now_ns() if began_ns is None else int(began_ns), None)
 
+    def shown_picture(self) -> StingerPicture | None:
+        """The picture the program shows now (None between playbacks); never waits, never pops."""
+        return self._shown
+
     def picture_at(self, elapsed_ms: float) -> StingerPicture | None:
         """The newest picture due ``elapsed_ms`` into the playback (None before the first one)."""
         with self._cond:
@@ -358,3 +362,74 @@ class Stinger:
         premultiplied = cv2.cvtColor(cv2.cvtColor(bgra, cv2.COLOR_RGBA2mRGBA), cv2.COLOR_BGRA2BGR)
         inverse = cv2.cvtColor(cv2.extractChannel(bgra, 3), cv2.COLOR_GRAY2BGR)
         return StingerPicture(time_ms, premultiplied, cv2.bitwise_not(inverse, dst=inverse))
+
+
+class SharedStinger:
+    """Another canvas's view of a :class:`Stinger` (the vertical canvas): the pictures the program
+    shows, fitted to this canvas by covering it from the centre (as the vertical auto layout cuts
+    the program), without decoding the file a second time.
+
+    It plays along with the program's playback (both start at the same take); ``start`` and
+    ``finish`` leave the program's decoding alone, and each picture is refitted once, when the
+    program moves on to the next one (two resizes of a 1080×1920 frame, only during a take)."""
+
+    def __init__(self, source: Stinger, width: int, height: int) -> None:
+        self.source = source
+        self.width, self.height = int(width), int(height)
+        self._fitted: tuple[StingerPicture, StingerPicture] | None = None  # (program's, this canvas's)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.source.is_ready
+
+    @property
+    def duration_ms(self) -> float | None:
+        return self.source.duration_ms
+
+    @property
+    def problem(self) -> str | None:
+        return self.source.problem
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def cut_point_ms(self) -> int:
+        return self.source.cut_point_ms
+
+    def cut_ns(self) -> int:
+        return self.source.cut_ns()
+
+    def start(self, began_ns: int | None = None) -> None:
+        """The program's take starts the playback; nothing more to do here."""
+
+    def finish(self) -> None:
+        """The program's own end of the take rewinds the decoding; nothing to do here."""
+
+    def close(self, timeout: float = 3.0) -> None:
+        """The program's compositor owns the decoder; this view holds only its last picture."""
+        self._fitted = None
+
+    def picture_at(self, elapsed_ms: float) -> StingerPicture | None:
+        """The program's current stinger picture at this canvas's size."""
+        shown = self.source.shown_picture()
+        if shown is None:
+            return None
+        fitted = self._fitted
+        if fitted is not None and fitted[0] is shown:
+            return fitted[1]
+        picture = StingerPicture(shown.time_ms, self._fit(shown.premultiplied), self._fit(shown.inverse))
+        self._fitted = (shown, picture)
+        return picture
+
+    def _fit(self, plane: np.ndarray) -> np.ndarray:
+        height, width = plane.shape[:2]
+        if (width, height) == (self.width, self.height):
+            return plane
+        scale = max(self.width / width, self.height / height)  # cover: no transparent bars
+        crop_w, crop_h = min(width, round(self.width / scale)), min(height, round(self.height / scale))
+        x, y = (width - crop_w) // 2, (height - crop_h) // 2
+        crop = plane[y:y + crop_h, x:x + crop_w]
+        interpolation = cv2.INTER_AREA if crop_w > self.width else cv2.INTER_LINEAR
+        return cv2.resize(crop, (self.width, self.height), interpolation=interpolation)

@@ -12,6 +12,10 @@ Two ways to make the picture, chosen per scene (``Scene.vertical_layout``):
   horizontal program on the same clock, reading the sources without marking their frames read
   (``peek_frame``), so neither compositor takes frames from the other or hides its drops.
 
+A stinger plays here too: the auto layout cuts it from the program with everything else; a manual
+scene switching to a manual scene with the stinger shows the program's stinger pictures fitted to
+this canvas (:class:`~studio.compositor.stinger.SharedStinger`: the file is decoded once).
+
 Overlays are this canvas's own (``set_overlay``); the horizontal program's never show here,
 because the live show lays its cards out again for 9:16 instead of letting them be cropped.
 
@@ -30,6 +34,7 @@ import numpy as np
 
 from studio.compositor import CleanPicture, Compositor, _Content, scale_interpolation
 from studio.compositor.reframe import FaceDetector, FaceFinder, Reframer, haar_face_detector
+from studio.compositor.stinger import SharedStinger
 from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, media_to_wall_ms, now_ns
 from studio.core.frame import LatestSlot, VideoFrame
 from studio.scene import VerticalLayout
@@ -91,6 +96,21 @@ class VerticalCompositor(Compositor):
             self._drop_clean_input()
             self._horizontal = horizontal
         self._sync_clean_input()
+
+    def set_plan(self, plan, transition: str | None = None, duration_ms: int = 0) -> None:  # noqa: ANN001 - as the base
+        if transition == "stinger":
+            self._share_stinger()
+        super().set_plan(plan, transition, duration_ms)
+
+    def _share_stinger(self) -> None:
+        """The stinger a take plays here: the program's, seen at this canvas's size."""
+        horizontal = self._horizontal
+        program_stinger = horizontal.stinger if horizontal is not None else None
+        view = self.stinger
+        if program_stinger is None:
+            self.stinger = None
+        elif not (isinstance(view, SharedStinger) and view.source is program_stinger and (view.width, view.height) == (self.width, self.height)):
+            self.stinger = SharedStinger(program_stinger, self.width, self.height)  # type: ignore[assignment]
 
     @property
     def horizontal(self) -> Compositor | None:
