@@ -55,6 +55,44 @@ def tree_cpu_s(proc: Any) -> float:
     return total
 
 
+def thread_cpu_s(pid: int) -> dict[str, float]:
+    """user+sys seconds of each thread of ``pid``, keyed ``"{tid}:{name}"`` (the OS's thread name, see
+    :mod:`studio.core.threads`)."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", encoding="ascii", errors="replace") as handle:
+                stat = handle.read()
+            with open(f"/proc/{pid}/task/{tid}/comm", encoding="utf-8", errors="replace") as handle:
+                name = handle.read().strip()
+        except OSError:
+            continue  # the thread ended meanwhile
+        fields = stat.rsplit(")", 1)[1].split()
+        found[f"{tid}:{name}"] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def split_cpu_percent(before: dict[str, float], after: dict[str, float], seconds: float,
+                      prefix: str) -> tuple[float, float]:
+    """(% of one core in threads whose name starts with ``prefix``, % in all the others) between two
+    :func:`thread_cpu_s` readings; a thread started inside the window counts from zero."""
+    inside = other = 0.0
+    for key, value in after.items():
+        used = value - before.get(key, 0.0)
+        if key.split(":", 1)[1].startswith(prefix):
+            inside += used
+        else:
+            other += used
+    return round(100.0 * inside / seconds, 1), round(100.0 * other / seconds, 1)
+
+
 def _process_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime

@@ -58,6 +58,7 @@ from studio.core.clock import NS_PER_S
 from studio.core.events import Signal
 from studio.core.frame import LatestSlot, VideoFrame
 from studio.core.i18n import _
+from studio.core.threads import ENCODE_PREFIX, set_native_name
 
 __all__ = [
     "KEYFRAME_MIN_INTERVAL_S",
@@ -330,6 +331,7 @@ class Ladder:
     # ------------------------------------------------------------------ the converter thread
 
     def _run_converter(self) -> None:
+        set_native_name(ENCODE_PREFIX + "convert")
         try:
             while not self._stopping.is_set():
                 frame = self._input.take(timeout=0.2)

@@ -36,6 +36,7 @@ from encoders.layers import LayerSpec
 from studio.core.clock import NS_PER_S
 from studio.core.frame import LatestSlot
 from studio.core.i18n import _
+from studio.core.threads import ENCODE_PREFIX, named_while, set_native_name
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,8 @@ class LayerWorker:
     def open(self, encoder_name: str) -> str | None:
         """Open ``encoder_name`` (hardware that cannot open leaves this layer to software).
         Returns the reason after such a fallback, else None; raises if nothing opens."""
-        encoder, reason = self._open_encoder(encoder_name)
+        with named_while(ENCODE_PREFIX + self.spec.rid):  # x264's threads, started at open, carry the layer's name
+            encoder, reason = self._open_encoder(encoder_name)
         self._encoder = encoder
         self._encoder_name, self._is_hardware = encoder.name, encoder.is_hardware
         self._scaler = Scaler(self.spec.width, self.spec.height, encoder.pix_fmt)
@@ -233,6 +235,7 @@ class LayerWorker:
     # ------------------------------------------------------------------ the thread
 
     def _run(self) -> None:
+        set_native_name(ENCODE_PREFIX + self.spec.rid)
         try:
             while not self._stopping.is_set():
                 frame = self._mailbox.take(timeout=0.2)

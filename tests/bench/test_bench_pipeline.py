@@ -19,4 +19,9 @@ def test_pipeline_bench_measures_ours_and_the_ffmpeg_whip_peer(run_bench):
     assert isinstance(peer["cpu_percent_of_one_core"], (int, float)) and peer["cpu_percent_of_one_core"] > 0
     assert isinstance(result["ratio_vs_peer"], (int, float))
     assert [layer["rid"] for layer in result["layers"]] == ["h", "m", "l"]
+    # Encode apart from everything else (threads named "enc-…"): both there, both measured, and
+    # together no more than the process (the two are read from /proc at the same instants).
+    encode, other = result["encode_cpu_percent_of_one_core"], result["other_cpu_percent_of_one_core"]
+    assert encode > 0 and other > 0, (encode, other)
+    assert encode + other <= result["cpu_percent_of_one_core"] + 2.0, result
     assert result["errors"] == {}
