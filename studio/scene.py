@@ -121,14 +121,15 @@ class SourceSpec(_Model):
 
 class AudioInputSpec(_Model):
     """An audio input of the show: ``kind`` "device" (microphone, capture card audio), "tone",
-    "playlist" (music files) or "media_audio" (the strip of the media source ``settings["source_id"]``).
+    "playlist" (music files), "media_audio" (the strip of the media source ``settings["source_id"]``) or
+    "stinger_sound" (the show's stinger sound, :mod:`studio.engine.stinger_strip`).
 
     ``settings`` are the keyword arguments of ``studio.audio.create_input`` (device_id,
     gain_db, is_muted, sync_offset_ms, gate, limiter, frequency_hz, level_dbfs …).
     """
 
     id: str = Field(default_factory=lambda: new_id("audio"))
-    kind: Literal["device", "tone", "playlist", "media_audio"]
+    kind: Literal["device", "tone", "playlist", "media_audio", "stinger_sound"]
     name: str = Field(..., min_length=1, max_length=200)
     settings: dict[str, Any] = Field(default_factory=dict)
 

@@ -124,6 +124,7 @@ def test_the_stinger_click_is_heard_with_the_cut_point_frame(tmp_path):
 
 def test_a_silent_stinger_has_no_strip_and_another_transition_retires_it(tmp_path):
     studio, _product = _two_scene_show(tmp_path, make_stinger(tmp_path / "silent.mov", frames=10, fps=10))
+    studio.start()
     try:
         stinger = studio.compositor.stinger
         assert stinger is not None and wait_until(lambda: stinger.is_ready, 10)
@@ -136,5 +137,15 @@ def test_a_silent_stinger_has_no_strip_and_another_transition_retires_it(tmp_pat
         studio.set_transition("stinger", 300)  # back: the strip returns with its level
         assert wait_until(lambda: studio.stinger_strip.strip is not None, 10)
         assert studio.stinger_strip.strip.gain_db == -9.0
+        saved = studio.snapshot_collection()
     finally:
         studio.stop()
+    assert [(entry.kind, entry.settings["gain_db"]) for entry in saved.audio_inputs] == [("stinger_sound", -9.0)]
+    reopened = Studio(settings=studio.settings, collection=saved)  # saved with the show, back when it opens
+    reopened.start()
+    try:
+        assert wait_until(lambda: reopened.compositor.stinger is not None and reopened.compositor.stinger.is_ready, 10)
+        strip = reopened.stinger_strip.strip
+        assert strip is not None and strip.gain_db == -9.0 and strip.stinger is reopened.compositor.stinger
+    finally:
+        reopened.stop()
