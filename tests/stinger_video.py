@@ -34,3 +34,37 @@ def make_stinger(path, frames: int = 10, fps: int = 10, size=(320, 180), has_alp
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def make_sounding_stinger(path, cut_point_ms: int = 500, width: int = 320, height: int = 180, fps: int = 30, frames: int = 30) -> str:
+    """``frames / fps`` s of a transparent picture with an opaque white box (QuickTime Animation) and a
+    PCM track silent but for a 10 ms burst of 1 kHz at ``cut_point_ms``."""
+    rate = 48_000
+    with av.open(str(path), "w", format="mov") as container:
+        video = container.add_stream("qtrle", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "argb"
+        audio = container.add_stream("pcm_s16le", rate=rate, layout="stereo")
+        rgba = np.zeros((height, width, 4), np.uint8)
+        rgba[height // 3: 2 * height // 3, 3 * width // 8: 5 * width // 8] = 255
+        for index in range(frames):
+            frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format="argb")
+            frame.pts = index
+            for packet in video.encode(frame):
+                container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+        samples = np.zeros(rate * frames // fps, np.float32)
+        start = rate * cut_point_ms // 1000
+        burst = np.arange(rate * 10 // 1000)
+        samples[start:start + burst.size] = 0.5 * np.sin(2 * np.pi * 1000 * burst / rate)
+        pcm = (np.repeat(samples[:, None], 2, axis=1) * 32767).astype(np.int16)
+        chunk = 1024
+        for offset in range(0, pcm.shape[0], chunk):
+            part = pcm[offset:offset + chunk]
+            frame = av.AudioFrame.from_ndarray(part.reshape(1, -1), format="s16", layout="stereo")
+            frame.sample_rate, frame.pts = rate, offset
+            for packet in audio.encode(frame):
+                container.mux(packet)
+        for packet in audio.encode():
+            container.mux(packet)
+    return str(path)

@@ -1,7 +1,7 @@
 """The stinger's sound (issue #18 leftovers): a stinger video with an audio track is heard through
 the mixer's "Stinger" strip while it plays, on the picture's timeline.
 
-The stinger is made here: a QuickTime Animation picture with alpha and a PCM track that is silent
+The stinger (tests/stinger_video.py): a QuickTime Animation picture with alpha and a PCM track that is silent
 but for a 10 ms burst of 1 kHz exactly at the cut point.  The program's frames (compositor
 subscription) say when the cut happened (the new scene shows under the video); the program's sound
 (mixer subscription) says when the click was heard.  Both carry media-clock stamps."""
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 
-import av
 import numpy as np
 
 from studio.audio.stinger_sound import StingerSoundInput
@@ -17,45 +16,11 @@ from studio.engine import Studio, default_collection
 from studio.scene import Canvas, StingerSettings
 from studio.settings import Settings
 from tests.helpers import wait_until
-from tests.stinger_video import make_stinger
+from tests.stinger_video import make_sounding_stinger, make_stinger
 
 RED, BLUE = (0, 0, 220), (220, 0, 0)
-FPS, FRAMES, CUT_MS = 30, 30, 500
-CLICK_MS, CLICK_HZ = 10, 1000
+FPS, CUT_MS = 30, 500
 MAX_OFFSET_MS = 40.0  # the issue's A/V bound
-
-
-def make_sounding_stinger(path, width=320, height=180) -> str:
-    """1 s of a transparent picture with an opaque white box, with a click at ``CUT_MS``."""
-    rate = 48_000
-    with av.open(str(path), "w", format="mov") as container:
-        video = container.add_stream("qtrle", rate=FPS)
-        video.width, video.height, video.pix_fmt = width, height, "argb"
-        audio = container.add_stream("pcm_s16le", rate=rate, layout="stereo")
-        rgba = np.zeros((height, width, 4), np.uint8)
-        rgba[height // 3: 2 * height // 3, 3 * width // 8: 5 * width // 8] = 255
-        for index in range(FRAMES):
-            frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format="argb")
-            frame.pts = index
-            for packet in video.encode(frame):
-                container.mux(packet)
-        for packet in video.encode():
-            container.mux(packet)
-        samples = np.zeros(rate * FRAMES // FPS, np.float32)
-        start = rate * CUT_MS // 1000
-        burst = np.arange(rate * CLICK_MS // 1000)
-        samples[start:start + burst.size] = 0.5 * np.sin(2 * np.pi * CLICK_HZ * burst / rate)
-        pcm = (np.repeat(samples[:, None], 2, axis=1) * 32767).astype(np.int16)
-        chunk = 1024
-        for offset in range(0, pcm.shape[0], chunk):
-            part = pcm[offset:offset + chunk]
-            frame = av.AudioFrame.from_ndarray(part.reshape(1, -1), format="s16", layout="stereo")
-            frame.sample_rate, frame.pts = rate, offset
-            for packet in audio.encode(frame):
-                container.mux(packet)
-        for packet in audio.encode():
-            container.mux(packet)
-    return str(path)
 
 
 def _colour_png(path, bgr):
@@ -82,7 +47,7 @@ def _two_scene_show(tmp_path, sting: str) -> tuple[Studio, str]:
 
 
 def test_the_stinger_click_is_heard_with_the_cut_point_frame(tmp_path):
-    studio, product = _two_scene_show(tmp_path, make_sounding_stinger(tmp_path / "sting.mov"))
+    studio, product = _two_scene_show(tmp_path, make_sounding_stinger(tmp_path / "sting.mov", cut_point_ms=CUT_MS))
     studio.start()
     frames_slot = studio.compositor.subscribe()
     sound = studio.mixer.subscribe(max_blocks=500)
@@ -129,7 +94,7 @@ def test_a_silent_stinger_has_no_strip_and_another_transition_retires_it(tmp_pat
         stinger = studio.compositor.stinger
         assert stinger is not None and wait_until(lambda: stinger.is_ready, 10)
         assert not stinger.has_sound and studio.stinger_strip.strip is None
-        studio.set_transition("stinger", 300, StingerSettings(path=make_sounding_stinger(tmp_path / "s.mov"), cut_point_ms=CUT_MS))
+        studio.set_transition("stinger", 300, StingerSettings(path=make_sounding_stinger(tmp_path / "s.mov", cut_point_ms=CUT_MS), cut_point_ms=CUT_MS))
         assert wait_until(lambda: studio.stinger_strip.strip is not None, 10)
         studio.stinger_strip.strip.gain_db = -9.0
         studio.set_transition("fade", 300)
