@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +26,8 @@ from ui.vertical_layout_panel import VerticalCanvasControls
 
 SCENE_ID_ROLE = Qt.ItemDataRole.UserRole
 TRANSITION_KINDS = ("cut", "fade", "slide", "swipe", "stinger")
+
+SCENE_HOTKEYS = 9  # Ctrl+1 … Ctrl+9
 
 
 class ScenesDock(QDockWidget):
@@ -103,6 +105,14 @@ class ScenesDock(QDockWidget):
         layout.addWidget(self.vertical_controls)
 
         self.setWidget(body)
+        # Ctrl+1 … Ctrl+9: the first nine scenes from anywhere in the window (in studio mode, into the
+        # preview; Ctrl+Enter takes it), as a host switches without reaching for the mouse mid-show.
+        self.scene_shortcuts = []
+        for number in range(1, SCENE_HOTKEYS + 1):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), parent or self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(lambda row=number - 1: self.switch_to_row(row))
+            self.scene_shortcuts.append(shortcut)
         bridge.collection_changed.connect(self._on_collection_changed)
         bridge.current_scene_changed.connect(self._on_current_scene_changed)
         self.retranslate()
@@ -130,6 +140,9 @@ class ScenesDock(QDockWidget):
                 item = self.list.item(row)
                 if item.text() != scene.name:
                     item.setText(scene.name)
+                hint = self.tr("Ctrl+{number} switches to this scene").format(number=row + 1) if row < SCENE_HOTKEYS else ""
+                if item.toolTip() != hint:
+                    item.setToolTip(hint)
                 if scene.id == self.selected_scene_id() and self.list.currentItem() is not item:
                     self.list.setCurrentItem(item)
                 font = item.font()
@@ -186,6 +199,11 @@ class ScenesDock(QDockWidget):
         if current is not None:
             self.switch_to(current.data(SCENE_ID_ROLE))
         self._update_actions()
+
+    def switch_to_row(self, row: int) -> None:
+        """The scene at ``row`` of the list (a hotkey); nothing when there is no such scene."""
+        if 0 <= row < self.list.count():
+            self.list.setCurrentRow(row)
 
     def switch_to(self, scene_id: str) -> None:
         """Put ``scene_id`` on the program with the transition chosen in this dock — or, in studio
@@ -319,3 +337,5 @@ class ScenesDock(QDockWidget):
         self.duration_spin.setSuffix(self.tr(" ms"))
         self.duration_spin.setToolTip(self.tr("Transition duration in milliseconds"))
         self.list.setToolTip(self.tr("Click a scene to put it on the program"))
+        if self.list.count():
+            self.refresh()  # the scenes' hotkey hints

@@ -57,3 +57,30 @@ def test_preview_then_take_with_a_slide(window, qtbot, tmp_path):
     window.studio_mode_action.trigger()
     assert not studio.studio_mode.is_on and studio.studio_mode.compositor is None
     qtbot.waitUntil(lambda: not window.studio_panel.isVisible(), timeout=5000)
+
+
+def test_scene_hotkeys_switch_the_program_and_in_studio_mode_the_preview(window, qtbot):
+    """Ctrl+1 … Ctrl+9 from anywhere in the window: the nth scene on the program (a cut or the dock's
+    transition) — in studio mode into the preview, and Ctrl+Enter takes it."""
+    from PySide6.QtTest import QTest
+
+    window.resize(1366, 768)
+    studio, scenes = window.studio, window.scenes_dock
+    main = studio.current_scene()
+    product = studio.add_scene("Product")
+    qtbot.waitUntil(lambda: scenes.list.count() == 2, timeout=5000)
+    assert scenes.list.item(1).toolTip() == "Ctrl+2 switches to this scene"
+    window.activateWindow()
+    window.preview.setFocus()
+    QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: studio.collection.current_scene == product.id, timeout=3000)
+    QTest.keyClick(window, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)  # no ninth scene: nothing happens
+    assert studio.collection.current_scene == product.id
+
+    window.studio_mode_action.trigger()
+    QTest.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: studio.studio_mode.scene_id == main.id, timeout=3000)
+    assert studio.collection.current_scene == product.id  # the program waits for Take
+    QTest.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: studio.collection.current_scene == main.id, timeout=3000)
+    window.studio_mode_action.trigger()
