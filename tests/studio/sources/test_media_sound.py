@@ -119,12 +119,21 @@ def recorder():
 def test_looping_file_continues_its_sound_without_a_gap_or_click(tmp_path, started, recorder, suffix):
     # One second of a 1 kHz sine: whole cycles, so the loop seam itself is smooth.
     clip = make_av_clip(tmp_path / f"tone.{suffix}", seconds=1.0, sound="tone")
-    source = MediaFileSource("m", "Tone", {"path": str(clip), "loop": True})
-    rec = recorder(source)
-    started(source)
-    assert wait_until(lambda: source.loops_completed >= 3, 10), source.state_message
-    mono = rec.drain()
-    assert source.resyncs == 0 and rec.mixer.skipped_blocks == 0, "the machine was too busy to judge"
+    # A machine too busy to play in real time (the source resynced, the mixer skipped blocks, sound came
+    # due before the mixer could take it) says nothing about the seams: that attempt is played again,
+    # up to three times (CI's loaded machine once starved one).
+    for attempt in range(3):
+        source = MediaFileSource(f"m{attempt}", "Tone", {"path": str(clip), "loop": True})
+        rec = recorder(source)
+        started(source)
+        assert wait_until(lambda: source.loops_completed >= 3, 10), source.state_message
+        mono = rec.drain()
+        source.stop()
+        rec.mixer.stop()
+        if source.resyncs == 0 and rec.mixer.skipped_blocks == 0 and source.audio_feed.late_frames == 0:
+            break
+    else:
+        pytest.fail("the machine was too busy to play the file in real time in three attempts")
     sounding = np.flatnonzero(np.abs(mono) > 0.05)
     assert sounding.size, "no sound reached the mixer"
     played = mono[sounding[0] + 480: sounding[-1] - 480]
