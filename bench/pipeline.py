@@ -218,6 +218,20 @@ def run_peer_child(url: str, width: int, height: int, seconds: float, bitrate_bp
 # ----------------------------------------------------------------------------------------------
 # Measuring a child process
 # ----------------------------------------------------------------------------------------------
+def cpu_by_thread_name(before: dict[str, float], after: dict[str, float], seconds: float,
+                       prefix: str, *, inside: bool) -> dict[str, float]:
+    """% of one core per OS thread name (threads of one name summed: x264's pool, executors),
+    between two :func:`thread_cpu_s` readings, for the threads whose name starts with ``prefix``
+    (``inside``) or the others; largest first, names that used nothing left out."""
+    by_name: dict[str, float] = {}
+    for key, value in after.items():
+        name = key.split(":", 1)[1]
+        if name.startswith(prefix) == inside:
+            by_name[name] = by_name.get(name, 0.0) + value - before.get(key, 0.0)
+    percent = {name: round(100.0 * used / seconds, 1) for name, used in by_name.items() if seconds > 0}
+    return dict(sorted(((n, p) for n, p in percent.items() if p > 0), key=lambda item: -item[1]))
+
+
 def measure_child(popen: subprocess.Popen, warmup_s: float, window_s: float,
                   ready: Any = None) -> dict[str, Any]:
     """CPU% of one core of ``popen``'s process over ``window_s`` after ``warmup_s`` (and ``ready()``)."""
@@ -238,12 +252,18 @@ def measure_child(popen: subprocess.Popen, warmup_s: float, window_s: float,
         return {"error": f"exited with {popen.returncode} inside the measured window"}
     threads1, cpu1, wall1 = thread_cpu_s(popen.pid), tree_cpu_s(proc), time.monotonic()
     encode, other = split_cpu_percent(threads0, threads1, wall1 - wall0, ENCODE_PREFIX)
+    by_name = {side: cpu_by_thread_name(threads0, threads1, wall1 - wall0, ENCODE_PREFIX, inside=side)
+               for side in (True, False)}
     return {
         "cpu_percent_of_one_core": round(100.0 * (cpu1 - cpu0) / (wall1 - wall0), 1),
         # Threads named "enc-…" (the ladder's layers, x264's own threads and the colour conversion);
         # the peer's threads carry no such names, so its figures are all "other".
         "encode_cpu_percent_of_one_core": encode,
         "other_cpu_percent_of_one_core": other,
+        # Per part (compositor, src-testpattern, mixer, opus, whip-loop, stats, …; "python" is the
+        # main thread and what it started unnamed).
+        "encode_cpu_by_thread": by_name[True],
+        "other_cpu_by_thread": by_name[False],
         "window_s": round(wall1 - wall0, 2),
         "window_start_mono": wall0,
         "window_end_mono": wall1,
@@ -432,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
         # transport's, compositor's and audio's own cost is what "other" shows (issue #15: ≤ 5 %).
         "encode_cpu_percent_of_one_core": ours.get("encode_cpu_percent_of_one_core"),
         "other_cpu_percent_of_one_core": ours.get("other_cpu_percent_of_one_core"),
+        "other_cpu_by_thread": ours.get("other_cpu_by_thread"),
+        "encode_cpu_by_thread": ours.get("encode_cpu_by_thread"),
         "layers": ours.get("layers"),
         "encoder": ours.get("encoder"),
         "dropped_frames_in_window": ours.get("dropped_frames_in_window"),

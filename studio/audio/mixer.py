@@ -40,6 +40,7 @@ from studio.audio.dsp import (
 from studio.audio.inputs import CHANNELS, AudioInput, _clamp_gain_db
 from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, now_ns
 from studio.core.events import Signal
+from studio.core.threads import set_native_name
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +270,7 @@ class AudioMixer:
             audio_input.stop()
 
     def _run(self) -> None:
+        set_native_name("mixer")
         ticker = Ticker(self.block_ms * NS_PER_MS, self._stop)
         self._start_ns = now_ns()
         ticker.reset()

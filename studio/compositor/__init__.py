@@ -29,6 +29,7 @@ from studio.core.clock import NS_PER_MS, NS_PER_S, Ticker, media_to_wall_ms, now
 from studio.core.events import Signal
 from studio.core.frame import LatestSlot, VideoFrame
 from studio.core.i18n import _
+from studio.core.threads import set_native_name
 from studio.compositor.filter_cost import FilterCosts
 from studio.compositor.filters import FilterState, apply_filters
 from studio.compositor.preview import PreviewFeed
@@ -366,6 +367,7 @@ class Compositor:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
+        set_native_name(self.thread_name)
         ticker = Ticker(int(NS_PER_S / self.fps), self._stop)
         while not self._stop.is_set():
             tick_ns = now_ns()

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import av
 import numpy as np
 
+from studio.core.threads import set_native_name
 from studio.outputs.mixer_thread import MixerBlockThread
 from studio.outputs.packets import PacketItem, audio_level_dbov
 
@@ -81,6 +82,7 @@ class MixerOpusSource(MixerBlockThread):
         self.packets = 0
 
     def _open_encoder(self) -> OpusBlockEncoder:
+        set_native_name("opus")  # called on this thread, before its first block
         return OpusBlockEncoder(self.bitrate_bps)
 
     def _encode_block(self, encoder: OpusBlockEncoder, block: Any) -> None:

@@ -54,6 +54,7 @@ from encoders.ladder import LayerSpec
 from studio.core.clock import now_ns
 from studio.core.events import Signal
 from studio.core.loop_thread import LoopThread
+from studio.core.threads import set_native_name
 from studio.outputs.aiortc_adapter.codecs import install_codecs
 from studio.outputs.aiortc_adapter.internals import check_internals
 from studio.outputs.aiortc_adapter.send import PacketSender
@@ -95,6 +96,8 @@ EVENTS_CHANNEL_OFF = EventsChannelState.OFF
 EVENTS_CHANNEL_CONNECTING = EventsChannelState.CONNECTING
 EVENTS_CHANNEL_OPEN = EventsChannelState.OPEN
 EVENTS_CHANNEL_UNAVAILABLE = EventsChannelState.UNAVAILABLE
+# The loop thread's name for the OS (top -H, bench pipeline's per-thread CPU).
+WHIP_LOOP_THREAD = "whip-loop"
 EVENTS_CHANNEL_CLOSED = EventsChannelState.CLOSED
 SIMULCAST_MODES = ("rid", "ssrc", "off")
 # stop(): the loop thread gets this beyond stop_timeout_s to finish (it cancels what is left).
@@ -409,6 +412,7 @@ class WhipPublisher:
     async def _run(self) -> None:
         """The whole life on the loop thread; ends in STOPPED or FAILED, whatever happens."""
         assert self._stop_event is not None
+        set_native_name(WHIP_LOOP_THREAD)  # the transport's CPU apart in top -H and bench pipeline
         try:
             await self._reconnect_loop.run(self._run_session, self._stop_event, lambda: self._is_stop_requested)
         except Exception as exc:  # never leave the caller without a final state

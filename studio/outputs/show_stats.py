@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable
 from studio.core.events import Signal
 from studio.core.i18n import _, ngettext
 from studio.core.paths import config_dir
+from studio.core.threads import set_native_name
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class ShowStatsLog:
         self._close()
 
     def _run(self) -> None:
+        set_native_name("stats")
         next_t = time.monotonic()
         while True:
             next_t += self.interval_s

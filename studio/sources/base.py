@@ -24,6 +24,7 @@ import numpy as np
 from studio.core.clock import now_ns
 from studio.core.events import Signal
 from studio.core.frame import LatestSlot, VideoFrame
+from studio.core.threads import set_native_name
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ class VideoSource(ABC):
         return self._thread is not None and self._thread.is_alive()
 
     def _thread_main(self) -> None:
+        set_native_name(f"src-{self.kind}")
         while not self._stop.is_set():
             try:
                 self._capture(self._stop)

@@ -24,4 +24,9 @@ def test_pipeline_bench_measures_ours_and_the_ffmpeg_whip_peer(run_bench):
     encode, other = result["encode_cpu_percent_of_one_core"], result["other_cpu_percent_of_one_core"]
     assert encode > 0 and other > 0, (encode, other)
     assert encode + other <= result["cpu_percent_of_one_core"] + 2.0, result
+    # ... and "other" per part, by the OS names the busy threads give themselves.
+    by_thread = result["other_cpu_by_thread"]
+    assert {"compositor", "src-testpattern", "whip-loop"} <= set(by_thread), by_thread
+    assert not any(name.startswith("enc-") for name in by_thread), by_thread
+    assert abs(sum(by_thread.values()) - other) <= 0.1 * len(by_thread) + 0.1, (by_thread, other)
     assert result["errors"] == {}
