@@ -21,6 +21,8 @@ class RunningSources:
     def __init__(self, on_air: Callable[[], set[str]]) -> None:
         self._by_id: dict[str, VideoSource] = {}
         self._on_air = on_air
+        # The live show's variables for text sources ({price} …), set by the show that runs (None: none).
+        self.text_variables: Callable[[], dict[str, str]] | None = None
         self.state_changed = Signal()  # emit(source=VideoSource, state=SourceState, message=str)
 
     def get(self, source_id: str) -> VideoSource | None:
@@ -48,11 +50,17 @@ class RunningSources:
         """Create and start ``spec``'s source (raises ``SourceError`` for an unknown kind)."""
         source = create_source(spec.kind, spec.id, spec.name, spec.settings)
         source.state_changed.connect(self._relay_state)
+        if hasattr(source, "variables"):  # a text source: asks whichever show runs when it draws
+            source.variables = self._text_variables
         # Born asleep unless a running canvas draws it: a source in no scene on air decodes nothing.
         source.set_awake(spec.id in self._on_air())
         self._by_id[spec.id] = source
         source.start()
         return source
+
+    def _text_variables(self) -> dict[str, str]:
+        provider = self.text_variables
+        return provider() if provider is not None else {}
 
     def pop(self, source_id: str, default: VideoSource | None = None) -> VideoSource | None:
         """Take a source out of the show (the caller retires it)."""

@@ -84,6 +84,33 @@ class LiveShow:
         self.store.put_state({RUN_KEY: {"is_open": True, "opened_at": self.clock()}})
         if catalog is not None:
             self.shelf.load(catalog)
+        running = getattr(studio, "running", None)
+        if running is not None and hasattr(running, "text_variables"):
+            running.text_variables = self.program_variables  # text sources' {price}, {product} …
+
+    def program_variables(self) -> dict[str, str]:
+        """What text sources on the program fill in, in the show's locale (what viewers read): the
+        pinned product's ``product``, ``price``, ``original_price``, ``discount`` and ``stock``; all
+        empty while nothing is pinned."""
+        from babel.numbers import format_decimal, format_percent
+
+        from studio.live.render import format_price
+
+        values = dict.fromkeys(("product", "price", "original_price", "discount", "stock"), "")
+        locale = self.layout.locale
+        with self.journal.lock:
+            product = self.shelf.pinned
+            if product is None:
+                return values
+            values["product"] = product.title(locale)
+            values["price"] = format_price(product.price, product.currency, locale)
+            if product.original_price:
+                values["original_price"] = format_price(product.original_price, product.currency, locale)
+            if product.discount_percent is not None:
+                values["discount"] = format_percent(product.discount_percent / 100, locale=locale)
+            if product.stock is not None:
+                values["stock"] = format_decimal(product.stock, locale=locale)
+        return values
 
     def _build_units(self, saved: dict[str, Any]) -> None:
         self.shelf = ProductShelf(self.journal, self.layout, saved)
@@ -108,6 +135,9 @@ class LiveShow:
         self._thread.start()
 
     def stop(self) -> None:
+        running = getattr(self.studio, "running", None)
+        if running is not None and getattr(running, "text_variables", None) == self.program_variables:
+            running.text_variables = None  # the show's words leave the text sources with it
         audience = self.audience
         if audience is not None:
             audience.stop()  # connectors first: nothing more may journal into a closing show

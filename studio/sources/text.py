@@ -4,7 +4,11 @@ Laid out and shaped by the cover designer's text engine (:mod:`cover_designer.te
 the region packs' fonts with per-script fallback, so Arabic joins and reads right to left, Thai and
 Vietnamese marks stack, CJK wraps between characters), with an outline, a drop shadow and an
 optional background box.  ``{countdown}`` in the text counts down to ``countdown_to`` (an ISO 8601
-time with its offset): the "starting soon" scene is a full-canvas text source with it.
+time with its offset): the "starting soon" scene is a full-canvas text source with it.  The live
+show's pinned product fills ``{product}``, ``{price}``, ``{original_price}``, ``{discount}`` and
+``{stock}`` (:data:`SHOW_VARIABLES`, in the show's locale — what viewers read; empty while nothing is
+pinned), looked up once a second through ``variables`` (set by the engine, see
+:meth:`studio.live.session.LiveShow.program_variables`).
 
 Cost: a static text is drawn once and the same picture republished once a second; a countdown
 is drawn once a second (when its digits change); a ticker (``scroll_px_per_s`` > 0) is drawn
@@ -12,11 +16,12 @@ once as a strip and each frame is a slice of it at the canvas rate.
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -27,7 +32,10 @@ from studio.core.i18n import _
 from studio.sources import register
 from studio.sources.base import SourceState, VideoSource
 
+log = logging.getLogger(__name__)
+
 REPUBLISH_INTERVAL_S = 1.0
+SHOW_VARIABLES = ("product", "price", "original_price", "discount", "stock")
 MAX_TEXT_CHARS = 2000
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?")
 
@@ -84,10 +92,16 @@ def countdown_text(target: datetime | None, now: datetime | None = None) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
-def fill_variables(settings: TextSettings, now: datetime | None = None) -> str:
-    """The text with ``{countdown}`` filled in (other braces stay as written)."""
-    return settings.text.replace("{countdown}", countdown_text(settings.target, now)) if "{countdown}" in settings.text \
-        else settings.text
+def fill_variables(settings: TextSettings, now: datetime | None = None, values: dict[str, str] | None = None) -> str:
+    """The text with ``{countdown}`` and the show's variables filled in (a show variable without a
+    value is empty — viewers never read "{price}"; other braces stay as written)."""
+    text = settings.text
+    if "{countdown}" in text:
+        text = text.replace("{countdown}", countdown_text(settings.target, now))
+    if "{" in text:
+        for name in SHOW_VARIABLES:
+            text = text.replace("{" + name + "}", (values or {}).get(name, ""))
+    return text
 
 
 def render_text(settings: TextSettings, text: str, strip: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -147,6 +161,22 @@ def ticker_window(strip: tuple[np.ndarray, np.ndarray], width: int, offset_px: i
 class TextSource(VideoSource):
     kind = "text"
 
+    def __init__(self, source_id: str, name: str, settings: dict | None = None) -> None:
+        super().__init__(source_id, name, settings)
+        # The show's variables (name -> text), asked once a second; None: no show, all empty.
+        self.variables: Callable[[], dict[str, str]] | None = None
+        self.shown_text: str | None = None  # the words on the picture last drawn
+
+    def _values(self) -> dict[str, str]:
+        provider = self.variables
+        if provider is None:
+            return {}
+        try:
+            return provider()
+        except Exception:  # noqa: BLE001 - a broken provider empties the variables, the text stays up
+            log.exception("the show's text variables could not be read")
+            return {}
+
     def natural_size(self) -> tuple[int, int] | None:
         try:
             parsed = TextSettings.model_validate(self.settings)
@@ -171,21 +201,31 @@ class TextSource(VideoSource):
         picture: tuple[np.ndarray, np.ndarray] | None = None
         while not stop.is_set():
             self._wait_while_asleep(stop)
-            text = fill_variables(settings)
+            text = fill_variables(settings, values=self._values())
             if text != shown or picture is None:
                 picture, shown = render_text(settings, text), text
+                self.shown_text = text
             self._publish(picture[0], alpha=picture[1])
             # Wake at the next whole second: a countdown's digits change then.
             self._nudge.clear()
             self._nudge.wait(REPUBLISH_INTERVAL_S - (now_ns() % NS_PER_S) / NS_PER_S + 0.005)
 
     def _run_ticker(self, settings: TextSettings, stop: threading.Event) -> None:
-        strip = render_text(settings, fill_variables(settings), strip=True)
+        text = fill_variables(settings, values=self._values())
+        strip = render_text(settings, text, strip=True)
+        self.shown_text = text
         ticker = Ticker(NS_PER_S // settings.fps, stop)
         started = now_ns()
+        checked = started
         while not stop.is_set():
             if self._wait_while_asleep(stop):
                 ticker.reset()
+            if now_ns() - checked >= REPUBLISH_INTERVAL_S * NS_PER_S:  # a countdown or the pinned product moved on
+                checked = now_ns()
+                fresh = fill_variables(settings, values=self._values())
+                if fresh != text:
+                    text, strip = fresh, render_text(settings, fresh, strip=True)
+                    self.shown_text = text
             offset = int((now_ns() - started) / NS_PER_S * settings.scroll_px_per_s)
             bgr, alpha = ticker_window(strip, settings.width, offset)
             self._publish(bgr, alpha=alpha)
