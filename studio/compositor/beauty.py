@@ -18,13 +18,12 @@ keep their edges, pores and blemishes go); brightening lifts the mid-tones with 
 from __future__ import annotations
 
 import functools
-import hashlib
 import threading
 
 import cv2
 import numpy as np
 
-from studio.core.errors import SourceError
+from studio.compositor.model_files import read_verified
 from studio.core.i18n import _
 from studio.core.paths import RESOURCES_DIR
 from studio.picture_tools import Beauty
@@ -44,14 +43,8 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in the image's pixels
 
 @functools.lru_cache(maxsize=1)
 def _detector_bytes() -> bytes:
-    try:
-        data = DETECTOR_FILE.read_bytes()
-    except OSError as exc:
-        raise SourceError(_("The face detection model is missing ({reason}); reinstall Bridgecast.").format(
-            reason=exc.strerror or exc)) from None
-    if hashlib.sha256(data).hexdigest() != DETECTOR_SHA256:
-        raise SourceError(_("The face detection model file is damaged; reinstall Bridgecast."))
-    return data
+    return read_verified(DETECTOR_FILE, DETECTOR_SHA256, _("The face detection model is missing ({reason}); reinstall Bridgecast."),
+                         _("The face detection model file is damaged; reinstall Bridgecast."))
 
 
 @functools.lru_cache(maxsize=1)

@@ -34,7 +34,6 @@ quarter of the item's size instead of half (softer edges; about half the filter'
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import time
 from pathlib import Path
@@ -42,6 +41,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from studio.compositor.model_files import read_verified
 from studio.core.errors import SourceError
 from studio.core.i18n import _
 from studio.core.paths import RESOURCES_DIR
@@ -64,14 +64,8 @@ def model_path() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _model_bytes() -> bytes:
-    try:
-        data = MODEL_FILE.read_bytes()
-    except OSError as exc:
-        raise SourceError(_("The person segmentation model is missing ({reason}); reinstall Bridgecast.").format(
-            reason=exc.strerror or exc)) from None
-    if hashlib.sha256(data).hexdigest() != MODEL_SHA256:
-        raise SourceError(_("The person segmentation model file is damaged; reinstall Bridgecast."))
-    return data
+    return read_verified(MODEL_FILE, MODEL_SHA256, _("The person segmentation model is missing ({reason}); reinstall Bridgecast."),
+                         _("The person segmentation model file is damaged; reinstall Bridgecast."))
 
 
 class PersonSegmenter:
