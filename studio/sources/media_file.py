@@ -152,14 +152,10 @@ class MediaFileSource(VideoSource):
                     return
                 if result is _RESTART:  # woken with "restart when shown": from the top, on a new timeline
                     pass_origin_ns = None
-                    if not self._rewind(container):
-                        container.close()
-                        reopened = self._open(path)
-                        if reopened is None:
-                            return
-                        container = reopened
-                        stream = self._video_stream(container, path)
-                        self._audio_stream(container)
+                    rewound = self._rewind_or_reopen(container, stream, path)
+                    if rewound is None:
+                        return
+                    container, stream = rewound
                     continue
                 pass_origin_ns, pass_length_ns, frame_count = result
                 if frame_count == 0:
@@ -174,18 +170,28 @@ class MediaFileSource(VideoSource):
                 self.loops_completed += 1
                 # Next pass starts exactly one frame after the last one of this pass.
                 pass_origin_ns += pass_length_ns
-                if not self._rewind(container):
-                    container.close()
-                    reopened = self._open(path)
-                    if reopened is None:
-                        return
-                    container = reopened
-                    stream = self._video_stream(container, path)
-                    self._audio_stream(container)
+                rewound = self._rewind_or_reopen(container, stream, path)
+                if rewound is None:
+                    return
+                container, stream = rewound
         except _Unplayable as exc:
             self._set_state(SourceState.FAILED, str(exc))
         finally:
             container.close()  # closing twice is harmless
+
+    def _rewind_or_reopen(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                          path: str) -> tuple[av.container.InputContainer, av.video.stream.VideoStream] | None:
+        """Back to the file's start: a seek, or (a container that cannot seek) the file opened again;
+        None when it cannot be opened again (the state says why)."""
+        if self._rewind(container):
+            return container, stream
+        container.close()
+        reopened = self._open(path)
+        if reopened is None:
+            return None
+        stream = self._video_stream(reopened, path)
+        self._audio_stream(reopened)
+        return reopened, stream
 
     def _open(self, path: str) -> av.container.InputContainer | None:
         """Open the container, or set the state saying why not and return None."""
