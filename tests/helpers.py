@@ -18,3 +18,18 @@ def wait_until(predicate: Callable[[], object], timeout_s: float = 5.0, interval
             return True
         time.sleep(interval_s)
     return bool(predicate())
+
+
+def colour_png(path, bgr, size=(320, 180)) -> str:
+    """A one-colour PNG (``bgr``, OpenCV order) of ``size``; its path as text."""
+    from PIL import Image
+
+    Image.new("RGB", size, (bgr[2], bgr[1], bgr[0])).save(path)
+    return str(path)
+
+
+def near(image, bgr, at, tolerance: int = 8) -> bool:
+    """Whether the pixel ``at`` of ``image`` is ``bgr`` within ``tolerance`` (False with no image)."""
+    import numpy as np
+
+    return image is not None and bool(np.abs(image[at].astype(int) - bgr).max() <= tolerance)

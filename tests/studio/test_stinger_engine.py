@@ -2,27 +2,17 @@
 the settings, decoded ahead, and played over the program on a scene switch."""
 from __future__ import annotations
 
-import numpy as np
 
 from studio import scene as scene_io
 from studio.engine import Studio, default_collection
 from studio.scene import Canvas, StingerSettings
 from studio.settings import Settings, load_settings, save_settings
-from tests.helpers import wait_until
+from tests.helpers import colour_png, near, wait_until
 from tests.stinger_video import make_stinger
 
 RED, BLUE, WHITE = (0, 0, 220), (220, 0, 0), (255, 255, 255)
 
 
-def _colour_png(path, bgr):
-    from PIL import Image
-
-    Image.new("RGB", (320, 180), (bgr[2], bgr[1], bgr[0])).save(path)
-    return str(path)
-
-
-def _near(image, bgr, at) -> bool:
-    return image is not None and bool(np.abs(image[at].astype(int) - bgr).max() <= 8)
 
 
 def _program(studio):
@@ -33,16 +23,16 @@ def _program(studio):
 def test_scene_switch_plays_the_stinger_over_the_program(tmp_path):
     studio = Studio(collection=default_collection(Canvas(width=320, height=180, fps=30)))
     main = studio.current_scene()
-    studio.add_source("image", "Red", {"path": _colour_png(tmp_path / "r.png", RED)}, main.id)
+    studio.add_source("image", "Red", {"path": colour_png(tmp_path / "r.png", RED)}, main.id)
     product = studio.add_scene("Product")
-    studio.add_source("image", "Blue", {"path": _colour_png(tmp_path / "b.png", BLUE)}, product.id)
+    studio.add_source("image", "Blue", {"path": colour_png(tmp_path / "b.png", BLUE)}, product.id)
     sting = make_stinger(tmp_path / "sting.webm", frames=30, fps=15, suffix=".webm")  # 2 s
     studio.set_transition("stinger", 300, StingerSettings(path=sting, cut_point_ms=1000))
     studio.start()
     try:
         stinger = studio.compositor.stinger
         assert stinger is not None and wait_until(lambda: stinger.is_ready, 10)
-        assert wait_until(lambda: _near(_program(studio), RED, (90, 20)), 10)
+        assert wait_until(lambda: near(_program(studio), RED, (90, 20)), 10)
         studio.switch_scene(product.id)
         assert studio.compositor.is_transitioning and studio.compositor.transition_problem is None
         seen: list[str] = []
@@ -50,9 +40,9 @@ def test_scene_switch_plays_the_stinger_over_the_program(tmp_path):
         def phase() -> bool:
             image = _program(studio)
             name = None
-            if _near(image, WHITE, (90, 160)):
-                name = "old under" if _near(image, RED, (90, 20)) else "new under" if _near(image, BLUE, (90, 20)) else None
-            elif _near(image, BLUE, (90, 160)) and not studio.compositor.is_transitioning:
+            if near(image, WHITE, (90, 160)):
+                name = "old under" if near(image, RED, (90, 20)) else "new under" if near(image, BLUE, (90, 20)) else None
+            elif near(image, BLUE, (90, 160)) and not studio.compositor.is_transitioning:
                 name = "new alone"
             if name and (not seen or seen[-1] != name):
                 seen.append(name)

@@ -15,7 +15,7 @@ from studio.audio.stinger_sound import StingerSoundInput
 from studio.engine import Studio, default_collection
 from studio.scene import Canvas, StingerSettings
 from studio.settings import Settings
-from tests.helpers import wait_until
+from tests.helpers import colour_png, near, wait_until
 from tests.stinger_video import make_sounding_stinger, make_stinger
 
 RED, BLUE = (0, 0, 220), (220, 0, 0)
@@ -23,15 +23,6 @@ FPS, CUT_MS = 30, 500
 MAX_OFFSET_MS = 40.0  # the A/V bound
 
 
-def _colour_png(path, bgr):
-    from PIL import Image
-
-    Image.new("RGB", (320, 180), (bgr[2], bgr[1], bgr[0])).save(path)
-    return str(path)
-
-
-def _near(image, bgr, at) -> bool:
-    return bool(np.abs(image[at].astype(int) - bgr).max() <= 8)
 
 
 def _two_scene_show(tmp_path, sting: str) -> tuple[Studio, str]:
@@ -39,9 +30,9 @@ def _two_scene_show(tmp_path, sting: str) -> tuple[Studio, str]:
     settings.audio.microphone = ""
     studio = Studio(settings=settings, collection=default_collection(Canvas(width=320, height=180, fps=FPS)))
     main = studio.current_scene()
-    studio.add_source("image", "Red", {"path": _colour_png(tmp_path / "r.png", RED)}, main.id)
+    studio.add_source("image", "Red", {"path": colour_png(tmp_path / "r.png", RED)}, main.id)
     product = studio.add_scene("Product")
-    studio.add_source("image", "Blue", {"path": _colour_png(tmp_path / "b.png", BLUE)}, product.id)
+    studio.add_source("image", "Blue", {"path": colour_png(tmp_path / "b.png", BLUE)}, product.id)
     studio.set_transition("stinger", 300, StingerSettings(path=sting, cut_point_ms=CUT_MS))
     return studio, product.id
 
@@ -57,7 +48,7 @@ def test_the_stinger_click_is_heard_with_the_cut_point_frame(tmp_path):
     def watch_program() -> None:
         while not done.is_set():
             frame = frames_slot.take(timeout=0.2)
-            if frame is not None and not cut_frames and _near(frame.image, BLUE, (90, 20)) and _near(frame.image, (255, 255, 255), (90, 160)):
+            if frame is not None and not cut_frames and near(frame.image, BLUE, (90, 20)) and near(frame.image, (255, 255, 255), (90, 160)):
                 cut_frames.append(frame.capture_ns)  # the new scene under the stinger: the cut point's frame
 
     watcher = threading.Thread(target=watch_program, name="test-program-watch")
@@ -67,7 +58,7 @@ def test_the_stinger_click_is_heard_with_the_cut_point_frame(tmp_path):
         assert stinger is not None and wait_until(lambda: stinger.is_ready, 10)
         strip = studio.stinger_strip.strip
         assert isinstance(strip, StingerSoundInput) and strip.stinger is stinger  # the file has sound
-        assert wait_until(lambda: _near(studio.compositor.latest_program().image, RED, (90, 20)), 10)
+        assert wait_until(lambda: near(studio.compositor.latest_program().image, RED, (90, 20)), 10)
         studio.switch_scene(product)
         assert wait_until(lambda: bool(cut_frames), 5, interval_s=0.01)
         assert wait_until(lambda: not studio.compositor.is_transitioning, 5)

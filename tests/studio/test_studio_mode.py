@@ -6,14 +6,8 @@ import numpy as np
 
 from studio.engine import Studio, default_collection
 from studio.scene import Canvas
-from tests.helpers import wait_until
+from tests.helpers import colour_png, wait_until
 
-
-def _colour_png(path, bgr):
-    from PIL import Image
-
-    Image.new("RGB", (320, 180), (bgr[2], bgr[1], bgr[0])).save(path)
-    return str(path)
 
 
 def _shows(compositor, bgr, at=(90, 160)) -> bool:
@@ -29,7 +23,7 @@ def test_preview_edit_and_take(tmp_path):
         studio.studio_mode.enable()
         assert studio.studio_mode.is_on and studio.studio_mode.scene_id == main.id
         second = studio.add_scene("Product")
-        spec, item = studio.add_source("image", "Red card", {"path": _colour_png(tmp_path / "red.png", (0, 0, 220))}, second.id)
+        spec, item = studio.add_source("image", "Red card", {"path": colour_png(tmp_path / "red.png", (0, 0, 220))}, second.id)
         studio.studio_mode.set_scene(second.id)
         preview = studio.studio_mode.compositor
         assert wait_until(lambda: _shows(preview, (0, 0, 220)), 10)  # the preview shows the product scene …

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 
 from studio.compositor.stinger import SharedStinger
 from studio.engine import Studio, default_collection
 from studio.scene import Canvas, StingerSettings, VerticalLayout
-from tests.helpers import wait_until
+from tests.helpers import colour_png, near, wait_until
 from tests.stinger_video import make_stinger
 
 RED, BLUE, WHITE = (0, 0, 220), (220, 0, 0), (255, 255, 255)
@@ -20,22 +19,13 @@ V_WIDTH, V_HEIGHT = 180, 320
 CENTRE, TOP = (V_HEIGHT // 2, V_WIDTH // 2), (20, V_WIDTH // 2)
 
 
-def _colour_png(path, bgr):
-    from PIL import Image
-
-    Image.new("RGB", (320, 180), (bgr[2], bgr[1], bgr[0])).save(path)
-    return str(path)
-
-
-def _near(image, bgr, at) -> bool:
-    return image is not None and bool(np.abs(image[at].astype(int) - bgr).max() <= 8)
 
 
 def test_the_vertical_canvas_plays_the_stinger_over_its_manual_layout(tmp_path):
     studio = Studio(collection=default_collection(Canvas(width=320, height=180, fps=30)))
     scenes = [studio.current_scene(), studio.add_scene("Product")]
     for scene, (name, colour) in zip(scenes, (("Red", RED), ("Blue", BLUE))):
-        _spec, item = studio.add_source("image", name, {"path": _colour_png(tmp_path / f"{name}.png", colour)}, scene.id)
+        _spec, item = studio.add_source("image", name, {"path": colour_png(tmp_path / f"{name}.png", colour)}, scene.id)
         studio.vertical.set_layout(scene.id, VerticalLayout.MANUAL)
         studio.vertical.update_item(scene.id, item.id, x=0, y=0, width=V_WIDTH, height=V_HEIGHT)
     vertical = studio.vertical.enable(V_WIDTH, V_HEIGHT)
@@ -51,7 +41,7 @@ def test_the_vertical_canvas_plays_the_stinger_over_its_manual_layout(tmp_path):
             frame = vertical.latest_program()
             return frame.image if frame is not None else None
 
-        assert wait_until(lambda: _near(vertical_image(), RED, CENTRE), 10)
+        assert wait_until(lambda: near(vertical_image(), RED, CENTRE), 10)
         studio.switch_scene(scenes[1].id)
         assert vertical.transition_problem is None  # the stinger, not the fade a missing one gives way to
         assert isinstance(vertical.stinger, SharedStinger) and vertical.stinger.source is stinger
@@ -60,9 +50,9 @@ def test_the_vertical_canvas_plays_the_stinger_over_its_manual_layout(tmp_path):
         def phase() -> bool:
             image = vertical_image()
             name = None
-            if _near(image, WHITE, CENTRE):
-                name = "old under" if _near(image, RED, TOP) else "new under" if _near(image, BLUE, TOP) else None
-            elif _near(image, BLUE, CENTRE) and not vertical.is_transitioning:
+            if near(image, WHITE, CENTRE):
+                name = "old under" if near(image, RED, TOP) else "new under" if near(image, BLUE, TOP) else None
+            elif near(image, BLUE, CENTRE) and not vertical.is_transitioning:
                 name = "new alone"
             if name and (not seen or seen[-1] != name):
                 seen.append(name)
