@@ -78,15 +78,11 @@ def free_port(host: str = HOST) -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: a test run that is killed (no ``__exit__``) takes nginx with it.
-    Linux only (``PR_SET_PDEATHSIG``); tied to the thread that starts the server."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
-        pass
+# A test run that is killed (no ``__exit__``) takes nginx with it: util-linux's setpriv sets the
+# parent-death signal and execs nginx.  Not a ``preexec_fn``: Python code between fork and exec in a
+# busy multi-threaded test process can wait forever on a lock another thread held at the fork (CI
+# hung there once, in ``_posixsubprocess.fork_exec``); without one, the child runs no Python at all.
+_DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
 
 
 def _is_listening(port: int, host: str = HOST) -> bool:
@@ -375,15 +371,14 @@ class RtmpServer:
         for sub in ("logs", "temp"):
             (self.directory / sub).mkdir(exist_ok=True)
         log = open(self.directory / "logs" / "stderr.log", "ab")
-        command = [NGINX, "-p", str(self.directory), "-c", str(self.directory / "nginx.conf"),
+        command = [*_DIE_WITH_PARENT, NGINX, "-p", str(self.directory), "-c", str(self.directory / "nginx.conf"),
                    "-e", str(self.directory / "logs" / "error.log"), "-g", "daemon off;"]
         if self.netns is not None:
             command = ["ip", "netns", "exec", self.netns, *command]  # ip execs nginx: same pid
         try:
             self._process = subprocess.Popen(
                 command,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                preexec_fn=_die_with_parent)
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
         finally:
             log.close()
         ports = [self.port, self.http_port, *self.tls_ports.values()]
