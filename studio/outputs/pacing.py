@@ -47,13 +47,20 @@ class Pacer:
         self._next_s = start + size_bytes * 8.0 / rate
         return max(0.0, start - now_s)
 
+    def reserve_wait(self, size_bytes: int, now_s: float) -> float:
+        """Book ``size_bytes`` and return how long to sleep before sending them: 0 below a
+        millisecond (the loop cannot sleep that precisely anyway: send now); a wait is counted.
+        The sender's per-packet path calls this and sleeps only when it must (no coroutine)."""
+        delay = self.reserve(size_bytes, now_s)
+        if delay < 0.001:
+            return 0.0
+        self.waits += 1
+        self.waited_s += delay
+        return delay
+
     async def wait(self, size_bytes: int) -> None:
-        loop = asyncio.get_running_loop()
-        delay = self.reserve(size_bytes, loop.time())
-        # Below a millisecond the loop cannot sleep precisely anyway: send now.
-        if delay >= 0.001:
-            self.waits += 1
-            self.waited_s += delay
+        delay = self.reserve_wait(size_bytes, asyncio.get_running_loop().time())
+        if delay:
             await asyncio.sleep(delay)
 
 

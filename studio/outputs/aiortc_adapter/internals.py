@@ -48,6 +48,13 @@ DTLS_RTCP_DATA_METHOD = "_handle_rtcp_data"  # raw (decrypted) RTCP in; wrapped 
 DTLS_TRANSPORT_METHODS: tuple[str, ...] = ("_send_rtp", "_register_rtp_sender", "_unregister_rtp_sender", DTLS_RTCP_DATA_METHOD)
 
 
+# The full names of the sender-report fields the per-packet path writes (no string built per packet).
+SENDER_NTP_TIMESTAMP = _SENDER + "ntp_timestamp"
+SENDER_RTP_TIMESTAMP = _SENDER + "rtp_timestamp"
+SENDER_OCTET_COUNT = _SENDER + "octet_count"
+SENDER_PACKET_COUNT = _SENDER + "packet_count"
+
+
 def _get(sender: RTCRtpSender, name: str) -> Any:
     return getattr(sender, _SENDER + name)
 
@@ -168,7 +175,11 @@ __all__ = [
     "AiortcInternalsChanged",
     "DTLS_RTCP_DATA_METHOD",
     "DTLS_TRANSPORT_METHODS",
+    "SENDER_NTP_TIMESTAMP",
+    "SENDER_OCTET_COUNT",
+    "SENDER_PACKET_COUNT",
     "SENDER_PRIVATE_ATTRIBUTES",
+    "SENDER_RTP_TIMESTAMP",
     "SENDER_PRIVATE_METHODS",
     "SENDER_SEMI_PRIVATE_ATTRIBUTES",
     "TRANSCEIVER_CODECS_ATTRIBUTE",

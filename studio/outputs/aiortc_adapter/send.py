@@ -32,18 +32,24 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver
-from aiortc import clock as aiortc_clock
 from aiortc import codecs as aiortc_codecs
 from aiortc import rtcrtpsender as aiortc_rtcrtpsender
 from aiortc import rtp as aiortc_rtp
-from aiortc import utils as aiortc_utils
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, RTCRtpSendParameters
 
 # bench/latency_browser.py and tests/browser reach uninstall_codecs as ``send.uninstall_codecs``.
 from studio.outputs.aiortc_adapter.codecs import uninstall_codecs
-from studio.outputs.aiortc_adapter.internals import TRANSCEIVER_SENDER_ATTRIBUTE, _get, _set
+from studio.outputs.aiortc_adapter.internals import (
+    SENDER_NTP_TIMESTAMP,
+    SENDER_OCTET_COUNT,
+    SENDER_PACKET_COUNT,
+    SENDER_RTP_TIMESTAMP,
+    TRANSCEIVER_SENDER_ATTRIBUTE,
+    _get,
+)
+from studio.outputs.aiortc_adapter.rtp_writer import ExtensionIds, RtpHeaderWriter, WrittenPacket, abs_send_time
 from studio.outputs.aiortc_adapter.tracks import KeyframeCallback, PacketTrack
 from studio.outputs.aiortc_adapter.transport_cc import hook_transport_feedback
 from studio.outputs.clocks import AUDIO_CLOCK_RATE, VIDEO_CLOCK_RATE, RtpClock, WallClock
@@ -107,6 +113,7 @@ class PacketSender(RTCRtpSender):
         self._copies: collections.deque[tuple[float, Any]] = collections.deque(maxlen=1024)
         self._copies_waiting: asyncio.Event | None = None
         self.transport_cc: TransportCcTracker | None = None  # set when transport-cc was negotiated
+        self._extension_ids = ExtensionIds()  # what send() negotiated: the RtpHeaderWriter's layout
         self.on_transport_feedback: Callable[[bytes], Any] | None = None  # main sender hooks the transport
         self.is_sending = False
         self._recent: collections.deque[tuple[float, int]] = collections.deque()  # (monotonic s, bytes) per frame
@@ -129,7 +136,9 @@ class PacketSender(RTCRtpSender):
     async def send(self, parameters: RTCRtpSendParameters) -> None:
         """Start sending (called by aiortc once DTLS is up), then start every sibling layer on
         the same transport (after BUNDLE it may differ from the one they were made with)."""
-        await super().send(self._parameters_with_extensions(parameters))
+        parameters = self._parameters_with_extensions(parameters)
+        self._extension_ids = ExtensionIds.from_parameters(parameters.headerExtensions)
+        await super().send(parameters)
         self.is_sending = True
         if self.on_transport_feedback is not None:
             hook_transport_feedback(self.transport, self.on_transport_feedback)
@@ -208,8 +217,13 @@ class PacketSender(RTCRtpSender):
 
     def _serialize_again(self, stored: Any, now_s: float) -> bytes:
         """The bytes of a packet sent before (a retransmission or a redundant copy)."""
-        if isinstance(stored, aiortc_rtp.RtpPacket):
+        if isinstance(stored, WrittenPacket):
             # A resent packet is a new packet for transport-wide CC: its own sequence number.
+            if self.transport_cc is None:
+                return stored.data
+            sequence = self.transport_cc.next_sequence(stored.payload_size + RTP_OVERHEAD_BYTES, now_s)
+            return stored.with_transport_sequence(sequence)
+        if isinstance(stored, aiortc_rtp.RtpPacket):  # kept by a caller other than _run_rtp
             if self.transport_cc is not None:
                 stored.extensions.transport_sequence_number = self.transport_cc.next_sequence(
                     len(stored.payload) + RTP_OVERHEAD_BYTES, now_s
@@ -271,15 +285,22 @@ class PacketSender(RTCRtpSender):
         return payloads
 
     async def _run_rtp(self, codec: RTCRtpCodecParameters) -> None:
-        """aiortc's ``_run_rtp`` for packets, plus rid, pacing and capture-time clocks."""
+        """aiortc's ``_run_rtp`` for packets, plus rid, pacing and capture-time clocks.
+
+        The per-packet part is the transport's hot path (some 250 packets a second for three
+        layers and the sound): headers come from an :class:`RtpHeaderWriter` laid out once,
+        pacing and the link budget are asked without a coroutine unless they make it wait,
+        and nothing else is built per packet."""
         _get(self, "rtp_started").set()
         track = self.track
         is_video = self.kind == "video"
         packer = aiortc_codecs.get_encoder(codec) if is_video else None
         history = self.retransmissions
         loop = asyncio.get_running_loop()
-        extensions_map = _get(self, "rtp_header_extensions_map")
-        mid = _get(self, "mid")
+        writer = RtpHeaderWriter(
+            self._extension_ids, payload_type=codec.payloadType, ssrc=self._ssrc, mid=_get(self, "mid"),
+            rid=self.rid if self.rid_extension_id is not None else None,
+        )
         sequence_number = aiortc_rtcrtpsender.random_sequence_number()
         is_first_audio = True
         copies = loop.create_task(self._run_copies()) if self.sends_copies else None
@@ -297,46 +318,44 @@ class PacketSender(RTCRtpSender):
                     continue
                 timestamp = self.rtp_clock.timestamp(item.capture_ns)
                 ntp_timestamp = self.wall_clock.ntp(item.capture_ns)
+                audio_level = (item.is_voice, item.audio_level) if item.audio_level is not None else None
+                last_index = len(payloads) - 1
                 frame_bytes = 0
                 for index, payload in enumerate(payloads):
-                    if self.pacer is not None:
-                        await self.pacer.wait(len(payload) + RTP_OVERHEAD_BYTES)
+                    size = len(payload) + RTP_OVERHEAD_BYTES
+                    pacer = self.pacer
+                    if pacer is not None:
+                        delay = pacer.reserve_wait(size, loop.time())
+                        if delay:
+                            await asyncio.sleep(delay)
                     budget = self.link_budget
-                    if budget is not None:
+                    if budget is not None and budget.rate_bps:  # unlimited: booking and waiting are no-ops
                         if self.link_backlog_allowance_s is None:
-                            budget.book(len(payload) + RTP_OVERHEAD_BYTES, loop.time())
+                            budget.book(size, loop.time())
                         else:
-                            await budget.wait(len(payload) + RTP_OVERHEAD_BYTES, self.link_backlog_allowance_s)
-                    packet = aiortc_rtp.RtpPacket(
-                        payload_type=codec.payloadType, sequence_number=sequence_number, timestamp=timestamp
-                    )
-                    packet.ssrc = self._ssrc
-                    packet.payload = payload
+                            await budget.wait(size, self.link_backlog_allowance_s)
                     if is_video:
-                        packet.marker = 1 if index == len(payloads) - 1 else 0
+                        marker = index == last_index
                     else:  # audio: marker on the first packet of a talk spurt only (RFC 3551)
-                        packet.marker = 1 if is_first_audio else 0
+                        marker = is_first_audio
                         is_first_audio = False
-                    packet.extensions.abs_send_time = (aiortc_clock.current_ntp_time() >> 14) & 0x00FFFFFF
-                    packet.extensions.mid = mid
-                    if self.rid is not None and self.rid_extension_id is not None:
-                        packet.extensions.rtp_stream_id = self.rid
-                    if item.audio_level is not None:
-                        packet.extensions.audio_level = (item.is_voice, item.audio_level)
-                    if self.transport_cc is not None:
-                        packet.extensions.transport_sequence_number = self.transport_cc.next_sequence(
-                            len(payload) + RTP_OVERHEAD_BYTES, loop.time()
-                        )
-                    data = packet.serialize(extensions_map)
-                    stored = packet if self.transport_cc is not None else data
-                    history.add(packet.sequence_number, stored, loop.time())
+                    transport_cc = self.transport_cc
+                    written = writer.write(
+                        payload, sequence_number=sequence_number, timestamp=timestamp, marker=marker,
+                        abs_send_time=abs_send_time(), audio_level=audio_level,
+                        transport_sequence=None if transport_cc is None else transport_cc.next_sequence(size, loop.time()),
+                    )
+                    data = written.data
+                    stored = written if transport_cc is not None else data
+                    history.add(sequence_number, stored, loop.time())
                     await self.transport._send_rtp(data)
-                    self._queue_copy(stored, loop.time())
-                    _set(self, "ntp_timestamp", ntp_timestamp)
-                    _set(self, "rtp_timestamp", timestamp)
-                    _set(self, "octet_count", _get(self, "octet_count") + len(payload))
-                    _set(self, "packet_count", _get(self, "packet_count") + 1)
-                    sequence_number = aiortc_utils.uint16_add(sequence_number, 1)
+                    if self.sends_copies:
+                        self._queue_copy(stored, loop.time())
+                    setattr(self, SENDER_NTP_TIMESTAMP, ntp_timestamp)
+                    setattr(self, SENDER_RTP_TIMESTAMP, timestamp)
+                    setattr(self, SENDER_OCTET_COUNT, getattr(self, SENDER_OCTET_COUNT) + len(payload))
+                    setattr(self, SENDER_PACKET_COUNT, getattr(self, SENDER_PACKET_COUNT) + 1)
+                    sequence_number = (sequence_number + 1) & 0xFFFF
                     frame_bytes += len(payload)
                 self.send_delay_ms.append((time.monotonic_ns() - item.capture_ns) / 1e6)
                 self._count_frame(item, frame_bytes, len(payloads))
