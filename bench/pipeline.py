@@ -407,6 +407,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured window per publisher (after warm-up)")
     parser.add_argument("--canvas", default="1920x1080")
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--sender-path", action="store_true",
+                        help="only the transport's per-packet work: one PacketSender, no network (see bench.sender_path)")
+    parser.add_argument("--frames", type=int, default=3000, help="--sender-path: frames to send")
+    parser.add_argument("--profile", action="store_true", help="--sender-path: add cProfile's top functions")
     parser.add_argument("--peer-child", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--bitrate", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, default=None, help=argparse.SUPPRESS)
@@ -418,6 +422,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     width, height = (int(v) for v in args.canvas.lower().split("x"))
+    if args.sender_path:
+        from bench.sender_path import run as run_sender_path
+
+        emit({**run_sender_path(args.frames, profile=args.profile), "load_average_1m": round(os.getloadavg()[0], 2),
+              "machine": machine()}, args.json)
+        return 0
     if args.peer_child:
         return run_peer_child(args.peer_child, width, height, args.seconds, args.bitrate or 4_500_000, args.report,
                               args.cert, args.key)

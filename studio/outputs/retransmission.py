@@ -40,19 +40,26 @@ class RetransmissionHistory:
         return len(self._packets)
 
     def add(self, sequence_number: int, data: Any, now_s: float) -> None:
-        """Remember ``data`` (serialized bytes, or the packet itself) sent at ``now_s``."""
-        self._packets.pop(sequence_number, None)
-        self._packets[sequence_number] = [data, now_s, None]
-        while len(self._packets) > self.max_packets:
-            self._packets.popitem(last=False)
+        """Remember ``data`` (serialized bytes, or the packet itself) sent at ``now_s``.
+
+        Called for every packet sent: the oldest entry is looked at once, and only what is
+        over a bound is removed."""
+        packets = self._packets
+        if sequence_number in packets:  # a sequence number seen 65,536 packets ago
+            del packets[sequence_number]
+        packets[sequence_number] = [data, now_s, None]
+        while len(packets) > self.max_packets:
+            packets.popitem(last=False)
         self._expire(now_s)
 
     def _expire(self, now_s: float) -> None:
-        while self._packets:
-            first = next(iter(self._packets.values()))
-            if now_s - first[1] <= self.max_age_s:
+        packets = self._packets
+        max_age_s = self.max_age_s
+        while packets:
+            sequence_number, entry = next(iter(packets.items()))
+            if now_s - entry[1] <= max_age_s:
                 break
-            self._packets.popitem(last=False)
+            del packets[sequence_number]
 
     def take(self, sequence_number: int, now_s: float) -> Any:
         """The packet to resend for a NACK of ``sequence_number``, or None (unknown, too old,

@@ -102,10 +102,12 @@ class TransportCcTracker:
         with self._lock:
             seq = self._next
             self._next = (seq + 1) & 0xFFFF
-            self._sent[seq] = (send_time_s, int(size_bytes))
-            self._sent.move_to_end(seq)
-            while len(self._sent) > self.max_packets:
-                self._sent.popitem(last=False)
+            sent = self._sent
+            if seq in sent:  # wrapped around onto an entry still kept: it becomes the newest
+                del sent[seq]
+            sent[seq] = (send_time_s, int(size_bytes))
+            while len(sent) > self.max_packets:
+                sent.popitem(last=False)
             return seq
 
     def results(self, feedback: TransportFeedback) -> list[PacketResult]:

@@ -141,6 +141,12 @@ def check_internals() -> list[str]:
     ):
         if not hasattr(module, name):
             problems.append(f"{module.__name__}.{name} is gone")
+    from aiortc.codecs import h264 as aiortc_h264
+
+    pack_names = set(aiortc_h264.H264Encoder.pack.__code__.co_names)
+    for name in ("_split_bitstream", "_packetize"):
+        if not callable(getattr(aiortc_h264.H264Encoder, name, None)) or name not in pack_names:
+            problems.append(f"H264Encoder.pack() no longer packetizes through {name}()")
     if getattr(rtcpeerconnection, "CODECS", None) is not getattr(aiortc_codecs, "CODECS", object()):
         problems.append("RTCPeerConnection no longer reads aiortc.codecs.CODECS (install_codecs would not apply)")
     if not hasattr(aiortc_rtp.HeaderExtensions(), "rtp_stream_id"):

@@ -35,6 +35,7 @@ from aiortc import RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver
 from aiortc import codecs as aiortc_codecs
 from aiortc import rtcrtpsender as aiortc_rtcrtpsender
 from aiortc import rtp as aiortc_rtp
+from aiortc.codecs.h264 import H264Encoder
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters, RTCRtpSendParameters
@@ -277,7 +278,12 @@ class PacketSender(RTCRtpSender):
             packet.pts = 0
             packet.time_base = _VIDEO_TIME_BASE
         try:
-            payloads, _timestamp = packer.pack(packet)
+            if isinstance(packer, H264Encoder):
+                # pack()'s own steps without the RTP timestamp it converts through Fractions (ours
+                # comes from the capture time): a third of packetizing a frame.
+                payloads = packer._packetize(packer._split_bitstream(bytes(packet)))
+            else:
+                payloads, _timestamp = packer.pack(packet)
         except Exception:  # one malformed frame must not end the layer
             self.counters.malformed += 1
             log.exception("cannot packetize a %s frame for layer %s", codec.name, self.rid)
