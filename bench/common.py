@@ -9,7 +9,7 @@ import sys
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import av
 import numpy as np
@@ -98,20 +98,15 @@ def _process_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def make_test_video(path: Path, width: int, height: int, seconds: float, fps: int = 30) -> Path:
-    """Encode a moving test pattern with libx264 (so decode cost is realistic)."""
-    from studio.sources.testpattern import TestPatternSource, make_background
-
+def write_h264(path: Path, images: Iterable[np.ndarray], width: int, height: int, fps: int = 30, crf: int = 23) -> Path:
+    """Encode BGR pictures with libx264 (ultrafast) into ``path``: the test clips the benches decode."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    background = make_background(width, height)
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": "23"}
+        stream.options = {"preset": "ultrafast", "crf": str(crf)}
         stream.codec_context.time_base = Fraction(1, fps)
-        for index in range(int(seconds * fps)):
-            image = background.copy()
-            TestPatternSource.render_motion(image, index / fps, max(16, height // 6))
+        for index, image in enumerate(images):
             frame = av.VideoFrame.from_ndarray(image, format="bgr24")
             frame.pts = index
             for packet in stream.encode(frame):
@@ -119,6 +114,21 @@ def make_test_video(path: Path, width: int, height: int, seconds: float, fps: in
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def make_test_video(path: Path, width: int, height: int, seconds: float, fps: int = 30) -> Path:
+    """Encode a moving test pattern with libx264 (so decode cost is realistic)."""
+    from studio.sources.testpattern import TestPatternSource, make_background
+
+    background = make_background(width, height)
+
+    def pictures() -> Iterator[np.ndarray]:
+        for index in range(int(seconds * fps)):
+            image = background.copy()
+            TestPatternSource.render_motion(image, index / fps, max(16, height // 6))
+            yield image
+
+    return write_h264(path, pictures(), width, height, fps)
 
 
 def packages_root() -> Path:

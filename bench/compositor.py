@@ -19,7 +19,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw
 
-from bench.common import CpuMeter, emit, machine, make_test_video, percentile
+from bench.common import CpuMeter, emit, machine, make_test_video, percentile, write_h264
 from studio.engine import Studio
 from studio.fonts import ui_font
 from studio.scene import Canvas, Scene, SceneCollection, SceneItem, SourceSpec, Transition
@@ -235,19 +235,8 @@ def make_person_video(path: Path, frames: int = 60) -> Path:
     """A 1080p30 H.264 loop of the person clip (``bench.testbed.person_clip``): a host who moves."""
     from bench.testbed.person_clip import person_frame
 
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=FPS)
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": "20"}
-        for index in range(frames):
-            image, _truth = person_frame("shelf", index, WIDTH, HEIGHT)
-            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
-            frame.pts = index
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    return write_h264(path, (person_frame("shelf", index, WIDTH, HEIGHT)[0] for index in range(frames)),
+                      WIDTH, HEIGHT, FPS, crf=20)
 
 
 def run_filters_on_air(workdir: Path, seconds: float) -> dict[str, Any]:
