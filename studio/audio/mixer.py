@@ -141,6 +141,9 @@ class AudioMixer:
         self._master_limiter = Limiter(self.sample_rate, self._master_limiter_settings)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Set under the lock from start() to stop(): an input added meanwhile starts itself, also one
+        # added while start() is still starting the others (the thread is not alive yet then).
+        self._is_started = False
         self._pts_samples = 0
         self._start_ns = 0
 
@@ -163,7 +166,7 @@ class AudioMixer:
             if any(inp.input_id == audio_input.input_id for inp in self._inputs):
                 raise ValueError(f"an audio input with id {audio_input.input_id!r} already exists")
             self._inputs.append(audio_input)
-            is_running = self.is_running
+            is_running = self._is_started
         audio_input.changed.connect(self._on_input_changed)
         if is_running:
             audio_input.start()
@@ -248,9 +251,12 @@ class AudioMixer:
 
     def start(self) -> None:
         """Start the inputs and the mixing thread; ``pts_samples`` restarts at 0."""
-        if self.is_running:
-            return
-        for audio_input in self.inputs:
+        with self._lock:
+            if self._is_started:
+                return
+            self._is_started = True
+            inputs = list(self._inputs)
+        for audio_input in inputs:
             audio_input.start()
         self._stop.clear()
         self._pts_samples = 0
@@ -259,6 +265,8 @@ class AudioMixer:
 
     def stop(self, timeout_s: float = 3.0) -> None:
         """Stop the thread and every input, joining their threads (idempotent)."""
+        with self._lock:
+            self._is_started = False
         self._stop.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
