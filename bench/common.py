@@ -55,13 +55,13 @@ def tree_cpu_s(proc: Any) -> float:
     return total
 
 
-def thread_cpu_s(pid: int) -> dict[str, float]:
-    """user+sys seconds of each thread of ``pid``, keyed ``"{tid}:{name}"`` (the OS's thread name, see
-    :mod:`studio.core.threads`)."""
+def thread_times(pid: int | str) -> list[tuple[int, str, float]]:
+    """(thread id, OS thread name, user+sys seconds) of each thread of ``pid`` (``"self"``: this
+    process), from ``/proc`` (the name as set by :mod:`studio.core.threads`, else the process's)."""
     import os
 
     tick = os.sysconf("SC_CLK_TCK")
-    found: dict[str, float] = {}
+    found: list[tuple[int, str, float]] = []
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -70,27 +70,52 @@ def thread_cpu_s(pid: int) -> dict[str, float]:
         try:
             with open(f"/proc/{pid}/task/{tid}/stat", encoding="ascii", errors="replace") as handle:
                 stat = handle.read()
-            with open(f"/proc/{pid}/task/{tid}/comm", encoding="utf-8", errors="replace") as handle:
-                name = handle.read().strip()
         except OSError:
             continue  # the thread ended meanwhile
-        fields = stat.rsplit(")", 1)[1].split()
-        found[f"{tid}:{name}"] = (int(fields[11]) + int(fields[12])) / tick
+        name = stat[stat.find("(") + 1:stat.rfind(")")]
+        fields = stat[stat.rfind(")") + 2:].split()
+        found.append((int(tid), name, (int(fields[11]) + int(fields[12])) / tick))  # utime, stime
     return found
+
+
+def thread_cpu_s(pid: int) -> dict[str, float]:
+    """user+sys seconds of each thread of ``pid``, keyed ``"{tid}:{name}"`` (see :func:`thread_times`)."""
+    return {f"{tid}:{name}": seconds for tid, name, seconds in thread_times(pid)}
+
+
+def _used_by_name(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds each OS thread name used between two :func:`thread_cpu_s` readings (threads of one
+    name summed; a thread started inside the window counts from zero)."""
+    used: dict[str, float] = {}
+    for key, value in after.items():
+        name = key.split(":", 1)[1]
+        used[name] = used.get(name, 0.0) + value - before.get(key, 0.0)
+    return used
 
 
 def split_cpu_percent(before: dict[str, float], after: dict[str, float], seconds: float,
                       prefix: str) -> tuple[float, float]:
     """(% of one core in threads whose name starts with ``prefix``, % in all the others) between two
-    :func:`thread_cpu_s` readings; a thread started inside the window counts from zero."""
+    :func:`thread_cpu_s` readings."""
     inside = other = 0.0
-    for key, value in after.items():
-        used = value - before.get(key, 0.0)
-        if key.split(":", 1)[1].startswith(prefix):
+    for name, used in _used_by_name(before, after).items():
+        if name.startswith(prefix):
             inside += used
         else:
             other += used
     return round(100.0 * inside / seconds, 1), round(100.0 * other / seconds, 1)
+
+
+def cpu_by_thread_name(before: dict[str, float], after: dict[str, float], seconds: float,
+                       prefix: str, *, inside: bool) -> dict[str, float]:
+    """% of one core per OS thread name (threads of one name summed: x264's pool, executors),
+    between two :func:`thread_cpu_s` readings, for the threads whose name starts with ``prefix``
+    (``inside``) or the others; largest first, names that used nothing left out."""
+    if seconds <= 0:
+        return {}
+    percent = {name: round(100.0 * used / seconds, 1)
+               for name, used in _used_by_name(before, after).items() if name.startswith(prefix) == inside}
+    return dict(sorted(((n, p) for n, p in percent.items() if p > 0), key=lambda item: -item[1]))
 
 
 def _process_cpu_s() -> float:

@@ -61,7 +61,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, machine, subprocess_env
+from bench.common import emit, machine, subprocess_env, thread_times
 
 FPS = 30
 DEFAULT_SECONDS = 15.0
@@ -97,22 +97,9 @@ def thread_cpu_s(labels: dict[int, str]) -> dict[str, float]:
 
     ``labels`` maps native thread ids to names; threads not in it (FFmpeg's, x264's) are
     labelled ``native:<comm>``."""
-    ticks = os.sysconf("SC_CLK_TCK")
     totals: dict[str, float] = {}
-    try:
-        tids = os.listdir("/proc/self/task")
-    except OSError:
-        return totals
-    for tid in tids:
-        try:
-            with open(f"/proc/self/task/{tid}/stat", encoding="ascii", errors="replace") as handle:
-                stat = handle.read()
-        except OSError:
-            continue  # the thread ended meanwhile
-        comm = stat[stat.find("(") + 1:stat.rfind(")")]
-        fields = stat[stat.rfind(")") + 2:].split()
-        cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14 and 15)
-        label = labels.get(int(tid)) or f"native:{comm}"
+    for tid, comm, cpu in thread_times("self"):
+        label = labels.get(tid) or f"native:{comm}"
         totals[label] = round(totals.get(label, 0.0) + cpu, 3)
     return totals
 

@@ -36,7 +36,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, machine, split_cpu_percent, subprocess_env, thread_cpu_s, tree_cpu_s
+from bench.common import (cpu_by_thread_name, emit, machine, split_cpu_percent, subprocess_env, thread_cpu_s,
+                          tree_cpu_s)
 from studio.core.threads import ENCODE_PREFIX
 
 FPS = 30
@@ -218,20 +219,6 @@ def run_peer_child(url: str, width: int, height: int, seconds: float, bitrate_bp
 # ----------------------------------------------------------------------------------------------
 # Measuring a child process
 # ----------------------------------------------------------------------------------------------
-def cpu_by_thread_name(before: dict[str, float], after: dict[str, float], seconds: float,
-                       prefix: str, *, inside: bool) -> dict[str, float]:
-    """% of one core per OS thread name (threads of one name summed: x264's pool, executors),
-    between two :func:`thread_cpu_s` readings, for the threads whose name starts with ``prefix``
-    (``inside``) or the others; largest first, names that used nothing left out."""
-    by_name: dict[str, float] = {}
-    for key, value in after.items():
-        name = key.split(":", 1)[1]
-        if name.startswith(prefix) == inside:
-            by_name[name] = by_name.get(name, 0.0) + value - before.get(key, 0.0)
-    percent = {name: round(100.0 * used / seconds, 1) for name, used in by_name.items() if seconds > 0}
-    return dict(sorted(((n, p) for n, p in percent.items() if p > 0), key=lambda item: -item[1]))
-
-
 def measure_child(popen: subprocess.Popen, warmup_s: float, window_s: float,
                   ready: Any = None) -> dict[str, Any]:
     """CPU% of one core of ``popen``'s process over ``window_s`` after ``warmup_s`` (and ``ready()``)."""
