@@ -95,8 +95,9 @@ class LiveShow:
         from babel.numbers import format_decimal, format_percent
 
         from studio.live.render import format_price
+        from studio.sources.text import SHOW_VARIABLES
 
-        values = dict.fromkeys(("product", "price", "original_price", "discount", "stock"), "")
+        values = dict.fromkeys(SHOW_VARIABLES, "")
         locale = self.layout.locale
         with self.journal.lock:
             product = self.shelf.pinned

@@ -39,6 +39,11 @@ class SourceState(str, enum.Enum):
     FAILED = "failed"  # configuration can never work (message says why)
 
 
+def settings_problem(exc: Any) -> str:
+    """A pydantic ``ValidationError`` on a source's settings in one line: ``field: message; …``."""
+    return "; ".join(f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors())
+
+
 class VideoSource(ABC):
     """Base for every picture source (camera, media file, image, test pattern)."""
 

@@ -23,7 +23,7 @@ from studio.core.clock import NS_PER_S, Ticker
 from studio.core.errors import SourceError
 from studio.core.i18n import _
 from studio.sources import register
-from studio.sources.base import SourceState, VideoSource
+from studio.sources.base import SourceState, VideoSource, settings_problem
 from studio.sources.x11_windows import WindowInfo, X11Windows, session_problem
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class ScreenSource(VideoSource):
         try:
             settings = ScreenSettings.model_validate(self.settings)
         except ValidationError as exc:
-            problem = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            problem = settings_problem(exc)
             self._set_state(SourceState.FAILED, _("The screen capture's settings are not valid: {problem}").format(problem=problem))
             return
         problem = session_problem()

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from studio.core.clock import NS_PER_S, Ticker, now_ns
 from studio.core.i18n import _
 from studio.sources import register
-from studio.sources.base import SourceState, VideoSource
+from studio.sources.base import SourceState, VideoSource, settings_problem
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class TextSource(VideoSource):
         try:
             settings = TextSettings.model_validate(self.settings)
         except ValidationError as exc:
-            problem = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            problem = settings_problem(exc)
             self._set_state(SourceState.FAILED, _("The text source's settings are not valid: {problem}").format(problem=problem))
             return
         if settings.scroll_px_per_s:

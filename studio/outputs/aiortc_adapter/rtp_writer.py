@@ -125,7 +125,8 @@ class RtpHeaderWriter:
 
     def _make_layout(self, has_level: bool, has_sequence: bool) -> _Layout:
         ids = self.ids
-        # (id, placeholder value, name of a variable field or None), in aiortc's order
+        # (id, bytes laid into the template — the value itself, or zeros that the named per-packet field
+        # overwrites — and that field's name or None), in aiortc's order
         wanted: list[tuple[int | None, bytes, str | None]] = [
             (ids.mid, self.mid.encode("utf8") if self.mid is not None else None, None),
             (ids.rtp_stream_id, self.rid.encode("ascii") if self.rid is not None else None, None),
