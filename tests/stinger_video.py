@@ -22,18 +22,28 @@ def make_stinger(path, frames: int = 10, fps: int = 10, size=(320, 180), has_alp
     width, height = size
     path = str(path)
     with av.open(path, "w", format=fmt) as container:
-        stream = container.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
-        for index in range(frames):
-            rgba = np.zeros((height, width, 4), np.uint8)
-            rgba[height // 3 : 2 * height // 3, 3 * width // 8 : 5 * width // 8] = 255
-            frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format=pix_fmt)
-            frame.pts = index
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        _write_box_video(container, _box_stream(container, codec, pix_fmt, fps, width, height), frames)
     return path
+
+
+def _box_stream(container, codec: str, pix_fmt: str, fps: int, width: int, height: int):
+    stream = container.add_stream(codec, rate=fps)
+    stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+    return stream
+
+
+def _write_box_video(container, stream, frames: int) -> None:
+    """``frames`` pictures of the opaque white box on transparency, encoded into ``container``."""
+    width, height, pix_fmt = stream.width, stream.height, stream.pix_fmt
+    rgba = np.zeros((height, width, 4), np.uint8)
+    rgba[height // 3: 2 * height // 3, 3 * width // 8: 5 * width // 8] = 255
+    for index in range(frames):
+        frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format=pix_fmt)
+        frame.pts = index
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
 
 
 def make_sounding_stinger(path, cut_point_ms: int = 500, width: int = 320, height: int = 180, fps: int = 30, frames: int = 30) -> str:
@@ -41,18 +51,9 @@ def make_sounding_stinger(path, cut_point_ms: int = 500, width: int = 320, heigh
     PCM track silent but for a 10 ms burst of 1 kHz at ``cut_point_ms``."""
     rate = 48_000
     with av.open(str(path), "w", format="mov") as container:
-        video = container.add_stream("qtrle", rate=fps)
-        video.width, video.height, video.pix_fmt = width, height, "argb"
+        video = _box_stream(container, "qtrle", "argb", fps, width, height)
         audio = container.add_stream("pcm_s16le", rate=rate, layout="stereo")
-        rgba = np.zeros((height, width, 4), np.uint8)
-        rgba[height // 3: 2 * height // 3, 3 * width // 8: 5 * width // 8] = 255
-        for index in range(frames):
-            frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format="argb")
-            frame.pts = index
-            for packet in video.encode(frame):
-                container.mux(packet)
-        for packet in video.encode():
-            container.mux(packet)
+        _write_box_video(container, video, frames)
         samples = np.zeros(rate * frames // fps, np.float32)
         start = rate * cut_point_ms // 1000
         burst = np.arange(rate * 10 // 1000)
