@@ -84,23 +84,24 @@ class CongestionFeed:
         estimator = self.estimator
         counters = sender.counters
         seen = self._seen.setdefault(
-            sender.ssrc, {"bytes": 0, "packets": 0, "nacks": 0, "reports": 0, "remb": 0, "packets_at_report": 0}
+            sender.ssrc, {"bytes": 0, "packets": 0, "nacks": 0, "reports": 0, "remb": 0, "packets_at_report": 0, "rtts": 0}
         )
         sent_bytes = counters.payload_bytes + counters.retransmit_bytes
         sent_packets = counters.packets + counters.retransmits
         if sent_bytes > seen["bytes"]:
             estimator.on_sent(sent_bytes - seen["bytes"], sent_packets - seen["packets"], now=now)
         seen["bytes"], seen["packets"] = sent_bytes, sent_packets
-        if counters.nacks > seen["nacks"]:
-            estimator.on_nacks(counters.nacks - seen["nacks"], now=now)
-            seen["nacks"] = counters.nacks
+        if counters.nacked_packets > seen["nacks"]:  # distinct packets: a repeated NACK is not a new loss
+            estimator.on_nacks(counters.nacked_packets - seen["nacks"], now=now)
+            seen["nacks"] = counters.nacked_packets
         if counters.reports > seen["reports"] and counters.fraction_lost is not None:
             weight = max(1, sent_packets - seen["packets_at_report"])
+            fresh_rtt = counters.rtt_samples > seen["rtts"]  # not every block names a report of ours
             estimator.on_receiver_report(
-                sender.ssrc, fraction_lost=counters.fraction_lost, rtt_s=counters.rtt_s,
+                sender.ssrc, fraction_lost=counters.fraction_lost, rtt_s=counters.rtt_s if fresh_rtt else None,
                 jitter_s=counters.jitter_s, weight=weight, now=now,
             )
-            seen["reports"], seen["packets_at_report"] = counters.reports, sent_packets
+            seen["reports"], seen["packets_at_report"], seen["rtts"] = counters.reports, sent_packets, counters.rtt_samples
         if counters.remb_updates > seen["remb"] and counters.remb_bps is not None:
             estimator.on_remb(counters.remb_bps, now=now)
             seen["remb"] = counters.remb_updates

@@ -52,7 +52,8 @@ class SenderCounters:
     packets: int = 0
     payload_bytes: int = 0
     keyframe_requests: int = 0  # PLI + FIR received for this SSRC
-    nacks: int = 0  # sequence numbers NACKed
+    nacks: int = 0  # sequence numbers NACKed (a receiver's repeated NACKs each count)
+    nacked_packets: int = 0  # distinct packets NACKed (a repeat within a second counts once): the loss
     retransmits: int = 0  # NACKed packets resent from the history
     retransmit_bytes: int = 0
     retransmit_misses: int = 0  # NACKed packets no longer (or never) in the history
@@ -60,7 +61,8 @@ class SenderCounters:
     remb_updates: int = 0
     reports: int = 0  # RTCP report blocks about this SSRC
     fraction_lost: float | None = None  # from the last report block, 0..1
-    rtt_s: float | None = None  # aiortc's smoothed RTT after the last report
+    rtt_s: float | None = None  # the round trip the last report block gave (studio.outputs.round_trip)
+    rtt_samples: int = 0  # report blocks that gave a round trip
     jitter_s: float | None = None
     malformed: int = 0
     width: int = 0

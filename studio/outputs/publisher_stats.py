@@ -43,8 +43,11 @@ class RemoteStats:
                     continue
                 for entry in report.values():
                     if getattr(entry, "type", None) == "remote-inbound-rtp":
+                        # The raw round trip of the last report (studio.outputs.round_trip) where the
+                        # sender keeps one; aiortc's smoothed figure lags a changed path by ~20 s.
+                        own_rtt_s = getattr(getattr(sender, "counters", None), "rtt_s", None)
                         self._by_ssrc[sender.ssrc] = {
-                            "rtt_s": entry.roundTripTime,
+                            "rtt_s": own_rtt_s if own_rtt_s is not None else entry.roundTripTime,
                             "fraction_lost": (entry.fractionLost or 0) / 256.0,
                             "packets_lost": entry.packetsLost,
                             "jitter": entry.jitter,

@@ -57,11 +57,17 @@ from studio.outputs.clocks import AUDIO_CLOCK_RATE, VIDEO_CLOCK_RATE, RtpClock, 
 from studio.outputs.pacing import RTP_OVERHEAD_BYTES, LinkBudget, Pacer
 from studio.outputs.packets import PacketItem, SenderCounters
 from studio.outputs.retransmission import RedundantCopies, RetransmissionHistory
+from studio.outputs.round_trip import RoundTrip
 from studio.outputs.transport_feedback import TransportCcTracker
 
 log = logging.getLogger(__name__)
 
 RID_URI = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+# A sequence number NACKed again within this long counts as one lost packet (receivers repeat
+# their NACKs — Janus every ~RTT until the packet arrives — and the loss estimate must not
+# count the repeats: measured 2-6 % "loss" on a link that lost 1 %).
+NACK_REPEAT_WINDOW_S = 1.0
+NACKS_REMEMBERED = 2048
 AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 _VIDEO_TIME_BASE = Fraction(1, VIDEO_CLOCK_RATE)
 
@@ -106,6 +112,8 @@ class PacketSender(RTCRtpSender):
         self.siblings: list[PacketSender] = []
         self.counters = SenderCounters()
         self.retransmissions = RetransmissionHistory()
+        self.round_trip = RoundTrip()
+        self._nacked: collections.OrderedDict[int, float] = collections.OrderedDict()  # seq -> loop s
         # Loss repair without a round trip (SimulcastVideo shares one policy between the layers;
         # only the lowest layer's sender sends the copies).
         self.redundancy: RedundantCopies | None = None
@@ -165,11 +173,15 @@ class PacketSender(RTCRtpSender):
                     counters = self.counters
                     counters.reports += 1
                     counters.fraction_lost = report.fraction_lost / 256.0
-                    counters.rtt_s = _get(self, "rtt")
+                    now = asyncio.get_running_loop().time()
+                    rtt_s = self.round_trip.on_report_block(report.lsr, report.dlsr, now)
+                    if rtt_s is not None:
+                        counters.rtt_s = rtt_s
+                        counters.rtt_samples += 1
+                        if self.redundancy is not None:
+                            self.redundancy.note_rtt(rtt_s, now)
                     clock_rate = VIDEO_CLOCK_RATE if self.kind == "video" else AUDIO_CLOCK_RATE
                     counters.jitter_s = report.jitter / clock_rate
-                    if self.redundancy is not None:
-                        self.redundancy.note_rtt(counters.rtt_s, asyncio.get_running_loop().time())
             return
         if isinstance(packet, aiortc_rtp.RtcpPsfbPacket):
             if packet.fmt in (aiortc_rtp.RTCP_PSFB_PLI, aiortc_rtp.RTCP_PSFB_FIR):
@@ -190,9 +202,45 @@ class PacketSender(RTCRtpSender):
                     pass
         elif isinstance(packet, aiortc_rtp.RtcpRtpfbPacket) and packet.fmt == aiortc_rtp.RTCP_RTPFB_NACK:
             self.counters.nacks += len(packet.lost)
-            if self.redundancy is not None and packet.lost:
-                self.redundancy.note_loss(asyncio.get_running_loop().time())
+            if packet.lost:
+                now = asyncio.get_running_loop().time()
+                self.counters.nacked_packets += self._count_first_nacks(packet.lost, now)
+                if self.redundancy is not None:
+                    self.redundancy.note_loss(now)
         await super()._handle_rtcp_packet(packet)
+
+    def _count_first_nacks(self, sequence_numbers: Any, now_s: float) -> int:
+        """How many of ``sequence_numbers`` were not NACKed in the last NACK_REPEAT_WINDOW_S."""
+        nacked = self._nacked
+        first = 0
+        for sequence_number in sequence_numbers:
+            before = nacked.pop(sequence_number, None)
+            if before is None or now_s - before > NACK_REPEAT_WINDOW_S:
+                first += 1
+            nacked[sequence_number] = now_s
+        while len(nacked) > NACKS_REMEMBERED:
+            nacked.popitem(last=False)
+        return first
+
+    async def _send_rtcp(self, packets: list[Any]) -> None:
+        """aiortc's, with sender reports stamped at the time they leave (RFC 3550 §6.4.1).
+
+        aiortc's report carries the pair of the last packet sent (here: its capture time); the
+        pair is rewritten to *now* on the same two clocks (same mapping, so audio and video
+        still line up) — every report then has its own NTP time, which the receiver echoes as
+        LSR.  A paused layer sent the same pair in every report, so a receiver's block could
+        not say which report it answered (round trips of 0 were measured).  Each report's send
+        time is kept for :class:`RoundTrip`."""
+        loop_now = asyncio.get_running_loop().time()
+        for index, packet in enumerate(packets):
+            if isinstance(packet, aiortc_rtp.RtcpSrPacket) and packet.sender_info.packet_count:
+                now_ns = time.monotonic_ns()  # the media clock (studio.core.clock.now_ns)
+                info = dataclasses.replace(
+                    packet.sender_info, ntp_timestamp=self.wall_clock.ntp(now_ns), rtp_timestamp=self.rtp_clock.timestamp(now_ns)
+                )
+                packets[index] = aiortc_rtp.RtcpSrPacket(ssrc=packet.ssrc, sender_info=info, reports=packet.reports)
+                self.round_trip.note_sender_report(info.ntp_timestamp, loop_now)
+        await super()._send_rtcp(packets)
 
     async def _retransmit(self, sequence_number: int) -> None:
         """Answer a NACK from our bounded history (aiortc's path stays unused: RTX is off).

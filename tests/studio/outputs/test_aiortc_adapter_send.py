@@ -27,7 +27,7 @@ from studio.outputs.aiortc_adapter.internals import AiortcInternalsChanged, chec
 from studio.outputs.aiortc_adapter.send import RID_URI, PacketSender, attach_packet_sender
 from studio.outputs.aiortc_adapter.simulcast import SimulcastVideo
 from studio.outputs.aiortc_adapter.tracks import EncodedAudioTrack, EncodedVideoTrack
-from studio.outputs.clocks import RtpClock, WallClock
+from studio.outputs.clocks import NTP_UNIX_OFFSET_S, RtpClock, WallClock
 from studio.outputs.packets import PacketItem
 from studio.outputs.pacing import Pacer
 
@@ -382,8 +382,21 @@ def test_packet_sender_stamps_rid_paces_and_reports_capture_time():
     reports = [p for data in transport.rtcp for p in aiortc_rtp.RtcpPacket.parse(data) if isinstance(p, aiortc_rtp.RtcpSrPacket)]
     assert reports, "no sender report within 5 s"
     info = reports[0].sender_info
-    assert (info.ntp_timestamp, info.rtp_timestamp) == (wall.ntp(capture_ns), clock.timestamp(capture_ns))
+    # Stamped when it left (RFC 3550 6.4.1), on the same mapping as the packets: the pair is one
+    # instant, later than the capture, and each report has its own NTP time (the LSR a receiver echoes).
+    assert_report_pair_on_the_mapping(info, wall, clock, after_ns=capture_ns)
     assert info.packet_count == len(packets)
+    assert len({r.sender_info.ntp_timestamp for r in reports}) == len(reports)
+
+
+def assert_report_pair_on_the_mapping(info, wall: WallClock, clock: RtpClock, *, after_ns: int) -> None:
+    """The report's NTP time and RTP timestamp name one media-clock instant, at or after ``after_ns``."""
+    seconds, fraction = info.ntp_timestamp >> 32, info.ntp_timestamp & 0xFFFFFFFF
+    unix_ns = (seconds - NTP_UNIX_OFFSET_S) * 1_000_000_000 + (fraction * 1_000_000_000 >> 32)
+    media_ns = unix_ns - wall.unix_minus_media_ns - wall.offset_ns
+    assert media_ns >= after_ns - 1_000
+    ticks = (info.rtp_timestamp - clock.timestamp(media_ns)) & 0xFFFFFFFF
+    assert min(ticks, 2**32 - ticks) <= 1, (info, media_ns)
 
 
 def test_audio_and_video_sender_reports_share_one_wall_clock():

@@ -556,6 +556,7 @@ def test_packet_sender_answers_nacks_from_its_history_and_surfaces_reports():
     assert transport.sent == [b"packet11", b"packet12"]
     c = sender.counters
     assert (c.nacks, c.retransmits, c.retransmit_misses) == (6, 2, 4)
+    assert c.nacked_packets == 3  # the repeated NACK names the same three packets: one loss each
     assert c.retransmit_bytes == len(b"packet11") * 2
     assert pacer._next_s > 0  # resent bytes were booked on the pacer
     assert (c.reports, c.fraction_lost, c.jitter_s) == (1, 0.25, 0.01)
@@ -594,7 +595,9 @@ def test_publisher_congestion_step_feeds_deltas_and_publishes_the_estimate():
             s.counters.reports += 1
             s.counters.fraction_lost = 0.3
             s.counters.rtt_s = 0.05 + 0.05 * second
+            s.counters.rtt_samples += 1
             s.counters.nacks += 30
+            s.counters.nacked_packets += 30
     assert publisher.available_bitrate_bps == heard[-1] < 700_000
     stats = publisher.stats()
     assert stats["available_bitrate_bps"] == stats["congestion"]["estimate_bps"] == heard[-1]
