@@ -31,7 +31,6 @@ _SENDER = "_RTCRtpSender__"
 SENDER_PRIVATE_ATTRIBUTES: tuple[str, ...] = (
     "rtp_started",  # asyncio.Event set when the RTP task runs (stop() waits for it)
     "rtp_exited",  # asyncio.Event set when the RTP task ends (stop() waits for it)
-    "rtt",  # smoothed round-trip time from report blocks (read after aiortc's RR handling)
     "rtp_header_extensions_map",  # HeaderExtensionsMap configured in send()
     "mid",  # the m-line's mid, stamped on every packet
     "ntp_timestamp",  # sender report: NTP time ...
@@ -40,7 +39,8 @@ SENDER_PRIVATE_ATTRIBUTES: tuple[str, ...] = (
     "packet_count",  # sender report + getStats
     "started",
 )
-SENDER_PRIVATE_METHODS: tuple[str, ...] = ("_run_rtp", "_run_rtcp", "_handle_rtcp_packet", "_retransmit")
+# _send_rtcp: every RTCP packet aiortc's _run_rtcp sends (sender reports are restamped there)
+SENDER_PRIVATE_METHODS: tuple[str, ...] = ("_run_rtp", "_run_rtcp", "_send_rtcp", "_handle_rtcp_packet", "_retransmit")
 SENDER_SEMI_PRIVATE_ATTRIBUTES: tuple[str, ...] = ("_ssrc", "_rtx_ssrc", "_stream_id", "_track_id", "_enabled")
 TRANSCEIVER_SENDER_ATTRIBUTE = "_RTCRtpTransceiver__sender"
 TRANSCEIVER_CODECS_ATTRIBUTE = "_codecs"  # negotiated codecs, set by RTCPeerConnection
@@ -116,8 +116,8 @@ def check_internals() -> list[str]:
         problems.append("RTCRtpSender._handle_rtcp_packet() no longer handles PLI/FIR as before")
     if "_retransmit" not in RTCRtpSender._handle_rtcp_packet.__code__.co_names:
         problems.append("RTCRtpSender._handle_rtcp_packet() no longer answers NACKs through _retransmit()")
-    if _SENDER + "rtt" not in RTCRtpSender._handle_rtcp_packet.__code__.co_names:
-        problems.append("RTCRtpSender._handle_rtcp_packet() no longer keeps the RTT in __rtt")
+    if "_send_rtcp" not in RTCRtpSender._run_rtcp.__code__.co_names:
+        problems.append("RTCRtpSender._run_rtcp() no longer sends its reports through _send_rtcp()")
     run_rtcp_names = set(RTCRtpSender._run_rtcp.__code__.co_names)
     for name in (_SENDER + "ntp_timestamp", _SENDER + "rtp_timestamp"):
         if name not in run_rtcp_names:
