@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bench.common import emit, machine, subprocess_env, tree_cpu_s
+from bench.common import cpu_by_thread_name, emit, machine, subprocess_env, thread_cpu_s, tree_cpu_s
 
 FPS = 30
 WARMUP_S = 10.0
@@ -127,6 +127,7 @@ def sample_process(pid: int, seconds: float, ready: Callable[[], bool] | None = 
 
     cpu_samples: list[float] = []
     rss_samples: list[float] = []
+    first_threads = thread_cpu_s(pid)
     first_cpu, first_wall = cpu_s(), time.monotonic()
     last_cpu, last_wall = first_cpu, first_wall
     while time.monotonic() - first_wall < seconds:
@@ -140,6 +141,8 @@ def sample_process(pid: int, seconds: float, ready: Callable[[], bool] | None = 
         except psutil.Error:
             pass
         last_cpu, last_wall = now_cpu, now_wall
+    # Where the time went, per OS thread name (the GUI thread carries the process's name).
+    by_thread = cpu_by_thread_name(first_threads, thread_cpu_s(pid), last_wall - first_wall, "", inside=True)
     return {
         "cpu_percent_of_one_core": round(statistics.median(cpu_samples), 1),
         "cpu_percent_mean": round(100.0 * (last_cpu - first_cpu) / (last_wall - first_wall), 1),
@@ -147,6 +150,7 @@ def sample_process(pid: int, seconds: float, ready: Callable[[], bool] | None = 
         "rss_mb": round(statistics.median(rss_samples), 1) if rss_samples else None,
         "rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
         "window_s": round(last_wall - first_wall, 1),
+        "cpu_by_thread": by_thread,
     }
 
 
