@@ -6,6 +6,7 @@ the input's signals to it queued, so it never reads anything from another thread
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 FADER_STEPS_PER_DB = 10
 FADER_MIN_DB = -60.0
 FADER_MAX_DB = 24.0
+# A tick without a new reading is not silence until this long without one: the mixer reports
+# levels every 20 ms while an output takes its blocks but every 40 ms while only the meters look
+# (studio.audio.mixer.IDLE_WAKE_MS); falling in between would repaint a steady tone every tick.
+READING_GAP_S = 0.1
 
 
 class MasterTarget:
@@ -68,6 +73,7 @@ class ChannelStrip(QFrame):
         self.setObjectName("masterStrip" if self.is_master else "channelStrip")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.store = LevelStore()
+        self._last_reading_s = 0.0
         target.levels.connect(self.store.update)
 
         layout = QGridLayout(self)
@@ -161,10 +167,12 @@ class ChannelStrip(QFrame):
 
     def refresh_meter(self) -> None:
         reading = self.store.take()
-        if reading is None:
-            self.meter.decay()
-        else:
+        now_s = time.monotonic()
+        if reading is not None:
+            self._last_reading_s = now_s
             self.meter.set_levels(reading[0], reading[1])
+        elif now_s - self._last_reading_s >= READING_GAP_S:
+            self.meter.decay()
 
     def _show_gain(self) -> None:
         self.gain_label.setText(self.tr("{gain:+.1f} dB").format(gain=self.target.gain_db))

@@ -7,13 +7,17 @@ master limiter, master meter, then one :class:`AudioBlock` to every subscriber.
 Timestamps: ``pts_samples`` counts frames since :meth:`AudioMixer.start` (the encoders'
 timeline; consecutive blocks differ by exactly ``frames_per_block``), ``capture_ns`` is
 the media-clock time (:func:`studio.core.clock.now_ns`) of the block's first sample on that
-same timeline.  When the thread wakes late it mixes the missed blocks at once (up to
-``MAX_CATCH_UP_BLOCKS``) so audio keeps pace with the clock; beyond that the missed time
-becomes a gap in ``pts_samples`` and is counted in ``skipped_blocks``.
+same timeline.  While nobody subscribes and no input is monitored, the thread wakes every
+``IDLE_WAKE_MS`` and mixes the blocks due as one (the inputs and meters see one longer block);
+with a subscriber it wakes every block, so an output's audio waits no longer than before.
+When the thread wakes late it mixes the missed blocks at once (up to ``MAX_CATCH_UP_BLOCKS``)
+so audio keeps pace with the clock; beyond that the missed time becomes a gap in
+``pts_samples`` and is counted in ``skipped_blocks``.
 
 Signals (run on the mixer thread; ``ui/`` forwards them queued):
 
-* ``levels.emit(mixer=, peak_dbfs=, rms_dbfs=)``: master meter, once per block.
+* ``levels.emit(mixer=, peak_dbfs=, rms_dbfs=)``: master meter, once per block (while no
+  output, recorder or monitor takes blocks, once per ``IDLE_WAKE_MS`` over the blocks mixed then).
 * ``changed.emit(mixer=, change=, input=, param=)``: ``change`` is ``"added"``,
   ``"removed"`` or ``"param"``; ``input`` is ``None`` for master settings
   (``param`` ``"master_gain_db"``/``"master_is_muted"``/``"master_limiter"``).
@@ -45,6 +49,10 @@ from studio.core.threads import set_native_name
 log = logging.getLogger(__name__)
 
 MAX_CATCH_UP_BLOCKS = 5
+# While no output, recorder or monitor takes the mixed blocks (only the meters look), the thread
+# wakes this often and mixes the blocks due since as one: waking 50 times a second cost the idle
+# app about as much as the mixing.  The meters still get 25 fresh levels a second.
+IDLE_WAKE_MS = 40
 
 
 @dataclass(frozen=True)
@@ -279,34 +287,62 @@ class AudioMixer:
 
     def _run(self) -> None:
         set_native_name("mixer")
-        ticker = Ticker(self.block_ms * NS_PER_MS, self._stop)
+        block_ns = self.block_ms * NS_PER_MS
+        ticker = Ticker(block_ns, self._stop)
         self._start_ns = now_ns()
         ticker.reset()
+        blocks_per_wake = 1
         while not self._stop.is_set():
-            skipped = ticker.wait_next()
+            ticker.interval_ns = blocks_per_wake * block_ns
+            skipped = ticker.wait_next() * blocks_per_wake
             if self._stop.is_set():
                 break
-            for _ in range(min(skipped, MAX_CATCH_UP_BLOCKS) + 1):
-                try:
-                    self._mix_one(self._pts_samples)
-                except Exception:  # log and keep the clock going: one bad block is not the show
-                    log.exception("audio mixer failed to mix a block")
-                finally:
-                    self._pts_samples += self.frames_per_block
+            due = min(skipped, MAX_CATCH_UP_BLOCKS) + blocks_per_wake
+            if blocks_per_wake == 1:
+                for _ in range(due):
+                    self._mix_guarded(1)
+            else:  # only the meters looked when the thread went to sleep: the due blocks as one
+                self._mix_guarded(due)
             if skipped > MAX_CATCH_UP_BLOCKS:
                 missed = skipped - MAX_CATCH_UP_BLOCKS
                 self.skipped_blocks += missed
                 self._pts_samples += missed * self.frames_per_block
                 log.warning("audio mixer %d blocks late; %d skipped", skipped, missed)
+            blocks_per_wake = 1 if self._needs_every_block() else self.idle_blocks_per_wake
 
-    def _mix_one(self, pts_samples: int) -> None:
-        frames = self.frames_per_block
+    @property
+    def idle_blocks_per_wake(self) -> int:
+        """Blocks mixed per wake-up while nobody takes blocks: at least one, IDLE_WAKE_MS of sound."""
+        return max(1, IDLE_WAKE_MS // self.block_ms)
+
+    def _needs_every_block(self) -> bool:
+        """Whether someone takes the blocks themselves (an output, a recorder, a monitored input),
+        so each must be mixed on its own tick; otherwise only the meters look."""
+        with self._lock:
+            return bool(self._subscriptions) or any(inp.monitor_tap.is_monitored for inp in self._inputs)
+
+    def _mix_guarded(self, blocks: int) -> None:
+        try:
+            self._mix_one(self._pts_samples, blocks)
+        except Exception:  # log and keep the clock going: one bad block is not the show
+            log.exception("audio mixer failed to mix a block")
+        finally:
+            self._pts_samples += blocks * self.frames_per_block
+
+    def _mix_one(self, pts_samples: int, blocks: int = 1) -> None:
+        """Mix ``blocks`` blocks as one (several only when nobody takes blocks: see :meth:`_run`)."""
+        frames = self.frames_per_block * blocks
         with self._lock:
             inputs = list(self._inputs)
             subscriptions = list(self._subscriptions)
             master_gain = 0.0 if self._master_is_muted else 1.0
             fader_gain = db_to_gain(self._master_gain_db)
             self._master_limiter.settings = self._master_limiter_settings
+            is_taken = bool(subscriptions) or any(inp.monitor_tap.is_monitored for inp in inputs)
+        if blocks > 1 and is_taken:  # someone started taking blocks since the thread went to sleep
+            for index in range(blocks):
+                self._mix_one(pts_samples + index * self.frames_per_block)
+            return
         mix = np.zeros((frames, CHANNELS), dtype=np.float32)
         for audio_input in inputs:
             try:
@@ -327,7 +363,7 @@ class AudioMixer:
             capture_ns=self._start_ns + pts_samples * NS_PER_S // self.sample_rate,
             sample_rate=self.sample_rate,
         )
-        self.blocks_mixed += 1
+        self.blocks_mixed += blocks
         for subscription in subscriptions:
             subscription.put(block)
 
