@@ -28,6 +28,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -310,7 +311,9 @@ def run_ours(stack: Any, workdir: Path, width: int, height: int, seconds: float)
     layers: dict[str, dict[str, Any]] = {}
     for record in in_window:
         for layer in record.get("layers") or []:
-            entry = layers.setdefault(layer["rid"], {"rid": layer["rid"], "width": layer.get("width"), "height": layer.get("height"), "fps": [], "bitrate_bps": [], "active": []})
+            entry = layers.setdefault(layer["rid"], {"rid": layer["rid"], "width": layer.get("width"), "height": layer.get("height"), "fps": [], "bitrate_bps": [], "active": [], "send_ms": []})
+            if layer.get("capture_to_send_ms_p50") is not None:
+                entry["send_ms"].append(layer["capture_to_send_ms_p50"])
             if layer.get("fps") is not None:
                 entry["fps"].append(layer["fps"])
             if layer.get("bitrate_bps") is not None:
@@ -324,6 +327,8 @@ def run_ours(stack: Any, workdir: Path, width: int, height: int, seconds: float)
             "fps": round(sum(entry["fps"]) / len(entry["fps"]), 2) if entry["fps"] else None,
             "bitrate_bps": int(sum(entry["bitrate_bps"]) / len(entry["bitrate_bps"])) if entry["bitrate_bps"] else None,
             "active": bool(entry["active"]) and all(entry["active"]),
+            # Capture → last RTP packet of the frame handed to the socket, median of the per-second medians.
+            "capture_to_send_ms_p50": round(statistics.median(entry["send_ms"]), 1) if entry["send_ms"] else None,
         }
         for rid, entry in layers.items()
     ]
