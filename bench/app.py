@@ -17,6 +17,10 @@ tone as the only audio input (the headless command adds the same tone), no micro
    after the other, never competing for the cores).  ``ratio_vs_peer`` = app ÷ headless.
 
 Targets (issue #13): idle ≤ 5 % of a core, RSS ≤ 500 MB, live app ≤ 1.15 × headless.
+
+``--preview-fps N`` sets the preview's rate when not live as a user would (Settings ▸ Go live… ▸
+Preview when not live); without it the app's default is measured.  Each figure comes with the
+CPU per OS thread name (``cpu_by_thread``; the GUI thread carries the process's name, "python").
 """
 from __future__ import annotations
 
@@ -89,8 +93,9 @@ class Display:
 # ----------------------------------------------------------------------------------------------
 # The app's config and measuring a process
 # ----------------------------------------------------------------------------------------------
-def write_app_config(config: Path, width: int, height: int, whip_url: str | None) -> None:
-    """settings.json and scenes.json for a fresh app: test pattern + -30 dBFS tone, maybe a WHIP destination."""
+def write_app_config(config: Path, width: int, height: int, whip_url: str | None, preview_fps: int | None = None) -> None:
+    """settings.json and scenes.json for a fresh app: test pattern + -30 dBFS tone, maybe a WHIP
+    destination; the preview's rate when not live as a user would set it (``None``: the default)."""
     from studio.engine import default_collection
     from studio.scene import AudioInputSpec, Canvas, save_collection
     from studio.settings import Destination, Settings, save_settings
@@ -99,6 +104,8 @@ def write_app_config(config: Path, width: int, height: int, whip_url: str | None
     settings = Settings(language="en")
     settings.video = settings.video.model_copy(update={"canvas_width": width, "canvas_height": height, "fps": FPS})
     settings.audio.microphone = ""
+    if preview_fps is not None:
+        settings.ui = settings.ui.model_copy(update={"preview_fps": preview_fps})
     if whip_url is not None:
         settings.destinations = [Destination(id="bench", name="Janus (bench)", whip_url=whip_url, layers=["h", "m", "l"])]
     save_settings(settings, config / "settings.json")
@@ -193,10 +200,10 @@ def _live_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 # The three measurements
 # ----------------------------------------------------------------------------------------------
 def run_app(spawn: Callable[..., subprocess.Popen], workdir: Path, name: str, display: str, width: int, height: int,
-            seconds: float, whip_url: str | None, warmup_s: float = WARMUP_S) -> dict[str, Any]:
+            seconds: float, whip_url: str | None, warmup_s: float = WARMUP_S, preview_fps: int | None = None) -> dict[str, Any]:
     """Start the app window, measure it (idle, or live to ``whip_url``), quit it."""
     config = workdir / f"config-{name}"
-    write_app_config(config, width, height, whip_url)
+    write_app_config(config, width, height, whip_url, preview_fps)
     env = dict(subprocess_env(), DISPLAY=display, BRIDGECAST_CONFIG_DIR=str(config), QT_QPA_PLATFORM="xcb")
     if whip_url is not None:
         env["BRIDGECAST_GO_LIVE_ON_START"] = "1"
@@ -253,6 +260,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument("--live-seconds", type=float, default=20.0)
     parser.add_argument("--no-live", action="store_true", help="measure the idle app only (no SFU test bed needed)")
+    parser.add_argument("--preview-fps", type=int, default=None,
+                        help="the preview's rate when not live, as set in the app (default: the app's default)")
     return parser.parse_args(argv)
 
 
@@ -269,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_live:
             spawn = _local_spawn
             with Display(display, spawn) as screen:
-                idle = run_app(spawn, workdir, "idle", display, width, height, args.idle_seconds, None, args.warmup)
+                idle = run_app(spawn, workdir, "idle", display, width, height, args.idle_seconds, None, args.warmup,
+                                   args.preview_fps)
         else:
             from bench.testbed.harness import popen_in_netns, sfu_stack
 
@@ -278,9 +288,10 @@ def main(argv: list[str] | None = None) -> int:
                     return popen_in_netns(stack.client_ns, cmd, **kwargs)
 
                 with Display(display, spawn) as screen:
-                    idle = run_app(spawn, workdir, "idle", display, width, height, args.idle_seconds, None, args.warmup)
+                    idle = run_app(spawn, workdir, "idle", display, width, height, args.idle_seconds, None, args.warmup,
+                                   args.preview_fps)
                     app_live = run_app(spawn, workdir, "live", display, width, height, args.live_seconds,
-                                       stack.whip.create_endpoint("bench-app"))
+                                       stack.whip.create_endpoint("bench-app"), preview_fps=args.preview_fps)
                 headless = run_headless(spawn, workdir, width, height, args.live_seconds,
                                         stack.whip.create_endpoint("bench-headless"))
     app_cpu = (app_live or {}).get("cpu_percent_of_one_core")
@@ -293,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "app",
         "canvas": f"{width}x{height}",
         "fps": FPS,
+        "preview_fps_when_not_live": args.preview_fps if args.preview_fps is not None else _default_preview_fps(),
         "display": {"screen": SCREEN, "window_manager": screen.window_manager},
         "idle_cpu_percent_of_one_core": idle.get("cpu_percent_of_one_core"),
         "idle_rss_mb": idle.get("rss_mb"),
@@ -319,6 +331,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     emit(result, args.json)
     return 0 if result["cpu_percent_of_one_core"] is not None else 1
+
+
+def _default_preview_fps() -> int:
+    from studio.settings import UiSettings
+
+    return UiSettings().preview_fps
 
 
 def _local_spawn(cmd: list[str], **kwargs: Any) -> subprocess.Popen:
