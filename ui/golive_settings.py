@@ -1,5 +1,5 @@
 """Settings → Go live…: what Go live does besides streaming — record while live, send the
-live-show events over the stream's data channel, and how the preview runs while live.
+live-show events over the stream's data channel, and how the preview runs when not live and while live.
 
 A view of ``settings.golive`` (:class:`studio.settings.GoLiveSettings`).  Changes apply from the
 next Go live; a show on air keeps what it started with (the preview's rate applies at once).  Saving writes settings.json (small,
@@ -19,6 +19,10 @@ from studio.settings import LIGHT_PREVIEW_FPS, Settings, default_recording_folde
 log = logging.getLogger(__name__)
 
 LIVE_PREVIEW_CHOICES = ("light", "smooth", "paused")
+# The preview's rate when not live (Settings.ui.preview_fps).  30 is smooth for arranging a scene;
+# each lower step leaves more of the processor: the 1080p → preview scale and the paint cost
+# ≈ 0.25 % of a core per frame a second on the 2-core benchmark machine (bridgecast bench app).
+IDLE_PREVIEW_FPS_CHOICES = (30, 20, 15, 10)
 
 PROBLEM_STYLE = "color: #ff6b6b;"
 
@@ -55,6 +59,15 @@ class GoLiveSettingsDialog(QDialog):
         self.preview_box.setCurrentIndex(max(0, self.preview_box.findData(settings.ui.live_preview)))
         self.preview_hint = QLabel(self)
         self.preview_hint.setWordWrap(True)
+        self.idle_preview_caption = QLabel(self)
+        self.idle_preview_box = QComboBox(self)
+        self.idle_preview_box.setObjectName("idlePreviewFpsBox")
+        rates = sorted({*IDLE_PREVIEW_FPS_CHOICES, settings.ui.preview_fps}, reverse=True)  # keep a hand-set rate
+        for fps in rates:
+            self.idle_preview_box.addItem("", fps)
+        self.idle_preview_box.setCurrentIndex(max(0, self.idle_preview_box.findData(settings.ui.preview_fps)))
+        self.idle_preview_hint = QLabel(self)
+        self.idle_preview_hint.setWordWrap(True)
         self.problem_label = QLabel(self)
         self.problem_label.setObjectName("goLiveSettingsProblem")
         self.problem_label.setStyleSheet(PROBLEM_STYLE)
@@ -70,6 +83,8 @@ class GoLiveSettingsDialog(QDialog):
         form.addRow(self.remux_check)
         form.addRow(self.events_check)
         form.addRow(self.events_hint)
+        form.addRow(self.idle_preview_caption, self.idle_preview_box)
+        form.addRow(self.idle_preview_hint)
         form.addRow(self.preview_caption, self.preview_box)
         form.addRow(self.preview_hint)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
@@ -119,7 +134,8 @@ class GoLiveSettingsDialog(QDialog):
         })
         self.settings.golive = self.settings.golive.model_copy(update={
             "recording": recording, "events_channel": self.events_check.isChecked()})
-        self.settings.ui = self.settings.ui.model_copy(update={"live_preview": self.preview_box.currentData()})
+        self.settings.ui = self.settings.ui.model_copy(update={"live_preview": self.preview_box.currentData(),
+                                                               "preview_fps": int(self.idle_preview_box.currentData())})
         try:
             save_settings(self.settings)
         except OSError as exc:  # the choice still applies to this session
@@ -140,6 +156,11 @@ class GoLiveSettingsDialog(QDialog):
         self.events_check.setText(self.tr("Send show events over the stream (data channel)"))
         self.events_hint.setText(self.tr("Pins, coupons and flash sales reach the platform with the video. "
                                          "A server that does not take data channels still gets the stream."))
+        self.idle_preview_caption.setText(self.tr("Preview when not live:"))
+        for index in range(self.idle_preview_box.count()):
+            self.idle_preview_box.setItemText(index, self.tr("{fps} fps").format(fps=self.idle_preview_box.itemData(index)))
+        self.idle_preview_hint.setText(self.tr("30 fps is smooth while you arrange a scene; a lower rate leaves more "
+                                               "of the processor to everything else while the app waits."))
         self.preview_caption.setText(self.tr("Preview while live:"))
         names = {"light": self.tr("Light ({fps} fps)").format(fps=LIGHT_PREVIEW_FPS),
                  "smooth": self.tr("Smooth (as when not live)"), "paused": self.tr("Paused")}

@@ -61,3 +61,21 @@ def test_light_while_live_then_paused_then_back_to_the_idle_rate(window, qtbot):
     _stop(window, qtbot)
     qtbot.waitUntil(lambda: not preview.is_paused and preview.preview_fps == 30, timeout=5000)
     qtbot.waitUntil(lambda: preview.image is not None, timeout=5000)
+
+
+def test_the_rate_when_not_live_is_a_setting_that_applies_at_once(window, qtbot):
+    preview = window.preview
+    assert preview.preview_fps == window.settings.ui.preview_fps == 30  # the default: smooth
+    window.open_golive_settings()
+    dialog = window.golive_settings_dialog
+    qtbot.waitExposed(dialog)
+    box = dialog.idle_preview_box
+    assert [box.itemData(i) for i in range(box.count())] == [30, 20, 15, 10]
+    assert box.currentData() == 30 and box.currentText() == "30 fps"
+    box.setCurrentIndex(box.findData(10))
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert window.settings.ui.preview_fps == 10
+    assert preview.preview_fps == 10 and window.canvas_previews.vertical.preview_fps == 10
+    assert window.studio_panel.preview.preview_fps == 10
+    # While live the light preview never runs faster than this.
+    assert window.settings.ui.preview_rate(True) == 10
