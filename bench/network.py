@@ -191,6 +191,11 @@ class BrowserViewer:
         return {
             "longest_freeze_ms": longest_gap_ms(paints, start_ms, min(end_ms, paints[-1] if paints else end_ms)),
             "painted_frames": sum(1 for t in paints if start_ms <= t <= end_ms),
+            # [s after start_ms, ms]: where the longest gaps fell (the step down or the step up?)
+            "paint_gaps_over_300ms": [
+                [round((a - start_ms) / 1000.0, 2), b - a] for a, b in zip(paints, paints[1:])
+                if start_ms <= b and a <= end_ms and b - a > 300
+            ],
             "freeze_count": int(counter("freezeCount", last) - counter("freezeCount", first)),
             "total_freezes_ms": round(1000 * (counter("totalFreezesDuration", last) - counter("totalFreezesDuration", first))),
             "plis": int(counter("pliCount", last) - counter("pliCount", first)),

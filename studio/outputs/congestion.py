@@ -66,6 +66,16 @@ RTT_BASELINE_WINDOW_S = 10.0
 RTT_GROWTH_S = 0.002
 RTT_OVERUSE_MS = 30.0  # queueing delay (RTT above baseline) that means a standing queue
 RTT_NORMAL_MS = 12.0
+# With transport-cc: a queue that stands FAST_QUEUE_MS above the least one-way delay of the last
+# QUEUE_FLOOR_WINDOW_S and grew FAST_GROWTH_MS since the previous feedback is over-use at once.
+# The trendline needs its 20 packet groups — ~0.7 s at this ladder's 30 groups a second (measured:
+# a 4 Mbit/s → 600 kbit/s step was cut 0.6-0.7 s after it, when the 200 ms queue had overflowed
+# for half a second); the mean of one feedback's packets moves by ≤ ~5 ms under ±20 ms of jitter.
+FAST_QUEUE_MS = 60.0
+FAST_OVERUSE_HOLD_S = 1.0  # after it, the trendline's own over-use counts again
+MAX_ARRIVAL_GAP_S = 0.05  # longer gaps between arrivals are idle time, not the link's rate
+FAST_GROWTH_MS = 30.0
+QUEUE_FLOOR_WINDOW_S = 10.0
 # ---- REMB
 REMB_TTL_S = 10.0
 
@@ -215,6 +225,10 @@ class BandwidthEstimator:
         self._nacks: collections.deque[tuple[float, int]] = collections.deque()
         self._rtts: collections.deque[tuple[float, float]] = collections.deque()
         self._detector = TrendlineDetector()
+        self._delay_floor: collections.deque[tuple[float, float]] = collections.deque()  # (arrival s, one-way ms), rising
+        self._previous_queue_ms: float | None = None
+        self.fast_overuses = 0  # feedbacks whose queue growth was over-use before the trendline said so
+        self._fast_overuse_at_s = -math.inf
         self._has_transport_cc = False
         self._pending_results: list[PacketResult] = []
         self._last_group: tuple[float, float] | None = None  # (send_s, arrival_s) of the last complete group
@@ -372,7 +386,16 @@ class BandwidthEstimator:
         received = results
         received_bps = None
         if len(received) >= 2:
-            span = received[-1].arrival_s - min(r.arrival_s for r in received)  # type: ignore[operator]
+            # The arrivals' span without idle gaps: a path that got longer all at once delivers
+            # nothing for the length of the step (220 ms on the cross-border link), which is not
+            # capacity — counted in, the cut after it went to a third of what was flowing.
+            # A gap counts up to MAX_ARRIVAL_GAP_S, or twice the gap between the two packets' sends
+            # (a sparse flow — 15 fps, one layer — keeps its own gaps).
+            by_arrival = sorted(received, key=lambda r: r.arrival_s)  # type: ignore[arg-type,return-value]
+            span = sum(
+                min(b.arrival_s - a.arrival_s, max(MAX_ARRIVAL_GAP_S, 2.0 * abs(b.send_time_s - a.send_time_s)))  # type: ignore[operator]
+                for a, b in zip(by_arrival, by_arrival[1:])
+            )
             if span > 0.05:
                 received_bps = sum(r.size_bytes for r in received) * 8.0 / span
         for result in results:
@@ -381,7 +404,42 @@ class BandwidthEstimator:
             self._group.append(result)
         self.delay_trend = round(self._detector.trend, 5)
         self.delay_threshold_ms = round(self._detector.threshold_ms, 2)
-        return self._detector.state, received_bps
+        state = self._detector.state
+        now_s = self._last_update_s if self._last_update_s is not None else 0.0
+        if self._queue_grew_fast(results):
+            if state != OVERUSE:
+                self.fast_overuses += 1
+            self._fast_overuse_at_s = now_s
+            return OVERUSE, received_bps
+        if state == OVERUSE and now_s - self._fast_overuse_at_s < FAST_OVERUSE_HOLD_S:
+            # The trendline catching up with the growth the fast path already cut for (it lags by
+            # ~0.4 s): hold while the queue drains instead of cutting a second time — a longer path
+            # was cut to 0.85 × 0.85 of what flowed and paused the top layer.  A queue that goes on
+            # growing fast is still over-use (above).
+            return UNDERUSE, received_bps
+        return state, received_bps
+
+    def _queue_grew_fast(self, results: list[PacketResult]) -> bool:
+        """The mean queueing delay of this feedback's packets (one-way delay above the least of the
+        last QUEUE_FLOOR_WINDOW_S; sender and receiver clocks differ by a constant) is high and
+        grew fast since the previous feedback."""
+        if not results:
+            return False
+        floor = self._delay_floor
+        delays = []
+        for result in results:
+            arrival_s = result.arrival_s
+            one_way_ms = (arrival_s - result.send_time_s) * 1000.0  # type: ignore[operator]
+            delays.append(one_way_ms)
+            while floor and floor[-1][1] >= one_way_ms:  # monotonic queue: the window's minimum at [0]
+                floor.pop()
+            floor.append((arrival_s, one_way_ms))  # type: ignore[arg-type]
+            while floor[0][0] < arrival_s - QUEUE_FLOOR_WINDOW_S:  # type: ignore[operator]
+                floor.popleft()
+        queue_ms = sum(delays) / len(delays) - floor[0][1]
+        previous, self._previous_queue_ms = self._previous_queue_ms, queue_ms
+        self.queue_delay_ms = round(queue_ms, 1)
+        return previous is not None and queue_ms > FAST_QUEUE_MS and queue_ms - previous > FAST_GROWTH_MS
 
     def _close_group(self) -> None:
         group, self._group = self._group, []
@@ -451,6 +509,7 @@ class BandwidthEstimator:
                 "queue_delay_ms": self.queue_delay_ms,
                 "delay_trend": self.delay_trend,
                 "delay_threshold_ms": self.delay_threshold_ms,
+                "fast_overuses": self.fast_overuses,
                 "send_rate_bps": self.send_rate_bps(),
             }
 

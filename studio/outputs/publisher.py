@@ -476,7 +476,8 @@ class WhipPublisher:
             await wait_connected(session.pc, timeouts.ice_timeout_s, timeouts.dtls_timeout_s)
             tasks.append(asyncio.ensure_future(self._remote_stats.collect(session.senders)))
             self._congestion.reset()
-            tasks.append(asyncio.ensure_future(self._congestion.run(lambda: self.congestion_step(video))))
+            video.feedback_arrived = asyncio.Event()
+            tasks.append(asyncio.ensure_future(self._congestion.run(lambda: self.congestion_step(video), video.feedback_arrived)))
             self._reconnect_loop.went_live("new_session")
             self._set_state(LIVE)
             watch = LossWatch(

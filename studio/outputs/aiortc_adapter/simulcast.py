@@ -7,6 +7,7 @@ and turns on transport-wide CC for them when the answer kept it.
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -89,6 +90,7 @@ class SimulcastVideo:
         self.transport_feedbacks = 0
         self.transport_feedback_errors = 0
         self._transport_results: list[PacketResult] = []
+        self.feedback_arrived: asyncio.Event | None = None  # set on each feedback (the publisher's congestion step waits on it)
 
     # -- keyframes ---------------------------------------------------------------------------------
     def _keyframe_request(self, rid: str | None) -> None:
@@ -145,6 +147,8 @@ class SimulcastVideo:
         self.transport_feedbacks += 1
         self._transport_results.extend(tracker.results(feedback))
         del self._transport_results[:-4096]  # bounded if nobody drains it
+        if self.feedback_arrived is not None:
+            self.feedback_arrived.set()  # the congestion step runs now, not at its next tick
 
     def take_transport_results(self) -> list[PacketResult]:
         """Per-packet results from the transport-cc feedback since the last call (loop thread)."""

@@ -44,8 +44,10 @@ def _report(capsys, name, res) -> None:
     with capsys.disabled():
         print(f"\n[{name}] Chromium: longest freeze {browser.get('longest_freeze_ms')} ms, "
               f"{browser.get('freeze_count')} freezes ({browser.get('total_freezes_ms')} ms), "
-              f"{browser.get('painted_frames')} painted, NACKs {browser.get('nacks')}, PLIs {browser.get('plis')}; "
-              f"aiortc: longest {res['longest_freeze_ms']} ms, fps ratio {res['fps_ratio']}; recovered {res['recovered_s']} s; "
+              f"{browser.get('painted_frames')} painted, NACKs {browser.get('nacks')}, PLIs {browser.get('plis')}, "
+              f"paint gaps > 300 ms [s into shaping, ms] {browser.get('paint_gaps_over_300ms')}; "
+              f"aiortc: longest {res['longest_freeze_ms']} ms, fps ratio {res['fps_ratio']}, > 300 ms {res.get('freezes_over_300ms')}; "
+              f"recovered {res['recovered_s']} s; "
               f"shaper {res['shaper']}")
 
 
