@@ -93,6 +93,7 @@ class TransportCcTracker:
 
     def __init__(self, max_packets: int = 4096) -> None:
         self._sent: collections.OrderedDict[int, tuple[float, int]] = collections.OrderedDict()
+        self._resent: set[int] = set()  # kept sequence numbers that went out more than once
         self.max_packets = int(max_packets)
         self._next = 0
         self._lock = threading.Lock()
@@ -105,17 +106,25 @@ class TransportCcTracker:
             sent = self._sent
             if seq in sent:  # wrapped around onto an entry still kept: it becomes the newest
                 del sent[seq]
+            self._resent.discard(seq)
             sent[seq] = (send_time_s, int(size_bytes))
             while len(sent) > self.max_packets:
-                sent.popitem(last=False)
+                self._resent.discard(sent.popitem(last=False)[0])
             return seq
+
+    def mark_resent(self, seq: int) -> None:
+        """The packet under ``seq`` went out again, byte for byte (a retransmission or a redundant
+        copy): feedback about it may be either sending's arrival, so it is left out."""
+        with self._lock:
+            if seq in self._sent:
+                self._resent.add(seq)
 
     def results(self, feedback: TransportFeedback) -> list[PacketResult]:
         out = []
         with self._lock:
             for seq, arrival_us in feedback.arrivals:
                 sent = self._sent.get(seq)
-                if sent is None:
+                if sent is None or seq in self._resent:
                     continue
                 out.append(PacketResult(seq, sent[0], sent[1], None if arrival_us is None else arrival_us / 1e6))
         return out

@@ -26,6 +26,7 @@ import asyncio
 import collections
 import dataclasses
 import logging
+import struct
 import threading
 import time
 from fractions import Fraction
@@ -67,6 +68,7 @@ RID_URI = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 # their NACKs — Janus every ~RTT until the packet arrives — and the loss estimate must not
 # count the repeats: measured 2-6 % "loss" on a link that lost 1 %).
 NACK_REPEAT_WINDOW_S = 1.0
+_TRANSPORT_SEQUENCE = struct.Struct("!H")
 NACKS_REMEMBERED = 2048
 AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 _VIDEO_TIME_BASE = Fraction(1, VIDEO_CLOCK_RATE)
@@ -252,7 +254,7 @@ class PacketSender(RTCRtpSender):
         if stored is None:
             self.counters.retransmit_misses += 1
             return
-        data = self._serialize_again(stored, loop.time())
+        data = self._serialize_again(stored)
         if self.pacer is not None:
             self.pacer.reserve(len(data) + RTP_OVERHEAD_BYTES - 12, loop.time())
         if self.link_budget is not None:
@@ -264,19 +266,28 @@ class PacketSender(RTCRtpSender):
         self.counters.retransmits += 1
         self.counters.retransmit_bytes += len(data)
 
-    def _serialize_again(self, stored: Any, now_s: float) -> bytes:
-        """The bytes of a packet sent before (a retransmission or a redundant copy)."""
+    def _serialize_again(self, stored: Any) -> bytes:
+        """The bytes of a packet sent before (a retransmission or a redundant copy): the same
+        bytes, byte for byte.
+
+        Resent on the same SSRC and sequence number, the packet is protected again under the same
+        SRTP index.  With the AES-GCM profiles WebRTC negotiates first (aiortc lets the sender
+        repeat an index: ``allow_repeat_tx``) any other bytes — a new transport-wide sequence
+        number in the header, as before — would reuse a GCM nonce with different authenticated
+        data, from which an on-path observer can solve for the authentication key and forge
+        packets.  Identical bytes give an identical SRTP packet.  Transport-wide CC therefore sees
+        the original's number again; its feedback is left out (``mark_resent``) rather than read
+        as a late arrival.  (RTX, a separate SSRC, is what would let a resend carry its own number.)"""
+        transport_cc = self.transport_cc
         if isinstance(stored, WrittenPacket):
-            # A resent packet is a new packet for transport-wide CC: its own sequence number.
-            if self.transport_cc is None:
-                return stored.data
-            sequence = self.transport_cc.next_sequence(stored.payload_size + RTP_OVERHEAD_BYTES, now_s)
-            return stored.with_transport_sequence(sequence)
+            offset = stored.transport_sequence_offset
+            if transport_cc is not None and offset is not None:
+                transport_cc.mark_resent(_TRANSPORT_SEQUENCE.unpack_from(stored.data, offset)[0])
+            return stored.data
         if isinstance(stored, aiortc_rtp.RtpPacket):  # kept by a caller other than _run_rtp
-            if self.transport_cc is not None:
-                stored.extensions.transport_sequence_number = self.transport_cc.next_sequence(
-                    len(stored.payload) + RTP_OVERHEAD_BYTES, now_s
-                )
+            sequence = stored.extensions.transport_sequence_number
+            if transport_cc is not None and sequence is not None:
+                transport_cc.mark_resent(sequence)
             return stored.serialize(_get(self, "rtp_header_extensions_map"))
         return bytes(stored)
 
@@ -306,7 +317,7 @@ class PacketSender(RTCRtpSender):
                 await asyncio.sleep(delay)
                 continue
             self._copies.popleft()
-            data = self._serialize_again(stored, loop.time())
+            data = self._serialize_again(stored)
             if self.link_budget is not None:
                 self.link_budget.book(len(data) + RTP_OVERHEAD_BYTES - 12, loop.time())
             try:

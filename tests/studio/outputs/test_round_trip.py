@@ -55,3 +55,20 @@ def test_packet_sender_measures_the_round_trip_of_a_block_naming_an_earlier_repo
     assert (first.packet_count, first.octet_count) == (5, 500)
     assert sender.counters.rtt_s == pytest.approx(elapsed - 0.02, abs=0.01)
     assert sender.counters.rtt_samples == 1 and sender.counters.reports == 1
+
+
+def test_a_resend_under_aes_gcm_srtp_is_the_same_srtp_packet():
+    """What PacketSender._serialize_again guards: pylibsrtp with aiortc's sender policy (GCM,
+    allow_repeat_tx) protects identical bytes to an identical packet; other header bytes under the
+    same index would give a second tag under the same nonce."""
+    from pylibsrtp import Policy, Session
+
+    policy = Policy(key=bytes(range(28)), ssrc_type=Policy.SSRC_ANY_OUTBOUND,
+                    srtp_profile=Policy.SRTP_PROFILE_AEAD_AES_128_GCM)
+    policy.allow_repeat_tx = True
+    session = Session(policy)
+    packet = aiortc_rtp.RtpPacket(payload_type=96, sequence_number=40, timestamp=1, ssrc=1234)
+    packet.payload = b"frame" * 40
+    data = packet.serialize()
+    first, again = session.protect(data), session.protect(data)
+    assert first == again
