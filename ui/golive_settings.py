@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 LIVE_PREVIEW_CHOICES = ("light", "smooth", "paused")
 # The preview's rate when not live (Settings.ui.preview_fps).  30 is smooth for arranging a scene;
 # each lower step leaves more of the processor: the 1080p → preview scale and the paint cost
-# ≈ 0.25 % of a core per frame a second on the 2-core benchmark machine (bridgecast bench app).
+# ≈ 0.3 % of a core per frame a second on the 2-core benchmark machine at load 3-4 (bridgecast bench app).
 IDLE_PREVIEW_FPS_CHOICES = (30, 20, 15, 10)
 
 PROBLEM_STYLE = "color: #ff6b6b;"
