@@ -9,11 +9,14 @@ side falls behind, video drops non-keyframes and asks for a keyframe instead of 
 Threads: ``put`` from any thread; everything else on the loop that owns the connection.
 
 Waking the loop: every ``call_soon_threadsafe`` wakes the network thread through its self-pipe,
-and on the 2-core test machine one such wake-up costs the loop ≈ 50–80 µs of CPU (measured: three
-layers woken one by one, 90 wake-ups a second, 1.1–1.4 % of a core; the same three woken together,
-30 a second, 0.6–0.7 %).  So the tracks on one loop share a :class:`Doorbell`: the layers of one
-capture time are woken together when the largest of them arrives (the ladder's layers finish
-smallest first, a few ms apart), and a ring already on its way takes later tracks along.
+and on the 2-core test machine each extra wake-up costs the loop ≈ 80–120 µs of CPU (measured:
+three layers woken one by one, 90 wake-ups a second, 1.1–1.4 % of a core; the same three woken
+together, 30 a second, 0.6–0.7 %).  So the tracks on one loop share a :class:`Doorbell`: the
+layers of one capture time are woken together when the largest of them arrives (the ladder's
+layers finish smallest first, a few ms apart), and a ring already on its way takes later tracks
+along.  The price: a lower layer leaves when the top one does, its encode time later (4–9 ms
+measured); the top layer never waits.  (A ladder whose top layer runs at a lower frame rate than
+a lower one would hold that lower layer a frame interval on the top layer's off frames.)
 """
 from __future__ import annotations
 
