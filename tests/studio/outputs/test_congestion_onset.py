@@ -107,3 +107,25 @@ def test_jitter_alone_is_never_over_use():
     assert est.snapshot()["fast_overuses"] == 0
     assert OVERUSE != est.delay_state
     assert est.estimate_bps == pytest.approx(3_500_000, rel=0.01)
+
+
+def test_the_trendline_s_running_sums_give_the_regression_over_its_window():
+    """TrendlineDetector keeps running sums instead of a pass over its 20 points: the slope must be
+    the least-squares slope of the window's points, also after hours of arrivals and re-summings."""
+    from studio.outputs.congestion import TRENDLINE_RESUM_EVERY, TrendlineDetector
+
+    def direct_slope(points):
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+    rng = random.Random(3)
+    detector = TrendlineDetector()
+    t = 36_000.0  # ten hours into the show
+    for i in range(3 * TRENDLINE_RESUM_EVERY + 7):
+        t += rng.uniform(0.005, 0.05)
+        detector.update(rng.uniform(-3.0, 3.0) + (2.0 if i % 400 < 50 else 0.0), t)
+        if i % 97 == 0 or i > 3 * TRENDLINE_RESUM_EVERY:
+            assert len(detector._points) == min(i + 1, detector.window)
+            if len(detector._points) >= 2:
+                assert detector.trend == pytest.approx(direct_slope(detector._points), rel=1e-6, abs=1e-9)
