@@ -75,6 +75,10 @@ def pull_until_ended(playlist: PlaylistInput, timeout_s: float = 20.0) -> np.nda
     def step() -> bool:
         while playlist.buffered_frames >= BLOCK:
             blocks.append(playlist.read_block(BLOCK)[:, 0])
+        # The mixer pulls every 20 ms whether or not a block is waiting, and each pull announces the
+        # marks reached (here: "ended", which the decoder may mark just after the last full block was
+        # taken — under load the helper waited 20 s for a pull that never came).  A pull of nothing.
+        playlist.read_block(0)
         if playlist.state_message == "The playlist has ended." and playlist.buffered_frames < BLOCK:
             rest = playlist.buffered_frames
             if rest:
