@@ -72,10 +72,10 @@ RTT_NORMAL_MS = 12.0
 # a 4 Mbit/s → 600 kbit/s step was cut 0.6-0.7 s after it, when the 200 ms queue had overflowed
 # for half a second); the mean of one feedback's packets moves by ≤ ~5 ms under ±20 ms of jitter.
 FAST_QUEUE_MS = 60.0
-FAST_OVERUSE_HOLD_S = 1.0  # after it, the trendline's own over-use counts again
-MAX_ARRIVAL_GAP_S = 0.05  # longer gaps between arrivals are idle time, not the link's rate
 FAST_GROWTH_MS = 30.0
 QUEUE_FLOOR_WINDOW_S = 10.0
+FAST_OVERUSE_HOLD_S = 1.0  # after a fast over-use, the trendline's own over-use counts again
+MAX_ARRIVAL_GAP_S = 0.05  # longer gaps between arrivals are idle time, not the link's rate
 # ---- REMB
 REMB_TTL_S = 10.0
 
@@ -133,7 +133,7 @@ class TrendlineDetector:
         self.overuse_time_s = overuse_time_s
         self._points: collections.deque[tuple[float, float]] = collections.deque()
         # Running sums over the window (x, y, x², xy): the slope without a pass over the points
-        # (11.7 → ~3 µs an update on the loop thread); summed afresh every RESUM_EVERY updates so
+        # (11.7 → 4.7 µs an update on the loop thread); summed afresh every TRENDLINE_RESUM_EVERY updates so
         # rounding cannot build up over a long show.
         self._sums = [0.0, 0.0, 0.0, 0.0]
         self._x_origin = 0.0
