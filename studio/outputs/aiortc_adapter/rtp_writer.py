@@ -82,6 +82,13 @@ class WrittenPacket:
     def payload_size(self) -> int:
         return len(self.data) - self.header_size
 
+    @property
+    def transport_sequence(self) -> int | None:
+        """The transport-wide sequence number it was sent under (None: it has none)."""
+        if self.transport_sequence_offset is None:
+            return None
+        return _SEQUENCE.unpack_from(self.data, self.transport_sequence_offset)[0]
+
     def with_transport_sequence(self, sequence: int) -> bytes:
         """The same packet under a new transport-wide sequence number."""
         if self.transport_sequence_offset is None:

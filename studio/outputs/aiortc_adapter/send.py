@@ -26,7 +26,6 @@ import asyncio
 import collections
 import dataclasses
 import logging
-import struct
 import threading
 import time
 from fractions import Fraction
@@ -68,7 +67,6 @@ RID_URI = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
 # their NACKs — Janus every ~RTT until the packet arrives — and the loss estimate must not
 # count the repeats: measured 2-6 % "loss" on a link that lost 1 %).
 NACK_REPEAT_WINDOW_S = 1.0
-_TRANSPORT_SEQUENCE = struct.Struct("!H")
 NACKS_REMEMBERED = 2048
 AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 _VIDEO_TIME_BASE = Fraction(1, VIDEO_CLOCK_RATE)
@@ -278,18 +276,15 @@ class PacketSender(RTCRtpSender):
         packets.  Identical bytes give an identical SRTP packet.  Transport-wide CC therefore sees
         the original's number again; its feedback is left out (``mark_resent``) rather than read
         as a late arrival.  (RTX, a separate SSRC, is what would let a resend carry its own number.)"""
-        transport_cc = self.transport_cc
         if isinstance(stored, WrittenPacket):
-            offset = stored.transport_sequence_offset
-            if transport_cc is not None and offset is not None:
-                transport_cc.mark_resent(_TRANSPORT_SEQUENCE.unpack_from(stored.data, offset)[0])
-            return stored.data
-        if isinstance(stored, aiortc_rtp.RtpPacket):  # kept by a caller other than _run_rtp
-            sequence = stored.extensions.transport_sequence_number
-            if transport_cc is not None and sequence is not None:
-                transport_cc.mark_resent(sequence)
-            return stored.serialize(_get(self, "rtp_header_extensions_map"))
-        return bytes(stored)
+            sequence, data = stored.transport_sequence, stored.data
+        elif isinstance(stored, aiortc_rtp.RtpPacket):  # kept by a caller other than _run_rtp
+            sequence, data = stored.extensions.transport_sequence_number, stored.serialize(_get(self, "rtp_header_extensions_map"))
+        else:
+            return bytes(stored)
+        if self.transport_cc is not None and sequence is not None:
+            self.transport_cc.mark_resent(sequence)
+        return data
 
     # -- redundant copies (RedundantCopies) --------------------------------------------------------
     def _queue_copy(self, stored: Any, now_s: float) -> None:

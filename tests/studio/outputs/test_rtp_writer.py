@@ -91,9 +91,11 @@ def test_a_resend_changes_only_the_transport_wide_number():
     assert (first.extensions.transport_sequence_number, resent.extensions.transport_sequence_number) == (100, 777)
     resent.extensions.transport_sequence_number = 100
     assert resent.serialize(header_map) == written.data
+    assert written.transport_sequence == 100  # what a byte-for-byte resend marks as resent
     without = RtpHeaderWriter(ExtensionIds(mid=1), payload_type=96, ssrc=7, mid="0", rid=None).write(
         b"x", sequence_number=1, timestamp=1, marker=False, abs_send_time=0)
     assert without.with_transport_sequence(5) == without.data
+    assert without.transport_sequence is None
 
 
 def test_abs_send_time_is_aiortcs():
