@@ -153,10 +153,10 @@ def _pull_all(server: Any, keys: dict[str, str]) -> dict[str, dict[str, Any]]:
 
     def one(name: str, key: str) -> None:
         report = server.pull(key, PULL_SECONDS, decode=False, open_timeout_s=8.0)
-        if report.error or not report.video_frames:  # once more: a loaded machine can drop the first try
-            retry = server.pull(key, PULL_SECONDS, decode=False, open_timeout_s=8.0)
-            retry_dict = retry.as_dict()
-            retry_dict["first_try_error"] = report.error or "no video packets"
+        first_try = _probe_problem(report)
+        if first_try:  # once more: a loaded machine can spoil a viewer's first try
+            retry_dict = server.pull(key, PULL_SECONDS, decode=False, open_timeout_s=8.0).as_dict()
+            retry_dict["first_try_error"] = first_try
             reports[name] = retry_dict
             return
         reports[name] = report.as_dict()
@@ -167,6 +167,25 @@ def _pull_all(server: Any, keys: dict[str, str]) -> dict[str, dict[str, Any]]:
     for thread in threads:
         thread.join(2 * (PULL_SECONDS + 10) + 5)
     return reports
+
+
+def _probe_problem(report: Any) -> str | None:
+    """What a viewer's first try can lose on a loaded machine and a second try gets back.
+
+    The FLV demuxer adds a stream when its first packet comes, and only the streams its probe
+    saw at the open are read (PyAV drops the packets of a stream added later): a viewer whose
+    probe ended before the first audio packet, or before a picture gave the size, reads no
+    audio or a 0x0 video although the publisher sends both (seen under load, for our streams
+    and the peer's alike)."""
+    if report.error:
+        return report.error
+    if not report.video_frames:
+        return "no video packets"
+    if not report.audio_packets:
+        return "no audio packets"
+    if not report.width or not report.height:
+        return "no video size"
+    return None
 
 
 def _pull_problem(report: dict[str, Any] | None, size: tuple[int, int]) -> str | None:
@@ -489,6 +508,13 @@ def run_peer_child(spec: dict[str, Any]) -> int:
             audio.options = {"aac_coder": PEER_AAC_CODER}
             outputs[rid] = {"container": container, "video": video, "audio": audio, "lock": threading.Lock(),
                             "queue": queue.Queue(maxsize=2)}
+        # Headers written and every encoder opened here, before the threads start, as
+        # studio/outputs/rtmp.py does: otherwise the first mux (an encode thread's or this
+        # thread's audio) opens all of a container's codecs while this thread's first AAC encode
+        # opens the same audio codec — two threads in avcodec_open2 at once, a segfault that a
+        # loaded machine hit every time ("exited with -11 before both outputs were sending").
+        for out in outputs.values():
+            out["container"].start_encoding()
         # One AAC encoder (the h container's stream); its packets go to both outputs.
         encoder = outputs["h"]["audio"]
         start_ns = now_ns()

@@ -89,9 +89,12 @@ GAP_TOLERANCE_S = 0.100
 # largest gaps of 146–288 ms at load average 11–18 from other jobs), the outage window may show
 # no more than one frame beyond the largest gap of the fault-free window just before it.
 MAX_RECORDING_GAP_S = 2.5 * FRAME_S
-# Anywhere in the recording: no hole.  A hole from the outage would last seconds; this is the
-# bound the Janus reconnection tests use (tests/studio/outputs/test_reconnect_janus.py).
-MAX_RECORDING_HOLE_S = 0.5
+# Anywhere in the recording (the whole module's show): no hole.  A hole from the outage would
+# last the outage (OUTAGE_S, 3 s) or the reconnection.  Outside the outage window this test's
+# own process decodes two RTMP pulls and a WebRTC viewer beside the show, and on a loaded CI
+# box that starved the encoders once for 669 ms (counted as drops; the outage window itself
+# held its one-frame bound in that run); quiet, the largest is 166–180 ms.
+MAX_RECORDING_HOLE_S = 1.0
 
 OUTPUT_FIELDS = {"id", "kind", "canvas", "state", "bitrate_bps", "fps", "reconnects", "error"}
 
