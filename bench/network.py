@@ -225,8 +225,13 @@ def layer_sent_frames(stats: dict[str, Any], rid: str) -> int:
 def run_scenario(stack: Any, name: str, shape: dict[str, Any] | list[tuple[float, dict[str, Any]]], *, shape_s: float = 30.0,
                  steady_s: float = 5.0, watch_s: float = 20.0, canvas: tuple[int, int] = CANVAS,
                  endpoint_id: str | None = None, log: Any = None,
-                 browser_like_subscriber: bool = True, browser: bool = False, latency: bool = True) -> dict[str, Any]:
+                 browser_like_subscriber: bool = True, browser: bool = False, latency: bool = True,
+                 watch_ends_once_back_s: float | None = None) -> dict[str, Any]:
     """Publish, run ``steady_s`` clean, shape for ``shape_s``, clear, watch ``watch_s``.
+
+    ``watch_ends_once_back_s`` (not with ``browser``, whose page runs for a fixed time) ends the
+    watch early once every layer has been active that long without a break: a test then waits
+    for the recovery, not for the whole watch.
 
     Returns the scenario summary plus raw series (``samples``: one dict every 200 ms with
     ``t`` (s since shaping started), state, estimate, per-layer active; ``frames_ms``)."""
@@ -293,10 +298,15 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any] | list[tuple[float
             samples.append(entry)
             return entry
 
-        def run_for(seconds: float, t0: float) -> None:
+        def run_for(seconds: float, t0: float, back_for_s: float | None = None) -> None:
             end = time.monotonic() + seconds
+            back_since = None
             while time.monotonic() < end:
-                sample(t0)
+                entry = sample(t0)
+                if back_for_s is not None:
+                    back_since = (back_since or entry["t"]) if all(entry["active"].values()) else None
+                    if back_since is not None and entry["t"] - back_since >= back_for_s:
+                        return
                 time.sleep(max(0.0, min(0.2, end - time.monotonic())))
 
         # Steady: let the estimate ramp and all layers come up; measure the clean send rate.
@@ -327,7 +337,7 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any] | list[tuple[float
         result["subscriber_recovery"] = sub.recovery_stats()
         clear_t = time.monotonic() - t0
         log(f"[{name}] cleared; watching {watch_s:.0f} s")
-        run_for(watch_s, t0)
+        run_for(watch_s, t0, None if viewer is not None else watch_ends_once_back_s)
         end_ms = time.time_ns() // 1_000_000
         if viewer is not None:
             # Latency while the link is shaped: what the issue's target is about.

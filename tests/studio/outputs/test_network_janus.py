@@ -48,7 +48,8 @@ def split_stack(tmp_path):
 
 def test_800k_3pct_loss_40ms_pauses_the_top_layer_keeps_the_lowest_and_recovers(split_stack, capsys):
     res = run_scenario(split_stack, "rate800k_loss3_delay40", SCENARIOS["rate800k_loss3_delay40"],
-                       shape_s=30.0, steady_s=5.0, watch_s=30.0, canvas=(1280, 720))
+                       shape_s=30.0, steady_s=5.0, watch_s=30.0, canvas=(1280, 720),
+                       watch_ends_once_back_s=5.0)
     samples = res.pop("samples")
     with capsys.disabled():
         print(
