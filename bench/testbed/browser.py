@@ -172,7 +172,8 @@ def run_viewer(netns: str, display: str, *, audio: bool = True, plan: str = "2:6
 
     ``latency_substream``: the page also subscribes to that substream on a second PeerConnection
     and reads the time-code strip of each of its painted frames (``results["second_latency"]``:
-    ``[wall ms, latency ms or None, width]``, see :func:`strip_latencies`), ``latency_join_ms``
+    ``[wall ms, latency ms or None, width, receive-to-paint ms or None]``, see
+    :func:`strip_latencies`), ``latency_join_ms``
     after the first subscription plays."""
     server = PageServer(netns).start()
     browser = Chromium(netns)
@@ -213,7 +214,12 @@ def strip_latencies(results: dict, start_ms: int, end_ms: int, settle_ms: int = 
     """The second subscription's glass-to-glass latency over [start_ms, end_ms] (wall clock),
     from ``settle_ms`` after its first painted frame: p50/p95 of Date.now() − T on each painted
     frame of the top layer (None from fewer than ``LATENCY_MIN_FRAMES``), the frames counted, how
-    many had an unreadable strip, and how many showed a lower layer (while the top one was paused)."""
+    many had an unreadable strip, and how many showed a lower layer (while the top one was paused).
+
+    Where Chromium gives a frame's receive time (requestVideoFrameCallback's ``receiveTime``: its
+    last packet in), each latency is split in two: ``latency_receive_to_paint_p50_ms`` (the
+    browser's part: jitter buffer, decode, paint) and ``latency_capture_to_receive_p50_ms`` (the
+    publisher, the link and the SFU) — medians of each frame's own parts."""
     everything = results.get("second_latency") or []
     if everything:
         start_ms = max(start_ms, int(everything[0][0]) + settle_ms)
@@ -223,6 +229,8 @@ def strip_latencies(results: dict, start_ms: int, end_ms: int, settle_ms: int = 
     rows = [row for row in everything if start_ms <= row[0] <= end_ms]
     top_rows = [row for row in rows if int(row[2]) == top_width]
     values = [row[1] for row in top_rows if row[1] is not None]
+    split = [(row[1] - row[3], row[3]) for row in top_rows
+             if row[1] is not None and len(row) > 3 and row[3] is not None]
     stats = [row for row in results.get("second_stats") or [] if start_ms <= row.get("wall_ms", 0) <= end_ms]
     jitter_buffer_ms = None
     if len(stats) >= 2 and stats[0].get("jitterBufferEmittedCount") is not None:
@@ -237,6 +245,10 @@ def strip_latencies(results: dict, start_ms: int, end_ms: int, settle_ms: int = 
         "latency_width": top_width,
         "latency_lower_layer_frames": len(rows) - len(top_rows),
         "latency_jitter_buffer_ms": jitter_buffer_ms,
+        "latency_capture_to_receive_p50_ms": (round(statistics.median(a for a, _b in split))
+                                              if len(split) >= LATENCY_MIN_FRAMES else None),
+        "latency_receive_to_paint_p50_ms": (round(statistics.median(b for _a, b in split))
+                                            if len(split) >= LATENCY_MIN_FRAMES else None),
         "latency_error": results.get("second_error"),
     }
 

@@ -175,7 +175,11 @@
         latency = ((wallMs % TWO32) - stamp + TWO32) % TWO32;
         if (latency >= 10000) latency = null;  // a misread strip, not a latency
       }
-      if (results.second_latency.length < 200000) results.second_latency.push([wallMs, latency, width]);
+      // receiveTime (the frame's last packet in) is on the performance clock, as `now` is: the
+      // latency split into the way to this browser and the browser's own part (jitter buffer,
+      // decode, paint).
+      const receiveToPaint = meta && meta.receiveTime ? Math.round(now - meta.receiveTime) : null;
+      if (results.second_latency.length < 200000) results.second_latency.push([wallMs, latency, width, receiveToPaint]);
     }
     scheduleTop();
   }

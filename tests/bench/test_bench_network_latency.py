@@ -29,6 +29,20 @@ def test_strip_latencies_count_the_top_layer_inside_the_window_only():
     assert figures["latency_error"] is None
 
 
+def test_each_frames_latency_is_split_at_its_receive_time_where_chromium_gives_it():
+    rows = [[1000 + 33 * i, 350 + (i % 3), 1280, 100 + (i % 5)] for i in range(40)]
+    rows[5][3] = None  # no receiveTime for this frame: left out of the split only
+    rows[6][1] = None  # an unreadable strip: left out of both
+    figures = strip_latencies({"second_latency": rows}, 0, 10_000, settle_ms=0)
+    assert figures["latency_frames"] == 39 and figures["latency_p50_ms"] == 351
+    assert figures["latency_receive_to_paint_p50_ms"] == 102
+    assert figures["latency_capture_to_receive_p50_ms"] == 249
+    # Rows from a page without the fourth column (or too few frames) give no split.
+    old = strip_latencies({"second_latency": [row[:3] for row in rows]}, 0, 10_000, settle_ms=0)
+    assert old["latency_p50_ms"] == 351
+    assert old["latency_receive_to_paint_p50_ms"] is None and old["latency_capture_to_receive_p50_ms"] is None
+
+
 def test_the_latency_subscriptions_first_seconds_are_left_out():
     results = {"second_latency": [[1000 + 50 * i, 900 if i < 40 else 300, 1280] for i in range(80)]}
     figures = strip_latencies(results, 0, 10_000)  # settles 2 s after its first frame (1000 ms)
