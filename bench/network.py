@@ -304,7 +304,10 @@ def run_scenario(stack: Any, name: str, shape: dict[str, Any] | list[tuple[float
             while time.monotonic() < end:
                 entry = sample(t0)
                 if back_for_s is not None:
-                    back_since = (back_since or entry["t"]) if all(entry["active"].values()) else None
+                    if not all(entry["active"].values()):
+                        back_since = None
+                    elif back_since is None:
+                        back_since = entry["t"]
                     if back_since is not None and entry["t"] - back_since >= back_for_s:
                         return
                 time.sleep(max(0.0, min(0.2, end - time.monotonic())))

@@ -153,13 +153,16 @@ def _pull_all(server: Any, keys: dict[str, str]) -> dict[str, dict[str, Any]]:
 
     def one(name: str, key: str) -> None:
         report = server.pull(key, PULL_SECONDS, decode=False, open_timeout_s=8.0)
-        first_try = _probe_problem(report)
-        if first_try:  # once more: a loaded machine can spoil a viewer's first try
-            retry_dict = server.pull(key, PULL_SECONDS, decode=False, open_timeout_s=8.0).as_dict()
-            retry_dict["first_try_error"] = first_try
-            reports[name] = retry_dict
-            return
+        # Once more when a loaded machine spoiled the viewer's first try: an error, or a probe
+        # that ended too soon.  The FLV demuxer adds a stream when its first packet comes and
+        # PyAV reads only the streams the probe saw at the open, so a probe that ended before
+        # the first audio packet, or before a picture gave the size, reads no audio or a 0x0
+        # video although the publisher sends both (seen under load, ours and the peer's alike).
         reports[name] = report.as_dict()
+        first_try = _pull_problem(reports[name])
+        if first_try:
+            retry = server.pull(key, PULL_SECONDS, decode=False, open_timeout_s=8.0).as_dict()
+            reports[name] = {**retry, "first_try_error": first_try}
 
     threads = [threading.Thread(target=one, args=item, daemon=True) for item in keys.items()]
     for thread in threads:
@@ -169,26 +172,8 @@ def _pull_all(server: Any, keys: dict[str, str]) -> dict[str, dict[str, Any]]:
     return reports
 
 
-def _probe_problem(report: Any) -> str | None:
-    """What a viewer's first try can lose on a loaded machine and a second try gets back.
-
-    The FLV demuxer adds a stream when its first packet comes, and only the streams its probe
-    saw at the open are read (PyAV drops the packets of a stream added later): a viewer whose
-    probe ended before the first audio packet, or before a picture gave the size, reads no
-    audio or a 0x0 video although the publisher sends both (seen under load, for our streams
-    and the peer's alike)."""
-    if report.error:
-        return report.error
-    if not report.video_frames:
-        return "no video packets"
-    if not report.audio_packets:
-        return "no audio packets"
-    if not report.width or not report.height:
-        return "no video size"
-    return None
-
-
-def _pull_problem(report: dict[str, Any] | None, size: tuple[int, int]) -> str | None:
+def _pull_problem(report: dict[str, Any] | None, size: tuple[int, int] | None = None) -> str | None:
+    """What is wrong with a pulled stream; ``size`` None asks only for some size."""
     if report is None:
         return "not pulled"
     if report.get("error"):
@@ -197,6 +182,8 @@ def _pull_problem(report: dict[str, Any] | None, size: tuple[int, int]) -> str |
         return "no video packets"
     if not report.get("audio_packets"):
         return "no audio packets"
+    if size is None:
+        return None if report.get("width") and report.get("height") else "no video size"
     if (report.get("width"), report.get("height")) != size:
         return f"video is {report.get('width')}x{report.get('height')}, expected {size[0]}x{size[1]}"
     return None
